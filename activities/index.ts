@@ -1,0 +1,78 @@
+import { inTransaction, type Pool } from '../db/pool.js';
+import { recordEvent } from '../db/events.js';
+import { upsertTaskView } from '../db/tasks.js';
+import {
+  defaultCalendar, resolveDeadline, shiftByWorkingDays, toShanghaiIso, type Calendar, type TimeLimitRuleInput,
+} from '../domain/calendar/index.js';
+import type { EventRecord } from '../domain/events.js';
+import type { LadderRung, TaskView } from '../domain/task.js';
+
+export interface ActivityDeps {
+  pool: Pool;
+  /** The working-day calendar in force; defaults to the published schedules shipped in domain/. */
+  calendar?: () => Calendar;
+}
+
+export interface ClockRequest {
+  kind: 'sign-for' | 'handle';
+  /** Start event instant (epoch ms) the rule counts from. */
+  startMs: number;
+  rule: TimeLimitRuleInput;
+  ladder: LadderRung[];
+  /** Workflow time when asked: reminders that would fall before it are dropped (nothing to remind). */
+  nowMs: number;
+  /** Extension: move the current due date by this many working days instead of resolving the rule. */
+  extend?: { dueAtMs: number; workingDays: number };
+}
+
+export interface ResolvedClock {
+  kind: 'sign-for' | 'handle';
+  startMs: number;
+  rule: TimeLimitRuleInput;
+  dueAtMs: number;
+  dueAt: string;
+  provisional: boolean;
+  rungs: { rung: LadderRung['rung']; atMs: number; at: string; notify: LadderRung['notify'] }[];
+}
+
+/**
+ * Activities take their dependencies (ActivityDeps) so tests can run them against a throwaway
+ * database. Every write is keyed by a stable event id, so Temporal's retries never duplicate.
+ */
+export function createActivities(deps: ActivityDeps) {
+  const calendar = () => deps.calendar?.() ?? defaultCalendar;
+  return {
+    /**
+     * Resolves a deadline and its ladder rungs with the calendar in force. Run as a local activity
+     * so the result is recorded in history: replay never depends on later calendar edits.
+     */
+    async resolveClock(req: ClockRequest): Promise<ResolvedClock> {
+      const cal = calendar();
+      const due = req.extend
+        ? shiftByWorkingDays(req.extend.dueAtMs, req.extend.workingDays, cal)
+        : resolveDeadline(req.startMs, req.rule, cal);
+      const rungs = req.ladder.map((r) => {
+        const at = shiftByWorkingDays(due.dueAtMs, r.workingDaysAfterDeadline, cal);
+        return { rung: r.rung, atMs: at.dueAtMs, at: toShanghaiIso(at.dueAtMs), notify: r.notify };
+      });
+      // A reminder due before the clock even started (e.g. "1 working day before" a 1-day limit)
+      // would fire at once and say nothing new: drop it. Rungs after the deadline always stay.
+      const kept = rungs.filter((r, i) => req.ladder[i]!.workingDaysAfterDeadline >= 0 || r.atMs > req.nowMs);
+      kept.sort((a, b) => a.atMs - b.atMs);
+      return {
+        kind: req.kind, startMs: req.startMs, rule: req.rule, dueAtMs: due.dueAtMs, dueAt: due.dueAt,
+        provisional: due.provisional, rungs: kept,
+      };
+    },
+
+    /** Writes one task event: read model, timeline, audit entry and notifications, atomically. */
+    async recordTaskEvent(input: { event: EventRecord; view: TaskView }): Promise<void> {
+      await inTransaction(deps.pool, async (client) => {
+        await recordEvent(client, input.event);
+        await upsertTaskView(client, input.view);
+      });
+    },
+  };
+}
+
+export type Activities = ReturnType<typeof createActivities>;

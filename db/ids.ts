@@ -1,0 +1,34 @@
+import type { Queryable } from './pool.js';
+
+/** Next number in a readable sequence (e.g. per county, department and year). Atomic. */
+export async function nextSeq(db: Queryable, scope: string): Promise<number> {
+  const res = await db.query<{ value: number }>(
+    `INSERT INTO id_counters (scope, value) VALUES ($1, 1)
+     ON CONFLICT (scope) DO UPDATE SET value = id_counters.value + 1
+     RETURNING value`,
+    [scope],
+  );
+  return res.rows[0]!.value;
+}
+
+export interface IdempotencyHit {
+  resourceId: string;
+  requestHash: string;
+}
+
+/**
+ * Claims an Idempotency-Key for a resource id. Returns the earlier claim if the key was used
+ * before (the caller then answers with that resource), or undefined when this call claimed it.
+ */
+export async function claimIdempotencyKey(
+  db: Queryable, scope: string, key: string, requestHash: string, resourceId: string,
+): Promise<IdempotencyHit | undefined> {
+  const res = await db.query(
+    `INSERT INTO idempotency_keys (scope, key, request_hash, resource_id) VALUES ($1, $2, $3, $4)
+     ON CONFLICT (scope, key) DO NOTHING RETURNING resource_id`,
+    [scope, key, requestHash, resourceId],
+  );
+  if (res.rowCount) return undefined;
+  const prior = await db.query('SELECT resource_id, request_hash FROM idempotency_keys WHERE scope = $1 AND key = $2', [scope, key]);
+  return { resourceId: prior.rows[0].resource_id, requestHash: prior.rows[0].request_hash };
+}

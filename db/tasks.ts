@@ -1,0 +1,92 @@
+import { toShanghaiIso } from '../domain/calendar/index.js';
+import type { TaskView } from '../domain/task.js';
+import type { Queryable } from './pool.js';
+
+/** Upserts the task read model; a write older than the stored one (lower seq) is ignored. */
+export async function upsertTaskView(db: Queryable, v: TaskView): Promise<void> {
+  const due = v.currentDeadline;
+  await db.query(
+    `INSERT INTO tasks (task_id, matter_id, county, department, lead_department, scenario, title, state,
+                        due_at, due_provisional, overdue, escalation_level, assigned_at, closed_at, last_seq, view, updated_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, now())
+     ON CONFLICT (task_id) DO UPDATE SET
+       state = EXCLUDED.state, due_at = EXCLUDED.due_at, due_provisional = EXCLUDED.due_provisional,
+       overdue = EXCLUDED.overdue, escalation_level = EXCLUDED.escalation_level, closed_at = EXCLUDED.closed_at,
+       last_seq = EXCLUDED.last_seq, view = EXCLUDED.view, updated_at = now()
+     WHERE tasks.last_seq < EXCLUDED.last_seq`,
+    [
+      v.taskId, v.matterId ?? null, v.county, v.department, v.leadDepartment ?? null, v.scenario ?? null, v.title,
+      v.state, due?.dueAt ?? null, due?.provisional ?? false, v.overdue, v.escalationLevel, v.assignedAt,
+      v.closedAt ?? null, v.lastEventSeq, v,
+    ],
+  );
+}
+
+export interface TaskFilter {
+  /** Divisions the caller may see: a county, or a city prefix match for higher levels. */
+  countyPrefix: string;
+  department?: string;
+  state?: string;
+  overdue?: boolean;
+  matterId?: string;
+  limit: number;
+  /** Opaque cursor: the last row's (due_at, task_id) of the previous page. */
+  after?: { dueAt: string | null; taskId: string };
+}
+
+export interface TaskRow {
+  view: TaskView;
+  due_at: Date | null;
+  task_id: string;
+}
+
+/** An inbox: open work first ordered by deadline (nulls last), keyset-paginated. */
+export async function listTasks(db: Queryable, f: TaskFilter): Promise<TaskRow[]> {
+  const where: string[] = ['county LIKE $1'];
+  const args: unknown[] = [`${f.countyPrefix}%`];
+  const add = (sql: string, value: unknown) => {
+    args.push(value);
+    where.push(sql.replace('?', `$${args.length}`));
+  };
+  if (f.department) add('department = ?', f.department);
+  if (f.state) add('state = ?', f.state);
+  if (f.overdue !== undefined) add('overdue = ?', f.overdue);
+  if (f.matterId) add('matter_id = ?', f.matterId);
+  if (f.after) {
+    // Keyset on (due_at NULLS LAST, task_id): infinity stands in for "no deadline".
+    args.push(f.after.dueAt ?? 'infinity', f.after.taskId);
+    where.push(`(coalesce(due_at, 'infinity'::timestamptz), task_id) > ($${args.length - 1}::timestamptz, $${args.length})`);
+  }
+  args.push(f.limit);
+  const res = await db.query<TaskRow>(
+    `SELECT task_id, due_at, view FROM tasks WHERE ${where.join(' AND ')}
+     ORDER BY coalesce(due_at, 'infinity'::timestamptz), task_id LIMIT $${args.length}`,
+    args,
+  );
+  return res.rows;
+}
+
+export async function getTaskRow(db: Queryable, taskId: string): Promise<TaskView | undefined> {
+  const res = await db.query<{ view: TaskView }>('SELECT view FROM tasks WHERE task_id = $1', [taskId]);
+  return res.rows[0]?.view;
+}
+
+export interface TimelineEntry {
+  seq: number;
+  at: string;
+  type: string;
+  summary: string;
+  actorDepartment: string | null;
+  data: Record<string, unknown>;
+}
+
+export async function getTimeline(db: Queryable, workflowId: string): Promise<TimelineEntry[]> {
+  const res = await db.query(
+    `SELECT seq, at, type, summary, actor_department, data FROM timeline_events WHERE workflow_id = $1 ORDER BY seq`,
+    [workflowId],
+  );
+  return res.rows.map((r) => ({
+    seq: r.seq, at: toShanghaiIso((r.at as Date).getTime()), type: r.type, summary: r.summary,
+    actorDepartment: r.actor_department, data: r.data,
+  }));
+}

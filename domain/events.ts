@@ -1,0 +1,39 @@
+import { z } from 'zod';
+
+/** A notification recipient: a department of a division, or everyone with a role in it. */
+export const recipientSchema = z.object({
+  county: z.string().regex(/^\d{6}$/),
+  department: z.string().optional(),
+  role: z.string().optional(),
+});
+export type Recipient = z.infer<typeof recipientSchema>;
+
+export interface NotificationDraft {
+  kind: string;
+  title: string;
+  body: string;
+  recipients: Recipient[];
+}
+
+export interface Actor {
+  keyId: string;
+  county: string;
+  department?: string;
+}
+
+/**
+ * One thing that happened to a workflow, written to the timeline, the audit log and (when it has
+ * notifications) the outbox in one transaction. (workflowId, seq) is its stable id: an activity
+ * retried after a crash writes nothing twice.
+ */
+export interface EventRecord {
+  workflowId: string;
+  seq: number;
+  county: string;
+  at: string;
+  type: string;
+  summary: string;
+  actor?: Actor;
+  data?: Record<string, unknown>;
+  notifications?: NotificationDraft[];
+}

@@ -1,0 +1,37 @@
+/**
+ * Readable workflow ids (ARCHITECTURE §5). No personal data ever goes into an id.
+ *
+ *   matter:<county>:<scenario>:<year>-<seq>
+ *   matter:…/task:<department>:<n>          a department task of a matter
+ *   task:<county>:<department>:<year>-<seq>  a standalone department task (e.g. a 12345 work order)
+ *
+ * In URLs the `/` of a workflow id becomes `~`, so every id is a single URL-safe path segment and
+ * maps one-to-one to its workflow id.
+ */
+const seq = (n: number, width = 4) => String(n).padStart(width, '0');
+
+export function matterWorkflowId(county: string, scenario: string, year: number, n: number): string {
+  return `matter:${county}:${scenario}:${year}-${seq(n)}`;
+}
+
+export function matterTaskWorkflowId(matterId: string, department: string, n: number): string {
+  return `${matterId}/task:${department}:${n}`;
+}
+
+export function standaloneTaskWorkflowId(county: string, department: string, year: number, n: number): string {
+  return `task:${county}:${department}:${year}-${seq(n)}`;
+}
+
+const workflowIdPattern = /^(?:matter|task):[0-9]{6}:[a-z0-9:-]+(?:\/[a-z]+:[a-z0-9:-]+)*$/;
+
+export function toUrlId(workflowId: string): string {
+  return workflowId.replaceAll('/', '~');
+}
+
+/** Returns the workflow id for a URL id, or undefined when it is not one of ours. */
+export function fromUrlId(urlId: string): string | undefined {
+  const workflowId = urlId.replaceAll('~', '/');
+  return workflowIdPattern.test(workflowId) && workflowId.length <= 200 ? workflowId : undefined;
+}
+
+export const urlIdPattern = '^(?:matter|task):[0-9]{6}:[a-z0-9:~-]+$';

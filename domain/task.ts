@@ -1,0 +1,219 @@
+import { z } from 'zod';
+import { timeLimitRuleSchema } from './calendar/rules.js';
+import { countySchema, departmentSchema } from './departments.js';
+import { principalSchema } from './principal.js';
+
+/**
+ * The department task (部门任务): one department's clocked duty, as a child workflow of a matter or
+ * standalone (a 12345 work order). States: assigned → signed → submitted → completed, with rework
+ * (the lead sends it back), returned (退回: not our remit) and cancelled.
+ */
+export const taskStates = ['assigned', 'signed', 'submitted', 'rework', 'completed', 'returned', 'cancelled'] as const;
+export const taskStateSchema = z.enum(taskStates);
+export type TaskState = z.infer<typeof taskStateSchema>;
+export const terminalTaskStates: readonly TaskState[] = ['completed', 'returned', 'cancelled'];
+
+export const taskStateNames: Record<TaskState, string> = {
+  assigned: '待签收',
+  signed: '办理中',
+  submitted: '待审核',
+  rework: '退回重办',
+  completed: '已办结',
+  returned: '已退回',
+  cancelled: '已撤销',
+};
+
+/** The supervision ladder (DOMAIN §4): 提醒 → 催办 → 黄牌 → 红牌 → 上级督办. */
+export const rungs = ['reminder', 'chase', 'yellow-card', 'red-card', 'escalation'] as const;
+export const rungSchema = z.enum(rungs);
+export type Rung = z.infer<typeof rungSchema>;
+export const rungLevel: Record<Rung, number> = {
+  reminder: 1,
+  chase: 2,
+  'yellow-card': 3,
+  'red-card': 4,
+  escalation: 5,
+};
+export const rungNames: Record<Rung, string> = {
+  reminder: '到期提醒',
+  chase: '超期催办',
+  'yellow-card': '黄牌督办',
+  'red-card': '红牌督办',
+  escalation: '提请上级督办',
+};
+
+/** Who a ladder rung notifies, resolved against the task when it fires. */
+export const audienceSchema = z.enum([
+  'task-department',
+  'lead-department',
+  'county-supervisors',
+  'county-government',
+  'higher-authority',
+]);
+export type Audience = z.infer<typeof audienceSchema>;
+
+export const ladderRungSchema = z.object({
+  rung: rungSchema,
+  workingDaysAfterDeadline: z
+    .number()
+    .int()
+    .min(-10)
+    .max(60)
+    .describe('When the rung fires, in working days relative to the deadline (negative = before it)'),
+  notify: z.array(audienceSchema).min(1),
+});
+export type LadderRung = z.infer<typeof ladderRungSchema>;
+
+/**
+ * Default ladder (DOMAIN §4, configurable per county). A rung at offset n fires at the deadline's
+ * wall-clock time moved by n working days: the reminder one working day before, the chase the
+ * moment the task is overdue, yellow after 3 and red after 5 overdue working days, and escalation
+ * to the higher authority after 10.
+ */
+export const defaultLadder: LadderRung[] = [
+  { rung: 'reminder', workingDaysAfterDeadline: -1, notify: ['task-department'] },
+  { rung: 'chase', workingDaysAfterDeadline: 0, notify: ['task-department'] },
+  { rung: 'yellow-card', workingDaysAfterDeadline: 3, notify: ['task-department', 'lead-department'] },
+  { rung: 'red-card', workingDaysAfterDeadline: 5, notify: ['county-supervisors', 'county-government'] },
+  { rung: 'escalation', workingDaysAfterDeadline: 10, notify: ['higher-authority'] },
+];
+
+export const ladderSchema = z
+  .array(ladderRungSchema)
+  .max(10)
+  .refine((l) => new Set(l.map((r) => r.rung)).size === l.length, 'each rung at most once');
+
+/** 12345-style defaults (DOMAIN §4): sign for within 1 working day, handle within 5. */
+export const defaultLimits = {
+  signFor: { amount: 1, unit: 'working_day', startsFrom: 'assignment' },
+  handle: { amount: 5, unit: 'working_day', startsFrom: 'sign-for' },
+} as const;
+
+export const maxExtensionWorkingDays = 10;
+
+export const departmentTaskInputSchema = z.object({
+  county: countySchema,
+  department: departmentSchema,
+  title: z.string().trim().min(1).max(200).describe('What the department must do (shown in inboxes and the Temporal UI)'),
+  instructions: z.string().max(4000).default('').describe('Instructions for the department'),
+  matterId: z.string().max(200).optional().describe('Workflow id of the parent matter, if any'),
+  scenario: z.string().max(64).optional(),
+  leadDepartment: departmentSchema.optional().describe('The lead department, which reviews submissions'),
+  limits: z
+    .object({ signFor: timeLimitRuleSchema, handle: timeLimitRuleSchema })
+    .default(defaultLimits),
+  ladder: ladderSchema.default(defaultLadder),
+});
+export type DepartmentTaskInput = z.infer<typeof departmentTaskInputSchema>;
+export type DepartmentTaskInputDraft = z.input<typeof departmentTaskInputSchema>;
+
+// ---- Human actions (each an Update on the task; the actor is the authenticated principal) ----
+
+const text = (max: number) => z.string().trim().min(1).max(max);
+const sha256 = z.string().regex(/^[0-9a-f]{64}$/, 'expected a lowercase hex SHA-256 digest');
+
+export const signInputSchema = z.object({ actor: principalSchema });
+export const submitBodySchema = z.object({
+  summary: text(2000).describe('What was done (办理情况)'),
+  findings: z.string().max(4000).optional().describe('Findings (检查发现), if any'),
+  outcome: z.string().trim().min(1).max(64).optional().describe('Outcome code, e.g. `compliant`, `hazard`'),
+  evidence: z
+    .array(z.object({ name: text(200), sha256 }))
+    .max(50)
+    .optional()
+    .describe('Evidence kept in the department system, referenced by SHA-256'),
+});
+export const submitInputSchema = submitBodySchema.extend({ actor: principalSchema });
+
+export const reviewBodySchema = z.object({
+  decision: z.enum(['accept', 'rework']),
+  comment: text(2000),
+});
+export const reviewInputSchema = reviewBodySchema.extend({ actor: principalSchema });
+
+export const returnBodySchema = z.object({
+  reason: text(2000).describe('Why this is not the department’s remit (退回理由)'),
+  suggestedDepartment: departmentSchema.optional(),
+});
+export const returnInputSchema = returnBodySchema.extend({ actor: principalSchema });
+
+export const extensionBodySchema = z.object({
+  workingDays: z.number().int().min(1).max(maxExtensionWorkingDays),
+  reason: text(2000),
+});
+export const extensionInputSchema = extensionBodySchema.extend({ actor: principalSchema });
+
+export const extensionDecisionBodySchema = z.object({
+  approve: z.boolean(),
+  comment: z.string().trim().max(2000).optional(),
+});
+export const extensionDecisionInputSchema = extensionDecisionBodySchema.extend({
+  actor: principalSchema,
+  extensionId: z.string().regex(/^ext-\d{1,3}$/),
+});
+
+export const cancelBodySchema = z.object({ reason: text(2000) });
+export const cancelInputSchema = cancelBodySchema.extend({ actor: principalSchema });
+
+// ---- What the task reports (Query result, API response) ----
+
+export interface DeadlineView {
+  kind: 'sign-for' | 'handle';
+  dueAt: string;
+  provisional: boolean;
+}
+
+export interface ExtensionView {
+  id: string;
+  workingDays: number;
+  reason: string;
+  requestedAt: string;
+  status: 'pending' | 'approved' | 'rejected';
+  decidedAt?: string;
+  comment?: string;
+  previousDueAt?: string;
+  newDueAt?: string;
+}
+
+export interface EscalationView {
+  rung: Rung;
+  level: number;
+  deadline: 'sign-for' | 'handle';
+  firedAt: string;
+}
+
+export interface TaskView {
+  taskId: string;
+  county: string;
+  department: string;
+  title: string;
+  instructions: string;
+  matterId?: string;
+  scenario?: string;
+  leadDepartment?: string;
+  state: TaskState;
+  assignedAt: string;
+  signedAt?: string;
+  submittedAt?: string;
+  closedAt?: string;
+  deadlines: DeadlineView[];
+  currentDeadline?: DeadlineView;
+  overdue: boolean;
+  escalationLevel: number;
+  escalations: EscalationView[];
+  extensions: ExtensionView[];
+  submission?: z.infer<typeof submitBodySchema> & { at: string };
+  reviews: { decision: 'accept' | 'rework'; comment: string; at: string }[];
+  returned?: { reason: string; suggestedDepartment?: string; at: string };
+  cancelled?: { reason: string; at: string };
+  lastEventSeq: number;
+}
+
+/** What a finished task tells its parent matter. */
+export interface TaskResult {
+  taskId: string;
+  department: string;
+  state: 'completed' | 'returned' | 'cancelled';
+  submission?: TaskView['submission'];
+  returned?: TaskView['returned'];
+}

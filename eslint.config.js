@@ -1,0 +1,42 @@
+// Lint rules that protect what the type checker cannot: promises nobody awaits (a lost
+// activity call or update), and Node built-ins inside workflow code (non-deterministic on replay).
+import tseslint from 'typescript-eslint';
+
+const nodeBuiltins = [
+  'assert', 'async_hooks', 'buffer', 'child_process', 'cluster', 'crypto', 'dgram', 'dns', 'events', 'fs',
+  'fs/promises', 'http', 'http2', 'https', 'net', 'os', 'path', 'perf_hooks', 'process', 'readline',
+  'stream', 'timers', 'tls', 'url', 'util', 'v8', 'vm', 'worker_threads', 'zlib',
+];
+
+export default tseslint.config(
+  { ignores: ['node_modules/**', '.data/**', 'dist/**', 'coverage/**'] },
+  {
+    files: ['**/*.ts'],
+    languageOptions: {
+      parser: tseslint.parser,
+      parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
+    },
+    plugins: { '@typescript-eslint': tseslint.plugin },
+    rules: {
+      '@typescript-eslint/no-floating-promises': 'error',
+      '@typescript-eslint/no-misused-promises': ['error', { checksVoidReturn: { arguments: false } }],
+    },
+  },
+  {
+    // Workflow code and the pure domain it imports run inside Temporal's deterministic sandbox.
+    files: ['workflows/**/*.ts', 'domain/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        patterns: [{ group: ['node:*'], message: 'Workflows and domain/ must not use Node built-ins.' }],
+        paths: [
+          ...nodeBuiltins.map((name) => ({ name, message: 'Workflows and domain/ must not use Node built-ins.' })),
+          { name: 'pg', message: 'No I/O in workflows: use an activity.' },
+          { name: '@temporalio/client', message: 'Workflows talk to Temporal through @temporalio/workflow.' },
+          { name: '@temporalio/activity', message: 'Activities live in activities/.' },
+        ],
+      }],
+      'no-restricted-globals': ['error', 'setTimeout', 'setInterval', 'process', 'require'],
+      'no-console': 'error',
+    },
+  },
+);

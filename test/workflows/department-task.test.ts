@@ -1,0 +1,313 @@
+import { randomUUID } from 'node:crypto';
+import { CancelledFailure, WorkflowFailedError, WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { Worker } from '@temporalio/worker';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { createActivities } from '../../activities/index.js';
+import { resolveDeadline, shiftByWorkingDays } from '../../domain/calendar/index.js';
+import type { Principal } from '../../domain/principal.js';
+import type { DepartmentTaskInputDraft } from '../../domain/task.js';
+import {
+  cancelUpdate, decideExtensionUpdate, departmentTask, getTaskQuery, requestExtensionUpdate, returnUpdate,
+  reviewUpdate, signUpdate, submitUpdate,
+} from '../../workflows/department-task.js';
+import { freshDatabase, type TestDatabase } from '../helpers/db.js';
+import { timeSkippingEnv, workflowBundle } from '../helpers/temporal.js';
+
+const county = '610124';
+const housing: Principal = { keyId: 'k-housing', county, department: 'housing', roles: ['officer'] };
+const market: Principal = { keyId: 'k-market', county, department: 'market', roles: ['officer'] };
+const lead: Principal = { keyId: 'k-commerce', county, department: 'commerce', roles: ['officer'] };
+const supervisor: Principal = { keyId: 'k-sup', county, roles: ['supervisor'] };
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
+
+let env: TestWorkflowEnvironment;
+let db: TestDatabase;
+let taskQueue = "";
+
+beforeAll(async () => {
+  [env, db] = await Promise.all([timeSkippingEnv(), freshDatabase()]);
+});
+afterAll(async () => {
+  await env?.teardown();
+  await db?.drop();
+});
+
+async function withWorker<T>(fn: () => Promise<T>): Promise<T> {
+  taskQueue = `tq-${randomUUID()}`;
+  const worker = await Worker.create({
+    connection: env.nativeConnection,
+    taskQueue,
+    workflowBundle: await workflowBundle(),
+    activities: createActivities({ pool: db.pool }),
+  });
+  return worker.runUntil(fn);
+}
+
+function input(overrides: Partial<DepartmentTaskInputDraft> = {}): DepartmentTaskInputDraft {
+  return {
+    county,
+    department: 'housing',
+    leadDepartment: 'commerce',
+    title: '核查某自建房安全隐患',
+    instructions: '现场核查并反馈',
+    ...overrides,
+  };
+}
+
+async function start(overrides: Partial<DepartmentTaskInputDraft> = {}) {
+  const workflowId = `task:${county}:housing:test-${randomUUID().slice(0, 8)}`;
+  return env.client.workflow.start(departmentTask, { taskQueue, workflowId, args: [input(overrides)] });
+}
+
+const historyLength = async (h: WorkflowHandle) => (await h.fetchHistory()).events?.length ?? 0;
+
+/**
+ * History events other than workflow-task bookkeeping. The Java test server, unlike a real
+ * server, persists the speculative workflow task that carried a rejected update; what matters is
+ * that the update left nothing of its own (no UpdateAccepted, no activity, no timer change).
+ */
+async function meaningfulEvents(h: WorkflowHandle): Promise<string[]> {
+  const events = (await h.fetchHistory()).events ?? [];
+  return events
+    .map((e) => String(e.eventType))
+    .filter((t) => !/WORKFLOW_TASK_(SCHEDULED|STARTED|COMPLETED)|^(5|6|7)$/.test(t));
+}
+
+/** Waits (real time, briefly) until the workflow has no work in flight: its history stops growing. */
+async function settle(h: WorkflowHandle) {
+  let last = -1;
+  for (let stable = 0; stable < 3;) {
+    const n = await historyLength(h);
+    const pending = (await h.describe()).raw.pendingActivities?.length ?? 0;
+    stable = n === last && pending === 0 ? stable + 1 : 0;
+    last = n;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** Asserts an update is refused with `type` and that it left history and state untouched. */
+async function expectRefused(h: WorkflowHandle, run: () => Promise<unknown>, type: string) {
+  await settle(h);
+  const before = await meaningfulEvents(h);
+  const stateBefore = await h.query(getTaskQuery);
+  const err = await run().then(() => undefined, (e: unknown) => e);
+  expect(err).toBeInstanceOf(WorkflowUpdateFailedError);
+  expect((err as WorkflowUpdateFailedError).cause).toMatchObject({ type });
+  await settle(h);
+  expect(await meaningfulEvents(h)).toEqual(before);
+  expect(await h.query(getTaskQuery)).toEqual(stateBefore);
+}
+
+async function readModel(taskId: string) {
+  const row = await db.pool.query('SELECT state, overdue, escalation_level, due_at FROM tasks WHERE task_id = $1', [taskId]);
+  const timeline = await db.pool.query('SELECT type FROM timeline_events WHERE workflow_id = $1 ORDER BY seq', [taskId]);
+  return { row: row.rows[0], timeline: timeline.rows.map((r) => r.type as string) };
+}
+
+describe('departmentTask', () => {
+  test('assigned → signed → submitted → completed, with deadlines from the calendar and a read model', async () => {
+    await withWorker(async () => {
+      const h = await start();
+      const t0 = await env.currentTimeMs();
+      const assigned = await h.query(getTaskQuery);
+      expect(assigned.state).toBe('assigned');
+      // Sign-for: 1 working day from assignment, ending at the end of that day (+08:00).
+      expect(assigned.currentDeadline).toMatchObject({ kind: 'sign-for', dueAt: resolveDeadline(t0, { amount: 1, unit: 'working_day', startsFrom: 'assignment' }).dueAt });
+      expect(assigned.currentDeadline?.dueAt).toMatch(/T23:59:59\.999\+08:00$/);
+
+      const signed = await h.executeUpdate(signUpdate, { args: [{ actor: housing }] });
+      expect(signed.state).toBe('signed');
+      expect(signed.currentDeadline?.kind).toBe('handle');
+      const submitted = await h.executeUpdate(submitUpdate, {
+        args: [{ actor: housing, summary: '已现场核查，存在一般隐患', outcome: 'hazard', evidence: [{ name: '现场照片', sha256: 'a'.repeat(64) }] }],
+      });
+      expect(submitted.state).toBe('submitted');
+      expect(submitted.currentDeadline).toBeUndefined();
+      const done = await h.executeUpdate(reviewUpdate, { args: [{ actor: lead, decision: 'accept', comment: '同意' }] });
+      expect(done.state).toBe('completed');
+      const result = await h.result();
+      expect(result).toMatchObject({ state: 'completed', department: 'housing', submission: { outcome: 'hazard' } });
+
+      const { row, timeline } = await readModel(h.workflowId);
+      expect(row).toMatchObject({ state: 'completed', overdue: false });
+      expect(timeline).toEqual(['assigned', 'signed', 'submitted', 'completed']);
+      const notes = await db.pool.query('SELECT kind, department FROM notifications WHERE object_id = $1 ORDER BY id', [h.workflowId]);
+      expect(notes.rows).toEqual([
+        { kind: 'task.assigned', department: 'housing' },
+        { kind: 'task.submitted', department: 'commerce' },
+      ]);
+    });
+  });
+
+  test('the sign-for ladder: each rung fires at its time, once, with notifications', async () => {
+    await withWorker(async () => {
+      const h = await start({ limits: { signFor: { amount: 1, unit: 'working_day', startsFrom: 'assignment' }, handle: { amount: 5, unit: 'working_day', startsFrom: 'sign-for' } } });
+      const t0 = await env.currentTimeMs();
+      const due = resolveDeadline(t0, { amount: 1, unit: 'working_day', startsFrom: 'assignment' }).dueAtMs;
+      const at = (n: number) => shiftByWorkingDays(due, n).dueAtMs;
+
+      const sleepUntil = async (ms: number) => env.sleep(Math.max(ms - (await env.currentTimeMs()), 1));
+      await sleepUntil(due - HOUR);
+      let v = await h.query(getTaskQuery);
+      expect(v.overdue).toBe(false);
+      expect(v.escalations.filter((e) => e.rung !== 'reminder')).toEqual([]);
+
+      await sleepUntil(due + HOUR);
+      v = await h.query(getTaskQuery);
+      expect(v.overdue).toBe(true);
+      expect(v.escalationLevel).toBe(2); // chased
+      await sleepUntil(at(3) - HOUR);
+      expect((await h.query(getTaskQuery)).escalationLevel).toBe(2);
+      await sleepUntil(at(3) + HOUR);
+      expect((await h.query(getTaskQuery)).escalationLevel).toBe(3); // yellow card
+      await sleepUntil(at(5) + HOUR);
+      expect((await h.query(getTaskQuery)).escalationLevel).toBe(4); // red card
+      await sleepUntil(at(10) + HOUR);
+      v = await h.query(getTaskQuery);
+      expect(v.escalationLevel).toBe(5); // escalated to the city
+      await env.sleep(30 * DAY);
+      v = await h.query(getTaskQuery);
+      const rungs = v.escalations.map((e) => e.rung);
+      expect(rungs.filter((r) => r !== 'reminder')).toEqual(['chase', 'yellow-card', 'red-card', 'escalation']);
+      expect(new Set(rungs).size).toBe(rungs.length); // each rung once
+      for (const e of v.escalations.filter((x) => x.rung !== 'reminder')) {
+        const expected = { chase: at(0), 'yellow-card': at(3), 'red-card': at(5), escalation: at(10) }[e.rung as 'chase'];
+        expect(Math.abs(new Date(e.firedAt).getTime() - expected)).toBeLessThan(2000);
+      }
+
+      const notes = await db.pool.query('SELECT kind, county, department, role FROM notifications WHERE object_id = $1 AND kind LIKE $2 ORDER BY created_at, id', [h.workflowId, 'ladder.%']);
+      expect(notes.rows.filter((n) => n.kind !== 'ladder.reminder')).toEqual([
+        { kind: 'ladder.chase', county, department: 'housing', role: null },
+        { kind: 'ladder.yellow-card', county, department: 'housing', role: null },
+        { kind: 'ladder.yellow-card', county, department: 'commerce', role: null },
+        { kind: 'ladder.red-card', county, department: null, role: 'supervisor' },
+        { kind: 'ladder.red-card', county, department: 'county-government', role: null },
+        { kind: 'ladder.escalation', county: '610100', department: null, role: 'supervisor' },
+      ]);
+      const { row } = await readModel(h.workflowId);
+      expect(row).toMatchObject({ state: 'assigned', overdue: true, escalation_level: 5 });
+      await h.executeUpdate(cancelUpdate, { args: [{ actor: supervisor, reason: '测试结束' }] });
+    });
+  });
+
+  test('a reminder fires one working day before a longer handling deadline', async () => {
+    await withWorker(async () => {
+      const h = await start({ limits: { signFor: { amount: 1, unit: 'working_day', startsFrom: 'assignment' }, handle: { amount: 5, unit: 'working_day', startsFrom: 'sign-for' } } });
+      const signed = await h.executeUpdate(signUpdate, { args: [{ actor: housing }] });
+      const due = new Date(signed.currentDeadline!.dueAt).getTime();
+      const reminderAt = shiftByWorkingDays(due, -1).dueAtMs;
+      await env.sleep(reminderAt - (await env.currentTimeMs()) - HOUR);
+      expect((await h.query(getTaskQuery)).escalations).toEqual([]);
+      await env.sleep(2 * HOUR);
+      const v = await h.query(getTaskQuery);
+      expect(v.escalations.map((e) => [e.rung, e.deadline])).toEqual([['reminder', 'handle']]);
+      expect(v.overdue).toBe(false);
+      await h.executeUpdate(cancelUpdate, { args: [{ actor: supervisor, reason: '测试结束' }] });
+    });
+  });
+
+  test('an approved extension moves the deadline and the timers', async () => {
+    await withWorker(async () => {
+      const h = await start();
+      const signed = await h.executeUpdate(signUpdate, { args: [{ actor: housing }] });
+      const oldDue = new Date(signed.currentDeadline!.dueAt).getTime();
+      const ext = await h.executeUpdate(requestExtensionUpdate, { args: [{ actor: housing, workingDays: 3, reason: '需补充检测' }] });
+      expect(ext).toMatchObject({ id: 'ext-1', status: 'pending' });
+      await expectRefused(h, () => h.executeUpdate(requestExtensionUpdate, { args: [{ actor: housing, workingDays: 2, reason: '再次' }] }), 'ExtensionPending');
+      await expectRefused(h, () => h.executeUpdate(decideExtensionUpdate, { args: [{ actor: market, extensionId: 'ext-1', approve: true }] }), 'Forbidden');
+      const decided = await h.executeUpdate(decideExtensionUpdate, { args: [{ actor: lead, extensionId: 'ext-1', approve: true, comment: '同意' }] });
+      const newDue = shiftByWorkingDays(oldDue, 3).dueAtMs;
+      expect(decided).toMatchObject({ status: 'approved', previousDueAt: signed.currentDeadline!.dueAt });
+      expect(new Date(decided.newDueAt!).getTime()).toBe(newDue);
+
+      // Past the old deadline: not overdue, no chase.
+      await env.sleep(oldDue - (await env.currentTimeMs()) + HOUR);
+      let v = await h.query(getTaskQuery);
+      expect(v.overdue).toBe(false);
+      expect(v.escalations.filter((e) => e.rung !== 'reminder')).toEqual([]);
+      // Past the new one: overdue and chased, once.
+      await env.sleep(newDue - (await env.currentTimeMs()) + HOUR);
+      v = await h.query(getTaskQuery);
+      expect(v.overdue).toBe(true);
+      expect(v.escalations.filter((e) => e.rung === 'chase')).toHaveLength(1);
+      // No extension once the deadline has passed.
+      await expectRefused(h, () => h.executeUpdate(requestExtensionUpdate, { args: [{ actor: housing, workingDays: 1, reason: '晚了' }] }), 'DeadlinePassed');
+      await h.executeUpdate(cancelUpdate, { args: [{ actor: supervisor, reason: '测试结束' }] });
+    });
+  });
+
+  test('rework sends the task back with a fresh handling clock', async () => {
+    await withWorker(async () => {
+      const h = await start();
+      await h.executeUpdate(signUpdate, { args: [{ actor: housing }] });
+      await h.executeUpdate(submitUpdate, { args: [{ actor: housing, summary: '初步核查' }] });
+      await env.sleep(2 * DAY);
+      const reworked = await h.executeUpdate(reviewUpdate, { args: [{ actor: supervisor, decision: 'rework', comment: '缺少鉴定结论' }] });
+      expect(reworked.state).toBe('rework');
+      const now = await env.currentTimeMs();
+      expect(reworked.currentDeadline).toMatchObject({ kind: 'handle', dueAt: resolveDeadline(now, { amount: 5, unit: 'working_day', startsFrom: 'previous-step' }).dueAt });
+      await h.executeUpdate(submitUpdate, { args: [{ actor: housing, summary: '补充鉴定结论' }] });
+      await h.executeUpdate(reviewUpdate, { args: [{ actor: lead, decision: 'accept', comment: '同意' }] });
+      expect((await h.result()).state).toBe('completed');
+      const { timeline } = await readModel(h.workflowId);
+      expect(timeline).toEqual(['assigned', 'signed', 'submitted', 'rework', 'submitted', 'completed']);
+    });
+  });
+
+  test('return ends the task and tells the parent why', async () => {
+    await withWorker(async () => {
+      const h = await start();
+      const returned = await h.executeUpdate(returnUpdate, { args: [{ actor: housing, reason: '属于规划审批事项', suggestedDepartment: 'natural-resources' }] });
+      expect(returned.state).toBe('returned');
+      expect(await h.result()).toMatchObject({ state: 'returned', returned: { reason: '属于规划审批事项', suggestedDepartment: 'natural-resources' } });
+      const notes = await db.pool.query('SELECT kind, department, role FROM notifications WHERE object_id = $1 AND kind = $2 ORDER BY id', [h.workflowId, 'task.returned']);
+      expect(notes.rows).toEqual([
+        { kind: 'task.returned', department: 'commerce', role: null },
+        { kind: 'task.returned', department: null, role: 'supervisor' },
+      ]);
+    });
+  });
+
+  test('cancellation: by a supervisor, and when the run is cancelled (parent closed)', async () => {
+    await withWorker(async () => {
+      const a = await start();
+      await expectRefused(a, () => a.executeUpdate(cancelUpdate, { args: [{ actor: housing, reason: '自己撤销' }] }), 'Forbidden');
+      await a.executeUpdate(cancelUpdate, { args: [{ actor: supervisor, reason: '重复派单' }] });
+      expect(await a.result()).toMatchObject({ state: 'cancelled' });
+
+      const b = await start();
+      await b.executeUpdate(signUpdate, { args: [{ actor: housing }] });
+      await b.cancel();
+      const err = await b.result().catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(WorkflowFailedError);
+      expect((err as WorkflowFailedError).cause).toBeInstanceOf(CancelledFailure);
+      expect((await b.query(getTaskQuery)).state).toBe('cancelled');
+      const { row, timeline } = await readModel(b.workflowId);
+      expect(row.state).toBe('cancelled');
+      expect(timeline.at(-1)).toBe('cancelled');
+    });
+  });
+
+  test('invalid updates are refused without a history event', async () => {
+    await withWorker(async () => {
+      const h = await start();
+      // another department
+      await expectRefused(h, () => h.executeUpdate(signUpdate, { args: [{ actor: market }] }), 'Forbidden');
+      // another county's officer of the same department
+      await expectRefused(h, () => h.executeUpdate(signUpdate, { args: [{ actor: { ...housing, county: '610122' } }] }), 'Forbidden');
+      // wrong state
+      await expectRefused(h, () => h.executeUpdate(submitUpdate, { args: [{ actor: housing, summary: '未签收先提交' }] }), 'WrongState');
+      await expectRefused(h, () => h.executeUpdate(reviewUpdate, { args: [{ actor: lead, decision: 'accept', comment: 'x' }] }), 'WrongState');
+      // bad input
+      await expectRefused(h, () => h.executeUpdate(returnUpdate, { args: [{ actor: housing, reason: '' }] }), 'InvalidInput');
+      await expectRefused(h, () => h.executeUpdate(requestExtensionUpdate, { args: [{ actor: housing, workingDays: 2, reason: '未签收' }] }), 'WrongState');
+      await h.executeUpdate(signUpdate, { args: [{ actor: housing }] });
+      await expectRefused(h, () => h.executeUpdate(requestExtensionUpdate, { args: [{ actor: housing, workingDays: 11, reason: '太长' }] }), 'InvalidInput');
+      await expectRefused(h, () => h.executeUpdate(signUpdate, { args: [{ actor: housing }] }), 'WrongState');
+      await expectRefused(h, () => h.executeUpdate(submitUpdate, { args: [{ actor: housing, summary: 'x', evidence: [{ name: 'a', sha256: 'nothex' }] }] } as never), 'InvalidInput');
+      await h.executeUpdate(cancelUpdate, { args: [{ actor: supervisor, reason: '测试结束' }] });
+    });
+  });
+});

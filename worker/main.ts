@@ -1,0 +1,34 @@
+/**
+ * Worker process: connects to Temporal and PostgreSQL, runs workflows and activities on the task
+ * queue until SIGINT/SIGTERM, then drains (in-flight activities finish) and exits.
+ */
+import { NativeConnection } from '@temporalio/worker';
+import { loadConfig, ConfigError } from '../domain/config.js';
+import { createPool } from '../db/pool.js';
+import { migrate } from '../db/migrate.js';
+import { createWorker } from './worker.js';
+
+async function main() {
+  const config = loadConfig(process.env);
+  if (!config.DATABASE_URL) throw new ConfigError(['DATABASE_URL: required for the worker']);
+  const pool = createPool({ ...config, DATABASE_URL: config.DATABASE_URL });
+  if (config.MIGRATE_ON_START) await migrate(pool);
+  const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
+  const worker = await createWorker({
+    connection,
+    namespace: config.TEMPORAL_NAMESPACE,
+    taskQueue: config.TEMPORAL_TASK_QUEUE,
+    pool,
+    ...(config.WORKFLOW_BUNDLE_PATH ? { workflowBundle: { codePath: config.WORKFLOW_BUNDLE_PATH } } : {}),
+  });
+  // Worker.runUntil / run() installs SIGINT/SIGTERM handlers that call shutdown().
+  process.stdout.write(`worker: task queue ${config.TEMPORAL_TASK_QUEUE} on ${config.TEMPORAL_ADDRESS}\n`);
+  await worker.run();
+  await connection.close();
+  await pool.end();
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`worker: ${err instanceof ConfigError ? err.message : (err as Error).message}\n`);
+  process.exit(1);
+});

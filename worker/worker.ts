@@ -1,0 +1,37 @@
+import { createRequire } from 'node:module';
+import { NativeConnection, Worker, bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { createActivities, type ActivityDeps } from '../activities/index.js';
+
+const require = createRequire(import.meta.url);
+
+/** The worker's workflow code: `workflows/index.ts`, re-exporting every workflow type. */
+export const workflowsPath = require.resolve('../workflows/index.ts');
+
+export interface WorkerOptions extends ActivityDeps {
+  connection: NativeConnection;
+  namespace: string;
+  taskQueue: string;
+  /** A prebuilt bundle (production, tests that start many workers); otherwise bundled from source. */
+  workflowBundle?: WorkflowBundleWithSourceMap | { codePath: string };
+  identity?: string;
+}
+
+export async function createWorker(opts: WorkerOptions): Promise<Worker> {
+  return Worker.create({
+    connection: opts.connection,
+    namespace: opts.namespace,
+    taskQueue: opts.taskQueue,
+    ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : { workflowsPath }),
+    activities: createActivities(opts),
+    ...(opts.identity ? { identity: opts.identity } : {}),
+    // Workflows wait on long timers; keep a bounded cache so a worker with thousands of open
+    // matters does not hold them all in memory.
+    maxCachedWorkflows: 500,
+    shutdownGraceTime: '10 seconds',
+  });
+}
+
+/** Bundles workflow code once (tests share it across workers; `npm run build:workflows` writes it). */
+export function bundleWorkflows(): Promise<WorkflowBundleWithSourceMap> {
+  return bundleWorkflowCode({ workflowsPath, logger: { info() {}, warn() {}, error() {}, debug() {}, trace() {}, log() {} } as never });
+}

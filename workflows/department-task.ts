@@ -1,0 +1,520 @@
+import {
+  ApplicationFailure,
+  allHandlersFinished,
+  condition,
+  continueAsNew,
+  defineQuery,
+  defineUpdate,
+  isCancellation,
+  CancellationScope,
+  proxyActivities,
+  proxyLocalActivities,
+  setHandler,
+  setCurrentDetails,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { UpdateDefinition } from '@temporalio/common';
+import type { ZodType, z } from 'zod';
+import type { Activities, ResolvedClock } from '../activities/index.js';
+import { toShanghaiIso } from '../domain/calendar/index.js';
+import { departmentName } from '../domain/departments.js';
+import type { NotificationDraft, Recipient } from '../domain/events.js';
+import type { Principal } from '../domain/principal.js';
+import { hasRole } from '../domain/principal.js';
+import { SA } from '../domain/search-attributes.js';
+import {
+  cancelInputSchema,
+  departmentTaskInputSchema,
+  extensionDecisionInputSchema,
+  extensionInputSchema,
+  returnInputSchema,
+  reviewInputSchema,
+  rungLevel,
+  rungNames,
+  signInputSchema,
+  submitInputSchema,
+  taskStateNames,
+  terminalTaskStates,
+  type Audience,
+  type DepartmentTaskInput,
+  type DepartmentTaskInputDraft,
+  type ExtensionView,
+  type Rung,
+  type TaskResult,
+  type TaskState,
+  type TaskView,
+} from '../domain/task.js';
+
+// Recording must eventually succeed: a database outage delays the read model, it never loses an
+// accepted action (the action is already in workflow history). Hence unlimited retries.
+const { recordTaskEvent } = proxyActivities<Activities>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
+});
+const { resolveClock } = proxyLocalActivities<Activities>({
+  startToCloseTimeout: '10 seconds',
+  retry: { maximumAttempts: 5 },
+});
+
+// ---- Messages (wire name = constant name minus the suffix) ----
+
+type Input<S extends ZodType> = z.input<S>;
+export const signUpdate = defineUpdate<TaskView, [Input<typeof signInputSchema>]>('sign');
+export const submitUpdate = defineUpdate<TaskView, [Input<typeof submitInputSchema>]>('submit');
+export const reviewUpdate = defineUpdate<TaskView, [Input<typeof reviewInputSchema>]>('review');
+export const returnUpdate = defineUpdate<TaskView, [Input<typeof returnInputSchema>]>('return');
+export const requestExtensionUpdate = defineUpdate<ExtensionView, [Input<typeof extensionInputSchema>]>('requestExtension');
+export const decideExtensionUpdate = defineUpdate<ExtensionView, [Input<typeof extensionDecisionInputSchema>]>('decideExtension');
+export const cancelUpdate = defineUpdate<TaskView, [Input<typeof cancelInputSchema>]>('cancel');
+export const getTaskQuery = defineQuery<TaskView>('getTask');
+
+/** State carried across continue-as-new. */
+interface Carried {
+  view: TaskView;
+  clock?: ResolvedClock;
+  fired: Rung[];
+}
+
+export interface DepartmentTaskArgs extends DepartmentTaskInputDraft {
+  /** Set only by continue-as-new. */
+  carried?: Carried;
+}
+
+/** Snapshots of plain data (the workflow sandbox has no structuredClone). */
+const clone = <T>(v: T): T => JSON.parse(JSON.stringify(v)) as T;
+
+/** A refused action. Non-retryable: the caller must change something first. */
+function refuse(type: string, message: string): never {
+  throw ApplicationFailure.create({ type, message, nonRetryable: true });
+}
+
+/** Parses with Zod inside a validator: a bad input fails the update before it reaches history. */
+function parse<S extends ZodType>(schema: S, value: unknown): z.infer<S> {
+  const r = schema.safeParse(value);
+  if (!r.success) {
+    refuse('InvalidInput', r.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; '));
+  }
+  return r.data as z.infer<S>;
+}
+
+/**
+ * One department's clocked duty (部门任务). Owns its sign-for and handling deadlines and the
+ * supervision ladder; every human action is an Update validated synchronously, so a wrong state,
+ * a wrong department or bad input is refused without leaving a trace in history.
+ */
+export async function departmentTask(args: DepartmentTaskArgs): Promise<TaskResult> {
+  const input: DepartmentTaskInput = departmentTaskInputSchema.parse(args);
+  const info = workflowInfo();
+  const now = () => toShanghaiIso(Date.now());
+
+  const view: TaskView = args.carried?.view ?? {
+    taskId: info.workflowId,
+    county: input.county,
+    department: input.department,
+    title: input.title,
+    instructions: input.instructions,
+    ...(input.matterId ? { matterId: input.matterId } : {}),
+    ...(input.scenario ? { scenario: input.scenario } : {}),
+    ...(input.leadDepartment ? { leadDepartment: input.leadDepartment } : {}),
+    state: 'assigned',
+    assignedAt: now(),
+    deadlines: [],
+    overdue: false,
+    escalationLevel: 0,
+    escalations: [],
+    extensions: [],
+    reviews: [],
+    lastEventSeq: 0,
+  };
+  let clock: ResolvedClock | undefined = args.carried?.clock;
+  let fired = new Set<Rung>(args.carried?.fired ?? []);
+  let clockVersion = 0;
+  let clockRequests = 0;
+  let initialized = !!args.carried;
+  const isTerminal = () => terminalTaskStates.includes(view.state);
+  const deptName = departmentName(input.department);
+
+  // ---- who may do what ----
+  const requireState = (allowed: TaskState[], action: string) => {
+    if (!allowed.includes(view.state)) {
+      refuse('WrongState', `任务当前状态为「${taskStateNames[view.state]}」，不能${action}`);
+    }
+  };
+  const requireOwnDepartment = (actor: Principal) => {
+    if (actor.county !== input.county || actor.department !== input.department || !hasRole(actor, 'officer')) {
+      refuse('Forbidden', `只有${deptName}的承办人员可以办理此任务`);
+    }
+  };
+  /** The lead department reviews; a supervisor of the county may act in its place. */
+  const requireReviewer = (actor: Principal) => {
+    const isLead = !!input.leadDepartment && actor.department === input.leadDepartment && hasRole(actor, 'officer');
+    const isSupervisor = hasRole(actor, 'supervisor') && actor.county === input.county;
+    if (actor.county !== input.county || !(isLead || isSupervisor)) {
+      refuse('Forbidden', '只有牵头部门或督办人员可以审核');
+    }
+  };
+
+  // ---- recording ----
+  const audience = (a: Audience): Recipient[] => {
+    switch (a) {
+      case 'task-department':
+        return [{ county: input.county, department: input.department }];
+      case 'lead-department':
+        return input.leadDepartment
+          ? [{ county: input.county, department: input.leadDepartment }]
+          : [{ county: input.county, role: 'supervisor' }];
+      case 'county-supervisors':
+        return [{ county: input.county, role: 'supervisor' }];
+      case 'county-government':
+        return [{ county: input.county, department: 'county-government' }];
+      case 'higher-authority':
+        return [{ county: `${input.county.slice(0, 4)}00`, role: 'supervisor' }];
+    }
+  };
+  const notice = (kind: string, title: string, body: string, to: Audience[]): NotificationDraft => ({
+    kind, title, body, recipients: to.flatMap(audience),
+  });
+
+  /** Appends an event (sequence assigned synchronously, so ids are stable) and writes it. */
+  const record = async (
+    type: string,
+    summary: string,
+    opts: { actor?: Principal; data?: Record<string, unknown>; notifications?: NotificationDraft[] } = {},
+  ) => {
+    view.lastEventSeq += 1;
+    publishState();
+    const snapshot: TaskView = clone(view);
+    await recordTaskEvent.executeWithOptions(
+      { startToCloseTimeout: '30 seconds', summary: `记录 ${summary}`.slice(0, 120) },
+      [{
+        event: {
+          workflowId: info.workflowId,
+          seq: view.lastEventSeq,
+          county: input.county,
+          at: now(),
+          type,
+          summary,
+          ...(opts.actor
+            ? { actor: { keyId: opts.actor.keyId, county: opts.actor.county, ...(opts.actor.department ? { department: opts.actor.department } : {}) } }
+            : {}),
+          ...(opts.data ? { data: opts.data } : {}),
+          ...(opts.notifications ? { notifications: opts.notifications } : {}),
+        },
+        view: snapshot,
+      }],
+    );
+  };
+
+  /** Search attributes and the UI's current details follow every change. */
+  function publishState() {
+    const active = activeClock();
+    view.currentDeadline = active
+      ? { kind: active.kind, dueAt: active.dueAt, provisional: active.provisional }
+      : undefined;
+    if (!view.currentDeadline) delete view.currentDeadline;
+    upsertSearchAttributes([
+      { key: SA.TaskState, value: view.state },
+      { key: SA.DueAt, value: active ? new Date(active.dueAtMs) : null },
+      { key: SA.Overdue, value: view.overdue },
+      { key: SA.EscalationLevel, value: view.escalationLevel },
+    ]);
+    const waiting = active
+      ? `等待 **${deptName}** ${active.kind === 'sign-for' ? '签收' : '办结'}，期限 ${active.dueAt}${active.provisional ? '（暂定，当年节假日安排未公布）' : ''}`
+      : view.state === 'submitted'
+        ? `等待 **${input.leadDepartment ? departmentName(input.leadDepartment) : '督办人员'}** 审核`
+        : `已结束：${taskStateNames[view.state]}`;
+    const overdue = view.overdue ? `\n\n⚠ 已超期，督办级别 ${view.escalationLevel}` : '';
+    setCurrentDetails(`**${taskStateNames[view.state]}** · ${waiting}${overdue}`);
+  }
+
+  /** The clock that runs in the current state: sign-for while assigned, handling while worked on. */
+  function activeClock(): ResolvedClock | undefined {
+    if (!clock) return undefined;
+    if (view.state === 'assigned' && clock.kind === 'sign-for') return clock;
+    if ((view.state === 'signed' || view.state === 'rework') && clock.kind === 'handle') return clock;
+    return undefined;
+  }
+
+  const startClock = async (kind: 'sign-for' | 'handle', startMs: number, extend?: { dueAtMs: number; workingDays: number }) => {
+    const rule = kind === 'sign-for' ? input.limits.signFor : input.limits.handle;
+    const request = ++clockRequests;
+    const resolved = await resolveClock.executeWithOptions(
+      { startToCloseTimeout: '10 seconds', summary: `计算${kind === 'sign-for' ? '签收' : '办理'}期限` },
+      [{ kind, startMs, rule, ladder: input.ladder, nowMs: Date.now(), ...(extend ? { extend } : {}) }],
+    );
+    // While this was resolved another action may have started a newer clock: the newest wins.
+    if (request !== clockRequests) return resolved;
+    clock = resolved;
+    fired = new Set();
+    clockVersion += 1;
+    view.overdue = false;
+    view.escalationLevel = 0;
+    view.deadlines = [
+      ...view.deadlines.filter((d) => d.kind !== kind),
+      { kind, dueAt: resolved.dueAt, provisional: resolved.provisional },
+    ];
+    return resolved;
+  };
+
+  // ---- handlers: registered before the first await ----
+  /**
+   * Registers an Update whose validator is a synchronous Zod parse plus the state and permission
+   * checks, so a refused action leaves no event in history; the handler then runs on parsed input.
+   */
+  function register<Ret, S extends ZodType>(
+    def: UpdateDefinition<Ret, [z.input<S>]>,
+    schema: S,
+    check: (a: z.infer<S>) => void,
+    run: (a: z.infer<S>) => Promise<Ret>,
+  ) {
+    setHandler(def, async (raw: z.input<S>) => {
+      const a = schema.parse(raw);
+      if (!initialized) {
+        // An action that arrives while the task is still being assigned waits for the assignment
+        // to be recorded (so the timeline stays in order), then is checked again.
+        await condition(() => initialized);
+        check(a);
+      }
+      return run(a);
+    }, {
+      validator: (raw: z.input<S>) => check(parse(schema, raw)),
+    });
+  }
+
+  setHandlers();
+
+  function setHandlers() {
+    register(signUpdate, signInputSchema, ({ actor }) => {
+      requireOwnDepartment(actor);
+      requireState(['assigned'], '签收');
+    }, async ({ actor }) => {
+      view.state = 'signed';
+      view.signedAt = now();
+      const due = await startClock('handle', Date.now());
+      await record('signed', `${deptName}签收，办理期限 ${due.dueAt}`, { actor });
+      return clone(view);
+    });
+
+    register(submitUpdate, submitInputSchema, ({ actor }) => {
+      requireOwnDepartment(actor);
+      requireState(['signed', 'rework'], '提交办理结果');
+    }, async ({ actor, ...submission }) => {
+      view.state = 'submitted';
+      const at = now();
+      view.submittedAt = at;
+      view.overdue = false;
+      view.submission = { ...submission, at };
+      await record('submitted', `${deptName}提交办理结果`, {
+        actor,
+        data: { outcome: submission.outcome ?? null, evidence: submission.evidence?.length ?? 0 },
+        notifications: [notice('task.submitted', `待审核：${input.title}`, `${deptName}已提交办理结果，请审核。`, ['lead-department'])],
+      });
+      return clone(view);
+    });
+
+    register(reviewUpdate, reviewInputSchema, ({ actor }) => {
+      requireReviewer(actor);
+      requireState(['submitted'], '审核');
+    }, async ({ actor, decision, comment }) => {
+      const at = now();
+      view.reviews.push({ decision, comment, at });
+      if (decision === 'accept') {
+        view.state = 'completed';
+        view.closedAt = at;
+        await record('completed', `审核通过，任务办结`, { actor, data: { comment } });
+      } else {
+        // Rework gets a fresh handling clock from the moment it is sent back.
+        view.state = 'rework';
+        const due = await startClock('handle', Date.now());
+        await record('rework', `退回重办，新期限 ${due.dueAt}`, {
+          actor,
+          data: { comment },
+          notifications: [notice('task.rework', `退回重办：${input.title}`, `审核意见：${comment}。请于 ${due.dueAt} 前重新提交。`, ['task-department'])],
+        });
+      }
+      return clone(view);
+    });
+
+    register(returnUpdate, returnInputSchema, ({ actor }) => {
+      requireOwnDepartment(actor);
+      requireState(['assigned', 'signed', 'rework'], '退回');
+    }, async ({ actor, reason, suggestedDepartment }) => {
+      view.state = 'returned';
+      const at = now();
+      view.closedAt = at;
+      view.overdue = false;
+      view.returned = { reason, at, ...(suggestedDepartment ? { suggestedDepartment } : {}) };
+      const suggestion = suggestedDepartment ? `，建议由${departmentName(suggestedDepartment)}办理` : '';
+      await record('returned', `${deptName}退回：非本部门职责${suggestion}`, {
+        actor,
+        data: { reason, suggestedDepartment: suggestedDepartment ?? null },
+        notifications: [notice('task.returned', `任务被退回：${input.title}`, `${deptName}退回任务，理由：${reason}${suggestion}。`, ['lead-department', 'county-supervisors'])],
+      });
+      return clone(view);
+    });
+
+    register(requestExtensionUpdate, extensionInputSchema, ({ actor }) => {
+      requireOwnDepartment(actor);
+      requireState(['signed', 'rework'], '申请延期');
+      const active = activeClock();
+      if (!active || Date.now() >= active.dueAtMs) refuse('DeadlinePassed', '办理期限已过，不能申请延期');
+      if (view.extensions.some((e) => e.status === 'pending')) refuse('ExtensionPending', '已有待审批的延期申请');
+    }, async ({ actor, workingDays, reason }) => {
+      const ext: ExtensionView = {
+        id: `ext-${view.extensions.length + 1}`, workingDays, reason, requestedAt: now(), status: 'pending',
+      };
+      view.extensions.push(ext);
+      await record('extension.requested', `${deptName}申请延期 ${workingDays} 个工作日`, {
+        actor,
+        data: { extensionId: ext.id, workingDays, reason },
+        notifications: [notice('task.extension-requested', `延期申请：${input.title}`, `${deptName}申请延期 ${workingDays} 个工作日，理由：${reason}。`, ['lead-department'])],
+      });
+      return clone(ext);
+    });
+
+    register(decideExtensionUpdate, extensionDecisionInputSchema, ({ actor, extensionId }) => {
+      requireReviewer(actor);
+      const ext = view.extensions.find((e) => e.id === extensionId);
+      if (!ext) refuse('NotFound', `没有延期申请 ${extensionId}`);
+      if (ext.status !== 'pending') refuse('WrongState', '该延期申请已审批');
+      if (isTerminal()) refuse('WrongState', `任务当前状态为「${taskStateNames[view.state]}」，不能审批延期`);
+    }, async ({ actor, extensionId, approve, comment }) => {
+      const ext = view.extensions.find((e) => e.id === extensionId)!;
+      ext.status = approve ? 'approved' : 'rejected';
+      ext.decidedAt = now();
+      if (comment) ext.comment = comment;
+      if (approve && clock?.kind === 'handle') {
+        ext.previousDueAt = clock.dueAt;
+        const moved = await startClock('handle', clock.startMs, { dueAtMs: clock.dueAtMs, workingDays: ext.workingDays });
+        ext.newDueAt = moved.dueAt;
+      }
+      await record(approve ? 'extension.approved' : 'extension.rejected',
+        approve ? `同意延期，新期限 ${ext.newDueAt ?? '—'}` : '不同意延期', {
+          actor,
+          data: { extensionId, comment: comment ?? null, newDueAt: ext.newDueAt ?? null },
+          notifications: [notice('task.extension-decided', `延期${approve ? '已批准' : '未批准'}：${input.title}`,
+            approve ? `办理期限延至 ${ext.newDueAt ?? ''}。` : `延期申请未获批准${comment ? `：${comment}` : ''}。`, ['task-department'])],
+        });
+      return clone(ext);
+    });
+
+    register(cancelUpdate, cancelInputSchema, ({ actor }) => {
+      if (actor.county !== input.county || !hasRole(actor, 'supervisor', 'operator')) {
+        refuse('Forbidden', '只有本县督办或运营人员可以撤销任务');
+      }
+      if (isTerminal()) refuse('WrongState', `任务当前状态为「${taskStateNames[view.state]}」，不能撤销`);
+    }, async ({ actor, reason }) => {
+      await cancelTask(reason, actor);
+      return clone(view);
+    });
+
+    setHandler(getTaskQuery, () => view);
+  }
+
+  async function cancelTask(reason: string, actor?: Principal) {
+    view.state = 'cancelled';
+    const at = now();
+    view.closedAt = at;
+    view.overdue = false;
+    view.cancelled = { reason, at };
+    await record('cancelled', `任务撤销：${reason}`, {
+      ...(actor ? { actor } : {}),
+      data: { reason },
+      notifications: [notice('task.cancelled', `任务撤销：${input.title}`, `撤销原因：${reason}`, ['task-department'])],
+    });
+  }
+
+  // ---- the clock loop ----
+  async function fireDue() {
+    const active = activeClock();
+    if (!active) return;
+    const t = Date.now();
+    if (!view.overdue && t >= active.dueAtMs) {
+      view.overdue = true;
+    }
+    for (const r of active.rungs) {
+      if (fired.has(r.rung) || r.atMs > t) continue;
+      fired.add(r.rung);
+      view.escalationLevel = Math.max(view.escalationLevel, rungLevel[r.rung]);
+      view.escalations.push({ rung: r.rung, level: rungLevel[r.rung], deadline: active.kind, firedAt: now() });
+      const what = active.kind === 'sign-for' ? '签收' : '办理';
+      const body = r.rung === 'reminder'
+        ? `「${input.title}」${what}期限 ${active.dueAt}，请按时${what}。`
+        : `「${input.title}」${what}期限 ${active.dueAt} 已过，${deptName}尚未${what}。`;
+      await record(`ladder.${r.rung}`, `${rungNames[r.rung]}：${deptName}${what}期限 ${active.dueAt}`, {
+        data: { rung: r.rung, deadline: active.kind, dueAt: active.dueAt },
+        notifications: [notice(`ladder.${r.rung}`, `${rungNames[r.rung]}：${input.title}`, body, r.notify)],
+      });
+    }
+    if (view.overdue) publishState();
+  }
+
+  function nextWake(): { atMs: number; summary: string } | undefined {
+    const active = activeClock();
+    if (!active) return undefined;
+    const candidates = active.rungs
+      .filter((r) => !fired.has(r.rung))
+      .map((r) => ({ atMs: r.atMs, summary: `${rungNames[r.rung]} ${r.at.slice(0, 16)}` }));
+    if (!view.overdue) {
+      candidates.push({ atMs: active.dueAtMs, summary: `${active.kind === 'sign-for' ? '签收' : '办理'}期限 ${active.dueAt.slice(0, 10)}` });
+    }
+    candidates.sort((a, b) => a.atMs - b.atMs);
+    return candidates[0];
+  }
+
+  try {
+    if (!args.carried) {
+      upsertSearchAttributes([
+        { key: SA.County, value: input.county },
+        { key: SA.Department, value: input.department },
+        ...(input.leadDepartment ? [{ key: SA.LeadDepartment, value: input.leadDepartment }] : []),
+        ...(input.matterId ? [{ key: SA.MatterId, value: input.matterId }] : []),
+        ...(input.scenario ? [{ key: SA.Scenario, value: input.scenario }] : []),
+      ]);
+      const due = await startClock('sign-for', Date.now());
+      await record('assigned', `派单至${deptName}，签收期限 ${due.dueAt}`, {
+        data: { title: input.title },
+        notifications: [notice('task.assigned', `新任务：${input.title}`, `请于 ${due.dueAt} 前签收。`, ['task-department'])],
+      });
+      initialized = true;
+    } else {
+      publishState();
+    }
+
+    while (!isTerminal()) {
+      if (workflowInfo().continueAsNewSuggested) {
+        await condition(allHandlersFinished);
+        await continueAsNew<typeof departmentTask>({ ...args, carried: { view, ...(clock ? { clock } : {}), fired: [...fired] } });
+      }
+      const version = clockVersion;
+      const seq = view.lastEventSeq;
+      const wake = nextWake();
+      const changed = () => isTerminal() || clockVersion !== version || view.lastEventSeq !== seq;
+      if (wake) {
+        const woke = await condition(changed, Math.max(wake.atMs - Date.now(), 1), { summary: wake.summary });
+        if (!woke) await fireDue();
+      } else {
+        await condition(changed);
+      }
+    }
+  } catch (err) {
+    if (!isCancellation(err)) throw err;
+    // The parent matter closed (or someone cancelled the run): record it, then end the run as
+    // Cancelled so the Temporal UI shows it that way too.
+    await CancellationScope.nonCancellable(async () => {
+      if (!isTerminal()) await cancelTask('所属事项已关闭');
+    });
+    throw err;
+  }
+
+  await condition(allHandlersFinished);
+  return {
+    taskId: info.workflowId,
+    department: input.department,
+    state: view.state as TaskResult['state'],
+    ...(view.submission ? { submission: view.submission } : {}),
+    ...(view.returned ? { returned: view.returned } : {}),
+  };
+}
+

@@ -1,0 +1,2 @@
+// The worker's workflowsPath: re-exports every workflow type and nothing else.
+export { departmentTask } from './department-task.js';
