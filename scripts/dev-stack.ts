@@ -91,7 +91,15 @@ export async function startEmbeddedPostgres(opts: { dir: string; port: number; p
   }
   const urlFor = (db: string) => `postgres://postgres:${password}@127.0.0.1:${opts.port}/${db}`;
   const url = urlFor('postgres');
-  return { url, urlFor, stop: () => pg.stop() };
+  // If the server already exited (a terminal's Ctrl-C reaches the whole process group), the
+  // package's stop() would wait forever for an exit event that has passed.
+  const server = () => (pg as unknown as { process?: ChildProcess }).process;
+  const stop = async () => {
+    const proc = server();
+    if (!proc || proc.exitCode !== null || proc.signalCode !== null) return;
+    await Promise.race([pg.stop(), new Promise((r) => setTimeout(r, 15_000).unref())]);
+  };
+  return { url, urlFor, stop };
 }
 
 // ---------------------------------------------------------------- Temporal

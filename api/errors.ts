@@ -1,0 +1,100 @@
+import type { FastifyError, FastifyInstance } from 'fastify';
+import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } from 'fastify-type-provider-zod';
+import { ServiceError, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import { z } from 'zod';
+
+/** The one error body every route returns: `{ error: { code, message, issues? } }`. */
+export const errorBodySchema = z.object({
+  error: z.object({
+    code: z.string().describe('Stable machine-readable code, e.g. `validation_failed`, `wrong_state`'),
+    message: z.string().describe('Human-readable explanation (Chinese where users read it)'),
+    issues: z
+      .array(z.object({ path: z.string(), message: z.string() }))
+      .optional()
+      .describe('Field-level problems, with paths such as `body.summary`'),
+  }),
+});
+export type ErrorBody = z.infer<typeof errorBodySchema>;
+
+export class ApiError extends Error {
+  constructor(
+    readonly statusCode: number,
+    readonly code: string,
+    message: string,
+    readonly issues?: { path: string; message: string }[],
+  ) {
+    super(message);
+  }
+}
+
+export const notFound = (what = '资源') => new ApiError(404, 'not_found', `${what}不存在或无权查看`);
+export const forbidden = (message = '无权执行此操作') => new ApiError(403, 'forbidden', message);
+
+/** Workflow refusals (ApplicationFailure types thrown by update validators) → HTTP. */
+const refusalStatus: Record<string, [number, string]> = {
+  Forbidden: [403, 'forbidden'],
+  NotFound: [404, 'not_found'],
+  InvalidInput: [400, 'validation_failed'],
+  WrongState: [409, 'wrong_state'],
+  ExtensionPending: [409, 'extension_pending'],
+  DeadlinePassed: [409, 'deadline_passed'],
+};
+
+function isUnavailable(err: unknown): boolean {
+  const e = err as { code?: unknown; name?: string; message?: string } | undefined;
+  if (!e) return false;
+  if (err instanceof ServiceError) return true;
+  if (e.code === 14 || e.code === 4) return true; // gRPC UNAVAILABLE / DEADLINE_EXCEEDED
+  if (typeof e.code === 'string' && ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', '57P01', '57P03', '53300'].includes(e.code)) return true;
+  return /timeout exceeded when trying to connect|Connection terminated|connect ECONNREFUSED/i.test(e.message ?? '');
+}
+
+export function registerErrorHandler(app: FastifyInstance) {
+  app.setNotFoundHandler((_req, reply) => {
+    void reply.code(404).send({ error: { code: 'not_found', message: '没有这个接口' } });
+  });
+
+  app.setErrorHandler((err: FastifyError | Error, req, reply) => {
+    const send = (status: number, body: ErrorBody) => reply.code(status).send(body);
+
+    if (hasZodFastifySchemaValidationErrors(err)) {
+      const where = (err as FastifyError).validationContext ?? 'body';
+      const issues = err.validation.map((v) => ({
+        path: [where, ...v.instancePath.split('/').filter(Boolean)].join('.'),
+        message: v.message ?? 'invalid',
+      }));
+      return send(400, { error: { code: 'validation_failed', message: '请求参数不符合要求', issues } });
+    }
+    if (err instanceof ApiError) {
+      if (err.statusCode === 503) void reply.header('Retry-After', '5');
+      return send(err.statusCode, { error: { code: err.code, message: err.message, ...(err.issues ? { issues: err.issues } : {}) } });
+    }
+    if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure) {
+      const [status, code] = refusalStatus[err.cause.type ?? ''] ?? [409, 'refused'];
+      return send(status, { error: { code, message: err.cause.message } });
+    }
+    if (err instanceof WorkflowNotFoundError) {
+      return send(404, { error: { code: 'not_found', message: '资源不存在或无权查看' } });
+    }
+    const fe = err as FastifyError;
+    if (fe.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
+      return send(413, { error: { code: 'body_too_large', message: '请求体过大' } });
+    }
+    if (fe.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE' || fe.code === 'FST_ERR_CTP_EMPTY_JSON_BODY' || fe.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || (fe.statusCode === 400 && fe.code?.startsWith('FST_'))) {
+      return send(fe.statusCode ?? 400, { error: { code: 'bad_request', message: '请求格式错误（需要 JSON）' } });
+    }
+    if (isUnavailable(err)) {
+      req.log.warn({ err: { name: (err as Error).name, code: (err as { code?: unknown }).code } }, 'dependency unavailable');
+      void reply.header('Retry-After', '5');
+      return send(503, { error: { code: 'unavailable', message: '服务暂时不可用（工作流引擎或数据库无响应），请稍后重试' } });
+    }
+    if (isResponseSerializationError(err)) {
+      req.log.error({ issues: err.cause.issues }, 'response did not match its schema');
+    } else {
+      req.log.error({ err }, 'unhandled error');
+    }
+    // Never a stack trace or internal message to the caller.
+    return send(500, { error: { code: 'internal', message: '服务器内部错误' } });
+  });
+}

@@ -1,0 +1,251 @@
+import { createHash } from 'node:crypto';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
+import { z } from 'zod';
+import { claimIdempotencyKey, nextSeq } from '../../db/ids.js';
+import { getTaskRow, getTimeline, listTasks } from '../../db/tasks.js';
+import { countySchema, departmentName, departmentSchema } from '../../domain/departments.js';
+import { fromUrlId, standaloneTaskWorkflowId, toUrlId } from '../../domain/ids.js';
+import { shanghaiDate } from '../../domain/calendar/index.js';
+import { SA } from '../../domain/search-attributes.js';
+import {
+  cancelBodySchema, departmentTaskInputSchema, extensionBodySchema, extensionDecisionBodySchema, returnBodySchema,
+  reviewBodySchema, submitBodySchema, taskStateNames, taskStateSchema, type TaskView,
+} from '../../domain/task.js';
+import {
+  cancelUpdate, decideExtensionUpdate, departmentTask, getTaskQuery, requestExtensionUpdate, returnUpdate,
+  reviewUpdate, signUpdate, submitUpdate,
+} from '../../workflows/department-task.js';
+import { canSeeTask, requireRole, visibleCountyPrefix } from '../auth.js';
+import type { AppDeps } from '../app.js';
+import { ApiError, errorBodySchema, forbidden, notFound } from '../errors.js';
+import {
+  boolQuery, extensionSchema, pageSchema, taskDetailSchema, taskSummarySchema, taskViewSchema, urlIdSchema,
+} from '../schemas.js';
+
+const errors = { 400: errorBodySchema, 401: errorBodySchema, 403: errorBodySchema, 404: errorBodySchema, 409: errorBodySchema, 503: errorBodySchema };
+const params = z.object({ taskId: urlIdSchema });
+const idempotencyHeaders = z.object({
+  'idempotency-key': z.string().min(8).max(128).regex(/^[\w.:-]+$/).optional()
+    .describe('Retries with the same key return the first result instead of acting twice'),
+});
+
+/** The API's shape of a task: the workflow's view plus URL id and display names. */
+export function presentTask(v: TaskView) {
+  return {
+    ...v,
+    taskId: toUrlId(v.taskId),
+    workflowId: v.taskId,
+    departmentName: departmentName(v.department),
+    stateName: taskStateNames[v.state],
+  };
+}
+
+const createTaskBody = departmentTaskInputSchema.omit({ matterId: true, scenario: true }).extend({
+  county: countySchema.optional().describe('Defaults to the caller’s county'),
+});
+
+export const taskRoutes = (deps: AppDeps): FastifyPluginAsyncZod => async (app) => {
+  const { pool, temporal, config } = deps;
+
+  /** Loads the task the caller may see, or 404 (never reveal that another county's task exists). */
+  async function visibleTask(principal: Parameters<typeof canSeeTask>[0], urlId: string) {
+    const workflowId = fromUrlId(urlId);
+    if (!workflowId) throw notFound('任务');
+    const handle = temporal.workflow.getHandle<typeof departmentTask>(workflowId);
+    // The read model may lag a just-assigned task by a moment: then ask the workflow itself.
+    const row = (await getTaskRow(pool, workflowId)) ?? (await handle.query(getTaskQuery));
+    if (!canSeeTask(principal, row)) throw notFound('任务');
+    return { workflowId, row, handle };
+  }
+
+  app.get('/tasks', {
+    schema: {
+      summary: 'Inbox: department tasks the caller may see, soonest deadline first',
+      tags: ['tasks'],
+      querystring: z.object({
+        state: taskStateSchema.optional(),
+        overdue: boolQuery.optional(),
+        department: departmentSchema.optional().describe('Officers always see only their own department'),
+        matterId: z.string().max(200).optional(),
+        limit: z.coerce.number().int().min(1).max(200).default(50),
+        cursor: z.string().max(400).optional(),
+      }),
+      response: { 200: pageSchema(taskSummarySchema), ...errors },
+    },
+  }, async (req) => {
+    const p = req.principal;
+    const q = req.query;
+    const isOfficerOnly = !p.roles.some((r) => r !== 'officer');
+    if (isOfficerOnly && q.department && q.department !== p.department) throw forbidden('只能查看本部门的任务');
+    const department = isOfficerOnly ? p.department : q.department;
+    if (isOfficerOnly && !department) throw forbidden('该密钥未绑定部门');
+    let after: { dueAt: string | null; taskId: string } | undefined;
+    if (q.cursor) {
+      try {
+        after = JSON.parse(Buffer.from(q.cursor, 'base64url').toString('utf8'));
+      } catch {
+        throw new ApiError(400, 'validation_failed', '无效的分页游标', [{ path: 'querystring.cursor', message: 'invalid cursor' }]);
+      }
+      if (!after || typeof after.taskId !== 'string') throw new ApiError(400, 'validation_failed', '无效的分页游标', [{ path: 'querystring.cursor', message: 'invalid cursor' }]);
+    }
+    const rows = await listTasks(pool, {
+      countyPrefix: visibleCountyPrefix(p),
+      ...(department ? { department } : {}),
+      ...(q.state ? { state: q.state } : {}),
+      ...(q.overdue !== undefined ? { overdue: q.overdue } : {}),
+      ...(q.matterId ? { matterId: q.matterId.replaceAll('~', '/') } : {}),
+      limit: q.limit + 1,
+      ...(after ? { after } : {}),
+    });
+    const page = rows.slice(0, q.limit);
+    const last = page.at(-1);
+    return {
+      items: page.map((r) => presentTask(r.view)),
+      nextCursor: rows.length > q.limit && last
+        ? Buffer.from(JSON.stringify({ dueAt: last.due_at?.toISOString() ?? null, taskId: last.task_id })).toString('base64url')
+        : null,
+    };
+  });
+
+  app.post('/tasks', {
+    schema: {
+      summary: 'Assign a standalone department task (e.g. a 12345 work order)',
+      tags: ['tasks'],
+      headers: idempotencyHeaders,
+      body: createTaskBody,
+      response: { 201: taskViewSchema, 200: taskViewSchema, ...errors },
+    },
+  }, async (req, reply) => {
+    requireRole(req, 'operator', 'supervisor');
+    const county = req.body.county ?? req.principal.county;
+    if (county !== req.principal.county) throw forbidden('只能在本县派发任务');
+    const input = departmentTaskInputSchema.parse({ ...req.body, county });
+    const key = req.headers['idempotency-key'];
+    const requestHash = createHash('sha256').update(JSON.stringify(req.body)).digest('hex');
+    const year = Number(shanghaiDate(Date.now()).slice(0, 4));
+
+    let workflowId: string;
+    if (key) {
+      // Reserve the id under the key first: a retry finds it and lands on the same workflow.
+      const candidate = standaloneTaskWorkflowId(county, input.department, year, await nextSeq(pool, `task:${county}:${input.department}:${year}`));
+      const prior = await claimIdempotencyKey(pool, `task:${county}`, key, requestHash, candidate);
+      if (prior && prior.requestHash !== requestHash) {
+        throw new ApiError(409, 'idempotency_key_reused', '同一 Idempotency-Key 已用于内容不同的请求');
+      }
+      workflowId = prior?.resourceId ?? candidate;
+    } else {
+      workflowId = standaloneTaskWorkflowId(county, input.department, year, await nextSeq(pool, `task:${county}:${input.department}:${year}`));
+    }
+
+    let created = true;
+    try {
+      await temporal.workflow.start(departmentTask, {
+        taskQueue: config.TEMPORAL_TASK_QUEUE,
+        workflowId,
+        args: [input],
+        staticSummary: `${departmentName(input.department)} · ${input.title}`.slice(0, 200),
+        staticDetails: `**部门任务** · ${departmentName(input.department)}\n\n${input.instructions}`,
+        typedSearchAttributes: [
+          { key: SA.County, value: county },
+          { key: SA.Department, value: input.department },
+          { key: SA.TaskState, value: 'assigned' },
+        ],
+      });
+    } catch (err) {
+      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+      created = false;
+    }
+    const view = await temporal.workflow.getHandle<typeof departmentTask>(workflowId).query(getTaskQuery);
+    void reply.code(created ? 201 : 200);
+    return presentTask(view);
+  });
+
+  app.get('/tasks/:taskId', {
+    schema: {
+      summary: 'One task: state, deadlines, escalation level, extensions and timeline',
+      tags: ['tasks'],
+      params,
+      response: { 200: taskDetailSchema, ...errors },
+    },
+  }, async (req) => {
+    const { workflowId, handle } = await visibleTask(req.principal, req.params.taskId);
+    const [view, timeline] = await Promise.all([handle.query(getTaskQuery), getTimeline(pool, workflowId)]);
+    return {
+      ...presentTask(view),
+      timeline,
+      temporalUiUrl: `${config.TEMPORAL_UI_URL}/namespaces/${encodeURIComponent(config.TEMPORAL_NAMESPACE)}/workflows/${encodeURIComponent(workflowId)}`,
+    };
+  });
+
+  /** Every action is an Update: the workflow validates it and answers with the new state. */
+  const updateId = (key: string | undefined, action: string, workflowId: string) =>
+    key ? `${action}:${createHash('sha256').update(`${workflowId}|${key}`).digest('hex').slice(0, 32)}` : undefined;
+
+  app.post('/tasks/:taskId/sign', {
+    schema: { summary: 'Sign for (签收) the task', tags: ['tasks'], params, headers: idempotencyHeaders, response: { 200: taskViewSchema, ...errors } },
+  }, async (req) => {
+    const { handle, workflowId } = await visibleTask(req.principal, req.params.taskId);
+    const id = updateId(req.headers['idempotency-key'], 'sign', workflowId);
+    return presentTask(await handle.executeUpdate(signUpdate, { args: [{ actor: req.principal }], ...(id ? { updateId: id } : {}) }));
+  });
+
+  app.post('/tasks/:taskId/submit', {
+    schema: { summary: 'Submit the result (办理结果)', tags: ['tasks'], params, headers: idempotencyHeaders, body: submitBodySchema, response: { 200: taskViewSchema, ...errors } },
+  }, async (req) => {
+    const { handle, workflowId } = await visibleTask(req.principal, req.params.taskId);
+    const id = updateId(req.headers['idempotency-key'], 'submit', workflowId);
+    return presentTask(await handle.executeUpdate(submitUpdate, { args: [{ ...req.body, actor: req.principal }], ...(id ? { updateId: id } : {}) }));
+  });
+
+  app.post('/tasks/:taskId/review', {
+    schema: { summary: 'Accept or send back for rework (lead department or supervisor)', tags: ['tasks'], params, headers: idempotencyHeaders, body: reviewBodySchema, response: { 200: taskViewSchema, ...errors } },
+  }, async (req) => {
+    const { handle, workflowId } = await visibleTask(req.principal, req.params.taskId);
+    const id = updateId(req.headers['idempotency-key'], 'review', workflowId);
+    return presentTask(await handle.executeUpdate(reviewUpdate, { args: [{ ...req.body, actor: req.principal }], ...(id ? { updateId: id } : {}) }));
+  });
+
+  app.post('/tasks/:taskId/return', {
+    schema: { summary: 'Return (退回): not this department’s remit', tags: ['tasks'], params, headers: idempotencyHeaders, body: returnBodySchema, response: { 200: taskViewSchema, ...errors } },
+  }, async (req) => {
+    const { handle, workflowId } = await visibleTask(req.principal, req.params.taskId);
+    const id = updateId(req.headers['idempotency-key'], 'return', workflowId);
+    return presentTask(await handle.executeUpdate(returnUpdate, { args: [{ ...req.body, actor: req.principal }], ...(id ? { updateId: id } : {}) }));
+  });
+
+  app.post('/tasks/:taskId/extensions', {
+    schema: { summary: 'Ask for more time (延期), before the deadline', tags: ['tasks'], params, headers: idempotencyHeaders, body: extensionBodySchema, response: { 201: extensionSchema, ...errors } },
+  }, async (req, reply) => {
+    const { handle, workflowId } = await visibleTask(req.principal, req.params.taskId);
+    const id = updateId(req.headers['idempotency-key'], 'extension', workflowId);
+    const ext = await handle.executeUpdate(requestExtensionUpdate, { args: [{ ...req.body, actor: req.principal }], ...(id ? { updateId: id } : {}) });
+    void reply.code(201);
+    return ext;
+  });
+
+  app.post('/tasks/:taskId/extensions/:extensionId/decision', {
+    schema: {
+      summary: 'Approve or reject an extension (lead department or supervisor)',
+      tags: ['tasks'],
+      params: params.extend({ extensionId: z.string().regex(/^ext-\d{1,3}$/) }),
+      headers: idempotencyHeaders,
+      body: extensionDecisionBodySchema,
+      response: { 200: extensionSchema, ...errors },
+    },
+  }, async (req) => {
+    const { handle, workflowId } = await visibleTask(req.principal, req.params.taskId);
+    const id = updateId(req.headers['idempotency-key'], `decide-${req.params.extensionId}`, workflowId);
+    return handle.executeUpdate(decideExtensionUpdate, {
+      args: [{ ...req.body, extensionId: req.params.extensionId, actor: req.principal }],
+      ...(id ? { updateId: id } : {}),
+    });
+  });
+
+  app.post('/tasks/:taskId/cancel', {
+    schema: { summary: 'Cancel a task (supervisor or operator of its county)', tags: ['tasks'], params, body: cancelBodySchema, response: { 200: taskViewSchema, ...errors } },
+  }, async (req) => {
+    const { handle } = await visibleTask(req.principal, req.params.taskId);
+    return presentTask(await handle.executeUpdate(cancelUpdate, { args: [{ ...req.body, actor: req.principal }] }));
+  });
+};

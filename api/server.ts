@@ -1,0 +1,35 @@
+/**
+ * API process: Fastify on API_HOST:API_PORT. Closes gracefully on SIGINT/SIGTERM (in-flight
+ * requests finish, then the Temporal connection and the pool close).
+ */
+import { Client, Connection } from '@temporalio/client';
+import { createPool } from '../db/pool.js';
+import { migrate } from '../db/migrate.js';
+import { ConfigError, loadConfig } from '../domain/config.js';
+import { buildApp } from './app.js';
+
+async function main() {
+  const config = loadConfig(process.env);
+  if (!config.DATABASE_URL) throw new ConfigError(['DATABASE_URL: required for the API']);
+  const pool = createPool({ ...config, DATABASE_URL: config.DATABASE_URL });
+  if (config.MIGRATE_ON_START) await migrate(pool);
+  // Connection.lazy: the API starts (and /readyz says 503) even while Temporal is still coming up.
+  const connection = Connection.lazy({ address: config.TEMPORAL_ADDRESS });
+  const temporal = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+  const app = await buildApp({ config, pool, temporal });
+  await app.listen({ host: config.API_HOST, port: config.API_PORT });
+
+  const close = async () => {
+    await app.close();
+    await connection.close();
+    await pool.end();
+    process.exit(0);
+  };
+  process.once('SIGINT', () => void close());
+  process.once('SIGTERM', () => void close());
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`api: ${err instanceof ConfigError ? err.message : (err as Error).message}\n`);
+  process.exit(1);
+});
