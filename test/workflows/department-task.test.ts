@@ -13,6 +13,7 @@ import {
 } from '../../workflows/department-task.js';
 import { freshDatabase, type TestDatabase } from '../helpers/db.js';
 import { timeSkippingEnv, workflowBundle } from '../helpers/temporal.js';
+import { settle } from '../helpers/history.js';
 
 const county = '610124';
 const housing: Principal = { keyId: 'k-housing', county, department: 'housing', roles: ['officer'] };
@@ -61,8 +62,6 @@ async function start(overrides: Partial<DepartmentTaskInputDraft> = {}) {
   return env.client.workflow.start(departmentTask, { taskQueue, workflowId, args: [input(overrides)] });
 }
 
-const historyLength = async (h: WorkflowHandle) => (await h.fetchHistory()).events?.length ?? 0;
-
 /**
  * History events other than workflow-task bookkeeping. The Java test server, unlike a real
  * server, persists the speculative workflow task that carried a rejected update; what matters is
@@ -73,18 +72,6 @@ async function meaningfulEvents(h: WorkflowHandle): Promise<string[]> {
   return events
     .map((e) => String(e.eventType))
     .filter((t) => !/WORKFLOW_TASK_(SCHEDULED|STARTED|COMPLETED)|^(5|6|7)$/.test(t));
-}
-
-/** Waits (real time, briefly) until the workflow has no work in flight: its history stops growing. */
-async function settle(h: WorkflowHandle) {
-  let last = -1;
-  for (let stable = 0; stable < 3;) {
-    const n = await historyLength(h);
-    const pending = (await h.describe()).raw.pendingActivities?.length ?? 0;
-    stable = n === last && pending === 0 ? stable + 1 : 0;
-    last = n;
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 /** Asserts an update is refused with `type` and that it left history and state untouched. */

@@ -1,0 +1,150 @@
+/**
+ * End to end with real parts: a Temporal CLI dev server, an embedded PostgreSQL, the worker and
+ * the API listening on a port, driven through HTTP as the officers would.
+ */
+import { randomUUID } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection, type Worker } from '@temporalio/worker';
+import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { buildApp } from '../../api/app.js';
+import { createKey } from '../../db/keys.js';
+import { loadConfig } from '../../domain/config.js';
+import { freePort, startTemporalDevServer, type TemporalHandle } from '../../scripts/dev-stack.js';
+import { createWorker } from '../../worker/worker.js';
+import { freshDatabase, type TestDatabase } from '../helpers/db.js';
+import { quietRuntime, workflowBundle } from '../helpers/temporal.js';
+import { historyLength, settle } from '../helpers/history.js';
+
+let db: TestDatabase;
+let temporal: TemporalHandle;
+let connection: Connection;
+let nativeConnection: NativeConnection;
+let worker: Worker;
+let workerRun: Promise<void>;
+let app: FastifyInstance;
+let base: string;
+const keys: Record<string, string> = {};
+const taskQueue = `e2e-${randomUUID()}`;
+
+beforeAll(async () => {
+  quietRuntime();
+  const [d, t] = await Promise.all([freshDatabase(), freePort().then((port) => startTemporalDevServer({ port }))]);
+  db = d;
+  temporal = t;
+  nativeConnection = await NativeConnection.connect({ address: temporal.address });
+  worker = await createWorker({ connection: nativeConnection, namespace: 'default', taskQueue, pool: db.pool, workflowBundle: await workflowBundle() });
+  workerRun = worker.run();
+  connection = await Connection.connect({ address: temporal.address });
+  const config = { ...loadConfig({}), TEMPORAL_TASK_QUEUE: taskQueue };
+  app = await buildApp({ config, pool: db.pool, temporal: new Client({ connection }), logger: false });
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
+  for (const [name, k] of Object.entries({
+    operator: { county: '610124', roles: ['operator'] },
+    housing: { county: '610124', department: 'housing', roles: ['officer'] },
+    commerce: { county: '610124', department: 'commerce', roles: ['officer'] },
+    market: { county: '610124', department: 'market', roles: ['officer'] },
+  } as const)) {
+    keys[name] = (await createKey(db.pool, { ...k, roles: [...k.roles] })).key;
+  }
+}, 180_000);
+
+afterAll(async () => {
+  await app?.close();
+  worker?.shutdown();
+  await workerRun;
+  await nativeConnection?.close();
+  await connection?.close();
+  await temporal?.stop();
+  await db?.drop();
+});
+
+async function call(who: string, method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
+  const res = await fetch(`${base}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${keys[who]}`, ...(body ? { 'content-type': 'application/json' } : {}), ...headers },
+    ...(body ? { body: JSON.stringify(body) } : {}),
+  });
+  return { status: res.status, body: (await res.json()) as Record<string, any> };
+}
+
+async function settledHistoryLength(workflowId: string) {
+  const handle = new Client({ connection }).workflow.getHandle(workflowId);
+  await settle(handle);
+  return historyLength(handle);
+}
+
+describe('a department task worked through HTTP', () => {
+  test('assign, sign, submit, review; inboxes, notifications, read model; another department is refused', async () => {
+    const created = await call('operator', 'POST', '/v1/tasks', {
+      department: 'housing', leadDepartment: 'commerce', title: '核查某村自建房隐患', instructions: '现场核查并反馈',
+    }, { 'idempotency-key': `e2e-${randomUUID()}` });
+    expect(created.status).toBe(201);
+    const taskId = created.body.taskId as string;
+    expect(taskId).toMatch(/^task:610124:housing:\d{4}-\d{4}$/);
+    expect(created.body.currentDeadline.dueAt).toMatch(/T23:59:59\.999\+08:00$/);
+
+    // The housing officer's inbox has it; the market officer's does not.
+    const inbox = await call('housing', 'GET', '/v1/tasks?state=assigned');
+    expect(inbox.body.items.map((t: { taskId: string }) => t.taskId)).toContain(taskId);
+    expect((await call('market', 'GET', '/v1/tasks')).body.items).toEqual([]);
+
+    // Another department can neither see nor act, and its attempt leaves no trace in history.
+    const before = await settledHistoryLength(taskId);
+    expect((await call('market', 'GET', `/v1/tasks/${taskId}`)).status).toBe(404);
+    expect((await call('market', 'POST', `/v1/tasks/${taskId}/sign`)).status).toBe(404);
+    // The lead department can see it but not sign for it: the workflow's validator refuses.
+    const leadSign = await call('commerce', 'POST', `/v1/tasks/${taskId}/sign`);
+    expect(leadSign.status).toBe(403);
+    expect(await settledHistoryLength(taskId)).toBe(before);
+
+    expect((await call('housing', 'POST', `/v1/tasks/${taskId}/sign`)).body.state).toBe('signed');
+    const submitted = await call('housing', 'POST', `/v1/tasks/${taskId}/submit`, {
+      summary: '已现场核查，存在一般隐患，已下达整改通知', outcome: 'hazard', evidence: [{ name: '现场照片', sha256: 'b'.repeat(64) }],
+    });
+    expect(submitted.body.state).toBe('submitted');
+    const accepted = await call('commerce', 'POST', `/v1/tasks/${taskId}/review`, { decision: 'accept', comment: '同意办结' });
+    expect(accepted.status).toBe(200);
+    expect(accepted.body).toMatchObject({ state: 'completed', stateName: '已办结' });
+
+    const detail = await call('housing', 'GET', `/v1/tasks/${taskId}`);
+    expect(detail.body.timeline.map((e: { type: string }) => e.type)).toEqual(['assigned', 'signed', 'submitted', 'completed']);
+    expect(detail.body.temporalUiUrl).toContain(encodeURIComponent(taskId));
+
+    const housingNotes = await call('housing', 'GET', `/v1/notifications?objectId=${taskId}`);
+    expect(housingNotes.body.items.map((n: { kind: string }) => n.kind)).toEqual(['task.assigned']);
+    const commerceNotes = await call('commerce', 'GET', `/v1/notifications?objectId=${taskId}`);
+    expect(commerceNotes.body.items.map((n: { kind: string }) => n.kind)).toEqual(['task.submitted']);
+
+    const row = await db.pool.query('SELECT state, department, last_seq FROM tasks WHERE task_id = $1', [taskId]);
+    expect(row.rows).toEqual([{ state: 'completed', department: 'housing', last_seq: 4 }]);
+    const audit = await db.pool.query('SELECT action, actor_department FROM audit_log WHERE object_id = $1 ORDER BY id', [taskId]);
+    expect(audit.rows).toEqual([
+      { action: 'assigned', actor_department: null },
+      { action: 'signed', actor_department: 'housing' },
+      { action: 'submitted', actor_department: 'housing' },
+      { action: 'completed', actor_department: 'commerce' },
+    ]);
+  });
+
+  test('a retried create and a retried action do not act twice', async () => {
+    const key = `e2e-${randomUUID()}`;
+    const body = { department: 'housing', title: '重复提交测试', instructions: '' };
+    const first = await call('operator', 'POST', '/v1/tasks', body, { 'idempotency-key': key });
+    const again = await call('operator', 'POST', '/v1/tasks', body, { 'idempotency-key': key });
+    expect([first.status, again.status]).toEqual([201, 200]);
+    expect(again.body.taskId).toBe(first.body.taskId);
+    const taskId = first.body.taskId as string;
+
+    const signKey = { 'idempotency-key': `sign-${randomUUID()}` };
+    const s1 = await call('housing', 'POST', `/v1/tasks/${taskId}/sign`, undefined, signKey);
+    const s2 = await call('housing', 'POST', `/v1/tasks/${taskId}/sign`, undefined, signKey);
+    expect([s1.status, s2.status]).toEqual([200, 200]);
+    const timeline = await db.pool.query('SELECT type FROM timeline_events WHERE workflow_id = $1 ORDER BY seq', [taskId]);
+    expect(timeline.rows.map((r) => r.type)).toEqual(['assigned', 'signed']);
+    // Without the key, a second sign is a conflict.
+    expect((await call('housing', 'POST', `/v1/tasks/${taskId}/sign`)).status).toBe(409);
+  });
+});

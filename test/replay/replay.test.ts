@@ -1,0 +1,28 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Worker } from '@temporalio/worker';
+import { historyFromJSON } from '@temporalio/common/lib/proto-utils.js';
+import { describe, expect, test } from 'vitest';
+import { quietRuntime, workflowBundle } from '../helpers/temporal.js';
+
+/**
+ * Every recorded history (test/replay/histories, made by `npm run record:histories`) must replay
+ * with today's workflow code: a change that would break running workflows fails here and needs a
+ * patched() branch.
+ */
+const dir = path.join(path.dirname(fileURLToPath(import.meta.url)), 'histories');
+const files = readdirSync(dir).filter((f) => f.endsWith('.json')).sort();
+
+describe('replay of recorded histories', () => {
+  test('there is a recorded history for every workflow type', () => {
+    const types = new Set(files.map((f) => JSON.parse(readFileSync(path.join(dir, f), 'utf8')).events[0].workflowExecutionStartedEventAttributes.workflowType.name as string));
+    expect([...types].sort()).toEqual(['departmentTask']);
+  });
+
+  test.each(files)('%s replays deterministically', async (file) => {
+    quietRuntime();
+    const history = historyFromJSON(JSON.parse(readFileSync(path.join(dir, file), 'utf8')));
+    await Worker.runReplayHistory({ workflowBundle: await workflowBundle() }, history, file);
+  });
+});
