@@ -1,16 +1,17 @@
 import { inTransaction, type Pool } from '../db/pool.js';
 import { recordEvent } from '../db/events.js';
 import { upsertTaskView } from '../db/tasks.js';
+import { CalendarStore } from '../db/calendar.js';
 import {
-  defaultCalendar, resolveDeadline, shiftByWorkingDays, toShanghaiIso, type Calendar, type TimeLimitRuleInput,
+  resolveDeadline, shiftByWorkingDays, toShanghaiIso, type Calendar, type TimeLimitRuleInput,
 } from '../domain/calendar/index.js';
 import type { EventRecord } from '../domain/events.js';
 import type { LadderRung, TaskView } from '../domain/task.js';
 
 export interface ActivityDeps {
   pool: Pool;
-  /** The working-day calendar in force; defaults to the published schedules shipped in domain/. */
-  calendar?: () => Calendar;
+  /** The working-day calendar in force; defaults to PostgreSQL's (db/calendar.ts) over the shipped schedules. */
+  calendar?: () => Promise<Calendar>;
 }
 
 export interface ClockRequest {
@@ -21,14 +22,15 @@ export interface ClockRequest {
   ladder: LadderRung[];
   /** Workflow time when asked: reminders that would fall before it are dropped (nothing to remind). */
   nowMs: number;
-  /** Extension: move the current due date by this many working days instead of resolving the rule. */
-  extend?: { dueAtMs: number; workingDays: number };
+  /** Approved extensions: the rule's deadline moved by this many working days. */
+  extraWorkingDays?: number;
 }
 
 export interface ResolvedClock {
   kind: 'sign-for' | 'handle';
   startMs: number;
   rule: TimeLimitRuleInput;
+  extraWorkingDays: number;
   dueAtMs: number;
   dueAt: string;
   provisional: boolean;
@@ -40,17 +42,20 @@ export interface ResolvedClock {
  * database. Every write is keyed by a stable event id, so Temporal's retries never duplicate.
  */
 export function createActivities(deps: ActivityDeps) {
-  const calendar = () => deps.calendar?.() ?? defaultCalendar;
+  const store = new CalendarStore(deps.pool);
+  const calendar = deps.calendar ?? (() => store.current());
   return {
     /**
      * Resolves a deadline and its ladder rungs with the calendar in force. Run as a local activity
-     * so the result is recorded in history: replay never depends on later calendar edits.
+     * so the result is recorded in history: replay never depends on later calendar edits. Always
+     * from the original start event, so re-resolving after a calendar correction is exact.
      */
     async resolveClock(req: ClockRequest): Promise<ResolvedClock> {
-      const cal = calendar();
-      const due = req.extend
-        ? shiftByWorkingDays(req.extend.dueAtMs, req.extend.workingDays, cal)
-        : resolveDeadline(req.startMs, req.rule, cal);
+      const cal = await calendar();
+      const extra = req.extraWorkingDays ?? 0;
+      const base = resolveDeadline(req.startMs, req.rule, cal);
+      const moved = extra > 0 ? shiftByWorkingDays(base.dueAtMs, extra, cal) : base;
+      const due = { ...moved, provisional: base.provisional || moved.provisional };
       const rungs = req.ladder.map((r) => {
         const at = shiftByWorkingDays(due.dueAtMs, r.workingDaysAfterDeadline, cal);
         return { rung: r.rung, atMs: at.dueAtMs, at: toShanghaiIso(at.dueAtMs), notify: r.notify };
@@ -60,7 +65,7 @@ export function createActivities(deps: ActivityDeps) {
       const kept = rungs.filter((r, i) => req.ladder[i]!.workingDaysAfterDeadline >= 0 || r.atMs > req.nowMs);
       kept.sort((a, b) => a.atMs - b.atMs);
       return {
-        kind: req.kind, startMs: req.startMs, rule: req.rule, dueAtMs: due.dueAtMs, dueAt: due.dueAt,
+        kind: req.kind, startMs: req.startMs, rule: req.rule, extraWorkingDays: extra, dueAtMs: due.dueAtMs, dueAt: due.dueAt,
         provisional: due.provisional, rungs: kept,
       };
     },

@@ -4,6 +4,7 @@ import {
   condition,
   continueAsNew,
   defineQuery,
+  defineSignal,
   defineUpdate,
   isCancellation,
   CancellationScope,
@@ -68,6 +69,8 @@ export const requestExtensionUpdate = defineUpdate<ExtensionView, [Input<typeof 
 export const decideExtensionUpdate = defineUpdate<ExtensionView, [Input<typeof extensionDecisionInputSchema>]>('decideExtension');
 export const cancelUpdate = defineUpdate<TaskView, [Input<typeof cancelInputSchema>]>('cancel');
 export const getTaskQuery = defineQuery<TaskView>('getTask');
+/** Sent when a year's holiday schedule is published or corrected (PUT /v1/calendar/{year}). */
+export const recomputeDeadlinesSignal = defineSignal<[{ year: number }]>('recomputeDeadlines');
 
 /** State carried across continue-as-new. */
 interface Carried {
@@ -132,6 +135,7 @@ export async function departmentTask(args: DepartmentTaskArgs): Promise<TaskResu
   let clockVersion = 0;
   let clockRequests = 0;
   let initialized = !!args.carried;
+  let recomputeRequested = false;
   const isTerminal = () => terminalTaskStates.includes(view.state);
   const deptName = departmentName(input.department);
 
@@ -236,25 +240,57 @@ export async function departmentTask(args: DepartmentTaskArgs): Promise<TaskResu
     return undefined;
   }
 
-  const startClock = async (kind: 'sign-for' | 'handle', startMs: number, extend?: { dueAtMs: number; workingDays: number }) => {
+  /**
+   * Resolves a clock from its start event (plus approved extensions) and installs it. A fresh clock
+   * starts its ladder from scratch; a recomputed one (calendar published or corrected) keeps the
+   * rungs that have fired and are still in the past, so nothing fires twice for the same time.
+   */
+  const startClock = async (
+    kind: 'sign-for' | 'handle', startMs: number, extraWorkingDays = 0, opts: { recompute?: boolean } = {},
+  ) => {
     const rule = kind === 'sign-for' ? input.limits.signFor : input.limits.handle;
     const request = ++clockRequests;
     const resolved = await resolveClock.executeWithOptions(
       { startToCloseTimeout: '10 seconds', summary: `计算${kind === 'sign-for' ? '签收' : '办理'}期限` },
-      [{ kind, startMs, rule, ladder: input.ladder, nowMs: Date.now(), ...(extend ? { extend } : {}) }],
+      [{ kind, startMs, rule, ladder: input.ladder, nowMs: Date.now(), extraWorkingDays }],
     );
     // While this was resolved another action may have started a newer clock: the newest wins.
     if (request !== clockRequests) return resolved;
     clock = resolved;
-    fired = new Set();
     clockVersion += 1;
-    view.overdue = false;
-    view.escalationLevel = 0;
+    if (opts.recompute) {
+      const t = Date.now();
+      fired = new Set([...fired].filter((r) => (resolved.rungs.find((x) => x.rung === r)?.atMs ?? 0) <= t));
+      view.overdue = t >= resolved.dueAtMs;
+      view.escalationLevel = Math.max(0, ...[...fired].map((r) => rungLevel[r]));
+    } else {
+      fired = new Set();
+      view.overdue = false;
+      view.escalationLevel = 0;
+    }
     view.deadlines = [
       ...view.deadlines.filter((d) => d.kind !== kind),
       { kind, dueAt: resolved.dueAt, provisional: resolved.provisional },
     ];
     return resolved;
+  };
+
+  /** A year's holiday schedule was published or corrected: re-resolve the running clock. */
+  const recompute = async () => {
+    const active = activeClock();
+    if (!active) return;
+    const before = { dueAt: active.dueAt, provisional: active.provisional };
+    const after = await startClock(active.kind, active.startMs, active.extraWorkingDays ?? 0, { recompute: true });
+    if (after.dueAt === before.dueAt && after.provisional === before.provisional) return;
+    const what = active.kind === 'sign-for' ? '签收' : '办理';
+    const moved = after.dueAt !== before.dueAt;
+    await record('deadline.recomputed',
+      moved ? `节假日安排公布/更正，${what}期限由 ${before.dueAt} 调整为 ${after.dueAt}` : `节假日安排公布，${what}期限 ${after.dueAt} 确定`, {
+        data: { deadline: active.kind, before: before.dueAt, after: after.dueAt, provisionalBefore: before.provisional, provisional: after.provisional },
+        ...(moved
+          ? { notifications: [notice('task.deadline-moved', `期限调整：${input.title}`, `因节假日安排公布或更正，${what}期限调整为 ${after.dueAt}。`, ['task-department'])] }
+          : {}),
+      });
   };
 
   // ---- handlers: registered before the first await ----
@@ -386,7 +422,7 @@ export async function departmentTask(args: DepartmentTaskArgs): Promise<TaskResu
       if (comment) ext.comment = comment;
       if (approve && clock?.kind === 'handle') {
         ext.previousDueAt = clock.dueAt;
-        const moved = await startClock('handle', clock.startMs, { dueAtMs: clock.dueAtMs, workingDays: ext.workingDays });
+        const moved = await startClock('handle', clock.startMs, (clock.extraWorkingDays ?? 0) + ext.workingDays);
         ext.newDueAt = moved.dueAt;
       }
       await record(approve ? 'extension.approved' : 'extension.rejected',
@@ -410,6 +446,9 @@ export async function departmentTask(args: DepartmentTaskArgs): Promise<TaskResu
     });
 
     setHandler(getTaskQuery, () => view);
+    setHandler(recomputeDeadlinesSignal, () => {
+      recomputeRequested = true;
+    });
   }
 
   async function cancelTask(reason: string, actor?: Principal) {
@@ -487,10 +526,15 @@ export async function departmentTask(args: DepartmentTaskArgs): Promise<TaskResu
         await condition(allHandlersFinished);
         await continueAsNew<typeof departmentTask>({ ...args, carried: { view, ...(clock ? { clock } : {}), fired: [...fired] } });
       }
+      if (recomputeRequested) {
+        recomputeRequested = false;
+        await recompute();
+        continue;
+      }
       const version = clockVersion;
       const seq = view.lastEventSeq;
       const wake = nextWake();
-      const changed = () => isTerminal() || clockVersion !== version || view.lastEventSeq !== seq;
+      const changed = () => isTerminal() || clockVersion !== version || view.lastEventSeq !== seq || recomputeRequested;
       if (wake) {
         const woke = await condition(changed, Math.max(wake.atMs - Date.now(), 1), { summary: wake.summary });
         if (!woke) await fireDue();

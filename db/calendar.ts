@@ -1,0 +1,64 @@
+import { cnWorkdayCalendarData, compileCalendar, type Calendar, type CalendarYearData } from '../domain/calendar/index.js';
+import type { Queryable } from './pool.js';
+
+export interface CalendarYearRecord {
+  year: number;
+  version: number;
+  data: CalendarYearData;
+  source: string;
+  publishedAt: string | null;
+  /** 'database' when published through the API, 'built-in' for the schedules shipped with the code. */
+  origin: 'database' | 'built-in';
+}
+
+/** The schedule in force for one year, or undefined when the year is not published (provisional). */
+export async function getCalendarYear(db: Queryable, year: number): Promise<CalendarYearRecord | undefined> {
+  const res = await db.query(
+    'SELECT year, version, data, source, published_at FROM calendar_years WHERE year = $1 ORDER BY version DESC LIMIT 1',
+    [year],
+  );
+  const row = res.rows[0];
+  if (row) {
+    return { year: row.year, version: row.version, data: row.data, source: row.source, publishedAt: (row.published_at as Date).toISOString(), origin: 'database' };
+  }
+  const builtIn = cnWorkdayCalendarData.years[String(year)];
+  if (!builtIn) return undefined;
+  return {
+    year, version: 0, data: builtIn as CalendarYearData, source: cnWorkdayCalendarData.sources[String(year)] ?? '', publishedAt: null, origin: 'built-in',
+  };
+}
+
+/** Stores a new version of a year's schedule (validated by the caller) and returns it. */
+export async function publishCalendarYear(db: Queryable, year: number, data: CalendarYearData, source: string, by: string | null): Promise<CalendarYearRecord> {
+  const res = await db.query(
+    `INSERT INTO calendar_years (year, version, data, source, published_by)
+     VALUES ($1, coalesce((SELECT max(version) FROM calendar_years WHERE year = $1), 0) + 1, $2, $3, $4)
+     RETURNING version, published_at`,
+    [year, data, source, by],
+  );
+  return { year, version: res.rows[0].version, data, source, publishedAt: (res.rows[0].published_at as Date).toISOString(), origin: 'database' };
+}
+
+/**
+ * The calendar in force, cached per process and reloaded when the table's revision changes: one
+ * cheap query per use, so a year published through any API process is seen by every worker at once.
+ */
+export class CalendarStore {
+  private cached: { revision: number; calendar: Calendar } | undefined;
+
+  constructor(private readonly db: Queryable) {}
+
+  async current(): Promise<Calendar> {
+    const rev = await this.db.query<{ revision: number }>('SELECT coalesce(max(id), 0)::int AS revision FROM calendar_years');
+    const revision = rev.rows[0]!.revision;
+    if (this.cached?.revision === revision) return this.cached.calendar;
+    const rows = await this.db.query(
+      'SELECT DISTINCT ON (year) year, data FROM calendar_years ORDER BY year, version DESC',
+    );
+    const years: Record<string, CalendarYearData> = { ...(cnWorkdayCalendarData.years as Record<string, CalendarYearData>) };
+    for (const r of rows.rows) years[String(r.year)] = r.data;
+    const calendar = compileCalendar(years);
+    this.cached = { revision, calendar };
+    return calendar;
+  }
+}

@@ -1,0 +1,121 @@
+/**
+ * Real parts for API tests: the Fastify app (driven with `inject`, no port), a fresh PostgreSQL
+ * database, the Temporal time-skipping test server and a Worker running the real workflows and
+ * activities on a queue of its own. Nothing is mocked.
+ */
+import { randomUUID } from 'node:crypto';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { Worker } from '@temporalio/worker';
+import type { FastifyInstance } from 'fastify';
+import { createActivities } from '../../activities/index.js';
+import { buildApp } from '../../api/app.js';
+import { createKey } from '../../db/keys.js';
+import { loadConfig, type Config } from '../../domain/config.js';
+import type { Role } from '../../domain/principal.js';
+import { freshDatabase, type TestDatabase } from './db.js';
+import { timeSkippingEnv, workflowBundle } from './temporal.js';
+
+/** The callers every API test needs, by name. */
+export const principals = {
+  operator: { county: '610124', roles: ['operator'] },
+  supervisor: { county: '610124', roles: ['supervisor'] },
+  housing: { county: '610124', department: 'housing', roles: ['officer'] },
+  market: { county: '610124', department: 'market', roles: ['officer'] },
+  commerce: { county: '610124', department: 'commerce', roles: ['officer'] },
+  otherCountyHousing: { county: '610122', department: 'housing', roles: ['officer'] },
+  citySupervisor: { county: '610100', roles: ['supervisor'] },
+} as const satisfies Record<string, { county: string; department?: string; roles: readonly Role[] }>;
+export type Caller = keyof typeof principals;
+
+/** Well-formed (`isk_<id>_<secret>`) but never issued. */
+export const unknownKey = 'isk_0123456789ab_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA';
+
+export interface ApiResponse<T = any> {
+  status: number;
+  headers: Record<string, string | string[] | number | undefined>;
+  /** Parsed JSON, or undefined when the body is not JSON. */
+  body: T;
+  text: string;
+}
+
+export interface CallOptions {
+  /** Who calls: a named principal, a raw `Authorization` value (`{ authorization }`), or null for none. */
+  as?: Caller | { authorization: string } | null;
+  body?: unknown;
+  /** Sent as is (e.g. malformed JSON); wins over `body`. */
+  payload?: string;
+  headers?: Record<string, string>;
+}
+
+export interface ApiHarness {
+  app: FastifyInstance;
+  db: TestDatabase;
+  env: TestWorkflowEnvironment;
+  config: Config;
+  keys: Record<Caller, string>;
+  /** Every error body (status >= 400) any call produced, as text: checked for leaked internals. */
+  errorBodies: string[];
+  call<T = any>(method: 'GET' | 'POST' | 'PUT' | 'DELETE', url: string, opts?: CallOptions): Promise<ApiResponse<T>>;
+  close(): Promise<void>;
+}
+
+export async function startApiHarness(): Promise<ApiHarness> {
+  const [env, db] = await Promise.all([timeSkippingEnv(), freshDatabase()]);
+  const config = loadConfig({ TEMPORAL_TASK_QUEUE: `api-${randomUUID()}` });
+  const worker = await Worker.create({
+    connection: env.nativeConnection,
+    taskQueue: config.TEMPORAL_TASK_QUEUE,
+    workflowBundle: await workflowBundle(),
+    activities: createActivities({ pool: db.pool }),
+  });
+  const workerRun = worker.run();
+  const app = await buildApp({ config, pool: db.pool, temporal: env.client, logger: false });
+  await app.ready();
+
+  const keys = {} as Record<Caller, string>;
+  for (const [name, p] of Object.entries(principals) as [Caller, (typeof principals)[Caller]][]) {
+    keys[name] = (await createKey(db.pool, { ...p, roles: [...p.roles], label: `test ${name}` })).key;
+  }
+
+  const errorBodies: string[] = [];
+  const harness: ApiHarness = {
+    app, db, env, config, keys, errorBodies,
+    async call(method, url, opts = {}) {
+      const headers: Record<string, string> = { ...opts.headers };
+      const as = opts.as === undefined ? 'operator' : opts.as;
+      if (typeof as === 'string') headers.authorization = `Bearer ${keys[as]}`;
+      else if (as) headers.authorization = as.authorization;
+      let payload: string | undefined = opts.payload;
+      if (payload === undefined && opts.body !== undefined) payload = JSON.stringify(opts.body);
+      if (payload !== undefined) headers['content-type'] ??= 'application/json';
+      const res = await app.inject({ method, url, headers, ...(payload !== undefined ? { payload } : {}) });
+      let body: unknown;
+      try {
+        body = res.body ? JSON.parse(res.body) : undefined;
+      } catch {
+        body = undefined;
+      }
+      if (res.statusCode >= 400) errorBodies.push(res.body);
+      return { status: res.statusCode, headers: res.headers, body: body as never, text: res.body };
+    },
+    async close() {
+      await app.close();
+      worker.shutdown();
+      await workerRun;
+      await env.teardown();
+      await db.drop();
+    },
+  };
+  return harness;
+}
+
+/** Polls (real time) until `check` returns a value other than undefined, or fails after `timeoutMs`. */
+export async function waitFor<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 15_000): Promise<T> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await check();
+    if (v !== undefined) return v;
+    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
