@@ -1,0 +1,157 @@
+/**
+ * Working-day deadlines inside a running workflow, on the time-skipping server. Its clock starts at
+ * the real current time and only moves forward, so the test publishes a schedule for a future
+ * year — a three-day holiday and an adjusted working Saturday — and moves time into it.
+ */
+import { randomUUID } from 'node:crypto';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { Worker } from '@temporalio/worker';
+import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { createActivities } from '../../activities/index.js';
+import { buildApp } from '../../api/app.js';
+import { publishCalendarYear } from '../../db/calendar.js';
+import { createKey } from '../../db/keys.js';
+import { loadConfig } from '../../domain/config.js';
+import { shanghaiDate } from '../../domain/calendar/index.js';
+import { departmentTask, getTaskQuery } from '../../workflows/department-task.js';
+import { freshDatabase, type TestDatabase } from '../helpers/db.js';
+import { timeSkippingEnv, workflowBundle } from '../helpers/temporal.js';
+
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
+
+let env: TestWorkflowEnvironment;
+let db: TestDatabase;
+let worker: Worker;
+let running: Promise<void>;
+let app: FastifyInstance;
+let adminKey: string;
+const taskQueue = `cal-${randomUUID()}`;
+
+beforeAll(async () => {
+  [env, db] = await Promise.all([timeSkippingEnv(), freshDatabase()]);
+  worker = await Worker.create({
+    connection: env.nativeConnection, taskQueue, workflowBundle: await workflowBundle(), activities: createActivities({ pool: db.pool }),
+  });
+  running = worker.run();
+  app = await buildApp({ config: { ...loadConfig({}), TEMPORAL_TASK_QUEUE: taskQueue }, pool: db.pool, temporal: env.client, logger: false });
+  adminKey = (await createKey(db.pool, { county: '610124', roles: ['admin'] })).key;
+});
+afterAll(async () => {
+  await app?.close();
+  worker?.shutdown();
+  await running;
+  await env?.teardown();
+  await db?.drop();
+});
+
+/** The first Monday of June in `year`, and the dates around it as YYYY-MM-DD. */
+function juneWeek(year: number) {
+  let d = Date.UTC(year, 5, 1);
+  while (new Date(d).getUTCDay() !== 1) d += DAY;
+  const date = (offset: number) => new Date(d + offset * DAY).toISOString().slice(0, 10);
+  /** Shanghai wall-clock time on the day `offset` days after the Monday. */
+  const at = (offset: number, hh: number, mm = 0, ss = 0, ms = 0) => d + offset * DAY + (hh - 8) * HOUR + mm * 60_000 + ss * 1000 + ms;
+  return { date, at };
+}
+
+/** Tuesday–Thursday off, the following Saturday worked: like a short Labour Day break. */
+function schedule(w: ReturnType<typeof juneWeek>) {
+  return {
+    holidays: [{ name: '测试假期', from: w.date(1), to: w.date(3) }],
+    adjustedWorkdays: [w.date(5)],
+  };
+}
+
+/** [rung, the day whose end (23:59:59.999 +08:00) it fired at], allowing the timer a moment. */
+function rungDays(escalations: { rung: string; firedAt: string }[]) {
+  return escalations.map((e) => {
+    const day = shanghaiDate(Date.parse(e.firedAt) - 2000);
+    expect(Date.parse(e.firedAt) - Date.parse(`${day}T23:59:59.999+08:00`)).toBeLessThan(2000);
+    return [e.rung, day];
+  });
+}
+
+async function sleepUntil(ms: number) {
+  const now = await env.currentTimeMs();
+  if (ms > now) await env.sleep(ms - now);
+}
+
+async function startTask() {
+  return env.client.workflow.start(departmentTask, {
+    taskQueue,
+    workflowId: `task:610124:housing:cal-${randomUUID().slice(0, 8)}`,
+    args: [{
+      county: '610124', department: 'housing', title: '节假日期限测试', instructions: '',
+      limits: { signFor: { amount: 3, unit: 'working_day', startsFrom: 'assignment' }, handle: { amount: 5, unit: 'working_day', startsFrom: 'sign-for' } },
+    }],
+  });
+}
+
+describe('deadlines on a published future year', () => {
+  test('a 3-working-day limit crosses the break and the adjusted Saturday; the ladder fires on working days', async () => {
+    const year = Number(shanghaiDate(await env.currentTimeMs()).slice(0, 4)) + 1;
+    const w = juneWeek(year);
+    await publishCalendarYear(db.pool, year, schedule(w), 'test', null);
+    await sleepUntil(w.at(0, 10));
+    const h = await startTask();
+    const v = await h.query(getTaskQuery);
+    // Monday 10:00. Not counted: Monday itself (art. 201). Tue–Thu off; Friday is day 1, the
+    // adjusted Saturday day 2, Sunday off, the next Monday day 3.
+    expect(v.currentDeadline).toEqual({ kind: 'sign-for', dueAt: `${w.date(7)}T23:59:59.999+08:00`, provisional: false });
+
+    await sleepUntil(w.at(8, 12));
+    const fired = rungDays((await h.query(getTaskQuery)).escalations);
+    // Reminder one working day before: the adjusted Saturday (not Friday, not a holiday).
+    // Chase when overdue: end of the Monday.
+    expect(fired).toEqual([['reminder', w.date(5)], ['chase', w.date(7)]]);
+    await sleepUntil(w.at(11, 12));
+    const after = await h.query(getTaskQuery);
+    // Yellow card after 3 overdue working days: Tue, Wed, Thu → end of Thursday.
+    expect(rungDays(after.escalations).at(-1)).toEqual(['yellow-card', w.date(10)]);
+    await h.terminate('test done');
+  });
+
+  test('publishing the year moves an open task’s provisional deadline and its timers', async () => {
+    const year = Number(shanghaiDate(await env.currentTimeMs()).slice(0, 4)) + 1;
+    const w = juneWeek(year);
+    await sleepUntil(w.at(0, 10));
+    const h = await startTask();
+    // Not published yet: weekends only, so Tue, Wed, Thu → Thursday, provisional.
+    expect((await h.query(getTaskQuery)).currentDeadline).toEqual({ kind: 'sign-for', dueAt: `${w.date(3)}T23:59:59.999+08:00`, provisional: true });
+    const row = await db.pool.query('SELECT due_provisional FROM tasks WHERE task_id = $1', [h.workflowId]);
+    expect(row.rows[0].due_provisional).toBe(true);
+
+    const res = await app.inject({
+      method: 'PUT', url: `/v1/calendar/${year}`, headers: { authorization: `Bearer ${adminKey}` },
+      payload: { ...schedule(w), source: '测试通知' },
+    });
+    expect(res.statusCode).toBe(200);
+    expect(res.json().tasksSignalled).toBeGreaterThanOrEqual(1);
+
+    // The signal is handled asynchronously: wait (briefly, real time) for the recomputation.
+    let v = await h.query(getTaskQuery);
+    for (let i = 0; i < 50 && v.currentDeadline?.provisional; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      v = await h.query(getTaskQuery);
+    }
+    expect(v.currentDeadline).toEqual({ kind: 'sign-for', dueAt: `${w.date(7)}T23:59:59.999+08:00`, provisional: false });
+    const timeline = await db.pool.query('SELECT type, data FROM timeline_events WHERE workflow_id = $1 ORDER BY seq', [h.workflowId]);
+    expect(timeline.rows.map((r) => r.type)).toEqual(['assigned', 'deadline.recomputed']);
+    expect(timeline.rows[1].data).toMatchObject({ before: `${w.date(3)}T23:59:59.999+08:00`, after: `${w.date(7)}T23:59:59.999+08:00`, provisional: false });
+    const notes = await db.pool.query('SELECT kind, department FROM notifications WHERE object_id = $1 AND kind = $2', [h.workflowId, 'task.deadline-moved']);
+    expect(notes.rows).toEqual([{ kind: 'task.deadline-moved', department: 'housing' }]);
+
+    // The old deadline passes without a chase; the new one brings exactly one.
+    await sleepUntil(w.at(4, 12));
+    v = await h.query(getTaskQuery);
+    expect(v.overdue).toBe(false);
+    expect(v.escalations.map((e) => e.rung)).toEqual([]);
+    await sleepUntil(w.at(8, 12));
+    v = await h.query(getTaskQuery);
+    expect(v.overdue).toBe(true);
+    expect(rungDays(v.escalations)).toEqual([['reminder', w.date(5)], ['chase', w.date(7)]]);
+    await h.terminate('test done');
+  });
+});
