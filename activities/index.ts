@@ -1,6 +1,8 @@
 import { inTransaction, type Pool } from '../db/pool.js';
 import { recordEvent } from '../db/events.js';
 import { upsertTaskView } from '../db/tasks.js';
+import { insertPublicResult, upsertMatterView, type PublicResult } from '../db/matters.js';
+import type { MatterView } from '../domain/matter.js';
 import { CalendarStore } from '../db/calendar.js';
 import {
   resolveDeadline, shiftByWorkingDays, toShanghaiIso, type Calendar, type TimeLimitRuleInput,
@@ -68,6 +70,24 @@ export function createActivities(deps: ActivityDeps) {
         kind: req.kind, startMs: req.startMs, rule: req.rule, extraWorkingDays: extra, dueAtMs: due.dueAtMs, dueAt: due.dueAt,
         provisional: due.provisional, rungs: kept,
       };
+    },
+
+    /** Writes one matter event: read model, timeline, audit entry and notifications, atomically. */
+    async recordMatterEvent(input: { event: EventRecord; view: MatterView }): Promise<void> {
+      await inTransaction(deps.pool, async (client) => {
+        await recordEvent(client, input.event);
+        await upsertMatterView(client, input.view);
+      });
+    },
+
+    /** Writes the public record of a closed matter (一公开). Idempotent on the result id. */
+    async publishResult(result: PublicResult): Promise<void> {
+      await insertPublicResult(deps.pool, result);
+    },
+
+    /** A plain deadline (e.g. the end of a rectification period) with the calendar in force. */
+    async resolveDue(req: { startMs: number; rule: TimeLimitRuleInput }): Promise<{ dueAtMs: number; dueAt: string; provisional: boolean }> {
+      return resolveDeadline(req.startMs, req.rule, await calendar());
     },
 
     /** Writes one task event: read model, timeline, audit entry and notifications, atomically. */

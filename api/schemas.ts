@@ -48,6 +48,7 @@ export const taskViewSchema = z.object({
   matterId: z.string().optional(),
   scenario: z.string().optional(),
   leadDepartment: z.string().optional(),
+  outcomes: z.array(z.string()).optional().describe('Outcome codes a submission must choose from'),
   state: taskStateSchema,
   stateName: z.string(),
   assignedAt: time,

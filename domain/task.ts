@@ -103,6 +103,11 @@ export const departmentTaskInputSchema = z.object({
     .object({ signFor: timeLimitRuleSchema, handle: timeLimitRuleSchema })
     .default(defaultLimits),
   ladder: ladderSchema.default(defaultLadder),
+  outcomes: z
+    .array(z.string().min(1).max(64))
+    .max(20)
+    .optional()
+    .describe('When set, a submission must carry one of these outcome codes (they drive the matter’s next stage)'),
 });
 export type DepartmentTaskInput = z.infer<typeof departmentTaskInputSchema>;
 export type DepartmentTaskInputDraft = z.input<typeof departmentTaskInputSchema>;
@@ -117,6 +122,13 @@ export const submitBodySchema = z.object({
   summary: text(2000).describe('What was done (办理情况)'),
   findings: z.string().max(4000).optional().describe('Findings (检查发现), if any'),
   outcome: z.string().trim().min(1).max(64).optional().describe('Outcome code, e.g. `compliant`, `hazard`'),
+  rectifyWithinDays: z
+    .number()
+    .int()
+    .min(1)
+    .max(365)
+    .optional()
+    .describe('Rectification period set in a rectification notice (整改期限, calendar days)'),
   evidence: z
     .array(z.object({ name: text(200), sha256 }))
     .max(50)
@@ -191,6 +203,8 @@ export interface TaskView {
   matterId?: string;
   scenario?: string;
   leadDepartment?: string;
+  /** Outcome codes the submission must choose from, when the matter branches on it. */
+  outcomes?: string[];
   state: TaskState;
   assignedAt: string;
   signedAt?: string;

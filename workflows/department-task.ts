@@ -120,6 +120,7 @@ export async function departmentTask(args: DepartmentTaskArgs): Promise<TaskResu
     ...(input.matterId ? { matterId: input.matterId } : {}),
     ...(input.scenario ? { scenario: input.scenario } : {}),
     ...(input.leadDepartment ? { leadDepartment: input.leadDepartment } : {}),
+    ...(input.outcomes ? { outcomes: input.outcomes } : {}),
     state: 'assigned',
     assignedAt: now(),
     deadlines: [],
@@ -189,7 +190,9 @@ export async function departmentTask(args: DepartmentTaskArgs): Promise<TaskResu
     view.lastEventSeq += 1;
     publishState();
     const snapshot: TaskView = clone(view);
-    await recordTaskEvent.executeWithOptions(
+    // Once an event has a sequence number it must be written, even while the task is being
+    // cancelled: a gap in the timeline would be a lost action.
+    await CancellationScope.nonCancellable(() => recordTaskEvent.executeWithOptions(
       { startToCloseTimeout: '30 seconds', summary: `记录 ${summary}`.slice(0, 120) },
       [{
         event: {
@@ -207,7 +210,7 @@ export async function departmentTask(args: DepartmentTaskArgs): Promise<TaskResu
         },
         view: snapshot,
       }],
-    );
+    ));
   };
 
   /** Search attributes and the UI's current details follow every change. */
@@ -332,9 +335,12 @@ export async function departmentTask(args: DepartmentTaskArgs): Promise<TaskResu
       return clone(view);
     });
 
-    register(submitUpdate, submitInputSchema, ({ actor }) => {
+    register(submitUpdate, submitInputSchema, ({ actor, outcome }) => {
       requireOwnDepartment(actor);
       requireState(['signed', 'rework'], '提交办理结果');
+      if (input.outcomes && (!outcome || !input.outcomes.includes(outcome))) {
+        refuse('InvalidInput', `outcome: 必须是以下之一：${input.outcomes.join(', ')}`);
+      }
     }, async ({ actor, ...submission }) => {
       view.state = 'submitted';
       const at = now();

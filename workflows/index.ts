@@ -1,2 +1,3 @@
 // The worker's workflowsPath: re-exports every workflow type and nothing else.
 export { departmentTask } from './department-task.js';
+export { selfBuiltHousingMatter } from './scenarios/self-built-housing.js';

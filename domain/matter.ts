@@ -1,0 +1,74 @@
+import { z } from 'zod';
+import { countySchema } from './departments.js';
+import { principalSchema } from './principal.js';
+import type { ResolvedScenario } from './scenarios/schema.js';
+import { scenarioIdSchema } from './scenarios/schema.js';
+
+/** 综合监管一件事: one cross-department matter about one subject. */
+export const subjectSchema = z.object({
+  name: z.string().trim().min(1).max(200).describe('Name of the subject (a station, an owner, a card issuer). Personal data: never in ids, search attributes or logs'),
+  kind: z.enum(['enterprise', 'individual-business', 'person', 'house', 'other']).describe('Kind of subject'),
+  creditCode: z.string().regex(/^[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}$/, 'expected an 18-character unified social credit code').optional(),
+  address: z.string().max(300).optional(),
+  tags: z.array(z.string().max(40)).max(20).optional(),
+});
+export type Subject = z.infer<typeof subjectSchema>;
+
+export const sourceSchema = z.object({
+  channel: z.enum(['12345', 'online', 'inspection-plan', 'department', 'risk-model', 'media', 'association', 'other']),
+  ref: z.string().max(100).optional().describe('Reference in the source system (no personal data)'),
+});
+
+export const createMatterBodySchema = z.object({
+  scenario: scenarioIdSchema,
+  county: countySchema,
+  subject: subjectSchema,
+  facts: z.record(z.string(), z.unknown()).optional().describe('Scenario-specific facts, validated per scenario'),
+  source: sourceSchema.optional(),
+});
+
+export const matterStatuses = ['open', 'closed', 'cancelled'] as const;
+export type MatterStatus = (typeof matterStatuses)[number];
+
+export interface MatterTaskRef {
+  taskId: string;
+  key: string;
+  department: string;
+  state: 'running' | 'completed' | 'returned' | 'cancelled';
+  outcome?: string;
+}
+
+export interface MatterView {
+  matterId: string;
+  county: string;
+  scenario: z.infer<typeof scenarioIdSchema>;
+  scenarioName: string;
+  definitionVersion: number;
+  leadDepartment: string;
+  subject: Subject;
+  facts: Record<string, unknown>;
+  status: MatterStatus;
+  stage: string;
+  stageName: string;
+  createdAt: string;
+  closedAt?: string;
+  tasks: MatterTaskRef[];
+  /** Findings that drove the branches, e.g. `{ grade: 'D', legality: 'illegal' }`. */
+  findings: Record<string, string | number | boolean>;
+  result?: { code: string; summary: string };
+  published?: { at: string; resultId: string };
+  cancelled?: { reason: string; at: string };
+  lastEventSeq: number;
+}
+
+export interface MatterInput {
+  county: string;
+  subject: Subject;
+  facts: Record<string, unknown>;
+  source?: z.infer<typeof sourceSchema>;
+  /** The scenario as resolved for the county at start: the matter keeps it for life. */
+  definition: ResolvedScenario;
+  createdBy: z.infer<typeof principalSchema>['keyId'];
+}
+
+export const cancelMatterBodySchema = z.object({ reason: z.string().trim().min(1).max(2000) });

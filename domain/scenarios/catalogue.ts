@@ -1,0 +1,194 @@
+import { defaultLadder } from '../task.js';
+import { scenarioDefinitionSchema, type ScenarioDefinition, type ScenarioId } from './schema.js';
+
+/**
+ * Default catalogue entries for the three pilots (DOMAIN §3). Defaults follow the national and
+ * provincial texts; a county overrides roles and limits (PUT /v1/counties/{county}/scenarios/{id}).
+ */
+const wd = (amount: number, startsFrom: 'assignment' | 'sign-for' | 'previous-step' = 'sign-for') => ({ amount, unit: 'working_day' as const, startsFrom });
+const cd = (amount: number, startsFrom: 'assignment' | 'sign-for' | 'previous-step' = 'sign-for') => ({ amount, unit: 'calendar_day' as const, startsFrom });
+const hours = (amount: number, startsFrom: 'assignment' | 'sign-for' | 'previous-step' = 'assignment') => ({ amount, unit: 'hour' as const, startsFrom });
+const signFor1 = wd(1, 'assignment');
+
+/** 行刑衔接 clocks (国务院令第310号): calendar days unless configured. */
+const criminalTransferTasks = {
+  'transfer.approve': {
+    role: 'lead', title: '审批是否移送公安机关', instructions: '对涉嫌犯罪案件，自接到报告之日起3日内作出批准移送或者不批准移送的决定（国务院令第310号第5条）。',
+    limits: { signFor: hours(24), handle: cd(3, 'assignment') }, outcomes: ['approve', 'refuse'],
+  },
+  'transfer.handover': {
+    role: 'lead', title: '向公安机关移送案件', instructions: '批准移送的，应当在24小时内向同级公安机关移送（第8条）；不得以行政处罚代替移送（第11条）。',
+    limits: { signFor: hours(4), handle: hours(24) }, outcomes: ['transferred'],
+  },
+  'transfer.police-decision': {
+    role: 'police', title: '审查移送案件并决定是否立案', instructions: '公安机关自接受移送之日起3日内作出立案或者不予立案的决定（第9条）。',
+    limits: { signFor: hours(24), handle: cd(3, 'assignment') }, outcomes: ['filed', 'not-filed'],
+  },
+} as const;
+
+const publishTask = (instructions: string) => ({
+  role: 'lead', title: '公开检查和处置结果', instructions,
+  limits: { signFor: signFor1, handle: wd(20, 'assignment') }, outcomes: ['published'],
+});
+
+export const selfBuiltHousing: ScenarioDefinition = scenarioDefinitionSchema.parse({
+  id: 'self-built-housing',
+  version: 1,
+  name: { zh: '自建房安全', en: 'Self-built housing safety' },
+  legalBases: [
+    '国办发明电〔2022〕10号 全国自建房安全专项整治工作方案',
+    '《城乡规划法》第六十四条、第六十五条',
+    '《土地管理法》第七十八条',
+    'JGJ 125-2016 危险房屋鉴定标准',
+  ],
+  roles: { lead: 'housing', locality: 'township:000000', planning: 'natural-resources', emergency: 'emergency', enforcement: 'urban-management' },
+  roleNames: { lead: '牵头部门（住建）', locality: '属地乡镇', planning: '规划（自然资源）', 'business-regulator': '经营行业主管部门', emergency: '应急管理', enforcement: '综合行政执法' },
+  stages: [
+    { key: 'survey', name: '排查' },
+    { key: 'appraisal', name: '安全鉴定' },
+    { key: 'emergency', name: '紧急处置' },
+    { key: 'demolition', name: '限期拆除' },
+    { key: 'rectification', name: '整改' },
+    { key: 'reinspection', name: '复查' },
+    { key: 'enforcement', name: '强制执行' },
+    { key: 'closing', name: '销号' },
+    { key: 'publication', name: '公开' },
+    { key: 'closed', name: '已办结' },
+  ],
+  tasks: {
+    'survey.locality': {
+      role: 'locality', title: '属地排查：房屋基本情况与安全隐患', instructions: '组织房屋安全员入户排查，发现险情立即组织人员撤离、停止使用。',
+      limits: { signFor: signFor1, handle: wd(5) }, outcomes: ['hazard-suspected', 'no-hazard'],
+    },
+    'survey.housing': {
+      role: 'lead', title: '结构安全初步研判', instructions: '对房屋结构安全作出初步判断，必要时委托鉴定。',
+      limits: { signFor: signFor1, handle: wd(5) }, outcomes: ['appraisal-needed', 'no-hazard'],
+    },
+    'survey.planning': {
+      role: 'planning', title: '规划与用地合法性核查', instructions: '核查规划许可、宅基地审批与层数（农村自建房原则上不超过3层）。',
+      limits: { signFor: signFor1, handle: wd(7) }, outcomes: ['legal', 'illegal'],
+    },
+    'survey.business': {
+      role: 'business-regulator', title: '经营安全核查', instructions: '核查经营许可与经营场所安全条件。',
+      limits: { signFor: signFor1, handle: wd(5) }, outcomes: ['compliant', 'violation'],
+    },
+    appraisal: {
+      role: 'lead', title: '房屋安全鉴定（A/B/C/D级）', instructions: '按 JGJ 125-2016 组织鉴定并报送等级：A 安全，B 基本安全，C 局部危险，D 整幢危险。',
+      limits: { signFor: signFor1, handle: wd(15) }, outcomes: ['A', 'B', 'C', 'D'],
+    },
+    'emergency.evacuate': {
+      role: 'locality', title: '紧急处置：人员撤离、停止使用、封控', instructions: 'D级危房或重大隐患：立即组织人员撤离，停止使用，设置警示并封控（当日完成）。',
+      limits: { signFor: hours(1), handle: hours(12) }, outcomes: ['sealed'],
+    },
+    'demolition.order': {
+      role: 'enforcement', title: '责令限期拆除', instructions: '违法建设且为D级危房：依据《城乡规划法》第六十五条责令限期拆除。',
+      limits: { signFor: signFor1, handle: wd(10) }, outcomes: ['demolished', 'not-demolished'],
+    },
+    'rectification.notice': {
+      role: 'lead', title: '下达整改通知', instructions: '一般隐患：下达整改通知书，并在提交时写明整改期限（天）。',
+      limits: { signFor: signFor1, handle: wd(3) }, outcomes: ['notice-issued'],
+    },
+    reinspection: {
+      role: 'lead', title: '整改复查', instructions: '整改期满后复查，报送整改是否到位。',
+      limits: { signFor: signFor1, handle: wd(5, 'assignment') }, outcomes: ['rectified', 'not-rectified'],
+    },
+    enforcement: {
+      role: 'enforcement', title: '逾期未整改：依法强制处置', instructions: '复查多次仍未整改到位，依法采取停止使用、查封等措施。',
+      limits: { signFor: signFor1, handle: wd(10) }, outcomes: ['enforced'],
+    },
+    'closing.ledger': {
+      role: 'lead', title: '隐患销号', instructions: '核实整治完成，台账销号。',
+      limits: { signFor: signFor1, handle: wd(3) }, outcomes: ['closed'],
+    },
+    publication: publishTask('将排查、鉴定与处置结果在20个工作日内公开（不含个人信息）。'),
+  },
+  ladder: defaultLadder,
+  settings: { maxRectificationRounds: 2, publishWithin: wd(20, 'assignment'), defaultRectifyWithinDays: 30 },
+  guide: '自建房安全一业一册：房屋产权人和使用人是房屋安全第一责任人；经营性自建房须具备结构安全与消防安全条件；擅自加层、改变承重结构、违法改扩建的，由有关部门依法查处；发现险情立即撤离并报告属地乡镇。',
+});
+
+export const refinedOil: ScenarioDefinition = scenarioDefinitionSchema.parse({
+  id: 'refined-oil',
+  version: 1,
+  name: { zh: '成品油流通', en: 'Refined-oil distribution' },
+  legalBases: [
+    '国办发〔2019〕42号',
+    '国办发〔2025〕5号',
+    '《危险化学品安全管理条例》第三十三条、第三十五条、第七十七条',
+    '《行政处罚法》第六十条',
+  ],
+  roles: { lead: 'commerce', safety: 'emergency', quality: 'market', police: 'police', transport: 'transport', tax: 'tax', ecology: 'ecology', fire: 'fire', locality: 'township:000000' },
+  roleNames: { lead: '牵头部门（商务）', safety: '危化品经营安全（应急）', quality: '质量计量与无照经营（市场监管）', police: '公安', transport: '运输（交通）', tax: '税务', ecology: '油气回收（生态环境）', fire: '消防', locality: '属地乡镇' },
+  stages: [
+    { key: 'inspection', name: '联合检查' },
+    { key: 'disposal', name: '查处取缔' },
+    { key: 'criminal-transfer', name: '移送公安' },
+    { key: 'rectification', name: '整改与处罚' },
+    { key: 'reinspection', name: '回头看' },
+    { key: 'publication', name: '公开' },
+    { key: 'closed', name: '已办结' },
+  ],
+  tasks: {
+    'inspection.lead': { role: 'lead', title: '联合检查：经营资格与备案', instructions: '进一次门、查多项事：核查成品油零售经营资格、批发仓储备案。', limits: { signFor: signFor1, handle: wd(5) }, outcomes: ['compliant', 'violation', 'unlicensed'] },
+    'inspection.safety': { role: 'safety', title: '联合检查：危险化学品经营安全', instructions: '核查危险化学品经营许可与安全条件。', limits: { signFor: signFor1, handle: wd(5) }, outcomes: ['compliant', 'violation', 'unlicensed'] },
+    'inspection.quality': { role: 'quality', title: '联合检查：油品质量与计量', instructions: '抽检油品质量，检定加油机计量。', limits: { signFor: signFor1, handle: wd(5) }, outcomes: ['compliant', 'violation', 'unlicensed'] },
+    'inspection.tax': { role: 'tax', title: '联合检查：发票与纳税', instructions: '核查进销存与发票。', limits: { signFor: signFor1, handle: wd(5) }, outcomes: ['compliant', 'violation'] },
+    'inspection.ecology': { role: 'ecology', title: '联合检查：油气回收', instructions: '检测油气回收装置。', limits: { signFor: signFor1, handle: wd(5) }, outcomes: ['compliant', 'violation'] },
+    'disposal.seal': { role: 'safety', title: '查处取缔：查封场所、扣押油品、拆除设备', instructions: '对黑加油站点、无证经营依法查封、扣押、拆除。', limits: { signFor: hours(2), handle: wd(3, 'assignment') }, outcomes: ['sealed'] },
+    'penalty.lead': { role: 'lead', title: '责令整改并作出处罚决定', instructions: '对违法行为责令改正，并在立案之日起90日内作出处罚决定（行政处罚法第六十条）。', limits: { signFor: signFor1, handle: cd(90) }, outcomes: ['decided'] },
+    'penalty.safety': { role: 'safety', title: '危化品安全违法处罚决定', instructions: '依《危险化学品安全管理条例》第七十七条作出处罚决定。', limits: { signFor: signFor1, handle: cd(90) }, outcomes: ['decided'] },
+    'penalty.quality': { role: 'quality', title: '质量计量违法处罚决定', instructions: '依法作出处罚决定。', limits: { signFor: signFor1, handle: cd(90) }, outcomes: ['decided'] },
+    'penalty.tax': { role: 'tax', title: '税收违法处理决定', instructions: '依法作出处理决定。', limits: { signFor: signFor1, handle: cd(90) }, outcomes: ['decided'] },
+    'penalty.ecology': { role: 'ecology', title: '油气回收违法处罚决定', instructions: '依法作出处罚决定。', limits: { signFor: signFor1, handle: cd(90) }, outcomes: ['decided'] },
+    reinspection: { role: 'lead', title: '回头看：整改复查', instructions: '复查整改落实情况。', limits: { signFor: signFor1, handle: wd(10, 'assignment') }, outcomes: ['rectified', 'not-rectified'] },
+    ...criminalTransferTasks,
+    publication: publishTask('检查结果与处罚决定在20个工作日内公开（谁检查、谁录入、谁公开）。'),
+  },
+  ladder: defaultLadder,
+  settings: { maxRectificationRounds: 2, publishWithin: wd(20, 'assignment'), defaultRectifyWithinDays: 15 },
+  guide: '成品油流通一业一册：零售须取得成品油零售经营资格与危险化学品经营许可；批发、仓储向商务部门备案；油品质量与计量合规；油气回收装置正常运行；严禁无证经营、流动加油与"自流黑"（自有油罐、流动加油车、黑加油站点）。未经许可经营危险化学品的，处10万元以上20万元以下罚款（条例第七十七条）。',
+});
+
+export const prepaidCard: ScenarioDefinition = scenarioDefinitionSchema.parse({
+  id: 'prepaid-card',
+  version: 1,
+  name: { zh: '单用途预付卡', en: 'Single-purpose prepaid cards' },
+  legalBases: [
+    '《单用途商业预付卡管理办法（试行）》（商务部令2012年第9号，2016年修订）第七条、第二十六条、第三十六条、第三十七条',
+    '《消费者权益保护法》第四十六条、第五十三条',
+    '法释〔2025〕4号',
+  ],
+  roles: { lead: 'commerce', 'sector-regulator': 'commerce', market: 'market', police: 'police', finance: 'financial-regulator' },
+  roleNames: { lead: '牵头部门（商务）', 'sector-regulator': '行业主管部门', market: '市场监管', police: '公安', finance: '金融监管' },
+  stages: [
+    { key: 'triage', name: '分办' },
+    { key: 'acceptance', name: '受理' },
+    { key: 'mediation', name: '调解' },
+    { key: 'verification', name: '违法线索核查' },
+    { key: 'disposal', name: '联合处置' },
+    { key: 'criminal-transfer', name: '移送公安' },
+    { key: 'publication', name: '公开' },
+    { key: 'closed', name: '已办结' },
+  ],
+  tasks: {
+    triage: { role: 'lead', title: '分办至行业主管部门', instructions: '按经营行业分办（教育培训、文化旅游、体育健身、商贸、交通）。', limits: { signFor: signFor1, handle: wd(1) }, outcomes: ['assigned'] },
+    acceptance: { role: 'sector-regulator', title: '受理决定', instructions: '自收到投诉之日起7个工作日内作出是否受理的决定（消费者权益保护法第四十六条）。', limits: { signFor: signFor1, handle: wd(7, 'assignment') }, outcomes: ['accepted', 'rejected'] },
+    mediation: { role: 'sector-regulator', title: '组织调解', instructions: '组织经营者与消费者调解；45个工作日未达成协议的终止调解。', limits: { signFor: signFor1, handle: wd(45, 'assignment') }, outcomes: ['agreed', 'failed'] },
+    verification: { role: 'sector-regulator', title: '违法线索核查', instructions: '15个工作日内核查违法线索；情况复杂的可延长15个工作日（申请延期）。', limits: { signFor: signFor1, handle: wd(15, 'assignment') }, outcomes: ['no-violation', 'violation', 'fraud'] },
+    'disposal.sector': { role: 'sector-regulator', title: '联合处置：责令改正、资金存管核查', instructions: '责令改正；核查预收资金存管比例（第二十六条：20%/30%/40%）；记入信用记录。', limits: { signFor: signFor1, handle: wd(15) }, outcomes: ['corrected', 'not-corrected'] },
+    'disposal.penalty': { role: 'market', title: '联合处置：行政处罚', instructions: '依第三十六条、第三十七条处1万元以上3万元以下罚款。', limits: { signFor: signFor1, handle: cd(90) }, outcomes: ['decided'] },
+    ...criminalTransferTasks,
+    'transfer.approve': { ...criminalTransferTasks['transfer.approve'], role: 'sector-regulator' },
+    'transfer.handover': { ...criminalTransferTasks['transfer.handover'], role: 'sector-regulator' },
+    publication: publishTask('处置结果在20个工作日内公开，记入经营者信用记录（不含消费者个人信息）。'),
+  },
+  ladder: defaultLadder,
+  settings: { maxRectificationRounds: 1, publishWithin: wd(20, 'assignment') },
+  guide: '单用途预付卡一业一册：开展预付卡业务之日起30日内备案（第七条）；按规定比例存管预收资金（第二十六条）；不得超范围、超额度发卡；停业、歇业须提前告知并退还余额；违反规定的处1万元以上3万元以下罚款（第三十六、三十七条）；涉嫌诈骗、卷款跑路的移送公安机关。',
+});
+
+export const catalogue: Record<ScenarioId, ScenarioDefinition> = {
+  'self-built-housing': selfBuiltHousing,
+  'refined-oil': refinedOil,
+  'prepaid-card': prepaidCard,
+};

@@ -1,0 +1,113 @@
+/**
+ * loadConfig is what stops a misconfigured process at start: it must fill in defaults, parse
+ * numbers and booleans, treat `VAR=` as unset, and name the variable when a value is bad.
+ */
+import { describe, expect, test } from 'vitest';
+import { ConfigError, configKeys, loadConfig } from '../../domain/config.js';
+
+/** The error loadConfig throws for `env`, or fails the test when it does not throw. */
+function configError(env: Record<string, string | undefined>): ConfigError {
+  try {
+    loadConfig(env);
+  } catch (err) {
+    expect(err).toBeInstanceOf(ConfigError);
+    return err as ConfigError;
+  }
+  throw new Error(`loadConfig accepted ${JSON.stringify(env)}`);
+}
+
+describe('loadConfig', () => {
+  test('an empty environment gives the documented defaults', () => {
+    expect(loadConfig({})).toEqual({
+      NODE_ENV: 'development',
+      LOG_LEVEL: 'info',
+      TEMPORAL_ADDRESS: '127.0.0.1:7233',
+      TEMPORAL_NAMESPACE: 'default',
+      TEMPORAL_TASK_QUEUE: 'integrated-supervision',
+      TEMPORAL_UI_URL: 'http://localhost:8233',
+      PG_POOL_MAX: 10,
+      PG_CONNECTION_TIMEOUT_MS: 5000,
+      PG_STATEMENT_TIMEOUT_MS: 15000,
+      API_HOST: '127.0.0.1',
+      API_PORT: 3000,
+      API_BODY_LIMIT: 256 * 1024,
+      MIGRATE_ON_START: true,
+      DATA_DIR: '.data',
+      TEMPORAL_PORT: 7233,
+      TEMPORAL_UI_PORT: 8233,
+      PG_PORT: 5433,
+    });
+    expect(loadConfig({}).DATABASE_URL).toBeUndefined();
+  });
+
+  test('numbers, booleans and URLs given as strings are parsed', () => {
+    const c = loadConfig({
+      API_PORT: '8080',
+      PG_POOL_MAX: '4',
+      API_BODY_LIMIT: '1024',
+      MIGRATE_ON_START: '0',
+      TEMPORAL_ADDRESS: 'temporal.internal:7233',
+      DATABASE_URL: 'postgresql://isv:secret@db:5432/isv',
+      NODE_ENV: 'production',
+      LOG_LEVEL: 'warn',
+    });
+    expect(c).toMatchObject({
+      API_PORT: 8080, PG_POOL_MAX: 4, API_BODY_LIMIT: 1024, MIGRATE_ON_START: false,
+      TEMPORAL_ADDRESS: 'temporal.internal:7233', DATABASE_URL: 'postgresql://isv:secret@db:5432/isv',
+      NODE_ENV: 'production', LOG_LEVEL: 'warn',
+    });
+    expect(loadConfig({ MIGRATE_ON_START: 'true' }).MIGRATE_ON_START).toBe(true);
+    expect(loadConfig({ MIGRATE_ON_START: '1' }).MIGRATE_ON_START).toBe(true);
+    expect(loadConfig({ MIGRATE_ON_START: 'false' }).MIGRATE_ON_START).toBe(false);
+    expect(loadConfig({ DATABASE_URL: 'postgres://localhost/isv' }).DATABASE_URL).toBe('postgres://localhost/isv');
+  });
+
+  test.each([
+    ['API_PORT', 'abc'],
+    ['API_PORT', '70000'],
+    ['TEMPORAL_ADDRESS', 'nohost'],
+    ['TEMPORAL_ADDRESS', 'http://temporal:7233'],
+    ['DATABASE_URL', 'mysql://x'],
+    ['PG_POOL_MAX', '50'],
+    ['PG_POOL_MAX', '0'],
+    ['API_BODY_LIMIT', '10'],
+    ['MIGRATE_ON_START', 'yes'],
+    ['LOG_LEVEL', 'verbose'],
+    ['NODE_ENV', 'staging'],
+    ['TEMPORAL_UI_URL', 'not a url'],
+  ])('%s=%s is refused with a ConfigError naming the variable', (name, value) => {
+    const err = configError({ [name]: value });
+    expect(err.name).toBe('ConfigError');
+    expect(err.message).toContain(name);
+    expect(err.problems).toHaveLength(1);
+    expect(err.problems[0]).toMatch(new RegExp(`^${name}: `));
+  });
+
+  test('every bad variable is named in one error, not only the first', () => {
+    const err = configError({ API_PORT: 'abc', TEMPORAL_ADDRESS: 'nohost', DATABASE_URL: 'mysql://x', PG_POOL_MAX: '50' });
+    expect(err.problems.map((p) => p.split(':')[0]).sort()).toEqual(['API_PORT', 'DATABASE_URL', 'PG_POOL_MAX', 'TEMPORAL_ADDRESS']);
+    for (const name of ['API_PORT', 'TEMPORAL_ADDRESS', 'DATABASE_URL', 'PG_POOL_MAX']) expect(err.message).toContain(name);
+  });
+
+  test('empty strings count as unset (VAR= from docker-compose or a shell)', () => {
+    const emptied = Object.fromEntries(configKeys.map((k) => [k, '']));
+    expect(loadConfig(emptied)).toEqual(loadConfig({}));
+    expect(loadConfig({ API_PORT: '', DATABASE_URL: '', TEMPORAL_ADDRESS: '', PG_POOL_MAX: '' })).toMatchObject({
+      API_PORT: 3000, TEMPORAL_ADDRESS: '127.0.0.1:7233', PG_POOL_MAX: 10,
+    });
+    expect(loadConfig({ DATABASE_URL: '' }).DATABASE_URL).toBeUndefined();
+  });
+
+  test('variables the service does not know are ignored', () => {
+    expect(loadConfig({ PATH: '/usr/bin', HOME: '/root', API_PORTT: 'abc' })).toEqual(loadConfig({}));
+  });
+
+  test('configKeys lists every variable the service reads', () => {
+    expect([...configKeys].sort()).toEqual([
+      'API_BODY_LIMIT', 'API_HOST', 'API_PORT', 'DATABASE_URL', 'DATA_DIR', 'LOG_LEVEL', 'MIGRATE_ON_START', 'NODE_ENV',
+      'PG_CONNECTION_TIMEOUT_MS', 'PG_POOL_MAX', 'PG_PORT', 'PG_STATEMENT_TIMEOUT_MS', 'TEMPORAL_ADDRESS', 'TEMPORAL_CLI',
+      'TEMPORAL_NAMESPACE', 'TEMPORAL_PORT', 'TEMPORAL_TASK_QUEUE', 'TEMPORAL_TEST_SERVER', 'TEMPORAL_UI_PORT',
+      'TEMPORAL_UI_URL', 'WORKFLOW_BUNDLE_PATH',
+    ]);
+  });
+});

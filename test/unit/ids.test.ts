@@ -1,0 +1,85 @@
+/**
+ * Readable workflow ids and their URL form (ARCHITECTURE §5): the formats officers see, the
+ * one-to-one mapping to a single URL path segment, and refusal of anything that is not one of ours.
+ */
+import fc from 'fast-check';
+import { describe, expect, test } from 'vitest';
+import { departmentNames } from '../../domain/departments.js';
+import {
+  fromUrlId, matterTaskWorkflowId, matterWorkflowId, standaloneTaskWorkflowId, toUrlId, urlIdPattern,
+} from '../../domain/ids.js';
+
+const matter = 'matter:610124:refined-oil:2026-0001';
+
+describe('workflow id formats', () => {
+  test('a matter: matter:<county>:<scenario>:<year>-<seq>, seq padded to 4 digits', () => {
+    expect(matterWorkflowId('610124', 'refined-oil', 2026, 1)).toBe(matter);
+    expect(matterWorkflowId('610124', 'refined-oil', 2026, 123)).toBe('matter:610124:refined-oil:2026-0123');
+    expect(matterWorkflowId('610124', 'refined-oil', 2026, 12345)).toBe('matter:610124:refined-oil:2026-12345');
+  });
+
+  test('a task of a matter: <matter id>/task:<department>:<n>', () => {
+    expect(matterTaskWorkflowId(matter, 'market', 2)).toBe('matter:610124:refined-oil:2026-0001/task:market:2');
+  });
+
+  test('a standalone task: task:<county>:<department>:<year>-<seq>', () => {
+    expect(standaloneTaskWorkflowId('610124', 'housing', 2026, 7)).toBe('task:610124:housing:2026-0007');
+    expect(standaloneTaskWorkflowId('610124', 'township:610124100', 2026, 1)).toBe('task:610124:township:610124100:2026-0001');
+  });
+});
+
+describe('URL ids', () => {
+  test('the / of a matter task becomes ~, and maps back', () => {
+    const id = matterTaskWorkflowId(matter, 'market', 2);
+    expect(toUrlId(id)).toBe('matter:610124:refined-oil:2026-0001~task:market:2');
+    expect(fromUrlId(toUrlId(id))).toBe(id);
+  });
+
+  test.each([
+    matter,
+    matterTaskWorkflowId(matter, 'market', 2),
+    standaloneTaskWorkflowId('610124', 'housing', 2026, 7),
+    standaloneTaskWorkflowId('610124', 'township:610124100', 2026, 1),
+  ])('%s round-trips through its URL id', (id) => {
+    const url = toUrlId(id);
+    expect(url).not.toContain('/');
+    expect(url).toMatch(new RegExp(urlIdPattern));
+    expect(fromUrlId(url)).toBe(id);
+  });
+
+  test('every id the service makes round-trips (property)', () => {
+    const county = fc.stringMatching(/^[0-9]{6}$/);
+    const department = fc.constantFrom(...Object.keys(departmentNames));
+    const year = fc.integer({ min: 2000, max: 2099 });
+    const n = fc.integer({ min: 1, max: 99_999 });
+    fc.assert(fc.property(county, department, year, n, fc.integer({ min: 1, max: 99 }), (c, d, y, seq, k) => {
+      for (const id of [
+        standaloneTaskWorkflowId(c, d, y, seq),
+        matterWorkflowId(c, 'refined-oil', y, seq),
+        matterTaskWorkflowId(matterWorkflowId(c, 'refined-oil', y, seq), d, k),
+      ]) {
+        const url = toUrlId(id);
+        expect(url).not.toContain('/');
+        expect(fromUrlId(url)).toBe(id);
+      }
+    }));
+  });
+
+  test.each([
+    ['a path traversal', '../etc'],
+    ['an encoded traversal', '..%2Fetc%2Fpasswd'],
+    ['a county that is not 6 digits', 'matter:abc'],
+    ['a 5-digit county', 'task:61012:housing:2026-0001'],
+    ['an unknown kind', 'job:610124:housing:2026-0001'],
+    ['upper case', 'task:610124:HOUSING:2026-0001'],
+    ['a doubled ~', 'matter:610124:refined-oil:2026-0001~~task:market:2'],
+    ['a trailing ~', 'matter:610124:refined-oil:2026-0001~'],
+    ['a trailing newline', 'task:610124:housing:2026-0001\n'],
+    ['a space', 'task:610124:housing 2026-0001'],
+    ['the empty string', ''],
+    ['a very long id of valid characters', `task:610124:${'a'.repeat(300)}`],
+    ['a very long junk string', 'x'.repeat(100_000)],
+  ])('fromUrlId rejects %s', (_what, junk) => {
+    expect(fromUrlId(junk)).toBeUndefined();
+  });
+});

@@ -1,0 +1,332 @@
+/**
+ * The shared primitives every scenario workflow is built from: department tasks (child
+ * workflows) alone, in parallel or as one joint visit, rectification with re-inspection,
+ * criminal transfer, publication and closing. A scenario workflow reads like the real process and
+ * calls these; none of them knows which scenario it serves.
+ */
+import {
+  ApplicationFailure,
+  CancellationScope,
+  ParentClosePolicy,
+  condition,
+  defineQuery,
+  defineUpdate,
+  isCancellation,
+  proxyActivities,
+  proxyLocalActivities,
+  setCurrentDetails,
+  setHandler,
+  startChild,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { z } from 'zod';
+import type { Activities } from '../activities/index.js';
+import { toShanghaiIso } from '../domain/calendar/index.js';
+import { departmentName, divisionName } from '../domain/departments.js';
+import type { NotificationDraft } from '../domain/events.js';
+import { cancelMatterBodySchema, type MatterInput, type MatterTaskRef, type MatterView } from '../domain/matter.js';
+import { hasRole, principalSchema, type Principal } from '../domain/principal.js';
+import { SA } from '../domain/search-attributes.js';
+import type { TaskResult } from '../domain/task.js';
+import { departmentTask } from './department-task.js';
+
+const { recordMatterEvent, publishResult } = proxyActivities<Activities>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
+});
+const { resolveDue } = proxyLocalActivities<Activities>({ startToCloseTimeout: '10 seconds', retry: { maximumAttempts: 5 } });
+
+const cancelMatterInputSchema = cancelMatterBodySchema.extend({ actor: principalSchema });
+export const getMatterQuery = defineQuery<MatterView>('getMatter');
+export const cancelMatterUpdate = defineUpdate<MatterView, [z.input<typeof cancelMatterInputSchema>]>('cancelMatter');
+
+const clone = <T>(v: T): T => JSON.parse(JSON.stringify(v)) as T;
+
+/** How a finished matter ended, for the timeline and the public record. */
+export interface MatterOutcome {
+  code: string;
+  summary: string;
+}
+
+export type MatterKit = ReturnType<typeof openMatter>;
+
+/**
+ * Opens a matter: builds its state, registers its query and cancel update (before any await),
+ * and returns the primitives. `run(process)` drives the scenario and handles cancellation.
+ */
+export function openMatter(input: MatterInput) {
+  const info = workflowInfo();
+  const def = input.definition;
+  const now = () => toShanghaiIso(Date.now());
+  const roles: Record<string, string> = { ...def.roles };
+  if (typeof input.facts.township === 'string') roles.locality = `township:${input.facts.township}`;
+  const lead = roles.lead!;
+  const stageName = (key: string) => def.stages.find((s) => s.key === key)?.name ?? key;
+
+  const view: MatterView = {
+    matterId: info.workflowId,
+    county: input.county,
+    scenario: def.id,
+    scenarioName: def.name.zh,
+    definitionVersion: def.version,
+    leadDepartment: lead,
+    subject: input.subject,
+    facts: input.facts,
+    status: 'open',
+    stage: def.stages[0]!.key,
+    stageName: def.stages[0]!.name,
+    createdAt: now(),
+    tasks: [],
+    findings: {},
+    lastEventSeq: 0,
+  };
+  let taskCounter = 0;
+  let cancelRequest: { reason: string; actor?: Principal } | undefined;
+  const scope = new CancellationScope();
+
+  setHandler(getMatterQuery, () => view);
+  // Accepting the cancel is immediate; winding down (children cancelled, the event recorded)
+  // follows in the run. Callers wait for the run to end (the API does) to see `cancelled`.
+  setHandler(cancelMatterUpdate, (raw) => {
+    const { actor, reason } = cancelMatterInputSchema.parse(raw);
+    cancelRequest = { reason, actor };
+    scope.cancel();
+    return Promise.resolve(clone(view));
+  }, {
+    validator: (raw) => {
+      const r = cancelMatterInputSchema.safeParse(raw);
+      if (!r.success) throw ApplicationFailure.create({ type: 'InvalidInput', message: r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '), nonRetryable: true });
+      const { actor } = r.data;
+      if (actor.county !== input.county || !hasRole(actor, 'operator', 'supervisor')) {
+        throw ApplicationFailure.create({ type: 'Forbidden', message: '只有本县运营或督办人员可以撤销事项', nonRetryable: true });
+      }
+      if (view.status !== 'open' || cancelRequest) {
+        throw ApplicationFailure.create({ type: 'WrongState', message: '事项已结束，不能撤销', nonRetryable: true });
+      }
+    },
+  });
+
+  function publishState() {
+    upsertSearchAttributes([
+      { key: SA.MatterStage, value: view.stage },
+      { key: SA.TaskState, value: view.status },
+    ]);
+    const open = view.tasks.filter((t) => t.state === 'running').map((t) => departmentName(t.department));
+    setCurrentDetails(
+      view.status === 'open'
+        ? `**${view.stageName}** · ${open.length ? `等待 ${[...new Set(open)].join('、')} 办理` : '处理中'}`
+        : `**${view.status === 'closed' ? '已办结' : '已撤销'}**${view.result ? ` · ${view.result.summary}` : ''}`,
+    );
+  }
+
+  async function record(type: string, summary: string, opts: { actor?: Principal; data?: Record<string, unknown>; notifications?: NotificationDraft[] } = {}) {
+    view.lastEventSeq += 1;
+    publishState();
+    // Once an event has a sequence number it must be written, even while the matter is being
+    // cancelled: a gap in the timeline would be a lost action.
+    await CancellationScope.nonCancellable(() => recordMatterEvent.executeWithOptions({ startToCloseTimeout: '30 seconds', summary: `记录 ${summary}`.slice(0, 120) }, [{
+      event: {
+        workflowId: info.workflowId, seq: view.lastEventSeq, county: input.county, at: now(), type, summary,
+        ...(opts.actor ? { actor: { keyId: opts.actor.keyId, county: opts.actor.county, ...(opts.actor.department ? { department: opts.actor.department } : {}) } } : {}),
+        ...(opts.data ? { data: opts.data } : {}),
+        ...(opts.notifications ? { notifications: opts.notifications } : {}),
+      },
+      view: clone(view),
+    }]));
+  }
+
+  const kit = {
+    view,
+    lead,
+    /** The department playing a role in this matter (after the county's override). */
+    department(role: string): string {
+      const d = roles[role];
+      if (!d) throw ApplicationFailure.create({ type: 'CatalogueError', message: `role ${role} has no department in ${def.id}`, nonRetryable: true });
+      return d;
+    },
+
+    async stage(key: string) {
+      view.stage = key;
+      view.stageName = stageName(key);
+      await record('stage', `进入「${view.stageName}」阶段`, { data: { stage: key } });
+    },
+
+    finding(name: string, value: string | number | boolean) {
+      view.findings[name] = value;
+    },
+
+    /**
+     * One department task of the catalogue, as a child workflow; resolves when it ends. A task
+     * returned as "not our remit" is reassigned (to the suggested department, else the lead, else
+     * the county government as the common superior) with fresh clocks; its history stays visible.
+     */
+    async task(key: string, opts: { department?: string; note?: string } = {}): Promise<TaskResult & { taskId: string }> {
+      const spec = def.tasks[key];
+      if (!spec) throw ApplicationFailure.create({ type: 'CatalogueError', message: `no task ${key} in ${def.id}`, nonRetryable: true });
+      let department = opts.department ?? kit.department(spec.role);
+      const tried = new Set<string>();
+      for (;;) {
+        tried.add(department);
+        const taskId = `${info.workflowId}/task:${department}:${++taskCounter}`;
+        const ref: MatterTaskRef = { taskId, key, department, state: 'running' };
+        view.tasks.push(ref);
+        const handle = await startChild(departmentTask, {
+          workflowId: taskId,
+          args: [{
+            county: input.county, department, title: `${spec.title}${opts.note ? `（${opts.note}）` : ''}`,
+            instructions: spec.instructions, matterId: info.workflowId, scenario: def.id, leadDepartment: lead,
+            limits: spec.limits, ladder: def.ladder, ...(spec.outcomes ? { outcomes: spec.outcomes } : {}),
+          }],
+          parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
+          staticSummary: `${departmentName(department)} · ${spec.title}`.slice(0, 200),
+          staticDetails: `**${def.name.zh}** · ${divisionName(input.county)} · ${view.stageName}\n\n${spec.instructions}`,
+          typedSearchAttributes: [
+            { key: SA.County, value: input.county },
+            { key: SA.Scenario, value: def.id },
+            { key: SA.MatterId, value: info.workflowId },
+            { key: SA.Department, value: department },
+            { key: SA.LeadDepartment, value: lead },
+          ],
+        });
+        await record('task.assigned', `派单：${departmentName(department)} · ${spec.title}`, { data: { taskId, key, department } });
+        const result = await handle.result();
+        ref.state = result.state;
+        if (result.submission?.outcome) ref.outcome = result.submission.outcome;
+        if (result.state !== 'returned') {
+          await record(`task.${result.state}`, `${departmentName(department)}${result.state === 'completed' ? '办结' : '任务撤销'}：${spec.title}${ref.outcome ? `（${ref.outcome}）` : ''}`, { data: { taskId, key, outcome: ref.outcome ?? null } });
+          return { ...result, taskId };
+        }
+        const suggested = result.returned?.suggestedDepartment;
+        const next = [suggested, lead, 'county-government'].find((d): d is string => !!d && !tried.has(d));
+        if (!next) throw ApplicationFailure.create({ type: 'NoDepartment', message: `${spec.title}: every department returned it`, nonRetryable: true });
+        await record('task.returned', `${departmentName(department)}退回「${spec.title}」，改派${departmentName(next)}`, {
+          data: { taskId, key, reason: result.returned?.reason ?? '', reassignedTo: next },
+          notifications: [{ kind: 'matter.task-reassigned', title: `改派：${spec.title}`, body: `${departmentName(department)}退回，理由：${result.returned?.reason ?? ''}。已改派${departmentName(next)}。`, recipients: [{ county: input.county, role: 'supervisor' }] }],
+        });
+        department = next;
+      }
+    },
+
+    /**
+     * 进一次门、查多项事: one visit in which each participating department records its own
+     * checklist result (its own task, outcome codes of the catalogue). Returns outcome per role.
+     */
+    async jointInspection(keys: string[]): Promise<Record<string, string>> {
+      const visit = `联合检查 ${workflowInfo().workflowId.split(':').pop()}`;
+      const results = await Promise.all(keys.map((k) => kit.task(k, { note: visit })));
+      const outcomes: Record<string, string> = {};
+      keys.forEach((k, i) => {
+        outcomes[k] = results[i]!.submission?.outcome ?? 'unknown';
+      });
+      await record('joint-inspection', `联合检查完成：${keys.map((k) => `${departmentName(kit.department(def.tasks[k]!.role))} ${outcomes[k]}`).join('，')}`, { data: { outcomes } });
+      return outcomes;
+    },
+
+    /** Waits until a time, with a summary the Temporal UI shows on the timer. */
+    async waitUntil(ms: number, summary: string) {
+      if (ms > Date.now()) await condition(() => false, ms - Date.now(), { summary });
+    },
+
+    /**
+     * Rectification with re-inspection (整改 → 复查), looped up to `maxRectificationRounds`; then
+     * enforcement. The notice sets the period (submission `rectifyWithinDays`, calendar days).
+     */
+    async rectify(keys: { notice: string; reinspection: string; enforcement?: string }, defaultDays: number): Promise<'rectified' | 'enforced' | 'not-rectified'> {
+      const rounds = def.settings.maxRectificationRounds;
+      for (let round = 1; round <= rounds; round++) {
+        await kit.stage('rectification');
+        const notice = await kit.task(keys.notice, { note: `第${round}轮` });
+        const days = notice.submission?.rectifyWithinDays ?? defaultDays;
+        const due = await resolveDue.executeWithOptions({ startToCloseTimeout: '10 seconds', summary: '计算整改期限' }, [{ startMs: Date.now(), rule: { amount: days, unit: 'calendar_day' } }]);
+        await record('rectification.period', `整改期限 ${due.dueAt}（${days} 日）`, { data: { round, days, dueAt: due.dueAt } });
+        await kit.waitUntil(due.dueAtMs, `整改期限 ${due.dueAt.slice(0, 10)}`);
+        if (view.stage !== 'reinspection' && def.stages.some((s) => s.key === 'reinspection')) await kit.stage('reinspection');
+        const check = await kit.task(keys.reinspection, { note: `第${round}轮` });
+        kit.finding('rectificationRounds', round);
+        if (check.submission?.outcome === 'rectified') return 'rectified';
+      }
+      if (!keys.enforcement) return 'not-rectified';
+      await kit.stage('enforcement');
+      await kit.task(keys.enforcement);
+      return 'enforced';
+    },
+
+    /** 行刑衔接: approval (3 days), hand-over (24 hours), police decision (3 days). */
+    async criminalTransfer(reason: string): Promise<'filed' | 'not-filed' | 'refused'> {
+      await kit.stage('criminal-transfer');
+      await record('criminal-transfer.reported', `涉嫌犯罪，报请移送：${reason}`, { data: { reason } });
+      const approval = await kit.task('transfer.approve');
+      if (approval.submission?.outcome !== 'approve') {
+        kit.finding('criminalTransfer', 'refused');
+        return 'refused';
+      }
+      await kit.task('transfer.handover');
+      const police = await kit.task('transfer.police-decision');
+      const decision = police.submission?.outcome === 'filed' ? 'filed' : 'not-filed';
+      kit.finding('criminalTransfer', decision);
+      return decision;
+    },
+
+    /**
+     * 一公开: the lead publishes within 20 working days; the record carries no personal data (a
+     * person's or a house owner's name never; an organisation's name with its credit code).
+     */
+    async publish(outcome: MatterOutcome) {
+      await kit.stage('publication');
+      view.result = outcome;
+      await kit.task('publication');
+      const s = input.subject;
+      const subjectLabel = s.creditCode ? `${s.name}（${s.creditCode}）` : `${def.name.zh}对象（${divisionName(input.county)}）`;
+      const resultId = `${info.workflowId}/result`;
+      const at = now();
+      await publishResult({
+        resultId, matterId: info.workflowId, county: input.county, scenario: def.id, subjectLabel,
+        resultCode: outcome.code, summary: outcome.summary,
+        inspectedBy: [...new Set(view.tasks.map((t) => t.department))], publishedAt: at,
+      });
+      view.published = { at, resultId };
+      await record('published', `结果已公开：${outcome.summary}`, { data: { resultId, code: outcome.code } });
+    },
+
+    /** Runs the scenario's process; a cancel (update, or the run cancelled) ends it as cancelled. */
+    async run(process: () => Promise<MatterOutcome>): Promise<MatterView> {
+      upsertSearchAttributes([
+        { key: SA.County, value: input.county },
+        { key: SA.Scenario, value: def.id },
+        { key: SA.LeadDepartment, value: lead },
+        { key: SA.Department, value: lead },
+      ]);
+      await record('opened', `${def.name.zh}事项启动，牵头部门 ${departmentName(lead)}`, {
+        data: { scenario: def.id, definitionVersion: def.version, source: input.source?.channel ?? null },
+        notifications: [{ kind: 'matter.opened', title: `新事项：${def.name.zh}`, body: `${divisionName(input.county)}启动${def.name.zh}综合监管事项，由${departmentName(lead)}牵头。`, recipients: [{ county: input.county, department: lead }, { county: input.county, role: 'supervisor' }] }],
+      });
+      try {
+        const outcome = await scope.run(process);
+        view.status = 'closed';
+        view.closedAt = now();
+        view.stage = 'closed';
+        view.stageName = stageName('closed');
+        view.result = outcome;
+        await record('closed', `事项办结：${outcome.summary}`, { data: { code: outcome.code } });
+      } catch (err) {
+        if (!isCancellation(err) && !cancelRequest) throw err;
+        const reason = cancelRequest?.reason ?? '事项被撤销';
+        await CancellationScope.nonCancellable(async () => {
+          for (const t of view.tasks) if (t.state === 'running') t.state = 'cancelled';
+          view.status = 'cancelled';
+          view.closedAt = now();
+          view.cancelled = { reason, at: view.closedAt };
+          await record('cancelled', `事项撤销：${reason}`, {
+            ...(cancelRequest?.actor ? { actor: cancelRequest.actor } : {}),
+            data: { reason },
+            notifications: [{ kind: 'matter.cancelled', title: `事项撤销：${def.name.zh}`, body: `撤销原因：${reason}`, recipients: [{ county: input.county, department: lead }] }],
+          });
+        });
+        if (!cancelRequest) throw err; // cancelled from outside: end the run as Cancelled
+      }
+      return clone(view);
+    },
+  };
+  return kit;
+}
