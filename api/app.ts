@@ -1,4 +1,4 @@
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { Client } from '@temporalio/client';
@@ -39,7 +39,14 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       return typeof given === 'string' && /^[\w-]{8,64}$/.test(given) ? given : crypto.randomUUID();
     },
     requestIdHeader: false,
-    ajv: undefined,
+    // Ids may be up to 200 characters (api/schemas.ts urlIdSchema); longer ones are refused there.
+    maxParamLength: 256,
+    // Errors the router raises before any route runs (a bad URL encoding, an over-long parameter)
+    // get the same error body as everything else, and never echo the path back.
+    frameworkErrors: (err, _req, reply) => {
+      const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 400;
+      void (reply as FastifyReply).code(status).send({ error: { code: 'bad_request', message: '请求地址格式错误' } });
+    },
   }).withTypeProvider<ZodTypeProvider>();
 
   app.setValidatorCompiler(validatorCompiler);

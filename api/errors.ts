@@ -28,6 +28,7 @@ export class ApiError extends Error {
   }
 }
 
+/** One message for "does not exist" and "you may not see it", so a 404 reveals nothing. */
 export const notFound = (what = '资源') => new ApiError(404, 'not_found', `${what}不存在或无权查看`);
 export const forbidden = (message = '无权执行此操作') => new ApiError(403, 'forbidden', message);
 

@@ -38,7 +38,7 @@ export const notificationRoutes = (deps: AppDeps): FastifyPluginAsyncZod => asyn
       } catch {
         before = undefined;
       }
-      if (!before || typeof before.id !== 'string' || typeof before.createdAt !== 'string') {
+      if (!before || typeof before.id !== 'string' || typeof before.createdAt !== 'string' || Number.isNaN(Date.parse(before.createdAt))) {
         throw new ApiError(400, 'validation_failed', '无效的分页游标', [{ path: 'querystring.cursor', message: 'invalid cursor' }]);
       }
     }

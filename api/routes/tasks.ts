@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
 import { z } from 'zod';
 import { claimIdempotencyKey, nextSeq } from '../../db/ids.js';
 import { getTaskRow, getTimeline, listTasks } from '../../db/tasks.js';
@@ -10,7 +10,7 @@ import { shanghaiDate } from '../../domain/calendar/index.js';
 import { SA } from '../../domain/search-attributes.js';
 import {
   cancelBodySchema, departmentTaskInputSchema, extensionBodySchema, extensionDecisionBodySchema, returnBodySchema,
-  reviewBodySchema, submitBodySchema, taskStateNames, taskStateSchema, type TaskView,
+  reviewBodySchema, submitBodySchema, taskStateNames, taskStateSchema, terminalTaskStates, type TaskView,
 } from '../../domain/task.js';
 import {
   cancelUpdate, decideExtensionUpdate, departmentTask, getTaskQuery, requestExtensionUpdate, returnUpdate,
@@ -54,9 +54,33 @@ export const taskRoutes = (deps: AppDeps): FastifyPluginAsyncZod => async (app) 
     if (!workflowId) throw notFound('任务');
     const handle = temporal.workflow.getHandle<typeof departmentTask>(workflowId);
     // The read model may lag a just-assigned task by a moment: then ask the workflow itself.
-    const row = (await getTaskRow(pool, workflowId)) ?? (await handle.query(getTaskQuery));
+    let row = await getTaskRow(pool, workflowId);
+    if (!row) {
+      try {
+        row = await handle.query(getTaskQuery);
+      } catch (err) {
+        if (err instanceof WorkflowNotFoundError) throw notFound('任务');
+        throw err;
+      }
+    }
     if (!canSeeTask(principal, row)) throw notFound('任务');
-    return { workflowId, row, handle };
+    const seen = row;
+    /**
+     * Sends an action. A task that has ended has no running workflow to take it: that is a
+     * conflict with its state (409), not a missing task.
+     */
+    const act = async <R>(send: () => Promise<R>): Promise<R> => {
+      try {
+        return await send();
+      } catch (err) {
+        if (err instanceof WorkflowNotFoundError && terminalTaskStates.includes(seen.state)) {
+          throw new ApiError(409, 'wrong_state', `任务已结束（${taskStateNames[seen.state]}），不能再办理`);
+        }
+        if (err instanceof WorkflowNotFoundError) throw notFound('任务');
+        throw err;
+      }
+    };
+    return { workflowId, row, handle, act };
   }
 
   app.get('/tasks', {
@@ -87,7 +111,7 @@ export const taskRoutes = (deps: AppDeps): FastifyPluginAsyncZod => async (app) 
       } catch {
         throw new ApiError(400, 'validation_failed', '无效的分页游标', [{ path: 'querystring.cursor', message: 'invalid cursor' }]);
       }
-      if (!after || typeof after.taskId !== 'string') throw new ApiError(400, 'validation_failed', '无效的分页游标', [{ path: 'querystring.cursor', message: 'invalid cursor' }]);
+      if (!after || typeof after.taskId !== 'string' || !(after.dueAt === null || (typeof after.dueAt === 'string' && !Number.isNaN(Date.parse(after.dueAt))))) throw new ApiError(400, 'validation_failed', '无效的分页游标', [{ path: 'querystring.cursor', message: 'invalid cursor' }]);
     }
     const rows = await listTasks(pool, {
       countyPrefix: visibleCountyPrefix(p),
@@ -185,41 +209,41 @@ export const taskRoutes = (deps: AppDeps): FastifyPluginAsyncZod => async (app) 
   app.post('/tasks/:taskId/sign', {
     schema: { summary: 'Sign for (签收) the task', tags: ['tasks'], params, headers: idempotencyHeaders, response: { 200: taskViewSchema, ...errors } },
   }, async (req) => {
-    const { handle, workflowId } = await visibleTask(req.principal, req.params.taskId);
+    const { handle, workflowId, act } = await visibleTask(req.principal, req.params.taskId);
     const id = updateId(req.headers['idempotency-key'], 'sign', workflowId);
-    return presentTask(await handle.executeUpdate(signUpdate, { args: [{ actor: req.principal }], ...(id ? { updateId: id } : {}) }));
+    return presentTask(await act(() => handle.executeUpdate(signUpdate, { args: [{ actor: req.principal }], ...(id ? { updateId: id } : {}) })));
   });
 
   app.post('/tasks/:taskId/submit', {
     schema: { summary: 'Submit the result (办理结果)', tags: ['tasks'], params, headers: idempotencyHeaders, body: submitBodySchema, response: { 200: taskViewSchema, ...errors } },
   }, async (req) => {
-    const { handle, workflowId } = await visibleTask(req.principal, req.params.taskId);
+    const { handle, workflowId, act } = await visibleTask(req.principal, req.params.taskId);
     const id = updateId(req.headers['idempotency-key'], 'submit', workflowId);
-    return presentTask(await handle.executeUpdate(submitUpdate, { args: [{ ...req.body, actor: req.principal }], ...(id ? { updateId: id } : {}) }));
+    return presentTask(await act(() => handle.executeUpdate(submitUpdate, { args: [{ ...req.body, actor: req.principal }], ...(id ? { updateId: id } : {}) })));
   });
 
   app.post('/tasks/:taskId/review', {
     schema: { summary: 'Accept or send back for rework (lead department or supervisor)', tags: ['tasks'], params, headers: idempotencyHeaders, body: reviewBodySchema, response: { 200: taskViewSchema, ...errors } },
   }, async (req) => {
-    const { handle, workflowId } = await visibleTask(req.principal, req.params.taskId);
+    const { handle, workflowId, act } = await visibleTask(req.principal, req.params.taskId);
     const id = updateId(req.headers['idempotency-key'], 'review', workflowId);
-    return presentTask(await handle.executeUpdate(reviewUpdate, { args: [{ ...req.body, actor: req.principal }], ...(id ? { updateId: id } : {}) }));
+    return presentTask(await act(() => handle.executeUpdate(reviewUpdate, { args: [{ ...req.body, actor: req.principal }], ...(id ? { updateId: id } : {}) })));
   });
 
   app.post('/tasks/:taskId/return', {
     schema: { summary: 'Return (退回): not this department’s remit', tags: ['tasks'], params, headers: idempotencyHeaders, body: returnBodySchema, response: { 200: taskViewSchema, ...errors } },
   }, async (req) => {
-    const { handle, workflowId } = await visibleTask(req.principal, req.params.taskId);
+    const { handle, workflowId, act } = await visibleTask(req.principal, req.params.taskId);
     const id = updateId(req.headers['idempotency-key'], 'return', workflowId);
-    return presentTask(await handle.executeUpdate(returnUpdate, { args: [{ ...req.body, actor: req.principal }], ...(id ? { updateId: id } : {}) }));
+    return presentTask(await act(() => handle.executeUpdate(returnUpdate, { args: [{ ...req.body, actor: req.principal }], ...(id ? { updateId: id } : {}) })));
   });
 
   app.post('/tasks/:taskId/extensions', {
     schema: { summary: 'Ask for more time (延期), before the deadline', tags: ['tasks'], params, headers: idempotencyHeaders, body: extensionBodySchema, response: { 201: extensionSchema, ...errors } },
   }, async (req, reply) => {
-    const { handle, workflowId } = await visibleTask(req.principal, req.params.taskId);
+    const { handle, workflowId, act } = await visibleTask(req.principal, req.params.taskId);
     const id = updateId(req.headers['idempotency-key'], 'extension', workflowId);
-    const ext = await handle.executeUpdate(requestExtensionUpdate, { args: [{ ...req.body, actor: req.principal }], ...(id ? { updateId: id } : {}) });
+    const ext = await act(() => handle.executeUpdate(requestExtensionUpdate, { args: [{ ...req.body, actor: req.principal }], ...(id ? { updateId: id } : {}) }));
     void reply.code(201);
     return ext;
   });
@@ -234,18 +258,18 @@ export const taskRoutes = (deps: AppDeps): FastifyPluginAsyncZod => async (app) 
       response: { 200: extensionSchema, ...errors },
     },
   }, async (req) => {
-    const { handle, workflowId } = await visibleTask(req.principal, req.params.taskId);
+    const { handle, workflowId, act } = await visibleTask(req.principal, req.params.taskId);
     const id = updateId(req.headers['idempotency-key'], `decide-${req.params.extensionId}`, workflowId);
-    return handle.executeUpdate(decideExtensionUpdate, {
+    return act(() => handle.executeUpdate(decideExtensionUpdate, {
       args: [{ ...req.body, extensionId: req.params.extensionId, actor: req.principal }],
       ...(id ? { updateId: id } : {}),
-    });
+    }));
   });
 
   app.post('/tasks/:taskId/cancel', {
     schema: { summary: 'Cancel a task (supervisor or operator of its county)', tags: ['tasks'], params, body: cancelBodySchema, response: { 200: taskViewSchema, ...errors } },
   }, async (req) => {
-    const { handle } = await visibleTask(req.principal, req.params.taskId);
-    return presentTask(await handle.executeUpdate(cancelUpdate, { args: [{ ...req.body, actor: req.principal }] }));
+    const { handle, act } = await visibleTask(req.principal, req.params.taskId);
+    return presentTask(await act(() => handle.executeUpdate(cancelUpdate, { args: [{ ...req.body, actor: req.principal }] })));
   });
 };

@@ -315,7 +315,7 @@ describe('GET /v1/tasks/:taskId', () => {
     const missing = await h.call('GET', path('task:610124:housing:2026-9999'), { as: 'otherCountyHousing' });
     expect(hidden.status).toBe(404);
     expect(missing.status).toBe(404);
-    // BUG (api/routes/tasks.ts visibleTask + api/errors.ts): a hidden task answers
+    // Regression, fixed (was: api/routes/tasks.ts visibleTask + api/errors.ts): a hidden task answers
     // "任务不存在或无权查看" (notFound('任务')), a missing one "资源不存在或无权查看" (WorkflowNotFoundError).
     expect(hidden.body).toEqual(missing.body);
   });
@@ -330,7 +330,7 @@ describe('GET /v1/tasks/:taskId', () => {
     const id = `task:610124:housing:${'a'.repeat(80)}:2026-0001`;
     expect(id.length).toBeGreaterThan(100);
     expect(id.length).toBeLessThanOrEqual(200);
-    // BUG (api/app.ts, Fastify options): the router's maxParamLength is left at Fastify's default
+    // Regression, fixed (was: api/app.ts, Fastify options): the router's maxParamLength is left at Fastify's default
     // 100 while urlIdSchema / fromUrlId accept ids up to 200 characters, so such ids never reach a
     // route: Fastify answers 414 FST_ERR_MAX_PARAM_LENGTH itself.
     expectError(await h.call('GET', path(id), { as: 'housing' }), 404, 'not_found');
@@ -340,7 +340,7 @@ describe('GET /v1/tasks/:taskId', () => {
     const res = await h.call('GET', path(`task:610124:${'a'.repeat(300)}`), { as: 'housing' });
     expect(res.status).toBeGreaterThanOrEqual(400);
     expect(res.status).toBeLessThan(500);
-    // BUG (api/app.ts, Fastify options): without `frameworkErrors` the router's own errors bypass
+    // Regression, fixed (was: api/app.ts, Fastify options): without `frameworkErrors` the router's own errors bypass
     // the error handler (api/errors.ts): the body is Fastify's { error: 'Bad Request', code:
     // 'FST_ERR_MAX_PARAM_LENGTH', message, statusCode: 414 }, which also echoes the whole path.
     expect(res.body, res.text).toEqual({ error: expect.objectContaining({ code: expect.any(String), message: expect.any(String) }) });
@@ -562,7 +562,7 @@ describe('POST /v1/tasks/:taskId/return', () => {
     const t = await submitted();
     expect((await act(t, '/review', 'commerce', { decision: 'accept', comment: '同意' })).status).toBe(200);
     expect((await h.call('GET', path(t), { as: 'housing' })).body.state).toBe('completed');
-    // BUG (api/routes/tasks.ts action routes + api/errors.ts WorkflowNotFoundError → 404): a closed
+    // Regression, fixed (was: api/routes/tasks.ts action routes + api/errors.ts WorkflowNotFoundError → 404): a closed
     // task's workflow has ended, executeUpdate fails with WorkflowNotFoundError ("workflow
     // execution already completed") and the API answers 404 not_found for a task GET still shows.
     expectError(await act(t, '/return', 'housing', { reason: '非本部门职责' }), 409, 'wrong_state');
@@ -680,7 +680,7 @@ describe('POST /v1/tasks/:taskId/cancel', () => {
     const t = await assign();
     expect((await act(t, '/cancel', 'operator', { reason: '重复派单' })).status).toBe(200);
     expect((await h.call('GET', path(t), { as: 'operator' })).body.state).toBe('cancelled');
-    // BUG (same root cause as "returning a task that is already completed"): the cancelled task's
+    // Regression, fixed (was: same root cause as "returning a task that is already completed"): the cancelled task's
     // workflow has ended, so the second cancel answers 404 not_found instead of 409 wrong_state.
     expectError(await act(t, '/cancel', 'operator', { reason: '再次撤销' }), 409, 'wrong_state');
   });
@@ -813,7 +813,7 @@ describe('GET /v1/tasks (inbox)', () => {
   test('a cursor that decodes but holds no valid due time → 400, not 500', async () => {
     const cursor = Buffer.from(JSON.stringify({ dueAt: 'not-a-time', taskId: 'x' })).toString('base64url');
     const res = await h.call('GET', `/v1/tasks?cursor=${cursor}`, { as: 'housing' });
-    // BUG (api/routes/tasks.ts, GET /tasks cursor check): only `taskId` is checked; `dueAt` goes to
+    // Regression, fixed (was: api/routes/tasks.ts, GET /tasks cursor check): only `taskId` is checked; `dueAt` goes to
     // PostgreSQL as ::timestamptz, which fails (22007) and the API answers 500 internal.
     expectError(res, 400, 'validation_failed', 'querystring.cursor');
   });
@@ -888,7 +888,7 @@ describe('GET /v1/notifications', () => {
   test('a cursor that decodes but holds no valid time → 400, not 500', async () => {
     const cursor = Buffer.from(JSON.stringify({ createdAt: 'not-a-time', id: 'x' })).toString('base64url');
     const res = await h.call('GET', `/v1/notifications?cursor=${cursor}`, { as: 'housing' });
-    // BUG (api/routes/notifications.ts cursor check): `createdAt` is only checked to be a string;
+    // Regression, fixed (was: api/routes/notifications.ts cursor check): `createdAt` is only checked to be a string;
     // PostgreSQL rejects it as ::timestamptz (22007) and the API answers 500 internal.
     expectError(res, 400, 'validation_failed', 'querystring.cursor');
   });
@@ -1010,7 +1010,7 @@ describe('HTTP edges', () => {
   test('a URL with broken percent-encoding → 400 in the API’s error body', async () => {
     const res = await h.call('GET', '/v1/tasks/%E0%A4%A', { as: 'housing' });
     expect(res.status).toBe(400);
-    // BUG (api/app.ts, Fastify options): without `frameworkErrors`, FST_ERR_BAD_URL bypasses the
+    // Regression, fixed (was: api/app.ts, Fastify options): without `frameworkErrors`, FST_ERR_BAD_URL bypasses the
     // error handler: the body is Fastify's { error: 'Bad Request', code: 'FST_ERR_BAD_URL', … }.
     expect(res.body, res.text).toEqual({ error: expect.objectContaining({ code: 'bad_request', message: expect.any(String) }) });
   });
