@@ -13,6 +13,9 @@ import { calendarRoutes } from './routes/calendar.js';
 import { healthRoutes } from './routes/health.js';
 import { notificationRoutes } from './routes/notifications.js';
 import { taskRoutes } from './routes/tasks.js';
+import { matterRoutes } from './routes/matters.js';
+import { publicRoutes } from './routes/public.js';
+import { scenarioRoutes } from './routes/scenarios.js';
 
 export interface AppDeps {
   config: Pick<Config, 'API_BODY_LIMIT' | 'LOG_LEVEL' | 'TEMPORAL_TASK_QUEUE' | 'TEMPORAL_NAMESPACE' | 'TEMPORAL_UI_URL'>;
@@ -72,11 +75,14 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
   await app.register(healthRoutes(deps));
+  await app.register(publicRoutes(deps), { prefix: '/v1/public' });
   await app.register(async (v1) => {
     requireApiKey(v1, deps.pool);
     await v1.register(taskRoutes(deps));
     await v1.register(notificationRoutes(deps));
     await v1.register(calendarRoutes(deps));
+    await v1.register(matterRoutes(deps));
+    await v1.register(scenarioRoutes(deps));
   }, { prefix: '/v1' });
 
   return app;

@@ -104,7 +104,11 @@ export async function listPublicResults(db: Queryable, f: { county?: string; sce
     args.push(v);
     where.push(sql.replace('?', `$${args.length}`));
   };
-  if (f.county) add('county LIKE ?', `${f.county.replace(/0+$/, '')}%`);
+  if (f.county) {
+    // A city (xxxx00) or province (xx0000) code stands for all its counties.
+    const prefix = f.county.endsWith('0000') ? f.county.slice(0, 2) : f.county.endsWith('00') ? f.county.slice(0, 4) : f.county;
+    add('county LIKE ?', `${prefix}%`);
+  }
   if (f.scenario) add('scenario = ?', f.scenario);
   if (f.from) add('published_at >= ?::timestamptz', f.from);
   if (f.to) add('published_at < ?::timestamptz', f.to);

@@ -2,7 +2,8 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { listNotifications } from '../../db/notifications.js';
 import type { AppDeps } from '../app.js';
-import { ApiError, errorBodySchema } from '../errors.js';
+import { errorBodySchema } from '../errors.js';
+import { decodeCursor, encodeCursor } from '../idempotency.js';
 
 const notificationSchema = z.object({
   id: z.string().describe('Stable id: receivers can deduplicate on it'),
@@ -31,17 +32,7 @@ export const notificationRoutes = (deps: AppDeps): FastifyPluginAsyncZod => asyn
       },
     },
   }, async (req) => {
-    let before: { createdAt: string; id: string } | undefined;
-    if (req.query.cursor) {
-      try {
-        before = JSON.parse(Buffer.from(req.query.cursor, 'base64url').toString('utf8'));
-      } catch {
-        before = undefined;
-      }
-      if (!before || typeof before.id !== 'string' || typeof before.createdAt !== 'string' || Number.isNaN(Date.parse(before.createdAt))) {
-        throw new ApiError(400, 'validation_failed', '无效的分页游标', [{ path: 'querystring.cursor', message: 'invalid cursor' }]);
-      }
-    }
+    const before = req.query.cursor ? decodeCursor(req.query.cursor, { createdAt: 'time', id: 'string' }) as { createdAt: string; id: string } : undefined;
     const limit = req.query.limit;
     const rows = await listNotifications(deps.pool, req.principal, {
       limit: limit + 1,
@@ -52,7 +43,7 @@ export const notificationRoutes = (deps: AppDeps): FastifyPluginAsyncZod => asyn
     const last = page.at(-1);
     return {
       items: page,
-      nextCursor: rows.length > limit && last ? Buffer.from(JSON.stringify({ createdAt: last.createdAt, id: last.id })).toString('base64url') : null,
+      nextCursor: rows.length > limit && last ? encodeCursor({ createdAt: last.createdAt, id: last.id }) : null,
     };
   });
 };

@@ -1,8 +1,8 @@
-import { createHash } from 'node:crypto';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
 import { z } from 'zod';
-import { claimIdempotencyKey, nextSeq } from '../../db/ids.js';
+import { nextSeq } from '../../db/ids.js';
+import { decodeCursor, encodeCursor, idempotencyHeaders, reserveWorkflowId, updateIdFor } from '../idempotency.js';
 import { getTaskRow, getTimeline, listTasks } from '../../db/tasks.js';
 import { countySchema, departmentName, departmentSchema } from '../../domain/departments.js';
 import { fromUrlId, standaloneTaskWorkflowId, toUrlId } from '../../domain/ids.js';
@@ -25,10 +25,6 @@ import {
 
 const errors = { 400: errorBodySchema, 401: errorBodySchema, 403: errorBodySchema, 404: errorBodySchema, 409: errorBodySchema, 503: errorBodySchema };
 const params = z.object({ taskId: urlIdSchema });
-const idempotencyHeaders = z.object({
-  'idempotency-key': z.string().min(8).max(128).regex(/^[\w.:-]+$/).optional()
-    .describe('Retries with the same key return the first result instead of acting twice'),
-});
 
 /** The API's shape of a task: the workflow's view plus URL id and display names. */
 export function presentTask(v: TaskView) {
@@ -104,15 +100,7 @@ export const taskRoutes = (deps: AppDeps): FastifyPluginAsyncZod => async (app) 
     if (isOfficerOnly && q.department && q.department !== p.department) throw forbidden('只能查看本部门的任务');
     const department = isOfficerOnly ? p.department : q.department;
     if (isOfficerOnly && !department) throw forbidden('该密钥未绑定部门');
-    let after: { dueAt: string | null; taskId: string } | undefined;
-    if (q.cursor) {
-      try {
-        after = JSON.parse(Buffer.from(q.cursor, 'base64url').toString('utf8'));
-      } catch {
-        throw new ApiError(400, 'validation_failed', '无效的分页游标', [{ path: 'querystring.cursor', message: 'invalid cursor' }]);
-      }
-      if (!after || typeof after.taskId !== 'string' || !(after.dueAt === null || (typeof after.dueAt === 'string' && !Number.isNaN(Date.parse(after.dueAt))))) throw new ApiError(400, 'validation_failed', '无效的分页游标', [{ path: 'querystring.cursor', message: 'invalid cursor' }]);
-    }
+    const after = q.cursor ? decodeCursor(q.cursor, { dueAt: 'time-or-null', taskId: 'string' }) as { dueAt: string | null; taskId: string } : undefined;
     const rows = await listTasks(pool, {
       countyPrefix: visibleCountyPrefix(p),
       ...(department ? { department } : {}),
@@ -127,7 +115,7 @@ export const taskRoutes = (deps: AppDeps): FastifyPluginAsyncZod => async (app) 
     return {
       items: page.map((r) => presentTask(r.view)),
       nextCursor: rows.length > q.limit && last
-        ? Buffer.from(JSON.stringify({ dueAt: last.due_at?.toISOString() ?? null, taskId: last.task_id })).toString('base64url')
+        ? encodeCursor({ dueAt: last.due_at?.toISOString() ?? null, taskId: last.task_id })
         : null,
     };
   });
@@ -145,24 +133,14 @@ export const taskRoutes = (deps: AppDeps): FastifyPluginAsyncZod => async (app) 
     const county = req.body.county ?? req.principal.county;
     if (county !== req.principal.county) throw forbidden('只能在本县派发任务');
     const input = departmentTaskInputSchema.parse({ ...req.body, county });
-    const key = req.headers['idempotency-key'];
-    const requestHash = createHash('sha256').update(JSON.stringify(req.body)).digest('hex');
     const year = Number(shanghaiDate(Date.now()).slice(0, 4));
-
-    let workflowId: string;
-    if (key) {
-      // Reserve the id under the key first: a retry finds it and lands on the same workflow.
-      const candidate = standaloneTaskWorkflowId(county, input.department, year, await nextSeq(pool, `task:${county}:${input.department}:${year}`));
-      const prior = await claimIdempotencyKey(pool, `task:${county}`, key, requestHash, candidate);
-      if (prior && prior.requestHash !== requestHash) {
-        throw new ApiError(409, 'idempotency_key_reused', '同一 Idempotency-Key 已用于内容不同的请求');
-      }
-      workflowId = prior?.resourceId ?? candidate;
-    } else {
-      workflowId = standaloneTaskWorkflowId(county, input.department, year, await nextSeq(pool, `task:${county}:${input.department}:${year}`));
-    }
-
-    let created = true;
+    const { workflowId, created } = await reserveWorkflowId(pool, {
+      scope: `task:${county}`,
+      key: req.headers['idempotency-key'],
+      body: req.body,
+      newId: async () => standaloneTaskWorkflowId(county, input.department, year, await nextSeq(pool, `task:${county}:${input.department}:${year}`)),
+    });
+    // Starting again after a crash between reserving and starting is harmless: the id is the key.
     try {
       await temporal.workflow.start(departmentTask, {
         taskQueue: config.TEMPORAL_TASK_QUEUE,
@@ -178,7 +156,6 @@ export const taskRoutes = (deps: AppDeps): FastifyPluginAsyncZod => async (app) 
       });
     } catch (err) {
       if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
-      created = false;
     }
     const view = await temporal.workflow.getHandle<typeof departmentTask>(workflowId).query(getTaskQuery);
     void reply.code(created ? 201 : 200);
@@ -202,9 +179,7 @@ export const taskRoutes = (deps: AppDeps): FastifyPluginAsyncZod => async (app) 
     };
   });
 
-  /** Every action is an Update: the workflow validates it and answers with the new state. */
-  const updateId = (key: string | undefined, action: string, workflowId: string) =>
-    key ? `${action}:${createHash('sha256').update(`${workflowId}|${key}`).digest('hex').slice(0, 32)}` : undefined;
+  const updateId = updateIdFor;
 
   app.post('/tasks/:taskId/sign', {
     schema: { summary: 'Sign for (签收) the task', tags: ['tasks'], params, headers: idempotencyHeaders, response: { 200: taskViewSchema, ...errors } },

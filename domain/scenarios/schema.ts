@@ -15,6 +15,13 @@ export const scenarioIds = ['refined-oil', 'self-built-housing', 'prepaid-card']
 export const scenarioIdSchema = z.enum(scenarioIds).describe('Pilot scenario (国办发〔2023〕1号 §18)');
 export type ScenarioId = z.infer<typeof scenarioIdSchema>;
 
+/** The workflow type that runs each scenario (workflows/scenarios/*). */
+export const scenarioWorkflowTypes: Record<ScenarioId, string> = {
+  'refined-oil': 'refinedOilMatter',
+  'self-built-housing': 'selfBuiltHousingMatter',
+  'prepaid-card': 'prepaidCardMatter',
+};
+
 export const taskSpecSchema = z.object({
   role: z.string().min(1).describe('Scenario role that does it, e.g. `lead`, `locality`, `planning`; resolved to a department'),
   title: z.string().min(1).max(120),

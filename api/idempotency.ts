@@ -1,0 +1,63 @@
+import { createHash } from 'node:crypto';
+import { z } from 'zod';
+import { claimIdempotencyKey } from '../db/ids.js';
+import type { Pool } from '../db/pool.js';
+import { ApiError } from './errors.js';
+
+export const idempotencyHeaders = z.object({
+  'idempotency-key': z.string().min(8).max(128).regex(/^[\w.:-]+$/).optional()
+    .describe('Retries with the same key return the first result instead of acting twice'),
+});
+
+/**
+ * The workflow id a creating request acts on. With an Idempotency-Key the id is reserved under
+ * the key before anything starts, so a retry (even after a crash between reserving and starting)
+ * lands on the same workflow; `created` is false for a retry. The same key with another body is
+ * a 409.
+ */
+export async function reserveWorkflowId(
+  pool: Pool, opts: { scope: string; key: string | undefined; body: unknown; newId: () => Promise<string> },
+): Promise<{ workflowId: string; created: boolean }> {
+  const candidate = await opts.newId();
+  if (!opts.key) return { workflowId: candidate, created: true };
+  const requestHash = createHash('sha256').update(JSON.stringify(opts.body)).digest('hex');
+  const prior = await claimIdempotencyKey(pool, opts.scope, opts.key, requestHash, candidate);
+  if (!prior) return { workflowId: candidate, created: true };
+  if (prior.requestHash !== requestHash) {
+    throw new ApiError(409, 'idempotency_key_reused', '同一 Idempotency-Key 已用于内容不同的请求');
+  }
+  return { workflowId: prior.resourceId, created: false };
+}
+
+/** A deterministic Update id from the Idempotency-Key, so Temporal dedupes a retried action. */
+export function updateIdFor(key: string | undefined, action: string, workflowId: string): string | undefined {
+  return key ? `${action}:${createHash('sha256').update(`${workflowId}|${key}`).digest('hex').slice(0, 32)}` : undefined;
+}
+
+/** Opaque keyset cursors: base64url JSON, checked field by field (a bad one is a 400). */
+export function encodeCursor(value: Record<string, string | null>): string {
+  return Buffer.from(JSON.stringify(value)).toString('base64url');
+}
+
+export function decodeCursor<K extends string>(cursor: string, fields: { [F in K]: 'string' | 'time' | 'time-or-null' }): { [F in K]: string | null } {
+  const bad = () => new ApiError(400, 'validation_failed', '无效的分页游标', [{ path: 'querystring.cursor', message: 'invalid cursor' }]);
+  let raw: unknown;
+  try {
+    raw = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+  } catch {
+    throw bad();
+  }
+  if (!raw || typeof raw !== 'object') throw bad();
+  const out = {} as { [F in K]: string | null };
+  for (const [name, kind] of Object.entries(fields) as [K, string][]) {
+    const v = (raw as Record<string, unknown>)[name];
+    if (kind === 'time-or-null' && v === null) {
+      out[name] = null;
+      continue;
+    }
+    if (typeof v !== 'string' || v.length > 300) throw bad();
+    if (kind !== 'string' && Number.isNaN(Date.parse(v))) throw bad();
+    out[name] = v;
+  }
+  return out;
+}

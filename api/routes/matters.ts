@@ -1,0 +1,241 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { WorkflowIdConflictPolicy, WorkflowNotFoundError, type WorkflowHandle } from '@temporalio/client';
+import { z } from 'zod';
+import { nextSeq } from '../../db/ids.js';
+import { getScenarioOverride, listMatters } from '../../db/matters.js';
+import { getTimeline, listTasks } from '../../db/tasks.js';
+import { shanghaiDate } from '../../domain/calendar/index.js';
+import { departmentName, departmentSchema, divisionName } from '../../domain/departments.js';
+import { fromUrlId, matterWorkflowId, toUrlId } from '../../domain/ids.js';
+import { cancelMatterBodySchema, createMatterBodySchema, type MatterInput, type MatterView } from '../../domain/matter.js';
+import { coversCounty, hasRole, type Principal } from '../../domain/principal.js';
+import { catalogue } from '../../domain/scenarios/catalogue.js';
+import { factsSchemas } from '../../domain/scenarios/facts.js';
+import { resolveScenario, scenarioIdSchema, scenarioWorkflowTypes } from '../../domain/scenarios/schema.js';
+import { SA } from '../../domain/search-attributes.js';
+import { cancelMatterUpdate, getMatterQuery } from '../../workflows/matter-kit.js';
+import { requireRole, visibleCountyPrefix } from '../auth.js';
+import type { AppDeps } from '../app.js';
+import { ApiError, errorBodySchema, forbidden, notFound } from '../errors.js';
+import { decodeCursor, encodeCursor, idempotencyHeaders, reserveWorkflowId } from '../idempotency.js';
+import { boolQuery, pageSchema, taskSummarySchema, timelineEntrySchema, urlIdSchema } from '../schemas.js';
+import { presentTask } from './tasks.js';
+
+const errors = { 400: errorBodySchema, 401: errorBodySchema, 403: errorBodySchema, 404: errorBodySchema, 409: errorBodySchema, 503: errorBodySchema };
+const params = z.object({ matterId: urlIdSchema });
+
+const matterSchema = z.object({
+  matterId: urlIdSchema,
+  workflowId: z.string(),
+  county: z.string(),
+  countyName: z.string(),
+  scenario: scenarioIdSchema,
+  scenarioName: z.string(),
+  definitionVersion: z.number().int(),
+  leadDepartment: z.string(),
+  leadDepartmentName: z.string(),
+  subject: createMatterBodySchema.shape.subject,
+  facts: z.record(z.string(), z.unknown()),
+  status: z.enum(['open', 'closed', 'cancelled']),
+  stage: z.string(),
+  stageName: z.string(),
+  createdAt: z.string(),
+  closedAt: z.string().optional(),
+  findings: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])),
+  result: z.object({ code: z.string(), summary: z.string() }).optional(),
+  published: z.object({ at: z.string(), resultId: z.string() }).optional(),
+  cancelled: z.object({ reason: z.string(), at: z.string() }).optional(),
+});
+const matterSummarySchema = matterSchema.omit({ facts: true, subject: true }).extend({ subjectKind: z.string() });
+const matterDetailSchema = matterSchema.extend({
+  tasks: z.array(taskSummarySchema.extend({ key: z.string().describe('Step of the scenario, e.g. `survey.planning`'), escalations: z.array(z.object({ rung: z.string(), firedAt: z.string() })) })),
+  overdue: z.boolean().describe('Some open task of the matter is overdue'),
+  escalationLevel: z.number().int().describe('Highest escalation level among its open tasks'),
+  timeline: z.array(timelineEntrySchema),
+  temporalUiUrl: z.string(),
+});
+
+function present(v: MatterView) {
+  return {
+    matterId: toUrlId(v.matterId), workflowId: v.matterId, county: v.county, countyName: divisionName(v.county),
+    scenario: v.scenario, scenarioName: v.scenarioName, definitionVersion: v.definitionVersion,
+    leadDepartment: v.leadDepartment, leadDepartmentName: departmentName(v.leadDepartment),
+    subject: v.subject, facts: v.facts, status: v.status, stage: v.stage, stageName: v.stageName,
+    createdAt: v.createdAt, ...(v.closedAt ? { closedAt: v.closedAt } : {}), findings: v.findings,
+    ...(v.result ? { result: v.result } : {}), ...(v.published ? { published: v.published } : {}),
+    ...(v.cancelled ? { cancelled: v.cancelled } : {}),
+  };
+}
+
+/**
+ * Who may see a matter: its county or a superior division; an officer only when their department
+ * leads it or has a task in it.
+ */
+function canSeeMatter(p: Principal, v: MatterView): boolean {
+  if (!coversCounty(p, v.county)) return false;
+  if (hasRole(p, 'operator', 'supervisor', 'arbiter', 'admin')) return true;
+  return !!p.department && (v.leadDepartment === p.department || v.tasks.some((t) => t.department === p.department));
+}
+
+export const matterRoutes = (deps: AppDeps): FastifyPluginAsyncZod => async (app) => {
+  const { pool, temporal, config } = deps;
+
+  async function visibleMatter(p: Principal, urlId: string): Promise<{ handle: WorkflowHandle; view: MatterView }> {
+    const workflowId = fromUrlId(urlId);
+    if (!workflowId || !workflowId.startsWith('matter:') || workflowId.includes('/')) throw notFound('事项');
+    const handle = temporal.workflow.getHandle(workflowId);
+    let view: MatterView;
+    try {
+      view = await handle.query(getMatterQuery);
+    } catch (err) {
+      if (!(err instanceof WorkflowNotFoundError)) throw err;
+      throw notFound('事项');
+    }
+    if (!canSeeMatter(p, view)) throw notFound('事项');
+    return { handle, view };
+  }
+
+  app.post('/matters', {
+    schema: {
+      summary: 'Launch a matter (综合监管一件事) of a pilot scenario',
+      description: 'With an `Idempotency-Key`, a retried request returns the same matter (201, then 200). `facts` are validated per scenario.',
+      tags: ['matters'],
+      headers: idempotencyHeaders,
+      body: createMatterBodySchema,
+      response: { 201: matterSchema, 200: matterSchema, ...errors },
+    },
+  }, async (req, reply) => {
+    requireRole(req, 'operator', 'supervisor');
+    const body = req.body;
+    if (body.county !== req.principal.county) throw forbidden('只能在本县启动事项');
+    const facts = factsSchemas[body.scenario].safeParse(body.facts ?? {});
+    if (!facts.success) {
+      throw new ApiError(400, 'validation_failed', `${catalogue[body.scenario].name.zh}事项的 facts 不符合要求`,
+        facts.error.issues.map((i) => ({ path: ['body', 'facts', ...i.path.map(String)].join('.'), message: i.message })));
+    }
+    const override = await getScenarioOverride(pool, body.county, body.scenario);
+    const definition = resolveScenario(catalogue[body.scenario], override?.override, override?.version ?? 0);
+    const year = Number(shanghaiDate(Date.now()).slice(0, 4));
+    const { workflowId, created } = await reserveWorkflowId(pool, {
+      scope: `matter:${body.county}`,
+      key: req.headers['idempotency-key'],
+      body,
+      newId: async () => matterWorkflowId(body.county, body.scenario, year, await nextSeq(pool, `matter:${body.county}:${body.scenario}:${year}`)),
+    });
+    const input: MatterInput = {
+      county: body.county, subject: body.subject, facts: facts.data as Record<string, unknown>,
+      ...(body.source ? { source: body.source } : {}), definition, createdBy: req.principal.keyId,
+    };
+    // USE_EXISTING: a retry after a crash between reserving the id and starting lands here too.
+    const handle = await temporal.workflow.start(scenarioWorkflowTypes[body.scenario], {
+      taskQueue: config.TEMPORAL_TASK_QUEUE,
+      workflowId,
+      args: [input],
+      workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
+      // No personal data: the subject's kind, never its name.
+      staticSummary: `${definition.name.zh} · ${divisionName(body.county)} · ${departmentName(definition.roles.lead!)}牵头`,
+      staticDetails: `**${definition.name.zh}**（${definition.name.en}）· 目录版本 ${definition.version}${definition.countyOverrideVersion ? `，县级调整 v${definition.countyOverrideVersion}` : ''}\n\n依据：${definition.legalBases.join('；')}`,
+      typedSearchAttributes: [
+        { key: SA.County, value: body.county },
+        { key: SA.Scenario, value: body.scenario },
+        { key: SA.LeadDepartment, value: definition.roles.lead! },
+        { key: SA.MatterStage, value: definition.stages[0]!.key },
+      ],
+    });
+    const view = await handle.query(getMatterQuery);
+    void reply.code(created ? 201 : 200);
+    return present(view);
+  });
+
+  app.get('/matters', {
+    schema: {
+      summary: 'Matters the caller may see, newest first (a city sees its counties)',
+      tags: ['matters'],
+      querystring: z.object({
+        scenario: scenarioIdSchema.optional(),
+        stage: z.string().max(40).optional(),
+        status: z.enum(['open', 'closed', 'cancelled']).optional(),
+        overdue: boolQuery.optional().describe('Some open task of the matter is overdue'),
+        department: departmentSchema.optional().describe('Matters in which this department has a task'),
+        limit: z.coerce.number().int().min(1).max(200).default(50),
+        cursor: z.string().max(400).optional(),
+      }),
+      response: { 200: pageSchema(matterSummarySchema), ...errors },
+    },
+  }, async (req) => {
+    const p = req.principal;
+    const q = req.query;
+    const officerOnly = !p.roles.some((r) => r !== 'officer');
+    if (officerOnly && q.department && q.department !== p.department) throw forbidden('只能查看本部门参与的事项');
+    const department = officerOnly ? p.department : q.department;
+    const before = q.cursor ? decodeCursor(q.cursor, { createdAt: 'time', matterId: 'string' }) as { createdAt: string; matterId: string } : undefined;
+    const rows = await listMatters(pool, {
+      countyPrefix: visibleCountyPrefix(p),
+      ...(q.scenario ? { scenario: q.scenario } : {}),
+      ...(q.stage ? { stage: q.stage } : {}),
+      ...(q.status ? { status: q.status } : {}),
+      ...(q.overdue !== undefined ? { overdue: q.overdue } : {}),
+      ...(department ? { department } : {}),
+      limit: q.limit + 1,
+      ...(before ? { before } : {}),
+    });
+    const page = rows.slice(0, q.limit);
+    const last = page.at(-1);
+    return {
+      items: page.map((r) => {
+        const { facts: _f, subject, ...rest } = present(r.view);
+        return { ...rest, subjectKind: subject.kind };
+      }),
+      nextCursor: rows.length > q.limit && last ? encodeCursor({ createdAt: last.created_at.toISOString(), matterId: last.matter_id }) : null,
+    };
+  });
+
+  app.get('/matters/:matterId', {
+    schema: {
+      summary: 'One matter: stage, lead, every task with its state and deadline, escalations, timeline, Temporal UI link',
+      tags: ['matters'],
+      params,
+      response: { 200: matterDetailSchema, ...errors },
+    },
+  }, async (req) => {
+    const { view } = await visibleMatter(req.principal, req.params.matterId);
+    const [taskRows, timeline] = await Promise.all([
+      listTasks(pool, { countyPrefix: view.county, matterId: view.matterId, limit: 500 }),
+      getTimeline(pool, view.matterId),
+    ]);
+    const keyOf = new Map(view.tasks.map((t) => [t.taskId, t.key]));
+    const tasks = taskRows
+      .map((r) => ({
+        ...presentTask(r.view),
+        key: keyOf.get(r.view.taskId) ?? '',
+        escalations: r.view.escalations.map((e) => ({ rung: e.rung, firedAt: e.firedAt })),
+      }))
+      .sort((a, b) => a.assignedAt.localeCompare(b.assignedAt));
+    const open = tasks.filter((t) => !['completed', 'returned', 'cancelled'].includes(t.state));
+    return {
+      ...present(view),
+      tasks,
+      overdue: open.some((t) => t.overdue),
+      escalationLevel: Math.max(0, ...open.map((t) => t.escalationLevel)),
+      timeline,
+      temporalUiUrl: `${config.TEMPORAL_UI_URL}/namespaces/${encodeURIComponent(config.TEMPORAL_NAMESPACE)}/workflows/${encodeURIComponent(view.matterId)}`,
+    };
+  });
+
+  app.post('/matters/:matterId/cancel', {
+    schema: {
+      summary: 'Cancel a matter (operator or supervisor of its county); its open tasks are cancelled',
+      tags: ['matters'],
+      params,
+      body: cancelMatterBodySchema,
+      response: { 200: matterSchema, ...errors },
+    },
+  }, async (req) => {
+    const { handle, view } = await visibleMatter(req.principal, req.params.matterId);
+    if (view.status !== 'open') throw new ApiError(409, 'wrong_state', '事项已结束，不能撤销');
+    await handle.executeUpdate(cancelMatterUpdate, { args: [{ ...req.body, actor: req.principal }] });
+    // Winding down (children cancelled, the event recorded) takes a moment: wait for it, briefly.
+    await Promise.race([handle.result().catch(() => undefined), new Promise((r) => setTimeout(r, 10_000).unref())]);
+    return present(await handle.query(getMatterQuery));
+  });
+};

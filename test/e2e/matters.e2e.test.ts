@@ -1,0 +1,180 @@
+/**
+ * A pilot matter end to end through HTTP, with real parts: Temporal dev server, PostgreSQL, the
+ * worker and the API on a port. The officers of each department work their inboxes.
+ */
+import { randomUUID } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection, type Worker } from '@temporalio/worker';
+import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { buildApp } from '../../api/app.js';
+import { createKey } from '../../db/keys.js';
+import { loadConfig } from '../../domain/config.js';
+import { freePort, startTemporalDevServer, type TemporalHandle } from '../../scripts/dev-stack.js';
+import { createWorker } from '../../worker/worker.js';
+import { freshDatabase, type TestDatabase } from '../helpers/db.js';
+import { quietRuntime, workflowBundle } from '../helpers/temporal.js';
+
+let db: TestDatabase;
+let temporal: TemporalHandle;
+let connection: Connection;
+let nativeConnection: NativeConnection;
+let worker: Worker;
+let workerRun: Promise<void>;
+let app: FastifyInstance;
+let base: string;
+const keys: Record<string, string> = {};
+const taskQueue = `e2e-matters-${randomUUID()}`;
+const officers = ['housing', 'natural-resources', 'township:610124100', 'market', 'commerce'] as const;
+
+beforeAll(async () => {
+  quietRuntime();
+  const [d, t] = await Promise.all([freshDatabase(), freePort().then((port) => startTemporalDevServer({ port }))]);
+  db = d;
+  temporal = t;
+  nativeConnection = await NativeConnection.connect({ address: temporal.address });
+  worker = await createWorker({ connection: nativeConnection, namespace: 'default', taskQueue, pool: db.pool, workflowBundle: await workflowBundle() });
+  workerRun = worker.run();
+  connection = await Connection.connect({ address: temporal.address });
+  app = await buildApp({ config: { ...loadConfig({}), TEMPORAL_TASK_QUEUE: taskQueue }, pool: db.pool, temporal: new Client({ connection }), logger: false });
+  await app.listen({ host: '127.0.0.1', port: 0 });
+  base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
+  keys.operator = (await createKey(db.pool, { county: '610124', roles: ['operator'] })).key;
+  keys.supervisor = (await createKey(db.pool, { county: '610124', roles: ['supervisor'] })).key;
+  keys.city = (await createKey(db.pool, { county: '610100', roles: ['supervisor'] })).key;
+  keys.otherCounty = (await createKey(db.pool, { county: '610122', roles: ['supervisor'] })).key;
+  for (const dept of officers) keys[dept] = (await createKey(db.pool, { county: '610124', department: dept, roles: ['officer'] })).key;
+}, 180_000);
+
+afterAll(async () => {
+  await app?.close();
+  worker?.shutdown();
+  await workerRun;
+  await nativeConnection?.close();
+  await connection?.close();
+  await temporal?.stop();
+  await db?.drop();
+});
+
+async function call(who: string | undefined, method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
+  const res = await fetch(`${base}${path}`, {
+    method,
+    headers: { ...(who ? { authorization: `Bearer ${keys[who]}` } : {}), ...(body ? { 'content-type': 'application/json' } : {}), ...headers },
+    ...(body ? { body: JSON.stringify(body) } : {}),
+  });
+  return { status: res.status, body: (await res.json()) as Record<string, any> };
+}
+
+/** The department's officer finds the step in their inbox, signs, submits; the lead accepts. */
+async function work(dept: string, matterId: string, key: string, outcome: string) {
+  let task: { taskId: string } | undefined;
+  for (let i = 0; i < 100 && !task; i++) {
+    const detail = await call('supervisor', 'GET', `/v1/matters/${matterId}`);
+    task = detail.body.tasks?.find((t: { key: string; state: string; department: string }) => t.key === key && t.state === 'assigned' && t.department === dept);
+    if (!task) await new Promise((r) => setTimeout(r, 100));
+  }
+  if (!task) throw new Error(`${dept} has no ${key} task in ${matterId}`);
+  const inbox = await call(dept, 'GET', '/v1/tasks?state=assigned');
+  expect(inbox.body.items.map((t: { taskId: string }) => t.taskId)).toContain(task.taskId);
+  expect((await call(dept, 'POST', `/v1/tasks/${task.taskId}/sign`)).status).toBe(200);
+  const submitted = await call(dept, 'POST', `/v1/tasks/${task.taskId}/submit`, { summary: `${key}: ${outcome}`, outcome });
+  expect(submitted.status, JSON.stringify(submitted.body)).toBe(200);
+  expect((await call('housing', 'POST', `/v1/tasks/${task.taskId}/review`, { decision: 'accept', comment: '同意' })).status).toBe(200);
+}
+
+const launchBody = {
+  scenario: 'self-built-housing',
+  county: '610124',
+  subject: { name: '王某某', kind: 'house', address: '周至县某镇某村' },
+  facts: { township: '610124100', reportedHazard: true },
+  source: { channel: '12345', ref: 'WO-2026-000123' },
+};
+
+describe('a self-built-housing matter through HTTP', () => {
+  test('bad facts are a 400 with field paths and start nothing', async () => {
+    const res = await call('operator', 'POST', '/v1/matters', { ...launchBody, facts: { township: 'abc', storeys: 'three' } }, { 'idempotency-key': `bad-${randomUUID()}` });
+    expect(res.status).toBe(400);
+    expect(res.body.error.issues.map((i: { path: string }) => i.path).sort()).toEqual(['body.facts.storeys', 'body.facts.township']);
+    const count = await db.pool.query('SELECT count(*)::int AS n FROM matters');
+    expect(count.rows[0].n).toBe(0);
+    const listed = await new Client({ connection }).workflow.count(`WorkflowType = 'selfBuiltHousingMatter'`);
+    expect(listed.count).toBe(0);
+  });
+
+  test('launch (retried once), survey, appraisal D, evacuation, ledger closed, result published', async () => {
+    const key = `launch-${randomUUID()}`;
+    const first = await call('operator', 'POST', '/v1/matters', launchBody, { 'idempotency-key': key });
+    const again = await call('operator', 'POST', '/v1/matters', launchBody, { 'idempotency-key': key });
+    expect([first.status, again.status]).toEqual([201, 200]);
+    expect(again.body.matterId).toBe(first.body.matterId);
+    const matterId = first.body.matterId as string;
+    expect(matterId).toMatch(/^matter:610124:self-built-housing:\d{4}-\d{4}$/);
+    const runs = await new Client({ connection }).workflow.count(`WorkflowId = '${matterId}'`);
+    expect(runs.count).toBe(1);
+
+    await work('township:610124100', matterId, 'survey.locality', 'hazard-suspected');
+    await work('housing', matterId, 'survey.housing', 'appraisal-needed');
+    await work('natural-resources', matterId, 'survey.planning', 'legal');
+    await work('housing', matterId, 'appraisal', 'D');
+    await work('township:610124100', matterId, 'emergency.evacuate', 'sealed');
+    await work('housing', matterId, 'closing.ledger', 'closed');
+    await work('housing', matterId, 'publication', 'published');
+
+    let detail = await call('supervisor', 'GET', `/v1/matters/${matterId}`);
+    for (let i = 0; i < 50 && detail.body.status !== 'closed'; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      detail = await call('supervisor', 'GET', `/v1/matters/${matterId}`);
+    }
+    expect(detail.body).toMatchObject({ status: 'closed', stage: 'closed', result: { code: 'D-sealed' }, findings: { grade: 'D', legality: 'legal' } });
+    expect(detail.body.tasks.map((t: { key: string }) => t.key)).toEqual(expect.arrayContaining(['survey.locality', 'survey.housing', 'survey.planning', 'appraisal', 'emergency.evacuate', 'closing.ledger', 'publication']));
+    expect(detail.body.timeline.map((e: { type: string }) => e.type)).toContain('published');
+    expect(detail.body.temporalUiUrl).toContain(encodeURIComponent(matterId));
+
+    // The public record, without a key and without the owner's name.
+    const pub = await call(undefined, 'GET', '/v1/public/results?county=610124&scenario=self-built-housing');
+    expect(pub.status).toBe(200);
+    expect(pub.body.items).toHaveLength(1);
+    expect(pub.body.items[0]).toMatchObject({ resultCode: 'D-sealed', scenarioName: '自建房安全', countyName: '周至县' });
+    expect(JSON.stringify(pub.body)).not.toContain('王某某');
+    expect((await call(undefined, 'GET', '/v1/public/results?county=610100')).body.items).toHaveLength(1);
+
+    // Lists: the county's supervisor and its city see it; another county does not; an officer
+    // sees the matters their department works in.
+    expect((await call('supervisor', 'GET', '/v1/matters?scenario=self-built-housing')).body.items.map((m: { matterId: string }) => m.matterId)).toEqual([matterId]);
+    expect((await call('city', 'GET', '/v1/matters')).body.items.map((m: { matterId: string }) => m.matterId)).toEqual([matterId]);
+    expect((await call('otherCounty', 'GET', '/v1/matters')).body.items).toEqual([]);
+    expect((await call('otherCounty', 'GET', `/v1/matters/${matterId}`)).status).toBe(404);
+    expect((await call('natural-resources', 'GET', '/v1/matters')).body.items).toHaveLength(1);
+    expect((await call('market', 'GET', '/v1/matters')).body.items).toEqual([]);
+    expect((await call('market', 'GET', `/v1/matters/${matterId}`)).status).toBe(404);
+  });
+
+  test('cancel through HTTP ends the matter and its open tasks', async () => {
+    const created = await call('operator', 'POST', '/v1/matters', { ...launchBody, facts: { township: '610124100' } });
+    const matterId = created.body.matterId as string;
+    expect((await call('housing', 'POST', `/v1/matters/${matterId}/cancel`, { reason: 'x' })).status).toBe(403);
+    const cancelled = await call('operator', 'POST', `/v1/matters/${matterId}/cancel`, { reason: '重复立案，与另一事项合并' });
+    expect(cancelled.status).toBe(200);
+    expect(cancelled.body).toMatchObject({ status: 'cancelled', cancelled: { reason: '重复立案，与另一事项合并' } });
+    expect((await call('operator', 'POST', `/v1/matters/${matterId}/cancel`, { reason: 'again' })).status).toBe(409);
+    const detail = await call('supervisor', 'GET', `/v1/matters/${matterId}`);
+    expect(detail.body.tasks.every((t: { state: string }) => t.state === 'cancelled')).toBe(true);
+  });
+
+  test('scenarios: resolved for the county; an admin override changes who leads new matters', async () => {
+    const list = await call('supervisor', 'GET', '/v1/scenarios');
+    expect(list.body.items.map((s: { id: string }) => s.id).sort()).toEqual(['prepaid-card', 'refined-oil', 'self-built-housing']);
+    const oil = await call('commerce', 'GET', '/v1/scenarios/refined-oil');
+    expect(oil.body).toMatchObject({ leadDepartment: 'commerce', countyOverrideVersion: 0 });
+    expect(oil.body.guide).toContain('成品油');
+    keys.admin = (await createKey(db.pool, { county: '610124', roles: ['admin'] })).key;
+    expect((await call('supervisor', 'PUT', '/v1/counties/610124/scenarios/refined-oil', { roles: { lead: 'market' } })).status).toBe(403);
+    const bad = await call('admin', 'PUT', '/v1/counties/610124/scenarios/refined-oil', { roles: { chief: 'market' }, limits: { nope: {} } });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.issues.map((i: { path: string }) => i.path).sort()).toEqual(['body.limits.nope', 'body.roles.chief']);
+    const put = await call('admin', 'PUT', '/v1/counties/610124/scenarios/refined-oil', { roles: { lead: 'market' } });
+    expect(put.body).toMatchObject({ leadDepartment: 'market', countyOverrideVersion: 1 });
+    expect((await call('commerce', 'GET', '/v1/scenarios/refined-oil')).body.leadDepartment).toBe('market');
+  });
+});
