@@ -3,6 +3,8 @@
  * Run it when a workflow changes on purpose (and add a patched() branch for running workflows);
  * the replay test then proves the recorded runs still replay with the new code.
  * Activities here only resolve clocks (pure) and skip the database: history is all we want.
+ * Each run's workflow id is its file name, which the replay test passes back.
+ * Usage: npm run record:histories [-- name …]   (all when no name is given)
  */
 import { writeFileSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
@@ -10,6 +12,11 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from '@temporalio/worker';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils.js';
 import { createActivities } from '../../activities/index.js';
+import { defaultCalendar } from '../../domain/calendar/index.js';
+import { catalogue } from '../../domain/scenarios/catalogue.js';
+import { resolveScenario } from '../../domain/scenarios/schema.js';
+import { selfBuiltHousingMatter } from '../../workflows/scenarios/self-built-housing.js';
+import { MatterDriver } from '../helpers/matter-driver.js';
 import type { Principal } from '../../domain/principal.js';
 import {
   cancelUpdate, decideExtensionUpdate, departmentTask, requestExtensionUpdate, returnUpdate, reviewUpdate, signUpdate, submitUpdate,
@@ -24,15 +31,18 @@ const supervisor: Principal = { keyId: 'k-sup', county, roles: ['supervisor'] };
 const DAY = 86_400_000;
 
 const env = await timeSkippingEnv();
-const real = createActivities({ pool: undefined as never });
-const activities = { resolveClock: real.resolveClock, recordTaskEvent: async () => {} };
+const real = createActivities({ pool: undefined as never, calendar: async () => defaultCalendar });
+const activities = {
+  resolveClock: real.resolveClock, resolveDue: real.resolveDue,
+  recordTaskEvent: async () => {}, recordMatterEvent: async () => {}, publishResult: async () => {},
+};
 const worker = await Worker.create({ connection: env.nativeConnection, taskQueue: 'record', workflowBundle: await workflowBundle(), activities });
 const input = { county, department: 'housing', leadDepartment: 'commerce', title: '核查自建房安全隐患', instructions: '现场核查' };
 
 await worker.runUntil(async () => {
   const scenarios: Record<string, () => Promise<string>> = {
     async 'department-task-completed-with-extension-and-rework'() {
-      const h = await env.client.workflow.start(departmentTask, { taskQueue: 'record', workflowId: 'record-1', args: [input] });
+      const h = await env.client.workflow.start(departmentTask, { taskQueue: 'record', workflowId: 'department-task-completed-with-extension-and-rework', args: [input] });
       await h.executeUpdate(signUpdate, { args: [{ actor: housing }] });
       await h.executeUpdate(requestExtensionUpdate, { args: [{ actor: housing, workingDays: 3, reason: '需检测' }] });
       await h.executeUpdate(decideExtensionUpdate, { args: [{ actor: lead, extensionId: 'ext-1', approve: true }] });
@@ -45,21 +55,44 @@ await worker.runUntil(async () => {
       return h.workflowId;
     },
     async 'department-task-ladder-then-cancelled'() {
-      const h = await env.client.workflow.start(departmentTask, { taskQueue: 'record', workflowId: 'record-2', args: [input] });
+      const h = await env.client.workflow.start(departmentTask, { taskQueue: 'record', workflowId: 'department-task-ladder-then-cancelled', args: [input] });
       await env.sleep(25 * DAY);
       await h.executeUpdate(cancelUpdate, { args: [{ actor: supervisor, reason: '并单' }] });
       await h.result();
       return h.workflowId;
     },
     async 'department-task-returned'() {
-      const h = await env.client.workflow.start(departmentTask, { taskQueue: 'record', workflowId: 'record-3', args: [input] });
+      const h = await env.client.workflow.start(departmentTask, { taskQueue: 'record', workflowId: 'department-task-returned', args: [input] });
       await h.executeUpdate(returnUpdate, { args: [{ actor: housing, reason: '属规划审批', suggestedDepartment: 'natural-resources' }] });
+      await h.result();
+      return h.workflowId;
+    },
+    async 'self-built-housing-rectified'() {
+      const h = await env.client.workflow.start(selfBuiltHousingMatter, {
+        taskQueue: 'record', workflowId: 'self-built-housing-rectified',
+        args: [{ county, subject: { name: '某房屋', kind: 'house' }, facts: { township: '610124100', reportedHazard: true }, definition: resolveScenario(catalogue['self-built-housing'], undefined), createdBy: 'k' }],
+      });
+      const d = new MatterDriver(env.client, h);
+      await d.complete('survey.locality', 'hazard-suspected');
+      await d.complete('survey.housing', 'appraisal-needed');
+      await d.complete('survey.planning', 'legal');
+      await d.complete('appraisal', 'C');
+      await d.complete('rectification.notice', 'notice-issued', { rectifyWithinDays: 7 });
+      // Wait for the matter to start its rectification timer before moving time.
+      for (let i = 0; i < 100 && !(await h.fetchHistory()).events?.some((e) => Number(e.eventType) === 17); i++) {
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      await env.sleep(10 * DAY); // 7 calendar days, moved to a working day (art. 203)
+      await d.complete('reinspection', 'rectified');
+      await d.complete('closing.ledger', 'closed');
+      await d.complete('publication', 'published');
       await h.result();
       return h.workflowId;
     },
   };
   mkdirSync(dir, { recursive: true });
-  for (const [name, run] of Object.entries(scenarios)) {
+  const only = process.argv.slice(2);
+  for (const [name, run] of Object.entries(scenarios).filter(([n]) => !only.length || only.includes(n))) {
     const id = await run();
     const history = await env.client.workflow.getHandle(id).fetchHistory();
     writeFileSync(path.join(dir, `${name}.json`), `${JSON.stringify(JSON.parse(historyToJSON(history)), null, 1)}\n`);
