@@ -43,7 +43,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     },
     requestIdHeader: false,
     // Ids may be up to 200 characters (api/schemas.ts urlIdSchema); longer ones are refused there.
-    maxParamLength: 256,
+    routerOptions: { maxParamLength: 256 },
     // Errors the router raises before any route runs (a bad URL encoding, an over-long parameter)
     // get the same error body as everything else, and never echo the path back.
     frameworkErrors: (err, _req, reply) => {

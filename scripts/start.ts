@@ -18,6 +18,7 @@ import { createPool } from '../db/pool.js';
 import { ConfigError, loadConfig } from '../domain/config.js';
 import { portIsFree, startTemporalDevServer, waitForPort, type Stoppable } from './dev-stack.js';
 import { startLocalPostgres } from './local-db.js';
+import { seedDemo } from './demo.js';
 import type { Role } from '../domain/principal.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -32,6 +33,9 @@ const demoPrincipals: Omit<DemoKey, 'key'>[] = [
   { label: '周至县 住建局 (officer)', county: '610124', department: 'housing', roles: ['officer'] },
   { label: '周至县 自然资源局 (officer)', county: '610124', department: 'natural-resources', roles: ['officer'] },
   { label: '周至县 市场监管局 (officer)', county: '610124', department: 'market', roles: ['officer'] },
+  { label: '周至县 某镇政府 (officer)', county: '610124', department: 'township:610124100', roles: ['officer'] },
+  { label: '周至县 应急管理局 (officer)', county: '610124', department: 'emergency', roles: ['officer'] },
+  { label: '周至县 体育局 (officer)', county: '610124', department: 'sports', roles: ['officer'] },
   { label: '周至县 商务局 (officer)', county: '610124', department: 'commerce', roles: ['officer'] },
   { label: '周至县 司法局 (arbiter)', county: '610124', department: 'justice', roles: ['arbiter'] },
   { label: '周至县 管理员 (admin)', county: '610124', roles: ['admin'] },
@@ -118,6 +122,12 @@ async function main() {
     for (const k of keys) say(`  ${k.label.padEnd(28)} ${k.key}`);
     say('');
     say(`Try: curl -H "Authorization: Bearer ${keys.find((k) => k.department === 'housing')?.key}" ${api}/v1/tasks`);
+    if (process.argv.includes('--demo')) {
+      say('Seeding demo matters (--demo)…');
+      await seedDemo(api, keys, (m) => say(m));
+    } else {
+      say('Demo matters: npm run demo (or npm start -- --demo).');
+    }
     say('Ctrl-C stops everything.');
   } catch (err) {
     process.stderr.write(`npm start: ${err instanceof ConfigError ? err.message : (err as Error).message}\n`);
@@ -127,15 +137,17 @@ async function main() {
 
 /** Demo keys are made once per data directory and stored hashed; the plaintext stays in .data/. */
 async function demoKeys(pool: ReturnType<typeof createPool>, file: string): Promise<DemoKey[]> {
-  let keys: DemoKey[] = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as DemoKey[]) : [];
-  if (keys.length === demoPrincipals.length) {
-    for (const k of keys) await ensureKey(pool, k.key, k);
-    return keys;
-  }
-  keys = [];
+  const stored: DemoKey[] = existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as DemoKey[]) : [];
+  const keys: DemoKey[] = [];
   for (const p of demoPrincipals) {
-    const { key } = await createKey(pool, { ...p, label: `demo: ${p.label}` });
-    keys.push({ ...p, key });
+    const known = stored.find((k) => k.label === p.label);
+    if (known) {
+      await ensureKey(pool, known.key, known);
+      keys.push(known);
+    } else {
+      const { key } = await createKey(pool, { ...p, label: `demo: ${p.label}` });
+      keys.push({ ...p, key });
+    }
   }
   writeFileSync(file, JSON.stringify(keys, null, 2), { mode: 0o600 });
   return keys;
