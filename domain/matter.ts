@@ -72,3 +72,26 @@ export interface MatterInput {
 }
 
 export const cancelMatterBodySchema = z.object({ reason: z.string().trim().min(1).max(2000) });
+
+/** A matter's state at its start: the workflow begins from it, the API answers a launch with it. */
+export function initialMatterView(matterId: string, input: MatterInput, createdAt: string): MatterView {
+  const def = input.definition;
+  const first = def.stages[0]!;
+  return {
+    matterId,
+    county: input.county,
+    scenario: def.id,
+    scenarioName: def.name.zh,
+    definitionVersion: def.version,
+    leadDepartment: def.roles.lead!,
+    subject: input.subject,
+    facts: input.facts,
+    status: 'open',
+    stage: first.key,
+    stageName: first.name,
+    createdAt,
+    tasks: [],
+    findings: {},
+    lastEventSeq: 0,
+  };
+}

@@ -25,7 +25,7 @@ import type { Activities } from '../activities/index.js';
 import { toShanghaiIso } from '../domain/calendar/index.js';
 import { departmentName, divisionName } from '../domain/departments.js';
 import type { NotificationDraft } from '../domain/events.js';
-import { cancelMatterBodySchema, type MatterInput, type MatterTaskRef, type MatterView } from '../domain/matter.js';
+import { cancelMatterBodySchema, initialMatterView, type MatterInput, type MatterTaskRef, type MatterView } from '../domain/matter.js';
 import { hasRole, principalSchema, type Principal } from '../domain/principal.js';
 import { SA } from '../domain/search-attributes.js';
 import type { TaskResult } from '../domain/task.js';
@@ -64,23 +64,7 @@ export function openMatter(input: MatterInput) {
   const lead = roles.lead!;
   const stageName = (key: string) => def.stages.find((s) => s.key === key)?.name ?? key;
 
-  const view: MatterView = {
-    matterId: info.workflowId,
-    county: input.county,
-    scenario: def.id,
-    scenarioName: def.name.zh,
-    definitionVersion: def.version,
-    leadDepartment: lead,
-    subject: input.subject,
-    facts: input.facts,
-    status: 'open',
-    stage: def.stages[0]!.key,
-    stageName: def.stages[0]!.name,
-    createdAt: now(),
-    tasks: [],
-    findings: {},
-    lastEventSeq: 0,
-  };
+  const view: MatterView = initialMatterView(info.workflowId, input, now());
   let taskCounter = 0;
   let cancelRequest: { reason: string; actor?: Principal } | undefined;
   const scope = new CancellationScope();

@@ -4,10 +4,10 @@ import { z } from 'zod';
 import { nextSeq } from '../../db/ids.js';
 import { getScenarioOverride, listMatters } from '../../db/matters.js';
 import { getTimeline, listTasks } from '../../db/tasks.js';
-import { shanghaiDate } from '../../domain/calendar/index.js';
+import { shanghaiDate, toShanghaiIso } from '../../domain/calendar/index.js';
 import { departmentName, departmentSchema, divisionName } from '../../domain/departments.js';
 import { fromUrlId, matterWorkflowId, toUrlId } from '../../domain/ids.js';
-import { cancelMatterBodySchema, createMatterBodySchema, type MatterInput, type MatterView } from '../../domain/matter.js';
+import { cancelMatterBodySchema, createMatterBodySchema, initialMatterView, type MatterInput, type MatterView } from '../../domain/matter.js';
 import { coversCounty, hasRole, type Principal } from '../../domain/principal.js';
 import { catalogue } from '../../domain/scenarios/catalogue.js';
 import { factsSchemas } from '../../domain/scenarios/facts.js';
@@ -142,9 +142,10 @@ export const matterRoutes = (deps: AppDeps): FastifyPluginAsyncZod => async (app
         { key: SA.MatterStage, value: definition.stages[0]!.key },
       ],
     });
-    const view = await handle.query(getMatterQuery);
     void reply.code(created ? 201 : 200);
-    return present(view);
+    // A new matter answers with its starting state at once (the worker may be busy); a retry
+    // answers with the state it has reached.
+    return present(created ? initialMatterView(workflowId, input, toShanghaiIso(Date.now())) : await handle.query(getMatterQuery));
   });
 
   app.get('/matters', {
