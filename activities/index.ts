@@ -85,6 +85,22 @@ export function createActivities(deps: ActivityDeps) {
       await insertPublicResult(deps.pool, result);
     },
 
+    /**
+     * Open tasks whose deadline a change to `year` can move: provisional ones, and those due in
+     * it or just after (a limit can start in one year and end in the next). Ordered, so a
+     * continued run resumes at the same place.
+     */
+    async listTasksAffectedByYear(req: { year: number }): Promise<string[]> {
+      const res = await deps.pool.query<{ task_id: string }>(
+        `SELECT task_id FROM tasks
+          WHERE state IN ('assigned', 'signed', 'rework')
+            AND (due_provisional OR extract(year FROM due_at AT TIME ZONE 'Asia/Shanghai') BETWEEN $1 AND $1 + 1)
+          ORDER BY task_id`,
+        [req.year],
+      );
+      return res.rows.map((r) => r.task_id);
+    },
+
     /** A plain deadline (e.g. the end of a rectification period) with the calendar in force. */
     async resolveDue(req: { startMs: number; rule: TimeLimitRuleInput }): Promise<{ dueAtMs: number; dueAt: string; provisional: boolean }> {
       return resolveDeadline(req.startMs, req.rule, await calendar());

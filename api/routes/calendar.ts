@@ -4,7 +4,8 @@ import { CalendarStore, getCalendarYear, publishCalendarYear } from '../../db/ca
 import { appendAudit } from '../../db/events.js';
 import { inTransaction } from '../../db/pool.js';
 import { resolveDeadline, timeUnitSchema, toShanghaiIso, validateCalendarYear } from '../../domain/calendar/index.js';
-import { recomputeDeadlinesSignal } from '../../workflows/department-task.js';
+import { WorkflowIdConflictPolicy } from '@temporalio/client';
+import { calendarPublication } from '../../workflows/calendar-publication.js';
 import { requireRole } from '../auth.js';
 import type { AppDeps } from '../app.js';
 import { ApiError, errorBodySchema } from '../errors.js';
@@ -32,17 +33,6 @@ const yearResponse = z.object({
   holidays: z.array(z.object({ name: z.string(), from: z.string(), to: z.string() })),
   adjustedWorkdays: z.array(z.string()),
 });
-
-/** Open tasks whose deadline a change to `year` can move: provisional ones, and those due in it or just after. */
-async function affectedTasks(deps: AppDeps, year: number): Promise<string[]> {
-  const res = await deps.pool.query<{ task_id: string }>(
-    `SELECT task_id FROM tasks
-      WHERE state IN ('assigned', 'signed', 'rework')
-        AND (due_provisional OR extract(year FROM due_at AT TIME ZONE 'Asia/Shanghai') BETWEEN $1 AND $1 + 1)`,
-    [year],
-  );
-  return res.rows.map((r) => r.task_id);
-}
 
 export const calendarRoutes = (deps: AppDeps): FastifyPluginAsyncZod => async (app) => {
   const store = new CalendarStore(deps.pool);
@@ -90,7 +80,11 @@ export const calendarRoutes = (deps: AppDeps): FastifyPluginAsyncZod => async (a
       tags: ['calendar'],
       params: yearParams,
       body: yearBody,
-      response: { 200: yearResponse.extend({ tasksSignalled: z.number().int() }), 400: errorBodySchema, 401: errorBodySchema, 403: errorBodySchema, 503: errorBodySchema },
+      response: { 200: yearResponse.extend({ recomputation: z.object({
+        workflowId: z.string().describe('The workflow telling open tasks to re-resolve their deadlines'),
+        finished: z.boolean(),
+        tasksSignalled: z.number().int().nullable().describe('Null while it is still running'),
+      }) }), 400: errorBodySchema, 401: errorBodySchema, 403: errorBodySchema, 503: errorBodySchema },
     },
   }, async (req) => {
     requireRole(req, 'admin');
@@ -111,18 +105,22 @@ export const calendarRoutes = (deps: AppDeps): FastifyPluginAsyncZod => async (a
       });
       return r;
     });
-    // Tell every affected open task; recomputation is idempotent, so telling too many is harmless.
-    const ids = await affectedTasks(deps, year);
-    let signalled = 0;
-    for (let i = 0; i < ids.length; i += 20) {
-      const batch = ids.slice(i, i + 20);
-      const results = await Promise.allSettled(batch.map((id) => deps.temporal.workflow.getHandle(id).signal(recomputeDeadlinesSignal, { year })));
-      signalled += results.filter((r) => r.status === 'fulfilled').length;
-    }
+    // A workflow tells every affected open task (durably: an API crash loses nobody); the
+    // answer waits for it briefly so small counties see the count at once.
+    const recomputation = `calendar:${year}:v${rec.version}`;
+    const handle = await deps.temporal.workflow.start(calendarPublication, {
+      taskQueue: deps.config.TEMPORAL_TASK_QUEUE,
+      workflowId: recomputation,
+      args: [{ year, version: rec.version }],
+      workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
+      staticSummary: `${year} 年节假日安排 v${rec.version}：重新计算在办任务期限`,
+    });
+    const done = await Promise.race([handle.result(), new Promise<undefined>((r) => setTimeout(() => r(undefined), 10_000).unref())]);
     return {
       year, provisional: false, version: rec.version, source: rec.source,
       publishedAt: rec.publishedAt ? toShanghaiIso(Date.parse(rec.publishedAt)) : null,
-      holidays: rec.data.holidays, adjustedWorkdays: rec.data.adjustedWorkdays, tasksSignalled: signalled,
+      holidays: rec.data.holidays, adjustedWorkdays: rec.data.adjustedWorkdays,
+      recomputation: { workflowId: recomputation, finished: !!done, tasksSignalled: done?.signalled ?? null },
     };
   });
 };

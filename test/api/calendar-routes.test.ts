@@ -5,21 +5,32 @@ import { buildApp } from '../../api/app.js';
 import { createKey } from '../../db/keys.js';
 import { loadConfig } from '../../domain/config.js';
 import { freshDatabase, type TestDatabase } from '../helpers/db.js';
-import { timeSkippingEnv } from '../helpers/temporal.js';
+import { timeSkippingEnv, workflowBundle } from '../helpers/temporal.js';
+import { randomUUID } from 'node:crypto';
+import { Worker } from '@temporalio/worker';
+import { createActivities } from '../../activities/index.js';
 
 let env: TestWorkflowEnvironment;
 let db: TestDatabase;
 let app: FastifyInstance;
+let worker: Worker;
+let running: Promise<void>;
 const key: Record<string, string> = {};
+const taskQueue = `cal-api-${randomUUID()}`;
 
 beforeAll(async () => {
   [env, db] = await Promise.all([timeSkippingEnv(), freshDatabase()]);
-  app = await buildApp({ config: loadConfig({}), pool: db.pool, temporal: env.client, logger: false });
+  // A worker runs the recomputation workflow that publishing a year starts.
+  worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: await workflowBundle(), activities: createActivities({ pool: db.pool }) });
+  running = worker.run();
+  app = await buildApp({ config: { ...loadConfig({}), TEMPORAL_TASK_QUEUE: taskQueue }, pool: db.pool, temporal: env.client, logger: false });
   key.admin = (await createKey(db.pool, { county: '610124', roles: ['admin'] })).key;
   key.officer = (await createKey(db.pool, { county: '610124', department: 'housing', roles: ['officer'] })).key;
 });
 afterAll(async () => {
   await app?.close();
+  worker?.shutdown();
+  await running;
   await env?.teardown();
   await db?.drop();
 });
@@ -57,7 +68,7 @@ describe('calendar routes', () => {
 
     const put = await app.inject({ method: 'PUT', url: '/v1/calendar/2027', headers: as('admin'), payload: year2027 });
     expect(put.statusCode).toBe(200);
-    expect(put.json()).toMatchObject({ year: 2027, provisional: false, version: 1, source: '测试通知', tasksSignalled: 0 });
+    expect(put.json()).toMatchObject({ year: 2027, provisional: false, version: 1, source: '测试通知', recomputation: { finished: true, tasksSignalled: 0 } });
 
     // Spring Festival 02-06..02-14 off: the first working day after Friday 02-05 is Monday 02-15.
     const after = await app.inject({ url: '/v1/calendar/deadline?start=2027-02-05T10:00:00%2B08:00&amount=1&unit=working_day', headers: as('officer') });

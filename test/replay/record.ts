@@ -16,6 +16,7 @@ import { defaultCalendar } from '../../domain/calendar/index.js';
 import { catalogue } from '../../domain/scenarios/catalogue.js';
 import { resolveScenario } from '../../domain/scenarios/schema.js';
 import { selfBuiltHousingMatter } from '../../workflows/scenarios/self-built-housing.js';
+import { calendarPublication } from '../../workflows/calendar-publication.js';
 import { MatterDriver } from '../helpers/matter-driver.js';
 import type { Principal } from '../../domain/principal.js';
 import {
@@ -35,12 +36,18 @@ const real = createActivities({ pool: undefined as never, calendar: async () => 
 const activities = {
   resolveClock: real.resolveClock, resolveDue: real.resolveDue,
   recordTaskEvent: async () => {}, recordMatterEvent: async () => {}, publishResult: async () => {},
+  listTasksAffectedByYear: async () => ['department-task-returned', 'no-such-task'],
 };
 const worker = await Worker.create({ connection: env.nativeConnection, taskQueue: 'record', workflowBundle: await workflowBundle(), activities });
 const input = { county, department: 'housing', leadDepartment: 'commerce', title: '核查自建房安全隐患', instructions: '现场核查' };
 
 await worker.runUntil(async () => {
   const scenarios: Record<string, () => Promise<string>> = {
+    async 'calendar-publication'() {
+      const h = await env.client.workflow.start(calendarPublication, { taskQueue: 'record', workflowId: 'calendar-publication', args: [{ year: 2027, version: 1 }] });
+      await h.result();
+      return h.workflowId;
+    },
     async 'department-task-completed-with-extension-and-rework'() {
       const h = await env.client.workflow.start(departmentTask, { taskQueue: 'record', workflowId: 'department-task-completed-with-extension-and-rework', args: [input] });
       await h.executeUpdate(signUpdate, { args: [{ actor: housing }] });
