@@ -1,3 +1,4 @@
 // The worker's workflowsPath: re-exports every workflow type and nothing else.
 export { departmentTask } from './department-task.js';
+export { calendarPublication } from './calendar-publication.js';
 export { selfBuiltHousingMatter } from './scenarios/self-built-housing.js';
