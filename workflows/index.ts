@@ -2,3 +2,5 @@
 export { departmentTask } from './department-task.js';
 export { calendarPublication } from './calendar-publication.js';
 export { selfBuiltHousingMatter } from './scenarios/self-built-housing.js';
+export { refinedOilMatter } from './scenarios/refined-oil.js';
+export { prepaidCardMatter } from './scenarios/prepaid-card.js';

@@ -17,6 +17,8 @@ import { catalogue } from '../../domain/scenarios/catalogue.js';
 import { resolveScenario } from '../../domain/scenarios/schema.js';
 import { selfBuiltHousingMatter } from '../../workflows/scenarios/self-built-housing.js';
 import { calendarPublication } from '../../workflows/calendar-publication.js';
+import { refinedOilMatter } from '../../workflows/scenarios/refined-oil.js';
+import { prepaidCardMatter } from '../../workflows/scenarios/prepaid-card.js';
 import { MatterDriver } from '../helpers/matter-driver.js';
 import type { Principal } from '../../domain/principal.js';
 import {
@@ -71,6 +73,45 @@ await worker.runUntil(async () => {
     async 'department-task-returned'() {
       const h = await env.client.workflow.start(departmentTask, { taskQueue: 'record', workflowId: 'department-task-returned', args: [input] });
       await h.executeUpdate(returnUpdate, { args: [{ actor: housing, reason: '属规划审批', suggestedDepartment: 'natural-resources' }] });
+      await h.result();
+      return h.workflowId;
+    },
+    async 'refined-oil-black-station-transferred'() {
+      const h = await env.client.workflow.start(refinedOilMatter, {
+        taskQueue: 'record', workflowId: 'refined-oil-black-station-transferred',
+        args: [{ county, subject: { name: '某加油点', kind: 'other' }, facts: { township: '610124100', stationKind: 'suspected-black-station', participants: ['safety', 'quality'] }, definition: resolveScenario(catalogue['refined-oil'], undefined), createdBy: 'k' }],
+      });
+      const d = new MatterDriver(env.client, h);
+      await d.complete('inspection.lead', 'unlicensed');
+      await d.complete('inspection.safety', 'unlicensed');
+      await d.complete('inspection.quality', 'violation');
+      await d.complete('disposal.seal', 'sealed');
+      await d.complete('transfer.approve', 'approve');
+      await d.complete('transfer.handover', 'transferred');
+      await d.complete('transfer.police-decision', 'filed');
+      for (const key of ['penalty.lead', 'penalty.safety', 'penalty.quality']) {
+        if ((await d.view()).tasks.some((t) => t.key === key && t.state === 'running')) await d.complete(key, 'decided');
+      }
+      await d.complete('publication', 'published');
+      await h.result();
+      return h.workflowId;
+    },
+    async 'prepaid-card-fraud-transferred'() {
+      const h = await env.client.workflow.start(prepaidCardMatter, {
+        taskQueue: 'record', workflowId: 'prepaid-card-fraud-transferred',
+        args: [{ county, subject: { name: '某健身房', kind: 'enterprise' }, facts: { trade: 'sports', signal: 'absconding' }, definition: resolveScenario(catalogue['prepaid-card'], undefined), createdBy: 'k' }],
+      });
+      const d = new MatterDriver(env.client, h);
+      await d.complete('triage', 'assigned');
+      await d.complete('acceptance', 'accepted');
+      await d.complete('mediation', 'failed');
+      await d.complete('verification', 'fraud');
+      await d.complete('disposal.sector', 'corrected');
+      await d.complete('disposal.penalty', 'decided');
+      await d.complete('transfer.approve', 'approve');
+      await d.complete('transfer.handover', 'transferred');
+      await d.complete('transfer.police-decision', 'filed');
+      await d.complete('publication', 'published');
       await h.result();
       return h.workflowId;
     },

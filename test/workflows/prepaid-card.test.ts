@@ -1,0 +1,274 @@
+import { randomUUID } from 'node:crypto';
+import { CancelledFailure, WorkflowFailedError } from '@temporalio/client';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { Worker } from '@temporalio/worker';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { createActivities } from '../../activities/index.js';
+import type { MatterInput, MatterView, Subject } from '../../domain/matter.js';
+import { catalogue } from '../../domain/scenarios/catalogue.js';
+import { resolveScenario } from '../../domain/scenarios/schema.js';
+import { decideExtensionUpdate, getTaskQuery, requestExtensionUpdate, reviewUpdate, signUpdate, submitUpdate } from '../../workflows/department-task.js';
+import { prepaidCardMatter } from '../../workflows/scenarios/prepaid-card.js';
+import { freshDatabase, type TestDatabase } from '../helpers/db.js';
+import { MatterDriver } from '../helpers/matter-driver.js';
+import { timeSkippingEnv, workflowBundle } from '../helpers/temporal.js';
+
+const DAY = 86_400_000;
+let env: TestWorkflowEnvironment;
+let db: TestDatabase;
+let worker: Worker;
+let running: Promise<void>;
+const taskQueue = `card-${randomUUID()}`;
+
+beforeAll(async () => {
+  [env, db] = await Promise.all([timeSkippingEnv(), freshDatabase()]);
+  worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: await workflowBundle(), activities: createActivities({ pool: db.pool }) });
+  running = worker.run();
+});
+afterAll(async () => {
+  worker?.shutdown();
+  await running;
+  await env?.teardown();
+  await db?.drop();
+});
+
+const gym: Subject = { name: '周至县某某健身服务有限公司', kind: 'enterprise', creditCode: '91610124MA6TH5678Y', address: '周至县某街某号' };
+const tutor: Subject = { name: '王某某', kind: 'person', address: '周至县某小区某号楼' };
+
+async function launch(facts: Record<string, unknown>, subject: Subject = gym, override?: Parameters<typeof resolveScenario>[1]) {
+  const input: MatterInput = {
+    county: '610124',
+    subject,
+    facts,
+    source: { channel: '12345', ref: 'WO-20261122-0001' },
+    definition: resolveScenario(catalogue['prepaid-card'], override),
+    createdBy: 'k-operator',
+  };
+  const handle = await env.client.workflow.start(prepaidCardMatter, {
+    taskQueue, workflowId: `matter:610124:prepaid-card:t-${randomUUID().slice(0, 8)}`, args: [input],
+  });
+  return new MatterDriver(env.client, handle);
+}
+
+async function stages(matterId: string): Promise<string[]> {
+  const res = await db.pool.query("SELECT data->>'stage' AS stage FROM timeline_events WHERE workflow_id = $1 AND type = 'stage' ORDER BY seq", [matterId]);
+  return res.rows.map((r) => r.stage as string);
+}
+
+/** Waits (real time, bounded) until the matter has recorded `n` events of `type`. */
+async function recorded(matterId: string, type: string, n: number) {
+  for (let i = 0; i < 150; i++) {
+    const res = await db.pool.query('SELECT count(*)::int AS n FROM timeline_events WHERE workflow_id = $1 AND type = $2', [matterId, type]);
+    if (res.rows[0].n >= n) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`${matterId}: fewer than ${n} ${type} events`);
+}
+
+async function publicRecord(matterId: string) {
+  const pub = await db.pool.query('SELECT subject_label, result_code, summary, inspected_by FROM public_results WHERE matter_id = $1', [matterId]);
+  expect(pub.rows).toHaveLength(1);
+  return pub.rows[0] as { subject_label: string; result_code: string; summary: string; inspected_by: string[] };
+}
+
+const ran = (v: MatterView) => v.tasks.map((t) => [t.key, t.department, t.outcome]);
+
+/** Triage by the lead, acceptance by the sector regulator. */
+async function accept(d: MatterDriver, acceptance = 'accepted') {
+  await d.complete('triage', 'assigned');
+  await d.complete('acceptance', acceptance);
+}
+
+describe('prepaidCardMatter', () => {
+  test('rejected at acceptance: published as rejected, with no personal data of a person subject', async () => {
+    const d = await launch({ trade: 'education', signal: 'complaint' }, tutor);
+    await accept(d, 'rejected');
+    await d.complete('publication', 'published');
+    const v = await d.handle.result();
+
+    expect(v).toMatchObject({ status: 'closed', stage: 'closed', result: { code: 'complaint-rejected' }, findings: { acceptance: 'rejected', sectorRegulator: 'education' } });
+    expect(ran(v)).toEqual([['triage', 'commerce', 'assigned'], ['acceptance', 'education', 'rejected'], ['publication', 'commerce', 'published']]);
+    expect(await stages(v.matterId)).toEqual(['triage', 'acceptance', 'publication']);
+    const pub = await publicRecord(v.matterId);
+    expect(pub.result_code).toBe('complaint-rejected');
+    expect(JSON.stringify(pub)).not.toContain('王某某');
+    expect(JSON.stringify(pub)).not.toContain('某小区');
+  });
+
+  test('mediated: the gym’s regulator (sports) accepts and mediates; an enterprise is named in the public record', async () => {
+    const d = await launch({ trade: 'sports', signal: 'store-closing', amountYuan: 36_000, consumers: 12 });
+    await accept(d);
+    await d.complete('mediation', 'agreed');
+    await d.complete('publication', 'published');
+    const v = await d.handle.result();
+
+    expect(v).toMatchObject({ result: { code: 'mediated' }, findings: { signal: 'store-closing', acceptance: 'accepted', mediation: 'agreed' } });
+    expect(ran(v)).toEqual([
+      ['triage', 'commerce', 'assigned'], ['acceptance', 'sports', 'accepted'], ['mediation', 'sports', 'agreed'], ['publication', 'commerce', 'published'],
+    ]);
+    expect(await stages(v.matterId)).toEqual(['triage', 'acceptance', 'mediation', 'publication']);
+    const pub = await publicRecord(v.matterId);
+    expect(pub.subject_label).toBe('周至县某某健身服务有限公司（91610124MA6TH5678Y）');
+    expect(pub.inspected_by.sort()).toEqual(['commerce', 'sports']);
+  });
+
+  test('mediation failed → verification, extended when complex (10 + 5 working days) → no violation', async () => {
+    const d = await launch({ trade: 'education', signal: 'complaint' });
+    await accept(d);
+    await d.complete('mediation', 'failed');
+    // The case is complex: the regulator asks for more time before the 15-working-day deadline.
+    const t = await d.waitFor('verification');
+    const task = env.client.workflow.getHandle(t.taskId);
+    const officer = d.officer('education');
+    await task.executeUpdate(signUpdate, { args: [{ actor: officer }] });
+    const before = (await task.query(getTaskQuery)).currentDeadline!.dueAt;
+    for (const workingDays of [10, 5]) {
+      const ext = await task.executeUpdate(requestExtensionUpdate, { args: [{ actor: officer, workingDays, reason: '涉及多家门店，情况复杂' }] });
+      await task.executeUpdate(decideExtensionUpdate, { args: [{ actor: d.officer('commerce'), extensionId: ext.id, approve: true }] });
+    }
+    const extended = await task.query(getTaskQuery);
+    expect(extended.extensions.map((e) => [e.workingDays, e.status])).toEqual([[10, 'approved'], [5, 'approved']]);
+    expect(Date.parse(extended.currentDeadline!.dueAt)).toBeGreaterThan(Date.parse(before) + 15 * DAY);
+    await task.executeUpdate(submitUpdate, { args: [{ actor: officer, summary: '核查未发现违法行为', outcome: 'no-violation' }] });
+    await task.executeUpdate(reviewUpdate, { args: [{ actor: d.supervisor(), decision: 'accept', comment: '同意' }] });
+    await d.complete('publication', 'published');
+    const v = await d.handle.result();
+
+    expect(v).toMatchObject({ result: { code: 'no-violation' }, findings: { mediation: 'failed', verification: 'no-violation' } });
+    expect(ran(v).slice(1, 4)).toEqual([['acceptance', 'education', 'accepted'], ['mediation', 'education', 'failed'], ['verification', 'education', 'no-violation']]);
+    expect(v.tasks.some((t) => t.key.startsWith('disposal.'))).toBe(false);
+    expect(await stages(v.matterId)).toEqual(['triage', 'acceptance', 'mediation', 'verification', 'publication']);
+  });
+
+  test('violation → the sector regulator and market dispose in parallel → disposed', async () => {
+    const d = await launch({ trade: 'culture-tourism', signal: 'complaint' });
+    await accept(d);
+    await d.complete('mediation', 'failed');
+    await d.complete('verification', 'violation');
+    await d.waitFor('disposal.sector');
+    await d.waitFor('disposal.penalty');
+    const open = (await d.view()).tasks.filter((t) => t.state === 'running').map((t) => [t.key, t.department]);
+    expect(open).toEqual([['disposal.sector', 'culture-tourism'], ['disposal.penalty', 'market']]);
+    // Either may finish first.
+    await d.complete('disposal.penalty', 'decided');
+    await d.complete('disposal.sector', 'corrected');
+    await d.complete('publication', 'published');
+    const v = await d.handle.result();
+
+    expect(v).toMatchObject({ result: { code: 'disposed' }, findings: { verification: 'violation', correction: 'corrected', penalty: 'decided' } });
+    expect(v.tasks.some((t) => t.key.startsWith('transfer.'))).toBe(false);
+    expect(await stages(v.matterId)).toEqual(['triage', 'acceptance', 'mediation', 'verification', 'disposal', 'publication']);
+    expect((await publicRecord(v.matterId)).inspected_by.sort()).toEqual(['commerce', 'culture-tourism', 'market']);
+  });
+
+  test('fraud → joint disposal and transfer to the police at once; the police file the case', async () => {
+    const d = await launch({ trade: 'sports', signal: 'complaint' });
+    await accept(d);
+    await d.complete('mediation', 'failed');
+    await d.complete('verification', 'fraud');
+    // The transfer's 3-day clock does not wait behind the disposal.
+    await d.waitFor('disposal.sector');
+    await d.waitFor('disposal.penalty');
+    await d.waitFor('transfer.approve');
+    await d.complete('transfer.approve', 'approve');
+    await d.complete('transfer.handover', 'transferred');
+    await d.complete('transfer.police-decision', 'filed');
+    await d.complete('disposal.sector', 'not-corrected');
+    await d.complete('disposal.penalty', 'decided');
+    await d.complete('publication', 'published');
+    const v = await d.handle.result();
+
+    expect(v).toMatchObject({
+      status: 'closed', result: { code: 'transferred-to-police' },
+      findings: { verification: 'fraud', criminalTransfer: 'filed', correction: 'not-corrected', penalty: 'decided' },
+    });
+    // The regulator that verified the case reports and hands it over; the police decide.
+    const byKey = Object.fromEntries(v.tasks.map((t) => [t.key, t.department]));
+    expect(byKey).toMatchObject({ 'transfer.approve': 'sports', 'transfer.handover': 'sports', 'transfer.police-decision': 'police', 'disposal.sector': 'sports', 'disposal.penalty': 'market' });
+    expect(await stages(v.matterId)).toEqual(['triage', 'acceptance', 'mediation', 'verification', 'disposal', 'criminal-transfer', 'publication']);
+    const reported = await db.pool.query("SELECT data FROM timeline_events WHERE workflow_id = $1 AND type = 'criminal-transfer.reported'", [v.matterId]);
+    expect(reported.rows[0].data.reason).toBe('涉嫌诈骗（卷款跑路）');
+    expect((await publicRecord(v.matterId)).inspected_by).toContain('police');
+  });
+
+  test('absconding issuer with a violation is handled as fraud; the police do not file', async () => {
+    const d = await launch({ trade: 'education', signal: 'absconding' });
+    await accept(d);
+    await d.complete('mediation', 'failed');
+    await d.complete('verification', 'violation');
+    await d.complete('disposal.sector', 'not-corrected');
+    await d.complete('disposal.penalty', 'decided');
+    await d.complete('transfer.approve', 'approve');
+    await d.complete('transfer.handover', 'transferred');
+    await d.complete('transfer.police-decision', 'not-filed');
+    await d.complete('publication', 'published');
+    const v = await d.handle.result();
+    expect(v).toMatchObject({ result: { code: 'transferred-not-filed' }, findings: { signal: 'absconding', verification: 'violation', criminalTransfer: 'not-filed' } });
+    expect(v.tasks.find((t) => t.key === 'transfer.approve')?.department).toBe('education');
+  });
+
+  test('fraud, but the transfer is refused at approval: disposal only', async () => {
+    const d = await launch({ trade: 'transport', signal: 'complaint' });
+    await accept(d);
+    await d.complete('mediation', 'failed');
+    await d.complete('verification', 'fraud');
+    await d.complete('transfer.approve', 'refuse');
+    await d.complete('disposal.sector', 'corrected');
+    await d.complete('disposal.penalty', 'decided');
+    await d.complete('publication', 'published');
+    const v = await d.handle.result();
+    expect(v).toMatchObject({ result: { code: 'disposed-not-transferred' }, findings: { criminalTransfer: 'refused' } });
+    expect(v.tasks.map((t) => t.key)).not.toContain('transfer.handover');
+    expect(v.tasks.find((t) => t.key === 'transfer.approve')?.department).toBe('transport');
+  });
+
+  test('the sector regulator follows the trade: sports → sports, education → education', async () => {
+    const [sports, education] = await Promise.all([launch({ trade: 'sports', signal: 'complaint' }), launch({ trade: 'education', signal: 'complaint' })]);
+    for (const d of [sports, education]) await d.complete('triage', 'assigned');
+    expect((await sports.waitFor('acceptance')).department).toBe('sports');
+    expect((await education.waitFor('acceptance')).department).toBe('education');
+    // The lead (commerce) triages and names the regulator in the task's title.
+    const triage = (await sports.view()).tasks.find((t) => t.key === 'triage')!;
+    expect((await env.client.workflow.getHandle(triage.taskId).query(getTaskQuery)).title).toContain('体育局');
+    expect((await education.view()).findings).toMatchObject({ sectorRegulator: 'education' });
+    await Promise.all([sports.handle.cancel(), education.handle.cancel()]);
+  });
+
+  test('an overdue acceptance task climbs the ladder while the matter waits for it', async () => {
+    const d = await launch({ trade: 'sports', signal: 'complaint' });
+    await d.complete('triage', 'assigned');
+    const t = await d.waitFor('acceptance');
+    await env.sleep(12 * DAY);
+    const task = await env.client.workflow.getHandle(t.taskId).query(getTaskQuery);
+    expect(task.overdue).toBe(true);
+    expect(task.escalations.map((e) => e.rung)).toEqual(expect.arrayContaining(['chase', 'yellow-card', 'red-card']));
+    await recorded(t.taskId, 'ladder.red-card', 1); // the read model follows the task's history
+    const row = await db.pool.query('SELECT escalation_level FROM tasks WHERE task_id = $1', [t.taskId]);
+    expect(row.rows[0].escalation_level).toBeGreaterThanOrEqual(4);
+    // The matter neither moves on nor gives up: it still waits for the acceptance decision.
+    const v = await d.view();
+    expect(v).toMatchObject({ status: 'open', stage: 'acceptance' });
+    expect(v.tasks.filter((x) => x.key === 'acceptance').map((x) => x.state)).toEqual(['running']);
+    await d.complete('acceptance', 'accepted');
+    await d.waitFor('mediation');
+    await d.handle.cancel();
+  });
+
+  test('cancelling the run ends the matter as cancelled, with its open task', async () => {
+    const d = await launch({ trade: 'commerce', signal: 'complaint' });
+    await d.complete('triage', 'assigned');
+    const t = await d.waitFor('acceptance');
+    await d.handle.cancel();
+    const err = await d.handle.result().catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(WorkflowFailedError);
+    expect((err as WorkflowFailedError).cause).toBeInstanceOf(CancelledFailure);
+    const childErr = await env.client.workflow.getHandle(t.taskId).result().catch((e: unknown) => e);
+    expect((childErr as WorkflowFailedError).cause).toBeInstanceOf(CancelledFailure);
+    await recorded(d.handle.workflowId, 'cancelled', 1);
+    const row = await db.pool.query('SELECT status, view FROM matters WHERE matter_id = $1', [d.handle.workflowId]);
+    expect(row.rows[0].status).toBe('cancelled');
+    expect((row.rows[0].view as MatterView).tasks.map((x) => [x.key, x.state])).toEqual([['triage', 'completed'], ['acceptance', 'cancelled']]);
+    const pub = await db.pool.query('SELECT 1 FROM public_results WHERE matter_id = $1', [d.handle.workflowId]);
+    expect(pub.rows).toHaveLength(0);
+  });
+});

@@ -1,0 +1,270 @@
+import { randomUUID } from 'node:crypto';
+import type { WorkflowHandle } from '@temporalio/client';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { Worker } from '@temporalio/worker';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { createActivities } from '../../activities/index.js';
+import type { MatterInput, MatterView, Subject } from '../../domain/matter.js';
+import { catalogue } from '../../domain/scenarios/catalogue.js';
+import { resolveScenario } from '../../domain/scenarios/schema.js';
+import { getTaskQuery } from '../../workflows/department-task.js';
+import { refinedOilMatter } from '../../workflows/scenarios/refined-oil.js';
+import { freshDatabase, type TestDatabase } from '../helpers/db.js';
+import { MatterDriver } from '../helpers/matter-driver.js';
+import { timeSkippingEnv, workflowBundle } from '../helpers/temporal.js';
+
+const DAY = 86_400_000;
+let env: TestWorkflowEnvironment;
+let db: TestDatabase;
+let worker: Worker;
+let running: Promise<void>;
+const taskQueue = `oil-${randomUUID()}`;
+
+beforeAll(async () => {
+  [env, db] = await Promise.all([timeSkippingEnv(), freshDatabase()]);
+  worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: await workflowBundle(), activities: createActivities({ pool: db.pool }) });
+  running = worker.run();
+});
+afterAll(async () => {
+  worker?.shutdown();
+  await running;
+  await env?.teardown();
+  await db?.drop();
+});
+
+const station: Subject = { name: '周至县某某石化有限公司', kind: 'enterprise', creditCode: '91610124MA6TG1234X', address: '周至县某镇某路' };
+const operator: Subject = { name: '李某某', kind: 'person', address: '周至县某村某组' };
+
+async function launch(facts: Record<string, unknown>, o: { subject?: Subject; override?: Parameters<typeof resolveScenario>[1] } = {}) {
+  const input: MatterInput = {
+    county: '610124',
+    subject: o.subject ?? station,
+    facts: { township: '610124100', ...facts },
+    definition: resolveScenario(catalogue['refined-oil'], o.override),
+    createdBy: 'k-operator',
+  };
+  const handle = await env.client.workflow.start(refinedOilMatter, {
+    taskQueue, workflowId: `matter:610124:refined-oil:t-${randomUUID().slice(0, 8)}`, args: [input],
+  });
+  return new MatterDriver(env.client, handle);
+}
+
+async function stages(matterId: string): Promise<string[]> {
+  const res = await db.pool.query("SELECT data->>'stage' AS stage FROM timeline_events WHERE workflow_id = $1 AND type = 'stage' ORDER BY seq", [matterId]);
+  return res.rows.map((r) => r.stage as string);
+}
+
+/** Waits (real time, bounded) until the matter has recorded `n` events of `type`. */
+async function recorded(matterId: string, type: string, n: number) {
+  for (let i = 0; i < 150; i++) {
+    const res = await db.pool.query('SELECT count(*)::int AS n FROM timeline_events WHERE workflow_id = $1 AND type = $2', [matterId, type]);
+    if (res.rows[0].n >= n) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`${matterId}: fewer than ${n} ${type} events`);
+}
+
+/**
+ * Waits (real time, bounded) until the server holds the matter's `n`-th timer and returns the
+ * timers' durations (ms): the event recorded just before a wait is written before the timer is
+ * started, so sleeping on that alone could race.
+ */
+async function timers(handle: WorkflowHandle, n: number): Promise<number[]> {
+  for (let i = 0; i < 150; i++) {
+    const history = await handle.fetchHistory();
+    const started = (history.events ?? []).flatMap((e) => (e.timerStartedEventAttributes ? [e.timerStartedEventAttributes] : []));
+    if (started.length >= n) return started.map((t) => Number(t.startToFireTimeout?.seconds ?? 0) * 1000 + Math.round((t.startToFireTimeout?.nanos ?? 0) / 1e6));
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`${handle.workflowId}: fewer than ${n} timers`);
+}
+
+async function publicRecord(matterId: string) {
+  const pub = await db.pool.query('SELECT subject_label, result_code, summary, inspected_by FROM public_results WHERE matter_id = $1', [matterId]);
+  expect(pub.rows).toHaveLength(1);
+  return pub.rows[0] as { subject_label: string; result_code: string; summary: string; inspected_by: string[] };
+}
+
+/** Key → department of the tasks that ran, in the order they were assigned. */
+const ran = (v: MatterView) => v.tasks.map((t) => [t.key, t.department, t.state]);
+
+/** Each department of the joint visit records its checklist result. */
+async function inspect(d: MatterDriver, results: Record<string, string>) {
+  for (const [key, outcome] of Object.entries(results)) await d.complete(key, outcome);
+}
+
+describe('refinedOilMatter', () => {
+  test('black station: the visit confirms unlicensed trading → sealed → transferred, the police file the case', async () => {
+    const d = await launch({ stationKind: 'suspected-black-station' }, { subject: operator });
+    await inspect(d, { 'inspection.lead': 'unlicensed', 'inspection.safety': 'unlicensed', 'inspection.quality': 'violation' });
+    const seal = await d.waitFor('disposal.seal');
+    // Sealing is a matter of hours: sign for within 2 hours of assignment.
+    const sealView = await env.client.workflow.getHandle(seal.taskId).query(getTaskQuery);
+    expect(Date.parse(sealView.currentDeadline!.dueAt) - Date.parse(sealView.assignedAt)).toBeLessThanOrEqual(2 * 3_600_000 + 1000);
+    await d.complete('disposal.seal', 'sealed');
+    await d.complete('transfer.approve', 'approve');
+    await d.complete('transfer.handover', 'transferred');
+    await d.complete('transfer.police-decision', 'filed');
+    await d.complete('publication', 'published');
+    const v = await d.handle.result();
+
+    expect(v).toMatchObject({
+      status: 'closed', stage: 'closed', result: { code: 'black-station-sealed-transferred', summary: expect.stringContaining('黑加油站点') },
+      findings: {
+        stationKind: 'suspected-black-station', verdict: 'unlicensed', seal: 'sealed', criminalTransfer: 'filed',
+        'inspection.lead': 'unlicensed', 'inspection.safety': 'unlicensed', 'inspection.quality': 'violation',
+      },
+    });
+    expect(ran(v)).toEqual([
+      ['inspection.lead', 'commerce', 'completed'], ['inspection.safety', 'emergency', 'completed'], ['inspection.quality', 'market', 'completed'],
+      ['disposal.seal', 'emergency', 'completed'],
+      ['transfer.approve', 'commerce', 'completed'], ['transfer.handover', 'commerce', 'completed'], ['transfer.police-decision', 'police', 'completed'],
+      ['publication', 'commerce', 'completed'],
+    ]);
+    // A filed case is the police's now: no administrative penalty in place of the transfer.
+    expect(v.tasks.some((t) => t.key.startsWith('penalty.'))).toBe(false);
+    expect(await stages(v.matterId)).toEqual(['inspection', 'disposal', 'criminal-transfer', 'publication']);
+    const pub = await publicRecord(v.matterId);
+    expect(pub.result_code).toBe('black-station-sealed-transferred');
+    expect(JSON.stringify(pub)).not.toContain('李某某');
+    expect(JSON.stringify(pub)).not.toContain('某村');
+    expect(pub.inspected_by.sort()).toEqual(['commerce', 'emergency', 'market', 'police']);
+  });
+
+  test('mobile refuelling: the transfer is refused at approval → the departments that found it penalise', async () => {
+    const d = await launch({ stationKind: 'mobile-refuelling', participants: ['safety', 'tax'] }, { subject: operator });
+    await inspect(d, { 'inspection.lead': 'compliant', 'inspection.safety': 'unlicensed', 'inspection.tax': 'violation' });
+    await d.complete('disposal.seal', 'sealed');
+    await d.complete('transfer.approve', 'refuse');
+    await d.waitFor('penalty.safety');
+    await d.waitFor('penalty.tax');
+    await d.complete('penalty.safety', 'decided');
+    await d.complete('penalty.tax', 'decided');
+    await d.complete('publication', 'published');
+    const v = await d.handle.result();
+
+    expect(v.result).toEqual({ code: 'black-station-sealed-not-transferred', summary: expect.stringContaining('流动加油') });
+    expect(v.findings).toMatchObject({ verdict: 'unlicensed', criminalTransfer: 'refused', penalisedBy: 'safety,tax' });
+    const keys = v.tasks.map((t) => t.key);
+    expect(keys).not.toContain('transfer.handover');
+    expect(keys).not.toContain('transfer.police-decision');
+    expect(keys.filter((k) => k.startsWith('penalty.')).sort()).toEqual(['penalty.safety', 'penalty.tax']);
+    expect(await stages(v.matterId)).toEqual(['inspection', 'disposal', 'criminal-transfer', 'rectification', 'publication']);
+    const pub = await publicRecord(v.matterId);
+    expect(JSON.stringify(pub)).not.toContain('李某某');
+    expect(pub.inspected_by).not.toContain('police');
+  });
+
+  test('own tank: transferred but the police do not file → administrative penalty', async () => {
+    const d = await launch({ stationKind: 'own-tank', participants: ['safety'] });
+    await inspect(d, { 'inspection.lead': 'unlicensed', 'inspection.safety': 'compliant' });
+    await d.complete('disposal.seal', 'sealed');
+    await d.complete('transfer.approve', 'approve');
+    await d.complete('transfer.handover', 'transferred');
+    await d.complete('transfer.police-decision', 'not-filed');
+    await d.complete('penalty.lead', 'decided');
+    await d.complete('publication', 'published');
+    const v = await d.handle.result();
+
+    expect(v.result?.code).toBe('black-station-sealed-not-filed');
+    expect(v.findings).toMatchObject({ stationKind: 'own-tank', verdict: 'unlicensed', criminalTransfer: 'not-filed', penalisedBy: 'lead' });
+    expect(v.tasks.filter((t) => t.key.startsWith('penalty.')).map((t) => [t.key, t.department])).toEqual([['penalty.lead', 'commerce']]);
+    expect(await stages(v.matterId)).toEqual(['inspection', 'disposal', 'criminal-transfer', 'rectification', 'publication']);
+  });
+
+  test('licensed station, violations found by two departments: only those two penalise, in parallel; follow-up fails twice → not rectified (bounded)', async () => {
+    const d = await launch({ stationKind: 'licensed-station', participants: ['safety', 'quality', 'tax'] });
+    await inspect(d, { 'inspection.lead': 'compliant', 'inspection.safety': 'compliant', 'inspection.quality': 'violation', 'inspection.tax': 'violation' });
+    // Both decisions are open at the same time: parallel, not one after the other.
+    await d.waitFor('penalty.quality');
+    await d.waitFor('penalty.tax');
+    const open = (await d.view()).tasks.filter((t) => t.state === 'running').map((t) => [t.key, t.department]);
+    expect(open).toEqual([['penalty.quality', 'market'], ['penalty.tax', 'tax']]);
+    // The decision orders correction within 10 days: the first follow-up comes after that.
+    await d.complete('penalty.quality', 'decided', { rectifyWithinDays: 10 });
+    await d.complete('penalty.tax', 'decided');
+    await recorded(d.handle.workflowId, 'task.completed', 6);
+    expect(await timers(d.handle, 1)).toEqual([10 * DAY]);
+    expect((await d.view()).tasks.some((t) => t.key === 'reinspection')).toBe(false);
+    await env.sleep(10 * DAY + 60_000);
+    await d.complete('reinspection', 'not-rectified');
+    // Second round: the catalogue's default period (15 days).
+    await recorded(d.handle.workflowId, 'stage', 4);
+    expect(await timers(d.handle, 2)).toEqual([10 * DAY, 15 * DAY]);
+    await env.sleep(15 * DAY + 60_000);
+    await d.complete('reinspection', 'not-rectified');
+    await d.complete('publication', 'published');
+    const v = await d.handle.result();
+
+    expect(v).toMatchObject({
+      status: 'closed', result: { code: 'violations-penalised-not-rectified' },
+      findings: { verdict: 'violation', penalisedBy: 'quality,tax', rectification: 'not-rectified', rectificationRounds: 2, 'inspection.quality': 'violation', 'inspection.tax': 'violation' },
+    });
+    expect(v.tasks.filter((t) => t.key.startsWith('penalty.')).map((t) => t.key)).toEqual(['penalty.quality', 'penalty.tax']);
+    expect(v.tasks.filter((t) => t.key === 'reinspection').map((t) => [t.department, t.outcome])).toEqual([['commerce', 'not-rectified'], ['commerce', 'not-rectified']]);
+    expect(v.tasks.some((t) => t.key === 'disposal.seal' || t.key.startsWith('transfer.'))).toBe(false);
+    expect(await stages(v.matterId)).toEqual(['inspection', 'rectification', 'reinspection', 'rectification', 'reinspection', 'publication']);
+    const pub = await publicRecord(v.matterId);
+    // An enterprise is named, with its credit code.
+    expect(pub.subject_label).toBe('周至县某某石化有限公司（91610124MA6TG1234X）');
+    expect(pub.inspected_by.sort()).toEqual(['commerce', 'emergency', 'market', 'tax']);
+  });
+
+  test('all compliant: one joint visit, one task per participant with the same visit note, then published', async () => {
+    const d = await launch({ stationKind: 'licensed-station', participants: ['safety', 'quality', 'tax', 'ecology'] });
+    const keys = ['inspection.lead', 'inspection.safety', 'inspection.quality', 'inspection.tax', 'inspection.ecology'];
+    const assigned = await Promise.all(keys.map((k) => d.waitFor(k)));
+    expect(assigned.map((t) => t.department)).toEqual(['commerce', 'emergency', 'market', 'tax', 'ecology']);
+    const titles = await Promise.all(assigned.map(async (t) => (await env.client.workflow.getHandle(t.taskId).query(getTaskQuery)).title));
+    const notes = titles.map((t) => /（(联合检查 [^）]+)）$/.exec(t)?.[1]);
+    expect(notes[0]).toBe(`联合检查 ${d.handle.workflowId.split(':').pop()}`);
+    expect(new Set(notes).size).toBe(1);
+    await inspect(d, Object.fromEntries(keys.map((k) => [k, 'compliant'])));
+    await d.complete('publication', 'published');
+    const v = await d.handle.result();
+
+    expect(v).toMatchObject({ status: 'closed', result: { code: 'compliant' }, findings: { verdict: 'compliant', stationKind: 'licensed-station' } });
+    expect(v.tasks.map((t) => t.key)).toEqual([...keys, 'publication']);
+    expect(await stages(v.matterId)).toEqual(['inspection', 'publication']);
+    const joint = await db.pool.query("SELECT data FROM timeline_events WHERE workflow_id = $1 AND type = 'joint-inspection'", [v.matterId]);
+    expect(joint.rows).toHaveLength(1);
+    const pub = await publicRecord(v.matterId);
+    expect(pub).toMatchObject({ result_code: 'compliant', subject_label: expect.stringContaining('91610124MA6TG1234X') });
+  });
+
+  test('a suspected black station the visit finds licensed and compliant is not sealed', async () => {
+    const d = await launch({ stationKind: 'suspected-black-station' });
+    await inspect(d, { 'inspection.lead': 'compliant', 'inspection.safety': 'compliant', 'inspection.quality': 'compliant' });
+    await d.complete('publication', 'published');
+    const v = await d.handle.result();
+    expect(v.result?.code).toBe('compliant');
+    expect(v.findings).toMatchObject({ stationKind: 'suspected-black-station', verdict: 'compliant' });
+    expect(await stages(v.matterId)).toEqual(['inspection', 'publication']);
+  });
+
+  test('a county where market leads: the lead’s checks, penalty, follow-up and publication go to market; rectified', async () => {
+    const d = await launch({ stationKind: 'licensed-station', participants: ['safety'] }, { override: { roles: { lead: 'market' } } });
+    expect((await d.waitFor('inspection.lead')).department).toBe('market');
+    expect((await d.view()).leadDepartment).toBe('market');
+    await inspect(d, { 'inspection.lead': 'violation', 'inspection.safety': 'compliant' });
+    await d.complete('penalty.lead', 'decided');
+    await recorded(d.handle.workflowId, 'task.completed', 3);
+    expect(await timers(d.handle, 1)).toEqual([15 * DAY]);
+    await env.sleep(15 * DAY + 60_000); // the catalogue's default period: 15 days
+    await d.complete('reinspection', 'rectified');
+    await d.complete('publication', 'published');
+    const v = await d.handle.result();
+
+    expect(v).toMatchObject({
+      leadDepartment: 'market', result: { code: 'violations-penalised-rectified' },
+      findings: { verdict: 'violation', penalisedBy: 'lead', rectification: 'rectified', rectificationRounds: 1 },
+    });
+    expect(ran(v)).toEqual([
+      ['inspection.lead', 'market', 'completed'], ['inspection.safety', 'emergency', 'completed'],
+      ['penalty.lead', 'market', 'completed'], ['reinspection', 'market', 'completed'], ['publication', 'market', 'completed'],
+    ]);
+    expect(await stages(v.matterId)).toEqual(['inspection', 'rectification', 'reinspection', 'publication']);
+    const row = await db.pool.query('SELECT lead_department, status FROM matters WHERE matter_id = $1', [v.matterId]);
+    expect(row.rows[0]).toEqual({ lead_department: 'market', status: 'closed' });
+  });
+});

@@ -1,0 +1,80 @@
+import { departmentName } from '../../domain/departments.js';
+import type { MatterInput, MatterView } from '../../domain/matter.js';
+import { cardTrades, prepaidCardFacts } from '../../domain/scenarios/facts.js';
+import { openMatter, type MatterOutcome } from '../matter-kit.js';
+
+/**
+ * 单用途预付卡 (DOMAIN §3.3): a complaint or risk signal → the lead triages it to the regulator of
+ * the issuer's trade → acceptance decision (7 working days; 消费者权益保护法 art. 46) → mediation
+ * (ends without agreement after 45 working days) → verification of violation clues (15 working
+ * days, +15 by extension when complex) → joint disposal (order to correct and escrow check by the
+ * sector regulator, penalty by market, in parallel) → transfer to the police when fraud → publish.
+ *
+ * Every clock (acceptance, mediation, verification, extension) is the department task's: the
+ * matter waits for the outcome while the task's ladder chases an overdue department.
+ */
+export async function prepaidCardMatter(input: MatterInput): Promise<MatterView> {
+  const facts = prepaidCardFacts.parse(input.facts);
+  // The sector regulator of this matter is the one of the issuer's trade, as the locality of a
+  // matter is its township: every `sector-regulator` task (acceptance to the transfer hand-over,
+  // including those inside `criminalTransfer`) goes to it. Synchronous: nothing awaited before
+  // `openMatter` registers the handlers.
+  const regulator = cardTrades[facts.trade];
+  const m = openMatter({
+    ...input,
+    definition: { ...input.definition, roles: { ...input.definition.roles, 'sector-regulator': regulator } },
+  });
+
+  /** From triage to the last decision; every branch ends in what is published. */
+  async function handle(): Promise<MatterOutcome> {
+    m.finding('signal', facts.signal);
+    m.finding('sectorRegulator', regulator);
+    await m.stage('triage');
+    await m.task('triage', { note: `分办至${departmentName(regulator)}` });
+
+    await m.stage('acceptance');
+    const acceptance = (await m.task('acceptance')).submission?.outcome ?? 'unknown';
+    m.finding('acceptance', acceptance);
+    if (acceptance === 'rejected') return { code: 'complaint-rejected', summary: '投诉不予受理' };
+
+    await m.stage('mediation');
+    const mediation = (await m.task('mediation')).submission?.outcome ?? 'unknown';
+    m.finding('mediation', mediation);
+    if (mediation === 'agreed') return { code: 'mediated', summary: '经调解，经营者与消费者达成协议' };
+
+    await m.stage('verification');
+    const verification = (await m.task('verification')).submission?.outcome ?? 'unknown';
+    m.finding('verification', verification);
+    // A violation by an issuer that has absconded (卷款跑路) is handled as suspected fraud.
+    const fraud = verification === 'fraud' || (verification === 'violation' && facts.signal === 'absconding');
+    if (!fraud && verification !== 'violation') return { code: 'no-violation', summary: '调解未成，经核查未发现违法行为' };
+
+    await m.stage('disposal');
+    const dispose = async () => {
+      const [sector, penalty] = await Promise.all([m.task('disposal.sector'), m.task('disposal.penalty')]);
+      m.finding('correction', sector.submission?.outcome ?? 'unknown');
+      m.finding('penalty', penalty.submission?.outcome ?? 'unknown');
+    };
+    if (!fraud) {
+      await dispose();
+      return { code: 'disposed', summary: '经核查存在违法行为，已责令改正、核查资金存管并作出行政处罚' };
+    }
+    // The transfer's statutory clocks (3 days, 24 hours) do not wait for the disposal, and a
+    // penalty never replaces the transfer (国务院令第310号 art. 11): both run at once.
+    const [, decision] = await Promise.all([dispose(), m.criminalTransfer('涉嫌诈骗（卷款跑路）')]);
+    switch (decision) {
+      case 'filed':
+        return { code: 'transferred-to-police', summary: '涉嫌诈骗，已联合处置并移送公安机关立案侦查' };
+      case 'not-filed':
+        return { code: 'transferred-not-filed', summary: '涉嫌诈骗，已联合处置并移送公安机关；公安机关不予立案' };
+      case 'refused':
+        return { code: 'disposed-not-transferred', summary: '已联合处置；经审批不移送公安机关' };
+    }
+  }
+
+  return m.run(async (): Promise<MatterOutcome> => {
+    const outcome = await handle();
+    await m.publish(outcome);
+    return outcome;
+  });
+}

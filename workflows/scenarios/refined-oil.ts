@@ -1,0 +1,100 @@
+import { toShanghaiIso } from '../../domain/calendar/index.js';
+import type { MatterInput, MatterView } from '../../domain/matter.js';
+import { refinedOilFacts } from '../../domain/scenarios/facts.js';
+import { openMatter, type MatterOutcome } from '../matter-kit.js';
+
+const DAY_MS = 86_400_000;
+
+const stationKindNames = {
+  'licensed-station': '加油站',
+  'suspected-black-station': '黑加油站点',
+  'mobile-refuelling': '流动加油',
+  'own-tank': '自有油罐',
+} as const;
+
+/**
+ * 成品油流通 (DOMAIN §3.1): one joint visit by the lead and the cooperating departments named in
+ * the facts (进一次门、查多项事), each recording its own checklist result → by what the visit found:
+ * - unlicensed trading (any department): seal, detain, dismantle (查处取缔) → transfer to the police
+ *   (非法经营); when the case is not transferred or not filed, the departments that found it decide
+ *   their administrative penalties (a fine never replaces a transfer: 国务院令第310号 art. 11);
+ * - violations: each department that found one decides its penalty, in parallel → follow-up check
+ *   (回头看) after the correction period, looped up to `maxRectificationRounds`;
+ * - all compliant: nothing to do;
+ * → publish (一公开).
+ *
+ * The station kind from the survey (黑站、流动加油、自有油罐) is a suspicion, not a finding: only
+ * the visit confirming unlicensed trading leads to sealing, so a suspected black station that
+ * turns out licensed and compliant is closed as compliant.
+ */
+export async function refinedOilMatter(input: MatterInput): Promise<MatterView> {
+  const m = openMatter(input);
+  const facts = refinedOilFacts.parse(input.facts);
+  const { settings } = input.definition;
+  const defaultDays = Number(settings.defaultRectifyWithinDays ?? 15);
+
+  return m.run(async (): Promise<MatterOutcome> => {
+    m.finding('stationKind', facts.stationKind);
+    await m.stage('inspection');
+    const roles = ['lead', ...new Set(facts.participants)];
+    const found = await m.jointInspection(roles.map((r) => `inspection.${r}`));
+    const resultOf = (role: string) => found[`inspection.${role}`] ?? 'unknown';
+    for (const role of roles) m.finding(`inspection.${role}`, resultOf(role));
+    const unlicensed = roles.filter((r) => resultOf(r) === 'unlicensed');
+    const violating = roles.filter((r) => resultOf(r) === 'violation');
+
+    /** Each department that found something decides its own penalty; the decisions run in parallel. */
+    const penalties = async (by: string[]) => {
+      await m.stage('rectification');
+      const decisions = await Promise.all(by.map((r) => m.task(`penalty.${r}`)));
+      m.finding('penalisedBy', by.join(','));
+      return decisions;
+    };
+
+    let outcome: MatterOutcome;
+    if (unlicensed.length > 0) {
+      m.finding('verdict', 'unlicensed');
+      const kind = facts.stationKind === 'licensed-station' ? '无证经营' : stationKindNames[facts.stationKind];
+      await m.stage('disposal');
+      const seal = await m.task('disposal.seal');
+      m.finding('seal', seal.submission?.outcome ?? 'unknown');
+      const decision = await m.criminalTransfer('非法经营（无证经营成品油）');
+      if (decision === 'filed') {
+        outcome = { code: 'black-station-sealed-transferred', summary: `${kind}：无证经营成品油，已查封取缔并移送公安机关立案侦查` };
+      } else {
+        // Not a crime after all: the administrative penalty is still due (行政处罚法 art. 27).
+        await penalties([...unlicensed, ...violating]);
+        outcome = decision === 'not-filed'
+          ? { code: 'black-station-sealed-not-filed', summary: `${kind}：无证经营成品油，已查封取缔；公安机关不予立案，已依法作出行政处罚` }
+          : { code: 'black-station-sealed-not-transferred', summary: `${kind}：无证经营成品油，已查封取缔；经审批不移送公安机关，已依法作出行政处罚` };
+      }
+    } else if (violating.length > 0) {
+      m.finding('verdict', 'violation');
+      const decisions = await penalties(violating);
+      // The first period is the one the decisions set (责令限期改正), else the catalogue's default.
+      const ordered = decisions.map((d) => d.submission?.rectifyWithinDays).filter((d): d is number => typeof d === 'number');
+      let days = ordered.length > 0 ? Math.max(...ordered) : defaultDays;
+      let rectified = false;
+      for (let round = 1; round <= settings.maxRectificationRounds && !rectified; round++) {
+        if (round > 1) await m.stage('rectification');
+        const due = Date.now() + days * DAY_MS;
+        await m.waitUntil(due, `回头看 ${toShanghaiIso(due).slice(0, 10)}（第${round}轮，整改 ${days} 日）`);
+        await m.stage('reinspection');
+        const check = await m.task('reinspection', { note: `第${round}轮回头看` });
+        m.finding('rectificationRounds', round);
+        rectified = check.submission?.outcome === 'rectified';
+        days = defaultDays;
+      }
+      m.finding('rectification', rectified ? 'rectified' : 'not-rectified');
+      outcome = rectified
+        ? { code: 'violations-penalised-rectified', summary: '检查发现违法行为，已作出处罚决定，回头看整改到位' }
+        : { code: 'violations-penalised-not-rectified', summary: `检查发现违法行为，已作出处罚决定；经${settings.maxRectificationRounds}轮回头看仍未整改到位` };
+    } else {
+      m.finding('verdict', 'compliant');
+      outcome = { code: 'compliant', summary: '联合检查未发现问题' };
+    }
+
+    await m.publish(outcome);
+    return outcome;
+  });
+}
