@@ -73,7 +73,14 @@ export function registerErrorHandler(app: FastifyInstance) {
     }
     if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure) {
       const [status, code] = refusalStatus[err.cause.type ?? ''] ?? [409, 'refused'];
-      return send(status, { error: { code, message: err.cause.message } });
+      // The workflow's validators word bad input as "field: problem; field: problem".
+      const issues = err.cause.type === 'InvalidInput'
+        ? err.cause.message.split('; ').map((part) => {
+          const m = /^([\w.]+): (.*)$/.exec(part);
+          return m ? { path: `body.${m[1]}`, message: m[2]! } : { path: 'body', message: part };
+        })
+        : undefined;
+      return send(status, { error: { code, message: err.cause.message, ...(issues ? { issues } : {}) } });
     }
     if (err instanceof WorkflowNotFoundError) {
       return send(404, { error: { code: 'not_found', message: '资源不存在或无权查看' } });

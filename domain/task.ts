@@ -89,7 +89,8 @@ export const defaultLimits = {
   handle: { amount: 5, unit: 'working_day', startsFrom: 'sign-for' },
 } as const;
 
-export const maxExtensionWorkingDays = 10;
+/** No single request may ask for more (a task's own cap, `maxExtensionWorkingDays` in its input, is usually lower). */
+export const maxExtensionWorkingDays = 30;
 
 export const departmentTaskInputSchema = z.object({
   county: countySchema,
@@ -108,6 +109,13 @@ export const departmentTaskInputSchema = z.object({
     .max(20)
     .optional()
     .describe('When set, a submission must carry one of these outcome codes (they drive the matter’s next stage)'),
+  maxExtensionWorkingDays: z
+    .number()
+    .int()
+    .min(0)
+    .max(maxExtensionWorkingDays)
+    .default(10)
+    .describe('Total working days of extension that may be approved (12345 practice: 10; verification of card clues: 15)'),
 });
 export type DepartmentTaskInput = z.infer<typeof departmentTaskInputSchema>;
 export type DepartmentTaskInputDraft = z.input<typeof departmentTaskInputSchema>;

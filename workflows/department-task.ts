@@ -396,7 +396,11 @@ export async function departmentTask(args: DepartmentTaskArgs): Promise<TaskResu
       return clone(view);
     });
 
-    register(requestExtensionUpdate, extensionInputSchema, ({ actor }) => {
+    register(requestExtensionUpdate, extensionInputSchema, ({ actor, workingDays }) => {
+      const approved = view.extensions.filter((e) => e.status === 'approved').reduce((n, e) => n + e.workingDays, 0);
+      if (approved + workingDays > input.maxExtensionWorkingDays) {
+        refuse('InvalidInput', `workingDays: 超过本任务可延期的上限（共 ${input.maxExtensionWorkingDays} 个工作日，已批准 ${approved} 个）`);
+      }
       requireOwnDepartment(actor);
       requireState(['signed', 'rework'], '申请延期');
       const active = activeClock();

@@ -20,7 +20,7 @@ import {
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { z } from 'zod';
+import type { ZodType, z } from 'zod';
 import type { Activities } from '../activities/index.js';
 import { toShanghaiIso } from '../domain/calendar/index.js';
 import { departmentName, divisionName } from '../domain/departments.js';
@@ -42,6 +42,21 @@ export const getMatterQuery = defineQuery<MatterView>('getMatter');
 export const cancelMatterUpdate = defineUpdate<MatterView, [z.input<typeof cancelMatterInputSchema>]>('cancelMatter');
 
 const clone = <T>(v: T): T => JSON.parse(JSON.stringify(v)) as T;
+
+/**
+ * A scenario's facts, parsed. The API checks them first; a matter started some other way with bad
+ * facts fails at once (non-retryable) instead of retrying its first workflow task forever.
+ */
+export function parseFacts<S extends ZodType>(schema: S, facts: unknown): z.infer<S> {
+  const r = schema.safeParse(facts);
+  if (!r.success) {
+    throw ApplicationFailure.create({
+      type: 'InvalidFacts', nonRetryable: true,
+      message: r.error.issues.map((i) => `facts.${i.path.join('.')}: ${i.message}`).join('; '),
+    });
+  }
+  return r.data as z.infer<S>;
+}
 
 /** How a finished matter ended, for the timeline and the public record. */
 export interface MatterOutcome {
@@ -161,6 +176,7 @@ export function openMatter(input: MatterInput) {
             county: input.county, department, title: `${spec.title}${opts.note ? `（${opts.note}）` : ''}`,
             instructions: spec.instructions, matterId: info.workflowId, scenario: def.id, leadDepartment: lead,
             limits: spec.limits, ladder: def.ladder, ...(spec.outcomes ? { outcomes: spec.outcomes } : {}),
+            ...(spec.maxExtensionWorkingDays !== undefined ? { maxExtensionWorkingDays: spec.maxExtensionWorkingDays } : {}),
           }],
           parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
           staticSummary: `${departmentName(department)} · ${spec.title}`.slice(0, 200),

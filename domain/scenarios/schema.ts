@@ -31,6 +31,7 @@ export const taskSpecSchema = z.object({
     .array(z.string().regex(/^[a-z0-9-]+$|^[A-D]$/))
     .optional()
     .describe('Outcome codes the department must choose from when it submits (drives the next stage)'),
+  maxExtensionWorkingDays: z.number().int().min(0).max(30).optional().describe('Total extension that may be approved (default 10 working days)'),
 });
 export type TaskSpec = z.infer<typeof taskSpecSchema>;
 

@@ -1,7 +1,7 @@
 import { departmentName } from '../../domain/departments.js';
 import type { MatterInput, MatterView } from '../../domain/matter.js';
 import { cardTrades, prepaidCardFacts } from '../../domain/scenarios/facts.js';
-import { openMatter, type MatterOutcome } from '../matter-kit.js';
+import { openMatter, parseFacts, type MatterOutcome } from '../matter-kit.js';
 
 /**
  * 单用途预付卡 (DOMAIN §3.3): a complaint or risk signal → the lead triages it to the regulator of
@@ -14,7 +14,7 @@ import { openMatter, type MatterOutcome } from '../matter-kit.js';
  * matter waits for the outcome while the task's ladder chases an overdue department.
  */
 export async function prepaidCardMatter(input: MatterInput): Promise<MatterView> {
-  const facts = prepaidCardFacts.parse(input.facts);
+  const facts = parseFacts(prepaidCardFacts, input.facts);
   // The sector regulator of this matter is the one of the issuer's trade, as the locality of a
   // matter is its township: every `sector-regulator` task (acceptance to the transfer hand-over,
   // including those inside `criminalTransfer`) goes to it. Synchronous: nothing awaited before

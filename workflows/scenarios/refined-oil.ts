@@ -1,7 +1,7 @@
 import { toShanghaiIso } from '../../domain/calendar/index.js';
 import type { MatterInput, MatterView } from '../../domain/matter.js';
 import { refinedOilFacts } from '../../domain/scenarios/facts.js';
-import { openMatter, type MatterOutcome } from '../matter-kit.js';
+import { openMatter, parseFacts, type MatterOutcome } from '../matter-kit.js';
 
 const DAY_MS = 86_400_000;
 
@@ -29,7 +29,7 @@ const stationKindNames = {
  */
 export async function refinedOilMatter(input: MatterInput): Promise<MatterView> {
   const m = openMatter(input);
-  const facts = refinedOilFacts.parse(input.facts);
+  const facts = parseFacts(refinedOilFacts, input.facts);
   const { settings } = input.definition;
   const defaultDays = Number(settings.defaultRectifyWithinDays ?? 15);
 

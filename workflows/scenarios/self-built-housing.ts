@@ -1,6 +1,6 @@
 import type { MatterInput, MatterView } from '../../domain/matter.js';
 import { businessTrades, selfBuiltHousingFacts } from '../../domain/scenarios/facts.js';
-import { openMatter, type MatterOutcome } from '../matter-kit.js';
+import { openMatter, parseFacts, type MatterOutcome } from '../matter-kit.js';
 
 /**
  * 自建房安全 (DOMAIN §3.2): survey by the township, housing and planning (and the regulator of a
@@ -11,7 +11,7 @@ import { openMatter, type MatterOutcome } from '../matter-kit.js';
  */
 export async function selfBuiltHousingMatter(input: MatterInput): Promise<MatterView> {
   const m = openMatter(input);
-  const facts = selfBuiltHousingFacts.parse(input.facts);
+  const facts = parseFacts(selfBuiltHousingFacts, input.facts);
   const defaultDays = Number(input.definition.settings.defaultRectifyWithinDays ?? 30);
 
   return m.run(async (): Promise<MatterOutcome> => {
