@@ -3,6 +3,8 @@ import { recordEvent } from '../db/events.js';
 import { upsertTaskView } from '../db/tasks.js';
 import { insertPublicResult, upsertMatterView, type PublicResult } from '../db/matters.js';
 import type { MatterView } from '../domain/matter.js';
+import type { DisputeView } from '../domain/dispute.js';
+import { upsertDisputeView } from '../db/disputes.js';
 import { CalendarStore } from '../db/calendar.js';
 import {
   resolveDeadline, shiftByWorkingDays, toShanghaiIso, type Calendar, type TimeLimitRuleInput,
@@ -77,6 +79,14 @@ export function createActivities(deps: ActivityDeps) {
       await inTransaction(deps.pool, async (client) => {
         await recordEvent(client, input.event);
         await upsertMatterView(client, input.view);
+      });
+    },
+
+    /** Writes one dispute event: read model, timeline, audit entry and notifications, atomically. */
+    async recordDisputeEvent(input: { event: EventRecord; view: DisputeView }): Promise<void> {
+      await inTransaction(deps.pool, async (client) => {
+        await recordEvent(client, input.event);
+        await upsertDisputeView(client, input.view);
       });
     },
 

@@ -56,6 +56,8 @@ export interface MatterView {
   /** Findings that drove the branches, e.g. `{ grade: 'D', legality: 'illegal' }`. */
   findings: Record<string, string | number | boolean>;
   result?: { code: string; summary: string };
+  /** Jurisdiction disputes opened by returned tasks (管辖争议). */
+  disputes?: { disputeId: string; taskKey: string; state: 'open' | 'decided'; parties: string[] }[];
   published?: { at: string; resultId: string };
   cancelled?: { reason: string; at: string };
   lastEventSeq: number;

@@ -1,6 +1,7 @@
 // The worker's workflowsPath: re-exports every workflow type and nothing else.
 export { departmentTask } from './department-task.js';
 export { calendarPublication } from './calendar-publication.js';
+export { jurisdictionDispute } from './jurisdiction-dispute.js';
 export { selfBuiltHousingMatter } from './scenarios/self-built-housing.js';
 export { refinedOilMatter } from './scenarios/refined-oil.js';
 export { prepaidCardMatter } from './scenarios/prepaid-card.js';

@@ -30,6 +30,9 @@ import { hasRole, principalSchema, type Principal } from '../domain/principal.js
 import { SA } from '../domain/search-attributes.js';
 import type { TaskResult } from '../domain/task.js';
 import { departmentTask } from './department-task.js';
+import { jurisdictionDispute, temporaryLeadSignal } from './jurisdiction-dispute.js';
+import type { DisputeResult } from '../domain/dispute.js';
+import type { TaskSpec } from '../domain/scenarios/schema.js';
 
 const { recordMatterEvent, publishResult } = proxyActivities<Activities>({
   startToCloseTimeout: '30 seconds',
@@ -81,10 +84,15 @@ export function openMatter(input: MatterInput) {
 
   const view: MatterView = initialMatterView(info.workflowId, input, now());
   let taskCounter = 0;
+  let disputeCounter = 0;
+  const temporaryLeads = new Map<string, { department: string; reasoning: string }>();
   let cancelRequest: { reason: string; actor?: Principal } | undefined;
   const scope = new CancellationScope();
 
   setHandler(getMatterQuery, () => view);
+  setHandler(temporaryLeadSignal, ({ disputeId, department, reasoning }) => {
+    temporaryLeads.set(disputeId, { department, reasoning });
+  });
   // Accepting the cancel is immediate; winding down (children cancelled, the event recorded)
   // follows in the run. Callers wait for the run to end (the API does) to see `cancelled`.
   setHandler(cancelMatterUpdate, (raw) => {
@@ -135,6 +143,116 @@ export function openMatter(input: MatterInput) {
     }]));
   }
 
+  /** One department task as a child workflow, from assignment to its end. */
+  async function runOne(key: string, spec: TaskSpec, department: string, note?: string): Promise<TaskResult & { taskId: string }> {
+    const taskId = `${info.workflowId}/task:${department}:${++taskCounter}`;
+    const ref: MatterTaskRef = { taskId, key, department, state: 'running' };
+    view.tasks.push(ref);
+    const handle = await startChild(departmentTask, {
+      workflowId: taskId,
+      args: [{
+        county: input.county, department, title: `${spec.title}${note ? `（${note}）` : ''}`,
+        instructions: spec.instructions, matterId: info.workflowId, scenario: def.id, leadDepartment: lead,
+        limits: spec.limits, ladder: def.ladder, ...(spec.outcomes ? { outcomes: spec.outcomes } : {}),
+        ...(spec.maxExtensionWorkingDays !== undefined ? { maxExtensionWorkingDays: spec.maxExtensionWorkingDays } : {}),
+      }],
+      parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
+      staticSummary: `${departmentName(department)} · ${spec.title}`.slice(0, 200),
+      staticDetails: `**${def.name.zh}** · ${divisionName(input.county)} · ${view.stageName}\n\n${spec.instructions}`,
+      typedSearchAttributes: [
+        { key: SA.County, value: input.county },
+        { key: SA.Scenario, value: def.id },
+        { key: SA.MatterId, value: info.workflowId },
+        { key: SA.Department, value: department },
+        { key: SA.LeadDepartment, value: lead },
+      ],
+    });
+    await record('task.assigned', `派单：${departmentName(department)} · ${spec.title}`, { data: { taskId, key, department } });
+    let result: TaskResult;
+    try {
+      result = await handle.result();
+    } catch (err) {
+      if (isCancellation(err)) ref.state = 'cancelled';
+      throw err;
+    }
+    ref.state = result.state;
+    if (result.submission?.outcome) ref.outcome = result.submission.outcome;
+    if (result.state === 'returned') {
+      await record('task.returned', `${departmentName(department)}退回「${spec.title}」：${result.returned?.reason ?? ''}`, {
+        data: { taskId, key, reason: result.returned?.reason ?? '', suggestedDepartment: result.returned?.suggestedDepartment ?? null },
+      });
+    } else {
+      await record(`task.${result.state}`, `${departmentName(department)}${result.state === 'completed' ? '办结' : '任务撤销'}：${spec.title}${ref.outcome ? `（${ref.outcome}）` : ''}`, { data: { taskId, key, outcome: ref.outcome ?? null } });
+    }
+    return { ...result, taskId };
+  }
+
+  /**
+   * A returned task opens a jurisdiction dispute (child workflow) between the department that
+   * returned it and the one it points to (else the lead, else the county government). The
+   * decision names who acts, with fresh clocks. An emergency temporary lead works the task
+   * meanwhile: if the decision names it, its task stands; otherwise it is cancelled and reassigned.
+   */
+  async function settleJurisdiction(key: string, spec: TaskSpec, returnedBy: string, returned: TaskResult): Promise<{ department: string } | { done: TaskResult & { taskId: string } }> {
+    const suggested = returned.returned?.suggestedDepartment;
+    const other = suggested && suggested !== returnedBy ? suggested : lead !== returnedBy ? lead : 'county-government';
+    const disputeId = `${info.workflowId}/dispute:${++disputeCounter}`;
+    const ref = { disputeId, taskKey: key, state: 'open' as 'open' | 'decided', parties: [returnedBy, other] };
+    view.disputes = [...(view.disputes ?? []), ref];
+    const handle = await startChild(jurisdictionDispute, {
+      workflowId: disputeId,
+      args: [{ county: input.county, matterId: info.workflowId, taskKey: key, taskTitle: spec.title, parties: [returnedBy, other], returnedBy, reason: returned.returned?.reason ?? '', kind: 'duties' }],
+      parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
+      staticSummary: `管辖争议 · ${spec.title} · ${departmentName(returnedBy)} / ${departmentName(other)}`.slice(0, 200),
+      typedSearchAttributes: [
+        { key: SA.County, value: input.county },
+        { key: SA.Scenario, value: def.id },
+        { key: SA.MatterId, value: info.workflowId },
+      ],
+    });
+    await record('dispute.opened', `「${spec.title}」发生管辖争议：${departmentName(returnedBy)}、${departmentName(other)}`, {
+      data: { disputeId, key, parties: [returnedBy, other] },
+      notifications: [{ kind: 'matter.dispute-opened', title: `管辖争议：${spec.title}`, body: `${departmentName(returnedBy)}退回，理由：${returned.returned?.reason ?? ''}。已启动管辖争议处理。`, recipients: [{ county: input.county, role: 'supervisor' }] }],
+    });
+    let final: DisputeResult | undefined;
+    const finalP = handle.result().then((r) => {
+      final = r;
+      return r;
+    });
+    void finalP.catch(() => undefined);
+    await condition(() => final !== undefined || temporaryLeads.has(disputeId));
+    let done: (TaskResult & { taskId: string }) | undefined;
+    if (!final) {
+      const temp = temporaryLeads.get(disputeId)!;
+      const scope = new CancellationScope();
+      let interim: (TaskResult & { taskId: string }) | undefined;
+      const interimP = scope.run(() => runOne(key, spec, temp.department, '争议期间临时牵头')).then((r) => {
+        interim = r;
+        return r;
+      });
+      void interimP.catch(() => undefined);
+      await condition(() => final !== undefined || interim !== undefined);
+      if (interim?.state === 'completed') {
+        done = interim;
+      } else {
+        await finalP;
+        if (final!.department === temp.department && !interim) done = await interimP;
+        else if (!interim) {
+          scope.cancel();
+          await interimP.catch(() => undefined);
+        }
+      }
+    }
+    if (done) {
+      ref.state = final ? 'decided' : 'open';
+      return { done };
+    }
+    const decision = final ?? (await finalP);
+    ref.state = 'decided';
+    await record('dispute.decided', `指定管辖：「${spec.title}」由${departmentName(decision.department)}办理`, { data: { disputeId, department: decision.department, rung: decision.rung } });
+    return { department: decision.department };
+  }
+
   const kit = {
     view,
     lead,
@@ -164,47 +282,13 @@ export function openMatter(input: MatterInput) {
       const spec = def.tasks[key];
       if (!spec) throw ApplicationFailure.create({ type: 'CatalogueError', message: `no task ${key} in ${def.id}`, nonRetryable: true });
       let department = opts.department ?? kit.department(spec.role);
-      const tried = new Set<string>();
       for (;;) {
-        tried.add(department);
-        const taskId = `${info.workflowId}/task:${department}:${++taskCounter}`;
-        const ref: MatterTaskRef = { taskId, key, department, state: 'running' };
-        view.tasks.push(ref);
-        const handle = await startChild(departmentTask, {
-          workflowId: taskId,
-          args: [{
-            county: input.county, department, title: `${spec.title}${opts.note ? `（${opts.note}）` : ''}`,
-            instructions: spec.instructions, matterId: info.workflowId, scenario: def.id, leadDepartment: lead,
-            limits: spec.limits, ladder: def.ladder, ...(spec.outcomes ? { outcomes: spec.outcomes } : {}),
-            ...(spec.maxExtensionWorkingDays !== undefined ? { maxExtensionWorkingDays: spec.maxExtensionWorkingDays } : {}),
-          }],
-          parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
-          staticSummary: `${departmentName(department)} · ${spec.title}`.slice(0, 200),
-          staticDetails: `**${def.name.zh}** · ${divisionName(input.county)} · ${view.stageName}\n\n${spec.instructions}`,
-          typedSearchAttributes: [
-            { key: SA.County, value: input.county },
-            { key: SA.Scenario, value: def.id },
-            { key: SA.MatterId, value: info.workflowId },
-            { key: SA.Department, value: department },
-            { key: SA.LeadDepartment, value: lead },
-          ],
-        });
-        await record('task.assigned', `派单：${departmentName(department)} · ${spec.title}`, { data: { taskId, key, department } });
-        const result = await handle.result();
-        ref.state = result.state;
-        if (result.submission?.outcome) ref.outcome = result.submission.outcome;
-        if (result.state !== 'returned') {
-          await record(`task.${result.state}`, `${departmentName(department)}${result.state === 'completed' ? '办结' : '任务撤销'}：${spec.title}${ref.outcome ? `（${ref.outcome}）` : ''}`, { data: { taskId, key, outcome: ref.outcome ?? null } });
-          return { ...result, taskId };
-        }
-        const suggested = result.returned?.suggestedDepartment;
-        const next = [suggested, lead, 'county-government'].find((d): d is string => !!d && !tried.has(d));
-        if (!next) throw ApplicationFailure.create({ type: 'NoDepartment', message: `${spec.title}: every department returned it`, nonRetryable: true });
-        await record('task.returned', `${departmentName(department)}退回「${spec.title}」，改派${departmentName(next)}`, {
-          data: { taskId, key, reason: result.returned?.reason ?? '', reassignedTo: next },
-          notifications: [{ kind: 'matter.task-reassigned', title: `改派：${spec.title}`, body: `${departmentName(department)}退回，理由：${result.returned?.reason ?? ''}。已改派${departmentName(next)}。`, recipients: [{ county: input.county, role: 'supervisor' }] }],
-        });
-        department = next;
+        const result = await runOne(key, spec, department, opts.note);
+        if (result.state !== 'returned') return result;
+        // 退回 "not our remit": a jurisdiction dispute settles who acts; the task's history stays.
+        const settled = await settleJurisdiction(key, spec, department, result);
+        if ('done' in settled) return settled.done;
+        department = settled.department;
       }
     },
 

@@ -17,6 +17,7 @@ import { catalogue } from '../../domain/scenarios/catalogue.js';
 import { resolveScenario } from '../../domain/scenarios/schema.js';
 import { selfBuiltHousingMatter } from '../../workflows/scenarios/self-built-housing.js';
 import { calendarPublication } from '../../workflows/calendar-publication.js';
+import { decideDisputeUpdate, getDisputeQuery, jurisdictionDispute } from '../../workflows/jurisdiction-dispute.js';
 import { refinedOilMatter } from '../../workflows/scenarios/refined-oil.js';
 import { prepaidCardMatter } from '../../workflows/scenarios/prepaid-card.js';
 import { MatterDriver } from '../helpers/matter-driver.js';
@@ -39,12 +40,25 @@ const activities = {
   resolveClock: real.resolveClock, resolveDue: real.resolveDue,
   recordTaskEvent: async () => {}, recordMatterEvent: async () => {}, publishResult: async () => {},
   listTasksAffectedByYear: async () => ['department-task-returned', 'no-such-task'],
+  recordDisputeEvent: async () => {},
 };
 const worker = await Worker.create({ connection: env.nativeConnection, taskQueue: 'record', workflowBundle: await workflowBundle(), activities });
 const input = { county, department: 'housing', leadDepartment: 'commerce', title: '核查自建房安全隐患', instructions: '现场核查' };
 
 await worker.runUntil(async () => {
   const scenarios: Record<string, () => Promise<string>> = {
+    async 'jurisdiction-dispute-escalated'() {
+      const h = await env.client.workflow.start(jurisdictionDispute, {
+        taskQueue: 'record', workflowId: 'jurisdiction-dispute-escalated',
+        args: [{ county, taskKey: 'survey.planning', taskTitle: '规划核查', parties: ['natural-resources', 'agriculture'], returnedBy: 'natural-resources', reason: '非本部门职责' }],
+      });
+      for (let i = 0; i < 100 && !(await h.query(getDisputeQuery)).dueAt; i++) await new Promise((r) => setTimeout(r, 100));
+      await env.sleep(12 * DAY);
+      await new Promise((r) => setTimeout(r, 500));
+      await h.executeUpdate(decideDisputeUpdate, { args: [{ actor: { keyId: 'k', county, department: 'staffing-office', roles: ['arbiter'] }, department: 'agriculture', reasoning: '三定方案' }] });
+      await h.result();
+      return h.workflowId;
+    },
     async 'calendar-publication'() {
       const h = await env.client.workflow.start(calendarPublication, { taskQueue: 'record', workflowId: 'calendar-publication', args: [{ year: 2027, version: 1 }] });
       await h.result();

@@ -10,6 +10,7 @@ import { resolveScenario } from '../../domain/scenarios/schema.js';
 import { cancelMatterUpdate } from '../../workflows/matter-kit.js';
 import { selfBuiltHousingMatter } from '../../workflows/scenarios/self-built-housing.js';
 import { getTaskQuery } from '../../workflows/department-task.js';
+import { getDisputeQuery, statePositionUpdate } from '../../workflows/jurisdiction-dispute.js';
 import { freshDatabase, type TestDatabase } from '../helpers/db.js';
 import { MatterDriver } from '../helpers/matter-driver.js';
 import { timeSkippingEnv, workflowBundle } from '../helpers/temporal.js';
@@ -163,9 +164,17 @@ describe('selfBuiltHousingMatter', () => {
     await d.handle.cancel();
   });
 
-  test('a returned task is reassigned with fresh clocks; its history stays', async () => {
+  test('a returned task goes to a jurisdiction dispute; agreement reassigns it; its history stays', async () => {
     const d = await launch({});
     const returned = await d.giveBack('survey.planning', '宅基地审批属农业农村部门', 'agriculture');
+    let disputeId: string | undefined;
+    for (let i = 0; i < 100 && !disputeId; i++) {
+      disputeId = (await d.view()).disputes?.[0]?.disputeId;
+      if (!disputeId) await new Promise((r) => setTimeout(r, 100));
+    }
+    const dispute = env.client.workflow.getHandle(disputeId!);
+    await dispute.query(getDisputeQuery);
+    await dispute.executeUpdate(statePositionUpdate, { args: [{ actor: d.officer('agriculture'), position: 'accept', reason: '宅基地审批属本部门' }] });
     const again = await d.waitFor('survey.planning');
     expect(again.department).toBe('agriculture');
     expect((await env.client.workflow.getHandle(returned).query(getTaskQuery)).state).toBe('returned');

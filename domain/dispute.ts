@@ -1,0 +1,103 @@
+import { z } from 'zod';
+import { timeLimitRuleSchema } from './calendar/rules.js';
+import { countySchema, departmentSchema } from './departments.js';
+import { principalSchema } from './principal.js';
+
+/**
+ * 管辖争议 (DOMAIN §5): departments disagree on who must act. Negotiation between them, then
+ * coordination by the justice bureau (disputes over applying the law) or the staffing office
+ * (disputes over duties, 三定), then the common superior: the county government for departments
+ * of one county, the city for different counties. Every rung has a deadline; an arbiter who does
+ * not decide in time hands the dispute to the next rung.
+ */
+export const disputeKindSchema = z.enum(['law', 'duties']).describe('law: applying the law (→ justice bureau); duties: division of duties (→ staffing office)');
+
+export const disputeRungSchema = z.object({
+  rung: z.enum(['negotiation', 'coordination', 'county-government', 'city']),
+  /** Who decides at this rung: the parties themselves, a department of the county, or the city. */
+  arbiter: z.string().optional().describe('Department code of the arbiter; absent for negotiation and for the city (its supervisors and arbiters)'),
+  within: timeLimitRuleSchema.describe('Time limit of the rung, from its start'),
+});
+export type DisputeRung = z.infer<typeof disputeRungSchema>;
+
+/** Default ladder (configurable per county): 7 working days to agree, 3 + 7 to coordinate, 10 for the superior. */
+export function defaultDisputeLadder(kind: z.infer<typeof disputeKindSchema>, crossCounty: boolean): DisputeRung[] {
+  const wd = (amount: number) => ({ amount, unit: 'working_day' as const, startsFrom: 'previous-step' as const });
+  const ladder: DisputeRung[] = [
+    { rung: 'negotiation', within: wd(7) },
+    { rung: 'coordination', arbiter: kind === 'law' ? 'justice' : 'staffing-office', within: wd(10) },
+  ];
+  if (!crossCounty) ladder.push({ rung: 'county-government', arbiter: 'county-government', within: wd(10) });
+  ladder.push({ rung: 'city', within: wd(10) });
+  return ladder;
+}
+
+export const disputeInputSchema = z.object({
+  county: countySchema,
+  matterId: z.string().max(200).optional(),
+  taskKey: z.string().max(80),
+  taskTitle: z.string().max(200),
+  parties: z.array(departmentSchema).min(2).max(6).describe('Departments concerned'),
+  returnedBy: departmentSchema,
+  reason: z.string().max(2000),
+  kind: disputeKindSchema.default('duties'),
+  /** Another county whose department is a party (跨区域): the city decides. */
+  otherCounty: countySchema.optional(),
+  ladder: z.array(disputeRungSchema).min(1).optional(),
+});
+export type DisputeInput = z.infer<typeof disputeInputSchema>;
+export type DisputeInputDraft = z.input<typeof disputeInputSchema>;
+
+export const positionBodySchema = z.object({
+  position: z.enum(['accept', 'decline']).describe('accept: we will act; decline: not our remit'),
+  reason: z.string().trim().min(1).max(2000),
+});
+export const positionInputSchema = positionBodySchema.extend({ actor: principalSchema });
+
+export const decisionBodySchema = z.object({
+  department: departmentSchema.describe('The department designated to act (指定管辖)'),
+  reasoning: z.string().trim().min(1).max(4000),
+  legalBasis: z.string().trim().max(500).optional(),
+  temporary: z.boolean().default(false).describe('Emergency: designate a temporary lead at once; the dispute goes on to a final decision'),
+});
+export const decisionInputSchema = decisionBodySchema.extend({ actor: principalSchema });
+
+export const disputeRungNames: Record<DisputeRung['rung'], string> = {
+  negotiation: '部门协商',
+  coordination: '协调',
+  'county-government': '县政府决定',
+  city: '市级指定管辖',
+};
+
+export interface DisputeView {
+  disputeId: string;
+  county: string;
+  matterId?: string;
+  taskKey: string;
+  taskTitle: string;
+  parties: string[];
+  returnedBy: string;
+  reason: string;
+  kind: 'law' | 'duties';
+  otherCounty?: string;
+  state: 'open' | 'decided';
+  rung: DisputeRung['rung'];
+  rungName: string;
+  /** Level of the rung reached (0 negotiation, 1 coordination, 2 superior, 3 city): the EscalationLevel. */
+  level: number;
+  arbiter?: { county: string; department?: string };
+  dueAt?: string;
+  positions: { department: string; position: 'accept' | 'decline'; reason: string; at: string }[];
+  temporaryLead?: { department: string; by: string; at: string; reasoning: string };
+  decision?: { department: string; reasoning: string; legalBasis?: string; by: string; rung: string; at: string };
+  history: { rung: string; from: string; to?: string; outcome?: string }[];
+  lastEventSeq: number;
+}
+
+export interface DisputeResult {
+  disputeId: string;
+  department: string;
+  reasoning: string;
+  legalBasis?: string;
+  rung: string;
+}

@@ -1,0 +1,206 @@
+import { randomUUID } from 'node:crypto';
+import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { Worker } from '@temporalio/worker';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { createActivities } from '../../activities/index.js';
+import { shiftByWorkingDays } from '../../domain/calendar/index.js';
+import type { DisputeInputDraft } from '../../domain/dispute.js';
+import type { MatterInput } from '../../domain/matter.js';
+import type { Principal } from '../../domain/principal.js';
+import { catalogue } from '../../domain/scenarios/catalogue.js';
+import { resolveScenario } from '../../domain/scenarios/schema.js';
+import { getTaskQuery } from '../../workflows/department-task.js';
+import { decideDisputeUpdate, getDisputeQuery, jurisdictionDispute, statePositionUpdate } from '../../workflows/jurisdiction-dispute.js';
+import { selfBuiltHousingMatter } from '../../workflows/scenarios/self-built-housing.js';
+import { freshDatabase, type TestDatabase } from '../helpers/db.js';
+import { settle } from '../helpers/history.js';
+import { MatterDriver } from '../helpers/matter-driver.js';
+import { timeSkippingEnv, workflowBundle } from '../helpers/temporal.js';
+
+const HOUR = 3_600_000;
+let env: TestWorkflowEnvironment;
+let db: TestDatabase;
+let worker: Worker;
+let running: Promise<void>;
+const taskQueue = `dispute-${randomUUID()}`;
+
+const county = '610124';
+const officer = (department: string, c = county): Principal => ({ keyId: `k-${department}`, county: c, department, roles: ['officer'] });
+const arbiter = (department: string, c = county): Principal => ({ keyId: `k-${department}`, county: c, department, roles: ['arbiter'] });
+const citySupervisor: Principal = { keyId: 'k-city', county: '610100', roles: ['supervisor'] };
+
+beforeAll(async () => {
+  [env, db] = await Promise.all([timeSkippingEnv(), freshDatabase()]);
+  worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: await workflowBundle(), activities: createActivities({ pool: db.pool }) });
+  running = worker.run();
+});
+afterAll(async () => {
+  worker?.shutdown();
+  await running;
+  await env?.teardown();
+  await db?.drop();
+});
+
+async function open(overrides: Partial<DisputeInputDraft> = {}) {
+  return env.client.workflow.start(jurisdictionDispute, {
+    taskQueue, workflowId: `dispute:${county}:${randomUUID().slice(0, 8)}`,
+    args: [{ county, taskKey: 'survey.planning', taskTitle: '规划与用地合法性核查', parties: ['natural-resources', 'agriculture'], returnedBy: 'natural-resources', reason: '宅基地审批属农业农村部门', ...overrides }],
+  });
+}
+
+/** The dispute's state once its current rung has started (its deadline is set). */
+async function current(h: WorkflowHandle<typeof jurisdictionDispute>) {
+  await settle(h);
+  for (let i = 0; i < 100; i++) {
+    const v = await h.query(getDisputeQuery);
+    if (v.dueAt && v.history.length > 0) return v;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error('the dispute did not start a rung');
+}
+
+/** Sleeps past the current rung's deadline (read from the dispute itself). */
+async function pastDeadline(h: WorkflowHandle<typeof jurisdictionDispute>) {
+  const v = await current(h);
+  await env.sleep(Date.parse(v.dueAt!) - (await env.currentTimeMs()) + HOUR);
+  await settle(h);
+}
+
+async function expectRefused(h: WorkflowHandle<typeof jurisdictionDispute>, run: () => Promise<unknown>, type: string) {
+  await settle(h);
+  const before = (await h.fetchHistory()).events!.filter((e) => ![5, 6, 7].includes(Number(e.eventType))).length;
+  const state = await h.query(getDisputeQuery);
+  const err = await run().then(() => undefined, (e: unknown) => e);
+  expect(err).toBeInstanceOf(WorkflowUpdateFailedError);
+  expect((err as WorkflowUpdateFailedError).cause).toMatchObject({ type });
+  await settle(h);
+  expect((await h.fetchHistory()).events!.filter((e) => ![5, 6, 7].includes(Number(e.eventType))).length).toBe(before);
+  expect(await h.query(getDisputeQuery)).toEqual(state);
+}
+
+describe('jurisdictionDispute', () => {
+  test('agreement in negotiation: one party accepts, and that is the decision', async () => {
+    const h = await open();
+    await h.executeUpdate(statePositionUpdate, { args: [{ actor: officer('natural-resources'), position: 'decline', reason: '不属规划职责' }] });
+    const v = await h.executeUpdate(statePositionUpdate, { args: [{ actor: officer('agriculture'), position: 'accept', reason: '宅基地审批属本部门' }] });
+    expect(v).toMatchObject({ state: 'decided', decision: { department: 'agriculture', rung: 'negotiation' } });
+    expect(await h.result()).toMatchObject({ department: 'agriculture', rung: 'negotiation' });
+  });
+
+  test('silent parties → the staffing office decides within its clock', async () => {
+    const h = await open();
+    const started = await env.currentTimeMs();
+    let v = await current(h);
+    expect(v.rung).toBe('negotiation');
+    // 7 working days to negotiate, ending at the end of the 7th working day.
+    expect(Math.abs(Date.parse(v.dueAt!) - Date.parse(new Date(started).toISOString()))).toBeGreaterThan(6 * 24 * HOUR);
+    await pastDeadline(h);
+    v = await h.query(getDisputeQuery);
+    expect(v).toMatchObject({ rung: 'coordination', level: 1, arbiter: { county, department: 'staffing-office' } });
+    // The justice bureau is not the arbiter of a duties dispute; a party cannot decide either.
+    await expectRefused(h, () => h.executeUpdate(decideDisputeUpdate, { args: [{ actor: arbiter('justice'), department: 'agriculture', reasoning: 'x' }] }), 'Forbidden');
+    await expectRefused(h, () => h.executeUpdate(decideDisputeUpdate, { args: [{ actor: officer('agriculture'), department: 'agriculture', reasoning: 'x' }] }), 'Forbidden');
+    await expectRefused(h, () => h.executeUpdate(statePositionUpdate, { args: [{ actor: officer('agriculture'), position: 'accept', reason: '晚了' }] }), 'WrongState');
+    await h.executeUpdate(decideDisputeUpdate, { args: [{ actor: arbiter('staffing-office'), department: 'agriculture', reasoning: '依三定方案，宅基地审批由农业农村部门负责', legalBasis: '县农业农村局三定方案' }] });
+    expect(await h.result()).toMatchObject({ department: 'agriculture', rung: 'coordination', legalBasis: '县农业农村局三定方案' });
+    const notes = await db.pool.query("SELECT kind, department FROM notifications WHERE object_id = $1 AND kind = 'dispute.escalated'", [h.workflowId]);
+    expect(notes.rows).toEqual([{ kind: 'dispute.escalated', department: 'staffing-office' }]);
+  });
+
+  test('a silent arbiter hands the dispute to the county government, then the city; a law dispute goes to the justice bureau', async () => {
+    const h = await open({ kind: 'law' });
+    await pastDeadline(h);
+    expect((await h.query(getDisputeQuery)).arbiter).toEqual({ county, department: 'justice' });
+    await pastDeadline(h);
+    expect(await h.query(getDisputeQuery)).toMatchObject({ rung: 'county-government', level: 2, arbiter: { county, department: 'county-government' } });
+    await pastDeadline(h);
+    const v = await h.query(getDisputeQuery);
+    expect(v).toMatchObject({ rung: 'city', level: 3, arbiter: { county: '610100' } });
+    expect(v.history.map((x) => [x.rung, x.outcome])).toEqual([['negotiation', 'expired'], ['coordination', 'expired'], ['county-government', 'expired'], ['city', undefined]]);
+    await h.executeUpdate(decideDisputeUpdate, { args: [{ actor: citySupervisor, department: 'natural-resources', reasoning: '市政府指定管辖' }] });
+    expect(await h.result()).toMatchObject({ department: 'natural-resources', rung: 'city' });
+  });
+
+  test('a cross-county dispute skips the county government and goes to the city', async () => {
+    const h = await open({ otherCounty: '610122', parties: ['natural-resources', 'agriculture'] });
+    await pastDeadline(h);
+    await pastDeadline(h);
+    expect(await h.query(getDisputeQuery)).toMatchObject({ rung: 'city', arbiter: { county: '610100' } });
+    // A party of the other county may state a position during negotiation; here it is past that.
+    await h.executeUpdate(decideDisputeUpdate, { args: [{ actor: citySupervisor, department: 'agriculture', reasoning: '跨区域争议，由市级指定' }] });
+    expect((await h.result()).rung).toBe('city');
+  });
+
+  test('the reminder fires one working day before the rung’s deadline', async () => {
+    const h = await open();
+    const v = await current(h);
+    const reminderAt = shiftByWorkingDays(Date.parse(v.dueAt!), -1).dueAtMs;
+    await env.sleep(reminderAt - (await env.currentTimeMs()) + HOUR);
+    await settle(h);
+    const notes = await db.pool.query("SELECT kind FROM notifications WHERE object_id = $1 AND kind = 'dispute.reminder'", [h.workflowId]);
+    expect(notes.rows.length).toBe(2); // both parties
+    await h.terminate('done');
+  });
+});
+
+describe('a returned task inside a matter', () => {
+  async function launch() {
+    const input: MatterInput = {
+      county, subject: { name: '某房屋', kind: 'house' }, facts: { township: '610124100' },
+      definition: resolveScenario(catalogue['self-built-housing'], undefined), createdBy: 'k',
+    };
+    const handle = await env.client.workflow.start(selfBuiltHousingMatter, { taskQueue, workflowId: `matter:${county}:self-built-housing:d-${randomUUID().slice(0, 8)}`, args: [input] });
+    return new MatterDriver(env.client, handle);
+  }
+
+  async function disputeOf(d: MatterDriver) {
+    for (let i = 0; i < 100; i++) {
+      const id = (await d.view()).disputes?.[0]?.disputeId;
+      if (id) {
+        const h = env.client.workflow.getHandle<typeof jurisdictionDispute>(id);
+        await h.query(getDisputeQuery);
+        return h;
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    throw new Error('no dispute');
+  }
+
+  test('the arbiter designates; the matter assigns the task with fresh clocks; the returned task stays visible', async () => {
+    const d = await launch();
+    const returned = await d.giveBack('survey.planning', '宅基地审批属农业农村部门', 'agriculture');
+    const dispute = await disputeOf(d);
+    expect((await dispute.query(getDisputeQuery)).parties).toEqual(['natural-resources', 'agriculture']);
+    await pastDeadline(dispute);
+    const before = await env.currentTimeMs();
+    await dispute.executeUpdate(decideDisputeUpdate, { args: [{ actor: arbiter('staffing-office'), department: 'agriculture', reasoning: '宅基地审批职责' }] });
+    const t = await d.waitFor('survey.planning');
+    expect(t.department).toBe('agriculture');
+    const task = await env.client.workflow.getHandle(t.taskId).query(getTaskQuery);
+    expect(Date.parse(task.assignedAt)).toBeGreaterThanOrEqual(before - 1000);
+    expect((await env.client.workflow.getHandle(returned).query(getTaskQuery)).state).toBe('returned');
+    expect((await d.view()).tasks.filter((x) => x.key === 'survey.planning').map((x) => [x.department, x.state])).toEqual([['natural-resources', 'returned'], ['agriculture', 'running']]);
+    await d.handle.cancel();
+  });
+
+  test('an emergency temporary lead works the task at once; a final decision for another department reassigns it', async () => {
+    const d = await launch();
+    await d.giveBack('survey.planning', '不属本部门', 'agriculture');
+    const dispute = await disputeOf(d);
+    await dispute.executeUpdate(decideDisputeUpdate, { args: [{ actor: arbiter('staffing-office'), department: 'urban-management', reasoning: '紧急：先行处置', temporary: true }] });
+    const interim = await d.waitFor('survey.planning');
+    expect(interim.department).toBe('urban-management');
+    await pastDeadline(dispute);
+    await dispute.executeUpdate(decideDisputeUpdate, { args: [{ actor: arbiter('staffing-office'), department: 'agriculture', reasoning: '最终：宅基地审批职责' }] });
+    let tasks = (await d.view()).tasks;
+    for (let i = 0; i < 100 && !tasks.some((x) => x.department === 'agriculture'); i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      tasks = (await d.view()).tasks;
+    }
+    expect((await d.view()).tasks.filter((x) => x.key === 'survey.planning').map((x) => [x.department, x.state])).toEqual([
+      ['natural-resources', 'returned'], ['urban-management', 'cancelled'], ['agriculture', 'running'],
+    ]);
+    await d.handle.cancel();
+  });
+});

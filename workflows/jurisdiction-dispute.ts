@@ -1,0 +1,249 @@
+import {
+  ApplicationFailure,
+  allHandlersFinished,
+  CancellationScope,
+  condition,
+  defineQuery,
+  defineSignal,
+  defineUpdate,
+  getExternalWorkflowHandle,
+  proxyActivities,
+  proxyLocalActivities,
+  setCurrentDetails,
+  setHandler,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
+import type { z } from 'zod';
+import type { Activities } from '../activities/index.js';
+import { toShanghaiIso } from '../domain/calendar/index.js';
+import { departmentName, divisionName } from '../domain/departments.js';
+import {
+  decisionInputSchema, defaultDisputeLadder, disputeInputSchema, disputeRungNames, positionInputSchema,
+  type DisputeInputDraft, type DisputeResult, type DisputeRung, type DisputeView,
+} from '../domain/dispute.js';
+import type { NotificationDraft, Recipient } from '../domain/events.js';
+import { hasRole, type Principal } from '../domain/principal.js';
+import { SA } from '../domain/search-attributes.js';
+
+const { recordDisputeEvent } = proxyActivities<Activities>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
+});
+const { resolveClock } = proxyLocalActivities<Activities>({ startToCloseTimeout: '10 seconds', retry: { maximumAttempts: 5 } });
+
+export const statePositionUpdate = defineUpdate<DisputeView, [z.input<typeof positionInputSchema>]>('statePosition');
+export const decideDisputeUpdate = defineUpdate<DisputeView, [z.input<typeof decisionInputSchema>]>('decideDispute');
+export const getDisputeQuery = defineQuery<DisputeView>('getDispute');
+/** Sent to the parent matter when an arbiter designates a temporary lead in an emergency. */
+export const temporaryLeadSignal = defineSignal<[{ disputeId: string; department: string; reasoning: string }]>('temporaryLead');
+
+const clone = <T>(v: T): T => JSON.parse(JSON.stringify(v)) as T;
+const refuse = (type: string, message: string): never => {
+  throw ApplicationFailure.create({ type, message, nonRetryable: true });
+};
+const levelOf: Record<DisputeRung['rung'], number> = { negotiation: 0, coordination: 1, 'county-government': 2, city: 3 };
+
+/**
+ * 管辖争议: a task returned as "not our remit" (or claimed or refused by two departments). The
+ * parties negotiate; then the coordinating arbiter decides; then the common superior. Each rung
+ * has a deadline with a reminder the working day before; an arbiter who stays silent hands the
+ * dispute up. The decision (designated department, reasoning, legal basis) is the result the
+ * parent matter acts on; an emergency temporary lead is signalled to it at once.
+ */
+export async function jurisdictionDispute(args: DisputeInputDraft): Promise<DisputeResult> {
+  const input = disputeInputSchema.parse(args);
+  const info = workflowInfo();
+  const ladder = input.ladder ?? defaultDisputeLadder(input.kind, !!input.otherCounty);
+  const city = `${input.county.slice(0, 4)}00`;
+  const now = () => toShanghaiIso(Date.now());
+  let rungIndex = 0;
+
+  const view: DisputeView = {
+    disputeId: info.workflowId,
+    county: input.county,
+    ...(input.matterId ? { matterId: input.matterId } : {}),
+    taskKey: input.taskKey,
+    taskTitle: input.taskTitle,
+    parties: input.parties,
+    returnedBy: input.returnedBy,
+    reason: input.reason,
+    kind: input.kind,
+    ...(input.otherCounty ? { otherCounty: input.otherCounty } : {}),
+    state: 'open',
+    rung: ladder[0]!.rung,
+    rungName: disputeRungNames[ladder[0]!.rung],
+    level: levelOf[ladder[0]!.rung],
+    positions: [],
+    history: [],
+    lastEventSeq: 0,
+  };
+
+  const arbiterOf = (r: DisputeRung): DisputeView['arbiter'] =>
+    r.rung === 'negotiation' ? undefined : r.rung === 'city' ? { county: city } : { county: input.county, ...(r.arbiter ? { department: r.arbiter } : {}) };
+  const arbiterRecipients = (r: DisputeRung): Recipient[] => {
+    const a = arbiterOf(r);
+    if (!a) return partyRecipients();
+    return a.department ? [{ county: a.county, department: a.department }] : [{ county: a.county, role: 'arbiter' }, { county: a.county, role: 'supervisor' }];
+  };
+  const partyRecipients = (): Recipient[] => input.parties.map((d) => ({ county: input.county, department: d }));
+  const isArbiter = (actor: Principal, r: DisputeRung) => {
+    const a = arbiterOf(r);
+    if (!a) return false;
+    if (actor.county !== a.county) return false;
+    return a.department ? actor.department === a.department && hasRole(actor, 'arbiter') : hasRole(actor, 'arbiter', 'supervisor');
+  };
+
+  function publish() {
+    upsertSearchAttributes([
+      { key: SA.TaskState, value: view.state === 'open' ? view.rung : 'decided' },
+      { key: SA.EscalationLevel, value: view.level },
+      { key: SA.DueAt, value: view.state === 'open' && view.dueAt ? new Date(view.dueAt) : null },
+      { key: SA.Department, value: view.arbiter?.department ?? (view.rung === 'negotiation' ? input.parties[0]! : 'city') },
+    ]);
+    const who = view.arbiter ? (view.arbiter.department ? departmentName(view.arbiter.department) : `${divisionName(view.arbiter.county)}（督办/裁决）`) : input.parties.map(departmentName).join('、');
+    setCurrentDetails(view.state === 'open'
+      ? `**${view.rungName}** · 等待 ${who} ${view.rung === 'negotiation' ? '协商表态' : '作出决定'}，期限 ${view.dueAt ?? ''}${view.temporaryLead ? `\n\n临时牵头：${departmentName(view.temporaryLead.department)}` : ''}`
+      : `**已指定管辖**：${departmentName(view.decision!.department)}（${disputeRungNames[view.decision!.rung as DisputeRung['rung']] ?? view.decision!.rung}）`);
+  }
+
+  async function record(type: string, summary: string, opts: { actor?: Principal; data?: Record<string, unknown>; notifications?: NotificationDraft[] } = {}) {
+    view.lastEventSeq += 1;
+    publish();
+    await CancellationScope.nonCancellable(() => recordDisputeEvent.executeWithOptions({ startToCloseTimeout: '30 seconds', summary: `记录 ${summary}`.slice(0, 120) }, [{
+      event: {
+        workflowId: info.workflowId, seq: view.lastEventSeq, county: input.county, at: now(), type, summary,
+        ...(opts.actor ? { actor: { keyId: opts.actor.keyId, county: opts.actor.county, ...(opts.actor.department ? { department: opts.actor.department } : {}) } } : {}),
+        ...(opts.data ? { data: opts.data } : {}),
+        ...(opts.notifications ? { notifications: opts.notifications } : {}),
+      },
+      view: clone(view),
+    }]));
+  }
+
+  const decide = async (d: { department: string; reasoning: string; legalBasis?: string | undefined }, by: string, actor?: Principal) => {
+    view.state = 'decided';
+    view.decision = { department: d.department, reasoning: d.reasoning, ...(d.legalBasis ? { legalBasis: d.legalBasis } : {}), by, rung: view.rung, at: now() };
+    const h = view.history.at(-1);
+    if (h) {
+      h.to = now();
+      h.outcome = 'decided';
+    }
+    await record('dispute.decided', `指定管辖：${departmentName(d.department)}（${view.rungName}）`, {
+      ...(actor ? { actor } : {}),
+      data: { department: d.department, reasoning: d.reasoning, legalBasis: d.legalBasis ?? null, rung: view.rung },
+      notifications: [{
+        kind: 'dispute.decided', title: `管辖争议已决定：${input.taskTitle}`,
+        body: `由${departmentName(d.department)}办理。理由：${d.reasoning}${d.legalBasis ? `；依据：${d.legalBasis}` : ''}`,
+        recipients: [...partyRecipients(), { county: input.county, department: d.department }, { county: input.county, role: 'supervisor' }],
+      }],
+    });
+  };
+
+  setHandler(getDisputeQuery, () => view);
+
+  setHandler(statePositionUpdate, async (raw) => {
+    const { actor, position, reason } = positionInputSchema.parse(raw);
+    const department = actor.department!;
+    view.positions = [...view.positions.filter((p) => p.department !== department), { department, position, reason, at: now() }];
+    await record('dispute.position', `${departmentName(department)}表态：${position === 'accept' ? '由本部门办理' : '非本部门职责'}`, { actor, data: { position, reason } });
+    if (position === 'accept' && view.state === 'open') await decide({ department, reasoning: `协商一致：${reason}` }, 'negotiation', actor);
+    return clone(view);
+  }, {
+    validator: (raw) => {
+      const r = positionInputSchema.safeParse(raw);
+      if (!r.success) refuse('InvalidInput', r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
+      const { actor } = r.data!;
+      const counties = [input.county, ...(input.otherCounty ? [input.otherCounty] : [])];
+      if (!actor.department || !input.parties.includes(actor.department) || !counties.includes(actor.county) || !hasRole(actor, 'officer')) {
+        refuse('Forbidden', '只有争议当事部门可以表态');
+      }
+      if (view.state !== 'open') refuse('WrongState', '争议已决定');
+      if (view.rung !== 'negotiation') refuse('WrongState', `协商期已过，争议已提交${view.rungName}`);
+    },
+  });
+
+  setHandler(decideDisputeUpdate, async (raw) => {
+    const { actor, department, reasoning, legalBasis, temporary } = decisionInputSchema.parse(raw);
+    if (temporary) {
+      view.temporaryLead = { department, by: actor.department ?? actor.county, at: now(), reasoning };
+      await record('dispute.temporary-lead', `紧急情况：指定${departmentName(department)}临时牵头`, {
+        actor, data: { department, reasoning },
+        notifications: [{ kind: 'dispute.temporary-lead', title: `临时牵头：${input.taskTitle}`, body: `争议期间由${departmentName(department)}临时牵头办理。${reasoning}`, recipients: [{ county: input.county, department }, ...partyRecipients()] }],
+      });
+      if (input.matterId) {
+        await getExternalWorkflowHandle(input.matterId).signal(temporaryLeadSignal, { disputeId: info.workflowId, department, reasoning });
+      }
+    } else {
+      await decide({ department, reasoning, legalBasis }, actor.department ?? actor.county, actor);
+    }
+    return clone(view);
+  }, {
+    validator: (raw) => {
+      const r = decisionInputSchema.safeParse(raw);
+      if (!r.success) refuse('InvalidInput', r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
+      const { actor, temporary } = r.data!;
+      if (view.state !== 'open') refuse('WrongState', '争议已决定');
+      const current = ladder[rungIndex]!;
+      // A temporary lead may come from any arbiter of the ladder at any time (no gap in
+      // supervision); the decision itself only from the arbiter of the current rung.
+      const allowed = temporary ? ladder.some((l) => isArbiter(actor, l)) : isArbiter(actor, current);
+      if (!allowed) refuse('Forbidden', temporary ? '只有本争议的协调或决定机关可以指定临时牵头' : `当前由${view.rungName}决定，您无权作出决定`);
+    },
+  });
+
+  // ---- the ladder ----
+  upsertSearchAttributes([
+    { key: SA.County, value: input.county },
+    ...(input.matterId ? [{ key: SA.MatterId, value: input.matterId }] : []),
+  ]);
+  await record('dispute.opened', `${departmentName(input.returnedBy)}退回「${input.taskTitle}」，发生管辖争议`, {
+    data: { parties: input.parties, reason: input.reason, kind: input.kind },
+  });
+
+  for (rungIndex = 0; view.state === 'open'; rungIndex = Math.min(rungIndex + 1, ladder.length - 1)) {
+    const r = ladder[rungIndex]!;
+    const clock = await resolveClock.executeWithOptions({ startToCloseTimeout: '10 seconds', summary: `计算${disputeRungNames[r.rung]}期限` }, [{
+      kind: 'handle', startMs: Date.now(), rule: r.within, nowMs: Date.now(),
+      ladder: [{ rung: 'reminder', workingDaysAfterDeadline: -1, notify: ['task-department'] }],
+    }]);
+    const escalatedFrom = view.rung;
+    view.rung = r.rung;
+    view.rungName = disputeRungNames[r.rung];
+    view.level = levelOf[r.rung];
+    const arbiter = arbiterOf(r);
+    if (arbiter) view.arbiter = arbiter;
+    else delete view.arbiter;
+    view.dueAt = clock.dueAt;
+    view.history.push({ rung: r.rung, from: now() });
+    const again = escalatedFrom === r.rung && view.history.length > 1;
+    await record(again ? 'dispute.reminder' : 'dispute.rung', `${view.rungName}${again ? '逾期未决，再次督促' : '开始'}，期限 ${clock.dueAt}`, {
+      data: { rung: r.rung, dueAt: clock.dueAt, arbiter: arbiter ?? null },
+      notifications: [{
+        kind: r.rung === 'negotiation' ? 'dispute.negotiation' : 'dispute.escalated',
+        title: `${view.rungName}：${input.taskTitle}`,
+        body: r.rung === 'negotiation'
+          ? `${input.parties.map(departmentName).join('、')}请于 ${clock.dueAt} 前协商确定办理部门。`
+          : `管辖争议提交${view.rungName}，请于 ${clock.dueAt} 前作出决定。争议原因：${input.reason}`,
+        recipients: arbiterRecipients(r),
+      }],
+    });
+    const reminder = clock.rungs[0];
+    if (reminder && !(await condition(() => view.state !== 'open', Math.max(reminder.atMs - Date.now(), 1), { summary: `${view.rungName}提醒 ${reminder.at.slice(0, 10)}` }))) {
+      await record('dispute.reminder', `${view.rungName}将于 ${clock.dueAt} 到期`, {
+        notifications: [{ kind: 'dispute.reminder', title: `即将到期：${input.taskTitle}`, body: `${view.rungName}期限 ${clock.dueAt}，请及时${r.rung === 'negotiation' ? '表态' : '决定'}。`, recipients: arbiterRecipients(r) }],
+      });
+    }
+    const done = await condition(() => view.state !== 'open', Math.max(clock.dueAtMs - Date.now(), 1), { summary: `${view.rungName}期限 ${clock.dueAt.slice(0, 10)}` });
+    if (!done) {
+      const h = view.history.at(-1);
+      if (h) {
+        h.to = now();
+        h.outcome = 'expired';
+      }
+    }
+  }
+  await condition(allHandlersFinished);
+  const d = view.decision!;
+  return { disputeId: info.workflowId, department: d.department, reasoning: d.reasoning, ...(d.legalBasis ? { legalBasis: d.legalBasis } : {}), rung: d.rung };
+}
