@@ -16,6 +16,7 @@ import { taskRoutes } from './routes/tasks.js';
 import { matterRoutes } from './routes/matters.js';
 import { publicRoutes } from './routes/public.js';
 import { scenarioRoutes } from './routes/scenarios.js';
+import { disputeRoutes } from './routes/disputes.js';
 
 export interface AppDeps {
   config: Pick<Config, 'API_BODY_LIMIT' | 'LOG_LEVEL' | 'TEMPORAL_TASK_QUEUE' | 'TEMPORAL_NAMESPACE' | 'TEMPORAL_UI_URL'>;
@@ -83,6 +84,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     await v1.register(calendarRoutes(deps));
     await v1.register(matterRoutes(deps));
     await v1.register(scenarioRoutes(deps));
+    await v1.register(disputeRoutes(deps));
   }, { prefix: '/v1' });
 
   return app;

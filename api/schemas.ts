@@ -63,7 +63,7 @@ export const taskViewSchema = z.object({
   extensions: z.array(extensionSchema),
   submission: submitBodySchema.extend({ at: time }).optional(),
   reviews: z.array(z.object({ decision: z.enum(['accept', 'rework']), comment: z.string(), at: time })),
-  returned: z.object({ reason: z.string(), suggestedDepartment: z.string().optional(), at: time }).optional(),
+  returned: z.object({ reason: z.string(), suggestedDepartment: z.string().optional(), basis: z.enum(['law', 'duties']).optional(), at: time }).optional(),
   cancelled: z.object({ reason: z.string(), at: time }).optional(),
   lastEventSeq: z.number().int(),
 });

@@ -23,13 +23,13 @@ export async function upsertDisputeView(db: Queryable, v: DisputeView): Promise<
  * supervisor or admin of a county or city that covers it.
  */
 export async function listDisputes(db: Queryable, p: Principal, f: { state?: string; limit: number; before?: { createdAt: string; disputeId: string } }) {
-  const args: unknown[] = [p.county, p.department ?? null, p.county.endsWith('00') ? `${p.county.slice(0, p.county.endsWith('0000') ? 2 : 4)}%` : p.county];
-  const broad = hasRole(p, 'supervisor', 'admin', 'operator');
+  const prefix = p.county.endsWith('00') ? `${p.county.slice(0, p.county.endsWith('0000') ? 2 : 4)}%` : p.county;
+  const args: unknown[] = [p.county, p.department ?? null, prefix, hasRole(p, 'supervisor', 'admin', 'operator')];
   const where = [`(
       ($2::text IS NOT NULL AND (county = $1 OR other_county = $1) AND $2 = ANY(parties))
    OR ($2::text IN ('justice', 'staffing-office', 'county-government') AND county = $1)
    OR (arbiter_county = $1 AND ($2::text IS NULL OR arbiter_department = $2 OR arbiter_department IS NULL))
-   ${broad ? 'OR county LIKE $3 OR other_county LIKE $3' : ''}
+   OR ($4::boolean AND (county LIKE $3 OR other_county LIKE $3))
   )`];
   if (f.state) {
     args.push(f.state);

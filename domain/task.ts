@@ -154,6 +154,10 @@ export const reviewInputSchema = reviewBodySchema.extend({ actor: principalSchem
 export const returnBodySchema = z.object({
   reason: text(2000).describe('Why this is not the department’s remit (退回理由)'),
   suggestedDepartment: departmentSchema.optional(),
+  basis: z
+    .enum(['law', 'duties'])
+    .optional()
+    .describe('What the disagreement is about: applying the law (the justice bureau coordinates) or the division of duties (the staffing office); default duties'),
 });
 export const returnInputSchema = returnBodySchema.extend({ actor: principalSchema });
 
@@ -226,7 +230,7 @@ export interface TaskView {
   extensions: ExtensionView[];
   submission?: z.infer<typeof submitBodySchema> & { at: string };
   reviews: { decision: 'accept' | 'rework'; comment: string; at: string }[];
-  returned?: { reason: string; suggestedDepartment?: string; at: string };
+  returned?: { reason: string; suggestedDepartment?: string; basis?: 'law' | 'duties'; at: string };
   cancelled?: { reason: string; at: string };
   lastEventSeq: number;
 }

@@ -381,12 +381,12 @@ export async function departmentTask(args: DepartmentTaskArgs): Promise<TaskResu
     register(returnUpdate, returnInputSchema, ({ actor }) => {
       requireOwnDepartment(actor);
       requireState(['assigned', 'signed', 'rework'], '退回');
-    }, async ({ actor, reason, suggestedDepartment }) => {
+    }, async ({ actor, reason, suggestedDepartment, basis }) => {
       view.state = 'returned';
       const at = now();
       view.closedAt = at;
       view.overdue = false;
-      view.returned = { reason, at, ...(suggestedDepartment ? { suggestedDepartment } : {}) };
+      view.returned = { reason, at, ...(suggestedDepartment ? { suggestedDepartment } : {}), ...(basis ? { basis } : {}) };
       const suggestion = suggestedDepartment ? `，建议由${departmentName(suggestedDepartment)}办理` : '';
       await record('returned', `${deptName}退回：非本部门职责${suggestion}`, {
         actor,

@@ -74,7 +74,8 @@ export async function jurisdictionDispute(args: DisputeInputDraft): Promise<Disp
     rung: ladder[0]!.rung,
     rungName: disputeRungNames[ladder[0]!.rung],
     level: levelOf[ladder[0]!.rung],
-    positions: [],
+    // Returning the task is the returning department's "decline".
+    positions: [{ department: input.returnedBy, position: 'decline', reason: input.reason, at: now() }],
     history: [],
     lastEventSeq: 0,
   };
@@ -201,6 +202,10 @@ export async function jurisdictionDispute(args: DisputeInputDraft): Promise<Disp
     data: { parties: input.parties, reason: input.reason, kind: input.kind },
   });
 
+  /** Every party has declined: no agreement is possible, so negotiation ends early. */
+  const deadlocked = () => view.rung === 'negotiation' && input.parties.every((d) => view.positions.some((p) => p.department === d && p.position === 'decline'));
+  const settledOrStuck = () => view.state !== 'open' || deadlocked();
+
   for (rungIndex = 0; view.state === 'open'; rungIndex = Math.min(rungIndex + 1, ladder.length - 1)) {
     const r = ladder[rungIndex]!;
     const clock = await resolveClock.executeWithOptions({ startToCloseTimeout: '10 seconds', summary: `计算${disputeRungNames[r.rung]}期限` }, [{
@@ -229,17 +234,17 @@ export async function jurisdictionDispute(args: DisputeInputDraft): Promise<Disp
       }],
     });
     const reminder = clock.rungs[0];
-    if (reminder && !(await condition(() => view.state !== 'open', Math.max(reminder.atMs - Date.now(), 1), { summary: `${view.rungName}提醒 ${reminder.at.slice(0, 10)}` }))) {
+    if (reminder && !(await condition(settledOrStuck, Math.max(reminder.atMs - Date.now(), 1), { summary: `${view.rungName}提醒 ${reminder.at.slice(0, 10)}` }))) {
       await record('dispute.reminder', `${view.rungName}将于 ${clock.dueAt} 到期`, {
         notifications: [{ kind: 'dispute.reminder', title: `即将到期：${input.taskTitle}`, body: `${view.rungName}期限 ${clock.dueAt}，请及时${r.rung === 'negotiation' ? '表态' : '决定'}。`, recipients: arbiterRecipients(r) }],
       });
     }
-    const done = await condition(() => view.state !== 'open', Math.max(clock.dueAtMs - Date.now(), 1), { summary: `${view.rungName}期限 ${clock.dueAt.slice(0, 10)}` });
-    if (!done) {
+    await condition(settledOrStuck, Math.max(clock.dueAtMs - Date.now(), 1), { summary: `${view.rungName}期限 ${clock.dueAt.slice(0, 10)}` });
+    if (view.state === 'open') {
       const h = view.history.at(-1);
       if (h) {
         h.to = now();
-        h.outcome = 'expired';
+        h.outcome = deadlocked() ? 'no-agreement' : 'expired';
       }
     }
   }

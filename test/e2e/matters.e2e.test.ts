@@ -27,6 +27,7 @@ let base: string;
 const keys: Record<string, string> = {};
 const taskQueue = `e2e-matters-${randomUUID()}`;
 const officers = ['housing', 'natural-resources', 'township:610124100', 'market', 'commerce'] as const;
+const arbiters = ['justice', 'staffing-office'] as const;
 
 beforeAll(async () => {
   quietRuntime();
@@ -45,6 +46,7 @@ beforeAll(async () => {
   keys.city = (await createKey(db.pool, { county: '610100', roles: ['supervisor'] })).key;
   keys.otherCounty = (await createKey(db.pool, { county: '610122', roles: ['supervisor'] })).key;
   for (const dept of officers) keys[dept] = (await createKey(db.pool, { county: '610124', department: dept, roles: ['officer'] })).key;
+  for (const dept of arbiters) keys[dept] = (await createKey(db.pool, { county: '610124', department: dept, roles: ['arbiter'] })).key;
 }, 180_000);
 
 afterAll(async () => {
@@ -160,6 +162,58 @@ describe('a self-built-housing matter through HTTP', () => {
     expect((await call('operator', 'POST', `/v1/matters/${matterId}/cancel`, { reason: 'again' })).status).toBe(409);
     const detail = await call('supervisor', 'GET', `/v1/matters/${matterId}`);
     expect(detail.body.tasks.every((t: { state: string }) => t.state === 'cancelled')).toBe(true);
+  });
+
+  test('a task returned by housing as natural-resources’ remit: decided by the justice bureau, done by the designated department', async () => {
+    const created = await call('operator', 'POST', '/v1/matters', { ...launchBody, facts: { township: '610124100' } });
+    const matterId = created.body.matterId as string;
+    let task: { taskId: string } | undefined;
+    for (let i = 0; i < 100 && !task; i++) {
+      task = (await call('housing', 'GET', '/v1/tasks?state=assigned')).body.items.find((t: { taskId: string; title: string }) => t.taskId.startsWith(matterId) && t.title.startsWith('结构安全'));
+      if (!task) await new Promise((r) => setTimeout(r, 100));
+    }
+    const returned = await call('housing', 'POST', `/v1/tasks/${task!.taskId}/return`, { reason: '房屋用地与规划问题属自然资源部门', suggestedDepartment: 'natural-resources', basis: 'law' });
+    expect(returned.body.state).toBe('returned');
+
+    // The dispute reaches the parties' lists; the other party declines too, so there is no agreement.
+    let dispute: { disputeId: string; rung: string } | undefined;
+    for (let i = 0; i < 100 && !dispute; i++) {
+      const listed = await call('natural-resources', 'GET', '/v1/disputes?state=open');
+      if (!listed.body.items) throw new Error(JSON.stringify(listed));
+      dispute = listed.body.items.find((x: { matterId?: string }) => x.matterId === matterId);
+      if (!dispute) await new Promise((r) => setTimeout(r, 100));
+    }
+    expect(dispute!.rung).toBe('negotiation');
+    expect((await call('market', 'GET', `/v1/disputes/${dispute!.disputeId}`)).status).toBe(404);
+    expect((await call('natural-resources', 'POST', `/v1/disputes/${dispute!.disputeId}/positions`, { position: 'decline', reason: '结构安全属住建部门' })).status).toBe(200);
+    let detail = await call('justice', 'GET', `/v1/disputes/${dispute!.disputeId}`);
+    for (let i = 0; i < 50 && detail.body.rung !== 'coordination'; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      detail = await call('justice', 'GET', `/v1/disputes/${dispute!.disputeId}`);
+    }
+    expect(detail.body).toMatchObject({ rung: 'coordination', arbiter: { department: 'justice' } });
+    // Only the current arbiter decides: not the staffing office, not a party.
+    expect((await call('staffing-office', 'POST', `/v1/disputes/${dispute!.disputeId}/decision`, { department: 'housing', reasoning: 'x' })).status).toBe(403);
+    expect((await call('housing', 'POST', `/v1/disputes/${dispute!.disputeId}/decision`, { department: 'housing', reasoning: 'x' })).status).toBe(403);
+    const decided = await call('justice', 'POST', `/v1/disputes/${dispute!.disputeId}/decision`, {
+      department: 'natural-resources', reasoning: '涉及违法用地认定，属自然资源部门法定职责', legalBasis: '《土地管理法》第七十八条',
+    });
+    expect(decided.status).toBe(200);
+    expect(decided.body.decision).toMatchObject({ department: 'natural-resources', rung: 'coordination' });
+
+    // The designated department receives the task with fresh clocks and completes it.
+    let next: { taskId: string } | undefined;
+    for (let i = 0; i < 100 && !next; i++) {
+      next = (await call('natural-resources', 'GET', '/v1/tasks?state=assigned')).body.items.find((t: { taskId: string; title: string }) => t.taskId.startsWith(matterId) && t.title.startsWith('结构安全'));
+      if (!next) await new Promise((r) => setTimeout(r, 100));
+    }
+    expect((await call('natural-resources', 'POST', `/v1/tasks/${next!.taskId}/sign`)).status).toBe(200);
+    expect((await call('natural-resources', 'POST', `/v1/tasks/${next!.taskId}/submit`, { summary: '已核查', outcome: 'appraisal-needed' })).status).toBe(200);
+    expect((await call('housing', 'POST', `/v1/tasks/${next!.taskId}/review`, { decision: 'accept', comment: '同意' })).body.state).toBe('completed');
+    const matter = await call('supervisor', 'GET', `/v1/matters/${matterId}`);
+    expect(matter.body.tasks.filter((t: { key: string }) => t.key === 'survey.housing').map((t: { department: string; state: string }) => [t.department, t.state]))
+      .toEqual([['housing', 'returned'], ['natural-resources', 'completed']]);
+    await call('operator', 'POST', `/v1/matters/${matterId}/cancel`, { reason: '测试结束' });
   });
 
   test('scenarios: resolved for the county; an admin override changes who leads new matters', async () => {

@@ -88,6 +88,17 @@ describe('jurisdictionDispute', () => {
     expect(await h.result()).toMatchObject({ department: 'agriculture', rung: 'negotiation' });
   });
 
+  test('when every party declines, negotiation ends at once and the arbiter takes over', async () => {
+    const h = await open();
+    await current(h);
+    await h.executeUpdate(statePositionUpdate, { args: [{ actor: officer('agriculture'), position: 'decline', reason: '不属本部门' }] });
+    await settle(h);
+    const v = await current(h);
+    expect(v).toMatchObject({ rung: 'coordination', arbiter: { department: 'staffing-office' } });
+    expect(v.history.map((x) => [x.rung, x.outcome])).toEqual([['negotiation', 'no-agreement'], ['coordination', undefined]]);
+    await h.terminate('done');
+  });
+
   test('silent parties → the staffing office decides within its clock', async () => {
     const h = await open();
     const started = await env.currentTimeMs();
