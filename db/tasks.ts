@@ -29,6 +29,8 @@ export interface TaskFilter {
   state?: string;
   overdue?: boolean;
   matterId?: string;
+  /** SQL LIKE pattern on the task id, e.g. '%/supervision:%' for supervision orders. */
+  idLike?: string;
   limit: number;
   /** Opaque cursor: the last row's (due_at, task_id) of the previous page. */
   after?: { dueAt: string | null; taskId: string };
@@ -52,6 +54,7 @@ export async function listTasks(db: Queryable, f: TaskFilter): Promise<TaskRow[]
   if (f.state) add('state = ?', f.state);
   if (f.overdue !== undefined) add('overdue = ?', f.overdue);
   if (f.matterId) add('matter_id = ?', f.matterId);
+  if (f.idLike) add('task_id LIKE ?', f.idLike);
   if (f.after) {
     // Keyset on (due_at NULLS LAST, task_id): infinity stands in for "no deadline".
     args.push(f.after.dueAt ?? 'infinity', f.after.taskId);

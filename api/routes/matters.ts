@@ -208,7 +208,7 @@ export const matterRoutes = (deps: AppDeps): FastifyPluginAsyncZod => async (app
     const tasks = taskRows
       .map((r) => ({
         ...presentTask(r.view),
-        key: keyOf.get(r.view.taskId) ?? '',
+        key: keyOf.get(r.view.taskId) ?? (r.view.taskId.includes('/supervision:') ? 'supervision-order' : ''),
         escalations: r.view.escalations.map((e) => ({ rung: e.rung, firedAt: e.firedAt })),
       }))
       .sort((a, b) => a.assignedAt.localeCompare(b.assignedAt));

@@ -1,0 +1,150 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
+import { z } from 'zod';
+import { nextSeq } from '../../db/ids.js';
+import { accountabilityFlags } from '../../db/reports.js';
+import { listTasks } from '../../db/tasks.js';
+import { countySchema, departmentName, departmentSchema } from '../../domain/departments.js';
+import { fromUrlId, toUrlId } from '../../domain/ids.js';
+import { coversCounty, type Principal } from '../../domain/principal.js';
+import { SA } from '../../domain/search-attributes.js';
+import { defaultLadder } from '../../domain/task.js';
+import { getMatterQuery } from '../../workflows/matter-kit.js';
+import { departmentTask, getTaskQuery } from '../../workflows/department-task.js';
+import { requireRole, visibleCountyPrefix } from '../auth.js';
+import type { AppDeps } from '../app.js';
+import { errorBodySchema, forbidden, notFound } from '../errors.js';
+import { idempotencyHeaders, reserveWorkflowId } from '../idempotency.js';
+import { pageSchema, taskSummarySchema, taskViewSchema, urlIdSchema } from '../schemas.js';
+import { presentTask } from './tasks.js';
+
+const errors = { 400: errorBodySchema, 401: errorBodySchema, 403: errorBodySchema, 404: errorBodySchema, 409: errorBodySchema, 503: errorBodySchema };
+
+const orderBodySchema = z.object({
+  department: departmentSchema.describe('The department that must answer'),
+  instruction: z.string().trim().min(1).max(2000).describe('What the supervisor requires (督办事项)'),
+  dueInWorkingDays: z.number().int().min(1).max(60).describe('Answer within this many working days of acknowledging'),
+});
+
+const flagSchema = z.object({
+  department: z.string(),
+  departmentName: z.string(),
+  county: z.string(),
+  matterId: z.string().nullable(),
+  kind: z.enum(['repeated-returns', 'repeated-extensions', 'red-card']),
+  count: z.number().int(),
+  evidence: z.array(z.object({ workflowId: z.string(), seq: z.number().int(), at: z.string(), type: z.string(), summary: z.string() })),
+});
+
+/**
+ * 督办单 and the accountability report. A supervision order is a department task of the matter
+ * (acknowledge = sign for, answer = submit, the supervisor accepts), so it has the same clocks and
+ * ladder as every other duty and shows in the department's inbox.
+ */
+export const supervisionRoutes = (deps: AppDeps): FastifyPluginAsyncZod => async (app) => {
+  const { pool, temporal, config } = deps;
+
+  app.post('/matters/:matterId/supervision-orders', {
+    schema: {
+      summary: 'Issue a supervision order (督办单) to a department on a matter (supervisor)',
+      tags: ['supervision'],
+      params: z.object({ matterId: urlIdSchema }),
+      headers: idempotencyHeaders,
+      body: orderBodySchema,
+      response: { 201: taskViewSchema, 200: taskViewSchema, ...errors },
+    },
+  }, async (req, reply) => {
+    requireRole(req, 'supervisor');
+    const matterId = fromUrlId(req.params.matterId);
+    if (!matterId || !matterId.startsWith('matter:') || matterId.includes('/')) throw notFound('事项');
+    const matter = await temporal.workflow.getHandle(matterId).query(getMatterQuery).catch(() => undefined);
+    if (!matter || !coversCounty(req.principal, matter.county)) throw notFound('事项');
+    const { department, instruction, dueInWorkingDays } = req.body;
+    const { workflowId, created } = await reserveWorkflowId(pool, {
+      scope: `supervision:${matterId}`,
+      key: req.headers['idempotency-key'],
+      body: req.body,
+      newId: async () => `${matterId}/supervision:${department}:${await nextSeq(pool, `supervision:${matterId}`)}`,
+    });
+    try {
+      await temporal.workflow.start(departmentTask, {
+        taskQueue: config.TEMPORAL_TASK_QUEUE,
+        workflowId,
+        args: [{
+          county: matter.county, department, title: `督办单：${instruction.slice(0, 60)}`, instructions: instruction,
+          matterId, scenario: matter.scenario,
+          limits: {
+            signFor: { amount: 1, unit: 'working_day', startsFrom: 'assignment' },
+            handle: { amount: dueInWorkingDays, unit: 'working_day', startsFrom: 'sign-for' },
+          },
+          ladder: defaultLadder,
+        }],
+        staticSummary: `督办单 · ${departmentName(department)} · ${matter.scenarioName}`,
+        staticDetails: `**督办单**（${req.principal.county === matter.county ? '本级' : '上级'}督办）\n\n${instruction}`,
+        typedSearchAttributes: [
+          { key: SA.County, value: matter.county },
+          { key: SA.Department, value: department },
+          { key: SA.MatterId, value: matterId },
+          { key: SA.Scenario, value: matter.scenario },
+        ],
+      });
+    } catch (err) {
+      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+    }
+    void reply.code(created ? 201 : 200);
+    return presentTask(await temporal.workflow.getHandle(workflowId).query(getTaskQuery));
+  });
+
+  app.get('/supervision-orders', {
+    schema: {
+      summary: 'Supervision orders the caller may see (a department sees the orders addressed to it)',
+      tags: ['supervision'],
+      querystring: z.object({
+        state: z.enum(['assigned', 'signed', 'submitted', 'rework', 'completed', 'returned', 'cancelled']).optional(),
+        overdue: z.enum(['true', 'false']).transform((v) => v === 'true').optional(),
+        limit: z.coerce.number().int().min(1).max(200).default(50),
+      }),
+      response: { 200: pageSchema(taskSummarySchema), ...errors },
+    },
+  }, async (req) => {
+    const p: Principal = req.principal;
+    const officerOnly = !p.roles.some((r) => r !== 'officer');
+    if (officerOnly && !p.department) throw forbidden('该密钥未绑定部门');
+    const rows = await listTasks(pool, {
+      countyPrefix: visibleCountyPrefix(p),
+      ...(officerOnly && p.department ? { department: p.department } : {}),
+      ...(req.query.state ? { state: req.query.state } : {}),
+      ...(req.query.overdue !== undefined ? { overdue: req.query.overdue } : {}),
+      idLike: '%/supervision:%',
+      limit: req.query.limit,
+    });
+    return { items: rows.map((r) => presentTask(r.view)), nextCursor: null };
+  });
+
+  app.get('/reports/accountability', {
+    schema: {
+      summary: 'Accountability flags (推诿扯皮) with their evidence: repeated returns or extensions on one matter, red cards',
+      tags: ['supervision'],
+      querystring: z.object({
+        county: countySchema.describe('A county, or a city for all its counties'),
+        from: z.iso.date().describe('First day (Asia/Shanghai)'),
+        to: z.iso.date().describe('Last day, inclusive (Asia/Shanghai)'),
+      }),
+      response: { 200: z.object({ county: z.string(), from: z.string(), to: z.string(), flags: z.array(flagSchema) }), ...errors },
+    },
+  }, async (req) => {
+    requireRole(req, 'supervisor', 'admin');
+    const { county, from, to } = req.query;
+    if (!coversCounty(req.principal, county)) throw forbidden('只能查看本辖区的考核报告');
+    const prefix = county.endsWith('0000') ? county.slice(0, 2) : county.endsWith('00') ? county.slice(0, 4) : county;
+    const flags = await accountabilityFlags(pool, {
+      countyPrefix: prefix,
+      from: `${from}T00:00:00+08:00`,
+      to: new Date(Date.parse(`${to}T00:00:00+08:00`) + 86_400_000).toISOString(),
+    });
+    return {
+      county, from, to,
+      flags: flags.map((f) => ({ ...f, departmentName: departmentName(f.department), matterId: f.matterId ? toUrlId(f.matterId) : null })),
+    };
+  });
+};

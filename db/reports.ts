@@ -1,0 +1,50 @@
+import { toShanghaiIso } from '../domain/calendar/index.js';
+import type { Queryable } from './pool.js';
+
+export interface AccountabilityFlag {
+  department: string;
+  county: string;
+  matterId: string | null;
+  kind: 'repeated-returns' | 'repeated-extensions' | 'red-card';
+  count: number;
+  evidence: { workflowId: string; seq: number; at: string; type: string; summary: string }[];
+}
+
+/**
+ * 推诿扯皮 flags for the county's evaluation (考核): a department that returned work, or asked for
+ * more time, twice or more on the same matter, and every red card. Each flag carries the timeline
+ * entries it rests on.
+ */
+export async function accountabilityFlags(db: Queryable, f: { countyPrefix: string; from: string; to: string }): Promise<AccountabilityFlag[]> {
+  const res = await db.query(
+    `WITH ev AS (
+       SELECT e.workflow_id, e.seq, e.at, e.type, e.summary, t.department, t.county,
+              coalesce(t.matter_id, e.workflow_id) AS matter_key, t.matter_id
+         FROM timeline_events e
+         JOIN tasks t ON t.task_id = e.workflow_id
+        WHERE t.county LIKE $1 AND e.at >= $2::timestamptz AND e.at < $3::timestamptz
+          AND e.type IN ('returned', 'extension.requested', 'ladder.red-card')
+     ),
+     grouped AS (
+       SELECT department, county, matter_key, matter_id,
+              CASE type WHEN 'returned' THEN 'repeated-returns' WHEN 'extension.requested' THEN 'repeated-extensions' ELSE 'red-card' END AS kind,
+              count(*)::int AS n,
+              json_agg(json_build_object('workflowId', workflow_id, 'seq', seq, 'at', at, 'type', type, 'summary', summary) ORDER BY at) AS evidence
+         FROM ev
+        GROUP BY department, county, matter_key, matter_id, type
+     )
+     SELECT * FROM grouped
+      WHERE kind = 'red-card' OR n >= 2
+      ORDER BY county, department, kind, matter_key`,
+    [`${f.countyPrefix}%`, f.from, f.to],
+  );
+  return res.rows.map((r) => ({
+    department: r.department,
+    county: r.county,
+    matterId: r.matter_id,
+    kind: r.kind,
+    count: r.n,
+    evidence: (r.evidence as { workflowId: string; seq: number; at: string; type: string; summary: string }[])
+      .map((e) => ({ ...e, at: toShanghaiIso(Date.parse(e.at)) })),
+  }));
+}

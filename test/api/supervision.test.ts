@@ -1,0 +1,109 @@
+import { randomUUID } from 'node:crypto';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { Worker } from '@temporalio/worker';
+import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { createActivities } from '../../activities/index.js';
+import { buildApp } from '../../api/app.js';
+import { createKey } from '../../db/keys.js';
+import { loadConfig } from '../../domain/config.js';
+import { shanghaiDate } from '../../domain/calendar/index.js';
+import { freshDatabase, type TestDatabase } from '../helpers/db.js';
+import { timeSkippingEnv, workflowBundle } from '../helpers/temporal.js';
+
+let env: TestWorkflowEnvironment;
+let db: TestDatabase;
+let app: FastifyInstance;
+let worker: Worker;
+let running: Promise<void>;
+const keys: Record<string, string> = {};
+const taskQueue = `sup-${randomUUID()}`;
+
+beforeAll(async () => {
+  [env, db] = await Promise.all([timeSkippingEnv(), freshDatabase()]);
+  worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: await workflowBundle(), activities: createActivities({ pool: db.pool }) });
+  running = worker.run();
+  app = await buildApp({ config: { ...loadConfig({}), TEMPORAL_TASK_QUEUE: taskQueue }, pool: db.pool, temporal: env.client, logger: false });
+  keys.operator = (await createKey(db.pool, { county: '610124', roles: ['operator'] })).key;
+  keys.supervisor = (await createKey(db.pool, { county: '610124', roles: ['supervisor'] })).key;
+  keys.otherSupervisor = (await createKey(db.pool, { county: '610122', roles: ['supervisor'] })).key;
+  keys.city = (await createKey(db.pool, { county: '610100', roles: ['supervisor'] })).key;
+  keys.market = (await createKey(db.pool, { county: '610124', department: 'market', roles: ['officer'] })).key;
+  keys.housing = (await createKey(db.pool, { county: '610124', department: 'housing', roles: ['officer'] })).key;
+});
+afterAll(async () => {
+  await app?.close();
+  worker?.shutdown();
+  await running;
+  await env?.teardown();
+  await db?.drop();
+});
+
+const call = async (who: string, method: 'GET' | 'POST', url: string, payload?: unknown) => {
+  const res = await app.inject({ method, url, headers: { authorization: `Bearer ${keys[who]}` }, ...(payload ? { payload: payload as object } : {}) });
+  return { status: res.statusCode, body: res.json() };
+};
+
+describe('supervision orders (督办单)', () => {
+  test('a supervisor orders a department on a matter; it acknowledges and answers in its inbox; the matter shows it', async () => {
+    const m = await call('operator', 'POST', '/v1/matters', { scenario: 'prepaid-card', county: '610124', subject: { name: '某健身房', kind: 'enterprise' }, facts: { trade: 'sports', signal: 'complaint' } });
+    expect(m.status).toBe(201);
+    const url = `/v1/matters/${m.body.matterId}/supervision-orders`;
+    expect((await call('market', 'POST', url, { department: 'market', instruction: 'x', dueInWorkingDays: 3 })).status).toBe(403);
+    expect((await call('otherSupervisor', 'POST', url, { department: 'market', instruction: 'x', dueInWorkingDays: 3 })).status).toBe(404);
+    const bad = await call('supervisor', 'POST', url, { department: 'nowhere', instruction: '', dueInWorkingDays: 0 });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.issues.map((i: { path: string }) => i.path).sort()).toEqual(['body.department', 'body.dueInWorkingDays', 'body.instruction']);
+
+    const order = await call('supervisor', 'POST', url, { department: 'market', instruction: '核查该健身房预收资金存管情况并报告', dueInWorkingDays: 3 });
+    expect(order.status).toBe(201);
+    expect(order.body).toMatchObject({ department: 'market', state: 'assigned', title: expect.stringContaining('督办单') });
+    expect(order.body.taskId).toContain('~supervision:market:');
+
+    const listed = await call('market', 'GET', '/v1/supervision-orders');
+    expect(listed.body.items.map((t: { taskId: string }) => t.taskId)).toEqual([order.body.taskId]);
+    expect((await call('housing', 'GET', '/v1/supervision-orders')).body.items).toEqual([]);
+    expect((await call('city', 'GET', '/v1/supervision-orders')).body.items).toHaveLength(1);
+
+    expect((await call('market', 'POST', `/v1/tasks/${order.body.taskId}/sign`)).body.state).toBe('signed');
+    expect((await call('market', 'POST', `/v1/tasks/${order.body.taskId}/submit`, { summary: '已核查，存管比例符合规定' })).body.state).toBe('submitted');
+    expect((await call('supervisor', 'POST', `/v1/tasks/${order.body.taskId}/review`, { decision: 'accept', comment: '办结' })).body.state).toBe('completed');
+    const detail = await call('supervisor', 'GET', `/v1/matters/${m.body.matterId}`);
+    expect(detail.body.tasks.find((t: { key: string }) => t.key === 'supervision-order')).toMatchObject({ department: 'market', state: 'completed' });
+  });
+});
+
+describe('accountability report (推诿扯皮)', () => {
+  test('repeated extensions on one task and a red card are flagged with their evidence; others are not', async () => {
+    const created = await call('operator', 'POST', '/v1/tasks', { department: 'housing', title: '处理12345工单', instructions: '' });
+    const taskId = created.body.taskId as string;
+    await call('housing', 'POST', `/v1/tasks/${taskId}/sign`);
+    for (const n of [1, 2]) {
+      expect((await call('housing', 'POST', `/v1/tasks/${taskId}/extensions`, { workingDays: 1, reason: `第${n}次` })).status).toBe(201);
+      await call('supervisor', 'POST', `/v1/tasks/${taskId}/extensions/ext-${n}/decision`, { approve: false, comment: '不同意' });
+    }
+    // A second task of market is left to run overdue until its red card.
+    const late = await call('operator', 'POST', '/v1/tasks', { department: 'market', title: '核查投诉', instructions: '' });
+    await env.sleep(20 * 86_400_000);
+    await new Promise((r) => setTimeout(r, 500));
+    const row = await db.pool.query('SELECT escalation_level FROM tasks WHERE task_id = $1', [late.body.taskId]);
+    expect(row.rows[0].escalation_level).toBeGreaterThanOrEqual(4);
+
+    const today = shanghaiDate(await env.currentTimeMs());
+    const from = shanghaiDate(Date.now() - 86_400_000);
+    const report = await call('supervisor', 'GET', `/v1/reports/accountability?county=610124&from=${from}&to=${today}`);
+    expect(report.status).toBe(200);
+    const kinds = report.body.flags.map((f: { department: string; kind: string; count: number }) => [f.department, f.kind, f.count]);
+    expect(kinds).toEqual(expect.arrayContaining([['housing', 'repeated-extensions', 2], ['market', 'red-card', 1]]));
+    const ext = report.body.flags.find((f: { kind: string }) => f.kind === 'repeated-extensions');
+    expect(ext.evidence.map((e: { type: string }) => e.type)).toEqual(['extension.requested', 'extension.requested']);
+    expect(ext.evidence[0].workflowId).toBe(taskId.replaceAll('~', '/'));
+
+    expect((await call('market', 'GET', `/v1/reports/accountability?county=610124&from=${from}&to=${today}`)).status).toBe(403);
+    expect((await call('otherSupervisor', 'GET', `/v1/reports/accountability?county=610124&from=${from}&to=${today}`)).status).toBe(403);
+    expect((await call('city', 'GET', `/v1/reports/accountability?county=610100&from=${from}&to=${today}`)).body.flags.length).toBeGreaterThanOrEqual(2);
+    const badQuery = await call('supervisor', 'GET', '/v1/reports/accountability?county=61&from=yesterday');
+    expect(badQuery.status).toBe(400);
+    expect(badQuery.body.error.issues.map((i: { path: string }) => i.path).sort()).toEqual(['querystring.county', 'querystring.from', 'querystring.to']);
+  });
+});
