@@ -26,7 +26,7 @@ let app: FastifyInstance;
 let base: string;
 const keys: Record<string, string> = {};
 const taskQueue = `e2e-matters-${randomUUID()}`;
-const officers = ['housing', 'natural-resources', 'township:610124100', 'market', 'commerce'] as const;
+const officers = ['housing', 'natural-resources', 'township:610124100', 'market', 'commerce', 'emergency', 'sports'] as const;
 const arbiters = ['justice', 'staffing-office'] as const;
 
 beforeAll(async () => {
@@ -82,7 +82,16 @@ async function work(dept: string, matterId: string, key: string, outcome: string
   expect((await call(dept, 'POST', `/v1/tasks/${task.taskId}/sign`)).status).toBe(200);
   const submitted = await call(dept, 'POST', `/v1/tasks/${task.taskId}/submit`, { summary: `${key}: ${outcome}`, outcome });
   expect(submitted.status, JSON.stringify(submitted.body)).toBe(200);
-  expect((await call('housing', 'POST', `/v1/tasks/${task.taskId}/review`, { decision: 'accept', comment: '同意' })).status).toBe(200);
+  expect((await call('supervisor', 'POST', `/v1/tasks/${task.taskId}/review`, { decision: 'accept', comment: '同意' })).status).toBe(200);
+}
+
+async function closed(matterId: string) {
+  let detail = await call('supervisor', 'GET', `/v1/matters/${matterId}`);
+  for (let i = 0; i < 50 && detail.body.status !== 'closed'; i++) {
+    await new Promise((r) => setTimeout(r, 100));
+    detail = await call('supervisor', 'GET', `/v1/matters/${matterId}`);
+  }
+  return detail.body;
 }
 
 const launchBody = {
@@ -93,15 +102,47 @@ const launchBody = {
   source: { channel: '12345', ref: 'WO-2026-000123' },
 };
 
+describe('the other pilots from launch to published result', () => {
+  test('refined oil: one joint visit, every department compliant, result published with the company named', async () => {
+    const created = await call('operator', 'POST', '/v1/matters', {
+      scenario: 'refined-oil', county: '610124', subject: { name: '某石油销售有限公司', kind: 'enterprise', creditCode: '91610124MA6TG1XK2C' },
+      facts: { township: '610124100', stationKind: 'licensed-station', participants: ['safety', 'quality'] },
+    });
+    expect(created.status).toBe(201);
+    const matterId = created.body.matterId as string;
+    await work('commerce', matterId, 'inspection.lead', 'compliant');
+    await work('emergency', matterId, 'inspection.safety', 'compliant');
+    await work('market', matterId, 'inspection.quality', 'compliant');
+    await work('commerce', matterId, 'publication', 'published');
+    expect(await closed(matterId)).toMatchObject({ status: 'closed', result: { code: 'compliant' } });
+    const pub = await call(undefined, 'GET', '/v1/public/results?scenario=refined-oil');
+    expect(pub.body.items[0]).toMatchObject({ resultCode: 'compliant', subject: expect.stringContaining('91610124MA6TG1XK2C') });
+  });
+
+  test('prepaid card: triage to the sports bureau, complaint not accepted, result published', async () => {
+    const created = await call('operator', 'POST', '/v1/matters', {
+      scenario: 'prepaid-card', county: '610124', subject: { name: '某健身房', kind: 'enterprise' },
+      facts: { trade: 'sports', signal: 'complaint', amountYuan: 3000 },
+    });
+    const matterId = created.body.matterId as string;
+    await work('commerce', matterId, 'triage', 'assigned');
+    await work('sports', matterId, 'acceptance', 'rejected');
+    await work('commerce', matterId, 'publication', 'published');
+    expect(await closed(matterId)).toMatchObject({ status: 'closed', result: { code: 'complaint-rejected' } });
+    expect((await call(undefined, 'GET', '/v1/public/results?scenario=prepaid-card')).body.items).toHaveLength(1);
+  });
+});
+
 describe('a self-built-housing matter through HTTP', () => {
   test('bad facts are a 400 with field paths and start nothing', async () => {
+    const countRows = async () => (await db.pool.query("SELECT count(*)::int AS n FROM matters WHERE scenario = 'self-built-housing'")).rows[0].n as number;
+    const countRuns = async () => (await new Client({ connection }).workflow.count(`WorkflowType = 'selfBuiltHousingMatter'`)).count;
+    const [rowsBefore, runsBefore] = [await countRows(), await countRuns()];
     const res = await call('operator', 'POST', '/v1/matters', { ...launchBody, facts: { township: 'abc', storeys: 'three' } }, { 'idempotency-key': `bad-${randomUUID()}` });
     expect(res.status).toBe(400);
     expect(res.body.error.issues.map((i: { path: string }) => i.path).sort()).toEqual(['body.facts.storeys', 'body.facts.township']);
-    const count = await db.pool.query('SELECT count(*)::int AS n FROM matters');
-    expect(count.rows[0].n).toBe(0);
-    const listed = await new Client({ connection }).workflow.count(`WorkflowType = 'selfBuiltHousingMatter'`);
-    expect(listed.count).toBe(0);
+    expect(await countRows()).toBe(rowsBefore);
+    expect(await countRuns()).toBe(runsBefore);
   });
 
   test('launch (retried once), survey, appraisal D, evacuation, ledger closed, result published', async () => {
@@ -139,16 +180,16 @@ describe('a self-built-housing matter through HTTP', () => {
     expect(pub.body.items).toHaveLength(1);
     expect(pub.body.items[0]).toMatchObject({ resultCode: 'D-sealed', scenarioName: '自建房安全', countyName: '周至县' });
     expect(JSON.stringify(pub.body)).not.toContain('王某某');
-    expect((await call(undefined, 'GET', '/v1/public/results?county=610100')).body.items).toHaveLength(1);
+    expect((await call(undefined, 'GET', '/v1/public/results?county=610100&scenario=self-built-housing')).body.items).toHaveLength(1);
 
     // Lists: the county's supervisor and its city see it; another county does not; an officer
     // sees the matters their department works in.
     expect((await call('supervisor', 'GET', '/v1/matters?scenario=self-built-housing')).body.items.map((m: { matterId: string }) => m.matterId)).toEqual([matterId]);
-    expect((await call('city', 'GET', '/v1/matters')).body.items.map((m: { matterId: string }) => m.matterId)).toEqual([matterId]);
+    expect((await call('city', 'GET', '/v1/matters?scenario=self-built-housing')).body.items.map((m: { matterId: string }) => m.matterId)).toEqual([matterId]);
     expect((await call('otherCounty', 'GET', '/v1/matters')).body.items).toEqual([]);
     expect((await call('otherCounty', 'GET', `/v1/matters/${matterId}`)).status).toBe(404);
     expect((await call('natural-resources', 'GET', '/v1/matters')).body.items).toHaveLength(1);
-    expect((await call('market', 'GET', '/v1/matters')).body.items).toEqual([]);
+    expect((await call('market', 'GET', '/v1/matters?scenario=self-built-housing')).body.items).toEqual([]);
     expect((await call('market', 'GET', `/v1/matters/${matterId}`)).status).toBe(404);
   });
 
