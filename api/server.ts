@@ -2,7 +2,8 @@
  * API process: Fastify on API_HOST:API_PORT. Closes gracefully on SIGINT/SIGTERM (in-flight
  * requests finish, then the Temporal connection and the pool close).
  */
-import { Client, Connection } from '@temporalio/client';
+import { Client } from '@temporalio/client';
+import { apiTemporalConnection } from './temporal.js';
 import { createPool } from '../db/pool.js';
 import { migrate } from '../db/migrate.js';
 import { ConfigError, loadConfig } from '../domain/config.js';
@@ -13,8 +14,7 @@ async function main() {
   if (!config.DATABASE_URL) throw new ConfigError(['DATABASE_URL: required for the API']);
   const pool = createPool({ ...config, DATABASE_URL: config.DATABASE_URL });
   if (config.MIGRATE_ON_START) await migrate(pool);
-  // Connection.lazy: the API starts (and /readyz says 503) even while Temporal is still coming up.
-  const connection = Connection.lazy({ address: config.TEMPORAL_ADDRESS });
+  const connection = apiTemporalConnection(config.TEMPORAL_ADDRESS);
   const temporal = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
   const app = await buildApp({ config, pool, temporal });
   await app.listen({ host: config.API_HOST, port: config.API_PORT });

@@ -1,0 +1,103 @@
+/**
+ * What an operator relies on around the API: a 503 with Retry-After when Temporal or PostgreSQL
+ * is down, migrations that are harmless to run twice, and the keys CLI against the same database.
+ */
+import { execFile } from 'node:child_process';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { Client } from '@temporalio/client';
+import { apiTemporalConnection } from '../../api/temporal.js';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { buildApp } from '../../api/app.js';
+import { authenticate, createKey } from '../../db/keys.js';
+import { migrate } from '../../db/migrate.js';
+import { createPool } from '../../db/pool.js';
+import { loadConfig } from '../../domain/config.js';
+import { freePort } from '../../scripts/dev-stack.js';
+import { freshDatabase, type TestDatabase } from '../helpers/db.js';
+
+const run = promisify(execFile);
+let db: TestDatabase;
+
+beforeAll(async () => {
+  db = await freshDatabase();
+});
+afterAll(async () => {
+  await db?.drop();
+});
+
+describe('when a dependency is down', () => {
+  test('PostgreSQL down: /readyz and a /v1 route answer 503 with Retry-After, no stack trace', async () => {
+    const deadPool = createPool({ DATABASE_URL: `postgres://postgres:postgres@127.0.0.1:${await freePort()}/x`, PG_POOL_MAX: 1, PG_CONNECTION_TIMEOUT_MS: 500, PG_STATEMENT_TIMEOUT_MS: 1000 });
+    const temporal = new Client({ connection: apiTemporalConnection(`127.0.0.1:${await freePort()}`) });
+    const app = await buildApp({ config: loadConfig({}), pool: deadPool, temporal, logger: false });
+    try {
+      const ready = await app.inject({ url: '/readyz' });
+      expect(ready.statusCode).toBe(503);
+      expect(ready.headers['retry-after']).toBe('5');
+      expect(ready.json()).toEqual({ status: 'unavailable', checks: { temporal: 'down', postgres: 'down' } });
+      const res = await app.inject({ url: '/v1/tasks', headers: { authorization: 'Bearer isk_abcdef123456_aaaaaaaaaaaaaaaaaaaaaaaa' } });
+      expect(res.statusCode).toBe(503);
+      expect(res.headers['retry-after']).toBe('5');
+      expect(res.json().error.code).toBe('unavailable');
+      expect(res.body).not.toMatch(/at .*\.(ts|js):\d+/);
+    } finally {
+      await app.close();
+      await deadPool.end();
+    }
+  });
+
+  test('Temporal down: a task action answers 503 with Retry-After while PostgreSQL is up', async () => {
+    const temporal = new Client({ connection: apiTemporalConnection(`127.0.0.1:${await freePort()}`) });
+    const app = await buildApp({ config: loadConfig({}), pool: db.pool, temporal, logger: false });
+    try {
+      const { key } = await createKey(db.pool, { county: '610124', roles: ['operator'] });
+      const res = await app.inject({
+        method: 'POST', url: '/v1/tasks', headers: { authorization: `Bearer ${key}` },
+        payload: { department: 'housing', title: '测试', instructions: '' },
+      });
+      expect(res.statusCode).toBe(503);
+      expect(res.headers['retry-after']).toBe('5');
+      const ready = await app.inject({ url: '/readyz' });
+      expect(ready.json().checks).toEqual({ temporal: 'down', postgres: 'ok' });
+    } finally {
+      await app.close();
+    }
+  });
+});
+
+describe('migrations', () => {
+  test('running them again applies nothing and keeps the data', async () => {
+    const { key } = await createKey(db.pool, { county: '610124', roles: ['supervisor'] });
+    expect(await migrate(db.pool)).toEqual([]);
+    await Promise.all([migrate(db.pool), migrate(db.pool)]);
+    expect(await authenticate(db.pool, key)).toMatchObject({ county: '610124', roles: ['supervisor'] });
+  });
+});
+
+describe('npm run keys', () => {
+  const cli = (args: string[]) => run(process.execPath, ['--import', 'tsx', path.join(import.meta.dirname, '../../scripts/keys.ts'), ...args], {
+    env: { ...process.env, DATABASE_URL: db.url },
+  });
+
+  test('creates a key that works, printed alone on the last line, stored only as a hash', async () => {
+    const { stdout } = await cli(['create', '--county', '610124', '--department', 'housing', '--role', 'officer']);
+    const lines = stdout.trim().split('\n');
+    const key = lines.at(-1)!;
+    expect(key).toMatch(/^isk_[0-9a-f]{12}_[A-Za-z0-9_-]{32}$/);
+    expect(await authenticate(db.pool, key)).toEqual({ keyId: key.split('_')[1], county: '610124', department: 'housing', roles: ['officer'] });
+    const stored = await db.pool.query('SELECT key_hash FROM api_keys WHERE key_id = $1', [key.split('_')[1]]);
+    expect(stored.rows[0].key_hash).not.toContain(key.split('_')[2]);
+  });
+
+  test('bad arguments exit 2 with a message naming them, and create nothing', async () => {
+    const before = (await db.pool.query('SELECT count(*)::int AS n FROM api_keys')).rows[0].n;
+    const err = await cli(['create', '--county', '6101', '--role', 'boss']).then(() => undefined, (e: { code: number; stderr: string }) => e);
+    expect(err?.code).toBe(2);
+    expect(err?.stderr).toMatch(/--county/);
+    expect(err?.stderr).toMatch(/--role/);
+    const officer = await cli(['create', '--county', '610124', '--role', 'officer']).then(() => undefined, (e: { code: number; stderr: string }) => e);
+    expect(officer?.stderr).toMatch(/needs --department/);
+    expect((await db.pool.query('SELECT count(*)::int AS n FROM api_keys')).rows[0].n).toBe(before);
+  });
+});
