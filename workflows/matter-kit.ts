@@ -188,6 +188,33 @@ export function openMatter(input: MatterInput) {
   }
 
   /**
+   * A step the law ends by itself when its time runs out (e.g. mediation ends after 45 working
+   * days without agreement): the matter cancels the department's task at its handling deadline,
+   * counted from assignment, and carries on as if it had reported `expiresAs`.
+   */
+  async function expiring(key: string, spec: TaskSpec, department: string, expiresAs: string, note?: string): Promise<TaskResult & { taskId: string }> {
+    const due = await resolveDue.executeWithOptions({ startToCloseTimeout: '10 seconds', summary: `计算${spec.title}期限` }, [{ startMs: Date.now(), rule: spec.limits.handle }]);
+    const scope = new CancellationScope();
+    let result: (TaskResult & { taskId: string }) | undefined;
+    const running = scope.run(() => runOne(key, spec, department, note)).then((r) => {
+      result = r;
+      return r;
+    });
+    void running.catch(() => undefined);
+    if (await condition(() => result !== undefined, Math.max(due.dueAtMs - Date.now(), 1), { summary: `${spec.title}期限 ${due.dueAt.slice(0, 10)}` })) {
+      return result!;
+    }
+    scope.cancel();
+    await running.catch(() => undefined);
+    const ref = [...view.tasks].reverse().find((t) => t.key === key);
+    await record('task.expired', `${spec.title}期限（${due.dueAt}）届满，依法终止，视为「${expiresAs}」`, { data: { key, dueAt: due.dueAt, outcome: expiresAs } });
+    return {
+      taskId: ref?.taskId ?? '', department, state: 'cancelled',
+      submission: { summary: `期限届满：${due.dueAt}`, outcome: expiresAs, at: now() },
+    };
+  }
+
+  /**
    * A returned task opens a jurisdiction dispute (child workflow) between the department that
    * returned it and the one it points to (else the lead, else the county government). The
    * decision names who acts, with fresh clocks. An emergency temporary lead works the task
@@ -278,9 +305,10 @@ export function openMatter(input: MatterInput) {
      * returned as "not our remit" is reassigned (to the suggested department, else the lead, else
      * the county government as the common superior) with fresh clocks; its history stays visible.
      */
-    async task(key: string, opts: { department?: string; note?: string } = {}): Promise<TaskResult & { taskId: string }> {
+    async task(key: string, opts: { department?: string; note?: string; expiresAs?: string } = {}): Promise<TaskResult & { taskId: string }> {
       const spec = def.tasks[key];
       if (!spec) throw ApplicationFailure.create({ type: 'CatalogueError', message: `no task ${key} in ${def.id}`, nonRetryable: true });
+      if (opts.expiresAs) return expiring(key, spec, opts.department ?? kit.department(spec.role), opts.expiresAs, opts.note);
       let department = opts.department ?? kit.department(spec.role);
       for (;;) {
         const result = await runOne(key, spec, department, opts.note);

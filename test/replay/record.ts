@@ -129,6 +129,22 @@ await worker.runUntil(async () => {
       await h.result();
       return h.workflowId;
     },
+    async 'prepaid-card-mediation-expired'() {
+      const h = await env.client.workflow.start(prepaidCardMatter, {
+        taskQueue: 'record', workflowId: 'prepaid-card-mediation-expired',
+        args: [{ county, subject: { name: '某培训机构', kind: 'enterprise' }, facts: { trade: 'education', signal: 'complaint' }, definition: resolveScenario(catalogue['prepaid-card'], undefined), createdBy: 'k' }],
+      });
+      const d = new MatterDriver(env.client, h);
+      await d.complete('triage', 'assigned');
+      await d.complete('acceptance', 'accepted');
+      await d.waitFor('mediation');
+      for (let i = 0; i < 100 && !(await h.fetchHistory()).events?.some((e) => Number(e.eventType) === 17); i++) await new Promise((r) => setTimeout(r, 100));
+      await env.sleep(80 * DAY);
+      await d.complete('verification', 'no-violation');
+      await d.complete('publication', 'published');
+      await h.result();
+      return h.workflowId;
+    },
     async 'self-built-housing-rectified'() {
       const h = await env.client.workflow.start(selfBuiltHousingMatter, {
         taskQueue: 'record', workflowId: 'self-built-housing-rectified',

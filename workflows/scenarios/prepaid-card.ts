@@ -1,3 +1,4 @@
+import { patched } from '@temporalio/workflow';
 import { departmentName } from '../../domain/departments.js';
 import type { MatterInput, MatterView } from '../../domain/matter.js';
 import { cardTrades, prepaidCardFacts } from '../../domain/scenarios/facts.js';
@@ -38,7 +39,10 @@ export async function prepaidCardMatter(input: MatterInput): Promise<MatterView>
     if (acceptance === 'rejected') return { code: 'complaint-rejected', summary: '投诉不予受理' };
 
     await m.stage('mediation');
-    const mediation = (await m.task('mediation')).submission?.outcome ?? 'unknown';
+    // Mediation ends by law after 45 working days without agreement (no waiting on the department).
+    // patched(): matters started before this rule keep waiting for the department's outcome.
+    const mediationTask = patched('mediation-expires') ? m.task('mediation', { expiresAs: 'failed' }) : m.task('mediation');
+    const mediation = (await mediationTask).submission?.outcome ?? 'unknown';
     m.finding('mediation', mediation);
     if (mediation === 'agreed') return { code: 'mediated', summary: '经调解，经营者与消费者达成协议' };
 
