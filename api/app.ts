@@ -18,6 +18,7 @@ import { publicRoutes } from './routes/public.js';
 import { scenarioRoutes } from './routes/scenarios.js';
 import { disputeRoutes } from './routes/disputes.js';
 import { supervisionRoutes } from './routes/supervision.js';
+import { webhookRoutes } from './routes/webhooks.js';
 
 export interface AppDeps {
   config: Pick<Config, 'API_BODY_LIMIT' | 'LOG_LEVEL' | 'TEMPORAL_TASK_QUEUE' | 'TEMPORAL_NAMESPACE' | 'TEMPORAL_UI_URL'>;
@@ -87,6 +88,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     await v1.register(scenarioRoutes(deps));
     await v1.register(disputeRoutes(deps));
     await v1.register(supervisionRoutes(deps));
+    await v1.register(webhookRoutes(deps));
   }, { prefix: '/v1' });
 
   return app;

@@ -7,6 +7,7 @@ import { loadConfig, ConfigError } from '../domain/config.js';
 import { createPool } from '../db/pool.js';
 import { migrate } from '../db/migrate.js';
 import { createWorker } from './worker.js';
+import { withWebhookDispatcher } from './webhook-dispatcher.js';
 
 async function main() {
   const config = loadConfig(process.env);
@@ -23,7 +24,7 @@ async function main() {
   });
   // Worker.runUntil / run() installs SIGINT/SIGTERM handlers that call shutdown().
   process.stdout.write(`worker: task queue ${config.TEMPORAL_TASK_QUEUE} on ${config.TEMPORAL_ADDRESS}\n`);
-  await worker.run();
+  await withWebhookDispatcher({ pool }, () => worker.run()); // webhooks run beside the worker, outside workflows
   await connection.close();
   await pool.end();
 }

@@ -1,0 +1,209 @@
+import { randomUUID } from 'node:crypto';
+import type { FastifyRequest } from 'fastify';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { appendAudit } from '../../db/events.js';
+import { inTransaction } from '../../db/pool.js';
+import {
+  deleteEndpoint, deliveryStats, getEndpoint, listEndpoints, parseTarget, upsertEndpoint, type WebhookTarget,
+} from '../../db/webhooks.js';
+import { countySchema, departmentSchema } from '../../domain/departments.js';
+import { coversCounty, roleSchema } from '../../domain/principal.js';
+import { requireRole, visibleCountyPrefix } from '../auth.js';
+import type { AppDeps } from '../app.js';
+import { errorBodySchema, forbidden, notFound } from '../errors.js';
+import { decodeCursor, encodeCursor } from '../idempotency.js';
+
+const targetSchema = z
+  .string()
+  .max(80)
+  .superRefine((t, ctx) => {
+    const parsed = parseTarget(t);
+    const ok = parsed && (parsed.kind === 'department' ? departmentSchema : roleSchema).safeParse(parsed.value).success;
+    if (!ok) ctx.addIssue({ code: 'custom', message: 'expected `department:<department code>` or `role:<role>`' });
+  })
+  .describe('Recipient: `department:<code>` (e.g. `department:housing`, `department:township:610124100`) or `role:<role>` (e.g. `role:supervisor`)');
+
+const params = z.object({
+  county: countySchema.describe('Recipient division (county, or a city for escalations addressed to it)'),
+  target: targetSchema,
+});
+
+const urlSchema = z
+  .string()
+  .max(2000)
+  .superRefine((u, ctx) => {
+    let parsed: URL;
+    try {
+      parsed = new URL(u);
+    } catch {
+      ctx.addIssue({ code: 'custom', message: 'expected an absolute http(s) URL' });
+      return;
+    }
+    if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
+      ctx.addIssue({ code: 'custom', message: 'expected an http or https URL' });
+    }
+    // Credentials in the URL would come back in GET answers: they belong in the secret.
+    if (parsed.username || parsed.password) {
+      ctx.addIssue({ code: 'custom', message: 'the URL must not contain a user name or password' });
+    }
+  })
+  .describe('Where notifications are POSTed (http or https; no credentials in the URL)');
+
+const putBody = z.object({
+  url: urlSchema,
+  secret: z
+    .string()
+    .min(32)
+    .max(256)
+    .describe('HMAC-SHA256 key for `X-Supervision-Signature` (at least 32 characters). Stored to sign deliveries; never returned.'),
+  active: z.boolean().default(true).describe('Inactive endpoints receive nothing; re-activating does not replay what was missed'),
+});
+
+const endpointSchema = z.object({
+  county: z.string(),
+  target: z.string().describe('`department:<code>` or `role:<role>`'),
+  url: z.string(),
+  active: z.boolean(),
+  activeSince: z.string().describe('Notifications created from this time on are delivered'),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+
+const detailSchema = endpointSchema.extend({
+  deliveries: z.object({
+    pending: z.number().int(),
+    delivered: z.number().int(),
+    dead: z.number().int().describe('Attempts exhausted; the notification is still in the recipients’ inbox'),
+    lastAttempt: z.object({
+      at: z.string(),
+      statusCode: z.number().int().nullable(),
+      error: z.string().nullable().describe('e.g. `HTTP 500`, `timeout`, `ECONNREFUSED`'),
+      durationMs: z.number().int(),
+    }).nullable(),
+  }),
+});
+
+const errors = { 400: errorBodySchema, 401: errorBodySchema, 403: errorBodySchema, 404: errorBodySchema, 503: errorBodySchema };
+
+const signingDoc = [
+  'Each notification for the recipient is POSTed as JSON `{ id, kind, title, body, objectId, county, to, createdAt }` with headers',
+  '`X-Supervision-Id` (the notification id: dedupe on it), `X-Supervision-Timestamp` (unix seconds of the attempt),',
+  '`X-Supervision-Attempt` and `X-Supervision-Signature: sha256=<hex HMAC-SHA256(secret, timestamp + "." + raw body)>`.',
+  'A 2xx answer within 5 s counts as delivered; otherwise it is retried with exponential backoff (10 s, 30 s, 2 min, 10 min, 1 h, 3 h, 6 h …) and given up after the configured number of attempts.',
+].join(' ');
+
+/** Admin of the endpoint's division or of a superior one (a city admin manages its counties'). */
+function requireAdminOf(req: FastifyRequest, county: string) {
+  requireRole(req, 'admin');
+  if (!coversCounty(req.principal, county)) throw forbidden('只能管理本级或下级行政区的推送地址');
+}
+
+function target(p: { county: string; target: string }): WebhookTarget {
+  const t = parseTarget(p.target)!; // validated by the params schema
+  return { county: p.county, kind: t.kind, value: t.value };
+}
+
+export const webhookRoutes = (deps: AppDeps): FastifyPluginAsyncZod => async (app) => {
+  const { pool } = deps;
+
+  app.get('/webhooks', {
+    schema: {
+      summary: 'Webhook endpoints of the caller’s division and its subordinate divisions (admin); secrets are never returned',
+      tags: ['webhooks'],
+      querystring: z.object({
+        county: countySchema.optional().describe('Only this division'),
+        limit: z.coerce.number().int().min(1).max(200).default(50),
+        cursor: z.string().max(400).optional(),
+      }),
+      response: { 200: z.object({ items: z.array(endpointSchema), nextCursor: z.string().nullable() }), ...errors },
+    },
+  }, async (req) => {
+    requireRole(req, 'admin');
+    const after = req.query.cursor
+      ? decodeCursor(req.query.cursor, { county: 'string', kind: 'string', value: 'string' }) as { county: string; kind: string; value: string }
+      : undefined;
+    const { limit } = req.query;
+    const rows = await listEndpoints(pool, {
+      countyPrefix: visibleCountyPrefix(req.principal),
+      limit: limit + 1,
+      ...(req.query.county ? { county: req.query.county } : {}),
+      ...(after ? { after } : {}),
+    });
+    const page = rows.slice(0, limit);
+    const last = page.at(-1);
+    const lastTarget = last ? parseTarget(last.target)! : undefined;
+    return {
+      items: page,
+      nextCursor: rows.length > limit && last && lastTarget
+        ? encodeCursor({ county: last.county, kind: lastTarget.kind, value: lastTarget.value })
+        : null,
+    };
+  });
+
+  app.get('/webhooks/:county/:target', {
+    schema: {
+      summary: 'One webhook endpoint with its delivery counts and last attempt (admin)',
+      tags: ['webhooks'],
+      params,
+      response: { 200: detailSchema, ...errors },
+    },
+  }, async (req) => {
+    requireAdminOf(req, req.params.county);
+    const e = await getEndpoint(pool, target(req.params));
+    if (!e) throw notFound('推送地址');
+    const { id, ...view } = e;
+    return { ...view, deliveries: await deliveryStats(pool, id) };
+  });
+
+  app.put('/webhooks/:county/:target', {
+    schema: {
+      summary: 'Register or replace the webhook endpoint of a department or a role in a division (admin of it or of a superior division)',
+      description: signingDoc,
+      tags: ['webhooks'],
+      params,
+      body: putBody,
+      response: { 200: endpointSchema, 201: endpointSchema, ...errors },
+    },
+  }, async (req, reply) => {
+    requireAdminOf(req, req.params.county);
+    const t = target(req.params);
+    const { url, secret, active } = req.body;
+    const { endpoint, created } = await inTransaction(pool, async (client) => {
+      const r = await upsertEndpoint(client, t, { url, secret, active, keyId: req.principal.keyId });
+      await appendAudit(client, {
+        eventId: `webhook:${t.county}:${req.params.target}:${randomUUID()}`, at: new Date().toISOString(),
+        county: t.county, actorKeyId: req.principal.keyId, actorDepartment: req.principal.department ?? null,
+        action: r.created ? 'webhook.registered' : 'webhook.updated', objectId: `webhook:${t.county}:${req.params.target}`,
+        // The origin only: a path or query may carry a receiver's token. Never the secret.
+        details: { target: req.params.target, origin: new URL(url).origin, active },
+      });
+      return r;
+    });
+    void reply.code(created ? 201 : 200);
+    return endpoint;
+  });
+
+  app.delete('/webhooks/:county/:target', {
+    schema: {
+      summary: 'Remove a webhook endpoint with its pending deliveries and delivery history (admin)',
+      tags: ['webhooks'],
+      params,
+      response: { 204: z.null().describe('Removed'), ...errors },
+    },
+  }, async (req, reply) => {
+    requireAdminOf(req, req.params.county);
+    const t = target(req.params);
+    const removed = await inTransaction(pool, async (client) => {
+      if (!(await deleteEndpoint(client, t))) return false;
+      await appendAudit(client, {
+        eventId: `webhook:${t.county}:${req.params.target}:${randomUUID()}`, at: new Date().toISOString(),
+        county: t.county, actorKeyId: req.principal.keyId, actorDepartment: req.principal.department ?? null,
+        action: 'webhook.deleted', objectId: `webhook:${t.county}:${req.params.target}`, details: { target: req.params.target },
+      });
+      return true;
+    });
+    if (!removed) throw notFound('推送地址');
+    return reply.code(204).send(null);
+  });
+};
