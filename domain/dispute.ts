@@ -20,15 +20,41 @@ export const disputeRungSchema = z.object({
 });
 export type DisputeRung = z.infer<typeof disputeRungSchema>;
 
-/** Default ladder (configurable per county): 7 working days to agree, 3 + 7 to coordinate, 10 for the superior. */
-export function defaultDisputeLadder(kind: z.infer<typeof disputeKindSchema>, crossCounty: boolean): DisputeRung[] {
+/**
+ * A county's settings for its dispute ladder (who coordinates, the clocks); anything left out
+ * keeps the default. Set per county and scenario with PUT /v1/counties/{county}/scenarios/{id}.
+ */
+export const disputeSettingsSchema = z.object({
+  negotiation: timeLimitRuleSchema.optional().describe('Time to agree (default 7 working days)'),
+  coordination: z.object({
+    lawArbiter: departmentSchema.optional().describe('Coordinates disputes over applying the law (default justice)'),
+    dutiesArbiter: departmentSchema.optional().describe('Coordinates disputes over duties (default staffing-office)'),
+    within: timeLimitRuleSchema.optional().describe('Time to review and decide (default 3 + 7 working days)'),
+  }).optional(),
+  countyGovernment: z.object({
+    arbiter: departmentSchema.optional().describe('The common superior in the county (default county-government)'),
+    within: timeLimitRuleSchema.optional(),
+  }).optional(),
+  city: z.object({ within: timeLimitRuleSchema.optional() }).optional(),
+}).strict();
+export type DisputeSettings = z.infer<typeof disputeSettingsSchema>;
+
+/** The ladder: 7 working days to agree, 3 + 7 to coordinate, 10 for the county government, then the city. */
+export function defaultDisputeLadder(kind: z.infer<typeof disputeKindSchema>, crossCounty: boolean, settings: DisputeSettings = {}): DisputeRung[] {
   const wd = (amount: number) => ({ amount, unit: 'working_day' as const, startsFrom: 'previous-step' as const });
+  const c = settings.coordination;
   const ladder: DisputeRung[] = [
-    { rung: 'negotiation', within: wd(7) },
-    { rung: 'coordination', arbiter: kind === 'law' ? 'justice' : 'staffing-office', within: wd(10) },
+    { rung: 'negotiation', within: settings.negotiation ?? wd(7) },
+    {
+      rung: 'coordination',
+      arbiter: kind === 'law' ? c?.lawArbiter ?? 'justice' : c?.dutiesArbiter ?? 'staffing-office',
+      within: c?.within ?? wd(10),
+    },
   ];
-  if (!crossCounty) ladder.push({ rung: 'county-government', arbiter: 'county-government', within: wd(10) });
-  ladder.push({ rung: 'city', within: wd(10) });
+  if (!crossCounty) {
+    ladder.push({ rung: 'county-government', arbiter: settings.countyGovernment?.arbiter ?? 'county-government', within: settings.countyGovernment?.within ?? wd(10) });
+  }
+  ladder.push({ rung: 'city', within: settings.city?.within ?? wd(10) });
   return ladder;
 }
 
@@ -44,6 +70,7 @@ export const disputeInputSchema = z.object({
   /** Another county whose department is a party (跨区域): the city decides. */
   otherCounty: countySchema.optional(),
   ladder: z.array(disputeRungSchema).min(1).optional(),
+  settings: disputeSettingsSchema.optional().describe('The county’s ladder settings, when no explicit ladder is given'),
 });
 export type DisputeInput = z.infer<typeof disputeInputSchema>;
 export type DisputeInputDraft = z.input<typeof disputeInputSchema>;

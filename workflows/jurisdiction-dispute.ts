@@ -54,7 +54,7 @@ const levelOf: Record<DisputeRung['rung'], number> = { negotiation: 0, coordinat
 export async function jurisdictionDispute(args: DisputeInputDraft): Promise<DisputeResult> {
   const input = disputeInputSchema.parse(args);
   const info = workflowInfo();
-  const ladder = input.ladder ?? defaultDisputeLadder(input.kind, !!input.otherCounty);
+  const ladder = input.ladder ?? defaultDisputeLadder(input.kind, !!input.otherCounty, input.settings);
   const city = `${input.county.slice(0, 4)}00`;
   const now = () => toShanghaiIso(Date.now());
   let rungIndex = 0;

@@ -228,7 +228,7 @@ export function openMatter(input: MatterInput) {
     view.disputes = [...(view.disputes ?? []), ref];
     const handle = await startChild(jurisdictionDispute, {
       workflowId: disputeId,
-      args: [{ county: input.county, matterId: info.workflowId, taskKey: key, taskTitle: spec.title, parties: [returnedBy, other], returnedBy, reason: returned.returned?.reason ?? '', kind: returned.returned?.basis ?? 'duties' }],
+      args: [{ county: input.county, matterId: info.workflowId, taskKey: key, taskTitle: spec.title, parties: [returnedBy, other], returnedBy, reason: returned.returned?.reason ?? '', kind: returned.returned?.basis ?? 'duties', ...(def.disputes ? { settings: def.disputes } : {}) }],
       parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
       staticSummary: `管辖争议 · ${spec.title} · ${departmentName(returnedBy)} / ${departmentName(other)}`.slice(0, 200),
       typedSearchAttributes: [

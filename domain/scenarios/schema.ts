@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { timeLimitRuleSchema } from '../calendar/rules.js';
 import { departmentSchema } from '../departments.js';
 import { ladderSchema } from '../task.js';
+import { disputeSettingsSchema } from '../dispute.js';
 
 /**
  * The matter catalogue (跨部门综合监管事项清单): per scenario, who leads and cooperates (by role),
@@ -50,6 +51,7 @@ export const scenarioDefinitionSchema = z.object({
     publishWithin: timeLimitRuleSchema,
   }).catchall(z.union([z.number(), z.string(), z.boolean()])),
   guide: z.string().min(1).describe('一业一册: what a business must comply with, told once'),
+  disputes: disputeSettingsSchema.optional().describe('Jurisdiction-dispute ladder settings (default: DOMAIN §5)'),
 });
 export type ScenarioDefinition = z.infer<typeof scenarioDefinitionSchema>;
 
@@ -62,6 +64,7 @@ export const scenarioOverrideSchema = z.object({
     .describe('Per task key, replacement time limits'),
   ladder: ladderSchema.optional(),
   settings: z.record(z.string(), z.union([z.number(), z.string(), z.boolean()])).optional(),
+  disputes: disputeSettingsSchema.optional().describe('Who coordinates disputes and the clocks of each rung'),
 }).strict();
 export type ScenarioOverride = z.infer<typeof scenarioOverrideSchema>;
 
@@ -92,6 +95,7 @@ export function resolveScenario(def: ScenarioDefinition, o: ScenarioOverride | u
     roles: { ...def.roles, ...(o?.roles ?? {}) },
     tasks,
     ladder: o?.ladder ?? def.ladder,
+    ...(o?.disputes ?? def.disputes ? { disputes: o?.disputes ?? def.disputes } : {}),
     settings: { ...def.settings, ...(o?.settings ?? {}) } as ScenarioDefinition['settings'],
     countyOverrideVersion: overrideVersion,
   };
