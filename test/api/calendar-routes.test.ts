@@ -1,41 +1,17 @@
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import type { FastifyInstance } from 'fastify';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { buildApp } from '../../api/app.js';
-import { createKey } from '../../db/keys.js';
-import { loadConfig } from '../../domain/config.js';
-import { freshDatabase, type TestDatabase } from '../helpers/db.js';
-import { timeSkippingEnv, workflowBundle } from '../helpers/temporal.js';
-import { randomUUID } from 'node:crypto';
-import { Worker } from '@temporalio/worker';
-import { createActivities } from '../../activities/index.js';
+import { describe, expect, test } from 'vitest';
+import { useWorkflowEnv } from '../helpers/workflow-env.js';
 
-let env: TestWorkflowEnvironment;
-let db: TestDatabase;
-let app: FastifyInstance;
-let worker: Worker;
-let running: Promise<void>;
-const key: Record<string, string> = {};
-const taskQueue = `cal-api-${randomUUID()}`;
-
-beforeAll(async () => {
-  [env, db] = await Promise.all([timeSkippingEnv(), freshDatabase()]);
-  // A worker runs the recomputation workflow that publishing a year starts.
-  worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: await workflowBundle(), activities: createActivities({ pool: db.pool }) });
-  running = worker.run();
-  app = await buildApp({ config: { ...loadConfig({}), TEMPORAL_TASK_QUEUE: taskQueue }, pool: db.pool, temporal: env.client, logger: false });
-  key.admin = (await createKey(db.pool, { county: '610124', roles: ['admin'] })).key;
-  key.officer = (await createKey(db.pool, { county: '610124', department: 'housing', roles: ['officer'] })).key;
-});
-afterAll(async () => {
-  await app?.close();
-  worker?.shutdown();
-  await running;
-  await env?.teardown();
-  await db?.drop();
+// A worker runs the recomputation workflow that publishing a year starts.
+const wf = useWorkflowEnv({
+  queue: 'cal-api',
+  app: true,
+  keys: {
+    admin: { county: '610124', roles: ['admin'] },
+    officer: { county: '610124', department: 'housing', roles: ['officer'] },
+  },
 });
 
-const as = (who: string) => ({ authorization: `Bearer ${key[who]}` });
+const as = (who: keyof typeof wf.keys) => ({ authorization: `Bearer ${wf.keys[who]}` });
 
 // 2027 as it might be published: 2027-01-01 is a Friday, 2027-02-06 a Saturday, 2027-02-20 a Saturday.
 const year2027 = {
@@ -49,35 +25,35 @@ const year2027 = {
 
 describe('calendar routes', () => {
   test('GET a published year (shipped with the service) and an unpublished one', async () => {
-    const y2026 = await app.inject({ url: '/v1/calendar/2026', headers: as('officer') });
+    const y2026 = await wf.app.inject({ url: '/v1/calendar/2026', headers: as('officer') });
     expect(y2026.statusCode).toBe(200);
     expect(y2026.json()).toMatchObject({ year: 2026, provisional: false, version: 0 });
     expect(y2026.json().adjustedWorkdays).toContain('2026-02-14');
-    const y2030 = await app.inject({ url: '/v1/calendar/2030', headers: as('officer') });
+    const y2030 = await wf.app.inject({ url: '/v1/calendar/2030', headers: as('officer') });
     expect(y2030.json()).toEqual({ year: 2030, provisional: true, version: 0, source: '', publishedAt: null, holidays: [], adjustedWorkdays: [] });
   });
 
   test('PUT publishes a year (admin only); deadlines in it are no longer provisional; a correction is a new version', async () => {
-    const before = await app.inject({ url: '/v1/calendar/deadline?start=2027-02-05T10:00:00%2B08:00&amount=1&unit=working_day', headers: as('officer') });
+    const before = await wf.app.inject({ url: '/v1/calendar/deadline?start=2027-02-05T10:00:00%2B08:00&amount=1&unit=working_day', headers: as('officer') });
     // Provisional: weekends only, so Friday 2027-02-05 → Monday 02-08.
     expect(before.json()).toEqual({ dueAt: '2027-02-08T23:59:59.999+08:00', provisional: true });
 
-    const refused = await app.inject({ method: 'PUT', url: '/v1/calendar/2027', headers: as('officer'), payload: year2027 });
+    const refused = await wf.app.inject({ method: 'PUT', url: '/v1/calendar/2027', headers: as('officer'), payload: year2027 });
     expect(refused.statusCode).toBe(403);
-    expect((await app.inject({ url: '/v1/calendar/2027', headers: as('officer') })).json().provisional).toBe(true);
+    expect((await wf.app.inject({ url: '/v1/calendar/2027', headers: as('officer') })).json().provisional).toBe(true);
 
-    const put = await app.inject({ method: 'PUT', url: '/v1/calendar/2027', headers: as('admin'), payload: year2027 });
+    const put = await wf.app.inject({ method: 'PUT', url: '/v1/calendar/2027', headers: as('admin'), payload: year2027 });
     expect(put.statusCode).toBe(200);
     expect(put.json()).toMatchObject({ year: 2027, provisional: false, version: 1, source: '测试通知', recomputation: { finished: true, tasksSignalled: 0 } });
 
     // Spring Festival 02-06..02-14 off: the first working day after Friday 02-05 is Monday 02-15.
-    const after = await app.inject({ url: '/v1/calendar/deadline?start=2027-02-05T10:00:00%2B08:00&amount=1&unit=working_day', headers: as('officer') });
+    const after = await wf.app.inject({ url: '/v1/calendar/deadline?start=2027-02-05T10:00:00%2B08:00&amount=1&unit=working_day', headers: as('officer') });
     expect(after.json()).toEqual({ dueAt: '2027-02-15T23:59:59.999+08:00', provisional: false });
 
-    const corrected = await app.inject({ method: 'PUT', url: '/v1/calendar/2027', headers: as('admin'), payload: { ...year2027, adjustedWorkdays: [] } });
+    const corrected = await wf.app.inject({ method: 'PUT', url: '/v1/calendar/2027', headers: as('admin'), payload: { ...year2027, adjustedWorkdays: [] } });
     expect(corrected.json()).toMatchObject({ version: 2, adjustedWorkdays: [] });
-    expect((await app.inject({ url: '/v1/calendar/2027', headers: as('officer') })).json()).toMatchObject({ version: 2, adjustedWorkdays: [] });
-    const audit = await db.pool.query("SELECT action, object_id FROM audit_log WHERE action = 'calendar.published' ORDER BY id");
+    expect((await wf.app.inject({ url: '/v1/calendar/2027', headers: as('officer') })).json()).toMatchObject({ version: 2, adjustedWorkdays: [] });
+    const audit = await wf.db.pool.query("SELECT action, object_id FROM audit_log WHERE action = 'calendar.published' ORDER BY id");
     expect(audit.rows).toEqual([
       { action: 'calendar.published', object_id: 'calendar:2027' },
       { action: 'calendar.published', object_id: 'calendar:2027' },
@@ -93,26 +69,26 @@ describe('calendar routes', () => {
     ['a date that does not exist', { holidays: [{ name: 'x', from: '2028-02-30', to: '2028-03-01' }], adjustedWorkdays: [] }, 'body.holidays.0.from'],
     ['a duplicate adjusted working day', { holidays: [], adjustedWorkdays: ['2028-04-29', '2028-04-29'] }, 'body.adjustedWorkdays.1'],
   ])('PUT with %s is a 400 naming the field, and stores nothing', async (_name, body, path) => {
-    const res = await app.inject({ method: 'PUT', url: '/v1/calendar/2028', headers: as('admin'), payload: body });
+    const res = await wf.app.inject({ method: 'PUT', url: '/v1/calendar/2028', headers: as('admin'), payload: body });
     expect(res.statusCode).toBe(400);
     expect(res.json().error.code).toBe('validation_failed');
     expect(res.json().error.issues.map((i: { path: string }) => i.path).some((p: string) => p.startsWith(path))).toBe(true);
-    expect((await app.inject({ url: '/v1/calendar/2028', headers: as('officer') })).json().provisional).toBe(true);
+    expect((await wf.app.inject({ url: '/v1/calendar/2028', headers: as('officer') })).json().provisional).toBe(true);
   });
 
   test('PUT with a wrong shape, a bad year, or no key', async () => {
-    const shape = await app.inject({ method: 'PUT', url: '/v1/calendar/2028', headers: as('admin'), payload: { holidays: 'none' } });
+    const shape = await wf.app.inject({ method: 'PUT', url: '/v1/calendar/2028', headers: as('admin'), payload: { holidays: 'none' } });
     expect(shape.statusCode).toBe(400);
     expect(shape.json().error.issues.map((i: { path: string }) => i.path)).toEqual(expect.arrayContaining(['body.holidays', 'body.adjustedWorkdays']));
-    const badYear = await app.inject({ method: 'PUT', url: '/v1/calendar/20x8', headers: as('admin'), payload: year2027 });
+    const badYear = await wf.app.inject({ method: 'PUT', url: '/v1/calendar/20x8', headers: as('admin'), payload: year2027 });
     expect(badYear.statusCode).toBe(400);
     expect(badYear.json().error.issues[0].path).toBe('params.year');
-    expect((await app.inject({ method: 'PUT', url: '/v1/calendar/2028', payload: year2027 })).statusCode).toBe(401);
-    expect((await app.inject({ url: '/v1/calendar/2026' })).statusCode).toBe(401);
+    expect((await wf.app.inject({ method: 'PUT', url: '/v1/calendar/2028', payload: year2027 })).statusCode).toBe(401);
+    expect((await wf.app.inject({ url: '/v1/calendar/2026' })).statusCode).toBe(401);
   });
 
   test('GET /v1/calendar/deadline validates its query', async () => {
-    const res = await app.inject({ url: '/v1/calendar/deadline?start=yesterday&amount=0&unit=fortnight', headers: as('officer') });
+    const res = await wf.app.inject({ url: '/v1/calendar/deadline?start=yesterday&amount=0&unit=fortnight', headers: as('officer') });
     expect(res.statusCode).toBe(400);
     expect(res.json().error.issues.map((i: { path: string }) => i.path).sort()).toEqual(['querystring.amount', 'querystring.start', 'querystring.unit']);
   });

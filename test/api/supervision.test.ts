@@ -1,46 +1,22 @@
-import { randomUUID } from 'node:crypto';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Worker } from '@temporalio/worker';
-import type { FastifyInstance } from 'fastify';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { createActivities } from '../../activities/index.js';
-import { buildApp } from '../../api/app.js';
-import { createKey } from '../../db/keys.js';
-import { loadConfig } from '../../domain/config.js';
+import { describe, expect, test } from 'vitest';
 import { shanghaiDate } from '../../domain/calendar/index.js';
-import { freshDatabase, type TestDatabase } from '../helpers/db.js';
-import { timeSkippingEnv, workflowBundle } from '../helpers/temporal.js';
+import { useWorkflowEnv } from '../helpers/workflow-env.js';
 
-let env: TestWorkflowEnvironment;
-let db: TestDatabase;
-let app: FastifyInstance;
-let worker: Worker;
-let running: Promise<void>;
-const keys: Record<string, string> = {};
-const taskQueue = `sup-${randomUUID()}`;
-
-beforeAll(async () => {
-  [env, db] = await Promise.all([timeSkippingEnv(), freshDatabase()]);
-  worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: await workflowBundle(), activities: createActivities({ pool: db.pool }) });
-  running = worker.run();
-  app = await buildApp({ config: { ...loadConfig({}), TEMPORAL_TASK_QUEUE: taskQueue }, pool: db.pool, temporal: env.client, logger: false });
-  keys.operator = (await createKey(db.pool, { county: '610124', roles: ['operator'] })).key;
-  keys.supervisor = (await createKey(db.pool, { county: '610124', roles: ['supervisor'] })).key;
-  keys.otherSupervisor = (await createKey(db.pool, { county: '610122', roles: ['supervisor'] })).key;
-  keys.city = (await createKey(db.pool, { county: '610100', roles: ['supervisor'] })).key;
-  keys.market = (await createKey(db.pool, { county: '610124', department: 'market', roles: ['officer'] })).key;
-  keys.housing = (await createKey(db.pool, { county: '610124', department: 'housing', roles: ['officer'] })).key;
-});
-afterAll(async () => {
-  await app?.close();
-  worker?.shutdown();
-  await running;
-  await env?.teardown();
-  await db?.drop();
+const wf = useWorkflowEnv({
+  queue: 'sup',
+  app: true,
+  keys: {
+    operator: { county: '610124', roles: ['operator'] },
+    supervisor: { county: '610124', roles: ['supervisor'] },
+    otherSupervisor: { county: '610122', roles: ['supervisor'] },
+    city: { county: '610100', roles: ['supervisor'] },
+    market: { county: '610124', department: 'market', roles: ['officer'] },
+    housing: { county: '610124', department: 'housing', roles: ['officer'] },
+  },
 });
 
-const call = async (who: string, method: 'GET' | 'POST', url: string, payload?: unknown) => {
-  const res = await app.inject({ method, url, headers: { authorization: `Bearer ${keys[who]}` }, ...(payload ? { payload: payload as object } : {}) });
+const call = async (who: keyof typeof wf.keys, method: 'GET' | 'POST', url: string, payload?: unknown) => {
+  const res = await wf.app.inject({ method, url, headers: { authorization: `Bearer ${wf.keys[who]}` }, ...(payload ? { payload: payload as object } : {}) });
   return { status: res.statusCode, body: res.json() };
 };
 
@@ -84,12 +60,12 @@ describe('accountability report (推诿扯皮)', () => {
     }
     // A second task of market is left to run overdue until its red card.
     const late = await call('operator', 'POST', '/v1/tasks', { department: 'market', title: '核查投诉', instructions: '' });
-    await env.sleep(20 * 86_400_000);
+    await wf.env.sleep(20 * 86_400_000);
     await new Promise((r) => setTimeout(r, 500));
-    const row = await db.pool.query('SELECT escalation_level FROM tasks WHERE task_id = $1', [late.body.taskId]);
+    const row = await wf.db.pool.query('SELECT escalation_level FROM tasks WHERE task_id = $1', [late.body.taskId]);
     expect(row.rows[0].escalation_level).toBeGreaterThanOrEqual(4);
 
-    const today = shanghaiDate(await env.currentTimeMs());
+    const today = shanghaiDate(await wf.env.currentTimeMs());
     const from = shanghaiDate(Date.now() - 86_400_000);
     const report = await call('supervisor', 'GET', `/v1/reports/accountability?county=610124&from=${from}&to=${today}`);
     expect(report.status).toBe(200);

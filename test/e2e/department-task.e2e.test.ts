@@ -3,75 +3,23 @@
  * the API listening on a port, driven through HTTP as the officers would.
  */
 import { randomUUID } from 'node:crypto';
-import type { AddressInfo } from 'node:net';
-import { Client, Connection } from '@temporalio/client';
-import { NativeConnection, type Worker } from '@temporalio/worker';
-import type { FastifyInstance } from 'fastify';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { buildApp } from '../../api/app.js';
-import { createKey } from '../../db/keys.js';
-import { loadConfig } from '../../domain/config.js';
-import { freePort, startTemporalDevServer, type TemporalHandle } from '../../scripts/dev-stack.js';
-import { createWorker } from '../../worker/worker.js';
-import { freshDatabase, type TestDatabase } from '../helpers/db.js';
-import { quietRuntime, workflowBundle } from '../helpers/temporal.js';
+import { describe, expect, test } from 'vitest';
 import { historyLength, settle } from '../helpers/history.js';
+import { useStack } from '../helpers/stack.js';
 
-let db: TestDatabase;
-let temporal: TemporalHandle;
-let connection: Connection;
-let nativeConnection: NativeConnection;
-let worker: Worker;
-let workerRun: Promise<void>;
-let app: FastifyInstance;
-let base: string;
-const keys: Record<string, string> = {};
-const taskQueue = `e2e-${randomUUID()}`;
-
-beforeAll(async () => {
-  quietRuntime();
-  const [d, t] = await Promise.all([freshDatabase(), freePort().then((port) => startTemporalDevServer({ port }))]);
-  db = d;
-  temporal = t;
-  nativeConnection = await NativeConnection.connect({ address: temporal.address });
-  worker = await createWorker({ connection: nativeConnection, namespace: 'default', taskQueue, pool: db.pool, workflowBundle: await workflowBundle() });
-  workerRun = worker.run();
-  connection = await Connection.connect({ address: temporal.address });
-  const config = { ...loadConfig({}), TEMPORAL_TASK_QUEUE: taskQueue };
-  app = await buildApp({ config, pool: db.pool, temporal: new Client({ connection }), logger: false });
-  await app.listen({ host: '127.0.0.1', port: 0 });
-  base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
-  for (const [name, k] of Object.entries({
+const stack = useStack({
+  queue: 'e2e',
+  keys: {
     operator: { county: '610124', roles: ['operator'] },
     housing: { county: '610124', department: 'housing', roles: ['officer'] },
     commerce: { county: '610124', department: 'commerce', roles: ['officer'] },
     market: { county: '610124', department: 'market', roles: ['officer'] },
-  } as const)) {
-    keys[name] = (await createKey(db.pool, { ...k, roles: [...k.roles] })).key;
-  }
-}, 180_000);
-
-afterAll(async () => {
-  await app?.close();
-  worker?.shutdown();
-  await workerRun;
-  await nativeConnection?.close();
-  await connection?.close();
-  await temporal?.stop();
-  await db?.drop();
+  },
 });
-
-async function call(who: string, method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
-  const res = await fetch(`${base}${path}`, {
-    method,
-    headers: { authorization: `Bearer ${keys[who]}`, ...(body ? { 'content-type': 'application/json' } : {}), ...headers },
-    ...(body ? { body: JSON.stringify(body) } : {}),
-  });
-  return { status: res.status, body: (await res.json()) as Record<string, any> };
-}
+const { call } = stack;
 
 async function settledHistoryLength(workflowId: string) {
-  const handle = new Client({ connection }).workflow.getHandle(workflowId);
+  const handle = stack.client.workflow.getHandle(workflowId);
   await settle(handle);
   return historyLength(handle);
 }
@@ -118,9 +66,9 @@ describe('a department task worked through HTTP', () => {
     const commerceNotes = await call('commerce', 'GET', `/v1/notifications?objectId=${taskId}`);
     expect(commerceNotes.body.items.map((n: { kind: string }) => n.kind)).toEqual(['task.submitted']);
 
-    const row = await db.pool.query('SELECT state, department, last_seq FROM tasks WHERE task_id = $1', [taskId]);
+    const row = await stack.db.pool.query('SELECT state, department, last_seq FROM tasks WHERE task_id = $1', [taskId]);
     expect(row.rows).toEqual([{ state: 'completed', department: 'housing', last_seq: 4 }]);
-    const audit = await db.pool.query('SELECT action, actor_department FROM audit_log WHERE object_id = $1 ORDER BY id', [taskId]);
+    const audit = await stack.db.pool.query('SELECT action, actor_department FROM audit_log WHERE object_id = $1 ORDER BY id', [taskId]);
     expect(audit.rows).toEqual([
       { action: 'assigned', actor_department: null },
       { action: 'signed', actor_department: 'housing' },
@@ -142,7 +90,7 @@ describe('a department task worked through HTTP', () => {
     const s1 = await call('housing', 'POST', `/v1/tasks/${taskId}/sign`, undefined, signKey);
     const s2 = await call('housing', 'POST', `/v1/tasks/${taskId}/sign`, undefined, signKey);
     expect([s1.status, s2.status]).toEqual([200, 200]);
-    const timeline = await db.pool.query('SELECT type FROM timeline_events WHERE workflow_id = $1 ORDER BY seq', [taskId]);
+    const timeline = await stack.db.pool.query('SELECT type FROM timeline_events WHERE workflow_id = $1 ORDER BY seq', [taskId]);
     expect(timeline.rows.map((r) => r.type)).toEqual(['assigned', 'signed']);
     // Without the key, a second sign is a conflict.
     expect((await call('housing', 'POST', `/v1/tasks/${taskId}/sign`)).status).toBe(409);

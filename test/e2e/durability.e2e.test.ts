@@ -3,60 +3,31 @@
  * continue-as-new after 40 events (the default is 4 Ki) so the path runs in seconds.
  */
 import { randomUUID } from 'node:crypto';
-import { Client, Connection } from '@temporalio/client';
-import { NativeConnection, type Worker } from '@temporalio/worker';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { describe, expect, test } from 'vitest';
 import type { Principal } from '../../domain/principal.js';
 import { SA } from '../../domain/search-attributes.js';
-import { freePort, startTemporalDevServer, type TemporalHandle } from '../../scripts/dev-stack.js';
 import {
   decideExtensionUpdate, departmentTask, getTaskQuery, requestExtensionUpdate, signUpdate, submitUpdate,
 } from '../../workflows/department-task.js';
-import { createWorker } from '../../worker/worker.js';
-import { freshDatabase, type TestDatabase } from '../helpers/db.js';
-import { quietRuntime, workflowBundle } from '../helpers/temporal.js';
+import { useStack } from '../helpers/stack.js';
 
 const county = '610124';
 const housing: Principal = { keyId: 'k-housing', county, department: 'housing', roles: ['officer'] };
 const supervisor: Principal = { keyId: 'k-sup', county, roles: ['supervisor'] };
 
-let db: TestDatabase;
-let temporal: TemporalHandle;
-let connection: Connection;
-let nativeConnection: NativeConnection;
-let client: Client;
-const taskQueue = `durable-${randomUUID()}`;
-
-beforeAll(async () => {
-  quietRuntime();
-  const [d, t] = await Promise.all([
-    freshDatabase(),
-    freePort().then((port) => startTemporalDevServer({ port, extraArgs: ['--dynamic-config-value', 'limit.historyCount.suggestContinueAsNew=40'] })),
-  ]);
-  db = d;
-  temporal = t;
-  nativeConnection = await NativeConnection.connect({ address: temporal.address });
-  connection = await Connection.connect({ address: temporal.address });
-  client = new Client({ connection });
-}, 180_000);
-
-afterAll(async () => {
-  await nativeConnection?.close();
-  await connection?.close();
-  await temporal?.stop();
-  await db?.drop();
+// No API and no file worker: the tests start and stop workers themselves (`startWorker`).
+const stack = useStack({
+  queue: 'durable',
+  devServerArgs: ['--dynamic-config-value', 'limit.historyCount.suggestContinueAsNew=40'],
+  api: false,
 });
-
-async function startWorker(): Promise<{ worker: Worker; done: Promise<void> }> {
-  const worker = await createWorker({ connection: nativeConnection, namespace: 'default', taskQueue, pool: db.pool, workflowBundle: await workflowBundle() });
-  return { worker, done: worker.run() };
-}
+const { startWorker, taskQueue } = stack;
 
 describe('durability', () => {
   test('a long-lived task continues as new and keeps its state, timeline and clocks', async () => {
     const { worker, done } = await startWorker();
     try {
-      const h = await client.workflow.start(departmentTask, {
+      const h = await stack.client.workflow.start(departmentTask, {
         taskQueue, workflowId: `task:${county}:housing:can-${randomUUID().slice(0, 8)}`,
         args: [{ county, department: 'housing', title: '长周期任务', instructions: '' }],
       });
@@ -79,7 +50,7 @@ describe('durability', () => {
       expect(v.currentDeadline).toEqual(signed.currentDeadline);
       expect(v.lastEventSeq).toBe(2 + 16);
       // The timeline continued across runs: one row per event, no gaps, no duplicates.
-      const seqs = await db.pool.query<{ seq: number }>('SELECT seq FROM timeline_events WHERE workflow_id = $1 ORDER BY seq', [h.workflowId]);
+      const seqs = await stack.db.pool.query<{ seq: number }>('SELECT seq FROM timeline_events WHERE workflow_id = $1 ORDER BY seq', [h.workflowId]);
       expect(seqs.rows.map((r) => r.seq)).toEqual(Array.from({ length: 18 }, (_, i) => i + 1));
       // And it still works after the roll-over.
       expect((await h.executeUpdate(submitUpdate, { args: [{ actor: housing, summary: '办结' }] })).state).toBe('submitted');
@@ -91,7 +62,7 @@ describe('durability', () => {
 
   test('an action sent while no worker runs is carried out when a worker comes back', async () => {
     let { worker, done } = await startWorker();
-    const h = await client.workflow.start(departmentTask, {
+    const h = await stack.client.workflow.start(departmentTask, {
       taskQueue, workflowId: `task:${county}:housing:crash-${randomUUID().slice(0, 8)}`,
       args: [{ county, department: 'housing', title: '宕机恢复', instructions: '' }],
     });
@@ -104,7 +75,7 @@ describe('durability', () => {
     ({ worker, done } = await startWorker());
     try {
       expect((await signing).state).toBe('signed');
-      const timeline = await db.pool.query('SELECT type FROM timeline_events WHERE workflow_id = $1 ORDER BY seq', [h.workflowId]);
+      const timeline = await stack.db.pool.query('SELECT type FROM timeline_events WHERE workflow_id = $1 ORDER BY seq', [h.workflowId]);
       expect(timeline.rows.map((r) => r.type)).toEqual(['assigned', 'signed']);
     } finally {
       worker.shutdown();

@@ -3,70 +3,25 @@
  * worker and the API on a port. The officers of each department work their inboxes.
  */
 import { randomUUID } from 'node:crypto';
-import type { AddressInfo } from 'node:net';
-import { Client, Connection } from '@temporalio/client';
-import { NativeConnection, type Worker } from '@temporalio/worker';
-import type { FastifyInstance } from 'fastify';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { buildApp } from '../../api/app.js';
-import { createKey } from '../../db/keys.js';
-import { loadConfig } from '../../domain/config.js';
-import { freePort, startTemporalDevServer, type TemporalHandle } from '../../scripts/dev-stack.js';
-import { createWorker } from '../../worker/worker.js';
-import { freshDatabase, type TestDatabase } from '../helpers/db.js';
-import { quietRuntime, workflowBundle } from '../helpers/temporal.js';
+import { describe, expect, test } from 'vitest';
+import { createKey, type NewKey } from '../../db/keys.js';
+import { useStack } from '../helpers/stack.js';
 
-let db: TestDatabase;
-let temporal: TemporalHandle;
-let connection: Connection;
-let nativeConnection: NativeConnection;
-let worker: Worker;
-let workerRun: Promise<void>;
-let app: FastifyInstance;
-let base: string;
-const keys: Record<string, string> = {};
-const taskQueue = `e2e-matters-${randomUUID()}`;
 const officers = ['housing', 'natural-resources', 'township:610124100', 'market', 'commerce', 'emergency', 'sports'] as const;
 const arbiters = ['justice', 'staffing-office'] as const;
 
-beforeAll(async () => {
-  quietRuntime();
-  const [d, t] = await Promise.all([freshDatabase(), freePort().then((port) => startTemporalDevServer({ port }))]);
-  db = d;
-  temporal = t;
-  nativeConnection = await NativeConnection.connect({ address: temporal.address });
-  worker = await createWorker({ connection: nativeConnection, namespace: 'default', taskQueue, pool: db.pool, workflowBundle: await workflowBundle() });
-  workerRun = worker.run();
-  connection = await Connection.connect({ address: temporal.address });
-  app = await buildApp({ config: { ...loadConfig({}), TEMPORAL_TASK_QUEUE: taskQueue }, pool: db.pool, temporal: new Client({ connection }), logger: false });
-  await app.listen({ host: '127.0.0.1', port: 0 });
-  base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
-  keys.operator = (await createKey(db.pool, { county: '610124', roles: ['operator'] })).key;
-  keys.supervisor = (await createKey(db.pool, { county: '610124', roles: ['supervisor'] })).key;
-  keys.city = (await createKey(db.pool, { county: '610100', roles: ['supervisor'] })).key;
-  keys.otherCounty = (await createKey(db.pool, { county: '610122', roles: ['supervisor'] })).key;
-  for (const dept of officers) keys[dept] = (await createKey(db.pool, { county: '610124', department: dept, roles: ['officer'] })).key;
-  for (const dept of arbiters) keys[dept] = (await createKey(db.pool, { county: '610124', department: dept, roles: ['arbiter'] })).key;
-}, 180_000);
-
-afterAll(async () => {
-  await app?.close();
-  worker?.shutdown();
-  await workerRun;
-  await nativeConnection?.close();
-  await connection?.close();
-  await temporal?.stop();
-  await db?.drop();
+const stack = useStack({
+  queue: 'e2e-matters',
+  keys: {
+    operator: { county: '610124', roles: ['operator'] },
+    supervisor: { county: '610124', roles: ['supervisor'] },
+    city: { county: '610100', roles: ['supervisor'] },
+    otherCounty: { county: '610122', roles: ['supervisor'] },
+    ...Object.fromEntries(officers.map((dept): [string, NewKey] => [dept, { county: '610124', department: dept, roles: ['officer'] }])),
+    ...Object.fromEntries(arbiters.map((dept): [string, NewKey] => [dept, { county: '610124', department: dept, roles: ['arbiter'] }])),
+  },
 });
-
-async function call(who: string | undefined, method: string, path: string, body?: unknown, headers: Record<string, string> = {}) {
-  const res = await fetch(`${base}${path}`, {
-    method,
-    headers: { ...(who ? { authorization: `Bearer ${keys[who]}` } : {}), ...(body ? { 'content-type': 'application/json' } : {}), ...headers },
-    ...(body ? { body: JSON.stringify(body) } : {}),
-  });
-  return { status: res.status, body: (await res.json()) as Record<string, any> };
-}
+const { call, keys } = stack;
 
 /** The department's officer finds the step in their inbox, signs, submits; the lead accepts. */
 async function work(dept: string, matterId: string, key: string, outcome: string) {
@@ -135,8 +90,8 @@ describe('the other pilots from launch to published result', () => {
 
 describe('a self-built-housing matter through HTTP', () => {
   test('bad facts are a 400 with field paths and start nothing', async () => {
-    const countRows = async () => (await db.pool.query("SELECT count(*)::int AS n FROM matters WHERE scenario = 'self-built-housing'")).rows[0].n as number;
-    const countRuns = async () => (await new Client({ connection }).workflow.count(`WorkflowType = 'selfBuiltHousingMatter'`)).count;
+    const countRows = async () => (await stack.db.pool.query("SELECT count(*)::int AS n FROM matters WHERE scenario = 'self-built-housing'")).rows[0].n as number;
+    const countRuns = async () => (await stack.client.workflow.count(`WorkflowType = 'selfBuiltHousingMatter'`)).count;
     const [rowsBefore, runsBefore] = [await countRows(), await countRuns()];
     const res = await call('operator', 'POST', '/v1/matters', { ...launchBody, facts: { township: 'abc', storeys: 'three' } }, { 'idempotency-key': `bad-${randomUUID()}` });
     expect(res.status).toBe(400);
@@ -153,7 +108,7 @@ describe('a self-built-housing matter through HTTP', () => {
     expect(again.body.matterId).toBe(first.body.matterId);
     const matterId = first.body.matterId as string;
     expect(matterId).toMatch(/^matter:610124:self-built-housing:\d{4}-\d{4}$/);
-    const runs = await new Client({ connection }).workflow.count(`WorkflowId = '${matterId}'`);
+    const runs = await stack.client.workflow.count(`WorkflowId = '${matterId}'`);
     expect(runs.count).toBe(1);
 
     await work('township:610124100', matterId, 'survey.locality', 'hazard-suspected');
@@ -263,7 +218,7 @@ describe('a self-built-housing matter through HTTP', () => {
     const oil = await call('commerce', 'GET', '/v1/scenarios/refined-oil');
     expect(oil.body).toMatchObject({ leadDepartment: 'commerce', countyOverrideVersion: 0 });
     expect(oil.body.guide).toContain('成品油');
-    keys.admin = (await createKey(db.pool, { county: '610124', roles: ['admin'] })).key;
+    keys.admin = (await createKey(stack.db.pool, { county: '610124', roles: ['admin'] })).key;
     expect((await call('supervisor', 'PUT', '/v1/counties/610124/scenarios/refined-oil', { roles: { lead: 'market' } })).status).toBe(403);
     const bad = await call('admin', 'PUT', '/v1/counties/610124/scenarios/refined-oil', { roles: { chief: 'market' }, limits: { nope: {} } });
     expect(bad.status).toBe(400);

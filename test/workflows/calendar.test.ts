@@ -4,47 +4,18 @@
  * year — a three-day holiday and an adjusted working Saturday — and moves time into it.
  */
 import { randomUUID } from 'node:crypto';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Worker } from '@temporalio/worker';
-import type { FastifyInstance } from 'fastify';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { createActivities } from '../../activities/index.js';
-import { buildApp } from '../../api/app.js';
+import { settle } from '../helpers/history.js';
+import { describe, expect, test } from 'vitest';
 import { publishCalendarYear } from '../../db/calendar.js';
-import { createKey } from '../../db/keys.js';
-import { loadConfig } from '../../domain/config.js';
 import { shanghaiDate } from '../../domain/calendar/index.js';
 import { departmentTask, getTaskQuery } from '../../workflows/department-task.js';
-import { freshDatabase, type TestDatabase } from '../helpers/db.js';
-import { timeSkippingEnv, workflowBundle } from '../helpers/temporal.js';
+import { useWorkflowEnv } from '../helpers/workflow-env.js';
 
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 
-let env: TestWorkflowEnvironment;
-let db: TestDatabase;
-let worker: Worker;
-let running: Promise<void>;
-let app: FastifyInstance;
-let adminKey: string;
-const taskQueue = `cal-${randomUUID()}`;
-
-beforeAll(async () => {
-  [env, db] = await Promise.all([timeSkippingEnv(), freshDatabase()]);
-  worker = await Worker.create({
-    connection: env.nativeConnection, taskQueue, workflowBundle: await workflowBundle(), activities: createActivities({ pool: db.pool }),
-  });
-  running = worker.run();
-  app = await buildApp({ config: { ...loadConfig({}), TEMPORAL_TASK_QUEUE: taskQueue }, pool: db.pool, temporal: env.client, logger: false });
-  adminKey = (await createKey(db.pool, { county: '610124', roles: ['admin'] })).key;
-});
-afterAll(async () => {
-  await app?.close();
-  worker?.shutdown();
-  await running;
-  await env?.teardown();
-  await db?.drop();
-});
+// The API publishes the year in the second test; its recomputation runs on the file's worker.
+const wf = useWorkflowEnv({ queue: 'cal', app: true, keys: { admin: { county: '610124', roles: ['admin'] } } });
 
 /** The first Monday of June in `year`, and the dates around it as YYYY-MM-DD. */
 function juneWeek(year: number) {
@@ -74,13 +45,13 @@ function rungDays(escalations: { rung: string; firedAt: string }[]) {
 }
 
 async function sleepUntil(ms: number) {
-  const now = await env.currentTimeMs();
-  if (ms > now) await env.sleep(ms - now);
+  const now = await wf.env.currentTimeMs();
+  if (ms > now) await wf.env.sleep(ms - now);
 }
 
 async function startTask() {
-  return env.client.workflow.start(departmentTask, {
-    taskQueue,
+  return wf.client.workflow.start(departmentTask, {
+    taskQueue: wf.taskQueue,
     workflowId: `task:610124:housing:cal-${randomUUID().slice(0, 8)}`,
     args: [{
       county: '610124', department: 'housing', title: '节假日期限测试', instructions: '',
@@ -91,9 +62,9 @@ async function startTask() {
 
 describe('deadlines on a published future year', () => {
   test('a 3-working-day limit crosses the break and the adjusted Saturday; the ladder fires on working days', async () => {
-    const year = Number(shanghaiDate(await env.currentTimeMs()).slice(0, 4)) + 1;
+    const year = Number(shanghaiDate(await wf.env.currentTimeMs()).slice(0, 4)) + 1;
     const w = juneWeek(year);
-    await publishCalendarYear(db.pool, year, schedule(w), 'test', null);
+    await publishCalendarYear(wf.db.pool, year, schedule(w), 'test', null);
     await sleepUntil(w.at(0, 10));
     const h = await startTask();
     const v = await h.query(getTaskQuery);
@@ -114,17 +85,19 @@ describe('deadlines on a published future year', () => {
   });
 
   test('publishing the year moves an open task’s provisional deadline and its timers', async () => {
-    const year = Number(shanghaiDate(await env.currentTimeMs()).slice(0, 4)) + 1;
+    const year = Number(shanghaiDate(await wf.env.currentTimeMs()).slice(0, 4)) + 1;
     const w = juneWeek(year);
     await sleepUntil(w.at(0, 10));
     const h = await startTask();
     // Not published yet: weekends only, so Tue, Wed, Thu → Thursday, provisional.
     expect((await h.query(getTaskQuery)).currentDeadline).toEqual({ kind: 'sign-for', dueAt: `${w.date(3)}T23:59:59.999+08:00`, provisional: true });
-    const row = await db.pool.query('SELECT due_provisional FROM tasks WHERE task_id = $1', [h.workflowId]);
+    // The read model is how publication finds open tasks: wait until the assignment is written.
+    await settle(h);
+    const row = await wf.db.pool.query('SELECT due_provisional FROM tasks WHERE task_id = $1', [h.workflowId]);
     expect(row.rows[0].due_provisional).toBe(true);
 
-    const res = await app.inject({
-      method: 'PUT', url: `/v1/calendar/${year}`, headers: { authorization: `Bearer ${adminKey}` },
+    const res = await wf.app.inject({
+      method: 'PUT', url: `/v1/calendar/${year}`, headers: { authorization: `Bearer ${wf.keys.admin}` },
       payload: { ...schedule(w), source: '测试通知' },
     });
     expect(res.statusCode).toBe(200);
@@ -137,10 +110,11 @@ describe('deadlines on a published future year', () => {
       v = await h.query(getTaskQuery);
     }
     expect(v.currentDeadline).toEqual({ kind: 'sign-for', dueAt: `${w.date(7)}T23:59:59.999+08:00`, provisional: false });
-    const timeline = await db.pool.query('SELECT type, data FROM timeline_events WHERE workflow_id = $1 ORDER BY seq', [h.workflowId]);
+    await settle(h); // the recomputation's event is written by an activity after the state changed
+    const timeline = await wf.db.pool.query('SELECT type, data FROM timeline_events WHERE workflow_id = $1 ORDER BY seq', [h.workflowId]);
     expect(timeline.rows.map((r) => r.type)).toEqual(['assigned', 'deadline.recomputed']);
     expect(timeline.rows[1].data).toMatchObject({ before: `${w.date(3)}T23:59:59.999+08:00`, after: `${w.date(7)}T23:59:59.999+08:00`, provisional: false });
-    const notes = await db.pool.query('SELECT kind, department FROM notifications WHERE object_id = $1 AND kind = $2', [h.workflowId, 'task.deadline-moved']);
+    const notes = await wf.db.pool.query('SELECT kind, department FROM notifications WHERE object_id = $1 AND kind = $2', [h.workflowId, 'task.deadline-moved']);
     expect(notes.rows).toEqual([{ kind: 'task.deadline-moved', department: 'housing' }]);
 
     // The old deadline passes without a chase; the new one brings exactly one.

@@ -1,9 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { CancelledFailure, WorkflowFailedError, WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Worker } from '@temporalio/worker';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { createActivities } from '../../activities/index.js';
+import { describe, expect, test } from 'vitest';
 import { resolveDeadline, shiftByWorkingDays } from '../../domain/calendar/index.js';
 import type { Principal } from '../../domain/principal.js';
 import type { DepartmentTaskInputDraft } from '../../domain/task.js';
@@ -11,9 +8,8 @@ import {
   cancelUpdate, decideExtensionUpdate, departmentTask, getTaskQuery, requestExtensionUpdate, returnUpdate,
   reviewUpdate, signUpdate, submitUpdate,
 } from '../../workflows/department-task.js';
-import { freshDatabase, type TestDatabase } from '../helpers/db.js';
-import { timeSkippingEnv, workflowBundle } from '../helpers/temporal.js';
 import { settle } from '../helpers/history.js';
+import { useWorkflowEnv } from '../helpers/workflow-env.js';
 
 const county = '610124';
 const housing: Principal = { keyId: 'k-housing', county, department: 'housing', roles: ['officer'] };
@@ -23,28 +19,10 @@ const supervisor: Principal = { keyId: 'k-sup', county, roles: ['supervisor'] };
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 
-let env: TestWorkflowEnvironment;
-let db: TestDatabase;
-let taskQueue = "";
-
-beforeAll(async () => {
-  [env, db] = await Promise.all([timeSkippingEnv(), freshDatabase()]);
-});
-afterAll(async () => {
-  await env?.teardown();
-  await db?.drop();
-});
-
-async function withWorker<T>(fn: () => Promise<T>): Promise<T> {
-  taskQueue = `tq-${randomUUID()}`;
-  const worker = await Worker.create({
-    connection: env.nativeConnection,
-    taskQueue,
-    workflowBundle: await workflowBundle(),
-    activities: createActivities({ pool: db.pool }),
-  });
-  return worker.runUntil(fn);
-}
+// A Worker per test (`withWorker`), each on a fresh queue: what a test leaves open has no worker
+// afterwards, so it does not act while later tests skip time.
+const wf = useWorkflowEnv({ queue: 'tq', worker: 'test' });
+const { withWorker } = wf;
 
 function input(overrides: Partial<DepartmentTaskInputDraft> = {}): DepartmentTaskInputDraft {
   return {
@@ -59,7 +37,7 @@ function input(overrides: Partial<DepartmentTaskInputDraft> = {}): DepartmentTas
 
 async function start(overrides: Partial<DepartmentTaskInputDraft> = {}) {
   const workflowId = `task:${county}:housing:test-${randomUUID().slice(0, 8)}`;
-  return env.client.workflow.start(departmentTask, { taskQueue, workflowId, args: [input(overrides)] });
+  return wf.client.workflow.start(departmentTask, { taskQueue: wf.taskQueue, workflowId, args: [input(overrides)] });
 }
 
 /**
@@ -88,8 +66,8 @@ async function expectRefused(h: WorkflowHandle, run: () => Promise<unknown>, typ
 }
 
 async function readModel(taskId: string) {
-  const row = await db.pool.query('SELECT state, overdue, escalation_level, due_at FROM tasks WHERE task_id = $1', [taskId]);
-  const timeline = await db.pool.query('SELECT type FROM timeline_events WHERE workflow_id = $1 ORDER BY seq', [taskId]);
+  const row = await wf.db.pool.query('SELECT state, overdue, escalation_level, due_at FROM tasks WHERE task_id = $1', [taskId]);
+  const timeline = await wf.db.pool.query('SELECT type FROM timeline_events WHERE workflow_id = $1 ORDER BY seq', [taskId]);
   return { row: row.rows[0], timeline: timeline.rows.map((r) => r.type as string) };
 }
 
@@ -97,7 +75,7 @@ describe('departmentTask', () => {
   test('assigned → signed → submitted → completed, with deadlines from the calendar and a read model', async () => {
     await withWorker(async () => {
       const h = await start();
-      const t0 = await env.currentTimeMs();
+      const t0 = await wf.env.currentTimeMs();
       const assigned = await h.query(getTaskQuery);
       expect(assigned.state).toBe('assigned');
       // Sign-for: 1 working day from assignment, ending at the end of that day (+08:00).
@@ -120,7 +98,7 @@ describe('departmentTask', () => {
       const { row, timeline } = await readModel(h.workflowId);
       expect(row).toMatchObject({ state: 'completed', overdue: false });
       expect(timeline).toEqual(['assigned', 'signed', 'submitted', 'completed']);
-      const notes = await db.pool.query('SELECT kind, department FROM notifications WHERE object_id = $1 ORDER BY id', [h.workflowId]);
+      const notes = await wf.db.pool.query('SELECT kind, department FROM notifications WHERE object_id = $1 ORDER BY id', [h.workflowId]);
       expect(notes.rows).toEqual([
         { kind: 'task.assigned', department: 'housing' },
         { kind: 'task.submitted', department: 'commerce' },
@@ -131,11 +109,11 @@ describe('departmentTask', () => {
   test('the sign-for ladder: each rung fires at its time, once, with notifications', async () => {
     await withWorker(async () => {
       const h = await start({ limits: { signFor: { amount: 1, unit: 'working_day', startsFrom: 'assignment' }, handle: { amount: 5, unit: 'working_day', startsFrom: 'sign-for' } } });
-      const t0 = await env.currentTimeMs();
+      const t0 = await wf.env.currentTimeMs();
       const due = resolveDeadline(t0, { amount: 1, unit: 'working_day', startsFrom: 'assignment' }).dueAtMs;
       const at = (n: number) => shiftByWorkingDays(due, n).dueAtMs;
 
-      const sleepUntil = async (ms: number) => env.sleep(Math.max(ms - (await env.currentTimeMs()), 1));
+      const sleepUntil = async (ms: number) => wf.env.sleep(Math.max(ms - (await wf.env.currentTimeMs()), 1));
       await sleepUntil(due - HOUR);
       let v = await h.query(getTaskQuery);
       expect(v.overdue).toBe(false);
@@ -154,7 +132,7 @@ describe('departmentTask', () => {
       await sleepUntil(at(10) + HOUR);
       v = await h.query(getTaskQuery);
       expect(v.escalationLevel).toBe(5); // escalated to the city
-      await env.sleep(30 * DAY);
+      await wf.env.sleep(30 * DAY);
       v = await h.query(getTaskQuery);
       const rungs = v.escalations.map((e) => e.rung);
       expect(rungs.filter((r) => r !== 'reminder')).toEqual(['chase', 'yellow-card', 'red-card', 'escalation']);
@@ -164,7 +142,7 @@ describe('departmentTask', () => {
         expect(Math.abs(new Date(e.firedAt).getTime() - expected)).toBeLessThan(2000);
       }
 
-      const notes = await db.pool.query('SELECT kind, county, department, role FROM notifications WHERE object_id = $1 AND kind LIKE $2 ORDER BY created_at, id', [h.workflowId, 'ladder.%']);
+      const notes = await wf.db.pool.query('SELECT kind, county, department, role FROM notifications WHERE object_id = $1 AND kind LIKE $2 ORDER BY created_at, id', [h.workflowId, 'ladder.%']);
       expect(notes.rows.filter((n) => n.kind !== 'ladder.reminder')).toEqual([
         { kind: 'ladder.chase', county, department: 'housing', role: null },
         { kind: 'ladder.yellow-card', county, department: 'housing', role: null },
@@ -185,9 +163,9 @@ describe('departmentTask', () => {
       const signed = await h.executeUpdate(signUpdate, { args: [{ actor: housing }] });
       const due = new Date(signed.currentDeadline!.dueAt).getTime();
       const reminderAt = shiftByWorkingDays(due, -1).dueAtMs;
-      await env.sleep(reminderAt - (await env.currentTimeMs()) - HOUR);
+      await wf.env.sleep(reminderAt - (await wf.env.currentTimeMs()) - HOUR);
       expect((await h.query(getTaskQuery)).escalations).toEqual([]);
-      await env.sleep(2 * HOUR);
+      await wf.env.sleep(2 * HOUR);
       const v = await h.query(getTaskQuery);
       expect(v.escalations.map((e) => [e.rung, e.deadline])).toEqual([['reminder', 'handle']]);
       expect(v.overdue).toBe(false);
@@ -210,12 +188,12 @@ describe('departmentTask', () => {
       expect(new Date(decided.newDueAt!).getTime()).toBe(newDue);
 
       // Past the old deadline: not overdue, no chase.
-      await env.sleep(oldDue - (await env.currentTimeMs()) + HOUR);
+      await wf.env.sleep(oldDue - (await wf.env.currentTimeMs()) + HOUR);
       let v = await h.query(getTaskQuery);
       expect(v.overdue).toBe(false);
       expect(v.escalations.filter((e) => e.rung !== 'reminder')).toEqual([]);
       // Past the new one: overdue and chased, once.
-      await env.sleep(newDue - (await env.currentTimeMs()) + HOUR);
+      await wf.env.sleep(newDue - (await wf.env.currentTimeMs()) + HOUR);
       v = await h.query(getTaskQuery);
       expect(v.overdue).toBe(true);
       expect(v.escalations.filter((e) => e.rung === 'chase')).toHaveLength(1);
@@ -230,10 +208,10 @@ describe('departmentTask', () => {
       const h = await start();
       await h.executeUpdate(signUpdate, { args: [{ actor: housing }] });
       await h.executeUpdate(submitUpdate, { args: [{ actor: housing, summary: '初步核查' }] });
-      await env.sleep(2 * DAY);
+      await wf.env.sleep(2 * DAY);
       const reworked = await h.executeUpdate(reviewUpdate, { args: [{ actor: supervisor, decision: 'rework', comment: '缺少鉴定结论' }] });
       expect(reworked.state).toBe('rework');
-      const now = await env.currentTimeMs();
+      const now = await wf.env.currentTimeMs();
       expect(reworked.currentDeadline).toMatchObject({ kind: 'handle', dueAt: resolveDeadline(now, { amount: 5, unit: 'working_day', startsFrom: 'previous-step' }).dueAt });
       await h.executeUpdate(submitUpdate, { args: [{ actor: housing, summary: '补充鉴定结论' }] });
       await h.executeUpdate(reviewUpdate, { args: [{ actor: lead, decision: 'accept', comment: '同意' }] });
@@ -249,7 +227,7 @@ describe('departmentTask', () => {
       const returned = await h.executeUpdate(returnUpdate, { args: [{ actor: housing, reason: '属于规划审批事项', suggestedDepartment: 'natural-resources' }] });
       expect(returned.state).toBe('returned');
       expect(await h.result()).toMatchObject({ state: 'returned', returned: { reason: '属于规划审批事项', suggestedDepartment: 'natural-resources' } });
-      const notes = await db.pool.query('SELECT kind, department, role FROM notifications WHERE object_id = $1 AND kind = $2 ORDER BY id', [h.workflowId, 'task.returned']);
+      const notes = await wf.db.pool.query('SELECT kind, department, role FROM notifications WHERE object_id = $1 AND kind = $2 ORDER BY id', [h.workflowId, 'task.returned']);
       expect(notes.rows).toEqual([
         { kind: 'task.returned', department: 'commerce', role: null },
         { kind: 'task.returned', department: null, role: 'supervisor' },

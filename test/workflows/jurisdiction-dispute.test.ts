@@ -1,50 +1,28 @@
 import { randomUUID } from 'node:crypto';
 import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Worker } from '@temporalio/worker';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { createActivities } from '../../activities/index.js';
+import { describe, expect, test } from 'vitest';
 import { shiftByWorkingDays } from '../../domain/calendar/index.js';
 import type { DisputeInputDraft } from '../../domain/dispute.js';
-import type { MatterInput } from '../../domain/matter.js';
 import type { Principal } from '../../domain/principal.js';
-import { catalogue } from '../../domain/scenarios/catalogue.js';
-import { resolveScenario } from '../../domain/scenarios/schema.js';
 import { getTaskQuery } from '../../workflows/department-task.js';
 import { decideDisputeUpdate, getDisputeQuery, jurisdictionDispute, statePositionUpdate } from '../../workflows/jurisdiction-dispute.js';
 import { selfBuiltHousingMatter } from '../../workflows/scenarios/self-built-housing.js';
-import { freshDatabase, type TestDatabase } from '../helpers/db.js';
 import { settle } from '../helpers/history.js';
-import { MatterDriver } from '../helpers/matter-driver.js';
-import { timeSkippingEnv, workflowBundle } from '../helpers/temporal.js';
+import type { MatterDriver } from '../helpers/matter-driver.js';
+import { matterLauncher } from '../helpers/matters.js';
+import { useWorkflowEnv } from '../helpers/workflow-env.js';
 
 const HOUR = 3_600_000;
-let env: TestWorkflowEnvironment;
-let db: TestDatabase;
-let worker: Worker;
-let running: Promise<void>;
-const taskQueue = `dispute-${randomUUID()}`;
+const wf = useWorkflowEnv({ queue: 'dispute' });
 
 const county = '610124';
 const officer = (department: string, c = county): Principal => ({ keyId: `k-${department}`, county: c, department, roles: ['officer'] });
 const arbiter = (department: string, c = county): Principal => ({ keyId: `k-${department}`, county: c, department, roles: ['arbiter'] });
 const citySupervisor: Principal = { keyId: 'k-city', county: '610100', roles: ['supervisor'] };
 
-beforeAll(async () => {
-  [env, db] = await Promise.all([timeSkippingEnv(), freshDatabase()]);
-  worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: await workflowBundle(), activities: createActivities({ pool: db.pool }) });
-  running = worker.run();
-});
-afterAll(async () => {
-  worker?.shutdown();
-  await running;
-  await env?.teardown();
-  await db?.drop();
-});
-
 async function open(overrides: Partial<DisputeInputDraft> = {}) {
-  return env.client.workflow.start(jurisdictionDispute, {
-    taskQueue, workflowId: `dispute:${county}:${randomUUID().slice(0, 8)}`,
+  return wf.client.workflow.start(jurisdictionDispute, {
+    taskQueue: wf.taskQueue, workflowId: `dispute:${county}:${randomUUID().slice(0, 8)}`,
     args: [{ county, taskKey: 'survey.planning', taskTitle: '规划与用地合法性核查', parties: ['natural-resources', 'agriculture'], returnedBy: 'natural-resources', reason: '宅基地审批属农业农村部门', ...overrides }],
   });
 }
@@ -63,7 +41,7 @@ async function current(h: WorkflowHandle<typeof jurisdictionDispute>) {
 /** Sleeps past the current rung's deadline (read from the dispute itself). */
 async function pastDeadline(h: WorkflowHandle<typeof jurisdictionDispute>) {
   const v = await current(h);
-  await env.sleep(Date.parse(v.dueAt!) - (await env.currentTimeMs()) + HOUR);
+  await wf.env.sleep(Date.parse(v.dueAt!) - (await wf.env.currentTimeMs()) + HOUR);
   await settle(h);
 }
 
@@ -101,7 +79,7 @@ describe('jurisdictionDispute', () => {
 
   test('silent parties → the staffing office decides within its clock', async () => {
     const h = await open();
-    const started = await env.currentTimeMs();
+    const started = await wf.env.currentTimeMs();
     let v = await current(h);
     expect(v.rung).toBe('negotiation');
     // 7 working days to negotiate, ending at the end of the 7th working day.
@@ -115,7 +93,7 @@ describe('jurisdictionDispute', () => {
     await expectRefused(h, () => h.executeUpdate(statePositionUpdate, { args: [{ actor: officer('agriculture'), position: 'accept', reason: '晚了' }] }), 'WrongState');
     await h.executeUpdate(decideDisputeUpdate, { args: [{ actor: arbiter('staffing-office'), department: 'agriculture', reasoning: '依三定方案，宅基地审批由农业农村部门负责', legalBasis: '县农业农村局三定方案' }] });
     expect(await h.result()).toMatchObject({ department: 'agriculture', rung: 'coordination', legalBasis: '县农业农村局三定方案' });
-    const notes = await db.pool.query("SELECT kind, department FROM notifications WHERE object_id = $1 AND kind = 'dispute.escalated'", [h.workflowId]);
+    const notes = await wf.db.pool.query("SELECT kind, department FROM notifications WHERE object_id = $1 AND kind = 'dispute.escalated'", [h.workflowId]);
     expect(notes.rows).toEqual([{ kind: 'dispute.escalated', department: 'staffing-office' }]);
   });
 
@@ -147,29 +125,25 @@ describe('jurisdictionDispute', () => {
     const h = await open();
     const v = await current(h);
     const reminderAt = shiftByWorkingDays(Date.parse(v.dueAt!), -1).dueAtMs;
-    await env.sleep(reminderAt - (await env.currentTimeMs()) + HOUR);
+    await wf.env.sleep(reminderAt - (await wf.env.currentTimeMs()) + HOUR);
     await settle(h);
-    const notes = await db.pool.query("SELECT kind FROM notifications WHERE object_id = $1 AND kind = 'dispute.reminder'", [h.workflowId]);
+    const notes = await wf.db.pool.query("SELECT kind FROM notifications WHERE object_id = $1 AND kind = 'dispute.reminder'", [h.workflowId]);
     expect(notes.rows.length).toBe(2); // both parties
     await h.terminate('done');
   });
 });
 
 describe('a returned task inside a matter', () => {
+  const start = matterLauncher(wf, 'self-built-housing', selfBuiltHousingMatter, { county, createdBy: 'k', idTag: 'd' });
   async function launch() {
-    const input: MatterInput = {
-      county, subject: { name: '某房屋', kind: 'house' }, facts: { township: '610124100' },
-      definition: resolveScenario(catalogue['self-built-housing'], undefined), createdBy: 'k',
-    };
-    const handle = await env.client.workflow.start(selfBuiltHousingMatter, { taskQueue, workflowId: `matter:${county}:self-built-housing:d-${randomUUID().slice(0, 8)}`, args: [input] });
-    return new MatterDriver(env.client, handle);
+    return start({ subject: { name: '某房屋', kind: 'house' }, facts: { township: '610124100' } });
   }
 
   async function disputeOf(d: MatterDriver) {
     for (let i = 0; i < 100; i++) {
       const id = (await d.view()).disputes?.[0]?.disputeId;
       if (id) {
-        const h = env.client.workflow.getHandle<typeof jurisdictionDispute>(id);
+        const h = wf.client.workflow.getHandle<typeof jurisdictionDispute>(id);
         await h.query(getDisputeQuery);
         return h;
       }
@@ -184,13 +158,13 @@ describe('a returned task inside a matter', () => {
     const dispute = await disputeOf(d);
     expect((await dispute.query(getDisputeQuery)).parties).toEqual(['natural-resources', 'agriculture']);
     await pastDeadline(dispute);
-    const before = await env.currentTimeMs();
+    const before = await wf.env.currentTimeMs();
     await dispute.executeUpdate(decideDisputeUpdate, { args: [{ actor: arbiter('staffing-office'), department: 'agriculture', reasoning: '宅基地审批职责' }] });
     const t = await d.waitFor('survey.planning');
     expect(t.department).toBe('agriculture');
-    const task = await env.client.workflow.getHandle(t.taskId).query(getTaskQuery);
+    const task = await wf.client.workflow.getHandle(t.taskId).query(getTaskQuery);
     expect(Date.parse(task.assignedAt)).toBeGreaterThanOrEqual(before - 1000);
-    expect((await env.client.workflow.getHandle(returned).query(getTaskQuery)).state).toBe('returned');
+    expect((await wf.client.workflow.getHandle(returned).query(getTaskQuery)).state).toBe('returned');
     expect((await d.view()).tasks.filter((x) => x.key === 'survey.planning').map((x) => [x.department, x.state])).toEqual([['natural-resources', 'returned'], ['agriculture', 'running']]);
     await d.handle.cancel();
   });

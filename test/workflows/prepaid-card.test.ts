@@ -1,74 +1,23 @@
-import { randomUUID } from 'node:crypto';
 import { CancelledFailure, WorkflowFailedError } from '@temporalio/client';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Worker } from '@temporalio/worker';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { createActivities } from '../../activities/index.js';
-import type { MatterInput, MatterView, Subject } from '../../domain/matter.js';
-import { catalogue } from '../../domain/scenarios/catalogue.js';
-import { resolveScenario } from '../../domain/scenarios/schema.js';
+import { describe, expect, test } from 'vitest';
+import type { MatterView, Subject } from '../../domain/matter.js';
+import type { ScenarioOverride } from '../../domain/scenarios/schema.js';
 import { decideExtensionUpdate, getTaskQuery, requestExtensionUpdate, reviewUpdate, signUpdate, submitUpdate } from '../../workflows/department-task.js';
 import { prepaidCardMatter } from '../../workflows/scenarios/prepaid-card.js';
-import { freshDatabase, type TestDatabase } from '../helpers/db.js';
-import { MatterDriver } from '../helpers/matter-driver.js';
-import { timeSkippingEnv, workflowBundle } from '../helpers/temporal.js';
+import type { MatterDriver } from '../helpers/matter-driver.js';
+import { matterLauncher, matterRecords } from '../helpers/matters.js';
+import { useWorkflowEnv } from '../helpers/workflow-env.js';
 
 const DAY = 86_400_000;
-let env: TestWorkflowEnvironment;
-let db: TestDatabase;
-let worker: Worker;
-let running: Promise<void>;
-const taskQueue = `card-${randomUUID()}`;
-
-beforeAll(async () => {
-  [env, db] = await Promise.all([timeSkippingEnv(), freshDatabase()]);
-  worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: await workflowBundle(), activities: createActivities({ pool: db.pool }) });
-  running = worker.run();
-});
-afterAll(async () => {
-  worker?.shutdown();
-  await running;
-  await env?.teardown();
-  await db?.drop();
-});
+const wf = useWorkflowEnv({ queue: 'card' });
+const { stages, recorded, publicRecord } = matterRecords(wf);
+const start = matterLauncher(wf, 'prepaid-card', prepaidCardMatter);
 
 const gym: Subject = { name: '周至县某某健身服务有限公司', kind: 'enterprise', creditCode: '91610124MA6TH5678Y', address: '周至县某街某号' };
 const tutor: Subject = { name: '王某某', kind: 'person', address: '周至县某小区某号楼' };
 
-async function launch(facts: Record<string, unknown>, subject: Subject = gym, override?: Parameters<typeof resolveScenario>[1]) {
-  const input: MatterInput = {
-    county: '610124',
-    subject,
-    facts,
-    source: { channel: '12345', ref: 'WO-20261122-0001' },
-    definition: resolveScenario(catalogue['prepaid-card'], override),
-    createdBy: 'k-operator',
-  };
-  const handle = await env.client.workflow.start(prepaidCardMatter, {
-    taskQueue, workflowId: `matter:610124:prepaid-card:t-${randomUUID().slice(0, 8)}`, args: [input],
-  });
-  return new MatterDriver(env.client, handle);
-}
-
-async function stages(matterId: string): Promise<string[]> {
-  const res = await db.pool.query("SELECT data->>'stage' AS stage FROM timeline_events WHERE workflow_id = $1 AND type = 'stage' ORDER BY seq", [matterId]);
-  return res.rows.map((r) => r.stage as string);
-}
-
-/** Waits (real time, bounded) until the matter has recorded `n` events of `type`. */
-async function recorded(matterId: string, type: string, n: number) {
-  for (let i = 0; i < 150; i++) {
-    const res = await db.pool.query('SELECT count(*)::int AS n FROM timeline_events WHERE workflow_id = $1 AND type = $2', [matterId, type]);
-    if (res.rows[0].n >= n) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`${matterId}: fewer than ${n} ${type} events`);
-}
-
-async function publicRecord(matterId: string) {
-  const pub = await db.pool.query('SELECT subject_label, result_code, summary, inspected_by FROM public_results WHERE matter_id = $1', [matterId]);
-  expect(pub.rows).toHaveLength(1);
-  return pub.rows[0] as { subject_label: string; result_code: string; summary: string; inspected_by: string[] };
+async function launch(facts: Record<string, unknown>, subject: Subject = gym, override?: ScenarioOverride) {
+  return start({ subject, facts, source: { channel: '12345', ref: 'WO-20261122-0001' }, override });
 }
 
 const ran = (v: MatterView) => v.tasks.map((t) => [t.key, t.department, t.outcome]);
@@ -118,7 +67,7 @@ describe('prepaidCardMatter', () => {
     await d.complete('mediation', 'failed');
     // The case is complex: the regulator asks for more time before the 15-working-day deadline.
     const t = await d.waitFor('verification');
-    const task = env.client.workflow.getHandle(t.taskId);
+    const task = wf.client.workflow.getHandle(t.taskId);
     const officer = d.officer('education');
     await task.executeUpdate(signUpdate, { args: [{ actor: officer }] });
     const before = (await task.query(getTaskQuery)).currentDeadline!.dueAt;
@@ -186,7 +135,7 @@ describe('prepaidCardMatter', () => {
     const byKey = Object.fromEntries(v.tasks.map((t) => [t.key, t.department]));
     expect(byKey).toMatchObject({ 'transfer.approve': 'sports', 'transfer.handover': 'sports', 'transfer.police-decision': 'police', 'disposal.sector': 'sports', 'disposal.penalty': 'market' });
     expect(await stages(v.matterId)).toEqual(['triage', 'acceptance', 'mediation', 'verification', 'disposal', 'criminal-transfer', 'publication']);
-    const reported = await db.pool.query("SELECT data FROM timeline_events WHERE workflow_id = $1 AND type = 'criminal-transfer.reported'", [v.matterId]);
+    const reported = await wf.db.pool.query("SELECT data FROM timeline_events WHERE workflow_id = $1 AND type = 'criminal-transfer.reported'", [v.matterId]);
     expect(reported.rows[0].data.reason).toBe('涉嫌诈骗（卷款跑路）');
     expect((await publicRecord(v.matterId)).inspected_by).toContain('police');
   });
@@ -229,7 +178,7 @@ describe('prepaidCardMatter', () => {
     expect((await education.waitFor('acceptance')).department).toBe('education');
     // The lead (commerce) triages and names the regulator in the task's title.
     const triage = (await sports.view()).tasks.find((t) => t.key === 'triage')!;
-    expect((await env.client.workflow.getHandle(triage.taskId).query(getTaskQuery)).title).toContain('体育局');
+    expect((await wf.client.workflow.getHandle(triage.taskId).query(getTaskQuery)).title).toContain('体育局');
     expect((await education.view()).findings).toMatchObject({ sectorRegulator: 'education' });
     await Promise.all([sports.handle.cancel(), education.handle.cancel()]);
   });
@@ -238,12 +187,12 @@ describe('prepaidCardMatter', () => {
     const d = await launch({ trade: 'sports', signal: 'complaint' });
     await d.complete('triage', 'assigned');
     const t = await d.waitFor('acceptance');
-    await env.sleep(12 * DAY);
-    const task = await env.client.workflow.getHandle(t.taskId).query(getTaskQuery);
+    await wf.env.sleep(12 * DAY);
+    const task = await wf.client.workflow.getHandle(t.taskId).query(getTaskQuery);
     expect(task.overdue).toBe(true);
     expect(task.escalations.map((e) => e.rung)).toEqual(expect.arrayContaining(['chase', 'yellow-card', 'red-card']));
     await recorded(t.taskId, 'ladder.red-card', 1); // the read model follows the task's history
-    const row = await db.pool.query('SELECT escalation_level FROM tasks WHERE task_id = $1', [t.taskId]);
+    const row = await wf.db.pool.query('SELECT escalation_level FROM tasks WHERE task_id = $1', [t.taskId]);
     expect(row.rows[0].escalation_level).toBeGreaterThanOrEqual(4);
     // The matter neither moves on nor gives up: it still waits for the acceptance decision.
     const v = await d.view();
@@ -262,13 +211,13 @@ describe('prepaidCardMatter', () => {
     const err = await d.handle.result().catch((e: unknown) => e);
     expect(err).toBeInstanceOf(WorkflowFailedError);
     expect((err as WorkflowFailedError).cause).toBeInstanceOf(CancelledFailure);
-    const childErr = await env.client.workflow.getHandle(t.taskId).result().catch((e: unknown) => e);
+    const childErr = await wf.client.workflow.getHandle(t.taskId).result().catch((e: unknown) => e);
     expect((childErr as WorkflowFailedError).cause).toBeInstanceOf(CancelledFailure);
     await recorded(d.handle.workflowId, 'cancelled', 1);
-    const row = await db.pool.query('SELECT status, view FROM matters WHERE matter_id = $1', [d.handle.workflowId]);
+    const row = await wf.db.pool.query('SELECT status, view FROM matters WHERE matter_id = $1', [d.handle.workflowId]);
     expect(row.rows[0].status).toBe('cancelled');
     expect((row.rows[0].view as MatterView).tasks.map((x) => [x.key, x.state])).toEqual([['triage', 'completed'], ['acceptance', 'cancelled']]);
-    const pub = await db.pool.query('SELECT 1 FROM public_results WHERE matter_id = $1', [d.handle.workflowId]);
+    const pub = await wf.db.pool.query('SELECT 1 FROM public_results WHERE matter_id = $1', [d.handle.workflowId]);
     expect(pub.rows).toHaveLength(0);
   });
 });

@@ -1,88 +1,22 @@
-import { randomUUID } from 'node:crypto';
-import type { WorkflowHandle } from '@temporalio/client';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Worker } from '@temporalio/worker';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { createActivities } from '../../activities/index.js';
-import type { MatterInput, MatterView, Subject } from '../../domain/matter.js';
-import { catalogue } from '../../domain/scenarios/catalogue.js';
-import { resolveScenario } from '../../domain/scenarios/schema.js';
+import { describe, expect, test } from 'vitest';
+import type { MatterView, Subject } from '../../domain/matter.js';
+import type { ScenarioOverride } from '../../domain/scenarios/schema.js';
 import { getTaskQuery } from '../../workflows/department-task.js';
 import { refinedOilMatter } from '../../workflows/scenarios/refined-oil.js';
-import { freshDatabase, type TestDatabase } from '../helpers/db.js';
-import { MatterDriver } from '../helpers/matter-driver.js';
-import { timeSkippingEnv, workflowBundle } from '../helpers/temporal.js';
+import type { MatterDriver } from '../helpers/matter-driver.js';
+import { matterLauncher, matterRecords, timers } from '../helpers/matters.js';
+import { useWorkflowEnv } from '../helpers/workflow-env.js';
 
 const DAY = 86_400_000;
-let env: TestWorkflowEnvironment;
-let db: TestDatabase;
-let worker: Worker;
-let running: Promise<void>;
-const taskQueue = `oil-${randomUUID()}`;
-
-beforeAll(async () => {
-  [env, db] = await Promise.all([timeSkippingEnv(), freshDatabase()]);
-  worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: await workflowBundle(), activities: createActivities({ pool: db.pool }) });
-  running = worker.run();
-});
-afterAll(async () => {
-  worker?.shutdown();
-  await running;
-  await env?.teardown();
-  await db?.drop();
-});
+const wf = useWorkflowEnv({ queue: 'oil' });
+const { stages, recorded, publicRecord } = matterRecords(wf);
+const start = matterLauncher(wf, 'refined-oil', refinedOilMatter);
 
 const station: Subject = { name: '周至县某某石化有限公司', kind: 'enterprise', creditCode: '91610124MA6TG1234X', address: '周至县某镇某路' };
 const operator: Subject = { name: '李某某', kind: 'person', address: '周至县某村某组' };
 
-async function launch(facts: Record<string, unknown>, o: { subject?: Subject; override?: Parameters<typeof resolveScenario>[1] } = {}) {
-  const input: MatterInput = {
-    county: '610124',
-    subject: o.subject ?? station,
-    facts: { township: '610124100', ...facts },
-    definition: resolveScenario(catalogue['refined-oil'], o.override),
-    createdBy: 'k-operator',
-  };
-  const handle = await env.client.workflow.start(refinedOilMatter, {
-    taskQueue, workflowId: `matter:610124:refined-oil:t-${randomUUID().slice(0, 8)}`, args: [input],
-  });
-  return new MatterDriver(env.client, handle);
-}
-
-async function stages(matterId: string): Promise<string[]> {
-  const res = await db.pool.query("SELECT data->>'stage' AS stage FROM timeline_events WHERE workflow_id = $1 AND type = 'stage' ORDER BY seq", [matterId]);
-  return res.rows.map((r) => r.stage as string);
-}
-
-/** Waits (real time, bounded) until the matter has recorded `n` events of `type`. */
-async function recorded(matterId: string, type: string, n: number) {
-  for (let i = 0; i < 150; i++) {
-    const res = await db.pool.query('SELECT count(*)::int AS n FROM timeline_events WHERE workflow_id = $1 AND type = $2', [matterId, type]);
-    if (res.rows[0].n >= n) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`${matterId}: fewer than ${n} ${type} events`);
-}
-
-/**
- * Waits (real time, bounded) until the server holds the matter's `n`-th timer and returns the
- * timers' durations (ms): the event recorded just before a wait is written before the timer is
- * started, so sleeping on that alone could race.
- */
-async function timers(handle: WorkflowHandle, n: number): Promise<number[]> {
-  for (let i = 0; i < 150; i++) {
-    const history = await handle.fetchHistory();
-    const started = (history.events ?? []).flatMap((e) => (e.timerStartedEventAttributes ? [e.timerStartedEventAttributes] : []));
-    if (started.length >= n) return started.map((t) => Number(t.startToFireTimeout?.seconds ?? 0) * 1000 + Math.round((t.startToFireTimeout?.nanos ?? 0) / 1e6));
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`${handle.workflowId}: fewer than ${n} timers`);
-}
-
-async function publicRecord(matterId: string) {
-  const pub = await db.pool.query('SELECT subject_label, result_code, summary, inspected_by FROM public_results WHERE matter_id = $1', [matterId]);
-  expect(pub.rows).toHaveLength(1);
-  return pub.rows[0] as { subject_label: string; result_code: string; summary: string; inspected_by: string[] };
+async function launch(facts: Record<string, unknown>, o: { subject?: Subject; override?: ScenarioOverride } = {}) {
+  return start({ subject: o.subject ?? station, facts: { township: '610124100', ...facts }, override: o.override });
 }
 
 /** Key → department of the tasks that ran, in the order they were assigned. */
@@ -99,7 +33,7 @@ describe('refinedOilMatter', () => {
     await inspect(d, { 'inspection.lead': 'unlicensed', 'inspection.safety': 'unlicensed', 'inspection.quality': 'violation' });
     const seal = await d.waitFor('disposal.seal');
     // Sealing is a matter of hours: sign for within 2 hours of assignment.
-    const sealView = await env.client.workflow.getHandle(seal.taskId).query(getTaskQuery);
+    const sealView = await wf.client.workflow.getHandle(seal.taskId).query(getTaskQuery);
     expect(Date.parse(sealView.currentDeadline!.dueAt) - Date.parse(sealView.assignedAt)).toBeLessThanOrEqual(2 * 3_600_000 + 1000);
     await d.complete('disposal.seal', 'sealed');
     await d.complete('transfer.approve', 'approve');
@@ -186,12 +120,12 @@ describe('refinedOilMatter', () => {
     await recorded(d.handle.workflowId, 'task.completed', 6);
     expect(await timers(d.handle, 1)).toEqual([10 * DAY]);
     expect((await d.view()).tasks.some((t) => t.key === 'reinspection')).toBe(false);
-    await env.sleep(10 * DAY + 60_000);
+    await wf.env.sleep(10 * DAY + 60_000);
     await d.complete('reinspection', 'not-rectified');
     // Second round: the catalogue's default period (15 days).
     await recorded(d.handle.workflowId, 'stage', 4);
     expect(await timers(d.handle, 2)).toEqual([10 * DAY, 15 * DAY]);
-    await env.sleep(15 * DAY + 60_000);
+    await wf.env.sleep(15 * DAY + 60_000);
     await d.complete('reinspection', 'not-rectified');
     await d.complete('publication', 'published');
     const v = await d.handle.result();
@@ -215,7 +149,7 @@ describe('refinedOilMatter', () => {
     const keys = ['inspection.lead', 'inspection.safety', 'inspection.quality', 'inspection.tax', 'inspection.ecology'];
     const assigned = await Promise.all(keys.map((k) => d.waitFor(k)));
     expect(assigned.map((t) => t.department)).toEqual(['commerce', 'emergency', 'market', 'tax', 'ecology']);
-    const titles = await Promise.all(assigned.map(async (t) => (await env.client.workflow.getHandle(t.taskId).query(getTaskQuery)).title));
+    const titles = await Promise.all(assigned.map(async (t) => (await wf.client.workflow.getHandle(t.taskId).query(getTaskQuery)).title));
     const notes = titles.map((t) => /（(联合检查 [^）]+)）$/.exec(t)?.[1]);
     expect(notes[0]).toBe(`联合检查 ${d.handle.workflowId.split(':').pop()}`);
     expect(new Set(notes).size).toBe(1);
@@ -226,7 +160,7 @@ describe('refinedOilMatter', () => {
     expect(v).toMatchObject({ status: 'closed', result: { code: 'compliant' }, findings: { verdict: 'compliant', stationKind: 'licensed-station' } });
     expect(v.tasks.map((t) => t.key)).toEqual([...keys, 'publication']);
     expect(await stages(v.matterId)).toEqual(['inspection', 'publication']);
-    const joint = await db.pool.query("SELECT data FROM timeline_events WHERE workflow_id = $1 AND type = 'joint-inspection'", [v.matterId]);
+    const joint = await wf.db.pool.query("SELECT data FROM timeline_events WHERE workflow_id = $1 AND type = 'joint-inspection'", [v.matterId]);
     expect(joint.rows).toHaveLength(1);
     const pub = await publicRecord(v.matterId);
     expect(pub).toMatchObject({ result_code: 'compliant', subject_label: expect.stringContaining('91610124MA6TG1234X') });
@@ -250,7 +184,7 @@ describe('refinedOilMatter', () => {
     await d.complete('penalty.lead', 'decided');
     await recorded(d.handle.workflowId, 'task.completed', 3);
     expect(await timers(d.handle, 1)).toEqual([15 * DAY]);
-    await env.sleep(15 * DAY + 60_000); // the catalogue's default period: 15 days
+    await wf.env.sleep(15 * DAY + 60_000); // the catalogue's default period: 15 days
     await d.complete('reinspection', 'rectified');
     await d.complete('publication', 'published');
     const v = await d.handle.result();
@@ -264,7 +198,7 @@ describe('refinedOilMatter', () => {
       ['penalty.lead', 'market', 'completed'], ['reinspection', 'market', 'completed'], ['publication', 'market', 'completed'],
     ]);
     expect(await stages(v.matterId)).toEqual(['inspection', 'rectification', 'reinspection', 'publication']);
-    const row = await db.pool.query('SELECT lead_department, status FROM matters WHERE matter_id = $1', [v.matterId]);
+    const row = await wf.db.pool.query('SELECT lead_department, status FROM matters WHERE matter_id = $1', [v.matterId]);
     expect(row.rows[0]).toEqual({ lead_department: 'market', status: 'closed' });
   });
 });

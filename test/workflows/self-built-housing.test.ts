@@ -1,66 +1,21 @@
-import { randomUUID } from 'node:crypto';
 import { CancelledFailure, WorkflowFailedError } from '@temporalio/client';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { Worker } from '@temporalio/worker';
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { createActivities } from '../../activities/index.js';
-import type { MatterInput } from '../../domain/matter.js';
-import { catalogue } from '../../domain/scenarios/catalogue.js';
-import { resolveScenario } from '../../domain/scenarios/schema.js';
+import { describe, expect, test } from 'vitest';
+import type { ScenarioOverride } from '../../domain/scenarios/schema.js';
 import { cancelMatterUpdate } from '../../workflows/matter-kit.js';
 import { selfBuiltHousingMatter } from '../../workflows/scenarios/self-built-housing.js';
 import { getTaskQuery } from '../../workflows/department-task.js';
 import { getDisputeQuery, statePositionUpdate } from '../../workflows/jurisdiction-dispute.js';
-import { freshDatabase, type TestDatabase } from '../helpers/db.js';
-import { MatterDriver } from '../helpers/matter-driver.js';
-import { timeSkippingEnv, workflowBundle } from '../helpers/temporal.js';
+import type { MatterDriver } from '../helpers/matter-driver.js';
+import { matterLauncher, matterRecords, timers } from '../helpers/matters.js';
+import { useWorkflowEnv } from '../helpers/workflow-env.js';
 
 const DAY = 86_400_000;
-let env: TestWorkflowEnvironment;
-let db: TestDatabase;
-let worker: Worker;
-let running: Promise<void>;
-const taskQueue = `sbh-${randomUUID()}`;
+const wf = useWorkflowEnv({ queue: 'sbh' });
+const { stages, recorded } = matterRecords(wf);
+const start = matterLauncher(wf, 'self-built-housing', selfBuiltHousingMatter);
 
-beforeAll(async () => {
-  [env, db] = await Promise.all([timeSkippingEnv(), freshDatabase()]);
-  worker = await Worker.create({ connection: env.nativeConnection, taskQueue, workflowBundle: await workflowBundle(), activities: createActivities({ pool: db.pool }) });
-  running = worker.run();
-});
-afterAll(async () => {
-  worker?.shutdown();
-  await running;
-  await env?.teardown();
-  await db?.drop();
-});
-
-async function launch(facts: Record<string, unknown>, override?: Parameters<typeof resolveScenario>[1]) {
-  const input: MatterInput = {
-    county: '610124',
-    subject: { name: '张某某', kind: 'house', address: '周至县某村某组' },
-    facts: { township: '610124100', ...facts },
-    definition: resolveScenario(catalogue['self-built-housing'], override),
-    createdBy: 'k-operator',
-  };
-  const handle = await env.client.workflow.start(selfBuiltHousingMatter, {
-    taskQueue, workflowId: `matter:610124:self-built-housing:t-${randomUUID().slice(0, 8)}`, args: [input],
-  });
-  return new MatterDriver(env.client, handle);
-}
-
-async function stages(matterId: string): Promise<string[]> {
-  const res = await db.pool.query("SELECT data->>'stage' AS stage FROM timeline_events WHERE workflow_id = $1 AND type = 'stage' ORDER BY seq", [matterId]);
-  return res.rows.map((r) => r.stage as string);
-}
-
-/** Waits (real time, bounded) until the matter has recorded `n` events of `type`. */
-async function recorded(matterId: string, type: string, n: number) {
-  for (let i = 0; i < 150; i++) {
-    const res = await db.pool.query('SELECT count(*)::int AS n FROM timeline_events WHERE workflow_id = $1 AND type = $2', [matterId, type]);
-    if (res.rows[0].n >= n) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`${matterId}: fewer than ${n} ${type} events`);
+async function launch(facts: Record<string, unknown>, override?: ScenarioOverride) {
+  return start({ subject: { name: '张某某', kind: 'house', address: '周至县某村某组' }, facts: { township: '610124100', ...facts }, override });
 }
 
 async function survey(d: MatterDriver, o: { locality?: string; housing?: string; planning?: string } = {}) {
@@ -78,7 +33,7 @@ describe('selfBuiltHousingMatter', () => {
     const v = await d.handle.result();
     expect(v).toMatchObject({ status: 'closed', stage: 'closed', result: { code: 'A-safe' }, findings: { grade: 'A', legality: 'legal' } });
     expect(await stages(v.matterId)).toEqual(['survey', 'closing', 'publication']);
-    const pub = await db.pool.query('SELECT subject_label, result_code, inspected_by FROM public_results WHERE matter_id = $1', [v.matterId]);
+    const pub = await wf.db.pool.query('SELECT subject_label, result_code, inspected_by FROM public_results WHERE matter_id = $1', [v.matterId]);
     expect(pub.rows).toHaveLength(1);
     expect(pub.rows[0].result_code).toBe('A-safe');
     expect(JSON.stringify(pub.rows[0])).not.toContain('张某某');
@@ -90,7 +45,7 @@ describe('selfBuiltHousingMatter', () => {
     await survey(d, { planning: 'illegal' });
     await d.complete('appraisal', 'D');
     const evac = await d.waitFor('emergency.evacuate');
-    const evacView = await env.client.workflow.getHandle(evac.taskId).query(getTaskQuery);
+    const evacView = await wf.client.workflow.getHandle(evac.taskId).query(getTaskQuery);
     // Hours, not days: sign within 1 hour of assignment.
     expect(Date.parse(evacView.currentDeadline!.dueAt) - Date.parse(evacView.assignedAt)).toBeLessThanOrEqual(3_600_000 + 1000);
     expect(evac.department).toBe('township:610124100');
@@ -122,11 +77,13 @@ describe('selfBuiltHousingMatter', () => {
     await d.complete('rectification.notice', 'notice-issued', { rectifyWithinDays: 10 });
     // The matter waits out the period set in the notice, then sends the re-inspection.
     await recorded(d.handle.workflowId, 'rectification.period', 1);
-    await env.sleep(11 * DAY);
+    await timers(d.handle, 1); // the event is written before the timer starts: wait for the timer too
+    await wf.env.sleep(11 * DAY);
     await d.complete('reinspection', 'not-rectified');
     await d.complete('rectification.notice', 'notice-issued', { rectifyWithinDays: 5 });
     await recorded(d.handle.workflowId, 'rectification.period', 2);
-    await env.sleep(6 * DAY);
+    await timers(d.handle, 2);
+    await wf.env.sleep(6 * DAY);
     await d.complete('reinspection', 'not-rectified');
     await d.complete('enforcement', 'enforced');
     await d.complete('closing.ledger', 'closed');
@@ -135,7 +92,7 @@ describe('selfBuiltHousingMatter', () => {
     expect(v.result?.code).toBe('C-enforced');
     expect(v.findings).toMatchObject({ grade: 'C', rectification: 'enforced', rectificationRounds: 2 });
     expect(v.tasks.filter((t) => t.key === 'reinspection')).toHaveLength(2);
-    const periods = await db.pool.query("SELECT data FROM timeline_events WHERE workflow_id = $1 AND type = 'rectification.period' ORDER BY seq", [v.matterId]);
+    const periods = await wf.db.pool.query("SELECT data FROM timeline_events WHERE workflow_id = $1 AND type = 'rectification.period' ORDER BY seq", [v.matterId]);
     expect(periods.rows.map((r) => r.data.days)).toEqual([10, 5]);
   });
 
@@ -146,7 +103,8 @@ describe('selfBuiltHousingMatter', () => {
     await d.complete('appraisal', 'B');
     await d.complete('rectification.notice', 'notice-issued');
     await recorded(d.handle.workflowId, 'rectification.period', 1);
-    await env.sleep(31 * DAY); // default period of the catalogue: 30 days
+    await timers(d.handle, 1);
+    await wf.env.sleep(31 * DAY); // default period of the catalogue: 30 days
     await d.complete('reinspection', 'rectified');
     await d.complete('closing.ledger', 'closed');
     await d.complete('publication', 'published');
@@ -172,12 +130,12 @@ describe('selfBuiltHousingMatter', () => {
       disputeId = (await d.view()).disputes?.[0]?.disputeId;
       if (!disputeId) await new Promise((r) => setTimeout(r, 100));
     }
-    const dispute = env.client.workflow.getHandle(disputeId!);
+    const dispute = wf.client.workflow.getHandle(disputeId!);
     await dispute.query(getDisputeQuery);
     await dispute.executeUpdate(statePositionUpdate, { args: [{ actor: d.officer('agriculture'), position: 'accept', reason: '宅基地审批属本部门' }] });
     const again = await d.waitFor('survey.planning');
     expect(again.department).toBe('agriculture');
-    expect((await env.client.workflow.getHandle(returned).query(getTaskQuery)).state).toBe('returned');
+    expect((await wf.client.workflow.getHandle(returned).query(getTaskQuery)).state).toBe('returned');
     const v = await d.view();
     expect(v.tasks.filter((t) => t.key === 'survey.planning').map((t) => [t.department, t.state])).toEqual([['natural-resources', 'returned'], ['agriculture', 'running']]);
     await d.handle.cancel();
@@ -186,11 +144,11 @@ describe('selfBuiltHousingMatter', () => {
   test('overdue survey tasks climb the ladder while the matter waits', async () => {
     const d = await launch({});
     const t = await d.waitFor('survey.locality');
-    await env.sleep(12 * DAY);
-    const task = await env.client.workflow.getHandle(t.taskId).query(getTaskQuery);
+    await wf.env.sleep(12 * DAY);
+    const task = await wf.client.workflow.getHandle(t.taskId).query(getTaskQuery);
     expect(task.overdue).toBe(true);
     expect(task.escalations.map((e) => e.rung)).toEqual(expect.arrayContaining(['chase', 'yellow-card', 'red-card']));
-    const row = await db.pool.query('SELECT escalation_level FROM tasks WHERE task_id = $1', [t.taskId]);
+    const row = await wf.db.pool.query('SELECT escalation_level FROM tasks WHERE task_id = $1', [t.taskId]);
     expect(row.rows[0].escalation_level).toBeGreaterThanOrEqual(4);
     await d.handle.cancel();
   });
@@ -201,10 +159,10 @@ describe('selfBuiltHousingMatter', () => {
     await d.handle.executeUpdate(cancelMatterUpdate, { args: [{ actor: { keyId: 'k-op', county: '610124', roles: ['operator'] }, reason: '重复立案' }] });
     const v = await d.handle.result();
     expect(v).toMatchObject({ status: 'cancelled', cancelled: { reason: '重复立案' } });
-    const child = env.client.workflow.getHandle(t.taskId);
+    const child = wf.client.workflow.getHandle(t.taskId);
     const err = await child.result().catch((e: unknown) => e);
     expect((err as WorkflowFailedError).cause).toBeInstanceOf(CancelledFailure);
-    const row = await db.pool.query('SELECT status FROM matters WHERE matter_id = $1', [v.matterId]);
+    const row = await wf.db.pool.query('SELECT status FROM matters WHERE matter_id = $1', [v.matterId]);
     expect(row.rows[0].status).toBe('cancelled');
   });
 });

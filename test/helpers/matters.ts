@@ -1,0 +1,98 @@
+/**
+ * What the scenario (matter) workflow tests share: launching a matter of the catalogue, and
+ * reading what it recorded (stages, timeline events, timers, the public record).
+ */
+import { randomUUID } from 'node:crypto';
+import type { Client, WorkflowHandle } from '@temporalio/client';
+import { expect } from 'vitest';
+import type { MatterInput, MatterView, Subject } from '../../domain/matter.js';
+import { catalogue } from '../../domain/scenarios/catalogue.js';
+import { resolveScenario, type ScenarioId, type ScenarioOverride } from '../../domain/scenarios/schema.js';
+import type { TestDatabase } from './db.js';
+import { MatterDriver } from './matter-driver.js';
+
+export interface MatterLaunch {
+  subject: Subject;
+  facts: Record<string, unknown>;
+  source?: MatterInput['source'];
+  /** A county override of the catalogue's definition. */
+  override?: ScenarioOverride | undefined;
+}
+
+/**
+ * A launcher for one scenario: starts its matter workflow with the catalogue's definition (as
+ * overridden) on the file's queue, as `matter:<county>:<scenario>:<idTag>-<8 hex>`, and returns a
+ * driver for it. `wf` is read at launch time (a live `useWorkflowEnv` object).
+ */
+export function matterLauncher(
+  wf: { readonly client: Client; readonly taskQueue: string },
+  scenario: ScenarioId,
+  workflow: (input: MatterInput) => Promise<MatterView>,
+  o: { county?: string; createdBy?: string; idTag?: string } = {},
+) {
+  const county = o.county ?? '610124';
+  return async (l: MatterLaunch): Promise<MatterDriver> => {
+    const input: MatterInput = {
+      county,
+      subject: l.subject,
+      facts: l.facts,
+      ...(l.source ? { source: l.source } : {}),
+      definition: resolveScenario(catalogue[scenario], l.override),
+      createdBy: o.createdBy ?? 'k-operator',
+    };
+    const handle = await wf.client.workflow.start(workflow, {
+      taskQueue: wf.taskQueue, workflowId: `matter:${county}:${scenario}:${o.idTag ?? 't'}-${randomUUID().slice(0, 8)}`, args: [input],
+    });
+    return new MatterDriver(wf.client, handle);
+  };
+}
+
+export interface PublicRecord {
+  subject_label: string;
+  result_code: string;
+  summary: string;
+  inspected_by: string[];
+}
+
+/** Read-model queries about matters, against the file's database (`wf.db`, read at call time). */
+export function matterRecords(wf: { readonly db: TestDatabase }) {
+  return {
+    /** The stages the matter entered, in order. */
+    async stages(matterId: string): Promise<string[]> {
+      const res = await wf.db.pool.query("SELECT data->>'stage' AS stage FROM timeline_events WHERE workflow_id = $1 AND type = 'stage' ORDER BY seq", [matterId]);
+      return res.rows.map((r) => r.stage as string);
+    },
+
+    /** Waits (real time, bounded) until the matter has recorded `n` events of `type`. */
+    async recorded(matterId: string, type: string, n: number): Promise<void> {
+      for (let i = 0; i < 150; i++) {
+        const res = await wf.db.pool.query('SELECT count(*)::int AS n FROM timeline_events WHERE workflow_id = $1 AND type = $2', [matterId, type]);
+        if (res.rows[0].n >= n) return;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      throw new Error(`${matterId}: fewer than ${n} ${type} events`);
+    },
+
+    /** The matter's one public result (asserted to be exactly one). */
+    async publicRecord(matterId: string): Promise<PublicRecord> {
+      const pub = await wf.db.pool.query('SELECT subject_label, result_code, summary, inspected_by FROM public_results WHERE matter_id = $1', [matterId]);
+      expect(pub.rows).toHaveLength(1);
+      return pub.rows[0] as PublicRecord;
+    },
+  };
+}
+
+/**
+ * Waits (real time, bounded) until the server holds the workflow's `n`-th timer and returns the
+ * timers' durations (ms): the event recorded just before a wait is written before the timer is
+ * started, so sleeping on that alone could race.
+ */
+export async function timers(handle: WorkflowHandle, n: number): Promise<number[]> {
+  for (let i = 0; i < 150; i++) {
+    const history = await handle.fetchHistory();
+    const started = (history.events ?? []).flatMap((e) => (e.timerStartedEventAttributes ? [e.timerStartedEventAttributes] : []));
+    if (started.length >= n) return started.map((t) => Number(t.startToFireTimeout?.seconds ?? 0) * 1000 + Math.round((t.startToFireTimeout?.nanos ?? 0) / 1e6));
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`${handle.workflowId}: fewer than ${n} timers`);
+}

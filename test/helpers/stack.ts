@@ -1,0 +1,132 @@
+/**
+ * The end-to-end stack of a test file, real parts only: a Temporal CLI dev server on a free port,
+ * a fresh PostgreSQL database, the worker as deployed (`createWorker`), the API listening on
+ * 127.0.0.1, a client connection, and API keys; driven through HTTP with `call`.
+ */
+import { randomUUID } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection, type Worker } from '@temporalio/worker';
+import type { FastifyInstance } from 'fastify';
+import { afterAll, beforeAll } from 'vitest';
+import { buildApp } from '../../api/app.js';
+import { createKey, type NewKey } from '../../db/keys.js';
+import { loadConfig } from '../../domain/config.js';
+import { freePort, startTemporalDevServer, type TemporalHandle } from '../../scripts/dev-stack.js';
+import { createWorker } from '../../worker/worker.js';
+import { freshDatabase, type TestDatabase } from './db.js';
+import { liveView, type Unset } from './live.js';
+import { quietRuntime, workflowBundle } from './temporal.js';
+
+export interface StackOptions {
+  /** Prefix of the task queue name (`<queue>-<uuid>`). */
+  queue: string;
+  /** Extra `temporal server start-dev` arguments (e.g. dynamic config). */
+  devServerArgs?: string[];
+  /**
+   * Start the API (listening) and a worker for the whole file (default). `false`: only the server,
+   * the database and the connections; the file runs its own workers with `startWorker`.
+   */
+  api?: boolean;
+  /** API keys to issue once the API listens, by name, in this order. */
+  keys?: Record<string, NewKey>;
+}
+
+export interface StackResponse {
+  status: number;
+  body: Record<string, any>;
+}
+
+/** Live view of the stack: read its properties inside hooks and tests, not at import time. */
+export interface Stack {
+  readonly db: TestDatabase;
+  readonly temporal: TemporalHandle;
+  readonly connection: Connection;
+  readonly nativeConnection: NativeConnection;
+  readonly client: Client;
+  readonly taskQueue: string;
+  /** `http://127.0.0.1:<port>` of the API (`api` stacks only). */
+  readonly base: string;
+  /** The issued keys, by name; a test may add more. */
+  readonly keys: Record<string, string>;
+  /**
+   * HTTP to the API as `who` (a name in `keys`; no Authorization header when undefined). JSON
+   * in (when `body` is given) and out.
+   */
+  call(who: string | undefined, method: string, path: string, body?: unknown, headers?: Record<string, string>): Promise<StackResponse>;
+  /** A worker on the stack's queue, running until `worker.shutdown()`; await `done` after that. */
+  startWorker(): Promise<{ worker: Worker; done: Promise<void> }>;
+}
+
+/** Registers the file's `beforeAll` (3 minutes: the dev server may be slow to start) and `afterAll`. */
+export function useStack(opts: StackOptions): Stack {
+  const api = opts.api ?? true;
+  let worker: Worker | undefined;
+  let workerRun: Promise<void> | undefined;
+  let app: FastifyInstance | undefined;
+
+  const newWorker = async () =>
+    createWorker({ connection: view.nativeConnection, namespace: 'default', taskQueue: view.taskQueue, pool: view.db.pool, workflowBundle: await workflowBundle() });
+
+  const state: Unset<Stack> = {
+    db: undefined,
+    temporal: undefined,
+    connection: undefined,
+    nativeConnection: undefined,
+    client: undefined,
+    base: undefined,
+    taskQueue: `${opts.queue}-${randomUUID()}`,
+    keys: {},
+    async call(who, method, path, body, headers = {}) {
+      const res = await fetch(`${view.base}${path}`, {
+        method,
+        headers: { ...(who ? { authorization: `Bearer ${view.keys[who]}` } : {}), ...(body ? { 'content-type': 'application/json' } : {}), ...headers },
+        ...(body ? { body: JSON.stringify(body) } : {}),
+      });
+      return { status: res.status, body: (await res.json()) as Record<string, any> };
+    },
+    async startWorker() {
+      const w = await newWorker();
+      return { worker: w, done: w.run() };
+    },
+  };
+  const view = liveView(state, 'useStack');
+
+  beforeAll(async () => {
+    quietRuntime();
+    const [db, temporal] = await Promise.all([
+      freshDatabase(),
+      freePort().then((port) => startTemporalDevServer({ port, ...(opts.devServerArgs ? { extraArgs: opts.devServerArgs } : {}) })),
+    ]);
+    Object.assign(state, { db, temporal });
+    state.nativeConnection = await NativeConnection.connect({ address: temporal.address });
+    if (api) {
+      worker = await newWorker();
+      workerRun = worker.run();
+    }
+    const connection = await Connection.connect({ address: temporal.address });
+    Object.assign(state, { connection, client: new Client({ connection }) });
+    if (api) {
+      app = await buildApp({ config: { ...loadConfig({}), TEMPORAL_TASK_QUEUE: view.taskQueue }, pool: db.pool, temporal: new Client({ connection }), logger: false });
+      await app.listen({ host: '127.0.0.1', port: 0 });
+      state.base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
+    }
+    for (const [name, k] of Object.entries(opts.keys ?? {})) {
+      view.keys[name] = (await createKey(db.pool, k)).key;
+    }
+  }, 180_000);
+
+  // Reverse order of setup: stop taking requests, drain the worker, close the connections, then
+  // stop the server and drop the database.
+  afterAll(async () => {
+    await app?.close();
+    worker?.shutdown();
+    await workerRun;
+    await state.nativeConnection?.close();
+    await state.connection?.close();
+    await state.temporal?.stop();
+    await state.db?.drop();
+  });
+
+  return view;
+}
