@@ -24,6 +24,7 @@ import type { NotificationDraft, Recipient } from '../domain/events.js';
 import type { Principal } from '../domain/principal.js';
 import { hasRole } from '../domain/principal.js';
 import { SA } from '../domain/search-attributes.js';
+import { clone, eventRecord, recordingOptions, type RecordOptions } from './recording.js';
 import {
   cancelInputSchema,
   departmentTaskInputSchema,
@@ -83,9 +84,6 @@ export interface DepartmentTaskArgs extends DepartmentTaskInputDraft {
   /** Set only by continue-as-new. */
   carried?: Carried;
 }
-
-/** Snapshots of plain data (the workflow sandbox has no structuredClone). */
-const clone = <T>(v: T): T => JSON.parse(JSON.stringify(v)) as T;
 
 /** A refused action. Non-retryable: the caller must change something first. */
 function refuse(type: string, message: string): never {
@@ -182,35 +180,13 @@ export async function departmentTask(args: DepartmentTaskArgs): Promise<TaskResu
   });
 
   /** Appends an event (sequence assigned synchronously, so ids are stable) and writes it. */
-  const record = async (
-    type: string,
-    summary: string,
-    opts: { actor?: Principal; data?: Record<string, unknown>; notifications?: NotificationDraft[] } = {},
-  ) => {
+  const record = async (type: string, summary: string, opts: RecordOptions = {}) => {
     view.lastEventSeq += 1;
     publishState();
-    const snapshot: TaskView = clone(view);
+    const event = eventRecord({ workflowId: info.workflowId, seq: view.lastEventSeq, county: input.county }, type, summary, opts);
     // Once an event has a sequence number it must be written, even while the task is being
     // cancelled: a gap in the timeline would be a lost action.
-    await CancellationScope.nonCancellable(() => recordTaskEvent.executeWithOptions(
-      { startToCloseTimeout: '30 seconds', summary: `记录 ${summary}`.slice(0, 120) },
-      [{
-        event: {
-          workflowId: info.workflowId,
-          seq: view.lastEventSeq,
-          county: input.county,
-          at: now(),
-          type,
-          summary,
-          ...(opts.actor
-            ? { actor: { keyId: opts.actor.keyId, county: opts.actor.county, ...(opts.actor.department ? { department: opts.actor.department } : {}) } }
-            : {}),
-          ...(opts.data ? { data: opts.data } : {}),
-          ...(opts.notifications ? { notifications: opts.notifications } : {}),
-        },
-        view: snapshot,
-      }],
-    ));
+    await CancellationScope.nonCancellable(() => recordTaskEvent.executeWithOptions(recordingOptions(summary), [{ event, view: clone(view) }]));
   };
 
   /** Search attributes and the UI's current details follow every change. */

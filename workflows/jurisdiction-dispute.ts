@@ -22,9 +22,10 @@ import {
   decisionInputSchema, defaultDisputeLadder, disputeInputSchema, disputeRungNames, positionInputSchema,
   type DisputeInputDraft, type DisputeResult, type DisputeRung, type DisputeView,
 } from '../domain/dispute.js';
-import type { NotificationDraft, Recipient } from '../domain/events.js';
+import type { Recipient } from '../domain/events.js';
 import { hasRole, type Principal } from '../domain/principal.js';
 import { SA } from '../domain/search-attributes.js';
+import { clone, eventRecord, recordingOptions, type RecordOptions } from './recording.js';
 
 const { recordDisputeEvent } = proxyActivities<Activities>({
   startToCloseTimeout: '30 seconds',
@@ -38,7 +39,6 @@ export const getDisputeQuery = defineQuery<DisputeView>('getDispute');
 /** Sent to the parent matter when an arbiter designates a temporary lead in an emergency. */
 export const temporaryLeadSignal = defineSignal<[{ disputeId: string; department: string; reasoning: string }]>('temporaryLead');
 
-const clone = <T>(v: T): T => JSON.parse(JSON.stringify(v)) as T;
 const refuse = (type: string, message: string): never => {
   throw ApplicationFailure.create({ type, message, nonRetryable: true });
 };
@@ -108,18 +108,11 @@ export async function jurisdictionDispute(args: DisputeInputDraft): Promise<Disp
       : `**已指定管辖**：${departmentName(view.decision!.department)}（${disputeRungNames[view.decision!.rung as DisputeRung['rung']] ?? view.decision!.rung}）`);
   }
 
-  async function record(type: string, summary: string, opts: { actor?: Principal; data?: Record<string, unknown>; notifications?: NotificationDraft[] } = {}) {
+  async function record(type: string, summary: string, opts: RecordOptions = {}) {
     view.lastEventSeq += 1;
     publish();
-    await CancellationScope.nonCancellable(() => recordDisputeEvent.executeWithOptions({ startToCloseTimeout: '30 seconds', summary: `记录 ${summary}`.slice(0, 120) }, [{
-      event: {
-        workflowId: info.workflowId, seq: view.lastEventSeq, county: input.county, at: now(), type, summary,
-        ...(opts.actor ? { actor: { keyId: opts.actor.keyId, county: opts.actor.county, ...(opts.actor.department ? { department: opts.actor.department } : {}) } } : {}),
-        ...(opts.data ? { data: opts.data } : {}),
-        ...(opts.notifications ? { notifications: opts.notifications } : {}),
-      },
-      view: clone(view),
-    }]));
+    const event = eventRecord({ workflowId: info.workflowId, seq: view.lastEventSeq, county: input.county }, type, summary, opts);
+    await CancellationScope.nonCancellable(() => recordDisputeEvent.executeWithOptions(recordingOptions(summary), [{ event, view: clone(view) }]));
   }
 
   const decide = async (d: { department: string; reasoning: string; legalBasis?: string | undefined }, by: string, actor?: Principal) => {

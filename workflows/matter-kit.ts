@@ -24,12 +24,12 @@ import type { ZodType, z } from 'zod';
 import type { Activities } from '../activities/index.js';
 import { toShanghaiIso } from '../domain/calendar/index.js';
 import { departmentName, divisionName } from '../domain/departments.js';
-import type { NotificationDraft } from '../domain/events.js';
 import { cancelMatterBodySchema, initialMatterView, type MatterInput, type MatterTaskRef, type MatterView } from '../domain/matter.js';
 import { hasRole, principalSchema, type Principal } from '../domain/principal.js';
 import { SA } from '../domain/search-attributes.js';
 import type { TaskResult } from '../domain/task.js';
 import { departmentTask } from './department-task.js';
+import { clone, eventRecord, recordingOptions, type RecordOptions } from './recording.js';
 import { jurisdictionDispute, temporaryLeadSignal } from './jurisdiction-dispute.js';
 import type { DisputeResult } from '../domain/dispute.js';
 import type { TaskSpec } from '../domain/scenarios/schema.js';
@@ -44,7 +44,6 @@ const cancelMatterInputSchema = cancelMatterBodySchema.extend({ actor: principal
 export const getMatterQuery = defineQuery<MatterView>('getMatter');
 export const cancelMatterUpdate = defineUpdate<MatterView, [z.input<typeof cancelMatterInputSchema>]>('cancelMatter');
 
-const clone = <T>(v: T): T => JSON.parse(JSON.stringify(v)) as T;
 
 /**
  * A scenario's facts, parsed. The API checks them first; a matter started some other way with bad
@@ -127,20 +126,13 @@ export function openMatter(input: MatterInput) {
     );
   }
 
-  async function record(type: string, summary: string, opts: { actor?: Principal; data?: Record<string, unknown>; notifications?: NotificationDraft[] } = {}) {
+  async function record(type: string, summary: string, opts: RecordOptions = {}) {
     view.lastEventSeq += 1;
     publishState();
+    const event = eventRecord({ workflowId: info.workflowId, seq: view.lastEventSeq, county: input.county }, type, summary, opts);
     // Once an event has a sequence number it must be written, even while the matter is being
     // cancelled: a gap in the timeline would be a lost action.
-    await CancellationScope.nonCancellable(() => recordMatterEvent.executeWithOptions({ startToCloseTimeout: '30 seconds', summary: `记录 ${summary}`.slice(0, 120) }, [{
-      event: {
-        workflowId: info.workflowId, seq: view.lastEventSeq, county: input.county, at: now(), type, summary,
-        ...(opts.actor ? { actor: { keyId: opts.actor.keyId, county: opts.actor.county, ...(opts.actor.department ? { department: opts.actor.department } : {}) } } : {}),
-        ...(opts.data ? { data: opts.data } : {}),
-        ...(opts.notifications ? { notifications: opts.notifications } : {}),
-      },
-      view: clone(view),
-    }]));
+    await CancellationScope.nonCancellable(() => recordMatterEvent.executeWithOptions(recordingOptions(summary), [{ event, view: clone(view) }]));
   }
 
   /** One department task as a child workflow, from assignment to its end. */
