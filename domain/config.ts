@@ -35,6 +35,11 @@ export const configSchema = z.object({
   /** Run migrations when the process starts (API and worker both may; they are idempotent). */
   MIGRATE_ON_START: bool.default(true),
 
+  /** Webhook delivery (worker process): poll interval, attempts before `dead`, request timeout. */
+  WEBHOOK_POLL_INTERVAL_MS: z.coerce.number().int().min(50).max(60_000).default(1000),
+  WEBHOOK_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(12),
+  WEBHOOK_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(5000),
+
   /** `npm start` only: where the dev stack keeps its state, and its ports. */
   DATA_DIR: z.string().min(1).default('.data'),
   TEMPORAL_PORT: port.default(7233),

@@ -24,7 +24,12 @@ async function main() {
   });
   // Worker.runUntil / run() installs SIGINT/SIGTERM handlers that call shutdown().
   process.stdout.write(`worker: task queue ${config.TEMPORAL_TASK_QUEUE} on ${config.TEMPORAL_ADDRESS}\n`);
-  await withWebhookDispatcher({ pool }, () => worker.run()); // webhooks run beside the worker, outside workflows
+  await withWebhookDispatcher({
+    pool,
+    pollIntervalMs: config.WEBHOOK_POLL_INTERVAL_MS,
+    maxAttempts: config.WEBHOOK_MAX_ATTEMPTS,
+    requestTimeoutMs: config.WEBHOOK_REQUEST_TIMEOUT_MS,
+  }, () => worker.run()); // webhooks run beside the worker, outside workflows
   await connection.close();
   await pool.end();
 }
