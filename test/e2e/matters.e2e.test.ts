@@ -227,4 +227,20 @@ describe('a self-built-housing matter through HTTP', () => {
     expect(put.body).toMatchObject({ leadDepartment: 'market', countyOverrideVersion: 1 });
     expect((await call('commerce', 'GET', '/v1/scenarios/refined-oil')).body.leadDepartment).toBe('market');
   });
+
+  test('the matter list pages with a cursor: every matter once, newest first; a bad cursor is a 400', async () => {
+    const all = (await call('supervisor', 'GET', '/v1/matters?limit=200')).body.items.map((m: { matterId: string }) => m.matterId);
+    expect(all.length).toBeGreaterThanOrEqual(4);
+    const paged: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const page = (await call('supervisor', 'GET', `/v1/matters?limit=2${cursor ? `&cursor=${cursor}` : ''}`)).body as { items: { matterId: string }[]; nextCursor: string | null };
+      paged.push(...page.items.map((m) => m.matterId));
+      cursor = page.nextCursor;
+    } while (cursor);
+    expect(paged).toEqual(all);
+    expect((await call('supervisor', 'GET', '/v1/matters?cursor=bm90LWpzb24')).status).toBe(400);
+    const open = (await call('supervisor', 'GET', '/v1/matters?status=open&limit=200')).body.items;
+    expect(open.every((m: { status: string }) => m.status === 'open')).toBe(true);
+  });
 });
