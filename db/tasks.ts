@@ -93,3 +93,11 @@ export async function getTimeline(db: Queryable, workflowId: string): Promise<Ti
     actorDepartment: r.actor_department, data: r.data,
   }));
 }
+
+/**
+ * Waits (bounded, ~3 s) until a just-started task has written its read-model row, so the answer to
+ * a creating request is followed by inboxes that already show the task.
+ */
+export async function waitForTaskRow(db: Queryable, taskId: string): Promise<void> {
+  for (let i = 0; i < 60 && !(await getTaskRow(db, taskId)); i++) await new Promise((r) => setTimeout(r, 50));
+}

@@ -3,7 +3,7 @@ import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { z } from 'zod';
 import { nextSeq } from '../../db/ids.js';
 import { accountabilityFlags } from '../../db/reports.js';
-import { listTasks } from '../../db/tasks.js';
+import { listTasks, waitForTaskRow } from '../../db/tasks.js';
 import { countySchema, departmentName, departmentSchema } from '../../domain/departments.js';
 import { fromUrlId, toUrlId } from '../../domain/ids.js';
 import { coversCounty, type Principal } from '../../domain/principal.js';
@@ -91,8 +91,10 @@ export const supervisionRoutes = (deps: AppDeps): FastifyPluginAsyncZod => async
     } catch (err) {
       if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
     }
+    const view = await temporal.workflow.getHandle(workflowId).query(getTaskQuery);
+    await waitForTaskRow(pool, workflowId); // the addressee's list reads the read model
     void reply.code(created ? 201 : 200);
-    return presentTask(await temporal.workflow.getHandle(workflowId).query(getTaskQuery));
+    return presentTask(view);
   });
 
   app.get('/supervision-orders', {

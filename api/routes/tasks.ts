@@ -3,7 +3,7 @@ import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@te
 import { z } from 'zod';
 import { nextSeq } from '../../db/ids.js';
 import { decodeCursor, encodeCursor, idempotencyHeaders, reserveWorkflowId, updateIdFor } from '../idempotency.js';
-import { getTaskRow, getTimeline, listTasks } from '../../db/tasks.js';
+import { getTaskRow, getTimeline, listTasks, waitForTaskRow } from '../../db/tasks.js';
 import { countySchema, departmentName, departmentSchema } from '../../domain/departments.js';
 import { fromUrlId, standaloneTaskWorkflowId, toUrlId } from '../../domain/ids.js';
 import { shanghaiDate } from '../../domain/calendar/index.js';
@@ -158,6 +158,9 @@ export const taskRoutes = (deps: AppDeps): FastifyPluginAsyncZod => async (app) 
       if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
     }
     const view = await temporal.workflow.getHandle<typeof departmentTask>(workflowId).query(getTaskQuery);
+    // Inboxes read the read model, which the task writes a moment after it starts. Wait for it
+    // (briefly) so the department sees the task as soon as its creator has the answer.
+    await waitForTaskRow(pool, workflowId);
     void reply.code(created ? 201 : 200);
     return presentTask(view);
   });
