@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { authenticate } from '../db/keys.js';
 import type { Pool } from '../db/pool.js';
+import { divisionPrefix } from '../domain/departments.js';
 import { coversCounty, hasRole, type Principal, type Role } from '../domain/principal.js';
 import { ApiError, forbidden } from './errors.js';
 
@@ -34,9 +35,7 @@ export function requireRole(req: FastifyRequest, ...roles: Role[]) {
 
 /** Prefix of county codes the principal may see: a county sees itself, a city its counties. */
 export function visibleCountyPrefix(p: Principal): string {
-  if (p.county.endsWith('0000')) return p.county.slice(0, 2);
-  if (p.county.endsWith('00')) return p.county.slice(0, 4);
-  return p.county;
+  return divisionPrefix(p.county);
 }
 
 /**

@@ -39,6 +39,16 @@ export function encodeCursor(value: Record<string, string | null>): string {
   return Buffer.from(JSON.stringify(value)).toString('base64url');
 }
 
+/**
+ * A keyset page: callers fetch `limit + 1` rows; the extra row only says whether a next page
+ * exists, and the cursor is made from the last row shown.
+ */
+export function pageOf<R>(rows: R[], limit: number, cursorOf: (last: R) => Record<string, string | null>): { rows: R[]; nextCursor: string | null } {
+  const page = rows.slice(0, limit);
+  const last = page.at(-1);
+  return { rows: page, nextCursor: rows.length > limit && last !== undefined ? encodeCursor(cursorOf(last)) : null };
+}
+
 export function decodeCursor<K extends string>(cursor: string, fields: { [F in K]: 'string' | 'time' | 'time-or-null' }): { [F in K]: string | null } {
   const bad = () => new ApiError(400, 'validation_failed', '无效的分页游标', [{ path: 'querystring.cursor', message: 'invalid cursor' }]);
   let raw: unknown;

@@ -1,3 +1,4 @@
+import { divisionPrefix } from '../domain/departments.js';
 import type { DisputeView } from '../domain/dispute.js';
 import type { Principal } from '../domain/principal.js';
 import { hasRole } from '../domain/principal.js';
@@ -23,7 +24,7 @@ export async function upsertDisputeView(db: Queryable, v: DisputeView): Promise<
  * supervisor or admin of a county or city that covers it.
  */
 export async function listDisputes(db: Queryable, p: Principal, f: { state?: string; limit: number; before?: { createdAt: string; disputeId: string } }) {
-  const prefix = p.county.endsWith('00') ? `${p.county.slice(0, p.county.endsWith('0000') ? 2 : 4)}%` : p.county;
+  const prefix = `${divisionPrefix(p.county)}%`;
   const args: unknown[] = [p.county, p.department ?? null, prefix, hasRole(p, 'supervisor', 'admin', 'operator')];
   const where = [`(
       ($2::text IS NOT NULL AND (county = $1 OR other_county = $1) AND $2 = ANY(parties))

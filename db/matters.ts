@@ -1,3 +1,4 @@
+import { divisionPrefix } from '../domain/departments.js';
 import type { MatterView } from '../domain/matter.js';
 import type { ScenarioOverride } from '../domain/scenarios/schema.js';
 import type { Queryable } from './pool.js';
@@ -106,8 +107,7 @@ export async function listPublicResults(db: Queryable, f: { county?: string; sce
   };
   if (f.county) {
     // A city (xxxx00) or province (xx0000) code stands for all its counties.
-    const prefix = f.county.endsWith('0000') ? f.county.slice(0, 2) : f.county.endsWith('00') ? f.county.slice(0, 4) : f.county;
-    add('county LIKE ?', `${prefix}%`);
+    add('county LIKE ?', `${divisionPrefix(f.county)}%`);
   }
   if (f.scenario) add('scenario = ?', f.scenario);
   if (f.from) add('published_at >= ?::timestamptz', f.from);

@@ -71,11 +71,13 @@ export function divisionLevel(code: string): DivisionLevel {
   return 'county';
 }
 
+/** The code prefix shared by every county a division covers: 610124 → 610124, 610100 → 6101, 610000 → 61. */
+export function divisionPrefix(code: string): string {
+  const level = divisionLevel(code);
+  return level === 'province' ? code.slice(0, 2) : level === 'city' ? code.slice(0, 4) : code;
+}
+
 /** True when `division` is `county` itself or one of its superiors (city, province). */
 export function divisionCovers(division: string, county: string): boolean {
-  if (division === county) return true;
-  const level = divisionLevel(division);
-  if (level === 'city') return county.slice(0, 4) === division.slice(0, 4);
-  if (level === 'province') return county.slice(0, 2) === division.slice(0, 2);
-  return false;
+  return county.startsWith(divisionPrefix(division));
 }

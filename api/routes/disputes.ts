@@ -10,7 +10,7 @@ import { coversCounty, hasRole, type Principal } from '../../domain/principal.js
 import { decideDisputeUpdate, getDisputeQuery, statePositionUpdate } from '../../workflows/jurisdiction-dispute.js';
 import type { AppDeps } from '../app.js';
 import { ApiError, errorBodySchema, notFound } from '../errors.js';
-import { decodeCursor, encodeCursor } from '../idempotency.js';
+import { decodeCursor, pageOf } from '../idempotency.js';
 import { timelineEntrySchema, urlIdSchema } from '../schemas.js';
 
 const errors = { 400: errorBodySchema, 401: errorBodySchema, 403: errorBodySchema, 404: errorBodySchema, 409: errorBodySchema, 503: errorBodySchema };
@@ -100,11 +100,10 @@ export const disputeRoutes = (deps: AppDeps): FastifyPluginAsyncZod => async (ap
     const rows = await listDisputes(deps.pool, req.principal, {
       ...(req.query.state ? { state: req.query.state } : {}), limit: req.query.limit + 1, ...(before ? { before } : {}),
     });
-    const page = rows.slice(0, req.query.limit).filter((r) => canSee(req.principal, r.view));
-    const last = rows.slice(0, req.query.limit).at(-1);
+    const page = pageOf(rows, req.query.limit, (last) => ({ createdAt: last.created_at.toISOString(), disputeId: last.dispute_id }));
     return {
-      items: page.map((r) => present(r.view)),
-      nextCursor: rows.length > req.query.limit && last ? encodeCursor({ createdAt: last.created_at.toISOString(), disputeId: last.dispute_id }) : null,
+      items: page.rows.filter((r) => canSee(req.principal, r.view)).map((r) => present(r.view)),
+      nextCursor: page.nextCursor,
     };
   });
 

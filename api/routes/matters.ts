@@ -17,7 +17,7 @@ import { cancelMatterUpdate, getMatterQuery } from '../../workflows/matter-kit.j
 import { requireRole, visibleCountyPrefix } from '../auth.js';
 import type { AppDeps } from '../app.js';
 import { ApiError, errorBodySchema, forbidden, notFound } from '../errors.js';
-import { decodeCursor, encodeCursor, idempotencyHeaders, reserveWorkflowId } from '../idempotency.js';
+import { decodeCursor, idempotencyHeaders, pageOf, reserveWorkflowId } from '../idempotency.js';
 import { boolQuery, pageSchema, taskSummarySchema, timelineEntrySchema, urlIdSchema } from '../schemas.js';
 import { presentTask } from './tasks.js';
 
@@ -180,14 +180,13 @@ export const matterRoutes = (deps: AppDeps): FastifyPluginAsyncZod => async (app
       limit: q.limit + 1,
       ...(before ? { before } : {}),
     });
-    const page = rows.slice(0, q.limit);
-    const last = page.at(-1);
+    const page = pageOf(rows, q.limit, (last) => ({ createdAt: last.created_at.toISOString(), matterId: last.matter_id }));
     return {
-      items: page.map((r) => {
+      items: page.rows.map((r) => {
         const { facts: _f, subject, ...rest } = present(r.view);
         return { ...rest, subjectKind: subject.kind };
       }),
-      nextCursor: rows.length > q.limit && last ? encodeCursor({ createdAt: last.created_at.toISOString(), matterId: last.matter_id }) : null,
+      nextCursor: page.nextCursor,
     };
   });
 

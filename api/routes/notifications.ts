@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { listNotifications, markNotificationRead } from '../../db/notifications.js';
 import type { AppDeps } from '../app.js';
 import { errorBodySchema, notFound } from '../errors.js';
-import { decodeCursor, encodeCursor } from '../idempotency.js';
+import { decodeCursor, pageOf } from '../idempotency.js';
 import { boolQuery } from '../schemas.js';
 
 const notificationSchema = z.object({
@@ -42,12 +42,8 @@ export const notificationRoutes = (deps: AppDeps): FastifyPluginAsyncZod => asyn
       ...(req.query.objectId ? { objectId: req.query.objectId.replaceAll('~', '/') } : {}),
       ...(req.query.unread ? { unread: true } : {}),
     });
-    const page = rows.slice(0, limit);
-    const last = page.at(-1);
-    return {
-      items: page,
-      nextCursor: rows.length > limit && last ? encodeCursor({ createdAt: last.createdAt, id: last.id }) : null,
-    };
+    const page = pageOf(rows, limit, (last) => ({ createdAt: last.createdAt, id: last.id }));
+    return { items: page.rows, nextCursor: page.nextCursor };
   });
 
   app.post('/notifications/:id/read', {

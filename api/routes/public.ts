@@ -7,7 +7,7 @@ import { scenarioIdSchema } from '../../domain/scenarios/schema.js';
 import { catalogue } from '../../domain/scenarios/catalogue.js';
 import type { AppDeps } from '../app.js';
 import { errorBodySchema } from '../errors.js';
-import { decodeCursor, encodeCursor } from '../idempotency.js';
+import { decodeCursor, pageOf } from '../idempotency.js';
 
 const resultSchema = z.object({
   resultId: z.string(),
@@ -50,16 +50,15 @@ export const publicRoutes = (deps: AppDeps): FastifyPluginAsyncZod => async (app
       limit: q.limit + 1,
       ...(before ? { before } : {}),
     });
-    const page = rows.slice(0, q.limit);
-    const last = page.at(-1);
+    const page = pageOf(rows, q.limit, (last) => ({ publishedAt: last.publishedAt, resultId: last.resultId }));
     return {
-      items: page.map((r) => ({
+      items: page.rows.map((r) => ({
         resultId: r.resultId, county: r.county, countyName: divisionName(r.county), scenario: r.scenario as keyof typeof catalogue,
         scenarioName: catalogue[r.scenario as keyof typeof catalogue]?.name.zh ?? r.scenario, subject: r.subjectLabel,
         resultCode: r.resultCode, summary: r.summary, inspectedBy: r.inspectedBy.map(departmentName),
         publishedAt: toShanghaiIso(Date.parse(r.publishedAt)),
       })),
-      nextCursor: rows.length > q.limit && last ? encodeCursor({ publishedAt: last.publishedAt, resultId: last.resultId }) : null,
+      nextCursor: page.nextCursor,
     };
   });
 };

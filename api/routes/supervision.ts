@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { nextSeq } from '../../db/ids.js';
 import { accountabilityFlags } from '../../db/reports.js';
 import { listTasks, waitForTaskRow } from '../../db/tasks.js';
-import { countySchema, departmentName, departmentSchema } from '../../domain/departments.js';
+import { countySchema, departmentName, departmentSchema, divisionPrefix } from '../../domain/departments.js';
 import { fromUrlId, toUrlId } from '../../domain/ids.js';
 import { coversCounty, type Principal } from '../../domain/principal.js';
 import { SA } from '../../domain/search-attributes.js';
@@ -138,9 +138,8 @@ export const supervisionRoutes = (deps: AppDeps): FastifyPluginAsyncZod => async
     requireRole(req, 'supervisor', 'admin');
     const { county, from, to } = req.query;
     if (!coversCounty(req.principal, county)) throw forbidden('只能查看本辖区的考核报告');
-    const prefix = county.endsWith('0000') ? county.slice(0, 2) : county.endsWith('00') ? county.slice(0, 4) : county;
     const flags = await accountabilityFlags(pool, {
-      countyPrefix: prefix,
+      countyPrefix: divisionPrefix(county),
       from: `${from}T00:00:00+08:00`,
       to: new Date(Date.parse(`${to}T00:00:00+08:00`) + 86_400_000).toISOString(),
     });

@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
 import { z } from 'zod';
 import { nextSeq } from '../../db/ids.js';
-import { decodeCursor, encodeCursor, idempotencyHeaders, reserveWorkflowId, updateIdFor } from '../idempotency.js';
+import { decodeCursor, idempotencyHeaders, pageOf, reserveWorkflowId, updateIdFor } from '../idempotency.js';
 import { getTaskRow, getTimeline, listTasks, waitForTaskRow } from '../../db/tasks.js';
 import { countySchema, departmentName, departmentSchema } from '../../domain/departments.js';
 import { fromUrlId, standaloneTaskWorkflowId, toUrlId } from '../../domain/ids.js';
@@ -110,14 +110,8 @@ export const taskRoutes = (deps: AppDeps): FastifyPluginAsyncZod => async (app) 
       limit: q.limit + 1,
       ...(after ? { after } : {}),
     });
-    const page = rows.slice(0, q.limit);
-    const last = page.at(-1);
-    return {
-      items: page.map((r) => presentTask(r.view)),
-      nextCursor: rows.length > q.limit && last
-        ? encodeCursor({ dueAt: last.due_at?.toISOString() ?? null, taskId: last.task_id })
-        : null,
-    };
+    const page = pageOf(rows, q.limit, (last) => ({ dueAt: last.due_at?.toISOString() ?? null, taskId: last.task_id }));
+    return { items: page.rows.map((r) => presentTask(r.view)), nextCursor: page.nextCursor };
   });
 
   app.post('/tasks', {
