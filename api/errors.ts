@@ -40,6 +40,7 @@ const refusalStatus: Record<string, [number, string]> = {
   WrongState: [409, 'wrong_state'],
   ExtensionPending: [409, 'extension_pending'],
   DeadlinePassed: [409, 'deadline_passed'],
+  MatterTask: [409, 'matter_task'],
 };
 
 function isUnavailable(err: unknown): boolean {

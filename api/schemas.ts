@@ -65,6 +65,7 @@ export const taskViewSchema = z.object({
   reviews: z.array(z.object({ decision: z.enum(['accept', 'rework']), comment: z.string(), at: time })),
   returned: z.object({ reason: z.string(), suggestedDepartment: z.string().optional(), basis: z.enum(['law', 'duties']).optional(), at: time }).optional(),
   cancelled: z.object({ reason: z.string(), at: time }).optional(),
+  reassigned: z.object({ department: z.string(), reason: z.string(), at: time }).optional().describe('The matter moved this step to another department (改派)'),
   lastEventSeq: z.number().int(),
 });
 

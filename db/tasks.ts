@@ -95,9 +95,16 @@ export async function getTimeline(db: Queryable, workflowId: string): Promise<Ti
 }
 
 /**
- * Waits (bounded, ~3 s) until a just-started task has written its read-model row, so the answer to
- * a creating request is followed by inboxes that already show the task.
+ * Waits (bounded, 10 s) until a just-started task has written its read-model row and returns it.
+ * The row is first written when the assignment is recorded, after the sign-for clock is resolved,
+ * so the answer to a creating request carries the deadline, and inboxes read right after it
+ * already show the task.
  */
-export async function waitForTaskRow(db: Queryable, taskId: string): Promise<void> {
-  for (let i = 0; i < 60 && !(await getTaskRow(db, taskId)); i++) await new Promise((r) => setTimeout(r, 50));
+export async function waitForTaskRow(db: Queryable, taskId: string, timeoutMs = 10_000): Promise<TaskView | undefined> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const row = await getTaskRow(db, taskId);
+    if (row || Date.now() >= until) return row;
+    await new Promise((r) => setTimeout(r, 50));
+  }
 }

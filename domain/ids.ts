@@ -18,6 +18,12 @@ export function matterTaskWorkflowId(matterId: string, department: string, n: nu
   return `${matterId}/task:${department}:${n}`;
 }
 
+/** The matter a task belongs to as one of its steps (a child workflow), or undefined. */
+export function matterOfStep(taskWorkflowId: string): string | undefined {
+  const m = /^(matter:[^/]+)\/task:[^/]+$/.exec(taskWorkflowId);
+  return m?.[1];
+}
+
 export function standaloneTaskWorkflowId(county: string, department: string, year: number, n: number): string {
   return `task:${county}:${department}:${year}-${seq(n)}`;
 }

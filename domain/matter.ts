@@ -34,8 +34,14 @@ export interface MatterTaskRef {
   taskId: string;
   key: string;
   department: string;
-  state: 'running' | 'completed' | 'returned' | 'cancelled';
+  /**
+   * `reassigned`: a supervisor moved the step to another department; `interrupted`: the task was
+   * cancelled, terminated or failed outside the API (Temporal UI, CLI): both are issued again.
+   */
+  state: 'running' | 'completed' | 'returned' | 'cancelled' | 'reassigned' | 'interrupted';
   outcome?: string;
+  /** The task this one took over from (re-issued after a reassignment or an interruption). */
+  replaces?: string;
 }
 
 export interface MatterView {

@@ -8,10 +8,10 @@ import { principalSchema } from './principal.js';
  * standalone (a 12345 work order). States: assigned → signed → submitted → completed, with rework
  * (the lead sends it back), returned (退回: not our remit) and cancelled.
  */
-export const taskStates = ['assigned', 'signed', 'submitted', 'rework', 'completed', 'returned', 'cancelled'] as const;
+export const taskStates = ['assigned', 'signed', 'submitted', 'rework', 'completed', 'returned', 'cancelled', 'reassigned'] as const;
 export const taskStateSchema = z.enum(taskStates);
 export type TaskState = z.infer<typeof taskStateSchema>;
-export const terminalTaskStates: readonly TaskState[] = ['completed', 'returned', 'cancelled'];
+export const terminalTaskStates: readonly TaskState[] = ['completed', 'returned', 'cancelled', 'reassigned'];
 
 export const taskStateNames: Record<TaskState, string> = {
   assigned: '待签收',
@@ -21,6 +21,7 @@ export const taskStateNames: Record<TaskState, string> = {
   completed: '已办结',
   returned: '已退回',
   cancelled: '已撤销',
+  reassigned: '已改派',
 };
 
 /** The supervision ladder (DOMAIN §4): 提醒 → 催办 → 黄牌 → 红牌 → 上级督办. */
@@ -179,6 +180,12 @@ export const extensionDecisionInputSchema = extensionDecisionBodySchema.extend({
 export const cancelBodySchema = z.object({ reason: text(2000) });
 export const cancelInputSchema = cancelBodySchema.extend({ actor: principalSchema });
 
+/** A supervisor moves a matter's step to another department (改派); the matter re-issues it. */
+export const reassignBodySchema = z.object({
+  department: departmentSchema.describe('The department that takes the step over, with fresh clocks'),
+  reason: text(2000).describe('Why the step moves (shown on both tasks and the matter)'),
+});
+
 // ---- What the task reports (Query result, API response) ----
 
 export interface DeadlineView {
@@ -232,6 +239,8 @@ export interface TaskView {
   reviews: { decision: 'accept' | 'rework'; comment: string; at: string }[];
   returned?: { reason: string; suggestedDepartment?: string; basis?: 'law' | 'duties'; at: string };
   cancelled?: { reason: string; at: string };
+  /** The matter moved this step to another department (改派). */
+  reassigned?: { department: string; reason: string; at: string };
   lastEventSeq: number;
 }
 
@@ -239,7 +248,8 @@ export interface TaskView {
 export interface TaskResult {
   taskId: string;
   department: string;
-  state: 'completed' | 'returned' | 'cancelled';
+  state: 'completed' | 'returned' | 'cancelled' | 'reassigned';
   submission?: TaskView['submission'];
   returned?: TaskView['returned'];
+  reassigned?: TaskView['reassigned'];
 }

@@ -72,6 +72,11 @@ export const cancelUpdate = defineUpdate<TaskView, [Input<typeof cancelInputSche
 export const getTaskQuery = defineQuery<TaskView>('getTask');
 /** Sent when a year's holiday schedule is published or corrected (PUT /v1/calendar/{year}). */
 export const recomputeDeadlinesSignal = defineSignal<[{ year: number }]>('recomputeDeadlines');
+/**
+ * Sent by the parent matter when a supervisor moves the step to another department (改派): the
+ * task ends as `reassigned` and the matter issues the same step to that department.
+ */
+export const reassignSignal = defineSignal<[{ department: string; reason: string; actor: Principal }]>('reassign');
 
 /** State carried across continue-as-new. */
 interface Carried {
@@ -135,6 +140,7 @@ export async function departmentTask(args: DepartmentTaskArgs): Promise<TaskResu
   let clockRequests = 0;
   let initialized = !!args.carried;
   let recomputeRequested = false;
+  let reassignment: { department: string; reason: string; actor: Principal } | undefined;
   const isTerminal = () => terminalTaskStates.includes(view.state);
   const deptName = departmentName(input.department);
 
@@ -425,6 +431,9 @@ export async function departmentTask(args: DepartmentTaskArgs): Promise<TaskResu
       if (actor.county !== input.county || !hasRole(actor, 'supervisor', 'operator')) {
         refuse('Forbidden', '只有本县督办或运营人员可以撤销任务');
       }
+      // A matter's step is not cancelled: its matter would lack the outcome it branches on.
+      // Supervisors move it to another department instead (the matter's reassignTask update).
+      if (info.parent) refuse('MatterTask', `此任务是事项 ${info.parent.workflowId} 的办理环节，不能撤销；如需调整请改派`);
       if (isTerminal()) refuse('WrongState', `任务当前状态为「${taskStateNames[view.state]}」，不能撤销`);
     }, async ({ actor, reason }) => {
       await cancelTask(reason, actor);
@@ -434,6 +443,23 @@ export async function departmentTask(args: DepartmentTaskArgs): Promise<TaskResu
     setHandler(getTaskQuery, () => view);
     setHandler(recomputeDeadlinesSignal, () => {
       recomputeRequested = true;
+    });
+    setHandler(reassignSignal, (r) => {
+      if (!isTerminal()) reassignment ??= r;
+    });
+  }
+
+  /** The matter moved this step to another department: the task ends, its history stays. */
+  async function closeReassigned(r: { department: string; reason: string; actor: Principal }) {
+    view.state = 'reassigned';
+    const at = now();
+    view.closedAt = at;
+    view.overdue = false;
+    view.reassigned = { department: r.department, reason: r.reason, at };
+    await record('reassigned', `改派至${departmentName(r.department)}：${r.reason}`, {
+      actor: r.actor,
+      data: { department: r.department, reason: r.reason },
+      notifications: [notice('task.reassigned', `任务改派：${input.title}`, `此任务已改派至${departmentName(r.department)}，理由：${r.reason}。`, ['task-department'])],
     });
   }
 
@@ -508,6 +534,12 @@ export async function departmentTask(args: DepartmentTaskArgs): Promise<TaskResu
     }
 
     while (!isTerminal()) {
+      if (reassignment) {
+        // Actions accepted before the reassignment finish first, so the timeline keeps their order.
+        await condition(allHandlersFinished);
+        if (!isTerminal()) await closeReassigned(reassignment);
+        break;
+      }
       if (workflowInfo().continueAsNewSuggested) {
         await condition(allHandlersFinished);
         await continueAsNew<typeof departmentTask>({ ...args, carried: { view, ...(clock ? { clock } : {}), fired: [...fired] } });
@@ -520,7 +552,7 @@ export async function departmentTask(args: DepartmentTaskArgs): Promise<TaskResu
       const version = clockVersion;
       const seq = view.lastEventSeq;
       const wake = nextWake();
-      const changed = () => isTerminal() || clockVersion !== version || view.lastEventSeq !== seq || recomputeRequested;
+      const changed = () => isTerminal() || clockVersion !== version || view.lastEventSeq !== seq || recomputeRequested || reassignment !== undefined;
       if (wake) {
         const woke = await condition(changed, Math.max(wake.atMs - Date.now(), 1), { summary: wake.summary });
         if (!woke) await fireDue();
@@ -545,6 +577,7 @@ export async function departmentTask(args: DepartmentTaskArgs): Promise<TaskResu
     state: view.state as TaskResult['state'],
     ...(view.submission ? { submission: view.submission } : {}),
     ...(view.returned ? { returned: view.returned } : {}),
+    ...(view.reassigned ? { reassigned: view.reassigned } : {}),
   };
 }
 

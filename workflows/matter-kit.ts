@@ -8,10 +8,14 @@ import {
   ApplicationFailure,
   CancellationScope,
   ParentClosePolicy,
+  TerminatedFailure,
+  TimeoutFailure,
   condition,
   defineQuery,
   defineUpdate,
+  getExternalWorkflowHandle,
   isCancellation,
+  patched,
   proxyActivities,
   proxyLocalActivities,
   setCurrentDetails,
@@ -20,19 +24,20 @@ import {
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { ZodType, z } from 'zod';
+import { z, type ZodType } from 'zod';
 import type { Activities } from '../activities/index.js';
 import { toShanghaiIso } from '../domain/calendar/index.js';
 import { departmentName, divisionName } from '../domain/departments.js';
 import { cancelMatterBodySchema, initialMatterView, type MatterInput, type MatterTaskRef, type MatterView } from '../domain/matter.js';
-import { hasRole, principalSchema, type Principal } from '../domain/principal.js';
+import { coversCounty, hasRole, principalSchema, type Principal } from '../domain/principal.js';
 import { SA } from '../domain/search-attributes.js';
-import type { TaskResult } from '../domain/task.js';
-import { departmentTask } from './department-task.js';
+import { reassignBodySchema, type TaskResult } from '../domain/task.js';
+import { departmentTask, reassignSignal } from './department-task.js';
 import { clone, eventRecord, recordingOptions, type RecordOptions } from './recording.js';
 import { jurisdictionDispute, temporaryLeadSignal } from './jurisdiction-dispute.js';
 import type { DisputeResult } from '../domain/dispute.js';
 import type { TaskSpec } from '../domain/scenarios/schema.js';
+import { criminalTransferOutcomes } from '../domain/scenarios/outcomes.js';
 
 const { recordMatterEvent, publishResult } = proxyActivities<Activities>({
   startToCloseTimeout: '30 seconds',
@@ -41,8 +46,38 @@ const { recordMatterEvent, publishResult } = proxyActivities<Activities>({
 const { resolveDue } = proxyLocalActivities<Activities>({ startToCloseTimeout: '10 seconds', retry: { maximumAttempts: 5 } });
 
 const cancelMatterInputSchema = cancelMatterBodySchema.extend({ actor: principalSchema });
+const reassignTaskInputSchema = reassignBodySchema.extend({ taskId: z.string().min(1).max(300), actor: principalSchema });
 export const getMatterQuery = defineQuery<MatterView>('getMatter');
 export const cancelMatterUpdate = defineUpdate<MatterView, [z.input<typeof cancelMatterInputSchema>]>('cancelMatter');
+/**
+ * A supervisor (of the county or its city) moves a running step to another department (改派):
+ * the task ends as `reassigned` and the same step is issued to that department with fresh
+ * clocks. Answers with the new task once it is assigned.
+ */
+export const reassignTaskUpdate = defineUpdate<{ taskId: string; department: string }, [z.input<typeof reassignTaskInputSchema>]>('reassignTask');
+
+/**
+ * Patch: a step whose task is cancelled, terminated or fails outside the API is recorded, raised
+ * to the county supervisors and issued again, instead of ending the matter (or letting it carry on
+ * without the step's outcome). Runs started before it keep their old behaviour on replay.
+ */
+const REISSUE_INTERRUPTED_STEPS = 'reissue-interrupted-steps';
+
+/** How one issue of a step ended; `interrupted` is the matter's own word for an outside end. */
+export type StepResult = Omit<TaskResult, 'state'> & { taskId: string; state: TaskResult['state'] | 'interrupted' };
+
+function refuse(type: string, message: string): never {
+  throw ApplicationFailure.create({ type, message, nonRetryable: true });
+}
+
+/** How a child ended outside the API, for the timeline and the supervisors' notice. */
+function interruptionOf(err: unknown): { code: 'cancelled' | 'terminated' | 'timed-out' | 'failed'; name: string } {
+  const cause = (err as { cause?: unknown }).cause;
+  if (isCancellation(err)) return { code: 'cancelled', name: '被撤销' };
+  if (cause instanceof TerminatedFailure) return { code: 'terminated', name: '被终止' };
+  if (cause instanceof TimeoutFailure) return { code: 'timed-out', name: '超时终止' };
+  return { code: 'failed', name: '运行失败' };
+}
 
 
 /**
@@ -86,6 +121,8 @@ export function openMatter(input: MatterInput) {
   let disputeCounter = 0;
   const temporaryLeads = new Map<string, { department: string; reasoning: string }>();
   let cancelRequest: { reason: string; actor?: Principal } | undefined;
+  /** Reassignments accepted and not yet carried out, by the task they move. */
+  const reassigning = new Map<string, Principal>();
   const scope = new CancellationScope();
 
   setHandler(getMatterQuery, () => view);
@@ -113,6 +150,39 @@ export function openMatter(input: MatterInput) {
     },
   });
 
+  setHandler(reassignTaskUpdate, async (raw) => {
+    const { taskId, department, reason, actor } = reassignTaskInputSchema.parse(raw);
+    const ref = view.tasks.find((t) => t.taskId === taskId)!;
+    reassigning.set(taskId, actor);
+    try {
+      await getExternalWorkflowHandle(taskId).signal(reassignSignal, { department, reason, actor });
+    } catch {
+      reassigning.delete(taskId);
+      refuse('WrongState', '任务已结束，不能改派');
+    }
+    // The task may have ended some other way meanwhile (accepted, returned): then nothing moves.
+    await condition(() => ref.state !== 'running');
+    if (ref.state !== 'reassigned') {
+      reassigning.delete(taskId);
+      refuse('WrongState', '任务已在改派前结束，未改派');
+    }
+    await condition(() => view.tasks.some((t) => t.replaces === taskId));
+    const next = view.tasks.find((t) => t.replaces === taskId)!;
+    return { taskId: next.taskId, department: next.department };
+  }, {
+    validator: (raw) => {
+      const r = reassignTaskInputSchema.safeParse(raw);
+      if (!r.success) refuse('InvalidInput', r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
+      const { actor, taskId, department } = r.data;
+      if (!coversCounty(actor, input.county) || !hasRole(actor, 'supervisor')) refuse('Forbidden', '只有本县或上级督办人员可以改派事项任务');
+      if (view.status !== 'open' || cancelRequest) refuse('WrongState', '事项已结束，不能改派');
+      const ref = view.tasks.find((t) => t.taskId === taskId);
+      if (!ref) refuse('NotFound', '事项中没有此任务');
+      if (ref.state !== 'running' || reassigning.has(taskId)) refuse('WrongState', '任务已结束或正在改派，不能改派');
+      if (ref.department === department) refuse('InvalidInput', `department: 此任务已由${departmentName(department)}办理`);
+    },
+  });
+
   function publishState() {
     upsertSearchAttributes([
       { key: SA.MatterStage, value: view.stage },
@@ -136,9 +206,9 @@ export function openMatter(input: MatterInput) {
   }
 
   /** One department task as a child workflow, from assignment to its end. */
-  async function runOne(key: string, spec: TaskSpec, department: string, note?: string): Promise<TaskResult & { taskId: string }> {
+  async function runOne(key: string, spec: TaskSpec, department: string, note?: string, replaces?: string): Promise<StepResult> {
     const taskId = `${info.workflowId}/task:${department}:${++taskCounter}`;
-    const ref: MatterTaskRef = { taskId, key, department, state: 'running' };
+    const ref: MatterTaskRef = { taskId, key, department, state: 'running', ...(replaces ? { replaces } : {}) };
     view.tasks.push(ref);
     const handle = await startChild(departmentTask, {
       workflowId: taskId,
@@ -159,13 +229,21 @@ export function openMatter(input: MatterInput) {
         { key: SA.LeadDepartment, value: lead },
       ],
     });
-    await record('task.assigned', `派单：${departmentName(department)} · ${spec.title}`, { data: { taskId, key, department } });
+    await record('task.assigned', `派单：${departmentName(department)} · ${spec.title}`, { data: { taskId, key, department, ...(replaces ? { replaces } : {}) } });
     let result: TaskResult;
     try {
       result = await handle.result();
     } catch (err) {
-      if (isCancellation(err)) ref.state = 'cancelled';
-      throw err;
+      // The matter itself is winding down (cancelled, a step expiring, an interim task no longer
+      // needed): the task's end is part of that.
+      if (CancellationScope.current().consideredCancelled || !patched(REISSUE_INTERRUPTED_STEPS)) {
+        if (isCancellation(err)) ref.state = 'cancelled';
+        throw err;
+      }
+      return interrupted(ref, spec, interruptionOf(err));
+    }
+    if (result.state === 'cancelled' && patched(REISSUE_INTERRUPTED_STEPS)) {
+      return interrupted(ref, spec, { code: 'cancelled', name: '被撤销' });
     }
     ref.state = result.state;
     if (result.submission?.outcome) ref.outcome = result.submission.outcome;
@@ -173,10 +251,47 @@ export function openMatter(input: MatterInput) {
       await record('task.returned', `${departmentName(department)}退回「${spec.title}」：${result.returned?.reason ?? ''}`, {
         data: { taskId, key, reason: result.returned?.reason ?? '', suggestedDepartment: result.returned?.suggestedDepartment ?? null },
       });
+    } else if (result.state === 'reassigned') {
+      const moved = result.reassigned!;
+      const actor = reassigning.get(taskId);
+      reassigning.delete(taskId);
+      await record('task.reassigned', `「${spec.title}」由${departmentName(department)}改派至${departmentName(moved.department)}：${moved.reason}`, {
+        ...(actor ? { actor } : {}),
+        data: { taskId, key, from: department, to: moved.department, reason: moved.reason },
+      });
     } else {
       await record(`task.${result.state}`, `${departmentName(department)}${result.state === 'completed' ? '办结' : '任务撤销'}：${spec.title}${ref.outcome ? `（${ref.outcome}）` : ''}`, { data: { taskId, key, outcome: ref.outcome ?? null } });
     }
     return { ...result, taskId };
+  }
+
+  /** A task ended outside the API: on the record, the supervisors told, the step to be issued again. */
+  async function interrupted(ref: MatterTaskRef, spec: TaskSpec, how: ReturnType<typeof interruptionOf>): Promise<StepResult> {
+    ref.state = 'interrupted';
+    const dept = departmentName(ref.department);
+    await record('task.interrupted', `${dept}「${spec.title}」${how.name}（未经本系统办理），已重新派发`, {
+      data: { taskId: ref.taskId, key: ref.key, how: how.code },
+      notifications: [{
+        kind: 'matter.task-interrupted', title: `任务${how.name}：${spec.title}`,
+        body: `${dept}的任务「${spec.title}」在系统外${how.name}，事项不能缺少该环节的结果，已重新派发给${dept}。请核实原因。`,
+        recipients: [{ county: input.county, role: 'supervisor' }],
+      }],
+    });
+    return { taskId: ref.taskId, department: ref.department, state: 'interrupted' };
+  }
+
+  /**
+   * Issues a step until it ends by the department's own act (completed, returned): a reassigned
+   * step goes to its new department, an interrupted one to the same, each time with fresh clocks.
+   */
+  async function untilSettled(key: string, spec: TaskSpec, department: string, note?: string): Promise<StepResult> {
+    let replaces: string | undefined;
+    for (;;) {
+      const r = await runOne(key, spec, department, note, replaces);
+      if (r.state === 'reassigned') department = r.reassigned!.department;
+      else if (r.state !== 'interrupted') return r;
+      replaces = r.taskId;
+    }
   }
 
   /**
@@ -184,11 +299,11 @@ export function openMatter(input: MatterInput) {
    * days without agreement): the matter cancels the department's task at its handling deadline,
    * counted from assignment, and carries on as if it had reported `expiresAs`.
    */
-  async function expiring(key: string, spec: TaskSpec, department: string, expiresAs: string, note?: string): Promise<TaskResult & { taskId: string }> {
+  async function expiring(key: string, spec: TaskSpec, department: string, expiresAs: string, note?: string): Promise<StepResult> {
     const due = await resolveDue.executeWithOptions({ startToCloseTimeout: '10 seconds', summary: `计算${spec.title}期限` }, [{ startMs: Date.now(), rule: spec.limits.handle }]);
     const scope = new CancellationScope();
-    let result: (TaskResult & { taskId: string }) | undefined;
-    const running = scope.run(() => runOne(key, spec, department, note)).then((r) => {
+    let result: StepResult | undefined;
+    const running = scope.run(() => untilSettled(key, spec, department, note)).then((r) => {
       result = r;
       return r;
     });
@@ -212,7 +327,7 @@ export function openMatter(input: MatterInput) {
    * decision names who acts, with fresh clocks. An emergency temporary lead works the task
    * meanwhile: if the decision names it, its task stands; otherwise it is cancelled and reassigned.
    */
-  async function settleJurisdiction(key: string, spec: TaskSpec, returnedBy: string, returned: TaskResult): Promise<{ department: string } | { done: TaskResult & { taskId: string } }> {
+  async function settleJurisdiction(key: string, spec: TaskSpec, returnedBy: string, returned: StepResult): Promise<{ department: string } | { done: StepResult }> {
     const suggested = returned.returned?.suggestedDepartment;
     const other = suggested && suggested !== returnedBy ? suggested : lead !== returnedBy ? lead : 'county-government';
     const disputeId = `${info.workflowId}/dispute:${++disputeCounter}`;
@@ -240,12 +355,12 @@ export function openMatter(input: MatterInput) {
     });
     void finalP.catch(() => undefined);
     await condition(() => final !== undefined || temporaryLeads.has(disputeId));
-    let done: (TaskResult & { taskId: string }) | undefined;
+    let done: StepResult | undefined;
     if (!final) {
       const temp = temporaryLeads.get(disputeId)!;
       const scope = new CancellationScope();
-      let interim: (TaskResult & { taskId: string }) | undefined;
-      const interimP = scope.run(() => runOne(key, spec, temp.department, '争议期间临时牵头')).then((r) => {
+      let interim: StepResult | undefined;
+      const interimP = scope.run(() => untilSettled(key, spec, temp.department, '争议期间临时牵头')).then((r) => {
         interim = r;
         return r;
       });
@@ -293,17 +408,30 @@ export function openMatter(input: MatterInput) {
     },
 
     /**
+     * The outcome a step reported, as one of `codes` (the scenario then switches over them). A step
+     * reaches its matter only once its department has reported: interrupted and reassigned steps
+     * are issued again, and a submission must carry an outcome. A missing or unknown code is
+     * therefore a mismatch between code and catalogue: the workflow task fails (and retries until
+     * the code is fixed) instead of branching on a guess such as "no hazard".
+     */
+    outcome<const C extends readonly string[]>(result: StepResult, codes: C): C[number] {
+      const o = result.submission?.outcome;
+      if (o !== undefined && codes.includes(o)) return o;
+      throw new Error(`${result.taskId} ended ${result.state} with outcome ${o ?? '(none)'}, expected one of ${codes.join(', ')}`);
+    },
+
+    /**
      * One department task of the catalogue, as a child workflow; resolves when it ends. A task
      * returned as "not our remit" is reassigned (to the suggested department, else the lead, else
      * the county government as the common superior) with fresh clocks; its history stays visible.
      */
-    async task(key: string, opts: { department?: string; note?: string; expiresAs?: string } = {}): Promise<TaskResult & { taskId: string }> {
+    async task(key: string, opts: { department?: string; note?: string; expiresAs?: string } = {}): Promise<StepResult> {
       const spec = def.tasks[key];
       if (!spec) throw ApplicationFailure.create({ type: 'CatalogueError', message: `no task ${key} in ${def.id}`, nonRetryable: true });
       if (opts.expiresAs) return expiring(key, spec, opts.department ?? kit.department(spec.role), opts.expiresAs, opts.note);
       let department = opts.department ?? kit.department(spec.role);
       for (;;) {
-        const result = await runOne(key, spec, department, opts.note);
+        const result = await untilSettled(key, spec, department, opts.note);
         if (result.state !== 'returned') return result;
         // 退回 "not our remit": a jurisdiction dispute settles who acts; the task's history stays.
         const settled = await settleJurisdiction(key, spec, department, result);
@@ -316,12 +444,12 @@ export function openMatter(input: MatterInput) {
      * 进一次门、查多项事: one visit in which each participating department records its own
      * checklist result (its own task, outcome codes of the catalogue). Returns outcome per role.
      */
-    async jointInspection(keys: string[]): Promise<Record<string, string>> {
+    async jointInspection<const C extends readonly string[]>(keys: string[], codes: C): Promise<Record<string, C[number]>> {
       const visit = `联合检查 ${workflowInfo().workflowId.split(':').pop()}`;
       const results = await Promise.all(keys.map((k) => kit.task(k, { note: visit })));
-      const outcomes: Record<string, string> = {};
+      const outcomes: Record<string, C[number]> = {};
       keys.forEach((k, i) => {
-        outcomes[k] = results[i]!.submission?.outcome ?? 'unknown';
+        outcomes[k] = kit.outcome(results[i]!, codes);
       });
       await record('joint-inspection', `联合检查完成：${keys.map((k) => `${departmentName(kit.department(def.tasks[k]!.role))} ${outcomes[k]}`).join('，')}`, { data: { outcomes } });
       return outcomes;
@@ -346,9 +474,9 @@ export function openMatter(input: MatterInput) {
         await record('rectification.period', `整改期限 ${due.dueAt}（${days} 日）`, { data: { round, days, dueAt: due.dueAt } });
         await kit.waitUntil(due.dueAtMs, `整改期限 ${due.dueAt.slice(0, 10)}`);
         if (view.stage !== 'reinspection' && def.stages.some((s) => s.key === 'reinspection')) await kit.stage('reinspection');
-        const check = await kit.task(keys.reinspection, { note: `第${round}轮` });
+        const check = kit.outcome(await kit.task(keys.reinspection, { note: `第${round}轮` }), ['rectified', 'not-rectified']);
         kit.finding('rectificationRounds', round);
-        if (check.submission?.outcome === 'rectified') return 'rectified';
+        if (check === 'rectified') return 'rectified';
       }
       if (!keys.enforcement) return 'not-rectified';
       await kit.stage('enforcement');
@@ -360,14 +488,13 @@ export function openMatter(input: MatterInput) {
     async criminalTransfer(reason: string): Promise<'filed' | 'not-filed' | 'refused'> {
       await kit.stage('criminal-transfer');
       await record('criminal-transfer.reported', `涉嫌犯罪，报请移送：${reason}`, { data: { reason } });
-      const approval = await kit.task('transfer.approve');
-      if (approval.submission?.outcome !== 'approve') {
+      const approval = kit.outcome(await kit.task('transfer.approve'), criminalTransferOutcomes['transfer.approve']);
+      if (approval === 'refuse') {
         kit.finding('criminalTransfer', 'refused');
         return 'refused';
       }
       await kit.task('transfer.handover');
-      const police = await kit.task('transfer.police-decision');
-      const decision = police.submission?.outcome === 'filed' ? 'filed' : 'not-filed';
+      const decision = kit.outcome(await kit.task('transfer.police-decision'), criminalTransferOutcomes['transfer.police-decision']);
       kit.finding('criminalTransfer', decision);
       return decision;
     },

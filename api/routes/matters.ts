@@ -20,6 +20,7 @@ import { ApiError, errorBodySchema, forbidden, notFound } from '../errors.js';
 import { decodeCursor, idempotencyHeaders, pageOf, reserveWorkflowId } from '../idempotency.js';
 import { boolQuery, pageSchema, taskSummarySchema, timelineEntrySchema, urlIdSchema } from '../schemas.js';
 import { presentTask } from './tasks.js';
+import { terminalTaskStates } from '../../domain/task.js';
 
 const errors = { 400: errorBodySchema, 401: errorBodySchema, 403: errorBodySchema, 404: errorBodySchema, 409: errorBodySchema, 503: errorBodySchema };
 const params = z.object({ matterId: urlIdSchema });
@@ -211,7 +212,7 @@ export const matterRoutes = (deps: AppDeps): FastifyPluginAsyncZod => async (app
         escalations: r.view.escalations.map((e) => ({ rung: e.rung, firedAt: e.firedAt })),
       }))
       .sort((a, b) => a.assignedAt.localeCompare(b.assignedAt));
-    const open = tasks.filter((t) => !['completed', 'returned', 'cancelled'].includes(t.state));
+    const open = tasks.filter((t) => !terminalTaskStates.includes(t.state));
     return {
       ...present(view),
       tasks,

@@ -8,7 +8,7 @@ import { countySchema, departmentName, departmentSchema, divisionPrefix } from '
 import { fromUrlId, toUrlId } from '../../domain/ids.js';
 import { coversCounty, type Principal } from '../../domain/principal.js';
 import { SA } from '../../domain/search-attributes.js';
-import { defaultLadder } from '../../domain/task.js';
+import { defaultLadder, taskStateSchema } from '../../domain/task.js';
 import { getMatterQuery } from '../../workflows/matter-kit.js';
 import { departmentTask, getTaskQuery } from '../../workflows/department-task.js';
 import { requireRole, visibleCountyPrefix } from '../auth.js';
@@ -91,8 +91,8 @@ export const supervisionRoutes = (deps: AppDeps): FastifyPluginAsyncZod => async
     } catch (err) {
       if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
     }
-    const view = await temporal.workflow.getHandle(workflowId).query(getTaskQuery);
-    await waitForTaskRow(pool, workflowId); // the addressee's list reads the read model
+    // As POST /v1/tasks: answer once the assignment (with its deadline) is in the read model.
+    const view = (await waitForTaskRow(pool, workflowId)) ?? await temporal.workflow.getHandle(workflowId).query(getTaskQuery);
     void reply.code(created ? 201 : 200);
     return presentTask(view);
   });
@@ -102,7 +102,7 @@ export const supervisionRoutes = (deps: AppDeps): FastifyPluginAsyncZod => async
       summary: 'Supervision orders the caller may see (a department sees the orders addressed to it)',
       tags: ['supervision'],
       querystring: z.object({
-        state: z.enum(['assigned', 'signed', 'submitted', 'rework', 'completed', 'returned', 'cancelled']).optional(),
+        state: taskStateSchema.optional(),
         overdue: z.enum(['true', 'false']).transform((v) => v === 'true').optional(),
         limit: z.coerce.number().int().min(1).max(200).default(50),
       }),

@@ -5,17 +5,19 @@ import { nextSeq } from '../../db/ids.js';
 import { decodeCursor, idempotencyHeaders, pageOf, reserveWorkflowId, updateIdFor } from '../idempotency.js';
 import { getTaskRow, getTimeline, listTasks, waitForTaskRow } from '../../db/tasks.js';
 import { countySchema, departmentName, departmentSchema } from '../../domain/departments.js';
-import { fromUrlId, standaloneTaskWorkflowId, toUrlId } from '../../domain/ids.js';
+import { fromUrlId, matterOfStep, standaloneTaskWorkflowId, toUrlId } from '../../domain/ids.js';
+import { hasRole } from '../../domain/principal.js';
 import { shanghaiDate } from '../../domain/calendar/index.js';
 import { SA } from '../../domain/search-attributes.js';
 import {
-  cancelBodySchema, departmentTaskInputSchema, extensionBodySchema, extensionDecisionBodySchema, returnBodySchema,
+  cancelBodySchema, departmentTaskInputSchema, extensionBodySchema, extensionDecisionBodySchema, reassignBodySchema, returnBodySchema,
   reviewBodySchema, submitBodySchema, taskStateNames, taskStateSchema, terminalTaskStates, type TaskView,
 } from '../../domain/task.js';
 import {
   cancelUpdate, decideExtensionUpdate, departmentTask, getTaskQuery, requestExtensionUpdate, returnUpdate,
   reviewUpdate, signUpdate, submitUpdate,
 } from '../../workflows/department-task.js';
+import { reassignTaskUpdate } from '../../workflows/matter-kit.js';
 import { canSeeTask, requireRole, visibleCountyPrefix } from '../auth.js';
 import type { AppDeps } from '../app.js';
 import { ApiError, errorBodySchema, forbidden, notFound } from '../errors.js';
@@ -151,10 +153,11 @@ export const taskRoutes = (deps: AppDeps): FastifyPluginAsyncZod => async (app) 
     } catch (err) {
       if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
     }
-    const view = await temporal.workflow.getHandle<typeof departmentTask>(workflowId).query(getTaskQuery);
-    // Inboxes read the read model, which the task writes a moment after it starts. Wait for it
-    // (briefly) so the department sees the task as soon as its creator has the answer.
-    await waitForTaskRow(pool, workflowId);
+    // Answer from the read model once the assignment is recorded: its deadline is set then, and the
+    // department's inbox (which reads the same rows) already shows the task. A live Query could
+    // answer before the sign-for clock is resolved.
+    const view = (await waitForTaskRow(pool, workflowId))
+      ?? await temporal.workflow.getHandle<typeof departmentTask>(workflowId).query(getTaskQuery);
     void reply.code(created ? 201 : 200);
     return presentTask(view);
   });
@@ -239,9 +242,39 @@ export const taskRoutes = (deps: AppDeps): FastifyPluginAsyncZod => async (app) 
   });
 
   app.post('/tasks/:taskId/cancel', {
-    schema: { summary: 'Cancel a task (supervisor or operator of its county)', tags: ['tasks'], params, body: cancelBodySchema, response: { 200: taskViewSchema, ...errors } },
+    schema: {
+      summary: 'Cancel a standalone task or a supervision order (supervisor or operator of its county)',
+      description: 'A step of a matter cannot be cancelled (409 `matter_task`): the matter needs its outcome. Reassign it instead.',
+      tags: ['tasks'], params, body: cancelBodySchema, response: { 200: taskViewSchema, ...errors },
+    },
   }, async (req) => {
-    const { handle, act } = await visibleTask(req.principal, req.params.taskId);
+    const { handle, workflowId, act } = await visibleTask(req.principal, req.params.taskId);
+    const matterId = matterOfStep(workflowId);
+    if (matterId) {
+      throw new ApiError(409, 'matter_task', `此任务是事项 ${toUrlId(matterId)} 的办理环节，不能撤销；督办人员可改派（POST /v1/tasks/{taskId}/reassign）`);
+    }
     return presentTask(await act(() => handle.executeUpdate(cancelUpdate, { args: [{ ...req.body, actor: req.principal }] })));
+  });
+
+  app.post('/tasks/:taskId/reassign', {
+    schema: {
+      summary: 'Move a matter’s step to another department (改派; supervisor of the county or its city)',
+      description: 'The task ends as `reassigned` and the matter issues the same step to the named department with fresh clocks. Answers with the new task.',
+      tags: ['tasks'], params, headers: idempotencyHeaders, body: reassignBodySchema, response: { 200: taskViewSchema, ...errors },
+    },
+  }, async (req) => {
+    const { workflowId, act } = await visibleTask(req.principal, req.params.taskId);
+    if (!hasRole(req.principal, 'supervisor')) throw forbidden('只有督办人员可以改派任务');
+    const matterId = matterOfStep(workflowId);
+    if (!matterId) throw new ApiError(409, 'not_matter_task', '只有事项的办理环节可以改派；独立任务请撤销后重新派发');
+    const id = updateId(req.headers['idempotency-key'], 'reassign', workflowId);
+    const moved = await act(() => temporal.workflow.getHandle(matterId).executeUpdate(reassignTaskUpdate, {
+      args: [{ ...req.body, taskId: workflowId, actor: req.principal }],
+      ...(id ? { updateId: id } : {}),
+    }));
+    // As for a new task: answer once the new department's inbox shows it, with its deadline.
+    const view = (await waitForTaskRow(pool, moved.taskId))
+      ?? await temporal.workflow.getHandle<typeof departmentTask>(moved.taskId).query(getTaskQuery);
+    return presentTask(view);
   });
 };

@@ -180,6 +180,30 @@ describe('POST /v1/tasks', () => {
     expect(res.headers['x-request-id']).toBeTruthy();
   });
 
+
+  test('the answer carries the sign-for deadline even when resolving the clock is slow (the inbox shows it at once too)', async () => {
+    // Hold the calendar table so the task's clock resolution waits on PostgreSQL: the answer must
+    // still come with its deadline (read-your-writes), not a live state caught before the clock.
+    const blocker = await h.db.pool.connect();
+    await blocker.query('BEGIN');
+    await blocker.query('LOCK TABLE calendar_years IN ACCESS EXCLUSIVE MODE');
+    const pending = h.call<TaskBody>('POST', '/v1/tasks', {
+      as: 'operator', body: { department: 'housing', title: newTitle(), instructions: '现场核查并反馈' },
+    });
+    // The lock is released only once the task has started and is waiting on it.
+    await waitFor('clock resolution blocked on the calendar', async () => {
+      const r = await h.db.pool.query(`SELECT 1 FROM pg_locks WHERE relation = 'calendar_years'::regclass AND NOT granted`);
+      return r.rowCount ? true : undefined;
+    });
+    await blocker.query('COMMIT');
+    blocker.release();
+    const res = await pending;
+    expect(res.status, res.text).toBe(201);
+    const expected = resolveDeadline(res.body.assignedAt as string, { amount: 1, unit: 'working_day', startsFrom: 'assignment' });
+    expect(res.body.currentDeadline).toEqual({ kind: 'sign-for', dueAt: expected.dueAt, provisional: expected.provisional });
+    const inbox = await h.call('GET', '/v1/tasks?state=assigned&limit=200', { as: 'housing' });
+    expect(inbox.body.items.map((t: TaskBody) => t.taskId)).toContain(res.body.taskId);
+  });
   test('a missing title → 400 validation_failed naming body.title', async () => {
     const res = await h.call('POST', '/v1/tasks', { as: 'operator', body: { department: 'housing', instructions: '…' } });
     expectError(res, 400, 'validation_failed', 'body.title');

@@ -83,6 +83,21 @@ export function matterRecords(wf: { readonly db: TestDatabase }) {
 }
 
 /**
+ * Skips time on the time-skipping server until the workflow's `n`-th timer has fired (plus a
+ * minute). Periods are counted by the calendar (a period ending on a rest day ends on the next
+ * working day), so a fixed number of days would pass on some dates and not on others.
+ */
+export async function sleepPastTimer(env: { sleep(ms: number): Promise<void>; currentTimeMs(): Promise<number> }, handle: WorkflowHandle, n: number): Promise<void> {
+  await timers(handle, n);
+  const history = await handle.fetchHistory();
+  const started = (history.events ?? []).filter((e) => e.timerStartedEventAttributes);
+  const e = started[n - 1]!;
+  const t = e.timerStartedEventAttributes!.startToFireTimeout;
+  const firesAt = Number(e.eventTime?.seconds ?? 0) * 1000 + Number(t?.seconds ?? 0) * 1000 + Math.round((t?.nanos ?? 0) / 1e6);
+  await env.sleep(Math.max(firesAt - (await env.currentTimeMs()), 0) + 60_000);
+}
+
+/**
  * Waits (real time, bounded) until the server holds the workflow's `n`-th timer and returns the
  * timers' durations (ms): the event recorded just before a wait is written before the timer is
  * started, so sleeping on that alone could race.

@@ -16,6 +16,7 @@ import { defaultCalendar } from '../../domain/calendar/index.js';
 import { catalogue } from '../../domain/scenarios/catalogue.js';
 import { resolveScenario } from '../../domain/scenarios/schema.js';
 import { selfBuiltHousingMatter } from '../../workflows/scenarios/self-built-housing.js';
+import { reassignTaskUpdate } from '../../workflows/matter-kit.js';
 import { calendarPublication } from '../../workflows/calendar-publication.js';
 import { decideDisputeUpdate, getDisputeQuery, jurisdictionDispute } from '../../workflows/jurisdiction-dispute.js';
 import { refinedOilMatter } from '../../workflows/scenarios/refined-oil.js';
@@ -44,6 +45,8 @@ const activities = {
 };
 const worker = await Worker.create({ connection: env.nativeConnection, taskQueue: 'record', workflowBundle: await workflowBundle(), activities });
 const input = { county, department: 'housing', leadDepartment: 'commerce', title: '核查自建房安全隐患', instructions: '现场核查' };
+
+let reassignedTaskId = '';
 
 await worker.runUntil(async () => {
   const scenarios: Record<string, () => Promise<string>> = {
@@ -144,6 +147,32 @@ await worker.runUntil(async () => {
       await d.complete('publication', 'published');
       await h.result();
       return h.workflowId;
+    },
+    async 'self-built-housing-step-reassigned-and-reissued'() {
+      const h = await env.client.workflow.start(selfBuiltHousingMatter, {
+        taskQueue: 'record', workflowId: 'self-built-housing-step-reassigned-and-reissued',
+        args: [{ county, subject: { name: '某房屋', kind: 'house' }, facts: { township: '610124100', reportedHazard: true }, definition: resolveScenario(catalogue['self-built-housing'], undefined), createdBy: 'k' }],
+      });
+      const d = new MatterDriver(env.client, h);
+      const planning = await d.waitFor('survey.planning');
+      await h.executeUpdate(reassignTaskUpdate, { args: [{ actor: supervisor, taskId: planning.taskId, department: 'agriculture', reason: '宅基地审批' }] });
+      reassignedTaskId = planning.taskId;
+      await d.complete('survey.locality', 'hazard-suspected');
+      await d.complete('survey.housing', 'appraisal-needed');
+      await d.complete('survey.planning', 'legal');
+      const appraisal = await d.waitFor('appraisal');
+      await env.client.workflow.getHandle(appraisal.taskId).cancel();
+      for (let i = 0; i < 100 && !(await d.view()).tasks.some((t) => t.replaces === appraisal.taskId); i++) await new Promise((r) => setTimeout(r, 100));
+      await d.complete('appraisal', 'D');
+      await d.complete('emergency.evacuate', 'sealed');
+      await d.complete('closing.ledger', 'closed');
+      await d.complete('publication', 'published');
+      await h.result();
+      return h.workflowId;
+    },
+    /** The task the scenario above reassigned (run them together). */
+    async 'department-task-reassigned'() {
+      return reassignedTaskId;
     },
     async 'self-built-housing-rectified'() {
       const h = await env.client.workflow.start(selfBuiltHousingMatter, {

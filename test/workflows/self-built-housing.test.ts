@@ -6,7 +6,7 @@ import { selfBuiltHousingMatter } from '../../workflows/scenarios/self-built-hou
 import { getTaskQuery } from '../../workflows/department-task.js';
 import { getDisputeQuery, statePositionUpdate } from '../../workflows/jurisdiction-dispute.js';
 import type { MatterDriver } from '../helpers/matter-driver.js';
-import { matterLauncher, matterRecords, timers } from '../helpers/matters.js';
+import { matterLauncher, matterRecords, sleepPastTimer, timers } from '../helpers/matters.js';
 import { useWorkflowEnv } from '../helpers/workflow-env.js';
 
 const DAY = 86_400_000;
@@ -77,13 +77,11 @@ describe('selfBuiltHousingMatter', () => {
     await d.complete('rectification.notice', 'notice-issued', { rectifyWithinDays: 10 });
     // The matter waits out the period set in the notice, then sends the re-inspection.
     await recorded(d.handle.workflowId, 'rectification.period', 1);
-    await timers(d.handle, 1); // the event is written before the timer starts: wait for the timer too
-    await wf.env.sleep(11 * DAY);
+    await sleepPastTimer(wf.env, d.handle, 1); // the event is written before the timer starts: wait on the timer
     await d.complete('reinspection', 'not-rectified');
     await d.complete('rectification.notice', 'notice-issued', { rectifyWithinDays: 5 });
     await recorded(d.handle.workflowId, 'rectification.period', 2);
-    await timers(d.handle, 2);
-    await wf.env.sleep(6 * DAY);
+    await sleepPastTimer(wf.env, d.handle, 2);
     await d.complete('reinspection', 'not-rectified');
     await d.complete('enforcement', 'enforced');
     await d.complete('closing.ledger', 'closed');
@@ -103,8 +101,7 @@ describe('selfBuiltHousingMatter', () => {
     await d.complete('appraisal', 'B');
     await d.complete('rectification.notice', 'notice-issued');
     await recorded(d.handle.workflowId, 'rectification.period', 1);
-    await timers(d.handle, 1);
-    await wf.env.sleep(31 * DAY); // default period of the catalogue: 30 days
+    await sleepPastTimer(wf.env, d.handle, 1); // default period of the catalogue: 30 days
     await d.complete('reinspection', 'rectified');
     await d.complete('closing.ledger', 'closed');
     await d.complete('publication', 'published');

@@ -2,6 +2,7 @@ import { patched } from '@temporalio/workflow';
 import { departmentName } from '../../domain/departments.js';
 import type { MatterInput, MatterView } from '../../domain/matter.js';
 import { cardTrades, prepaidCardFacts } from '../../domain/scenarios/facts.js';
+import { prepaidCardOutcomes as codes, unreachable } from '../../domain/scenarios/outcomes.js';
 import { openMatter, parseFacts, type MatterOutcome } from '../matter-kit.js';
 
 /**
@@ -34,7 +35,7 @@ export async function prepaidCardMatter(input: MatterInput): Promise<MatterView>
     await m.task('triage', { note: `分办至${departmentName(regulator)}` });
 
     await m.stage('acceptance');
-    const acceptance = (await m.task('acceptance')).submission?.outcome ?? 'unknown';
+    const acceptance = m.outcome(await m.task('acceptance'), codes.acceptance);
     m.finding('acceptance', acceptance);
     if (acceptance === 'rejected') return { code: 'complaint-rejected', summary: '投诉不予受理' };
 
@@ -42,22 +43,33 @@ export async function prepaidCardMatter(input: MatterInput): Promise<MatterView>
     // Mediation ends by law after 45 working days without agreement (no waiting on the department).
     // patched(): matters started before this rule keep waiting for the department's outcome.
     const mediationTask = patched('mediation-expires') ? m.task('mediation', { expiresAs: 'failed' }) : m.task('mediation');
-    const mediation = (await mediationTask).submission?.outcome ?? 'unknown';
+    const mediation = m.outcome(await mediationTask, codes.mediation);
     m.finding('mediation', mediation);
     if (mediation === 'agreed') return { code: 'mediated', summary: '经调解，经营者与消费者达成协议' };
 
     await m.stage('verification');
-    const verification = (await m.task('verification')).submission?.outcome ?? 'unknown';
+    const verification = m.outcome(await m.task('verification'), codes.verification);
     m.finding('verification', verification);
-    // A violation by an issuer that has absconded (卷款跑路) is handled as suspected fraud.
-    const fraud = verification === 'fraud' || (verification === 'violation' && facts.signal === 'absconding');
-    if (!fraud && verification !== 'violation') return { code: 'no-violation', summary: '调解未成，经核查未发现违法行为' };
+    let fraud: boolean;
+    switch (verification) {
+      case 'no-violation':
+        return { code: 'no-violation', summary: '调解未成，经核查未发现违法行为' };
+      case 'violation':
+        // A violation by an issuer that has absconded (卷款跑路) is handled as suspected fraud.
+        fraud = facts.signal === 'absconding';
+        break;
+      case 'fraud':
+        fraud = true;
+        break;
+      default:
+        unreachable(verification);
+    }
 
     await m.stage('disposal');
     const dispose = async () => {
       const [sector, penalty] = await Promise.all([m.task('disposal.sector'), m.task('disposal.penalty')]);
-      m.finding('correction', sector.submission?.outcome ?? 'unknown');
-      m.finding('penalty', penalty.submission?.outcome ?? 'unknown');
+      m.finding('correction', m.outcome(sector, codes['disposal.sector']));
+      m.finding('penalty', m.outcome(penalty, codes['disposal.penalty']));
     };
     if (!fraud) {
       await dispose();

@@ -1,6 +1,7 @@
 import { toShanghaiIso } from '../../domain/calendar/index.js';
 import type { MatterInput, MatterView } from '../../domain/matter.js';
 import { refinedOilFacts } from '../../domain/scenarios/facts.js';
+import { refinedOilOutcomes as codes } from '../../domain/scenarios/outcomes.js';
 import { openMatter, parseFacts, type MatterOutcome } from '../matter-kit.js';
 
 const DAY_MS = 86_400_000;
@@ -37,8 +38,9 @@ export async function refinedOilMatter(input: MatterInput): Promise<MatterView> 
     m.finding('stationKind', facts.stationKind);
     await m.stage('inspection');
     const roles = ['lead', ...new Set(facts.participants)];
-    const found = await m.jointInspection(roles.map((r) => `inspection.${r}`));
-    const resultOf = (role: string) => found[`inspection.${role}`] ?? 'unknown';
+    // Every department's checklist result, one of the codes (tax and ecology never find unlicensed trading).
+    const found = await m.jointInspection(roles.map((r) => `inspection.${r}`), codes['inspection.lead']);
+    const resultOf = (role: string) => found[`inspection.${role}`]!;
     for (const role of roles) m.finding(`inspection.${role}`, resultOf(role));
     const unlicensed = roles.filter((r) => resultOf(r) === 'unlicensed');
     const violating = roles.filter((r) => resultOf(r) === 'violation');
@@ -56,8 +58,7 @@ export async function refinedOilMatter(input: MatterInput): Promise<MatterView> 
       m.finding('verdict', 'unlicensed');
       const kind = facts.stationKind === 'licensed-station' ? '无证经营' : stationKindNames[facts.stationKind];
       await m.stage('disposal');
-      const seal = await m.task('disposal.seal');
-      m.finding('seal', seal.submission?.outcome ?? 'unknown');
+      m.finding('seal', m.outcome(await m.task('disposal.seal'), codes['disposal.seal']));
       const decision = await m.criminalTransfer('非法经营（无证经营成品油）');
       if (decision === 'filed') {
         outcome = { code: 'black-station-sealed-transferred', summary: `${kind}：无证经营成品油，已查封取缔并移送公安机关立案侦查` };
@@ -80,9 +81,9 @@ export async function refinedOilMatter(input: MatterInput): Promise<MatterView> 
         const due = Date.now() + days * DAY_MS;
         await m.waitUntil(due, `回头看 ${toShanghaiIso(due).slice(0, 10)}（第${round}轮，整改 ${days} 日）`);
         await m.stage('reinspection');
-        const check = await m.task('reinspection', { note: `第${round}轮回头看` });
+        const check = m.outcome(await m.task('reinspection', { note: `第${round}轮回头看` }), codes.reinspection);
         m.finding('rectificationRounds', round);
-        rectified = check.submission?.outcome === 'rectified';
+        rectified = check === 'rectified';
         days = defaultDays;
       }
       m.finding('rectification', rectified ? 'rectified' : 'not-rectified');
