@@ -1,6 +1,6 @@
 import { inTransaction, type Pool } from '../db/pool.js';
 import { recordEvent } from '../db/events.js';
-import { upsertTaskView } from '../db/tasks.js';
+import { closeInterruptedTaskRow, upsertTaskView } from '../db/tasks.js';
 import { insertPublicResult, upsertMatterView, type PublicResult } from '../db/matters.js';
 import type { MatterView } from '../domain/matter.js';
 import type { DisputeView } from '../domain/dispute.js';
@@ -114,6 +114,11 @@ export function createActivities(deps: ActivityDeps) {
     /** A plain deadline (e.g. the end of a rectification period) with the calendar in force. */
     async resolveDue(req: { startMs: number; rule: TimeLimitRuleInput }): Promise<{ dueAtMs: number; dueAt: string; provisional: boolean }> {
       return resolveDeadline(req.startMs, req.rule, await calendar());
+    },
+
+    /** A matter's step ended outside the API: its inbox row is closed (the task could not write it). */
+    async closeInterruptedTask(req: { view: TaskView }): Promise<void> {
+      await closeInterruptedTaskRow(deps.pool, req.view);
     },
 
     /** Writes one task event: read model, timeline, audit entry and notifications, atomically. */

@@ -22,6 +22,34 @@ export async function upsertTaskView(db: Queryable, v: TaskView): Promise<void> 
   );
 }
 
+/** Above every sequence a task can reach: a write of the task's own that arrives later is ignored. */
+const TOMBSTONE_SEQ = 2_147_483_647;
+
+/**
+ * Closes the read-model row of a task that ended outside the API (terminated or failed in the
+ * Temporal UI or CLI), which could not record its own end: it leaves every inbox as cancelled. The
+ * row's sequence becomes a tombstone, so a write the dead task still had in flight cannot reopen
+ * it; a task that never wrote its row gets one from `closed` (the matter's knowledge of it). A row
+ * that already shows an end keeps it. Re-running changes nothing.
+ */
+export async function closeInterruptedTaskRow(db: Queryable, closed: TaskView): Promise<void> {
+  const ended = { state: 'cancelled', overdue: false, closedAt: closed.closedAt, cancelled: closed.cancelled };
+  await db.query(
+    `INSERT INTO tasks (task_id, matter_id, county, department, lead_department, scenario, title, state,
+                        due_at, due_provisional, overdue, escalation_level, assigned_at, closed_at, last_seq, view, updated_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, 'cancelled', NULL, false, false, 0, $8, $9, $10, $11, now())
+     ON CONFLICT (task_id) DO UPDATE SET
+       state = CASE WHEN tasks.state IN ('completed', 'returned', 'cancelled', 'reassigned') THEN tasks.state ELSE 'cancelled' END,
+       overdue = false, closed_at = coalesce(tasks.closed_at, EXCLUDED.closed_at), last_seq = EXCLUDED.last_seq,
+       view = CASE WHEN tasks.state IN ('completed', 'returned', 'cancelled', 'reassigned') THEN tasks.view ELSE tasks.view || $12::jsonb END,
+       updated_at = now()`,
+    [
+      closed.taskId, closed.matterId ?? null, closed.county, closed.department, closed.leadDepartment ?? null, closed.scenario ?? null,
+      closed.title, closed.assignedAt, closed.closedAt ?? null, TOMBSTONE_SEQ, closed, JSON.stringify(ended),
+    ],
+  );
+}
+
 export interface TaskFilter {
   /** Divisions the caller may see: a county, or a city prefix match for higher levels. */
   countyPrefix: string;

@@ -39,7 +39,7 @@ import type { DisputeResult } from '../domain/dispute.js';
 import type { TaskSpec } from '../domain/scenarios/schema.js';
 import { criminalTransferOutcomes } from '../domain/scenarios/outcomes.js';
 
-const { recordMatterEvent, publishResult } = proxyActivities<Activities>({
+const { recordMatterEvent, publishResult, closeInterruptedTask } = proxyActivities<Activities>({
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
 });
@@ -210,10 +210,11 @@ export function openMatter(input: MatterInput) {
     const taskId = `${info.workflowId}/task:${department}:${++taskCounter}`;
     const ref: MatterTaskRef = { taskId, key, department, state: 'running', ...(replaces ? { replaces } : {}) };
     view.tasks.push(ref);
+    const title = `${spec.title}${note ? `（${note}）` : ''}`;
     const handle = await startChild(departmentTask, {
       workflowId: taskId,
       args: [{
-        county: input.county, department, title: `${spec.title}${note ? `（${note}）` : ''}`,
+        county: input.county, department, title,
         instructions: spec.instructions, matterId: info.workflowId, scenario: def.id, leadDepartment: lead,
         limits: spec.limits, ladder: def.ladder, ...(spec.outcomes ? { outcomes: spec.outcomes } : {}),
         ...(spec.maxExtensionWorkingDays !== undefined ? { maxExtensionWorkingDays: spec.maxExtensionWorkingDays } : {}),
@@ -240,10 +241,10 @@ export function openMatter(input: MatterInput) {
         if (isCancellation(err)) ref.state = 'cancelled';
         throw err;
       }
-      return interrupted(ref, spec, interruptionOf(err));
+      return interrupted(ref, spec, title, interruptionOf(err));
     }
     if (result.state === 'cancelled' && patched(REISSUE_INTERRUPTED_STEPS)) {
-      return interrupted(ref, spec, { code: 'cancelled', name: '被撤销' });
+      return interrupted(ref, spec, title, { code: 'cancelled', name: '被撤销' });
     }
     ref.state = result.state;
     if (result.submission?.outcome) ref.outcome = result.submission.outcome;
@@ -266,9 +267,19 @@ export function openMatter(input: MatterInput) {
   }
 
   /** A task ended outside the API: on the record, the supervisors told, the step to be issued again. */
-  async function interrupted(ref: MatterTaskRef, spec: TaskSpec, how: ReturnType<typeof interruptionOf>): Promise<StepResult> {
+  async function interrupted(ref: MatterTaskRef, spec: TaskSpec, title: string, how: ReturnType<typeof interruptionOf>): Promise<StepResult> {
     ref.state = 'interrupted';
     const dept = departmentName(ref.department);
+    const at = now();
+    // A terminated task cannot close its own inbox row: the matter does, with what it knows of it.
+    await closeInterruptedTask({
+      view: {
+        taskId: ref.taskId, county: input.county, department: ref.department, title, instructions: spec.instructions,
+        matterId: info.workflowId, scenario: def.id, leadDepartment: lead, ...(spec.outcomes ? { outcomes: spec.outcomes } : {}),
+        state: 'cancelled', assignedAt: at, closedAt: at, deadlines: [], overdue: false, escalationLevel: 0, escalations: [],
+        extensions: [], reviews: [], cancelled: { reason: `任务在系统外${how.name}，已重新派发`, at }, lastEventSeq: 0,
+      },
+    });
     await record('task.interrupted', `${dept}「${spec.title}」${how.name}（未经本系统办理），已重新派发`, {
       data: { taskId: ref.taskId, key: ref.key, how: how.code },
       notifications: [{

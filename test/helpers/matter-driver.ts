@@ -1,4 +1,4 @@
-import type { Client, WorkflowHandle } from '@temporalio/client';
+import { WorkflowNotFoundError, type Client, type WorkflowHandle } from '@temporalio/client';
 import type { MatterInput, MatterView } from '../../domain/matter.js';
 import type { Principal } from '../../domain/principal.js';
 import { getMatterQuery } from '../../workflows/matter-kit.js';
@@ -31,11 +31,12 @@ export class MatterDriver {
     for (;;) {
       const v = await this.view();
       const t = v.tasks.find((x) => x.key === key && x.state === 'running' && !this.handled.has(x.taskId));
-      if (t) {
-        // The child may still be starting: wait until it answers queries.
-        await this.client.workflow.getHandle(t.taskId).query(getTaskQuery);
-        return t;
-      }
+      // The child may still be starting (the matter lists it before the server has it): wait
+      // until it answers queries.
+      if (t && (await this.client.workflow.getHandle(t.taskId).query(getTaskQuery).then(() => true, (err: unknown) => {
+        if (err instanceof WorkflowNotFoundError) return false;
+        throw err;
+      }))) return t;
       if (v.status !== 'open') throw new Error(`matter ${v.status} while waiting for ${key}; tasks: ${v.tasks.map((x) => `${x.key}:${x.state}`).join(', ')}`);
       if (Date.now() > deadline) throw new Error(`no running task ${key}; stage ${v.stage}; tasks: ${v.tasks.map((x) => `${x.key}:${x.state}`).join(', ')}`);
       await new Promise((r) => setTimeout(r, 100));

@@ -41,7 +41,7 @@ const activities = {
   resolveClock: real.resolveClock, resolveDue: real.resolveDue,
   recordTaskEvent: async () => {}, recordMatterEvent: async () => {}, publishResult: async () => {},
   listTasksAffectedByYear: async () => ['department-task-returned', 'no-such-task'],
-  recordDisputeEvent: async () => {},
+  recordDisputeEvent: async () => {}, closeInterruptedTask: async () => {},
 };
 const worker = await Worker.create({ connection: env.nativeConnection, taskQueue: 'record', workflowBundle: await workflowBundle(), activities });
 const input = { county, department: 'housing', leadDepartment: 'commerce', title: '核查自建房安全隐患', instructions: '现场核查' };
