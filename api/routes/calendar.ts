@@ -4,6 +4,7 @@ import { CalendarStore, getCalendarYear, publishCalendarYear } from '../../db/ca
 import { appendAudit } from '../../db/events.js';
 import { inTransaction } from '../../db/pool.js';
 import { resolveDeadline, timeUnitSchema, toShanghaiIso, validateCalendarYear } from '../../domain/calendar/index.js';
+import { safeText } from '../../domain/text.js';
 import { WorkflowIdConflictPolicy } from '@temporalio/client';
 import { calendarPublication } from '../../workflows/calendar-publication.js';
 import { requireRole } from '../auth.js';
@@ -15,13 +16,13 @@ const yearParams = z.object({ year: z.coerce.number().int().min(1990).max(2200).
 const yearBody = z.object({
   holidays: z
     .array(z.object({
-      name: z.string().trim().min(1).max(40).describe('e.g. 春节'),
-      from: z.string().describe('First day off, YYYY-MM-DD'),
-      to: z.string().describe('Last day off, YYYY-MM-DD (inclusive)'),
+      name: safeText().trim().min(1).max(40).describe('e.g. 春节'),
+      from: safeText().describe('First day off, YYYY-MM-DD'),
+      to: safeText().describe('Last day off, YYYY-MM-DD (inclusive)'),
     }))
     .max(40),
-  adjustedWorkdays: z.array(z.string()).max(40).describe('Weekend days that are working days (调休上班), YYYY-MM-DD'),
-  source: z.string().trim().max(200).default('').describe('The notice it comes from, e.g. 国办发明电〔2026〕…'),
+  adjustedWorkdays: z.array(safeText()).max(40).describe('Weekend days that are working days (调休上班), YYYY-MM-DD'),
+  source: safeText().trim().max(200).default('').describe('The notice it comes from, e.g. 国办发明电〔2026〕…'),
 });
 
 const yearResponse = z.object({

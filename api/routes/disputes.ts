@@ -7,6 +7,7 @@ import { departmentName } from '../../domain/departments.js';
 import { decisionBodySchema, positionBodySchema, type DisputeView } from '../../domain/dispute.js';
 import { fromUrlId, toUrlId } from '../../domain/ids.js';
 import { coversCounty, hasRole, type Principal } from '../../domain/principal.js';
+import { safeText } from '../../domain/text.js';
 import { decideDisputeUpdate, getDisputeQuery, statePositionUpdate } from '../../workflows/jurisdiction-dispute.js';
 import type { AppDeps } from '../app.js';
 import { ApiError, errorBodySchema, notFound } from '../errors.js';
@@ -91,7 +92,7 @@ export const disputeRoutes = (deps: AppDeps): FastifyPluginAsyncZod => async (ap
       querystring: z.object({
         state: z.enum(['open', 'decided']).optional(),
         limit: z.coerce.number().int().min(1).max(200).default(50),
-        cursor: z.string().max(400).optional(),
+        cursor: safeText().max(400).optional(),
       }),
       response: { 200: z.object({ items: z.array(disputeSchema), nextCursor: z.string().nullable() }), ...errors },
     },

@@ -13,6 +13,7 @@ import { catalogue } from '../../domain/scenarios/catalogue.js';
 import { factsSchemas } from '../../domain/scenarios/facts.js';
 import { resolveScenario, scenarioIdSchema, scenarioWorkflowTypes } from '../../domain/scenarios/schema.js';
 import { SA } from '../../domain/search-attributes.js';
+import { safeText } from '../../domain/text.js';
 import { cancelMatterUpdate, getMatterQuery } from '../../workflows/matter-kit.js';
 import { requireRole, visibleCountyPrefix } from '../auth.js';
 import type { AppDeps } from '../app.js';
@@ -154,12 +155,12 @@ export const matterRoutes = (deps: AppDeps): FastifyPluginAsyncZod => async (app
       tags: ['matters'],
       querystring: z.object({
         scenario: scenarioIdSchema.optional(),
-        stage: z.string().max(40).optional(),
+        stage: safeText().max(40).optional(),
         status: z.enum(['open', 'closed', 'cancelled']).optional(),
         overdue: boolQuery.optional().describe('Some open task of the matter is overdue'),
         department: departmentSchema.optional().describe('Matters in which this department has a task'),
         limit: z.coerce.number().int().min(1).max(200).default(50),
-        cursor: z.string().max(400).optional(),
+        cursor: safeText().max(400).optional(),
       }),
       response: { 200: pageSchema(matterSummarySchema), ...errors },
     },

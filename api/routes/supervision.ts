@@ -9,6 +9,7 @@ import { fromUrlId, toUrlId } from '../../domain/ids.js';
 import { coversCounty, type Principal } from '../../domain/principal.js';
 import { SA } from '../../domain/search-attributes.js';
 import { defaultLadder } from '../../domain/task.js';
+import { safeText } from '../../domain/text.js';
 import { getMatterQuery } from '../../workflows/matter-kit.js';
 import { departmentTask, getTaskQuery } from '../../workflows/department-task.js';
 import { requireRole, visibleCountyPrefix } from '../auth.js';
@@ -22,7 +23,7 @@ const errors = { 400: errorBodySchema, 401: errorBodySchema, 403: errorBodySchem
 
 const orderBodySchema = z.object({
   department: departmentSchema.describe('The department that must answer'),
-  instruction: z.string().trim().min(1).max(2000).describe('What the supervisor requires (督办事项)'),
+  instruction: safeText().trim().min(1).max(2000).describe('What the supervisor requires (督办事项)'),
   dueInWorkingDays: z.number().int().min(1).max(60).describe('Answer within this many working days of acknowledging'),
 });
 

@@ -8,6 +8,7 @@ import { countySchema, departmentName, departmentSchema } from '../../domain/dep
 import { fromUrlId, standaloneTaskWorkflowId, toUrlId } from '../../domain/ids.js';
 import { shanghaiDate } from '../../domain/calendar/index.js';
 import { SA } from '../../domain/search-attributes.js';
+import { safeText } from '../../domain/text.js';
 import {
   cancelBodySchema, departmentTaskInputSchema, extensionBodySchema, extensionDecisionBodySchema, returnBodySchema,
   reviewBodySchema, submitBodySchema, taskStateNames, taskStateSchema, terminalTaskStates, type TaskView,
@@ -87,9 +88,9 @@ export const taskRoutes = (deps: AppDeps): FastifyPluginAsyncZod => async (app) 
         state: taskStateSchema.optional(),
         overdue: boolQuery.optional(),
         department: departmentSchema.optional().describe('Officers always see only their own department'),
-        matterId: z.string().max(200).optional(),
+        matterId: safeText().max(200).optional(),
         limit: z.coerce.number().int().min(1).max(200).default(50),
-        cursor: z.string().max(400).optional(),
+        cursor: safeText().max(400).optional(),
       }),
       response: { 200: pageSchema(taskSummarySchema), ...errors },
     },

@@ -1,0 +1,203 @@
+/**
+ * Hostile input never wedges, hangs or leaks (issue 12, parts 1 and 2). Each row is a reproduction
+ * sent through `inject()` to the real app, with a real worker, the time-skipping test server and
+ * PostgreSQL: it must answer 4xx with the one error shape and write nothing.
+ */
+import type { FastifyInstance } from 'fastify';
+import { beforeAll, describe, expect, test } from 'vitest';
+import { toUrlId } from '../../domain/ids.js';
+import { jurisdictionDispute } from '../../workflows/jurisdiction-dispute.js';
+import { waitFor } from '../helpers/api.js';
+import { useWorkflowEnv } from '../helpers/workflow-env.js';
+
+const county = '610124';
+const wf = useWorkflowEnv({
+  queue: 'hostile',
+  app: true,
+  keys: {
+    operator: { county, roles: ['operator'] },
+    supervisor: { county, roles: ['supervisor'] },
+    admin: { county, roles: ['admin'] },
+    housing: { county, department: 'housing', roles: ['officer'] },
+    agriculture: { county, department: 'agriculture', roles: ['officer'] },
+  },
+});
+type Who = keyof typeof wf.keys | null;
+
+interface Res {
+  status: number;
+  body: any;
+  text: string;
+}
+
+async function call(app: FastifyInstance, who: Who, method: string, url: string, body?: unknown): Promise<Res> {
+  const res = await app.inject({
+    method: method as 'GET',
+    url,
+    headers: {
+      ...(who ? { authorization: `Bearer ${wf.keys[who]}` } : {}),
+      ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+    },
+    // JSON.stringify writes NUL as \u0000 and a lone surrogate as \ud800: the server parses them back.
+    ...(body !== undefined ? { payload: JSON.stringify(body) } : {}),
+  });
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(res.body);
+  } catch {
+    parsed = undefined;
+  }
+  return { status: res.statusCode, body: parsed, text: res.body };
+}
+
+/** The one error shape, nothing else: `{ error: { code, message, issues? } }`, no stack trace. */
+function expectErrorShape(res: Res, status: number, code: string, path?: string) {
+  expect(res.status, res.text).toBe(status);
+  expect(Object.keys(res.body)).toEqual(['error']);
+  expect(res.body.error.code, res.text).toBe(code);
+  expect(typeof res.body.error.message).toBe('string');
+  for (const k of Object.keys(res.body.error)) expect(['code', 'message', 'issues']).toContain(k);
+  for (const i of res.body.error.issues ?? []) expect(Object.keys(i).sort()).toEqual(['message', 'path']);
+  if (path) expect(res.body.error.issues.map((i: { path: string }) => i.path), res.text).toContain(path);
+  expect(res.text).not.toMatch(/at .*\.(ts|js):\d+|node_modules|SQLSTATE|PostgreSQL|syntax/);
+}
+
+/** Row counts of every table: what "nothing was written" is checked against. */
+async function snapshot(): Promise<Record<string, number>> {
+  const tables = await wf.db.pool.query<{ table_name: string }>(
+    "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' AND table_type = 'BASE TABLE' ORDER BY table_name",
+  );
+  const res = await wf.db.pool.query<{ t: string; n: number }>(
+    tables.rows.map((r) => `SELECT '${r.table_name}' AS t, count(*)::int AS n FROM "${r.table_name}"`).join(' UNION ALL '),
+  );
+  return Object.fromEntries(res.rows.map((r) => [r.t, r.n]));
+}
+
+/** Waits until no background work (the fixtures' workflows) is still writing. */
+async function quiet(): Promise<Record<string, number>> {
+  let last = await snapshot();
+  for (let i = 0; i < 50; i++) {
+    await new Promise((r) => setTimeout(r, 200));
+    const now = await snapshot();
+    if (JSON.stringify(now) === JSON.stringify(last)) return now;
+    last = now;
+  }
+  throw new Error('the database did not settle');
+}
+
+const NUL = '\u0000';
+const LONE = '\ud800';
+
+// Fixtures: a task, a matter with its tasks, a dispute (URL ids), made once.
+const ids = { task: '', matter: '', matterTask: '', dispute: '' };
+const missing = {
+  task: 'task:610124:housing:2026-9999',
+  matter: 'matter:610124:self-built-housing:2026-9999',
+  dispute: 'matter:610124:self-built-housing:2026-9999~dispute:1',
+};
+
+beforeAll(async () => {
+  const t = await call(wf.app, 'operator', 'POST', '/v1/tasks', { department: 'housing', title: '核查自建房安全隐患', instructions: '' });
+  expect(t.status, t.text).toBe(201);
+  ids.task = t.body.taskId;
+  const m = await call(wf.app, 'operator', 'POST', '/v1/matters', {
+    scenario: 'self-built-housing', county, subject: { name: '某村自建房', kind: 'house' }, facts: { township: '610124100' },
+  });
+  expect(m.status, m.text).toBe(201);
+  ids.matter = m.body.matterId;
+  ids.matterTask = await waitFor('a task of the matter', async () => {
+    const d = await call(wf.app, 'supervisor', 'GET', `/v1/matters/${ids.matter}`);
+    return d.body?.tasks?.[0]?.taskId as string | undefined;
+  });
+  const disputeId = `matter:${county}:self-built-housing:2026-8888/dispute:1`;
+  await wf.client.workflow.start(jurisdictionDispute, {
+    taskQueue: wf.taskQueue, workflowId: disputeId,
+    args: [{ county, taskKey: 'survey.planning', taskTitle: '规划与用地合法性核查', parties: ['natural-resources', 'agriculture'], returnedBy: 'natural-resources', reason: '宅基地审批属农业农村部门' }],
+  });
+  ids.dispute = toUrlId(disputeId);
+  await waitFor('the dispute in the read model', async () => {
+    const r = await wf.db.pool.query('SELECT 1 FROM disputes WHERE dispute_id = $1', [disputeId]);
+    return r.rowCount ? true : undefined;
+  });
+});
+
+interface Case {
+  what: string;
+  who: Who;
+  method: 'GET' | 'POST' | 'PUT';
+  url: () => string;
+  body?: () => unknown;
+  status: number;
+  code: string;
+  path?: string;
+}
+
+const task = (extra: Record<string, unknown>) => ({ department: 'housing', title: '核查', instructions: '', ...extra });
+const matter = (subject: Record<string, unknown>, extra: Record<string, unknown> = {}) => ({
+  scenario: 'self-built-housing', county, subject: { name: '某村自建房', kind: 'house', ...subject }, facts: { township: '610124100' }, ...extra,
+});
+const secret = 's'.repeat(32);
+
+const poisonText: Case[] = [
+  { what: 'NUL in a task title', who: 'operator', method: 'POST', url: () => '/v1/tasks', body: () => task({ title: `nul${NUL}byte` }), status: 400, code: 'validation_failed', path: 'body.title' },
+  { what: 'a lone surrogate in a task title', who: 'operator', method: 'POST', url: () => '/v1/tasks', body: () => task({ title: `lone${LONE}` }), status: 400, code: 'validation_failed', path: 'body.title' },
+  { what: 'NUL in task instructions', who: 'operator', method: 'POST', url: () => '/v1/tasks', body: () => task({ instructions: `a${NUL}` }), status: 400, code: 'validation_failed', path: 'body.instructions' },
+  { what: 'NUL in an outcome code', who: 'operator', method: 'POST', url: () => '/v1/tasks', body: () => task({ outcomes: [`ok${NUL}`] }), status: 400, code: 'validation_failed', path: 'body.outcomes.0' },
+  { what: 'NUL in a subject name', who: 'operator', method: 'POST', url: () => '/v1/matters', body: () => matter({ name: `张${NUL}三` }), status: 400, code: 'validation_failed', path: 'body.subject.name' },
+  { what: 'a lone surrogate in a subject address', who: 'operator', method: 'POST', url: () => '/v1/matters', body: () => matter({ address: `村${LONE}` }), status: 400, code: 'validation_failed', path: 'body.subject.address' },
+  { what: 'NUL in a subject tag', who: 'operator', method: 'POST', url: () => '/v1/matters', body: () => matter({ tags: [`t${NUL}`] }), status: 400, code: 'validation_failed', path: 'body.subject.tags.0' },
+  { what: 'NUL in a source reference', who: 'operator', method: 'POST', url: () => '/v1/matters', body: () => matter({}, { source: { channel: '12345', ref: `r${NUL}` } }), status: 400, code: 'validation_failed', path: 'body.source.ref' },
+  { what: 'NUL in a matter cancel reason', who: 'operator', method: 'POST', url: () => `/v1/matters/${missing.matter}/cancel`, body: () => ({ reason: `x${NUL}` }), status: 400, code: 'validation_failed', path: 'body.reason' },
+  { what: 'NUL in a submission summary', who: 'housing', method: 'POST', url: () => `/v1/tasks/${missing.task}/submit`, body: () => ({ summary: `s${NUL}` }), status: 400, code: 'validation_failed', path: 'body.summary' },
+  { what: 'a lone surrogate in findings', who: 'housing', method: 'POST', url: () => `/v1/tasks/${missing.task}/submit`, body: () => ({ summary: 's', findings: LONE }), status: 400, code: 'validation_failed', path: 'body.findings' },
+  { what: 'NUL in an evidence name', who: 'housing', method: 'POST', url: () => `/v1/tasks/${missing.task}/submit`, body: () => ({ summary: 's', evidence: [{ name: NUL, sha256: 'a'.repeat(64) }] }), status: 400, code: 'validation_failed', path: 'body.evidence.0.name' },
+  { what: 'NUL in a review comment', who: 'supervisor', method: 'POST', url: () => `/v1/tasks/${missing.task}/review`, body: () => ({ decision: 'accept', comment: NUL }), status: 400, code: 'validation_failed', path: 'body.comment' },
+  { what: 'NUL in a return reason', who: 'housing', method: 'POST', url: () => `/v1/tasks/${missing.task}/return`, body: () => ({ reason: `r${NUL}` }), status: 400, code: 'validation_failed', path: 'body.reason' },
+  { what: 'NUL in an extension reason', who: 'housing', method: 'POST', url: () => `/v1/tasks/${missing.task}/extensions`, body: () => ({ workingDays: 1, reason: `r${NUL}` }), status: 400, code: 'validation_failed', path: 'body.reason' },
+  { what: 'NUL in an extension decision comment', who: 'supervisor', method: 'POST', url: () => `/v1/tasks/${missing.task}/extensions/ext-1/decision`, body: () => ({ approve: true, comment: NUL }), status: 400, code: 'validation_failed', path: 'body.comment' },
+  { what: 'NUL in a task cancel reason', who: 'supervisor', method: 'POST', url: () => `/v1/tasks/${missing.task}/cancel`, body: () => ({ reason: `x${NUL}y` }), status: 400, code: 'validation_failed', path: 'body.reason' },
+  { what: 'NUL in a dispute position reason', who: 'agriculture', method: 'POST', url: () => `/v1/disputes/${missing.dispute}/positions`, body: () => ({ position: 'accept', reason: NUL }), status: 400, code: 'validation_failed', path: 'body.reason' },
+  { what: 'NUL in a dispute decision reasoning', who: 'supervisor', method: 'POST', url: () => `/v1/disputes/${missing.dispute}/decision`, body: () => ({ department: 'agriculture', reasoning: NUL }), status: 400, code: 'validation_failed', path: 'body.reasoning' },
+  { what: 'a lone surrogate in a legal basis', who: 'supervisor', method: 'POST', url: () => `/v1/disputes/${missing.dispute}/decision`, body: () => ({ department: 'agriculture', reasoning: 'r', legalBasis: LONE }), status: 400, code: 'validation_failed', path: 'body.legalBasis' },
+  { what: 'NUL in a supervision order', who: 'supervisor', method: 'POST', url: () => `/v1/matters/${ids.matter}/supervision-orders`, body: () => ({ department: 'market', instruction: `核查${NUL}`, dueInWorkingDays: 3 }), status: 400, code: 'validation_failed', path: 'body.instruction' },
+  { what: 'NUL in a holiday name', who: 'admin', method: 'PUT', url: () => '/v1/calendar/2031', body: () => ({ holidays: [{ name: `元旦${NUL}`, from: '2031-01-01', to: '2031-01-01' }], adjustedWorkdays: [] }), status: 400, code: 'validation_failed', path: 'body.holidays.0.name' },
+  { what: 'NUL in a calendar source', who: 'admin', method: 'PUT', url: () => '/v1/calendar/2031', body: () => ({ holidays: [], adjustedWorkdays: [], source: `国办${NUL}` }), status: 400, code: 'validation_failed', path: 'body.source' },
+  { what: 'NUL in a webhook URL', who: 'admin', method: 'PUT', url: () => `/v1/webhooks/${county}/department:housing`, body: () => ({ url: `https://example.test/${NUL}`, secret }), status: 400, code: 'validation_failed', path: 'body.url' },
+  { what: 'NUL in a webhook secret', who: 'admin', method: 'PUT', url: () => `/v1/webhooks/${county}/department:housing`, body: () => ({ url: 'https://example.test/hook', secret: `${secret}${NUL}` }), status: 400, code: 'validation_failed', path: 'body.secret' },
+  { what: 'NUL in a county setting', who: 'admin', method: 'PUT', url: () => `/v1/counties/${county}/scenarios/refined-oil`, body: () => ({ settings: { maxRectificationRounds: NUL } }), status: 400, code: 'validation_failed', path: 'body.settings.maxRectificationRounds' },
+  { what: 'NUL in ?matterId', who: 'supervisor', method: 'GET', url: () => '/v1/tasks?matterId=%00', status: 400, code: 'validation_failed', path: 'querystring.matterId' },
+  { what: 'NUL in ?stage', who: 'supervisor', method: 'GET', url: () => '/v1/matters?stage=%00', status: 400, code: 'validation_failed', path: 'querystring.stage' },
+  { what: 'NUL in ?objectId', who: 'housing', method: 'GET', url: () => '/v1/notifications?objectId=%00', status: 400, code: 'validation_failed', path: 'querystring.objectId' },
+  { what: 'NUL in a notification id', who: 'housing', method: 'POST', url: () => '/v1/notifications/a%00b/read', status: 400, code: 'validation_failed', path: 'params.id' },
+];
+
+describe.each([
+  ['poison text (NUL, unpaired surrogates) in bodies, queries and paths', poisonText],
+])('%s', (_title, cases) => {
+  test.each(cases.map((c) => [c.what, c] as const))('%s → 4xx, the one error shape, nothing written', async (_what, c) => {
+    const before = await quiet();
+    const res = await call(wf.app, c.who, c.method, c.url(), c.body?.());
+    expectErrorShape(res, c.status, c.code, c.path);
+    await new Promise((r) => setTimeout(r, 300)); // anything the request started would be writing by now
+    expect(await snapshot()).toEqual(before);
+  }, 15_000);
+});
+
+describe('the issue’s reproductions end to end', () => {
+  test('a task created with NUL text is refused 400, and no workflow starts', async () => {
+    const res = await call(wf.app, 'operator', 'POST', '/v1/tasks', task({ title: `nul${NUL}byte` }));
+    expectErrorShape(res, 400, 'validation_failed', 'body.title');
+    const rows = await wf.db.pool.query("SELECT count(*)::int AS n FROM tasks WHERE view->>'title' LIKE 'nul%'");
+    expect(rows.rows[0].n).toBe(0);
+  }, 15_000);
+
+  test('cancelling an assigned task with a NUL reason answers 400 at once, and the task still works', async () => {
+    const t = await call(wf.app, 'operator', 'POST', '/v1/tasks', task({ title: '待撤销的任务' }));
+    expect(t.status, t.text).toBe(201);
+    const res = await call(wf.app, 'supervisor', 'POST', `/v1/tasks/${t.body.taskId}/cancel`, { reason: `x${NUL}y` });
+    expectErrorShape(res, 400, 'validation_failed', 'body.reason');
+    const ok = await call(wf.app, 'supervisor', 'POST', `/v1/tasks/${t.body.taskId}/cancel`, { reason: '重复派单' });
+    expect(ok.status, ok.text).toBe(200);
+    expect(ok.body.state).toBe('cancelled');
+  }, 15_000);
+});
