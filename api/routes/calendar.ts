@@ -10,8 +10,9 @@ import { calendarPublication } from '../../workflows/calendar-publication.js';
 import { requireRole } from '../auth.js';
 import type { AppDeps } from '../app.js';
 import { ApiError, errorBodySchema } from '../errors.js';
+import { isoDateTimeSchema, maxYear, minYear } from '../schemas.js';
 
-const yearParams = z.object({ year: z.coerce.number().int().min(1990).max(2200).describe('Calendar year, e.g. 2027') });
+const yearParams = z.object({ year: z.coerce.number().int().min(minYear).max(maxYear).describe('Calendar year, e.g. 2027') });
 
 const yearBody = z.object({
   holidays: z
@@ -44,7 +45,7 @@ export const calendarRoutes = (deps: AppDeps): FastifyPluginAsyncZod => async (a
       description: 'Working- and calendar-day limits end at 23:59:59.999 +08:00 of their last day; the start day is not counted (民法典 art. 201); a calendar-day limit ending on a non-working day moves to the next working day (art. 203); hour and minute limits run through holidays.',
       tags: ['calendar'],
       querystring: z.object({
-        start: z.iso.datetime({ offset: true }).describe('Start event, ISO-8601 with offset, e.g. 2026-09-30T10:00:00+08:00'),
+        start: isoDateTimeSchema.describe('Start event, ISO-8601 with offset, e.g. 2026-09-30T10:00:00+08:00'),
         amount: z.coerce.number().int().min(1).max(3650),
         unit: timeUnitSchema,
       }),

@@ -9,6 +9,7 @@ import { safeText } from '../../domain/text.js';
 import type { AppDeps } from '../app.js';
 import { errorBodySchema } from '../errors.js';
 import { decodeCursor, pageOf } from '../idempotency.js';
+import { isoDateSchema } from '../schemas.js';
 
 const resultSchema = z.object({
   resultId: z.string(),
@@ -33,8 +34,8 @@ export const publicRoutes = (deps: AppDeps): FastifyPluginAsyncZod => async (app
       querystring: z.object({
         county: countySchema.optional().describe('A county, or a city code for all its counties'),
         scenario: scenarioIdSchema.optional(),
-        from: z.iso.date().optional().describe('Published on or after this date (Asia/Shanghai)'),
-        to: z.iso.date().optional().describe('Published on or before this date (Asia/Shanghai)'),
+        from: isoDateSchema.optional().describe('Published on or after this date (Asia/Shanghai)'),
+        to: isoDateSchema.optional().describe('Published on or before this date (Asia/Shanghai)'),
         limit: z.coerce.number().int().min(1).max(200).default(50),
         cursor: safeText().max(400).optional(),
       }),

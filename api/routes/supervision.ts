@@ -16,7 +16,7 @@ import { requireRole, visibleCountyPrefix } from '../auth.js';
 import type { AppDeps } from '../app.js';
 import { errorBodySchema, forbidden, notFound } from '../errors.js';
 import { idempotencyHeaders, reserveWorkflowId } from '../idempotency.js';
-import { pageSchema, taskSummarySchema, taskViewSchema, urlIdSchema } from '../schemas.js';
+import { isoDateSchema, pageSchema, taskSummarySchema, taskViewSchema, urlIdSchema } from '../schemas.js';
 import { presentTask } from './tasks.js';
 
 const errors = { 400: errorBodySchema, 401: errorBodySchema, 403: errorBodySchema, 404: errorBodySchema, 409: errorBodySchema, 503: errorBodySchema };
@@ -130,8 +130,8 @@ export const supervisionRoutes = (deps: AppDeps): FastifyPluginAsyncZod => async
       tags: ['supervision'],
       querystring: z.object({
         county: countySchema.describe('A county, or a city for all its counties'),
-        from: z.iso.date().describe('First day (Asia/Shanghai)'),
-        to: z.iso.date().describe('Last day, inclusive (Asia/Shanghai)'),
+        from: isoDateSchema.describe('First day (Asia/Shanghai)'),
+        to: isoDateSchema.describe('Last day, inclusive (Asia/Shanghai)'),
       }),
       response: { 200: z.object({ county: z.string(), from: z.string(), to: z.string(), flags: z.array(flagSchema) }), ...errors },
     },

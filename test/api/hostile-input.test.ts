@@ -85,6 +85,8 @@ async function quiet(): Promise<Record<string, number>> {
   throw new Error('the database did not settle');
 }
 
+const cursor = (v: Record<string, unknown>) => Buffer.from(JSON.stringify(v)).toString('base64url');
+const badTimes = ['0', '2026', '+275760-09-13T00:00:00Z', '0000-01-01T00:00:00Z'];
 const NUL = '\u0000';
 const LONE = '\ud800';
 
@@ -171,8 +173,32 @@ const poisonText: Case[] = [
   { what: 'NUL in a notification id', who: 'housing', method: 'POST', url: () => '/v1/notifications/a%00b/read', status: 400, code: 'validation_failed', path: 'params.id' },
 ];
 
+const badCursors: Case[] = [
+  ...badTimes.flatMap((at): Case[] => [
+    { what: `tasks cursor dueAt ${at}`, who: 'supervisor', method: 'GET', url: () => `/v1/tasks?cursor=${cursor({ dueAt: at, taskId: 'task:610124:housing:2026-0001' })}`, status: 400, code: 'validation_failed', path: 'querystring.cursor' },
+    { what: `matters cursor createdAt ${at}`, who: 'supervisor', method: 'GET', url: () => `/v1/matters?cursor=${cursor({ createdAt: at, matterId: 'm' })}`, status: 400, code: 'validation_failed', path: 'querystring.cursor' },
+    { what: `notifications cursor createdAt ${at}`, who: 'housing', method: 'GET', url: () => `/v1/notifications?cursor=${cursor({ createdAt: at, id: 'n' })}`, status: 400, code: 'validation_failed', path: 'querystring.cursor' },
+    { what: `disputes cursor createdAt ${at}`, who: 'supervisor', method: 'GET', url: () => `/v1/disputes?cursor=${cursor({ createdAt: at, disputeId: 'd' })}`, status: 400, code: 'validation_failed', path: 'querystring.cursor' },
+    { what: `public results cursor publishedAt ${at} (no key)`, who: null, method: 'GET', url: () => `/v1/public/results?cursor=${cursor({ publishedAt: at, resultId: 'r' })}`, status: 400, code: 'validation_failed', path: 'querystring.cursor' },
+  ]),
+  { what: 'NUL in a tasks cursor id', who: 'supervisor', method: 'GET', url: () => `/v1/tasks?cursor=${cursor({ dueAt: null, taskId: NUL })}`, status: 400, code: 'validation_failed', path: 'querystring.cursor' },
+  { what: 'NUL in a matters cursor id', who: 'supervisor', method: 'GET', url: () => `/v1/matters?cursor=${cursor({ createdAt: '2026-01-01T00:00:00Z', matterId: NUL })}`, status: 400, code: 'validation_failed', path: 'querystring.cursor' },
+  { what: 'NUL in a webhooks cursor', who: 'admin', method: 'GET', url: () => `/v1/webhooks?cursor=${cursor({ county, kind: 'department', value: NUL })}`, status: 400, code: 'validation_failed', path: 'querystring.cursor' },
+];
+
+const badYears: Case[] = [
+  { what: 'public results from year 0 (no key)', who: null, method: 'GET', url: () => '/v1/public/results?from=0000-01-01', status: 400, code: 'validation_failed', path: 'querystring.from' },
+  { what: 'public results to year 9999 (no key)', who: null, method: 'GET', url: () => '/v1/public/results?to=9999-12-31', status: 400, code: 'validation_failed', path: 'querystring.to' },
+  { what: 'a deadline from 9999-12-31 for 3650 days', who: 'housing', method: 'GET', url: () => '/v1/calendar/deadline?start=9999-12-31T23:59:59%2B08:00&amount=3650&unit=calendar_day', status: 400, code: 'validation_failed', path: 'querystring.start' },
+  { what: 'a deadline from year 1000', who: 'housing', method: 'GET', url: () => '/v1/calendar/deadline?start=1000-01-01T00:00:00%2B08:00&amount=1&unit=working_day', status: 400, code: 'validation_failed', path: 'querystring.start' },
+  { what: 'an accountability report from year 0', who: 'supervisor', method: 'GET', url: () => `/v1/reports/accountability?county=${county}&from=0000-01-01&to=2026-01-31`, status: 400, code: 'validation_failed', path: 'querystring.from' },
+  { what: 'an accountability report to year 9999', who: 'supervisor', method: 'GET', url: () => `/v1/reports/accountability?county=${county}&from=2026-01-01&to=9999-12-31`, status: 400, code: 'validation_failed', path: 'querystring.to' },
+];
+
 describe.each([
   ['poison text (NUL, unpaired surrogates) in bodies, queries and paths', poisonText],
+  ['cursors PostgreSQL would refuse', badCursors],
+  ['years outside 1990–2200', badYears],
 ])('%s', (_title, cases) => {
   test.each(cases.map((c) => [c.what, c] as const))('%s → 4xx, the one error shape, nothing written', async (_what, c) => {
     const before = await quiet();
