@@ -63,8 +63,8 @@ function canSee(p: Principal, v: DisputeView): boolean {
 
 export const disputeRoutes = (deps: AppDeps): FastifyPluginAsyncZod => async (app) => {
   async function visible(p: Principal, urlId: string) {
-    const workflowId = fromUrlId(urlId);
-    if (!workflowId || !/\/dispute:\d+$/.test(workflowId)) throw notFound('争议');
+    const workflowId = fromUrlId(urlId, 'dispute');
+    if (!workflowId) throw notFound('争议');
     const handle = deps.temporal.workflow.getHandle(workflowId);
     let view: DisputeView;
     try {

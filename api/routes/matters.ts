@@ -82,8 +82,8 @@ export const matterRoutes = (deps: AppDeps): FastifyPluginAsyncZod => async (app
   const { pool, temporal, config } = deps;
 
   async function visibleMatter(p: Principal, urlId: string): Promise<{ handle: WorkflowHandle; view: MatterView }> {
-    const workflowId = fromUrlId(urlId);
-    if (!workflowId || !workflowId.startsWith('matter:') || workflowId.includes('/')) throw notFound('事项');
+    const workflowId = fromUrlId(urlId, 'matter');
+    if (!workflowId) throw notFound('事项');
     const handle = temporal.workflow.getHandle(workflowId);
     let view: MatterView;
     try {

@@ -56,8 +56,8 @@ export const supervisionRoutes = (deps: AppDeps): FastifyPluginAsyncZod => async
     },
   }, async (req, reply) => {
     requireRole(req, 'supervisor');
-    const matterId = fromUrlId(req.params.matterId);
-    if (!matterId || !matterId.startsWith('matter:') || matterId.includes('/')) throw notFound('事项');
+    const matterId = fromUrlId(req.params.matterId, 'matter');
+    if (!matterId) throw notFound('事项');
     const matter = await temporal.workflow.getHandle(matterId).query(getMatterQuery).catch(() => undefined);
     if (!matter || !coversCounty(req.principal, matter.county)) throw notFound('事项');
     const { department, instruction, dueInWorkingDays } = req.body;

@@ -47,7 +47,7 @@ export const taskRoutes = (deps: AppDeps): FastifyPluginAsyncZod => async (app) 
 
   /** Loads the task the caller may see, or 404 (never reveal that another county's task exists). */
   async function visibleTask(principal: Parameters<typeof canSeeTask>[0], urlId: string) {
-    const workflowId = fromUrlId(urlId);
+    const workflowId = fromUrlId(urlId, 'task');
     if (!workflowId) throw notFound('任务');
     const handle = temporal.workflow.getHandle<typeof departmentTask>(workflowId);
     // The read model may lag a just-assigned task by a moment: then ask the workflow itself.

@@ -195,10 +195,24 @@ const badYears: Case[] = [
   { what: 'an accountability report to year 9999', who: 'supervisor', method: 'GET', url: () => `/v1/reports/accountability?county=${county}&from=2026-01-01&to=9999-12-31`, status: 400, code: 'validation_failed', path: 'querystring.to' },
 ];
 
+const wrongKinds: Case[] = [
+  { what: 'a matter id on GET /tasks/{taskId}', who: 'supervisor', method: 'GET', url: () => `/v1/tasks/${ids.matter}`, status: 404, code: 'not_found' },
+  { what: 'a dispute id on GET /tasks/{taskId}', who: 'supervisor', method: 'GET', url: () => `/v1/tasks/${ids.dispute}`, status: 404, code: 'not_found' },
+  { what: 'a matter id on POST /tasks/{taskId}/sign', who: 'housing', method: 'POST', url: () => `/v1/tasks/${ids.matter}/sign`, status: 404, code: 'not_found' },
+  { what: 'a dispute id on POST /tasks/{taskId}/cancel', who: 'supervisor', method: 'POST', url: () => `/v1/tasks/${ids.dispute}/cancel`, body: () => ({ reason: '撤销' }), status: 404, code: 'not_found' },
+  { what: 'a task id on GET /matters/{matterId}', who: 'supervisor', method: 'GET', url: () => `/v1/matters/${ids.task}`, status: 404, code: 'not_found' },
+  { what: 'a matter task id on GET /matters/{matterId}', who: 'supervisor', method: 'GET', url: () => `/v1/matters/${ids.matterTask}`, status: 404, code: 'not_found' },
+  { what: 'a dispute id on POST /matters/{matterId}/cancel', who: 'supervisor', method: 'POST', url: () => `/v1/matters/${ids.dispute}/cancel`, body: () => ({ reason: '撤销' }), status: 404, code: 'not_found' },
+  { what: 'a task id on GET /disputes/{disputeId}', who: 'supervisor', method: 'GET', url: () => `/v1/disputes/${ids.task}`, status: 404, code: 'not_found' },
+  { what: 'a matter id on POST /disputes/{disputeId}/positions', who: 'agriculture', method: 'POST', url: () => `/v1/disputes/${ids.matter}/positions`, body: () => ({ position: 'accept', reason: '同意' }), status: 404, code: 'not_found' },
+  { what: 'a task id on POST /matters/{matterId}/supervision-orders', who: 'supervisor', method: 'POST', url: () => `/v1/matters/${ids.task}/supervision-orders`, body: () => ({ department: 'market', instruction: '核查', dueInWorkingDays: 3 }), status: 404, code: 'not_found' },
+];
+
 describe.each([
   ['poison text (NUL, unpaired surrogates) in bodies, queries and paths', poisonText],
   ['cursors PostgreSQL would refuse', badCursors],
   ['years outside 1990–2200', badYears],
+  ['ids of another kind', wrongKinds],
 ])('%s', (_title, cases) => {
   test.each(cases.map((c) => [c.what, c] as const))('%s → 4xx, the one error shape, nothing written', async (_what, c) => {
     const before = await quiet();
