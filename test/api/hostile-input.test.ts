@@ -1,12 +1,25 @@
 /**
  * Hostile input never wedges, hangs or leaks (issue 12, parts 1 and 2). Each row is a reproduction
  * sent through `inject()` to the real app, with a real worker, the time-skipping test server and
- * PostgreSQL: it must answer 4xx with the one error shape and write nothing.
+ * PostgreSQL: it must answer 4xx with the one error shape and write nothing. Then the layers behind
+ * the edge: a recording activity fed a value PostgreSQL refuses fails at once (non-retryable, no
+ * row contents in its message).
  */
+import { randomUUID } from 'node:crypto';
+import { ApplicationFailure } from '@temporalio/common';
+import { WorkflowFailedError } from '@temporalio/client';
 import type { FastifyInstance } from 'fastify';
 import { beforeAll, describe, expect, test } from 'vitest';
+import { createActivities } from '../../activities/index.js';
+import { createPool } from '../../db/pool.js';
 import { toUrlId } from '../../domain/ids.js';
+import type { MatterInput } from '../../domain/matter.js';
+import { catalogue } from '../../domain/scenarios/catalogue.js';
+import { resolveScenario } from '../../domain/scenarios/schema.js';
+import type { TaskView } from '../../domain/task.js';
+import { freePort } from '../../scripts/dev-stack.js';
 import { jurisdictionDispute } from '../../workflows/jurisdiction-dispute.js';
+import { selfBuiltHousingMatter } from '../../workflows/scenarios/self-built-housing.js';
 import { waitFor } from '../helpers/api.js';
 import { useWorkflowEnv } from '../helpers/workflow-env.js';
 
@@ -240,4 +253,64 @@ describe('the issue’s reproductions end to end', () => {
     expect(ok.status, ok.text).toBe(200);
     expect(ok.body.state).toBe('cancelled');
   }, 15_000);
+});
+
+describe('a recording activity fed a value PostgreSQL refuses', () => {
+  const acts = () => createActivities({ pool: wf.db.pool });
+  const at = '2026-03-02T09:00:00.000+08:00';
+  const taskView = (workflowId: string, title: string): TaskView => ({
+    taskId: workflowId, county, department: 'housing', title, instructions: '', state: 'assigned', assignedAt: at,
+    deadlines: [], overdue: false, escalationLevel: 0, escalations: [], extensions: [], reviews: [], lastEventSeq: 1,
+  });
+
+  test.each([
+    ['NUL (22P05)', `王${NUL}五的房屋`, '22P05'],
+    ['a lone surrogate (22P02)', `王${LONE}五的房屋`, '22P02'],
+  ])('%s: fails non-retryably with a sanitised message, and writes nothing', async (_what, title, sqlstate) => {
+    const workflowId = `task:${county}:housing:2026-${randomUUID().slice(0, 4)}`;
+    const err = await acts().recordTaskEvent({
+      event: { workflowId, seq: 1, county, at, type: 'assigned', summary: '派单', data: { title } },
+      view: taskView(workflowId, title),
+    }).then(() => undefined, (e: unknown) => e);
+    expect(err).toBeInstanceOf(ApplicationFailure);
+    const f = err as ApplicationFailure;
+    expect(f.nonRetryable).toBe(true);
+    expect(f.type).toBe('DataRefused');
+    expect(f.message).toContain(`${workflowId}#1`);
+    expect(f.message).toContain(sqlstate);
+    expect(f.message).not.toMatch(/王|五的房屋|\\u0000|JSON data/);
+    expect(f.cause).toBeUndefined();
+    const written = await wf.db.pool.query('SELECT (SELECT count(*) FROM tasks WHERE task_id = $1)::int + (SELECT count(*) FROM timeline_events WHERE workflow_id = $1)::int AS n', [workflowId]);
+    expect(written.rows[0].n).toBe(0);
+  });
+
+  test('a database that is down stays retryable (an outage delays the read model, it loses nothing)', async () => {
+    const dead = createPool({ DATABASE_URL: `postgres://postgres:postgres@127.0.0.1:${await freePort()}/x`, PG_POOL_MAX: 1, PG_CONNECTION_TIMEOUT_MS: 500, PG_STATEMENT_TIMEOUT_MS: 1000 });
+    try {
+      const workflowId = `task:${county}:housing:2026-${randomUUID().slice(0, 4)}`;
+      const err = await createActivities({ pool: dead }).recordTaskEvent({
+        event: { workflowId, seq: 1, county, at, type: 'assigned', summary: '派单' }, view: taskView(workflowId, '核查'),
+      }).then(() => undefined, (e: unknown) => e);
+      expect(err).toBeInstanceOf(Error);
+      expect((err as { nonRetryable?: boolean }).nonRetryable ?? false).toBe(false);
+    } finally {
+      await dead.end();
+    }
+  });
+
+  test('a matter started around the API with a NUL subject name fails at once instead of retrying for ever', async () => {
+    const input: MatterInput = {
+      county, subject: { name: `张${NUL}三`, kind: 'person' }, facts: { township: '610124100' },
+      definition: resolveScenario(catalogue['self-built-housing'], undefined), createdBy: 'k-operator',
+    };
+    const handle = await wf.client.workflow.start(selfBuiltHousingMatter, {
+      taskQueue: wf.taskQueue, workflowId: `matter:${county}:self-built-housing:p-${randomUUID().slice(0, 8)}`, args: [input],
+    });
+    const err = await handle.result().then(() => undefined, (e: unknown) => e);
+    expect(err).toBeInstanceOf(WorkflowFailedError);
+    let cause: unknown = err;
+    while (cause && !(cause instanceof ApplicationFailure)) cause = (cause as { cause?: unknown }).cause;
+    expect(cause).toMatchObject({ type: 'DataRefused', nonRetryable: true });
+    expect(JSON.stringify((await handle.fetchHistory()).events?.filter((e) => e.activityTaskFailedEventAttributes))).not.toContain('张');
+  }, 20_000);
 });
