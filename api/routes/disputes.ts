@@ -13,6 +13,7 @@ import type { AppDeps } from '../app.js';
 import { ApiError, errorBodySchema, notFound } from '../errors.js';
 import { decodeCursor, pageOf } from '../idempotency.js';
 import { timelineEntrySchema, urlIdSchema } from '../schemas.js';
+import { withUpdateDeadline } from '../temporal.js';
 
 const errors = { 400: errorBodySchema, 401: errorBodySchema, 403: errorBodySchema, 404: errorBodySchema, 409: errorBodySchema, 503: errorBodySchema };
 const params = z.object({ disputeId: urlIdSchema });
@@ -130,7 +131,7 @@ export const disputeRoutes = (deps: AppDeps): FastifyPluginAsyncZod => async (ap
     },
   }, async (req) => {
     const { handle, act } = await visible(req.principal, req.params.disputeId);
-    return present(await act(() => handle.executeUpdate(statePositionUpdate, { args: [{ ...req.body, actor: req.principal }] })));
+    return present(await act(() => withUpdateDeadline(deps, () => handle.executeUpdate(statePositionUpdate, { args: [{ ...req.body, actor: req.principal }] }))));
   });
 
   app.post('/disputes/:disputeId/decision', {
@@ -143,6 +144,6 @@ export const disputeRoutes = (deps: AppDeps): FastifyPluginAsyncZod => async (ap
     },
   }, async (req) => {
     const { handle, act } = await visible(req.principal, req.params.disputeId);
-    return present(await act(() => handle.executeUpdate(decideDisputeUpdate, { args: [{ ...req.body, actor: req.principal }] })));
+    return present(await act(() => withUpdateDeadline(deps, () => handle.executeUpdate(decideDisputeUpdate, { args: [{ ...req.body, actor: req.principal }] }))));
   });
 };

@@ -3,16 +3,19 @@
  * sent through `inject()` to the real app, with a real worker, the time-skipping test server and
  * PostgreSQL: it must answer 4xx with the one error shape and write nothing. Then the layers behind
  * the edge: a recording activity fed a value PostgreSQL refuses fails at once (non-retryable, no
- * row contents in its message).
+ * row contents in its message), and an Update to a workflow that does not answer is a 503.
  */
 import { randomUUID } from 'node:crypto';
 import { ApplicationFailure } from '@temporalio/common';
 import { WorkflowFailedError } from '@temporalio/client';
+import { Worker } from '@temporalio/worker';
 import type { FastifyInstance } from 'fastify';
-import { beforeAll, describe, expect, test } from 'vitest';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createActivities } from '../../activities/index.js';
+import { buildApp } from '../../api/app.js';
 import { createPool } from '../../db/pool.js';
-import { toUrlId } from '../../domain/ids.js';
+import { loadConfig } from '../../domain/config.js';
+import { fromUrlId, toUrlId } from '../../domain/ids.js';
 import type { MatterInput } from '../../domain/matter.js';
 import { catalogue } from '../../domain/scenarios/catalogue.js';
 import { resolveScenario } from '../../domain/scenarios/schema.js';
@@ -21,6 +24,7 @@ import { freePort } from '../../scripts/dev-stack.js';
 import { jurisdictionDispute } from '../../workflows/jurisdiction-dispute.js';
 import { selfBuiltHousingMatter } from '../../workflows/scenarios/self-built-housing.js';
 import { waitFor } from '../helpers/api.js';
+import { workflowBundle } from '../helpers/temporal.js';
 import { useWorkflowEnv } from '../helpers/workflow-env.js';
 
 const county = '610124';
@@ -312,5 +316,51 @@ describe('a recording activity fed a value PostgreSQL refuses', () => {
     while (cause && !(cause instanceof ApplicationFailure)) cause = (cause as { cause?: unknown }).cause;
     expect(cause).toMatchObject({ type: 'DataRefused', nonRetryable: true });
     expect(JSON.stringify((await handle.fetchHistory()).events?.filter((e) => e.activityTaskFailedEventAttributes))).not.toContain('张');
+  }, 20_000);
+});
+
+describe('an Update the workflow does not answer', () => {
+  const queue = `stuck-${randomUUID()}`;
+  let app: FastifyInstance;
+  let worker: Worker;
+  let running: Promise<void>;
+  let deadPool: ReturnType<typeof createPool>;
+
+  beforeAll(async () => {
+    // A worker whose database is unreachable: every recording activity retries (as it must for
+    // an outage), so an Update that records never completes.
+    deadPool = createPool({ DATABASE_URL: `postgres://postgres:postgres@127.0.0.1:${await freePort()}/x`, PG_POOL_MAX: 1, PG_CONNECTION_TIMEOUT_MS: 200, PG_STATEMENT_TIMEOUT_MS: 1000 });
+    worker = await Worker.create({
+      connection: wf.env.nativeConnection, taskQueue: queue, workflowBundle: await workflowBundle(),
+      activities: createActivities({ pool: deadPool }),
+    });
+    running = worker.run();
+    app = await buildApp({ config: loadConfig({ TEMPORAL_TASK_QUEUE: queue, UPDATE_TIMEOUT_MS: '1500' }), pool: wf.db.pool, temporal: wf.client, logger: false });
+  });
+  afterAll(async () => {
+    await app?.close();
+    worker?.shutdown();
+    await running;
+    await deadPool?.end();
+  });
+
+  test('answers 503 unavailable with Retry-After after UPDATE_TIMEOUT_MS, instead of an open socket', async () => {
+    const disputeId = `matter:${county}:self-built-housing:2026-7777/dispute:1`;
+    await wf.client.workflow.start(jurisdictionDispute, {
+      taskQueue: queue, workflowId: disputeId,
+      args: [{ county, taskKey: 'survey.planning', taskTitle: '规划核查', parties: ['natural-resources', 'agriculture'], returnedBy: 'natural-resources', reason: '非本部门职责' }],
+    });
+    expect(fromUrlId(toUrlId(disputeId))).toBe(disputeId);
+    const started = Date.now();
+    const res = await app.inject({
+      method: 'POST', url: `/v1/disputes/${toUrlId(disputeId)}/positions`,
+      headers: { authorization: `Bearer ${wf.keys.agriculture}` }, payload: { position: 'accept', reason: '由本部门办理' },
+    });
+    const took = Date.now() - started;
+    expect(res.statusCode, res.body).toBe(503);
+    expect(res.headers['retry-after']).toBe('5');
+    expect(res.json()).toMatchObject({ error: { code: 'unavailable' } });
+    expect(took).toBeGreaterThanOrEqual(1000);
+    expect(took).toBeLessThan(10_000);
   }, 20_000);
 });
