@@ -1,3 +1,5 @@
+import { ApplicationFailure } from '@temporalio/common';
+import { describePgError, isDataException, pgErrorSummary } from '../db/errors.js';
 import { inTransaction, type Pool } from '../db/pool.js';
 import { recordEvent } from '../db/events.js';
 import { closeInterruptedTaskRow, upsertTaskView } from '../db/tasks.js';
@@ -42,6 +44,30 @@ export interface ResolvedClock {
 }
 
 /**
+ * Runs the write of one event (`what` names it by id: never row contents). PostgreSQL refusing the
+ * data itself (SQLSTATE class 22: NUL, an unpaired surrogate, a time out of range) fails the
+ * activity at once and for good (`DataRefused`, non-retryable): no retry could store it, and
+ * retrying without end would wedge the workflow. Other database errors stay retryable (an outage
+ * delays the read model, it never loses an event). Either way the failure says only the SQLSTATE
+ * and the table: the worker logs it, and PostgreSQL's own message and detail quote the row.
+ */
+async function storing(what: string, write: () => Promise<void>): Promise<void> {
+  try {
+    await write();
+  } catch (err) {
+    const pgError = pgErrorSummary(err);
+    if (!pgError) throw err; // connection errors and the like: no row contents in them
+    const message = `PostgreSQL refused ${what}: ${describePgError(pgError)}`;
+    if (isDataException(err)) {
+      throw ApplicationFailure.create({ type: 'DataRefused', nonRetryable: true, message: `${message}; its data cannot be stored (e.g. NUL or an unpaired surrogate in text), so it is not retried` });
+    }
+    throw ApplicationFailure.create({ type: 'DatabaseError', message });
+  }
+}
+
+const eventName = (e: EventRecord) => `event ${e.workflowId}#${e.seq} (${e.type})`;
+
+/**
  * Activities take their dependencies (ActivityDeps) so tests can run them against a throwaway
  * database. Every write is keyed by a stable event id, so Temporal's retries never duplicate.
  */
@@ -76,23 +102,23 @@ export function createActivities(deps: ActivityDeps) {
 
     /** Writes one matter event: read model, timeline, audit entry and notifications, atomically. */
     async recordMatterEvent(input: { event: EventRecord; view: MatterView }): Promise<void> {
-      await inTransaction(deps.pool, async (client) => {
+      await storing(eventName(input.event), () => inTransaction(deps.pool, async (client) => {
         await recordEvent(client, input.event);
         await upsertMatterView(client, input.view);
-      });
+      }));
     },
 
     /** Writes one dispute event: read model, timeline, audit entry and notifications, atomically. */
     async recordDisputeEvent(input: { event: EventRecord; view: DisputeView }): Promise<void> {
-      await inTransaction(deps.pool, async (client) => {
+      await storing(eventName(input.event), () => inTransaction(deps.pool, async (client) => {
         await recordEvent(client, input.event);
         await upsertDisputeView(client, input.view);
-      });
+      }));
     },
 
     /** Writes the public record of a closed matter (一公开). Idempotent on the result id. */
     async publishResult(result: PublicResult): Promise<void> {
-      await insertPublicResult(deps.pool, result);
+      await storing(`public result ${result.resultId}`, () => insertPublicResult(deps.pool, result));
     },
 
     /**
@@ -123,10 +149,10 @@ export function createActivities(deps: ActivityDeps) {
 
     /** Writes one task event: read model, timeline, audit entry and notifications, atomically. */
     async recordTaskEvent(input: { event: EventRecord; view: TaskView }): Promise<void> {
-      await inTransaction(deps.pool, async (client) => {
+      await storing(eventName(input.event), () => inTransaction(deps.pool, async (client) => {
         await recordEvent(client, input.event);
         await upsertTaskView(client, input.view);
-      });
+      }));
     },
   };
 }

@@ -21,7 +21,7 @@ import { supervisionRoutes } from './routes/supervision.js';
 import { webhookRoutes } from './routes/webhooks.js';
 
 export interface AppDeps {
-  config: Pick<Config, 'API_BODY_LIMIT' | 'LOG_LEVEL' | 'TEMPORAL_TASK_QUEUE' | 'TEMPORAL_NAMESPACE' | 'TEMPORAL_UI_URL'>;
+  config: Pick<Config, 'API_BODY_LIMIT' | 'LOG_LEVEL' | 'TEMPORAL_TASK_QUEUE' | 'TEMPORAL_NAMESPACE' | 'TEMPORAL_UI_URL' | 'UPDATE_TIMEOUT_MS'>;
   pool: Pool;
   temporal: Client;
   /** Test runs pass false to keep output quiet. */

@@ -3,6 +3,7 @@ import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } fro
 import { ServiceError, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { z } from 'zod';
+import { pgErrorSummary } from '../db/errors.js';
 
 /** The one error body every route returns: `{ error: { code, message, issues? } }`. */
 export const errorBodySchema = z.object({
@@ -101,7 +102,8 @@ export function registerErrorHandler(app: FastifyInstance) {
     if (isResponseSerializationError(err)) {
       req.log.error({ issues: err.cause.issues }, 'response did not match its schema');
     } else {
-      req.log.error({ err }, 'unhandled error');
+      // A PostgreSQL error's message and detail quote row values (personal data): log its code only.
+      req.log.error({ err: pgErrorSummary(err) ?? err }, 'unhandled error');
     }
     // Never a stack trace or internal message to the caller.
     return send(500, { error: { code: 'internal', message: '服务器内部错误' } });

@@ -2,7 +2,9 @@ import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { claimIdempotencyKey } from '../db/ids.js';
 import type { Pool } from '../db/pool.js';
+import { safeText } from '../domain/text.js';
 import { ApiError } from './errors.js';
+import { isoDateTimeSchema } from './schemas.js';
 
 export const idempotencyHeaders = z.object({
   'idempotency-key': z.string().min(8).max(128).regex(/^[\w.:-]+$/).optional()
@@ -49,6 +51,12 @@ export function pageOf<R>(rows: R[], limit: number, cursorOf: (last: R) => Recor
   return { rows: page, nextCursor: rows.length > limit && last !== undefined ? encodeCursor(cursorOf(last)) : null };
 }
 
+const cursorField = { string: safeText().max(300), time: isoDateTimeSchema };
+
+/**
+ * A cursor's fields, each checked as the API checks its parameters: text PostgreSQL can store, and
+ * times in the API's ISO form and years (`Date.parse` accepts "0", "2026" or year 275760; PostgreSQL does not).
+ */
 export function decodeCursor<K extends string>(cursor: string, fields: { [F in K]: 'string' | 'time' | 'time-or-null' }): { [F in K]: string | null } {
   const bad = () => new ApiError(400, 'validation_failed', '无效的分页游标', [{ path: 'querystring.cursor', message: 'invalid cursor' }]);
   let raw: unknown;
@@ -65,9 +73,9 @@ export function decodeCursor<K extends string>(cursor: string, fields: { [F in K
       out[name] = null;
       continue;
     }
-    if (typeof v !== 'string' || v.length > 300) throw bad();
-    if (kind !== 'string' && Number.isNaN(Date.parse(v))) throw bad();
-    out[name] = v;
+    const checked = cursorField[kind === 'string' ? 'string' : 'time'].safeParse(v);
+    if (!checked.success) throw bad();
+    out[name] = checked.data;
   }
   return out;
 }

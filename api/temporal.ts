@@ -1,4 +1,8 @@
-import { Connection, defaultGrpcRetryOptions, makeGrpcRetryInterceptor } from '@temporalio/client';
+import {
+  Connection, defaultGrpcRetryOptions, makeGrpcRetryInterceptor, WorkflowUpdateRPCTimeoutOrCancelledError, type Client,
+} from '@temporalio/client';
+import type { Config } from '../domain/config.js';
+import { ApiError } from './errors.js';
 
 /**
  * The API's connection to Temporal. Lazy, so the API starts (and /readyz says 503) while Temporal
@@ -11,4 +15,26 @@ export function apiTemporalConnection(address: string): Connection {
     connectTimeout: 2_000,
     interceptors: [makeGrpcRetryInterceptor(defaultGrpcRetryOptions({ maxAttempts: 4, initialIntervalMs: () => 100, maxIntervalMs: () => 1_000 }))],
   });
+}
+
+/**
+ * Sends an Update with a deadline: every gRPC call made inside `send` (accepting the Update, then
+ * polling for its outcome) carries a deadline `UPDATE_TIMEOUT_MS` from now, and a workflow that
+ * has not answered by then is a 503 `unavailable` (with Retry-After) instead of an open socket.
+ * The Update itself is not withdrawn: sent again with the same update id, it lands on the first.
+ *
+ *     await withUpdateDeadline(deps, () => handle.executeUpdate(signUpdate, { args: [...] }))
+ */
+export async function withUpdateDeadline<R>(
+  deps: { temporal: Client; config: Pick<Config, 'UPDATE_TIMEOUT_MS'> },
+  send: () => Promise<R>,
+): Promise<R> {
+  try {
+    return await deps.temporal.withDeadline(Date.now() + deps.config.UPDATE_TIMEOUT_MS, send);
+  } catch (err) {
+    if (err instanceof WorkflowUpdateRPCTimeoutOrCancelledError) {
+      throw new ApiError(503, 'unavailable', '工作流未在规定时间内响应，请稍后重试');
+    }
+    throw err;
+  }
 }

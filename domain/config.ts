@@ -29,6 +29,8 @@ export const configSchema = z.object({
   API_PORT: port.default(3000),
   /** Largest request body accepted, in bytes (evidence is referenced by hash, never uploaded). */
   API_BODY_LIMIT: z.coerce.number().int().min(1024).max(10 * 1024 * 1024).default(256 * 1024),
+  /** How long the API waits for a workflow to take and finish an Update before answering 503. */
+  UPDATE_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(15_000),
 
   /** Prebuilt workflow bundle (production). When unset the worker bundles `workflows/` at start. */
   WORKFLOW_BUNDLE_PATH: z.string().min(1).optional(),

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { timeLimitRuleSchema } from './calendar/rules.js';
 import { countySchema, departmentSchema } from './departments.js';
 import { principalSchema } from './principal.js';
+import { safeText } from './text.js';
 
 /**
  * 管辖争议 (DOMAIN §5): departments disagree on who must act. Negotiation between them, then
@@ -15,7 +16,7 @@ export const disputeKindSchema = z.enum(['law', 'duties']).describe('law: applyi
 export const disputeRungSchema = z.object({
   rung: z.enum(['negotiation', 'coordination', 'county-government', 'city']),
   /** Who decides at this rung: the parties themselves, a department of the county, or the city. */
-  arbiter: z.string().optional().describe('Department code of the arbiter; absent for negotiation and for the city (its supervisors and arbiters)'),
+  arbiter: safeText().optional().describe('Department code of the arbiter; absent for negotiation and for the city (its supervisors and arbiters)'),
   within: timeLimitRuleSchema.describe('Time limit of the rung, from its start'),
 });
 export type DisputeRung = z.infer<typeof disputeRungSchema>;
@@ -60,12 +61,12 @@ export function defaultDisputeLadder(kind: z.infer<typeof disputeKindSchema>, cr
 
 export const disputeInputSchema = z.object({
   county: countySchema,
-  matterId: z.string().max(200).optional(),
-  taskKey: z.string().max(80),
-  taskTitle: z.string().max(200),
+  matterId: safeText().max(200).optional(),
+  taskKey: safeText().max(80),
+  taskTitle: safeText().max(200),
   parties: z.array(departmentSchema).min(2).max(6).describe('Departments concerned'),
   returnedBy: departmentSchema,
-  reason: z.string().max(2000),
+  reason: safeText().max(2000),
   kind: disputeKindSchema.default('duties'),
   /** Another county whose department is a party (跨区域): the city decides. */
   otherCounty: countySchema.optional(),
@@ -77,14 +78,14 @@ export type DisputeInputDraft = z.input<typeof disputeInputSchema>;
 
 export const positionBodySchema = z.object({
   position: z.enum(['accept', 'decline']).describe('accept: we will act; decline: not our remit'),
-  reason: z.string().trim().min(1).max(2000),
+  reason: safeText().trim().min(1).max(2000),
 });
 export const positionInputSchema = positionBodySchema.extend({ actor: principalSchema });
 
 export const decisionBodySchema = z.object({
   department: departmentSchema.describe('The department designated to act (指定管辖)'),
-  reasoning: z.string().trim().min(1).max(4000),
-  legalBasis: z.string().trim().max(500).optional(),
+  reasoning: safeText().trim().min(1).max(4000),
+  legalBasis: safeText().trim().max(500).optional(),
   temporary: z.boolean().default(false).describe('Emergency: designate a temporary lead at once; the dispute goes on to a final decision'),
 });
 export const decisionInputSchema = decisionBodySchema.extend({ actor: principalSchema });

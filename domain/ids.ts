@@ -34,10 +34,30 @@ export function toUrlId(workflowId: string): string {
   return workflowId.replaceAll('/', '~');
 }
 
-/** Returns the workflow id for a URL id, or undefined when it is not one of ours. */
-export function fromUrlId(urlId: string): string | undefined {
+export type IdKind = 'matter' | 'task' | 'dispute';
+
+/**
+ * What a workflow id names: a matter; a department task (standalone `task:…`, a matter's
+ * `…/task:…`, or a supervision order `…/supervision:…`); or a matter's jurisdiction dispute
+ * `…/dispute:<n>`. Undefined for anything else.
+ */
+export function idKind(workflowId: string): IdKind | undefined {
+  const parts = workflowId.split('/');
+  if (parts.length === 1) return workflowId.startsWith('matter:') ? 'matter' : workflowId.startsWith('task:') ? 'task' : undefined;
+  if (parts.length !== 2 || !parts[0]!.startsWith('matter:')) return undefined;
+  const child = parts[1]!;
+  if (child.startsWith('task:') || child.startsWith('supervision:')) return 'task';
+  return /^dispute:\d+$/.test(child) ? 'dispute' : undefined;
+}
+
+/**
+ * Returns the workflow id for a URL id, or undefined when it is not one of ours, or (with `kind`)
+ * not of that kind: a route given another kind's id answers 404 without asking Temporal.
+ */
+export function fromUrlId(urlId: string, kind?: IdKind): string | undefined {
   const workflowId = urlId.replaceAll('~', '/');
-  return workflowIdPattern.test(workflowId) && workflowId.length <= 200 ? workflowId : undefined;
+  if (!workflowIdPattern.test(workflowId) || workflowId.length > 200) return undefined;
+  return kind === undefined || idKind(workflowId) === kind ? workflowId : undefined;
 }
 
 export const urlIdPattern = '^(?:matter|task):[0-9]{6}:[a-z0-9:~-]+$';

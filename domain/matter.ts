@@ -3,20 +3,21 @@ import { countySchema } from './departments.js';
 import { principalSchema } from './principal.js';
 import type { ResolvedScenario } from './scenarios/schema.js';
 import { scenarioIdSchema } from './scenarios/schema.js';
+import { safeText } from './text.js';
 
 /** 综合监管一件事: one cross-department matter about one subject. */
 export const subjectSchema = z.object({
-  name: z.string().trim().min(1).max(200).describe('Name of the subject (a station, an owner, a card issuer). Personal data: never in ids, search attributes or logs'),
+  name: safeText().trim().min(1).max(200).describe('Name of the subject (a station, an owner, a card issuer). Personal data: never in ids, search attributes or logs'),
   kind: z.enum(['enterprise', 'individual-business', 'person', 'house', 'other']).describe('Kind of subject'),
   creditCode: z.string().regex(/^[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}$/, 'expected an 18-character unified social credit code').optional(),
-  address: z.string().max(300).optional(),
-  tags: z.array(z.string().max(40)).max(20).optional(),
+  address: safeText().max(300).optional(),
+  tags: z.array(safeText().max(40)).max(20).optional(),
 });
 export type Subject = z.infer<typeof subjectSchema>;
 
 export const sourceSchema = z.object({
   channel: z.enum(['12345', 'online', 'inspection-plan', 'department', 'risk-model', 'media', 'association', 'other']),
-  ref: z.string().max(100).optional().describe('Reference in the source system (no personal data)'),
+  ref: safeText().max(100).optional().describe('Reference in the source system (no personal data)'),
 });
 
 export const createMatterBodySchema = z.object({
@@ -79,7 +80,7 @@ export interface MatterInput {
   createdBy: z.infer<typeof principalSchema>['keyId'];
 }
 
-export const cancelMatterBodySchema = z.object({ reason: z.string().trim().min(1).max(2000) });
+export const cancelMatterBodySchema = z.object({ reason: safeText().trim().min(1).max(2000) });
 
 /** A matter's state at its start: the workflow begins from it, the API answers a launch with it. */
 export function initialMatterView(matterId: string, input: MatterInput, createdAt: string): MatterView {

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { timeLimitRuleSchema } from './calendar/rules.js';
 import { countySchema, departmentSchema } from './departments.js';
 import { principalSchema } from './principal.js';
+import { safeText } from './text.js';
 
 /**
  * The department task (部门任务): one department's clocked duty, as a child workflow of a matter or
@@ -96,17 +97,17 @@ export const maxExtensionWorkingDays = 30;
 export const departmentTaskInputSchema = z.object({
   county: countySchema,
   department: departmentSchema,
-  title: z.string().trim().min(1).max(200).describe('What the department must do (shown in inboxes and the Temporal UI)'),
-  instructions: z.string().max(4000).default('').describe('Instructions for the department'),
-  matterId: z.string().max(200).optional().describe('Workflow id of the parent matter, if any'),
-  scenario: z.string().max(64).optional(),
+  title: safeText().trim().min(1).max(200).describe('What the department must do (shown in inboxes and the Temporal UI)'),
+  instructions: safeText().max(4000).default('').describe('Instructions for the department'),
+  matterId: safeText().max(200).optional().describe('Workflow id of the parent matter, if any'),
+  scenario: safeText().max(64).optional(),
   leadDepartment: departmentSchema.optional().describe('The lead department, which reviews submissions'),
   limits: z
     .object({ signFor: timeLimitRuleSchema, handle: timeLimitRuleSchema })
     .default(defaultLimits),
   ladder: ladderSchema.default(defaultLadder),
   outcomes: z
-    .array(z.string().min(1).max(64))
+    .array(safeText().min(1).max(64))
     .max(20)
     .optional()
     .describe('When set, a submission must carry one of these outcome codes (they drive the matter’s next stage)'),
@@ -123,14 +124,14 @@ export type DepartmentTaskInputDraft = z.input<typeof departmentTaskInputSchema>
 
 // ---- Human actions (each an Update on the task; the actor is the authenticated principal) ----
 
-const text = (max: number) => z.string().trim().min(1).max(max);
+const text = (max: number) => safeText().trim().min(1).max(max);
 const sha256 = z.string().regex(/^[0-9a-f]{64}$/, 'expected a lowercase hex SHA-256 digest');
 
 export const signInputSchema = z.object({ actor: principalSchema });
 export const submitBodySchema = z.object({
   summary: text(2000).describe('What was done (办理情况)'),
-  findings: z.string().max(4000).optional().describe('Findings (检查发现), if any'),
-  outcome: z.string().trim().min(1).max(64).optional().describe('Outcome code, e.g. `compliant`, `hazard`'),
+  findings: safeText().max(4000).optional().describe('Findings (检查发现), if any'),
+  outcome: safeText().trim().min(1).max(64).optional().describe('Outcome code, e.g. `compliant`, `hazard`'),
   rectifyWithinDays: z
     .number()
     .int()
@@ -170,7 +171,7 @@ export const extensionInputSchema = extensionBodySchema.extend({ actor: principa
 
 export const extensionDecisionBodySchema = z.object({
   approve: z.boolean(),
-  comment: z.string().trim().max(2000).optional(),
+  comment: safeText().trim().max(2000).optional(),
 });
 export const extensionDecisionInputSchema = extensionDecisionBodySchema.extend({
   actor: principalSchema,

@@ -110,7 +110,9 @@ function parse<S extends ZodType>(schema: S, value: unknown): z.infer<S> {
  * a wrong department or bad input is refused without leaving a trace in history.
  */
 export async function departmentTask(args: DepartmentTaskArgs): Promise<TaskResult> {
-  const input: DepartmentTaskInput = departmentTaskInputSchema.parse(args);
+  // Bad input (a run started around the API) fails the run at once instead of retrying its first
+  // workflow task for ever.
+  const input: DepartmentTaskInput = parse(departmentTaskInputSchema, args);
   const info = workflowInfo();
   const now = () => toShanghaiIso(Date.now());
 

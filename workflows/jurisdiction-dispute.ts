@@ -39,9 +39,9 @@ export const getDisputeQuery = defineQuery<DisputeView>('getDispute');
 /** Sent to the parent matter when an arbiter designates a temporary lead in an emergency. */
 export const temporaryLeadSignal = defineSignal<[{ disputeId: string; department: string; reasoning: string }]>('temporaryLead');
 
-const refuse = (type: string, message: string): never => {
+function refuse(type: string, message: string): never {
   throw ApplicationFailure.create({ type, message, nonRetryable: true });
-};
+}
 const levelOf: Record<DisputeRung['rung'], number> = { negotiation: 0, coordination: 1, 'county-government': 2, city: 3 };
 
 /**
@@ -52,7 +52,10 @@ const levelOf: Record<DisputeRung['rung'], number> = { negotiation: 0, coordinat
  * parent matter acts on; an emergency temporary lead is signalled to it at once.
  */
 export async function jurisdictionDispute(args: DisputeInputDraft): Promise<DisputeResult> {
-  const input = disputeInputSchema.parse(args);
+  // Bad input (a run started around the API) fails the run at once instead of retrying for ever.
+  const parsed = disputeInputSchema.safeParse(args);
+  if (!parsed.success) refuse('InvalidInput', parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; '));
+  const input = parsed.data;
   const info = workflowInfo();
   const ladder = input.ladder ?? defaultDisputeLadder(input.kind, !!input.otherCounty, input.settings);
   const city = `${input.county.slice(0, 4)}00`;

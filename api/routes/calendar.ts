@@ -4,24 +4,26 @@ import { CalendarStore, getCalendarYear, publishCalendarYear } from '../../db/ca
 import { appendAudit } from '../../db/events.js';
 import { inTransaction } from '../../db/pool.js';
 import { resolveDeadline, timeUnitSchema, toShanghaiIso, validateCalendarYear } from '../../domain/calendar/index.js';
+import { safeText } from '../../domain/text.js';
 import { WorkflowIdConflictPolicy } from '@temporalio/client';
 import { calendarPublication } from '../../workflows/calendar-publication.js';
 import { requireRole } from '../auth.js';
 import type { AppDeps } from '../app.js';
 import { ApiError, errorBodySchema } from '../errors.js';
+import { isoDateTimeSchema, maxYear, minYear } from '../schemas.js';
 
-const yearParams = z.object({ year: z.coerce.number().int().min(1990).max(2200).describe('Calendar year, e.g. 2027') });
+const yearParams = z.object({ year: z.coerce.number().int().min(minYear).max(maxYear).describe('Calendar year, e.g. 2027') });
 
 const yearBody = z.object({
   holidays: z
     .array(z.object({
-      name: z.string().trim().min(1).max(40).describe('e.g. 春节'),
-      from: z.string().describe('First day off, YYYY-MM-DD'),
-      to: z.string().describe('Last day off, YYYY-MM-DD (inclusive)'),
+      name: safeText().trim().min(1).max(40).describe('e.g. 春节'),
+      from: safeText().describe('First day off, YYYY-MM-DD'),
+      to: safeText().describe('Last day off, YYYY-MM-DD (inclusive)'),
     }))
     .max(40),
-  adjustedWorkdays: z.array(z.string()).max(40).describe('Weekend days that are working days (调休上班), YYYY-MM-DD'),
-  source: z.string().trim().max(200).default('').describe('The notice it comes from, e.g. 国办发明电〔2026〕…'),
+  adjustedWorkdays: z.array(safeText()).max(40).describe('Weekend days that are working days (调休上班), YYYY-MM-DD'),
+  source: safeText().trim().max(200).default('').describe('The notice it comes from, e.g. 国办发明电〔2026〕…'),
 });
 
 const yearResponse = z.object({
@@ -43,7 +45,7 @@ export const calendarRoutes = (deps: AppDeps): FastifyPluginAsyncZod => async (a
       description: 'Working- and calendar-day limits end at 23:59:59.999 +08:00 of their last day; the start day is not counted (民法典 art. 201); a calendar-day limit ending on a non-working day moves to the next working day (art. 203); hour and minute limits run through holidays.',
       tags: ['calendar'],
       querystring: z.object({
-        start: z.iso.datetime({ offset: true }).describe('Start event, ISO-8601 with offset, e.g. 2026-09-30T10:00:00+08:00'),
+        start: isoDateTimeSchema.describe('Start event, ISO-8601 with offset, e.g. 2026-09-30T10:00:00+08:00'),
         amount: z.coerce.number().int().min(1).max(3650),
         unit: timeUnitSchema,
       }),

@@ -7,11 +7,13 @@ import { departmentName } from '../../domain/departments.js';
 import { decisionBodySchema, positionBodySchema, type DisputeView } from '../../domain/dispute.js';
 import { fromUrlId, toUrlId } from '../../domain/ids.js';
 import { coversCounty, hasRole, type Principal } from '../../domain/principal.js';
+import { safeText } from '../../domain/text.js';
 import { decideDisputeUpdate, getDisputeQuery, statePositionUpdate } from '../../workflows/jurisdiction-dispute.js';
 import type { AppDeps } from '../app.js';
 import { ApiError, errorBodySchema, notFound } from '../errors.js';
 import { decodeCursor, pageOf } from '../idempotency.js';
 import { timelineEntrySchema, urlIdSchema } from '../schemas.js';
+import { withUpdateDeadline } from '../temporal.js';
 
 const errors = { 400: errorBodySchema, 401: errorBodySchema, 403: errorBodySchema, 404: errorBodySchema, 409: errorBodySchema, 503: errorBodySchema };
 const params = z.object({ disputeId: urlIdSchema });
@@ -62,8 +64,8 @@ function canSee(p: Principal, v: DisputeView): boolean {
 
 export const disputeRoutes = (deps: AppDeps): FastifyPluginAsyncZod => async (app) => {
   async function visible(p: Principal, urlId: string) {
-    const workflowId = fromUrlId(urlId);
-    if (!workflowId || !/\/dispute:\d+$/.test(workflowId)) throw notFound('争议');
+    const workflowId = fromUrlId(urlId, 'dispute');
+    if (!workflowId) throw notFound('争议');
     const handle = deps.temporal.workflow.getHandle(workflowId);
     let view: DisputeView;
     try {
@@ -91,7 +93,7 @@ export const disputeRoutes = (deps: AppDeps): FastifyPluginAsyncZod => async (ap
       querystring: z.object({
         state: z.enum(['open', 'decided']).optional(),
         limit: z.coerce.number().int().min(1).max(200).default(50),
-        cursor: z.string().max(400).optional(),
+        cursor: safeText().max(400).optional(),
       }),
       response: { 200: z.object({ items: z.array(disputeSchema), nextCursor: z.string().nullable() }), ...errors },
     },
@@ -129,7 +131,7 @@ export const disputeRoutes = (deps: AppDeps): FastifyPluginAsyncZod => async (ap
     },
   }, async (req) => {
     const { handle, act } = await visible(req.principal, req.params.disputeId);
-    return present(await act(() => handle.executeUpdate(statePositionUpdate, { args: [{ ...req.body, actor: req.principal }] })));
+    return present(await act(() => withUpdateDeadline(deps, () => handle.executeUpdate(statePositionUpdate, { args: [{ ...req.body, actor: req.principal }] }))));
   });
 
   app.post('/disputes/:disputeId/decision', {
@@ -142,6 +144,6 @@ export const disputeRoutes = (deps: AppDeps): FastifyPluginAsyncZod => async (ap
     },
   }, async (req) => {
     const { handle, act } = await visible(req.principal, req.params.disputeId);
-    return present(await act(() => handle.executeUpdate(decideDisputeUpdate, { args: [{ ...req.body, actor: req.principal }] })));
+    return present(await act(() => withUpdateDeadline(deps, () => handle.executeUpdate(decideDisputeUpdate, { args: [{ ...req.body, actor: req.principal }] }))));
   });
 };

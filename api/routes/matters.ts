@@ -13,9 +13,11 @@ import { catalogue } from '../../domain/scenarios/catalogue.js';
 import { factsSchemas } from '../../domain/scenarios/facts.js';
 import { resolveScenario, scenarioIdSchema, scenarioWorkflowTypes } from '../../domain/scenarios/schema.js';
 import { SA } from '../../domain/search-attributes.js';
+import { safeText } from '../../domain/text.js';
 import { cancelMatterUpdate, getMatterQuery } from '../../workflows/matter-kit.js';
 import { requireRole, visibleCountyPrefix } from '../auth.js';
 import type { AppDeps } from '../app.js';
+import { withUpdateDeadline } from '../temporal.js';
 import { ApiError, errorBodySchema, forbidden, notFound } from '../errors.js';
 import { decodeCursor, idempotencyHeaders, pageOf, reserveWorkflowId } from '../idempotency.js';
 import { boolQuery, pageSchema, taskSummarySchema, timelineEntrySchema, urlIdSchema } from '../schemas.js';
@@ -82,8 +84,8 @@ export const matterRoutes = (deps: AppDeps): FastifyPluginAsyncZod => async (app
   const { pool, temporal, config } = deps;
 
   async function visibleMatter(p: Principal, urlId: string): Promise<{ handle: WorkflowHandle; view: MatterView }> {
-    const workflowId = fromUrlId(urlId);
-    if (!workflowId || !workflowId.startsWith('matter:') || workflowId.includes('/')) throw notFound('事项');
+    const workflowId = fromUrlId(urlId, 'matter');
+    if (!workflowId) throw notFound('事项');
     const handle = temporal.workflow.getHandle(workflowId);
     let view: MatterView;
     try {
@@ -155,12 +157,12 @@ export const matterRoutes = (deps: AppDeps): FastifyPluginAsyncZod => async (app
       tags: ['matters'],
       querystring: z.object({
         scenario: scenarioIdSchema.optional(),
-        stage: z.string().max(40).optional(),
+        stage: safeText().max(40).optional(),
         status: z.enum(['open', 'closed', 'cancelled']).optional(),
         overdue: boolQuery.optional().describe('Some open task of the matter is overdue'),
         department: departmentSchema.optional().describe('Matters in which this department has a task'),
         limit: z.coerce.number().int().min(1).max(200).default(50),
-        cursor: z.string().max(400).optional(),
+        cursor: safeText().max(400).optional(),
       }),
       response: { 200: pageSchema(matterSummarySchema), ...errors },
     },
@@ -234,7 +236,7 @@ export const matterRoutes = (deps: AppDeps): FastifyPluginAsyncZod => async (app
   }, async (req) => {
     const { handle, view } = await visibleMatter(req.principal, req.params.matterId);
     if (view.status !== 'open') throw new ApiError(409, 'wrong_state', '事项已结束，不能撤销');
-    await handle.executeUpdate(cancelMatterUpdate, { args: [{ ...req.body, actor: req.principal }] });
+    await withUpdateDeadline(deps, () => handle.executeUpdate(cancelMatterUpdate, { args: [{ ...req.body, actor: req.principal }] }));
     // Winding down (children cancelled, the event recorded) takes a moment: wait for it, briefly.
     await Promise.race([handle.result().catch(() => undefined), new Promise((r) => setTimeout(r, 10_000).unref())]);
     return present(await handle.query(getMatterQuery));

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { listNotifications, markNotificationRead } from '../../db/notifications.js';
+import { safeText } from '../../domain/text.js';
 import type { AppDeps } from '../app.js';
 import { errorBodySchema, notFound } from '../errors.js';
 import { decodeCursor, pageOf } from '../idempotency.js';
@@ -24,8 +25,8 @@ export const notificationRoutes = (deps: AppDeps): FastifyPluginAsyncZod => asyn
       tags: ['notifications'],
       querystring: z.object({
         limit: z.coerce.number().int().min(1).max(200).default(50),
-        cursor: z.string().max(400).optional(),
-        objectId: z.string().max(200).optional().describe('Only notifications about this task or matter (URL id or workflow id)'),
+        cursor: safeText().max(400).optional(),
+        objectId: safeText().max(200).optional().describe('Only notifications about this task or matter (URL id or workflow id)'),
         unread: boolQuery.optional().describe('`true`: only those not marked read yet'),
       }),
       response: {
@@ -58,7 +59,7 @@ export const notificationRoutes = (deps: AppDeps): FastifyPluginAsyncZod => asyn
       ].join(' '),
       tags: ['notifications'],
       params: z.object({
-        id: z.string().min(1).max(240).describe('The notification id, URL-encoded (`encodeURIComponent`)'),
+        id: safeText().min(1).max(240).describe('The notification id, URL-encoded (`encodeURIComponent`)'),
       }),
       response: { 200: notificationSchema, 400: errorBodySchema, 401: errorBodySchema, 404: errorBodySchema, 503: errorBodySchema },
     },

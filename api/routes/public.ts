@@ -5,9 +5,11 @@ import { toShanghaiIso } from '../../domain/calendar/index.js';
 import { countySchema, departmentName, divisionName } from '../../domain/departments.js';
 import { scenarioIdSchema } from '../../domain/scenarios/schema.js';
 import { catalogue } from '../../domain/scenarios/catalogue.js';
+import { safeText } from '../../domain/text.js';
 import type { AppDeps } from '../app.js';
 import { errorBodySchema } from '../errors.js';
 import { decodeCursor, pageOf } from '../idempotency.js';
+import { isoDateSchema } from '../schemas.js';
 
 const resultSchema = z.object({
   resultId: z.string(),
@@ -32,10 +34,10 @@ export const publicRoutes = (deps: AppDeps): FastifyPluginAsyncZod => async (app
       querystring: z.object({
         county: countySchema.optional().describe('A county, or a city code for all its counties'),
         scenario: scenarioIdSchema.optional(),
-        from: z.iso.date().optional().describe('Published on or after this date (Asia/Shanghai)'),
-        to: z.iso.date().optional().describe('Published on or before this date (Asia/Shanghai)'),
+        from: isoDateSchema.optional().describe('Published on or after this date (Asia/Shanghai)'),
+        to: isoDateSchema.optional().describe('Published on or before this date (Asia/Shanghai)'),
         limit: z.coerce.number().int().min(1).max(200).default(50),
-        cursor: z.string().max(400).optional(),
+        cursor: safeText().max(400).optional(),
       }),
       response: { 200: z.object({ items: z.array(resultSchema), nextCursor: z.string().nullable() }), 400: errorBodySchema, 503: errorBodySchema },
     },

@@ -9,20 +9,21 @@ import { fromUrlId, toUrlId } from '../../domain/ids.js';
 import { coversCounty, type Principal } from '../../domain/principal.js';
 import { SA } from '../../domain/search-attributes.js';
 import { defaultLadder, taskStateSchema } from '../../domain/task.js';
+import { safeText } from '../../domain/text.js';
 import { getMatterQuery } from '../../workflows/matter-kit.js';
 import { departmentTask, getTaskQuery } from '../../workflows/department-task.js';
 import { requireRole, visibleCountyPrefix } from '../auth.js';
 import type { AppDeps } from '../app.js';
 import { errorBodySchema, forbidden, notFound } from '../errors.js';
 import { idempotencyHeaders, reserveWorkflowId } from '../idempotency.js';
-import { pageSchema, taskSummarySchema, taskViewSchema, urlIdSchema } from '../schemas.js';
+import { isoDateSchema, pageSchema, taskSummarySchema, taskViewSchema, urlIdSchema } from '../schemas.js';
 import { presentTask } from './tasks.js';
 
 const errors = { 400: errorBodySchema, 401: errorBodySchema, 403: errorBodySchema, 404: errorBodySchema, 409: errorBodySchema, 503: errorBodySchema };
 
 const orderBodySchema = z.object({
   department: departmentSchema.describe('The department that must answer'),
-  instruction: z.string().trim().min(1).max(2000).describe('What the supervisor requires (督办事项)'),
+  instruction: safeText().trim().min(1).max(2000).describe('What the supervisor requires (督办事项)'),
   dueInWorkingDays: z.number().int().min(1).max(60).describe('Answer within this many working days of acknowledging'),
 });
 
@@ -55,8 +56,8 @@ export const supervisionRoutes = (deps: AppDeps): FastifyPluginAsyncZod => async
     },
   }, async (req, reply) => {
     requireRole(req, 'supervisor');
-    const matterId = fromUrlId(req.params.matterId);
-    if (!matterId || !matterId.startsWith('matter:') || matterId.includes('/')) throw notFound('事项');
+    const matterId = fromUrlId(req.params.matterId, 'matter');
+    if (!matterId) throw notFound('事项');
     const matter = await temporal.workflow.getHandle(matterId).query(getMatterQuery).catch(() => undefined);
     if (!matter || !coversCounty(req.principal, matter.county)) throw notFound('事项');
     const { department, instruction, dueInWorkingDays } = req.body;
@@ -129,8 +130,8 @@ export const supervisionRoutes = (deps: AppDeps): FastifyPluginAsyncZod => async
       tags: ['supervision'],
       querystring: z.object({
         county: countySchema.describe('A county, or a city for all its counties'),
-        from: z.iso.date().describe('First day (Asia/Shanghai)'),
-        to: z.iso.date().describe('Last day, inclusive (Asia/Shanghai)'),
+        from: isoDateSchema.describe('First day (Asia/Shanghai)'),
+        to: isoDateSchema.describe('Last day, inclusive (Asia/Shanghai)'),
       }),
       response: { 200: z.object({ county: z.string(), from: z.string(), to: z.string(), flags: z.array(flagSchema) }), ...errors },
     },

@@ -9,6 +9,7 @@ import { fromUrlId, matterOfStep, standaloneTaskWorkflowId, toUrlId } from '../.
 import { hasRole } from '../../domain/principal.js';
 import { shanghaiDate } from '../../domain/calendar/index.js';
 import { SA } from '../../domain/search-attributes.js';
+import { safeText } from '../../domain/text.js';
 import {
   cancelBodySchema, departmentTaskInputSchema, extensionBodySchema, extensionDecisionBodySchema, reassignBodySchema, returnBodySchema,
   reviewBodySchema, submitBodySchema, taskStateNames, taskStateSchema, terminalTaskStates, type TaskView,
@@ -20,6 +21,7 @@ import {
 import { reassignTaskUpdate } from '../../workflows/matter-kit.js';
 import { canSeeTask, requireRole, visibleCountyPrefix } from '../auth.js';
 import type { AppDeps } from '../app.js';
+import { withUpdateDeadline } from '../temporal.js';
 import { ApiError, errorBodySchema, forbidden, notFound } from '../errors.js';
 import {
   boolQuery, extensionSchema, pageSchema, taskDetailSchema, taskSummarySchema, taskViewSchema, urlIdSchema,
@@ -48,7 +50,7 @@ export const taskRoutes = (deps: AppDeps): FastifyPluginAsyncZod => async (app) 
 
   /** Loads the task the caller may see, or 404 (never reveal that another county's task exists). */
   async function visibleTask(principal: Parameters<typeof canSeeTask>[0], urlId: string) {
-    const workflowId = fromUrlId(urlId);
+    const workflowId = fromUrlId(urlId, 'task');
     if (!workflowId) throw notFound('任务');
     const handle = temporal.workflow.getHandle<typeof departmentTask>(workflowId);
     // The read model may lag a just-assigned task by a moment: then ask the workflow itself.
@@ -69,7 +71,7 @@ export const taskRoutes = (deps: AppDeps): FastifyPluginAsyncZod => async (app) 
      */
     const act = async <R>(send: () => Promise<R>): Promise<R> => {
       try {
-        return await send();
+        return await withUpdateDeadline(deps, send);
       } catch (err) {
         if (err instanceof WorkflowNotFoundError && terminalTaskStates.includes(seen.state)) {
           throw new ApiError(409, 'wrong_state', `任务已结束（${taskStateNames[seen.state]}），不能再办理`);
@@ -89,9 +91,9 @@ export const taskRoutes = (deps: AppDeps): FastifyPluginAsyncZod => async (app) 
         state: taskStateSchema.optional(),
         overdue: boolQuery.optional(),
         department: departmentSchema.optional().describe('Officers always see only their own department'),
-        matterId: z.string().max(200).optional(),
+        matterId: safeText().max(200).optional(),
         limit: z.coerce.number().int().min(1).max(200).default(50),
-        cursor: z.string().max(400).optional(),
+        cursor: safeText().max(400).optional(),
       }),
       response: { 200: pageSchema(taskSummarySchema), ...errors },
     },

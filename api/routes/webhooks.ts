@@ -9,13 +9,13 @@ import {
 } from '../../db/webhooks.js';
 import { countySchema, departmentSchema } from '../../domain/departments.js';
 import { coversCounty, roleSchema } from '../../domain/principal.js';
+import { safeText } from '../../domain/text.js';
 import { requireRole, visibleCountyPrefix } from '../auth.js';
 import type { AppDeps } from '../app.js';
 import { errorBodySchema, forbidden, notFound } from '../errors.js';
 import { decodeCursor, encodeCursor } from '../idempotency.js';
 
-const targetSchema = z
-  .string()
+const targetSchema = safeText()
   .max(80)
   .superRefine((t, ctx) => {
     const parsed = parseTarget(t);
@@ -29,8 +29,7 @@ const params = z.object({
   target: targetSchema,
 });
 
-const urlSchema = z
-  .string()
+const urlSchema = safeText()
   .max(2000)
   .superRefine((u, ctx) => {
     let parsed: URL;
@@ -52,8 +51,7 @@ const urlSchema = z
 
 const putBody = z.object({
   url: urlSchema,
-  secret: z
-    .string()
+  secret: safeText()
     .min(32)
     .max(256)
     .describe('HMAC-SHA256 key for `X-Supervision-Signature` (at least 32 characters). Stored to sign deliveries; never returned.'),
@@ -114,7 +112,7 @@ export const webhookRoutes = (deps: AppDeps): FastifyPluginAsyncZod => async (ap
       querystring: z.object({
         county: countySchema.optional().describe('Only this division'),
         limit: z.coerce.number().int().min(1).max(200).default(50),
-        cursor: z.string().max(400).optional(),
+        cursor: safeText().max(400).optional(),
       }),
       response: { 200: z.object({ items: z.array(endpointSchema), nextCursor: z.string().nullable() }), ...errors },
     },

@@ -3,6 +3,7 @@ import { timeLimitRuleSchema } from '../calendar/rules.js';
 import { departmentSchema } from '../departments.js';
 import { ladderSchema } from '../task.js';
 import { disputeSettingsSchema } from '../dispute.js';
+import { safeText } from '../text.js';
 
 /**
  * The matter catalogue (跨部门综合监管事项清单): per scenario, who leads and cooperates (by role),
@@ -57,13 +58,13 @@ export type ScenarioDefinition = z.infer<typeof scenarioDefinitionSchema>;
 
 /** What a county may change (PUT /v1/counties/{county}/scenarios/{id}). */
 export const scenarioOverrideSchema = z.object({
-  roles: z.record(z.string(), departmentSchema).optional().describe('e.g. `{ "lead": "market" }` for a county where 市场监管 leads refined oil'),
+  roles: z.record(safeText(), departmentSchema).optional().describe('e.g. `{ "lead": "market" }` for a county where 市场监管 leads refined oil'),
   limits: z
-    .record(z.string(), z.object({ signFor: timeLimitRuleSchema.optional(), handle: timeLimitRuleSchema.optional() }))
+    .record(safeText(), z.object({ signFor: timeLimitRuleSchema.optional(), handle: timeLimitRuleSchema.optional() }))
     .optional()
     .describe('Per task key, replacement time limits'),
   ladder: ladderSchema.optional(),
-  settings: z.record(z.string(), z.union([z.number(), z.string(), z.boolean()])).optional(),
+  settings: z.record(safeText(), z.union([z.number(), safeText(), z.boolean()])).optional(),
   disputes: disputeSettingsSchema.optional().describe('Who coordinates disputes and the clocks of each rung'),
 }).strict();
 export type ScenarioOverride = z.infer<typeof scenarioOverrideSchema>;

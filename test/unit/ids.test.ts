@@ -6,7 +6,7 @@ import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import { departmentNames } from '../../domain/departments.js';
 import {
-  fromUrlId, matterTaskWorkflowId, matterWorkflowId, standaloneTaskWorkflowId, toUrlId, urlIdPattern,
+  fromUrlId, idKind, matterTaskWorkflowId, matterWorkflowId, standaloneTaskWorkflowId, toUrlId, urlIdPattern,
 } from '../../domain/ids.js';
 
 const matter = 'matter:610124:refined-oil:2026-0001';
@@ -81,5 +81,32 @@ describe('URL ids', () => {
     ['a very long junk string', 'x'.repeat(100_000)],
   ])('fromUrlId rejects %s', (_what, junk) => {
     expect(fromUrlId(junk)).toBeUndefined();
+  });
+});
+
+describe('id kinds (a route given another kind of id answers 404)', () => {
+  test.each([
+    [matter, 'matter'],
+    [matterTaskWorkflowId(matter, 'market', 2), 'task'],
+    [`${matter}/supervision:market:1`, 'task'],
+    [standaloneTaskWorkflowId('610124', 'housing', 2026, 7), 'task'],
+    [`${matter}/dispute:1`, 'dispute'],
+    [`${matter}/dispute:x`, undefined],
+    [`${matter}/result`, undefined],
+    ['task:610124:housing:2026-0001/task:market:1', undefined],
+    [`${matter}/task:market:2/task:housing:1`, undefined],
+  ])('%s is %s', (id, kind) => {
+    expect(idKind(id)).toBe(kind);
+  });
+
+  test('fromUrlId with a kind returns only ids of that kind', () => {
+    const task = toUrlId(matterTaskWorkflowId(matter, 'market', 2));
+    const dispute = toUrlId(`${matter}/dispute:1`);
+    expect(fromUrlId(task, 'task')).toBe(matterTaskWorkflowId(matter, 'market', 2));
+    expect(fromUrlId(task, 'matter')).toBeUndefined();
+    expect(fromUrlId(matter, 'task')).toBeUndefined();
+    expect(fromUrlId(matter, 'matter')).toBe(matter);
+    expect(fromUrlId(dispute, 'task')).toBeUndefined();
+    expect(fromUrlId(dispute, 'dispute')).toBe(`${matter}/dispute:1`);
   });
 });
