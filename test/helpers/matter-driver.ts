@@ -1,8 +1,9 @@
-import type { Client, WorkflowHandle } from '@temporalio/client';
+import { WorkflowNotFoundError, type Client, type WorkflowHandle } from '@temporalio/client';
 import type { MatterInput, MatterView } from '../../domain/matter.js';
 import type { Principal } from '../../domain/principal.js';
 import { getMatterQuery } from '../../workflows/matter-kit.js';
 import { reviewUpdate, signUpdate, submitUpdate, returnUpdate, getTaskQuery } from '../../workflows/department-task.js';
+import { eventually } from './eventually.js';
 
 /**
  * Plays the departments of a matter in tests: waits for a task of the catalogue to be assigned,
@@ -27,18 +28,25 @@ export class MatterDriver {
 
   /** Waits (real time, bounded) for a running task with `key` that this driver has not handled. */
   async waitFor(key: string, timeoutMs = 15_000): Promise<{ taskId: string; department: string }> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const v = await this.view();
-      const t = v.tasks.find((x) => x.key === key && x.state === 'running' && !this.handled.has(x.taskId));
-      if (t) {
-        // The child may still be starting: wait until it answers queries.
-        await this.client.workflow.getHandle(t.taskId).query(getTaskQuery);
-        return t;
-      }
-      if (v.status !== 'open') throw new Error(`matter ${v.status} while waiting for ${key}; tasks: ${v.tasks.map((x) => `${x.key}:${x.state}`).join(', ')}`);
-      if (Date.now() > deadline) throw new Error(`no running task ${key}; stage ${v.stage}; tasks: ${v.tasks.map((x) => `${x.key}:${x.state}`).join(', ')}`);
-      await new Promise((r) => setTimeout(r, 100));
+    let last: MatterView | undefined;
+    const t = await eventually(async () => {
+      const v = (last = await this.view());
+      const found = v.tasks.find((x) => x.key === key && x.state === 'running' && !this.handled.has(x.taskId));
+      if (!found && v.status !== 'open') throw new Error(`matter ${v.status} while waiting for ${key}; tasks: ${v.tasks.map((x) => `${x.key}:${x.state}`).join(', ')}`);
+      // The matter lists the task before its child workflow has started: wait until it answers queries.
+      return found && (await this.answers(found.taskId)) ? found : undefined;
+    }, { timeoutMs, intervalMs: 100, message: () => `a running task ${key} that answers queries; stage ${last?.stage}; tasks: ${last?.tasks.map((x) => `${x.key}:${x.state}`).join(', ')}` });
+    return t;
+  }
+
+  /** Whether the task's workflow exists yet (a query reaches it). */
+  private async answers(taskId: string): Promise<boolean> {
+    try {
+      await this.client.workflow.getHandle(taskId).query(getTaskQuery);
+      return true;
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) return false;
+      throw err;
     }
   }
 
