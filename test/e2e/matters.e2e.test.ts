@@ -24,8 +24,18 @@ const stack = useStack({
 });
 const { call, keys } = stack;
 
-/** The department's officer finds the step in their inbox, signs, submits; the lead accepts. */
-async function work(dept: string, matterId: string, key: string, outcome: string) {
+/** Who reviews a submitted task: the officer of its lead department; a supervisor when it has none. */
+function reviewerOf(task: { leadDepartment?: string }): string {
+  if (!task.leadDepartment) return 'supervisor';
+  if (!keys[task.leadDepartment]) throw new Error(`no officer key for the lead department ${task.leadDepartment}`);
+  return task.leadDepartment;
+}
+
+/**
+ * The department's officer finds the step in their inbox, signs and submits; the lead department's
+ * officer is notified, opens the task and accepts it. Returns who reviewed.
+ */
+async function work(dept: string, matterId: string, key: string, outcome: string): Promise<string> {
   const task = await eventually(async () => {
     const detail = await call('supervisor', 'GET', `/v1/matters/${matterId}`);
     return (detail.body.tasks as { taskId: string; key: string; state: string; department: string }[] | undefined)
@@ -36,7 +46,19 @@ async function work(dept: string, matterId: string, key: string, outcome: string
   expect((await call(dept, 'POST', `/v1/tasks/${task.taskId}/sign`)).status).toBe(200);
   const submitted = await call(dept, 'POST', `/v1/tasks/${task.taskId}/submit`, { summary: `${key}: ${outcome}`, outcome });
   expect(submitted.status, JSON.stringify(submitted.body)).toBe(200);
-  expect((await call('supervisor', 'POST', `/v1/tasks/${task.taskId}/review`, { decision: 'accept', comment: '同意' })).status).toBe(200);
+  const reviewer = reviewerOf(submitted.body);
+  if (reviewer !== 'supervisor') {
+    // The lead department learns of the submission from its notifications and opens the task.
+    await eventually(async () => (await call(reviewer, 'GET', `/v1/notifications?objectId=${encodeURIComponent(task.taskId)}`)).body.items
+      .some((n: { kind: string }) => n.kind === 'task.submitted'), { message: `the task.submitted notice of ${task.taskId} to ${reviewer}` });
+    const opened = await call(reviewer, 'GET', `/v1/tasks/${task.taskId}`);
+    expect(opened.status, JSON.stringify(opened.body)).toBe(200);
+    expect(opened.body).toMatchObject({ state: 'submitted', leadDepartment: reviewer, submission: { outcome } });
+  }
+  const reviewed = await call(reviewer, 'POST', `/v1/tasks/${task.taskId}/review`, { decision: 'accept', comment: '同意' });
+  expect(reviewed.status, JSON.stringify(reviewed.body)).toBe(200);
+  expect(reviewed.body.state).toBe('completed');
+  return reviewer;
 }
 
 async function closed(matterId: string) {
@@ -62,10 +84,13 @@ describe('the other pilots from launch to published result', () => {
     });
     expect(created.status).toBe(201);
     const matterId = created.body.matterId as string;
-    await work('commerce', matterId, 'inspection.lead', 'compliant');
-    await work('emergency', matterId, 'inspection.safety', 'compliant');
-    await work('market', matterId, 'inspection.quality', 'compliant');
-    await work('commerce', matterId, 'publication', 'published');
+    // The lead department (commerce) reviews every department's result, its own included.
+    expect([
+      await work('commerce', matterId, 'inspection.lead', 'compliant'),
+      await work('emergency', matterId, 'inspection.safety', 'compliant'),
+      await work('market', matterId, 'inspection.quality', 'compliant'),
+      await work('commerce', matterId, 'publication', 'published'),
+    ]).toEqual(['commerce', 'commerce', 'commerce', 'commerce']);
     expect(await closed(matterId)).toMatchObject({ status: 'closed', result: { code: 'compliant' } });
     const pub = await call(undefined, 'GET', '/v1/public/results?scenario=refined-oil');
     expect(pub.body.items[0]).toMatchObject({ resultCode: 'compliant', subject: expect.stringContaining('91610124MA6TG1XK2C') });
@@ -77,9 +102,11 @@ describe('the other pilots from launch to published result', () => {
       facts: { trade: 'sports', signal: 'complaint', amountYuan: 3000 },
     });
     const matterId = created.body.matterId as string;
-    await work('commerce', matterId, 'triage', 'assigned');
-    await work('sports', matterId, 'acceptance', 'rejected');
-    await work('commerce', matterId, 'publication', 'published');
+    expect([
+      await work('commerce', matterId, 'triage', 'assigned'),
+      await work('sports', matterId, 'acceptance', 'rejected'),
+      await work('commerce', matterId, 'publication', 'published'),
+    ]).toEqual(['commerce', 'commerce', 'commerce']);
     expect(await closed(matterId)).toMatchObject({ status: 'closed', result: { code: 'complaint-rejected' } });
     expect((await call(undefined, 'GET', '/v1/public/results?scenario=prepaid-card')).body.items).toHaveLength(1);
   });
@@ -108,13 +135,16 @@ describe('a self-built-housing matter through HTTP', () => {
     const runs = await stack.client.workflow.count(`WorkflowId = '${matterId}'`);
     expect(runs.count).toBe(1);
 
-    await work('township:610124100', matterId, 'survey.locality', 'hazard-suspected');
-    await work('housing', matterId, 'survey.housing', 'appraisal-needed');
-    await work('natural-resources', matterId, 'survey.planning', 'legal');
-    await work('housing', matterId, 'appraisal', 'D');
-    await work('township:610124100', matterId, 'emergency.evacuate', 'sealed');
-    await work('housing', matterId, 'closing.ledger', 'closed');
-    await work('housing', matterId, 'publication', 'published');
+    // Housing leads the scenario: its officer reviews each department's result.
+    expect([
+      await work('township:610124100', matterId, 'survey.locality', 'hazard-suspected'),
+      await work('housing', matterId, 'survey.housing', 'appraisal-needed'),
+      await work('natural-resources', matterId, 'survey.planning', 'legal'),
+      await work('housing', matterId, 'appraisal', 'D'),
+      await work('township:610124100', matterId, 'emergency.evacuate', 'sealed'),
+      await work('housing', matterId, 'closing.ledger', 'closed'),
+      await work('housing', matterId, 'publication', 'published'),
+    ]).toEqual(Array(7).fill('housing'));
 
     const detail = { body: await closed(matterId) };
     expect(detail.body).toMatchObject({ status: 'closed', stage: 'closed', result: { code: 'D-sealed' }, findings: { grade: 'D', legality: 'legal' } });
@@ -191,6 +221,7 @@ describe('a self-built-housing matter through HTTP', () => {
     { message: `natural-resources' 结构安全 task of ${matterId}` });
     expect((await call('natural-resources', 'POST', `/v1/tasks/${next.taskId}/sign`)).status).toBe(200);
     expect((await call('natural-resources', 'POST', `/v1/tasks/${next.taskId}/submit`, { summary: '已核查', outcome: 'appraisal-needed' })).status).toBe(200);
+    // Reviewed by the lead department (housing), the one that returned it.
     expect((await call('housing', 'POST', `/v1/tasks/${next.taskId}/review`, { decision: 'accept', comment: '同意' })).body.state).toBe('completed');
     const matter = await call('supervisor', 'GET', `/v1/matters/${matterId}`);
     expect(matter.body.tasks.filter((t: { key: string }) => t.key === 'survey.housing').map((t: { department: string; state: string }) => [t.department, t.state]))

@@ -7,7 +7,8 @@ import { eventually } from './eventually.js';
 
 /**
  * Plays the departments of a matter in tests: waits for a task of the catalogue to be assigned,
- * then signs, submits with an outcome and has it accepted, through the same Updates the API sends.
+ * then signs, submits with an outcome and has it accepted by the task's lead department (a
+ * supervisor when the task has none), through the same Updates the API sends.
  */
 export class MatterDriver {
   private readonly handled = new Set<string>();
@@ -50,15 +51,20 @@ export class MatterDriver {
     }
   }
 
-  /** The department signs, submits with `outcome`, and a supervisor accepts. */
+  /** Who reviews a task: an officer of its lead department, or a supervisor when it has none. */
+  reviewer(task: { leadDepartment?: string | undefined }): Principal {
+    return task.leadDepartment ? this.officer(task.leadDepartment) : this.supervisor();
+  }
+
+  /** The department signs, submits with `outcome`, and the lead department (else a supervisor) accepts. */
   async complete(key: string, outcome: string, extra: { rectifyWithinDays?: number; summary?: string } = {}): Promise<string> {
     const t = await this.waitFor(key);
     this.handled.add(t.taskId);
     const h = this.client.workflow.getHandle(t.taskId);
     const actor = this.officer(t.department);
     await h.executeUpdate(signUpdate, { args: [{ actor }] });
-    await h.executeUpdate(submitUpdate, { args: [{ actor, summary: extra.summary ?? `${key}: ${outcome}`, outcome, ...(extra.rectifyWithinDays ? { rectifyWithinDays: extra.rectifyWithinDays } : {}) }] });
-    await h.executeUpdate(reviewUpdate, { args: [{ actor: this.supervisor(), decision: 'accept', comment: '同意' }] });
+    const submitted = await h.executeUpdate(submitUpdate, { args: [{ actor, summary: extra.summary ?? `${key}: ${outcome}`, outcome, ...(extra.rectifyWithinDays ? { rectifyWithinDays: extra.rectifyWithinDays } : {}) }] });
+    await h.executeUpdate(reviewUpdate, { args: [{ actor: this.reviewer(submitted), decision: 'accept', comment: '同意' }] });
     return t.taskId;
   }
 
