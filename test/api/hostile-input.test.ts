@@ -23,7 +23,7 @@ import type { TaskView } from '../../domain/task.js';
 import { freePort } from '../../scripts/dev-stack.js';
 import { jurisdictionDispute } from '../../workflows/jurisdiction-dispute.js';
 import { selfBuiltHousingMatter } from '../../workflows/scenarios/self-built-housing.js';
-import { waitFor } from '../helpers/api.js';
+import { eventually } from '../helpers/eventually.js';
 import { workflowBundle } from '../helpers/temporal.js';
 import { useWorkflowEnv } from '../helpers/workflow-env.js';
 
@@ -124,20 +124,20 @@ beforeAll(async () => {
   });
   expect(m.status, m.text).toBe(201);
   ids.matter = m.body.matterId;
-  ids.matterTask = await waitFor('a task of the matter', async () => {
+  ids.matterTask = await eventually(async () => {
     const d = await call(wf.app, 'supervisor', 'GET', `/v1/matters/${ids.matter}`);
     return d.body?.tasks?.[0]?.taskId as string | undefined;
-  });
+  }, { message: 'a task of the matter' });
   const disputeId = `matter:${county}:self-built-housing:2026-8888/dispute:1`;
   await wf.client.workflow.start(jurisdictionDispute, {
     taskQueue: wf.taskQueue, workflowId: disputeId,
     args: [{ county, taskKey: 'survey.planning', taskTitle: '规划与用地合法性核查', parties: ['natural-resources', 'agriculture'], returnedBy: 'natural-resources', reason: '宅基地审批属农业农村部门' }],
   });
   ids.dispute = toUrlId(disputeId);
-  await waitFor('the dispute in the read model', async () => {
+  await eventually(async () => {
     const r = await wf.db.pool.query('SELECT 1 FROM disputes WHERE dispute_id = $1', [disputeId]);
     return r.rowCount ? true : undefined;
-  });
+  }, { message: 'the dispute in the read model' });
 });
 
 interface Case {

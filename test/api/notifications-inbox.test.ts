@@ -9,7 +9,8 @@ import { recordEvent } from '../../db/events.js';
 import { inTransaction } from '../../db/pool.js';
 import { createKey } from '../../db/keys.js';
 import type { EventRecord, Recipient } from '../../domain/events.js';
-import { startApiHarness, waitFor, type ApiHarness, type ApiResponse, type Caller } from '../helpers/api.js';
+import { startApiHarness, type ApiHarness, type ApiResponse, type Caller } from '../helpers/api.js';
+import { eventually } from '../helpers/eventually.js';
 
 let h: ApiHarness;
 beforeAll(async () => {
@@ -31,10 +32,10 @@ async function assign(overrides: Record<string, unknown> = {}) {
   });
   expect(res.status, res.text).toBe(201);
   const t = res.body as { taskId: string; workflowId: string };
-  await waitFor(`notification of ${t.workflowId}`, async () => {
+  await eventually(async () => {
     const r = await h.db.pool.query('SELECT 1 FROM notifications WHERE object_id = $1', [t.workflowId]);
-    return r.rowCount ? true : undefined;
-  });
+    return r.rowCount !== 0;
+  }, { message: `notification of ${t.workflowId}` });
   return t;
 }
 
@@ -75,7 +76,9 @@ describe('POST /v1/notifications/{id}/read', () => {
     expect(first.body).toMatchObject({ id: note!.id, kind: 'task.assigned', objectId: t.workflowId });
     expect(first.body.readAt).toMatch(/\+08:00$/);
 
-    await new Promise((r) => setTimeout(r, 20));
+    // Marking again must not move readAt: wait until the clock has passed it, so a second now()
+    // would differ.
+    await eventually(() => Date.now() > Date.parse(first.body.readAt), { intervalMs: 1, message: 'the clock to pass the first readAt' });
     const again = await read(note!.id, 'housing');
     expect(again.status, again.text).toBe(200);
     expect(again.body.readAt).toBe(first.body.readAt);

@@ -3,6 +3,7 @@
  * is down, migrations that are harmless to run twice, and the keys CLI against the same database.
  */
 import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { Client } from '@temporalio/client';
@@ -86,8 +87,13 @@ describe('npm run keys', () => {
     const key = lines.at(-1)!;
     expect(key).toMatch(/^isk_[0-9a-f]{12}_[A-Za-z0-9_-]{32}$/);
     expect(await authenticate(db.pool, key)).toEqual({ keyId: key.split('_')[1], county: '610124', department: 'housing', roles: ['officer'] });
-    const stored = await db.pool.query('SELECT key_hash FROM api_keys WHERE key_id = $1', [key.split('_')[1]]);
-    expect(stored.rows[0].key_hash).not.toContain(key.split('_')[2]);
+    // Stored: the SHA-256 (hex) of the whole key, computed here independently, and nowhere in the
+    // row the key or its secret part.
+    const [, keyId, secret] = key.split('_');
+    const stored = await db.pool.query('SELECT key_hash, row_to_json(k)::text AS row FROM api_keys k WHERE key_id = $1', [keyId]);
+    expect(stored.rows).toHaveLength(1);
+    expect(stored.rows[0].key_hash).toBe(createHash('sha256').update(key, 'utf8').digest('hex'));
+    expect(stored.rows[0].row).not.toContain(secret);
   });
 
   test('bad arguments exit 2 with a message naming them, and create nothing', async () => {

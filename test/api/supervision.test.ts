@@ -1,5 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import { shanghaiDate } from '../../domain/calendar/index.js';
+import { getTaskQuery } from '../../workflows/department-task.js';
+import { eventually } from '../helpers/eventually.js';
 import { useWorkflowEnv } from '../helpers/workflow-env.js';
 
 const wf = useWorkflowEnv({
@@ -58,26 +60,40 @@ describe('accountability report (推诿扯皮)', () => {
       expect((await call('housing', 'POST', `/v1/tasks/${taskId}/extensions`, { workingDays: 1, reason: `第${n}次` })).status).toBe(201);
       await call('supervisor', 'POST', `/v1/tasks/${taskId}/extensions/ext-${n}/decision`, { approve: false, comment: '不同意' });
     }
-    // A second task of market is left to run overdue until its red card.
+    // A second task of market is left to run overdue past its red card, up the whole ladder: 40
+    // calendar days hold more than the 11 working days to the last rung whatever the holidays.
     const late = await call('operator', 'POST', '/v1/tasks', { department: 'market', title: '核查投诉', instructions: '' });
-    await wf.env.sleep(20 * 86_400_000);
-    await new Promise((r) => setTimeout(r, 500));
-    const row = await wf.db.pool.query('SELECT escalation_level FROM tasks WHERE task_id = $1', [late.body.taskId]);
-    expect(row.rows[0].escalation_level).toBeGreaterThanOrEqual(4);
+    await wf.env.sleep(40 * 86_400_000);
+    const lateView = await wf.client.workflow.getHandle(late.body.workflowId as string).query(getTaskQuery);
+    expect(lateView.escalations.map((e) => e.rung)).toEqual(['reminder', 'chase', 'yellow-card', 'red-card', 'escalation']);
+    // The read model catches up with the workflow (its last event written), then shows the level.
+    const row = await eventually(async () => {
+      const r = await wf.db.pool.query('SELECT escalation_level, last_seq FROM tasks WHERE task_id = $1', [late.body.workflowId]);
+      return r.rows[0]?.last_seq === lateView.lastEventSeq ? r.rows[0] : undefined;
+    }, { message: `the read model of ${late.body.workflowId} at seq ${lateView.lastEventSeq}` });
+    expect(row.escalation_level).toBe(5);
 
     const today = shanghaiDate(await wf.env.currentTimeMs());
     const from = shanghaiDate(Date.now() - 86_400_000);
     const report = await call('supervisor', 'GET', `/v1/reports/accountability?county=610124&from=${from}&to=${today}`);
     expect(report.status).toBe(200);
-    const kinds = report.body.flags.map((f: { department: string; kind: string; count: number }) => [f.department, f.kind, f.count]);
-    expect(kinds).toEqual(expect.arrayContaining([['housing', 'repeated-extensions', 2], ['market', 'red-card', 1]]));
+    // This test's two tasks, exactly (the first test's matter left its triage task to commerce
+    // unworked: its red card is flagged too, and left out here).
+    type Flag = { department: string; kind: string; count: number; evidence: { workflowId: string; type: string }[] };
+    const ours = (flags: Flag[]) => flags
+      .filter((f) => f.evidence.every((e) => [taskId, late.body.taskId as string].includes(e.workflowId.replaceAll('/', '~'))))
+      .map((f) => [f.department, f.kind, f.count]);
+    expect(ours(report.body.flags)).toEqual([['housing', 'red-card', 1], ['housing', 'repeated-extensions', 2], ['market', 'red-card', 1]]);
     const ext = report.body.flags.find((f: { kind: string }) => f.kind === 'repeated-extensions');
     expect(ext.evidence.map((e: { type: string }) => e.type)).toEqual(['extension.requested', 'extension.requested']);
     expect(ext.evidence[0].workflowId).toBe(taskId.replaceAll('~', '/'));
 
     expect((await call('market', 'GET', `/v1/reports/accountability?county=610124&from=${from}&to=${today}`)).status).toBe(403);
     expect((await call('otherSupervisor', 'GET', `/v1/reports/accountability?county=610124&from=${from}&to=${today}`)).status).toBe(403);
-    expect((await call('city', 'GET', `/v1/reports/accountability?county=610100&from=${from}&to=${today}`)).body.flags.length).toBeGreaterThanOrEqual(2);
+    // The city's report holds its counties' flags: the same.
+    const cityReport = await call('city', 'GET', `/v1/reports/accountability?county=610100&from=${from}&to=${today}`);
+    expect(ours(cityReport.body.flags)).toEqual([['housing', 'red-card', 1], ['housing', 'repeated-extensions', 2], ['market', 'red-card', 1]]);
+    expect(cityReport.body.flags).toEqual(report.body.flags);
     const badQuery = await call('supervisor', 'GET', '/v1/reports/accountability?county=61&from=yesterday');
     expect(badQuery.status).toBe(400);
     expect(badQuery.body.error.issues.map((i: { path: string }) => i.path).sort()).toEqual(['querystring.county', 'querystring.from', 'querystring.to']);

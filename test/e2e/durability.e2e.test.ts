@@ -3,12 +3,14 @@
  * continue-as-new after 40 events (the default is 4 Ki) so the path runs in seconds.
  */
 import { randomUUID } from 'node:crypto';
+import { isGrpcServiceError } from '@temporalio/client';
 import { describe, expect, test } from 'vitest';
 import type { Principal } from '../../domain/principal.js';
 import { SA } from '../../domain/search-attributes.js';
 import {
   decideExtensionUpdate, departmentTask, getTaskQuery, requestExtensionUpdate, signUpdate, submitUpdate,
 } from '../../workflows/department-task.js';
+import { eventually } from '../helpers/eventually.js';
 import { useStack } from '../helpers/stack.js';
 
 const county = '610124';
@@ -22,6 +24,25 @@ const stack = useStack({
   api: false,
 });
 const { startWorker, taskQueue } = stack;
+
+/** UpdateWorkflowExecutionLifecycleStage ADMITTED (the server holds the update) and gRPC NOT_FOUND. */
+const ADMITTED = 1;
+const NOT_FOUND = 5;
+
+/** Whether the server has admitted update `updateId` of `workflowId` (false while it has not heard of it). */
+async function updateAdmitted(workflowId: string, updateId: string): Promise<boolean> {
+  try {
+    const res = await stack.client.workflowService.pollWorkflowExecutionUpdate({
+      namespace: 'default',
+      updateRef: { workflowExecution: { workflowId }, updateId },
+      waitPolicy: { lifecycleStage: ADMITTED },
+    });
+    return (res.stage ?? 0) >= ADMITTED;
+  } catch (err) {
+    if (isGrpcServiceError(err) && err.code === NOT_FOUND) return false;
+    throw err;
+  }
+}
 
 describe('durability', () => {
   test('a long-lived task continues as new and keeps its state, timeline and clocks', async () => {
@@ -70,8 +91,10 @@ describe('durability', () => {
     worker.shutdown();
     await done;
 
-    const signing = h.executeUpdate(signUpdate, { args: [{ actor: housing }] });
-    await new Promise((r) => setTimeout(r, 1000));
+    const updateId = `sign-${randomUUID()}`;
+    const signing = h.executeUpdate(signUpdate, { args: [{ actor: housing }], updateId });
+    // Wait until the server holds the update (admitted), with no worker to take it.
+    await eventually(() => updateAdmitted(h.workflowId, updateId), { message: `update ${updateId} admitted by the server` });
     ({ worker, done } = await startWorker());
     try {
       expect((await signing).state).toBe('signed');

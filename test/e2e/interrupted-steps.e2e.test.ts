@@ -8,7 +8,7 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, test } from 'vitest';
 import type { MatterInput, MatterView } from '../../domain/matter.js';
-import { waitFor } from '../helpers/api.js';
+import { eventually } from '../helpers/eventually.js';
 import { MatterDriver } from '../helpers/matter-driver.js';
 import { useStack } from '../helpers/stack.js';
 
@@ -38,7 +38,7 @@ async function published(matterId: string) {
 async function terminate(d: MatterDriver, key: string) {
   const t = await d.waitFor(key);
   await stack.client.workflow.getHandle(t.taskId).terminate('在 Temporal UI 中终止');
-  const next = await waitFor(`${key} issued again`, async () => (await d.view()).tasks.find((x) => x.replaces === t.taskId && x.state === 'running'));
+  const next = await eventually(async () => (await d.view()).tasks.find((x) => x.replaces === t.taskId && x.state === 'running'), { message: `${key} issued again` });
   expect(next.department).toBe(t.department);
 
   const matterId = d.handle.workflowId;
@@ -47,10 +47,10 @@ async function terminate(d: MatterDriver, key: string) {
   expect(detail.body.timeline.filter((e: { type: string }) => e.type === 'task.interrupted')).toHaveLength(1);
   // The dead task leaves the inbox (its row closed, or never written); the re-issued one is there
   // with a fresh sign-for clock.
-  const fresh = await waitFor('the re-issued task in the read model', async () => {
+  const fresh = await eventually(async () => {
     const r = await stack.db.pool.query('SELECT state, due_at FROM tasks WHERE task_id = $1', [next.taskId]);
     return r.rows[0] as { state: string; due_at: Date | null } | undefined;
-  });
+  }, { message: 'the re-issued task in the read model' });
   expect(fresh.state).toBe('assigned');
   expect(fresh.due_at).not.toBeNull();
   const dead = await stack.db.pool.query('SELECT state FROM tasks WHERE task_id = $1', [t.taskId]);

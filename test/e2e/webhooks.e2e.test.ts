@@ -16,7 +16,7 @@ import { upsertEndpoint } from '../../db/webhooks.js';
 import { freePort, startTemporalDevServer, type TemporalHandle } from '../../scripts/dev-stack.js';
 import { departmentTask } from '../../workflows/department-task.js';
 import { freshDatabase, type TestDatabase } from '../helpers/db.js';
-import { waitFor } from '../helpers/api.js';
+import { eventually } from '../helpers/eventually.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const taskQueue = `webhooks-e2e-${randomUUID()}`;
@@ -75,16 +75,16 @@ test('the worker process delivers a workflow’s notification to the registered 
       taskQueue, workflowId, args: [{ county: '610124', department: 'housing', title: '推送端到端测试', instructions: '' }],
     });
 
-    const req = await waitFor('the webhook', async () => received[0], 90_000);
+    const req = await eventually(() => received[0], { timeoutMs: 90_000, message: 'the webhook' });
     expect(req.headers['x-supervision-id']).toBe(`${workflowId}#1#0`);
     const ts = req.headers['x-supervision-timestamp'] as string;
     expect(req.headers['x-supervision-signature']).toBe(`sha256=${createHmac('sha256', secret).update(`${ts}.${req.body}`).digest('hex')}`);
     expect(JSON.parse(req.body)).toMatchObject({ kind: 'task.assigned', objectId: workflowId, to: { county: '610124', department: 'housing', role: null } });
     // The receiver answers before the dispatcher commits: wait for the row.
-    const row = await waitFor('the delivery row', async () => {
+    const row = await eventually(async () => {
       const r = await db.pool.query('SELECT status, attempts FROM webhook_deliveries WHERE notification_id = $1', [`${workflowId}#1#0`]);
       return r.rows[0]?.status === 'delivered' ? r.rows[0] : undefined;
-    });
+    }, { message: 'the delivery row' });
     expect(row).toEqual({ status: 'delivered', attempts: 1 });
 
     worker.kill('SIGTERM');

@@ -3,10 +3,12 @@ import type { MatterInput, MatterView } from '../../domain/matter.js';
 import type { Principal } from '../../domain/principal.js';
 import { getMatterQuery } from '../../workflows/matter-kit.js';
 import { reviewUpdate, signUpdate, submitUpdate, returnUpdate, getTaskQuery } from '../../workflows/department-task.js';
+import { eventually } from './eventually.js';
 
 /**
  * Plays the departments of a matter in tests: waits for a task of the catalogue to be assigned,
- * then signs, submits with an outcome and has it accepted, through the same Updates the API sends.
+ * then signs, submits with an outcome and has it accepted by the task's lead department (a
+ * supervisor when the task has none), through the same Updates the API sends.
  */
 export class MatterDriver {
   private readonly handled = new Set<string>();
@@ -27,31 +29,42 @@ export class MatterDriver {
 
   /** Waits (real time, bounded) for a running task with `key` that this driver has not handled. */
   async waitFor(key: string, timeoutMs = 15_000): Promise<{ taskId: string; department: string }> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const v = await this.view();
-      const t = v.tasks.find((x) => x.key === key && x.state === 'running' && !this.handled.has(x.taskId));
-      // The child may still be starting (the matter lists it before the server has it): wait
-      // until it answers queries.
-      if (t && (await this.client.workflow.getHandle(t.taskId).query(getTaskQuery).then(() => true, (err: unknown) => {
-        if (err instanceof WorkflowNotFoundError) return false;
-        throw err;
-      }))) return t;
-      if (v.status !== 'open') throw new Error(`matter ${v.status} while waiting for ${key}; tasks: ${v.tasks.map((x) => `${x.key}:${x.state}`).join(', ')}`);
-      if (Date.now() > deadline) throw new Error(`no running task ${key}; stage ${v.stage}; tasks: ${v.tasks.map((x) => `${x.key}:${x.state}`).join(', ')}`);
-      await new Promise((r) => setTimeout(r, 100));
+    let last: MatterView | undefined;
+    const t = await eventually(async () => {
+      const v = (last = await this.view());
+      const found = v.tasks.find((x) => x.key === key && x.state === 'running' && !this.handled.has(x.taskId));
+      if (!found && v.status !== 'open') throw new Error(`matter ${v.status} while waiting for ${key}; tasks: ${v.tasks.map((x) => `${x.key}:${x.state}`).join(', ')}`);
+      // The matter lists the task before its child workflow has started: wait until it answers queries.
+      return found && (await this.answers(found.taskId)) ? found : undefined;
+    }, { timeoutMs, intervalMs: 100, message: () => `a running task ${key} that answers queries; stage ${last?.stage}; tasks: ${last?.tasks.map((x) => `${x.key}:${x.state}`).join(', ')}` });
+    return t;
+  }
+
+  /** Whether the task's workflow exists yet (a query reaches it). */
+  private async answers(taskId: string): Promise<boolean> {
+    try {
+      await this.client.workflow.getHandle(taskId).query(getTaskQuery);
+      return true;
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) return false;
+      throw err;
     }
   }
 
-  /** The department signs, submits with `outcome`, and a supervisor accepts. */
+  /** Who reviews a task: an officer of its lead department, or a supervisor when it has none. */
+  reviewer(task: { leadDepartment?: string | undefined }): Principal {
+    return task.leadDepartment ? this.officer(task.leadDepartment) : this.supervisor();
+  }
+
+  /** The department signs, submits with `outcome`, and the lead department (else a supervisor) accepts. */
   async complete(key: string, outcome: string, extra: { rectifyWithinDays?: number; summary?: string } = {}): Promise<string> {
     const t = await this.waitFor(key);
     this.handled.add(t.taskId);
     const h = this.client.workflow.getHandle(t.taskId);
     const actor = this.officer(t.department);
     await h.executeUpdate(signUpdate, { args: [{ actor }] });
-    await h.executeUpdate(submitUpdate, { args: [{ actor, summary: extra.summary ?? `${key}: ${outcome}`, outcome, ...(extra.rectifyWithinDays ? { rectifyWithinDays: extra.rectifyWithinDays } : {}) }] });
-    await h.executeUpdate(reviewUpdate, { args: [{ actor: this.supervisor(), decision: 'accept', comment: '同意' }] });
+    const submitted = await h.executeUpdate(submitUpdate, { args: [{ actor, summary: extra.summary ?? `${key}: ${outcome}`, outcome, ...(extra.rectifyWithinDays ? { rectifyWithinDays: extra.rectifyWithinDays } : {}) }] });
+    await h.executeUpdate(reviewUpdate, { args: [{ actor: this.reviewer(submitted), decision: 'accept', comment: '同意' }] });
     return t.taskId;
   }
 

@@ -2,8 +2,69 @@
  * loadConfig is what stops a misconfigured process at start: it must fill in defaults, parse
  * numbers and booleans, treat `VAR=` as unset, and name the variable when a value is bad.
  */
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
 import { describe, expect, test } from 'vitest';
 import { ConfigError, configKeys, loadConfig } from '../../domain/config.js';
+
+const repo = path.resolve(import.meta.dirname, '../..');
+
+/** What loadConfig({}) must give: the defaults documented in domain/config.ts and the README. */
+const defaults = {
+  NODE_ENV: 'development',
+  LOG_LEVEL: 'info',
+  TEMPORAL_ADDRESS: '127.0.0.1:7233',
+  TEMPORAL_NAMESPACE: 'default',
+  TEMPORAL_TASK_QUEUE: 'integrated-supervision',
+  TEMPORAL_UI_URL: 'http://localhost:8233',
+  PG_POOL_MAX: 10,
+  PG_CONNECTION_TIMEOUT_MS: 5000,
+  PG_STATEMENT_TIMEOUT_MS: 15000,
+  API_HOST: '127.0.0.1',
+  API_PORT: 3000,
+  API_BODY_LIMIT: 256 * 1024,
+  UPDATE_TIMEOUT_MS: 15000,
+  MIGRATE_ON_START: true,
+  WEBHOOK_POLL_INTERVAL_MS: 1000,
+  WEBHOOK_MAX_ATTEMPTS: 12,
+  WEBHOOK_REQUEST_TIMEOUT_MS: 5000,
+  DATA_DIR: '.data',
+  TEMPORAL_PORT: 7233,
+  TEMPORAL_UI_PORT: 8233,
+  PG_PORT: 5433,
+};
+
+/** Every .ts file of the service and its scripts (not tests: they may read what they like). */
+function serviceSources(): string[] {
+  const files: string[] = [];
+  const walk = (dir: string) => {
+    for (const e of readdirSync(dir, { withFileTypes: true })) {
+      const p = path.join(dir, e.name);
+      if (e.isDirectory()) walk(p);
+      else if (e.name.endsWith('.ts')) files.push(p);
+    }
+  };
+  for (const dir of ['api', 'worker', 'db', 'activities', 'workflows', 'domain', 'scripts']) walk(path.join(repo, dir));
+  return files;
+}
+
+/** Names read straight from process.env (`process.env.X`, `process.env['X']`, `{ X } = process.env`), by file. */
+function directEnvReads(): Map<string, Set<string>> {
+  const reads = new Map<string, Set<string>>();
+  for (const file of serviceSources()) {
+    const text = readFileSync(file, 'utf8');
+    const names = [
+      ...[...text.matchAll(/process\.env\.([A-Za-z_][A-Za-z0-9_]*)/g)].map((m) => m[1]!),
+      ...[...text.matchAll(/process\.env\[\s*['"`]([^'"`]+)['"`]\s*\]/g)].map((m) => m[1]!),
+      ...[...text.matchAll(/\{([^{}]*)\}\s*=\s*process\.env\b/g)].flatMap((m) => m[1]!.split(',').map((n) => n.split(':')[0]!.trim()).filter(Boolean)),
+    ];
+    for (const name of names) {
+      if (!reads.has(name)) reads.set(name, new Set());
+      reads.get(name)!.add(path.relative(repo, file));
+    }
+  }
+  return reads;
+}
 
 /** The error loadConfig throws for `env`, or fails the test when it does not throw. */
 function configError(env: Record<string, string | undefined>): ConfigError {
@@ -18,29 +79,7 @@ function configError(env: Record<string, string | undefined>): ConfigError {
 
 describe('loadConfig', () => {
   test('an empty environment gives the documented defaults', () => {
-    expect(loadConfig({})).toEqual({
-      NODE_ENV: 'development',
-      LOG_LEVEL: 'info',
-      TEMPORAL_ADDRESS: '127.0.0.1:7233',
-      TEMPORAL_NAMESPACE: 'default',
-      TEMPORAL_TASK_QUEUE: 'integrated-supervision',
-      TEMPORAL_UI_URL: 'http://localhost:8233',
-      PG_POOL_MAX: 10,
-      PG_CONNECTION_TIMEOUT_MS: 5000,
-      PG_STATEMENT_TIMEOUT_MS: 15000,
-      API_HOST: '127.0.0.1',
-      API_PORT: 3000,
-      API_BODY_LIMIT: 256 * 1024,
-      UPDATE_TIMEOUT_MS: 15000,
-      MIGRATE_ON_START: true,
-      WEBHOOK_POLL_INTERVAL_MS: 1000,
-      WEBHOOK_MAX_ATTEMPTS: 12,
-      WEBHOOK_REQUEST_TIMEOUT_MS: 5000,
-      DATA_DIR: '.data',
-      TEMPORAL_PORT: 7233,
-      TEMPORAL_UI_PORT: 8233,
-      PG_PORT: 5433,
-    });
+    expect(loadConfig({})).toEqual(defaults);
     expect(loadConfig({}).DATABASE_URL).toBeUndefined();
   });
 
@@ -75,7 +114,6 @@ describe('loadConfig', () => {
     ['PG_POOL_MAX', '50'],
     ['PG_POOL_MAX', '0'],
     ['API_BODY_LIMIT', '10'],
-    ['UPDATE_TIMEOUT_MS', '0'],
     ['MIGRATE_ON_START', 'yes'],
     ['LOG_LEVEL', 'verbose'],
     ['NODE_ENV', 'staging'],
@@ -96,7 +134,7 @@ describe('loadConfig', () => {
 
   test('empty strings count as unset (VAR= from docker-compose or a shell)', () => {
     const emptied = Object.fromEntries(configKeys.map((k) => [k, '']));
-    expect(loadConfig(emptied)).toEqual(loadConfig({}));
+    expect(loadConfig(emptied)).toEqual(defaults);
     expect(loadConfig({ API_PORT: '', DATABASE_URL: '', TEMPORAL_ADDRESS: '', PG_POOL_MAX: '' })).toMatchObject({
       API_PORT: 3000, TEMPORAL_ADDRESS: '127.0.0.1:7233', PG_POOL_MAX: 10,
     });
@@ -104,15 +142,30 @@ describe('loadConfig', () => {
   });
 
   test('variables the service does not know are ignored', () => {
-    expect(loadConfig({ PATH: '/usr/bin', HOME: '/root', API_PORTT: 'abc' })).toEqual(loadConfig({}));
+    expect(loadConfig({ PATH: '/usr/bin', HOME: '/root', API_PORTT: 'abc' })).toEqual(defaults);
   });
 
-  test('configKeys lists every variable the service reads', () => {
-    expect([...configKeys].sort()).toEqual([
-      'API_BODY_LIMIT', 'API_HOST', 'API_PORT', 'DATABASE_URL', 'DATA_DIR', 'LOG_LEVEL', 'MIGRATE_ON_START', 'NODE_ENV',
-      'PG_CONNECTION_TIMEOUT_MS', 'PG_POOL_MAX', 'PG_PORT', 'PG_STATEMENT_TIMEOUT_MS', 'TEMPORAL_ADDRESS', 'TEMPORAL_CLI',
-      'TEMPORAL_NAMESPACE', 'TEMPORAL_PORT', 'TEMPORAL_TASK_QUEUE', 'TEMPORAL_TEST_SERVER', 'TEMPORAL_UI_PORT',
-      'TEMPORAL_UI_URL', 'UPDATE_TIMEOUT_MS', 'WEBHOOK_MAX_ATTEMPTS', 'WEBHOOK_POLL_INTERVAL_MS', 'WEBHOOK_REQUEST_TIMEOUT_MS', 'WORKFLOW_BUNDLE_PATH',
-    ]);
+  test('configKeys lists every variable the service reads: nothing reads process.env around loadConfig', () => {
+    const reads = directEnvReads();
+    // Variables that only locate tools for the dev stack (scripts/provision.ts), not settings of
+    // the service; each is documented in the README's tools section.
+    const toolLocators = ['PATH', 'XDG_CACHE_HOME', 'INTEGRATED_SUPERVISION_CACHE'];
+    const outside = [...reads].filter(([name]) => !(configKeys as string[]).includes(name) && !toolLocators.includes(name));
+    expect(outside.map(([name, files]) => `${name} (${[...files].join(', ')})`)).toEqual([]);
+    // The scan sees the reads that are there (so an empty result above means something).
+    expect([...reads.get('TEMPORAL_CLI') ?? []]).toEqual(['scripts/provision.ts']);
+    for (const name of toolLocators) expect(reads.has(name), name).toBe(true);
+  });
+
+  test('every key in configKeys is read from the environment by loadConfig', () => {
+    const asked = new Set<string>();
+    const env = new Proxy<Record<string, string | undefined>>({}, {
+      get(_t, name) {
+        if (typeof name === 'string') asked.add(name);
+        return undefined;
+      },
+    });
+    loadConfig(env);
+    expect([...asked].sort()).toEqual([...configKeys].sort());
   });
 });

@@ -12,7 +12,7 @@ import { getTaskQuery } from '../../workflows/department-task.js';
 import { prepaidCardMatter } from '../../workflows/scenarios/prepaid-card.js';
 import { refinedOilMatter } from '../../workflows/scenarios/refined-oil.js';
 import { selfBuiltHousingMatter } from '../../workflows/scenarios/self-built-housing.js';
-import { waitFor } from '../helpers/api.js';
+import { eventually } from '../helpers/eventually.js';
 import type { MatterDriver } from '../helpers/matter-driver.js';
 import { matterLauncher, matterRecords, timers } from '../helpers/matters.js';
 import { useWorkflowEnv } from '../helpers/workflow-env.js';
@@ -45,7 +45,7 @@ async function publishedCount(matterId: string): Promise<number> {
 
 /** The step issued again in place of `taskId`, once the matter has started it. */
 async function replacement(d: MatterDriver, taskId: string): Promise<MatterTaskRef> {
-  return waitFor(`a task replacing ${taskId}`, async () => (await d.view()).tasks.find((t) => t.replaces === taskId && t.state === 'running'));
+  return eventually(async () => (await d.view()).tasks.find((t) => t.replaces === taskId && t.state === 'running'), { message: `a task replacing ${taskId}` });
 }
 
 /** A matter's step cannot be cancelled through the API, by an operator or a supervisor. */
