@@ -8,11 +8,12 @@ import type { MatterView } from '../domain/matter.js';
 import type { DisputeView } from '../domain/dispute.js';
 import { upsertDisputeView } from '../db/disputes.js';
 import { CalendarStore } from '../db/calendar.js';
+import { resolveDeadline, type Calendar, type TimeLimitRuleInput } from '../domain/calendar/index.js';
 import {
-  resolveDeadline, shiftByWorkingDays, toShanghaiIso, type Calendar, type TimeLimitRuleInput,
-} from '../domain/calendar/index.js';
+  DAILY_CHASES_PER_RESOLUTION, resolveClock as resolveClockOn, workingMornings, type ClockRequest, type ResolvedClock,
+} from '../domain/ladder.js';
 import type { EventRecord } from '../domain/events.js';
-import type { LadderRung, TaskView } from '../domain/task.js';
+import type { TaskView } from '../domain/task.js';
 
 export interface ActivityDeps {
   pool: Pool;
@@ -20,28 +21,7 @@ export interface ActivityDeps {
   calendar?: () => Promise<Calendar>;
 }
 
-export interface ClockRequest {
-  kind: 'sign-for' | 'handle';
-  /** Start event instant (epoch ms) the rule counts from. */
-  startMs: number;
-  rule: TimeLimitRuleInput;
-  ladder: LadderRung[];
-  /** Workflow time when asked: reminders that would fall before it are dropped (nothing to remind). */
-  nowMs: number;
-  /** Approved extensions: the rule's deadline moved by this many working days. */
-  extraWorkingDays?: number;
-}
-
-export interface ResolvedClock {
-  kind: 'sign-for' | 'handle';
-  startMs: number;
-  rule: TimeLimitRuleInput;
-  extraWorkingDays: number;
-  dueAtMs: number;
-  dueAt: string;
-  provisional: boolean;
-  rungs: { rung: LadderRung['rung']; atMs: number; at: string; notify: LadderRung['notify'] }[];
-}
+export type { ClockRequest, ResolvedClock } from '../domain/ladder.js';
 
 /**
  * Runs the write of one event (`what` names it by id: never row contents). PostgreSQL refusing the
@@ -73,7 +53,10 @@ const eventName = (e: EventRecord) => `event ${e.workflowId}#${e.seq} (${e.type}
  */
 export function createActivities(deps: ActivityDeps) {
   const store = new CalendarStore(deps.pool);
-  const calendar = deps.calendar ?? (() => store.current());
+  const calendarWithRevision = deps.calendar
+    ? async () => ({ calendar: await deps.calendar!(), revision: 0 })
+    : () => store.currentWithRevision();
+  const calendar = async () => (await calendarWithRevision()).calendar;
   return {
     /**
      * Resolves a deadline and its ladder rungs with the calendar in force. Run as a local activity
@@ -81,23 +64,13 @@ export function createActivities(deps: ActivityDeps) {
      * from the original start event, so re-resolving after a calendar correction is exact.
      */
     async resolveClock(req: ClockRequest): Promise<ResolvedClock> {
-      const cal = await calendar();
-      const extra = req.extraWorkingDays ?? 0;
-      const base = resolveDeadline(req.startMs, req.rule, cal);
-      const moved = extra > 0 ? shiftByWorkingDays(base.dueAtMs, extra, cal) : base;
-      const due = { ...moved, provisional: base.provisional || moved.provisional };
-      const rungs = req.ladder.map((r) => {
-        const at = shiftByWorkingDays(due.dueAtMs, r.workingDaysAfterDeadline, cal);
-        return { rung: r.rung, atMs: at.dueAtMs, at: toShanghaiIso(at.dueAtMs), notify: r.notify };
-      });
-      // A reminder due before the clock even started (e.g. "1 working day before" a 1-day limit)
-      // would fire at once and say nothing new: drop it. Rungs after the deadline always stay.
-      const kept = rungs.filter((r, i) => req.ladder[i]!.workingDaysAfterDeadline >= 0 || r.atMs > req.nowMs);
-      kept.sort((a, b) => a.atMs - b.atMs);
-      return {
-        kind: req.kind, startMs: req.startMs, rule: req.rule, extraWorkingDays: extra, dueAtMs: due.dueAtMs, dueAt: due.dueAt,
-        provisional: due.provisional, rungs: kept,
-      };
+      const { calendar: cal, revision } = await calendarWithRevision();
+      return resolveClockOn(req, cal, revision);
+    },
+
+    /** More working mornings to chase on, once a clock's list of daily chases is used up. */
+    async nextDailyChases(req: { afterMs: number }): Promise<number[]> {
+      return workingMornings(req.afterMs, DAILY_CHASES_PER_RESOLUTION, (await calendarWithRevision()).calendar);
     },
 
     /** Writes one matter event: read model, timeline, audit entry and notifications, atomically. */

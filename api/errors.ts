@@ -42,6 +42,7 @@ const refusalStatus: Record<string, [number, string]> = {
   ExtensionPending: [409, 'extension_pending'],
   DeadlinePassed: [409, 'deadline_passed'],
   MatterTask: [409, 'matter_task'],
+  ReturnWindowClosed: [409, 'return_window_closed'],
 };
 
 function isUnavailable(err: unknown): boolean {

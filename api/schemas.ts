@@ -4,23 +4,7 @@ import { urlIdPattern } from '../domain/ids.js';
 
 const time = z.string().describe('ISO-8601 time with +08:00');
 
-/**
- * Years accepted anywhere a date or time comes in (as the calendar's own routes): PostgreSQL and
- * the working-day calendar handle every instant of them, and limits counted from them.
- */
-export const minYear = 1990;
-export const maxYear = 2200;
-/** Only the year: a string that does not start with one is the format check's to refuse (one issue, not two). */
-const inYears = (s: string) => {
-  const year = /^(\d{4})-/.exec(s)?.[1];
-  return year === undefined || (Number(year) >= minYear && Number(year) <= maxYear);
-};
-const yearsMessage = `year must be between ${minYear} and ${maxYear}`;
-
-/** An ISO-8601 time with `Z` or an offset, in the accepted years: query parameters and cursor fields. */
-export const isoDateTimeSchema = z.iso.datetime({ offset: true }).refine(inYears, yearsMessage);
-/** An ISO-8601 date (YYYY-MM-DD) in the accepted years. */
-export const isoDateSchema = z.iso.date().refine(inYears, yearsMessage);
+export { isoDateSchema, isoDateTimeSchema, maxYear, minYear } from '../domain/time.js';
 
 export const urlIdSchema = z
   .string()
@@ -29,9 +13,14 @@ export const urlIdSchema = z
   .describe('Readable id; maps one-to-one to the workflow id (`/` written as `~`)');
 
 export const deadlineSchema = z.object({
-  kind: z.enum(['sign-for', 'handle']).describe('签收期限 or 办理期限'),
+  kind: z.enum(['sign-for', 'handle', 'review']).describe('签收期限, 办理期限 or 审核期限 (review by the lead department)'),
   dueAt: time,
   provisional: z.boolean().describe('True when the holiday schedule of a year involved is not published yet'),
+  countsFrom: z
+    .object({ event: z.string().describe('assignment, sign-for, previous-step, matter-opened, submission or rework'), at: time })
+    .optional()
+    .describe('The event the time limit counts from, and when it happened'),
+  calendarRevision: z.number().int().optional().describe('Revision of the working-day calendar used (0: the schedules shipped with the service)'),
 });
 
 export const extensionSchema = z.object({
@@ -77,7 +66,7 @@ export const taskViewSchema = z.object({
   currentDeadline: deadlineSchema.optional(),
   overdue: z.boolean(),
   escalationLevel: z.number().int().describe('0 none, 1 reminded, 2 chased, 3 yellow card, 4 red card, 5 escalated'),
-  escalations: z.array(z.object({ rung: rungSchema, level: z.number().int(), deadline: z.enum(['sign-for', 'handle']), firedAt: time })),
+  escalations: z.array(z.object({ rung: z.union([rungSchema, z.literal('daily-chase')]), level: z.number().int(), deadline: z.enum(['sign-for', 'handle', 'review']), firedAt: time })),
   extensions: z.array(extensionSchema),
   submission: submitBodySchema.extend({ at: time }).optional(),
   reviews: z.array(z.object({ decision: z.enum(['accept', 'rework']), comment: z.string(), at: time })),

@@ -42,6 +42,9 @@ export async function publishCalendarYear(db: Queryable, year: number, data: Cal
 /**
  * The calendar in force, cached per process and reloaded when the table's revision changes: one
  * cheap query per use, so a year published through any API process is seen by every worker at once.
+ * When PostgreSQL cannot be reached, the cached calendar answers: nothing can be published while it
+ * is down, and a year published just before is brought to open tasks by the calendarPublication
+ * workflow anyway. Without a cache the error goes to the caller (an activity, retried).
  */
 export class CalendarStore {
   private cached: { revision: number; calendar: Calendar } | undefined;
@@ -49,16 +52,26 @@ export class CalendarStore {
   constructor(private readonly db: Queryable) {}
 
   async current(): Promise<Calendar> {
-    const rev = await this.db.query<{ revision: number }>('SELECT coalesce(max(id), 0)::int AS revision FROM calendar_years');
-    const revision = rev.rows[0]!.revision;
-    if (this.cached?.revision === revision) return this.cached.calendar;
+    return (await this.currentWithRevision()).calendar;
+  }
+
+  /** The calendar and its revision (the newest `calendar_years` id; 0 for the shipped schedules only). */
+  async currentWithRevision(): Promise<{ calendar: Calendar; revision: number }> {
+    let revision: number;
+    try {
+      const rev = await this.db.query<{ revision: number }>('SELECT coalesce(max(id), 0)::int AS revision FROM calendar_years');
+      revision = rev.rows[0]!.revision;
+    } catch (err) {
+      if (this.cached) return this.cached;
+      throw err;
+    }
+    if (this.cached?.revision === revision) return this.cached;
     const rows = await this.db.query(
       'SELECT DISTINCT ON (year) year, data FROM calendar_years ORDER BY year, version DESC',
     );
     const years: Record<string, CalendarYearData> = { ...(cnWorkdayCalendarData.years as Record<string, CalendarYearData>) };
     for (const r of rows.rows) years[String(r.year)] = r.data;
-    const calendar = compileCalendar(years);
-    this.cached = { revision, calendar };
-    return calendar;
+    this.cached = { revision, calendar: compileCalendar(years) };
+    return this.cached;
   }
 }

@@ -54,6 +54,9 @@ export interface TaskFilter {
   /** Divisions the caller may see: a county, or a city prefix match for higher levels. */
   countyPrefix: string;
   department?: string;
+  /** Tasks this department leads (reviews), and not of this department itself. */
+  leadDepartment?: string;
+  notDepartment?: string;
   state?: string;
   overdue?: boolean;
   matterId?: string;
@@ -79,6 +82,8 @@ export async function listTasks(db: Queryable, f: TaskFilter): Promise<TaskRow[]
     where.push(sql.replace('?', `$${args.length}`));
   };
   if (f.department) add('department = ?', f.department);
+  if (f.leadDepartment) add('lead_department = ?', f.leadDepartment);
+  if (f.notDepartment) add('department <> ?', f.notDepartment);
   if (f.state) add('state = ?', f.state);
   if (f.overdue !== undefined) add('overdue = ?', f.overdue);
   if (f.matterId) add('matter_id = ?', f.matterId);

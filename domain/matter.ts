@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { countySchema } from './departments.js';
 import { principalSchema } from './principal.js';
+import { isoDateTimeSchema } from './time.js';
 import type { ResolvedScenario } from './scenarios/schema.js';
 import { scenarioIdSchema } from './scenarios/schema.js';
 import { safeText } from './text.js';
@@ -18,6 +19,9 @@ export type Subject = z.infer<typeof subjectSchema>;
 export const sourceSchema = z.object({
   channel: z.enum(['12345', 'online', 'inspection-plan', 'department', 'risk-model', 'media', 'association', 'other']),
   ref: safeText().max(100).optional().describe('Reference in the source system (no personal data)'),
+  receivedAt: isoDateTimeSchema
+    .optional()
+    .describe('When the complaint or signal was received (e.g. the 12345 work order); limits that count from the opening of the matter count from it (消费者权益保护法 art. 46)'),
 });
 
 export const createMatterBodySchema = z.object({

@@ -62,6 +62,12 @@ export const ladderRungSchema = z.object({
     .min(-10)
     .max(60)
     .describe('When the rung fires, in working days relative to the deadline (negative = before it)'),
+  hoursAfterDeadline: z
+    .number()
+    .min(-72)
+    .max(720)
+    .optional()
+    .describe('For hour- and minute-scale clocks: when the rung fires, in hours after the deadline (default: reminder at half time, chase 0, yellow 2, red 4, escalation 8)'),
   notify: z.array(audienceSchema).min(1),
 });
 export type LadderRung = z.infer<typeof ladderRungSchema>;
@@ -91,6 +97,11 @@ export const defaultLimits = {
   handle: { amount: 5, unit: 'working_day', startsFrom: 'sign-for' },
 } as const;
 
+/** The lead reviews a submission within 2 working days of it (DOMAIN §10). */
+export const defaultReviewLimit = { amount: 2, unit: 'working_day', startsFrom: 'submission' } as const;
+/** A department may return a task (退回) within 2 working days of its assignment (DOMAIN §4). */
+export const defaultReturnWindow = { amount: 2, unit: 'working_day', startsFrom: 'assignment' } as const;
+
 /** No single request may ask for more (a task's own cap, `maxExtensionWorkingDays` in its input, is usually lower). */
 export const maxExtensionWorkingDays = 30;
 
@@ -103,8 +114,20 @@ export const departmentTaskInputSchema = z.object({
   scenario: safeText().max(64).optional(),
   leadDepartment: departmentSchema.optional().describe('The lead department, which reviews submissions'),
   limits: z
-    .object({ signFor: timeLimitRuleSchema, handle: timeLimitRuleSchema })
+    .object({
+      signFor: timeLimitRuleSchema,
+      handle: timeLimitRuleSchema,
+      review: timeLimitRuleSchema.optional().describe('Review by the lead department (default 2 working days from submission)'),
+      returnWithin: timeLimitRuleSchema.optional().describe('Window for returning the task (default 2 working days from assignment)'),
+    })
     .default(defaultLimits),
+  clockOrigins: z
+    .object({
+      matterOpenedAt: z.number().int().optional().describe('When the matter was opened (e.g. the complaint received), epoch ms'),
+      previousStepEndedAt: z.number().int().optional().describe('When the step before this one ended, epoch ms'),
+    })
+    .optional()
+    .describe('Instants of events a rule may count from, set by the matter'),
   ladder: ladderSchema.default(defaultLadder),
   outcomes: z
     .array(safeText().min(1).max(64))
@@ -190,9 +213,13 @@ export const reassignBodySchema = z.object({
 // ---- What the task reports (Query result, API response) ----
 
 export interface DeadlineView {
-  kind: 'sign-for' | 'handle';
+  kind: 'sign-for' | 'handle' | 'review';
   dueAt: string;
   provisional: boolean;
+  /** The event and instant the limit counts from (absent on deadlines resolved before it was recorded). */
+  countsFrom?: { event: string; at: string };
+  /** Revision of the working-day calendar used (0 = the schedules shipped with the code). */
+  calendarRevision?: number;
 }
 
 export interface ExtensionView {
@@ -208,9 +235,9 @@ export interface ExtensionView {
 }
 
 export interface EscalationView {
-  rung: Rung;
+  rung: Rung | 'daily-chase';
   level: number;
-  deadline: 'sign-for' | 'handle';
+  deadline: 'sign-for' | 'handle' | 'review';
   firedAt: string;
 }
 

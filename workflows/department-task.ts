@@ -8,6 +8,7 @@ import {
   defineUpdate,
   isCancellation,
   CancellationScope,
+  patched,
   proxyActivities,
   proxyLocalActivities,
   setHandler,
@@ -17,7 +18,8 @@ import {
 } from '@temporalio/workflow';
 import type { UpdateDefinition } from '@temporalio/common';
 import type { ZodType, z } from 'zod';
-import type { Activities, ResolvedClock } from '../activities/index.js';
+import type { Activities } from '../activities/index.js';
+import { dueRungs, escalationLevel, type ClockKind, type ClockOrigin, type ResolvedClock } from '../domain/ladder.js';
 import { toShanghaiIso } from '../domain/calendar/index.js';
 import { departmentName } from '../domain/departments.js';
 import type { NotificationDraft, Recipient } from '../domain/events.js';
@@ -27,18 +29,20 @@ import { SA } from '../domain/search-attributes.js';
 import { clone, eventRecord, recordingOptions, type RecordOptions } from './recording.js';
 import {
   cancelInputSchema,
+  defaultReturnWindow,
+  defaultReviewLimit,
   departmentTaskInputSchema,
   extensionDecisionInputSchema,
   extensionInputSchema,
   returnInputSchema,
   reviewInputSchema,
-  rungLevel,
   rungNames,
   signInputSchema,
   submitInputSchema,
   taskStateNames,
   terminalTaskStates,
   type Audience,
+  type DeadlineView,
   type DepartmentTaskInput,
   type DepartmentTaskInputDraft,
   type ExtensionView,
@@ -54,10 +58,21 @@ const { recordTaskEvent } = proxyActivities<Activities>({
   startToCloseTimeout: '30 seconds',
   retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
 });
-const { resolveClock } = proxyLocalActivities<Activities>({
+// Clock resolution retries without limit too: a database outage delays a deadline, it never fails
+// the task (the calendar is cached in the worker, so most resolutions need no database at all).
+const { resolveClock, nextDailyChases } = proxyLocalActivities<Activities>({
   startToCloseTimeout: '10 seconds',
-  retry: { maximumAttempts: 5 },
+  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
 });
+
+/**
+ * Patches (running tasks started before them keep their old behaviour on replay):
+ * - review-clock: a submission starts the lead's review clock with its ladder;
+ * - record-overdue: the moment a deadline passes is recorded, rung or not;
+ * - daily-chase: after the last rung, the department is chased every working morning;
+ * - serial-actions: concurrent actions are applied one at a time, in the order they were accepted.
+ */
+const PATCH = { reviewClock: 'review-clock', recordOverdue: 'record-overdue', dailyChase: 'daily-chase', serialActions: 'serial-actions' } as const;
 
 // ---- Messages (wire name = constant name minus the suffix) ----
 
@@ -83,6 +98,9 @@ interface Carried {
   view: TaskView;
   clock?: ResolvedClock;
   fired: Rung[];
+  returnWindow?: { dueAtMs: number; dueAt: string };
+  lastChaseMs?: number;
+  recomputeRequested?: boolean;
 }
 
 export interface DepartmentTaskArgs extends DepartmentTaskInputDraft {
@@ -138,13 +156,19 @@ export async function departmentTask(args: DepartmentTaskArgs): Promise<TaskResu
   };
   let clock: ResolvedClock | undefined = args.carried?.clock;
   let fired = new Set<Rung>(args.carried?.fired ?? []);
+  /** When the last daily chase (after the ladder's last rung) was sent for the running clock. */
+  let lastChaseMs = args.carried?.lastChaseMs ?? 0;
+  /** Until when the department may return the task (退回); set at assignment. */
+  let returnWindow = args.carried?.returnWindow;
   let clockVersion = 0;
   let clockRequests = 0;
   let initialized = !!args.carried;
-  let recomputeRequested = false;
+  let recomputeRequested = args.carried?.recomputeRequested ?? false;
   let reassignment: { department: string; reason: string; actor: Principal } | undefined;
   const isTerminal = () => terminalTaskStates.includes(view.state);
   const deptName = departmentName(input.department);
+  const leadName = input.leadDepartment ? departmentName(input.leadDepartment) : '督办人员';
+  const clockWord: Record<ClockKind, string> = { 'sign-for': '签收', handle: '办理', review: '审核' };
 
   // ---- who may do what ----
   const requireState = (allowed: TaskState[], action: string) => {
@@ -159,7 +183,9 @@ export async function departmentTask(args: DepartmentTaskArgs): Promise<TaskResu
   };
   /** The lead department reviews; a supervisor of the county may act in its place. */
   const requireReviewer = (actor: Principal) => {
-    const isLead = !!input.leadDepartment && actor.department === input.leadDepartment && hasRole(actor, 'officer');
+    // Segregation of duties: when the task is the lead's own, its review goes to the supervisors.
+    const isLead = !!input.leadDepartment && input.leadDepartment !== input.department
+      && actor.department === input.leadDepartment && hasRole(actor, 'officer');
     const isSupervisor = hasRole(actor, 'supervisor') && actor.county === input.county;
     if (actor.county !== input.county || !(isLead || isSupervisor)) {
       refuse('Forbidden', '只有牵头部门或督办人员可以审核');
@@ -186,6 +212,8 @@ export async function departmentTask(args: DepartmentTaskArgs): Promise<TaskResu
   const notice = (kind: string, title: string, body: string, to: Audience[]): NotificationDraft => ({
     kind, title, body, recipients: to.flatMap(audience),
   });
+  /** On a review clock the one who must act is the lead: the ladder's "task department" is it. */
+  const actingAudience = (a: Audience, kind: ClockKind): Audience => (kind === 'review' && a === 'task-department' ? 'lead-department' : a);
 
   /** Appends an event (sequence assigned synchronously, so ids are stable) and writes it. */
   const record = async (type: string, summary: string, opts: RecordOptions = {}) => {
@@ -200,9 +228,8 @@ export async function departmentTask(args: DepartmentTaskArgs): Promise<TaskResu
   /** Search attributes and the UI's current details follow every change. */
   function publishState() {
     const active = activeClock();
-    view.currentDeadline = active
-      ? { kind: active.kind, dueAt: active.dueAt, provisional: active.provisional }
-      : undefined;
+    const current = active ? view.deadlines.find((d) => d.kind === active.kind) : undefined;
+    view.currentDeadline = current ?? (active ? deadlineOf(active) : undefined);
     if (!view.currentDeadline) delete view.currentDeadline;
     upsertSearchAttributes([
       { key: SA.TaskState, value: view.state },
@@ -210,10 +237,11 @@ export async function departmentTask(args: DepartmentTaskArgs): Promise<TaskResu
       { key: SA.Overdue, value: view.overdue },
       { key: SA.EscalationLevel, value: view.escalationLevel },
     ]);
+    const who = active?.kind === 'review' ? leadName : deptName;
     const waiting = active
-      ? `等待 **${deptName}** ${active.kind === 'sign-for' ? '签收' : '办结'}，期限 ${active.dueAt}${active.provisional ? '（暂定，当年节假日安排未公布）' : ''}`
+      ? `等待 **${who}** ${active.kind === 'handle' ? '办结' : clockWord[active.kind]}，期限 ${active.dueAt}${active.provisional ? '（暂定，当年节假日安排未公布）' : ''}`
       : view.state === 'submitted'
-        ? `等待 **${input.leadDepartment ? departmentName(input.leadDepartment) : '督办人员'}** 审核`
+        ? `等待 **${leadName}** 审核`
         : `已结束：${taskStateNames[view.state]}`;
     const overdue = view.overdue ? `\n\n⚠ 已超期，督办级别 ${view.escalationLevel}` : '';
     setCurrentDetails(`**${taskStateNames[view.state]}** · ${waiting}${overdue}`);
@@ -224,41 +252,76 @@ export async function departmentTask(args: DepartmentTaskArgs): Promise<TaskResu
     if (!clock) return undefined;
     if (view.state === 'assigned' && clock.kind === 'sign-for') return clock;
     if ((view.state === 'signed' || view.state === 'rework') && clock.kind === 'handle') return clock;
+    if (view.state === 'submitted' && clock.kind === 'review') return clock;
     return undefined;
   }
 
-  /**
-   * Resolves a clock from its start event (plus approved extensions) and installs it. A fresh clock
-   * starts its ladder from scratch; a recomputed one (calendar published or corrected) keeps the
-   * rungs that have fired and are still in the past, so nothing fires twice for the same time.
-   */
-  const startClock = async (
-    kind: 'sign-for' | 'handle', startMs: number, extraWorkingDays = 0, opts: { recompute?: boolean } = {},
-  ) => {
-    const rule = kind === 'sign-for' ? input.limits.signFor : input.limits.handle;
-    const request = ++clockRequests;
-    const resolved = await resolveClock.executeWithOptions(
-      { startToCloseTimeout: '10 seconds', summary: `计算${kind === 'sign-for' ? '签收' : '办理'}期限` },
-      [{ kind, startMs, rule, ladder: input.ladder, nowMs: Date.now(), extraWorkingDays }],
+  function deadlineOf(c: ResolvedClock): DeadlineView {
+    return {
+      kind: c.kind, dueAt: c.dueAt, provisional: c.provisional,
+      ...(c.origin ? { countsFrom: { event: c.origin, at: toShanghaiIso(c.startMs) } } : {}),
+      ...(c.calendarRevision !== undefined ? { calendarRevision: c.calendarRevision } : {}),
+    };
+  }
+
+  /** The instant a rule counts from (DOMAIN §4: the event the rule names, not always the sign-for). */
+  function originOf(kind: ClockKind, rule: { startsFrom?: string | undefined }, nowMs: number): { startMs: number; origin: ClockOrigin } {
+    const assignedMs = Date.parse(view.assignedAt);
+    switch (kind === 'review' ? 'submission' : rule.startsFrom ?? 'assignment') {
+      case 'assignment':
+        return { startMs: assignedMs, origin: 'assignment' };
+      case 'matter-opened':
+        return { startMs: input.clockOrigins?.matterOpenedAt ?? assignedMs, origin: input.clockOrigins?.matterOpenedAt ? 'matter-opened' : 'assignment' };
+      case 'previous-step':
+        return { startMs: input.clockOrigins?.previousStepEndedAt ?? assignedMs, origin: input.clockOrigins?.previousStepEndedAt ? 'previous-step' : 'assignment' };
+      case 'submission':
+        return { startMs: nowMs, origin: 'submission' };
+      default: // sign-for
+        return { startMs: nowMs, origin: kind === 'sign-for' ? 'assignment' : 'sign-for' };
+    }
+  }
+
+  const ruleOf = (kind: ClockKind) => (kind === 'sign-for' ? input.limits.signFor : kind === 'handle' ? input.limits.handle : input.limits.review ?? defaultReviewLimit);
+
+  /** Resolves a clock (a recorded local activity); changes nothing, so a handler can compute first. */
+  async function resolve(kind: ClockKind, startMs: number, origin: ClockOrigin, extraWorkingDays = 0): Promise<ResolvedClock> {
+    return resolveClock.executeWithOptions(
+      { startToCloseTimeout: '10 seconds', summary: `计算${clockWord[kind]}期限` },
+      [{
+        kind, startMs, origin, rule: ruleOf(kind), ladder: input.ladder, nowMs: Date.now(), extraWorkingDays,
+        ...(kind === 'sign-for' ? { returnWindow: input.limits.returnWithin ?? defaultReturnWindow } : {}),
+      }],
     );
-    // While this was resolved another action may have started a newer clock: the newest wins.
-    if (request !== clockRequests) return resolved;
+  }
+
+  /**
+   * Installs a resolved clock. A fresh clock starts its ladder from scratch; a recomputed one
+   * (calendar published or corrected) keeps the rungs that have fired and are still in the past,
+   * so nothing fires twice for the same time.
+   */
+  function install(resolved: ResolvedClock, opts: { recompute?: boolean } = {}) {
     clock = resolved;
     clockVersion += 1;
     if (opts.recompute) {
       const t = Date.now();
       fired = new Set([...fired].filter((r) => (resolved.rungs.find((x) => x.rung === r)?.atMs ?? 0) <= t));
       view.overdue = t >= resolved.dueAtMs;
-      view.escalationLevel = Math.max(0, ...[...fired].map((r) => rungLevel[r]));
+      view.escalationLevel = escalationLevel(fired);
     } else {
       fired = new Set();
+      lastChaseMs = 0;
       view.overdue = false;
       view.escalationLevel = 0;
     }
-    view.deadlines = [
-      ...view.deadlines.filter((d) => d.kind !== kind),
-      { kind, dueAt: resolved.dueAt, provisional: resolved.provisional },
-    ];
+    if (resolved.returnWindow) returnWindow = resolved.returnWindow;
+    view.deadlines = [...view.deadlines.filter((d) => d.kind !== resolved.kind), deadlineOf(resolved)];
+  }
+
+  /** Resolves and installs, unless a newer clock was asked for meanwhile (the newest wins). */
+  const startClock = async (kind: ClockKind, startMs: number, origin: ClockOrigin, extraWorkingDays = 0, opts: { recompute?: boolean } = {}) => {
+    const request = ++clockRequests;
+    const resolved = await resolve(kind, startMs, origin, extraWorkingDays);
+    if (request === clockRequests) install(resolved, opts);
     return resolved;
   };
 
@@ -267,9 +330,9 @@ export async function departmentTask(args: DepartmentTaskArgs): Promise<TaskResu
     const active = activeClock();
     if (!active) return;
     const before = { dueAt: active.dueAt, provisional: active.provisional };
-    const after = await startClock(active.kind, active.startMs, active.extraWorkingDays ?? 0, { recompute: true });
+    const after = await startClock(active.kind, active.startMs, active.origin ?? 'assignment', active.extraWorkingDays ?? 0, { recompute: true });
     if (after.dueAt === before.dueAt && after.provisional === before.provisional) return;
-    const what = active.kind === 'sign-for' ? '签收' : '办理';
+    const what = clockWord[active.kind];
     const moved = after.dueAt !== before.dueAt;
     await record('deadline.recomputed',
       moved ? `节假日安排公布/更正，${what}期限由 ${before.dueAt} 调整为 ${after.dueAt}` : `节假日安排公布，${what}期限 ${after.dueAt} 确定`, {
@@ -299,10 +362,30 @@ export async function departmentTask(args: DepartmentTaskArgs): Promise<TaskResu
         await condition(() => initialized);
         check(a);
       }
-      return run(a);
+      if (!patched(PATCH.serialActions)) return run(a);
+      // One action at a time, in the order accepted: the timeline shows them in that order, and
+      // each is checked again against the state the one before it left.
+      const release = await turn();
+      try {
+        check(a);
+        return await run(a);
+      } finally {
+        release();
+      }
     }, {
       validator: (raw: z.input<S>) => check(parse(schema, raw)),
     });
+  }
+
+  let queueTail: Promise<void> = Promise.resolve();
+  /** Waits for the actions accepted before this one; resolves to the release of this one's turn. */
+  function turn(): Promise<() => void> {
+    let release!: () => void;
+    const previous = queueTail;
+    queueTail = new Promise<void>((r) => {
+      release = r;
+    });
+    return previous.then(() => release);
   }
 
   setHandlers();
@@ -312,9 +395,14 @@ export async function departmentTask(args: DepartmentTaskArgs): Promise<TaskResu
       requireOwnDepartment(actor);
       requireState(['assigned'], '签收');
     }, async ({ actor }) => {
+      // Compute first, change after: a slow clock leaves the task as it was until it has one.
+      const at = Date.now();
+      const { startMs, origin } = originOf('handle', input.limits.handle, at);
+      const due = await resolve('handle', startMs, origin);
+      ++clockRequests;
       view.state = 'signed';
-      view.signedAt = now();
-      const due = await startClock('handle', Date.now());
+      view.signedAt = toShanghaiIso(at);
+      install(due);
       await record('signed', `${deptName}签收，办理期限 ${due.dueAt}`, { actor });
       return clone(view);
     });
@@ -326,15 +414,20 @@ export async function departmentTask(args: DepartmentTaskArgs): Promise<TaskResu
         refuse('InvalidInput', `outcome: 必须是以下之一：${input.outcomes.join(', ')}`);
       }
     }, async ({ actor, ...submission }) => {
+      const atMs = Date.now();
+      // The lead's review has a clock too (DOMAIN §10): resolved before anything changes.
+      const review = patched(PATCH.reviewClock) ? await resolve('review', atMs, 'submission') : undefined;
+      if (review) ++clockRequests;
       view.state = 'submitted';
-      const at = now();
+      const at = toShanghaiIso(atMs);
       view.submittedAt = at;
       view.overdue = false;
       view.submission = { ...submission, at };
-      await record('submitted', `${deptName}提交办理结果`, {
+      if (review) install(review);
+      await record('submitted', `${deptName}提交办理结果${review ? `，审核期限 ${review.dueAt}` : ''}`, {
         actor,
-        data: { outcome: submission.outcome ?? null, evidence: submission.evidence?.length ?? 0 },
-        notifications: [notice('task.submitted', `待审核：${input.title}`, `${deptName}已提交办理结果，请审核。`, ['lead-department'])],
+        data: { outcome: submission.outcome ?? null, evidence: submission.evidence?.length ?? 0, ...(review ? { reviewDueAt: review.dueAt } : {}) },
+        notifications: [notice('task.submitted', `待审核：${input.title}`, `${deptName}已提交办理结果，请${review ? `于 ${review.dueAt} 前` : ''}审核。`, ['lead-department'])],
       });
       return clone(view);
     });
@@ -343,16 +436,21 @@ export async function departmentTask(args: DepartmentTaskArgs): Promise<TaskResu
       requireReviewer(actor);
       requireState(['submitted'], '审核');
     }, async ({ actor, decision, comment }) => {
-      const at = now();
-      view.reviews.push({ decision, comment, at });
+      const atMs = Date.now();
+      const at = toShanghaiIso(atMs);
       if (decision === 'accept') {
+        view.reviews.push({ decision, comment, at });
         view.state = 'completed';
         view.closedAt = at;
+        view.overdue = false;
         await record('completed', `审核通过，任务办结`, { actor, data: { comment } });
       } else {
         // Rework gets a fresh handling clock from the moment it is sent back.
+        const due = await resolve('handle', atMs, 'rework');
+        ++clockRequests;
+        view.reviews.push({ decision, comment, at });
         view.state = 'rework';
-        const due = await startClock('handle', Date.now());
+        install(due);
         await record('rework', `退回重办，新期限 ${due.dueAt}`, {
           actor,
           data: { comment },
@@ -365,6 +463,10 @@ export async function departmentTask(args: DepartmentTaskArgs): Promise<TaskResu
     register(returnUpdate, returnInputSchema, ({ actor }) => {
       requireOwnDepartment(actor);
       requireState(['assigned', 'signed', 'rework'], '退回');
+      // Returning is for the first days only (DOMAIN §4); after that the department handles it.
+      if (returnWindow && Date.now() > returnWindow.dueAtMs) {
+        refuse('ReturnWindowClosed', `退回期限（${returnWindow.dueAt}）已过，请办理或申请延期`);
+      }
     }, async ({ actor, reason, suggestedDepartment, basis }) => {
       view.state = 'returned';
       const at = now();
@@ -416,7 +518,7 @@ export async function departmentTask(args: DepartmentTaskArgs): Promise<TaskResu
       if (comment) ext.comment = comment;
       if (approve && clock?.kind === 'handle') {
         ext.previousDueAt = clock.dueAt;
-        const moved = await startClock('handle', clock.startMs, (clock.extraWorkingDays ?? 0) + ext.workingDays);
+        const moved = await startClock('handle', clock.startMs, clock.origin ?? 'sign-for', (clock.extraWorkingDays ?? 0) + ext.workingDays);
         ext.newDueAt = moved.dueAt;
       }
       await record(approve ? 'extension.approved' : 'extension.rejected',
@@ -479,39 +581,69 @@ export async function departmentTask(args: DepartmentTaskArgs): Promise<TaskResu
   }
 
   // ---- the clock loop ----
-  async function fireDue() {
+  /** Fires what is due: the deadline passing (recorded), the ladder's rungs, a daily chase. */
+  async function fireDue(chaseAtMs?: number) {
     const active = activeClock();
     if (!active) return;
     const t = Date.now();
+    const what = clockWord[active.kind];
+    const who = active.kind === 'review' ? leadName : deptName;
     if (!view.overdue && t >= active.dueAtMs) {
       view.overdue = true;
+      // Overdue is a fact of its own (read model, timeline), whether or not a rung fires now.
+      if (patched(PATCH.recordOverdue)) {
+        await record('overdue', `${who}${what}期限 ${active.dueAt} 已过`, { data: { deadline: active.kind, dueAt: active.dueAt } });
+      }
     }
-    for (const r of active.rungs) {
-      if (fired.has(r.rung) || r.atMs > t) continue;
+    for (const r of dueRungs(active, fired, t)) {
       fired.add(r.rung);
-      view.escalationLevel = Math.max(view.escalationLevel, rungLevel[r.rung]);
-      view.escalations.push({ rung: r.rung, level: rungLevel[r.rung], deadline: active.kind, firedAt: now() });
-      const what = active.kind === 'sign-for' ? '签收' : '办理';
+      view.escalationLevel = escalationLevel(fired);
+      view.escalations.push({ rung: r.rung, level: view.escalationLevel, deadline: active.kind, firedAt: now() });
       const body = r.rung === 'reminder'
         ? `「${input.title}」${what}期限 ${active.dueAt}，请按时${what}。`
-        : `「${input.title}」${what}期限 ${active.dueAt} 已过，${deptName}尚未${what}。`;
-      await record(`ladder.${r.rung}`, `${rungNames[r.rung]}：${deptName}${what}期限 ${active.dueAt}`, {
+        : `「${input.title}」${what}期限 ${active.dueAt} 已过，${who}尚未${what}。`;
+      await record(`ladder.${r.rung}`, `${rungNames[r.rung]}：${who}${what}期限 ${active.dueAt}`, {
         data: { rung: r.rung, deadline: active.kind, dueAt: active.dueAt },
-        notifications: [notice(`ladder.${r.rung}`, `${rungNames[r.rung]}：${input.title}`, body, r.notify)],
+        notifications: [notice(`ladder.${r.rung}`, `${rungNames[r.rung]}：${input.title}`, body, r.notify.map((a) => actingAudience(a, active.kind)))],
+      });
+    }
+    if (chaseAtMs !== undefined && t >= chaseAtMs) {
+      lastChaseMs = chaseAtMs;
+      view.escalations.push({ rung: 'daily-chase', level: view.escalationLevel, deadline: active.kind, firedAt: now() });
+      await record('ladder.daily-chase', `每日催办：${who}${what}期限 ${active.dueAt} 已过`, {
+        data: { deadline: active.kind, dueAt: active.dueAt },
+        notifications: [notice('ladder.daily-chase', `每日催办：${input.title}`, `「${input.title}」${what}期限 ${active.dueAt} 已过，${who}仍未${what}，请立即办理。`, [actingAudience('task-department', active.kind)])],
       });
     }
     if (view.overdue) publishState();
   }
 
-  function nextWake(): { atMs: number; summary: string } | undefined {
+  /**
+   * After the last rung, the next working morning to chase on (DOMAIN §10), asking for more
+   * mornings when the clock's list is used up. Undefined while rungs remain, or for runs started
+   * before daily chasing (they wait silently after the last rung, as they did).
+   */
+  async function nextDailyChase(active: ResolvedClock): Promise<number | undefined> {
+    if (!view.overdue || active.rungs.some((r) => !fired.has(r.rung))) return undefined;
+    if (!patched(PATCH.dailyChase)) return undefined;
+    const after = Math.max(lastChaseMs, active.dueAtMs, ...active.rungs.map((r) => r.atMs));
+    const next = (active.dailyChases ?? []).find((ms) => ms > after);
+    if (next !== undefined) return next;
+    const more = await nextDailyChases.executeWithOptions({ startToCloseTimeout: '10 seconds', summary: '计算每日催办时间' }, [{ afterMs: after }]);
+    active.dailyChases = more;
+    return more.find((ms) => ms > after);
+  }
+
+  function nextWake(chaseAtMs: number | undefined): { atMs: number; summary: string } | undefined {
     const active = activeClock();
     if (!active) return undefined;
     const candidates = active.rungs
       .filter((r) => !fired.has(r.rung))
       .map((r) => ({ atMs: r.atMs, summary: `${rungNames[r.rung]} ${r.at.slice(0, 16)}` }));
     if (!view.overdue) {
-      candidates.push({ atMs: active.dueAtMs, summary: `${active.kind === 'sign-for' ? '签收' : '办理'}期限 ${active.dueAt.slice(0, 10)}` });
+      candidates.push({ atMs: active.dueAtMs, summary: `${clockWord[active.kind]}期限 ${active.dueAt.slice(0, 10)}` });
     }
+    if (chaseAtMs !== undefined) candidates.push({ atMs: chaseAtMs, summary: `每日催办 ${toShanghaiIso(chaseAtMs).slice(0, 16)}` });
     candidates.sort((a, b) => a.atMs - b.atMs);
     return candidates[0];
   }
@@ -525,7 +657,7 @@ export async function departmentTask(args: DepartmentTaskArgs): Promise<TaskResu
         ...(input.matterId ? [{ key: SA.MatterId, value: input.matterId }] : []),
         ...(input.scenario ? [{ key: SA.Scenario, value: input.scenario }] : []),
       ]);
-      const due = await startClock('sign-for', Date.now());
+      const due = await startClock('sign-for', Date.now(), 'assignment');
       await record('assigned', `派单至${deptName}，签收期限 ${due.dueAt}`, {
         data: { title: input.title },
         notifications: [notice('task.assigned', `新任务：${input.title}`, `请于 ${due.dueAt} 前签收。`, ['task-department'])],
@@ -544,7 +676,13 @@ export async function departmentTask(args: DepartmentTaskArgs): Promise<TaskResu
       }
       if (workflowInfo().continueAsNewSuggested) {
         await condition(allHandlersFinished);
-        await continueAsNew<typeof departmentTask>({ ...args, carried: { view, ...(clock ? { clock } : {}), fired: [...fired] } });
+        await continueAsNew<typeof departmentTask>({
+          ...args,
+          carried: {
+            view, ...(clock ? { clock } : {}), fired: [...fired], lastChaseMs, recomputeRequested,
+            ...(returnWindow ? { returnWindow } : {}),
+          },
+        });
       }
       if (recomputeRequested) {
         recomputeRequested = false;
@@ -553,11 +691,14 @@ export async function departmentTask(args: DepartmentTaskArgs): Promise<TaskResu
       }
       const version = clockVersion;
       const seq = view.lastEventSeq;
-      const wake = nextWake();
+      const active = activeClock();
+      const chaseAtMs = active ? await nextDailyChase(active) : undefined;
+      if (clockVersion !== version || view.lastEventSeq !== seq || isTerminal()) continue;
+      const wake = nextWake(chaseAtMs);
       const changed = () => isTerminal() || clockVersion !== version || view.lastEventSeq !== seq || recomputeRequested || reassignment !== undefined;
       if (wake) {
         const woke = await condition(changed, Math.max(wake.atMs - Date.now(), 1), { summary: wake.summary });
-        if (!woke) await fireDue();
+        if (!woke) await fireDue(chaseAtMs);
       } else {
         await condition(changed);
       }

@@ -119,6 +119,9 @@ export function openMatter(input: MatterInput) {
   const view: MatterView = initialMatterView(info.workflowId, input, now());
   let taskCounter = 0;
   let disputeCounter = 0;
+  /** Instants rules may count from: the matter's opening (the complaint's receipt) and the last step's end. */
+  const matterOpenedAt = input.source?.receivedAt ? Date.parse(input.source.receivedAt) : Date.parse(view.createdAt);
+  let previousStepEndedAt: number | undefined;
   const temporaryLeads = new Map<string, { department: string; reasoning: string }>();
   let cancelRequest: { reason: string; actor?: Principal } | undefined;
   /** Reassignments accepted and not yet carried out, by the task they move. */
@@ -217,6 +220,7 @@ export function openMatter(input: MatterInput) {
         county: input.county, department, title,
         instructions: spec.instructions, matterId: info.workflowId, scenario: def.id, leadDepartment: lead,
         limits: spec.limits, ladder: def.ladder, ...(spec.outcomes ? { outcomes: spec.outcomes } : {}),
+        clockOrigins: { matterOpenedAt, ...(previousStepEndedAt !== undefined ? { previousStepEndedAt } : {}) },
         ...(spec.maxExtensionWorkingDays !== undefined ? { maxExtensionWorkingDays: spec.maxExtensionWorkingDays } : {}),
       }],
       parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
@@ -247,6 +251,7 @@ export function openMatter(input: MatterInput) {
       return interrupted(ref, spec, title, { code: 'cancelled', name: '被撤销' });
     }
     ref.state = result.state;
+    if (result.state === 'completed') previousStepEndedAt = Date.now();
     if (result.submission?.outcome) ref.outcome = result.submission.outcome;
     if (result.state === 'returned') {
       await record('task.returned', `${departmentName(department)}退回「${spec.title}」：${result.returned?.reason ?? ''}`, {

@@ -92,6 +92,7 @@ export const taskRoutes = (deps: AppDeps): FastifyPluginAsyncZod => async (app) 
         overdue: boolQuery.optional(),
         department: departmentSchema.optional().describe('Officers always see only their own department'),
         matterId: safeText().max(200).optional(),
+        reviewing: boolQuery.optional().describe('Only submissions the caller must review: the lead department’s officers, supervisors'),
         limit: z.coerce.number().int().min(1).max(200).default(50),
         cursor: safeText().max(400).optional(),
       }),
@@ -105,10 +106,14 @@ export const taskRoutes = (deps: AppDeps): FastifyPluginAsyncZod => async (app) 
     const department = isOfficerOnly ? p.department : q.department;
     if (isOfficerOnly && !department) throw forbidden('该密钥未绑定部门');
     const after = q.cursor ? decodeCursor(q.cursor, { dueAt: 'time-or-null', taskId: 'string' }) as { dueAt: string | null; taskId: string } : undefined;
+    // Reviewing: the submissions of the tasks the caller's department leads (not its own: nobody
+    // reviews their own work), or for a supervisor every submission in sight.
+    const reviewing = q.reviewing === true;
     const rows = await listTasks(pool, {
       countyPrefix: visibleCountyPrefix(p),
-      ...(department ? { department } : {}),
-      ...(q.state ? { state: q.state } : {}),
+      ...(reviewing
+        ? { state: 'submitted', ...(isOfficerOnly ? { leadDepartment: p.department!, notDepartment: p.department! } : {}) }
+        : { ...(department ? { department } : {}), ...(q.state ? { state: q.state } : {}) }),
       ...(q.overdue !== undefined ? { overdue: q.overdue } : {}),
       ...(q.matterId ? { matterId: q.matterId.replaceAll('~', '/') } : {}),
       limit: q.limit + 1,

@@ -26,9 +26,12 @@ export const timeLimitRuleSchema = z.object({
       'the start day itself is not counted (民法典 art. 201)',
   ),
   startsFrom: z
-    .enum(['assignment', 'sign-for', 'previous-step'])
+    .enum(['assignment', 'sign-for', 'previous-step', 'matter-opened', 'submission'])
     .default('assignment')
-    .describe('Event that starts the clock: assignment (交办), sign-for (签收) or completion of the previous step'),
+    .describe(
+      'Event that starts the clock: assignment (交办), sign-for (签收), completion of the previous step, ' +
+        'the opening of the matter (e.g. receipt of the complaint) or the submission (review clocks)',
+    ),
   // Only meaningful for calendar_day: a working_day limit always ends on a working day, and hour /
   // minute limits are elapsed time by definition.
   extendToWorkingDay: z

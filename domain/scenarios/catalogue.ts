@@ -5,9 +5,10 @@ import { scenarioDefinitionSchema, type ScenarioDefinition, type ScenarioId } fr
  * Default catalogue entries for the three pilots (DOMAIN §3). Defaults follow the national and
  * provincial texts; a county overrides roles and limits (PUT /v1/counties/{county}/scenarios/{id}).
  */
-const wd = (amount: number, startsFrom: 'assignment' | 'sign-for' | 'previous-step' = 'sign-for') => ({ amount, unit: 'working_day' as const, startsFrom });
-const cd = (amount: number, startsFrom: 'assignment' | 'sign-for' | 'previous-step' = 'sign-for') => ({ amount, unit: 'calendar_day' as const, startsFrom });
-const hours = (amount: number, startsFrom: 'assignment' | 'sign-for' | 'previous-step' = 'assignment') => ({ amount, unit: 'hour' as const, startsFrom });
+type Origin = 'assignment' | 'sign-for' | 'previous-step' | 'matter-opened';
+const wd = (amount: number, startsFrom: Origin = 'sign-for') => ({ amount, unit: 'working_day' as const, startsFrom });
+const cd = (amount: number, startsFrom: Origin = 'sign-for') => ({ amount, unit: 'calendar_day' as const, startsFrom });
+const hours = (amount: number, startsFrom: Origin = 'assignment') => ({ amount, unit: 'hour' as const, startsFrom });
 const signFor1 = wd(1, 'assignment');
 
 /** 行刑衔接 clocks (国务院令第310号): calendar days unless configured. */
@@ -172,7 +173,7 @@ export const prepaidCard: ScenarioDefinition = scenarioDefinitionSchema.parse({
   ],
   tasks: {
     triage: { role: 'lead', title: '分办至行业主管部门', instructions: '按经营行业分办（教育培训、文化旅游、体育健身、商贸、交通）。', limits: { signFor: signFor1, handle: wd(1) }, outcomes: ['assigned'] },
-    acceptance: { role: 'sector-regulator', title: '受理决定', instructions: '自收到投诉之日起7个工作日内作出是否受理的决定（消费者权益保护法第四十六条）。', limits: { signFor: signFor1, handle: wd(7, 'assignment') }, outcomes: ['accepted', 'rejected'] },
+    acceptance: { role: 'sector-regulator', title: '受理决定', instructions: '自收到投诉之日起7个工作日内作出是否受理的决定（消费者权益保护法第四十六条）。', limits: { signFor: signFor1, handle: wd(7, 'matter-opened') }, outcomes: ['accepted', 'rejected'] },
     mediation: { role: 'sector-regulator', title: '组织调解', instructions: '组织经营者与消费者调解；45个工作日未达成协议的终止调解。', limits: { signFor: signFor1, handle: wd(45, 'assignment') }, outcomes: ['agreed', 'failed'] },
     verification: { role: 'sector-regulator', title: '违法线索核查', instructions: '15个工作日内核查违法线索；情况复杂的可延长15个工作日（申请延期）。', limits: { signFor: signFor1, handle: wd(15, 'assignment') }, outcomes: ['no-violation', 'violation', 'fraud'], maxExtensionWorkingDays: 15 },
     'disposal.sector': { role: 'sector-regulator', title: '联合处置：责令改正、资金存管核查', instructions: '责令改正；核查预收资金存管比例（第二十六条：20%/30%/40%）；记入信用记录。', limits: { signFor: signFor1, handle: wd(15) }, outcomes: ['corrected', 'not-corrected'] },

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { shanghaiDate } from '../../domain/calendar/index.js';
+import { addWorkingDays, shanghaiDate } from '../../domain/calendar/index.js';
 import { getTaskQuery } from '../../workflows/department-task.js';
 import { eventually } from '../helpers/eventually.js';
 import { useWorkflowEnv } from '../helpers/workflow-env.js';
@@ -65,7 +65,12 @@ describe('accountability report (推诿扯皮)', () => {
     const late = await call('operator', 'POST', '/v1/tasks', { department: 'market', title: '核查投诉', instructions: '' });
     await wf.env.sleep(40 * 86_400_000);
     const lateView = await wf.client.workflow.getHandle(late.body.workflowId as string).query(getTaskQuery);
-    expect(lateView.escalations.map((e) => e.rung)).toEqual(['reminder', 'chase', 'yellow-card', 'red-card', 'escalation']);
+    expect(lateView.escalations.filter((e) => e.rung !== 'daily-chase').map((e) => e.rung)).toEqual(['reminder', 'chase', 'yellow-card', 'red-card', 'escalation']);
+    // After the last rung, a chase every working morning at 09:00 (+08:00), on consecutive working days.
+    const daily = lateView.escalations.filter((e) => e.rung === 'daily-chase').map((e) => shanghaiDate(Date.parse(e.firedAt)));
+    expect(daily.length).toBeGreaterThan(0); // 40 days leave working days after the last rung, whatever the holidays
+    daily.forEach((day, i) => expect(day).toBe(addWorkingDays(daily[0]!, i)));
+    lateView.escalations.filter((e) => e.rung === 'daily-chase').forEach((e) => expect(e.firedAt.slice(10, 16)).toBe('T09:00'));
     // The read model catches up with the workflow (its last event written), then shows the level.
     const row = await eventually(async () => {
       const r = await wf.db.pool.query('SELECT escalation_level, last_seq FROM tasks WHERE task_id = $1', [late.body.workflowId]);

@@ -5,7 +5,9 @@
  * who may see and act, wrong state, and the HTTP edges.
  */
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { resolveDeadline, shiftByWorkingDays } from '../../domain/calendar/index.js';
+import { addWorkingDays, defaultCalendar, resolveDeadline, shiftByWorkingDays } from '../../domain/calendar/index.js';
+import { escalationLevel, resolveClock } from '../../domain/ladder.js';
+import { defaultLadder } from '../../domain/task.js';
 import { createKey } from '../../db/keys.js';
 import { startApiHarness, unknownKey, type ApiHarness, type ApiResponse, type Caller } from '../helpers/api.js';
 import { eventually } from '../helpers/eventually.js';
@@ -50,6 +52,11 @@ async function assign(overrides: Record<string, unknown> = {}): Promise<TaskBody
   expect(res.status, res.text).toBe(201);
   await recorded(res.body.workflowId);
   return res.body;
+}
+
+/** The working-day calendar's revision the service resolves with (the newest published version). */
+async function calendarRevision(): Promise<number> {
+  return (await h.db.pool.query('SELECT coalesce(max(id), 0)::int AS r FROM calendar_years')).rows[0].r as number;
 }
 
 const path = (t: TaskBody | string, action = '') => `/v1/tasks/${typeof t === 'string' ? t : t.taskId}${action}`;
@@ -175,7 +182,10 @@ describe('POST /v1/tasks', () => {
     expect(t.taskId).toMatch(/^task:610124:housing:\d{4}-\d{4}$/);
     expect(t.workflowId).toBe(t.taskId);
     const expected = resolveDeadline(t.assignedAt as string, { amount: 1, unit: 'working_day', startsFrom: 'assignment' });
-    expect(t.currentDeadline).toEqual({ kind: 'sign-for', dueAt: expected.dueAt, provisional: expected.provisional });
+    expect(t.currentDeadline).toEqual({
+      kind: 'sign-for', dueAt: expected.dueAt, provisional: expected.provisional,
+      countsFrom: { event: 'assignment', at: t.assignedAt }, calendarRevision: await calendarRevision(),
+    });
     expect(t.currentDeadline?.dueAt).toMatch(/T23:59:59\.999\+08:00$/);
     expect(t.deadlines).toEqual([t.currentDeadline]);
     expect(res.headers['x-request-id']).toBeTruthy();
@@ -201,7 +211,7 @@ describe('POST /v1/tasks', () => {
     const res = await pending;
     expect(res.status, res.text).toBe(201);
     const expected = resolveDeadline(res.body.assignedAt as string, { amount: 1, unit: 'working_day', startsFrom: 'assignment' });
-    expect(res.body.currentDeadline).toEqual({ kind: 'sign-for', dueAt: expected.dueAt, provisional: expected.provisional });
+    expect(res.body.currentDeadline).toMatchObject({ kind: 'sign-for', dueAt: expected.dueAt, provisional: expected.provisional });
     const inbox = await h.call('GET', '/v1/tasks?state=assigned&limit=200', { as: 'housing' });
     expect(inbox.body.items.map((t: TaskBody) => t.taskId)).toContain(res.body.taskId);
   });
@@ -428,7 +438,10 @@ describe('POST /v1/tasks/:taskId/sign', () => {
     expect(res.status, res.text).toBe(200);
     expect(res.body).toMatchObject({ taskId: t.taskId, state: 'signed', stateName: '办理中', overdue: false });
     const expected = resolveDeadline(res.body.signedAt as string, { amount: 5, unit: 'working_day', startsFrom: 'sign-for' });
-    expect(res.body.currentDeadline).toEqual({ kind: 'handle', dueAt: expected.dueAt, provisional: expected.provisional });
+    expect(res.body.currentDeadline).toEqual({
+      kind: 'handle', dueAt: expected.dueAt, provisional: expected.provisional,
+      countsFrom: { event: 'sign-for', at: res.body.signedAt }, calendarRevision: await calendarRevision(),
+    });
     expect(res.body.deadlines.map((d: { kind: string }) => d.kind)).toEqual(['sign-for', 'handle']);
     expect(await timelineTypes(t)).toEqual(['assigned', 'signed']);
   });
@@ -459,7 +472,7 @@ describe('POST /v1/tasks/:taskId/sign', () => {
 // ---- POST /v1/tasks/:taskId/submit ----
 
 describe('POST /v1/tasks/:taskId/submit', () => {
-  test('the housing officer submits its result: 待审核, no running clock, the submission kept', async () => {
+  test('the housing officer submits its result: 待审核, the lead’s review clock (2 working days), the submission kept', async () => {
     const t = await signed();
     const evidence = [{ name: '现场照片', sha256: 'a'.repeat(64) }];
     const res = await act(t, '/submit', 'housing', { summary: '已现场核查，存在一般隐患', outcome: 'hazard', findings: '外墙开裂', evidence });
@@ -468,8 +481,12 @@ describe('POST /v1/tasks/:taskId/submit', () => {
       state: 'submitted', stateName: '待审核',
       submission: { summary: '已现场核查，存在一般隐患', outcome: 'hazard', findings: '外墙开裂', evidence },
     });
-    expect(res.body.currentDeadline).toBeUndefined();
     expect(res.body.submittedAt).toMatch(/\+08:00$/);
+    const review = resolveDeadline(res.body.submittedAt as string, { amount: 2, unit: 'working_day' });
+    expect(res.body.currentDeadline).toEqual({
+      kind: 'review', dueAt: review.dueAt, provisional: review.provisional,
+      countsFrom: { event: 'submission', at: res.body.submittedAt }, calendarRevision: await calendarRevision(),
+    });
     expect(await timelineTypes(t)).toEqual(['assigned', 'signed', 'submitted']);
   });
 
@@ -1069,20 +1086,30 @@ describe('HTTP edges', () => {
 // ---- overdue (moves the test server's clock: keep this block last) ----
 
 describe('overdue tasks (time skipped past the sign-for deadline)', () => {
-  test('a task not signed in time is marked overdue and chased; ?overdue=true finds it', async () => {
+  test('a task not signed in time is recorded overdue at its deadline and chased the next working morning; ?overdue=true finds it', async () => {
     const t = await assign();
-    const dueMs = Date.parse(t.currentDeadline!.dueAt);
-    await h.env.sleep(Math.max(dueMs - (await h.env.currentTimeMs()), 0) + 3_600_000);
-    await eventually(async () => (await recorded(t.workflowId)).overdue, { message: 'the task to be recorded overdue' });
+    // The ladder as the service resolves it (office hours: the chase at 09:00 of the next working day).
+    const clock = resolveClock({
+      kind: 'sign-for', startMs: Date.parse(t.assignedAt), rule: { amount: 1, unit: 'working_day' }, ladder: defaultLadder, nowMs: Date.parse(t.assignedAt),
+    }, defaultCalendar);
+    const chase = clock.rungs.find((r) => r.rung === 'chase')!;
+    expect(chase.at).toBe(`${addWorkingDays(t.currentDeadline!.dueAt.slice(0, 10), 1)}T09:00:00.000+08:00`);
+    const levelAt = (ms: number) => escalationLevel(clock.rungs.filter((r) => r.atMs <= ms).map((r) => r.rung));
 
+    // Past the deadline, before the chase: overdue is on the record already.
+    await h.env.sleep(Math.max(clock.dueAtMs - (await h.env.currentTimeMs()), 0) + 60_000);
+    await eventually(async () => (await recorded(t.workflowId)).overdue, { message: 'the task to be recorded overdue' });
+    expect(await timelineTypes(t)).toContain('overdue');
+    expect(await timelineTypes(t)).not.toContain('ladder.chase');
+
+    await h.env.sleep(Math.max(chase.atMs - (await h.env.currentTimeMs()), 0) + 60_000);
+    await eventually(async () => (await timelineTypes(t)).includes('ladder.chase'), { message: 'the chase' });
     const late = await h.call('GET', '/v1/tasks?overdue=true&limit=200', { as: 'housing' });
     expect(late.status, late.text).toBe(200);
     const item = (late.body.items as TaskBody[]).find((x) => x.taskId === t.taskId);
-    expect(item).toMatchObject({ state: 'assigned', overdue: true, escalationLevel: 2 });
+    expect(item).toMatchObject({ state: 'assigned', overdue: true, escalationLevel: levelAt(chase.atMs) });
     const onTime = await h.call('GET', '/v1/tasks?overdue=false&limit=200', { as: 'housing' });
     expect((onTime.body.items as TaskBody[]).map((x) => x.taskId)).not.toContain(t.taskId);
-
-    expect(await timelineTypes(t)).toContain('ladder.chase');
     const notes = await h.call('GET', `/v1/notifications?objectId=${encodeURIComponent(t.taskId)}`, { as: 'housing' });
     expect(notes.body.items.map((n: { kind: string }) => n.kind)).toContain('ladder.chase');
   });

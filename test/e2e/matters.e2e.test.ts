@@ -25,8 +25,9 @@ const stack = useStack({
 const { call, keys } = stack;
 
 /** Who reviews a submitted task: the officer of its lead department; a supervisor when it has none. */
-function reviewerOf(task: { leadDepartment?: string }): string {
-  if (!task.leadDepartment) return 'supervisor';
+/** The lead department's officer; a supervisor when there is none or the task is the lead's own (nobody reviews their own work). */
+function reviewerOf(task: { leadDepartment?: string; department: string }): string {
+  if (!task.leadDepartment || task.leadDepartment === task.department) return 'supervisor';
   if (!keys[task.leadDepartment]) throw new Error(`no officer key for the lead department ${task.leadDepartment}`);
   return task.leadDepartment;
 }
@@ -46,7 +47,7 @@ async function work(dept: string, matterId: string, key: string, outcome: string
   expect((await call(dept, 'POST', `/v1/tasks/${task.taskId}/sign`)).status).toBe(200);
   const submitted = await call(dept, 'POST', `/v1/tasks/${task.taskId}/submit`, { summary: `${key}: ${outcome}`, outcome });
   expect(submitted.status, JSON.stringify(submitted.body)).toBe(200);
-  const reviewer = reviewerOf(submitted.body);
+  const reviewer = reviewerOf(submitted.body as { leadDepartment?: string; department: string });
   if (reviewer !== 'supervisor') {
     // The lead department learns of the submission from its notifications and opens the task.
     await eventually(async () => (await call(reviewer, 'GET', `/v1/notifications?objectId=${encodeURIComponent(task.taskId)}`)).body.items

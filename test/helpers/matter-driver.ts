@@ -51,9 +51,12 @@ export class MatterDriver {
     }
   }
 
-  /** Who reviews a task: an officer of its lead department, or a supervisor when it has none. */
-  reviewer(task: { leadDepartment?: string | undefined }): Principal {
-    return task.leadDepartment ? this.officer(task.leadDepartment) : this.supervisor();
+  /**
+   * Who reviews a task: an officer of its lead department, or a supervisor when it has none or
+   * when the task is the lead's own (segregation of duties: nobody reviews their own work).
+   */
+  reviewer(task: { leadDepartment?: string | undefined; department: string }): Principal {
+    return task.leadDepartment && task.leadDepartment !== task.department ? this.officer(task.leadDepartment) : this.supervisor();
   }
 
   /** The department signs, submits with `outcome`, and the lead department (else a supervisor) accepts. */

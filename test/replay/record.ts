@@ -87,6 +87,16 @@ await worker.runUntil(async () => {
       await h.result();
       return h.workflowId;
     },
+    async 'department-task-review-overdue-chased-daily'() {
+      // The review clock, the recorded overdue, the ladder in office hours, daily chases after it.
+      const h = await env.client.workflow.start(departmentTask, { taskQueue: 'record', workflowId: 'department-task-review-overdue-chased-daily', args: [input] });
+      await h.executeUpdate(signUpdate, { args: [{ actor: housing }] });
+      await h.executeUpdate(submitUpdate, { args: [{ actor: housing, summary: '已核查' }] });
+      await env.sleep(25 * DAY);
+      await h.executeUpdate(reviewUpdate, { args: [{ actor: lead, decision: 'accept', comment: '同意' }] });
+      await h.result();
+      return h.workflowId;
+    },
     async 'department-task-returned'() {
       const h = await env.client.workflow.start(departmentTask, { taskQueue: 'record', workflowId: 'department-task-returned', args: [input] });
       await h.executeUpdate(returnUpdate, { args: [{ actor: housing, reason: '属规划审批', suggestedDepartment: 'natural-resources' }] });

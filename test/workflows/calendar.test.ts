@@ -35,13 +35,20 @@ function schedule(w: ReturnType<typeof juneWeek>) {
   };
 }
 
-/** [rung, the day whose end (23:59:59.999 +08:00) it fired at], allowing the timer a moment. */
+/** [rung, the working day at whose 09:00 +08:00 (office hours) it fired], allowing the timer a moment. */
 function rungDays(escalations: { rung: string; firedAt: string }[]) {
   return escalations.map((e) => {
-    const day = shanghaiDate(Date.parse(e.firedAt) - 2000);
-    expect(Date.parse(e.firedAt) - Date.parse(`${day}T23:59:59.999+08:00`)).toBeLessThan(2000);
+    const day = shanghaiDate(Date.parse(e.firedAt));
+    const late = Date.parse(e.firedAt) - Date.parse(`${day}T09:00:00.000+08:00`);
+    expect(late).toBeGreaterThanOrEqual(0);
+    expect(late).toBeLessThan(2000);
     return [e.rung, day];
   });
+}
+
+/** The calendar revision the worker resolves with: the newest published version's id. */
+async function revision(): Promise<number> {
+  return (await wf.db.pool.query('SELECT coalesce(max(id), 0)::int AS r FROM calendar_years')).rows[0].r as number;
 }
 
 async function sleepUntil(ms: number) {
@@ -70,16 +77,19 @@ describe('deadlines on a published future year', () => {
     const v = await h.query(getTaskQuery);
     // Monday 10:00. Not counted: Monday itself (art. 201). Tue–Thu off; Friday is day 1, the
     // adjusted Saturday day 2, Sunday off, the next Monday day 3.
-    expect(v.currentDeadline).toEqual({ kind: 'sign-for', dueAt: `${w.date(7)}T23:59:59.999+08:00`, provisional: false });
+    expect(v.currentDeadline).toEqual({
+      kind: 'sign-for', dueAt: `${w.date(7)}T23:59:59.999+08:00`, provisional: false,
+      countsFrom: { event: 'assignment', at: v.assignedAt }, calendarRevision: await revision(),
+    });
 
     await sleepUntil(w.at(8, 12));
     const fired = rungDays((await h.query(getTaskQuery)).escalations);
-    // Reminder one working day before: the adjusted Saturday (not Friday, not a holiday).
-    // Chase when overdue: end of the Monday.
-    expect(fired).toEqual([['reminder', w.date(5)], ['chase', w.date(7)]]);
+    // Reminder one working day before, in office hours: the adjusted Saturday (not Friday, not a
+    // holiday). Chase when overdue: the next working morning, Tuesday 09:00 (not Monday 23:59:59).
+    expect(fired).toEqual([['reminder', w.date(5)], ['chase', w.date(8)]]);
     await sleepUntil(w.at(11, 12));
     const after = await h.query(getTaskQuery);
-    // Yellow card after 3 overdue working days: Tue, Wed, Thu → end of Thursday.
+    // Yellow card 3 working days after the deadline's day: Tue, Wed, Thu → Thursday 09:00.
     expect(rungDays(after.escalations).at(-1)).toEqual(['yellow-card', w.date(10)]);
     await h.terminate('test done');
   });
@@ -90,7 +100,7 @@ describe('deadlines on a published future year', () => {
     await sleepUntil(w.at(0, 10));
     const h = await startTask();
     // Not published yet: weekends only, so Tue, Wed, Thu → Thursday, provisional.
-    expect((await h.query(getTaskQuery)).currentDeadline).toEqual({ kind: 'sign-for', dueAt: `${w.date(3)}T23:59:59.999+08:00`, provisional: true });
+    expect((await h.query(getTaskQuery)).currentDeadline).toMatchObject({ kind: 'sign-for', dueAt: `${w.date(3)}T23:59:59.999+08:00`, provisional: true });
     // The read model is how publication finds open tasks: wait until the assignment is written.
     await settle(h);
     const row = await wf.db.pool.query('SELECT due_provisional FROM tasks WHERE task_id = $1', [h.workflowId]);
@@ -109,7 +119,10 @@ describe('deadlines on a published future year', () => {
       await new Promise((r) => setTimeout(r, 100));
       v = await h.query(getTaskQuery);
     }
-    expect(v.currentDeadline).toEqual({ kind: 'sign-for', dueAt: `${w.date(7)}T23:59:59.999+08:00`, provisional: false });
+    expect(v.currentDeadline).toEqual({
+      kind: 'sign-for', dueAt: `${w.date(7)}T23:59:59.999+08:00`, provisional: false,
+      countsFrom: { event: 'assignment', at: v.assignedAt }, calendarRevision: await revision(),
+    });
     await settle(h); // the recomputation's event is written by an activity after the state changed
     const timeline = await wf.db.pool.query('SELECT type, data FROM timeline_events WHERE workflow_id = $1 ORDER BY seq', [h.workflowId]);
     expect(timeline.rows.map((r) => r.type)).toEqual(['assigned', 'deadline.recomputed']);
@@ -125,7 +138,7 @@ describe('deadlines on a published future year', () => {
     await sleepUntil(w.at(8, 12));
     v = await h.query(getTaskQuery);
     expect(v.overdue).toBe(true);
-    expect(rungDays(v.escalations)).toEqual([['reminder', w.date(5)], ['chase', w.date(7)]]);
+    expect(rungDays(v.escalations)).toEqual([['reminder', w.date(5)], ['chase', w.date(8)]]);
     await h.terminate('test done');
   });
 });
