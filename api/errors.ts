@@ -4,6 +4,7 @@ import { ServiceError, WorkflowNotFoundError, WorkflowUpdateFailedError } from '
 import { ApplicationFailure } from '@temporalio/common';
 import { z } from 'zod';
 import { pgErrorSummary } from '../db/errors.js';
+import { refusals, type FieldIssue, type RefusalType } from '../domain/refusals.js';
 
 /** The one error body every route returns: `{ error: { code, message, issues? } }`. */
 export const errorBodySchema = z.object({
@@ -33,17 +34,12 @@ export class ApiError extends Error {
 export const notFound = (what = '资源') => new ApiError(404, 'not_found', `${what}不存在或无权查看`);
 export const forbidden = (message = '无权执行此操作') => new ApiError(403, 'forbidden', message);
 
-/** Workflow refusals (ApplicationFailure types thrown by update validators) → HTTP. */
-const refusalStatus: Record<string, [number, string]> = {
-  Forbidden: [403, 'forbidden'],
-  NotFound: [404, 'not_found'],
-  InvalidInput: [400, 'validation_failed'],
-  WrongState: [409, 'wrong_state'],
-  ExtensionPending: [409, 'extension_pending'],
-  DeadlinePassed: [409, 'deadline_passed'],
-  MatterTask: [409, 'matter_task'],
-  ReturnWindowClosed: [409, 'return_window_closed'],
-};
+/** A workflow refusal's field issues (ApplicationFailure `details[0]`, see workflows/refusal.ts). */
+function refusalIssues(failure: ApplicationFailure): FieldIssue[] | undefined {
+  const issues = failure.details?.[0];
+  if (!Array.isArray(issues)) return undefined;
+  return (issues as FieldIssue[]).map((i) => ({ path: i.path === '(root)' ? 'body' : `body.${i.path}`, message: i.message }));
+}
 
 function isUnavailable(err: unknown): boolean {
   const e = err as { code?: unknown; name?: string; message?: string } | undefined;
@@ -75,14 +71,9 @@ export function registerErrorHandler(app: FastifyInstance) {
       return send(err.statusCode, { error: { code: err.code, message: err.message, ...(err.issues ? { issues: err.issues } : {}) } });
     }
     if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure) {
-      const [status, code] = refusalStatus[err.cause.type ?? ''] ?? [409, 'refused'];
-      // The workflow's validators word bad input as "field: problem; field: problem".
-      const issues = err.cause.type === 'InvalidInput'
-        ? err.cause.message.split('; ').map((part) => {
-          const m = /^([\w.]+): (.*)$/.exec(part);
-          return m ? { path: `body.${m[1]}`, message: m[2]! } : { path: 'body', message: part };
-        })
-        : undefined;
+      // The refusal's type and details say everything: no message text is parsed.
+      const { status, code } = refusals[err.cause.type as RefusalType] ?? { status: 409, code: 'refused' };
+      const issues = refusalIssues(err.cause);
       return send(status, { error: { code, message: err.cause.message, ...(issues ? { issues } : {}) } });
     }
     if (err instanceof WorkflowNotFoundError) {

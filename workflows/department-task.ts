@@ -27,6 +27,7 @@ import type { Principal } from '../domain/principal.js';
 import { hasRole } from '../domain/principal.js';
 import { SA } from '../domain/search-attributes.js';
 import { clone, eventRecord, recordingOptions, type RecordOptions } from './recording.js';
+import { parseOrRefuse, refuse } from './refusal.js';
 import {
   cancelInputSchema,
   defaultReturnWindow,
@@ -108,19 +109,8 @@ export interface DepartmentTaskArgs extends DepartmentTaskInputDraft {
   carried?: Carried;
 }
 
-/** A refused action. Non-retryable: the caller must change something first. */
-function refuse(type: string, message: string): never {
-  throw ApplicationFailure.create({ type, message, nonRetryable: true });
-}
-
 /** Parses with Zod inside a validator: a bad input fails the update before it reaches history. */
-function parse<S extends ZodType>(schema: S, value: unknown): z.infer<S> {
-  const r = schema.safeParse(value);
-  if (!r.success) {
-    refuse('InvalidInput', r.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; '));
-  }
-  return r.data as z.infer<S>;
-}
+const parse = <S extends ZodType>(schema: S, value: unknown): z.infer<S> => parseOrRefuse(schema, value);
 
 /**
  * One department's clocked duty (部门任务). Owns its sign-for and handling deadlines and the
@@ -411,7 +401,7 @@ export async function departmentTask(args: DepartmentTaskArgs): Promise<TaskResu
       requireOwnDepartment(actor);
       requireState(['signed', 'rework'], '提交办理结果');
       if (input.outcomes && (!outcome || !input.outcomes.includes(outcome))) {
-        refuse('InvalidInput', `outcome: 必须是以下之一：${input.outcomes.join(', ')}`);
+        refuse('InvalidInput', `outcome: 必须是以下之一：${input.outcomes.join(', ')}`, [{ path: 'outcome', message: `必须是以下之一：${input.outcomes.join(', ')}` }]);
       }
     }, async ({ actor, ...submission }) => {
       const atMs = Date.now();
@@ -485,7 +475,8 @@ export async function departmentTask(args: DepartmentTaskArgs): Promise<TaskResu
     register(requestExtensionUpdate, extensionInputSchema, ({ actor, workingDays }) => {
       const approved = view.extensions.filter((e) => e.status === 'approved').reduce((n, e) => n + e.workingDays, 0);
       if (approved + workingDays > input.maxExtensionWorkingDays) {
-        refuse('InvalidInput', `workingDays: 超过本任务可延期的上限（共 ${input.maxExtensionWorkingDays} 个工作日，已批准 ${approved} 个）`);
+        const problem = `超过本任务可延期的上限（共 ${input.maxExtensionWorkingDays} 个工作日，已批准 ${approved} 个）`;
+        refuse('InvalidInput', `workingDays: ${problem}`, [{ path: 'workingDays', message: problem }]);
       }
       requireOwnDepartment(actor);
       requireState(['signed', 'rework'], '申请延期');

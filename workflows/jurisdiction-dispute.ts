@@ -26,6 +26,7 @@ import type { Recipient } from '../domain/events.js';
 import { hasRole, type Principal } from '../domain/principal.js';
 import { SA } from '../domain/search-attributes.js';
 import { clone, eventRecord, recordingOptions, type RecordOptions } from './recording.js';
+import { parseOrRefuse, refuse } from './refusal.js';
 
 const { recordDisputeEvent } = proxyActivities<Activities>({
   startToCloseTimeout: '30 seconds',
@@ -39,9 +40,6 @@ export const getDisputeQuery = defineQuery<DisputeView>('getDispute');
 /** Sent to the parent matter when an arbiter designates a temporary lead in an emergency. */
 export const temporaryLeadSignal = defineSignal<[{ disputeId: string; department: string; reasoning: string }]>('temporaryLead');
 
-function refuse(type: string, message: string): never {
-  throw ApplicationFailure.create({ type, message, nonRetryable: true });
-}
 const levelOf: Record<DisputeRung['rung'], number> = { negotiation: 0, coordination: 1, 'county-government': 2, city: 3 };
 
 /**
@@ -53,9 +51,7 @@ const levelOf: Record<DisputeRung['rung'], number> = { negotiation: 0, coordinat
  */
 export async function jurisdictionDispute(args: DisputeInputDraft): Promise<DisputeResult> {
   // Bad input (a run started around the API) fails the run at once instead of retrying for ever.
-  const parsed = disputeInputSchema.safeParse(args);
-  if (!parsed.success) refuse('InvalidInput', parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; '));
-  const input = parsed.data;
+  const input = parseOrRefuse(disputeInputSchema, args);
   const info = workflowInfo();
   const ladder = input.ladder ?? defaultDisputeLadder(input.kind, !!input.otherCounty, input.settings);
   const city = `${input.county.slice(0, 4)}00`;
@@ -148,9 +144,7 @@ export async function jurisdictionDispute(args: DisputeInputDraft): Promise<Disp
     return clone(view);
   }, {
     validator: (raw) => {
-      const r = positionInputSchema.safeParse(raw);
-      if (!r.success) refuse('InvalidInput', r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
-      const { actor } = r.data!;
+      const { actor } = parseOrRefuse(positionInputSchema, raw);
       const counties = [input.county, ...(input.otherCounty ? [input.otherCounty] : [])];
       if (!actor.department || !input.parties.includes(actor.department) || !counties.includes(actor.county) || !hasRole(actor, 'officer')) {
         refuse('Forbidden', '只有争议当事部门可以表态');
@@ -177,9 +171,7 @@ export async function jurisdictionDispute(args: DisputeInputDraft): Promise<Disp
     return clone(view);
   }, {
     validator: (raw) => {
-      const r = decisionInputSchema.safeParse(raw);
-      if (!r.success) refuse('InvalidInput', r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
-      const { actor, temporary } = r.data!;
+      const { actor, temporary } = parseOrRefuse(decisionInputSchema, raw);
       if (view.state !== 'open') refuse('WrongState', '争议已决定');
       const current = ladder[rungIndex]!;
       // A temporary lead may come from any arbiter of the ladder at any time (no gap in

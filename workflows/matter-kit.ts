@@ -34,6 +34,7 @@ import { SA } from '../domain/search-attributes.js';
 import { reassignBodySchema, type TaskResult } from '../domain/task.js';
 import { departmentTask, reassignSignal } from './department-task.js';
 import { clone, eventRecord, recordingOptions, type RecordOptions } from './recording.js';
+import { parseOrRefuse, refuse } from './refusal.js';
 import { jurisdictionDispute, temporaryLeadSignal } from './jurisdiction-dispute.js';
 import type { DisputeResult } from '../domain/dispute.js';
 import type { TaskSpec } from '../domain/scenarios/schema.js';
@@ -66,9 +67,6 @@ const REISSUE_INTERRUPTED_STEPS = 'reissue-interrupted-steps';
 /** How one issue of a step ended; `interrupted` is the matter's own word for an outside end. */
 export type StepResult = Omit<TaskResult, 'state'> & { taskId: string; state: TaskResult['state'] | 'interrupted' };
 
-function refuse(type: string, message: string): never {
-  throw ApplicationFailure.create({ type, message, nonRetryable: true });
-}
 
 /** How a child ended outside the API, for the timeline and the supervisors' notice. */
 function interruptionOf(err: unknown): { code: 'cancelled' | 'terminated' | 'timed-out' | 'failed'; name: string } {
@@ -85,14 +83,7 @@ function interruptionOf(err: unknown): { code: 'cancelled' | 'terminated' | 'tim
  * facts fails at once (non-retryable) instead of retrying its first workflow task forever.
  */
 export function parseFacts<S extends ZodType>(schema: S, facts: unknown): z.infer<S> {
-  const r = schema.safeParse(facts);
-  if (!r.success) {
-    throw ApplicationFailure.create({
-      type: 'InvalidFacts', nonRetryable: true,
-      message: r.error.issues.map((i) => `facts.${i.path.join('.')}: ${i.message}`).join('; '),
-    });
-  }
-  return r.data as z.infer<S>;
+  return parseOrRefuse(schema, facts, { type: 'InvalidFacts', prefix: ['facts'] });
 }
 
 /** How a finished matter ended, for the timeline and the public record. */
@@ -141,15 +132,9 @@ export function openMatter(input: MatterInput) {
     return Promise.resolve(clone(view));
   }, {
     validator: (raw) => {
-      const r = cancelMatterInputSchema.safeParse(raw);
-      if (!r.success) throw ApplicationFailure.create({ type: 'InvalidInput', message: r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '), nonRetryable: true });
-      const { actor } = r.data;
-      if (actor.county !== input.county || !hasRole(actor, 'operator', 'supervisor')) {
-        throw ApplicationFailure.create({ type: 'Forbidden', message: '只有本县运营或督办人员可以撤销事项', nonRetryable: true });
-      }
-      if (view.status !== 'open' || cancelRequest) {
-        throw ApplicationFailure.create({ type: 'WrongState', message: '事项已结束，不能撤销', nonRetryable: true });
-      }
+      const { actor } = parseOrRefuse(cancelMatterInputSchema, raw);
+      if (actor.county !== input.county || !hasRole(actor, 'operator', 'supervisor')) refuse('Forbidden', '只有本县运营或督办人员可以撤销事项');
+      if (view.status !== 'open' || cancelRequest) refuse('WrongState', '事项已结束，不能撤销');
     },
   });
 
@@ -174,15 +159,13 @@ export function openMatter(input: MatterInput) {
     return { taskId: next.taskId, department: next.department };
   }, {
     validator: (raw) => {
-      const r = reassignTaskInputSchema.safeParse(raw);
-      if (!r.success) refuse('InvalidInput', r.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; '));
-      const { actor, taskId, department } = r.data;
+      const { actor, taskId, department } = parseOrRefuse(reassignTaskInputSchema, raw);
       if (!coversCounty(actor, input.county) || !hasRole(actor, 'supervisor')) refuse('Forbidden', '只有本县或上级督办人员可以改派事项任务');
       if (view.status !== 'open' || cancelRequest) refuse('WrongState', '事项已结束，不能改派');
       const ref = view.tasks.find((t) => t.taskId === taskId);
       if (!ref) refuse('NotFound', '事项中没有此任务');
       if (ref.state !== 'running' || reassigning.has(taskId)) refuse('WrongState', '任务已结束或正在改派，不能改派');
-      if (ref.department === department) refuse('InvalidInput', `department: 此任务已由${departmentName(department)}办理`);
+      if (ref.department === department) refuse('InvalidInput', `department: 此任务已由${departmentName(department)}办理`, [{ path: 'department', message: `此任务已由${departmentName(department)}办理` }]);
     },
   });
 
@@ -409,7 +392,7 @@ export function openMatter(input: MatterInput) {
     /** The department playing a role in this matter (after the county's override). */
     department(role: string): string {
       const d = roles[role];
-      if (!d) throw ApplicationFailure.create({ type: 'CatalogueError', message: `role ${role} has no department in ${def.id}`, nonRetryable: true });
+      if (!d) refuse('CatalogueError', `role ${role} has no department in ${def.id}`);
       return d;
     },
 
@@ -443,7 +426,7 @@ export function openMatter(input: MatterInput) {
      */
     async task(key: string, opts: { department?: string; note?: string; expiresAs?: string } = {}): Promise<StepResult> {
       const spec = def.tasks[key];
-      if (!spec) throw ApplicationFailure.create({ type: 'CatalogueError', message: `no task ${key} in ${def.id}`, nonRetryable: true });
+      if (!spec) refuse('CatalogueError', `no task ${key} in ${def.id}`);
       if (opts.expiresAs) return expiring(key, spec, opts.department ?? kit.department(spec.role), opts.expiresAs, opts.note);
       let department = opts.department ?? kit.department(spec.role);
       for (;;) {

@@ -85,13 +85,14 @@ describe('the other pilots from launch to published result', () => {
     });
     expect(created.status).toBe(201);
     const matterId = created.body.matterId as string;
-    // The lead department (commerce) reviews every department's result, its own included.
+    // The lead department (commerce) reviews the other departments' results; its own steps go to
+    // the supervisors (nobody reviews their own work).
     expect([
       await work('commerce', matterId, 'inspection.lead', 'compliant'),
       await work('emergency', matterId, 'inspection.safety', 'compliant'),
       await work('market', matterId, 'inspection.quality', 'compliant'),
       await work('commerce', matterId, 'publication', 'published'),
-    ]).toEqual(['commerce', 'commerce', 'commerce', 'commerce']);
+    ]).toEqual(['supervisor', 'commerce', 'commerce', 'supervisor']);
     expect(await closed(matterId)).toMatchObject({ status: 'closed', result: { code: 'compliant' } });
     const pub = await call(undefined, 'GET', '/v1/public/results?scenario=refined-oil');
     expect(pub.body.items[0]).toMatchObject({ resultCode: 'compliant', subject: expect.stringContaining('91610124MA6TG1XK2C') });
@@ -107,7 +108,7 @@ describe('the other pilots from launch to published result', () => {
       await work('commerce', matterId, 'triage', 'assigned'),
       await work('sports', matterId, 'acceptance', 'rejected'),
       await work('commerce', matterId, 'publication', 'published'),
-    ]).toEqual(['commerce', 'commerce', 'commerce']);
+    ]).toEqual(['supervisor', 'commerce', 'supervisor']);
     expect(await closed(matterId)).toMatchObject({ status: 'closed', result: { code: 'complaint-rejected' } });
     expect((await call(undefined, 'GET', '/v1/public/results?scenario=prepaid-card')).body.items).toHaveLength(1);
   });
@@ -136,7 +137,8 @@ describe('a self-built-housing matter through HTTP', () => {
     const runs = await stack.client.workflow.count(`WorkflowId = '${matterId}'`);
     expect(runs.count).toBe(1);
 
-    // Housing leads the scenario: its officer reviews each department's result.
+    // Housing leads the scenario: its officer reviews the other departments' results, the
+    // supervisors review housing's own steps.
     expect([
       await work('township:610124100', matterId, 'survey.locality', 'hazard-suspected'),
       await work('housing', matterId, 'survey.housing', 'appraisal-needed'),
@@ -145,7 +147,7 @@ describe('a self-built-housing matter through HTTP', () => {
       await work('township:610124100', matterId, 'emergency.evacuate', 'sealed'),
       await work('housing', matterId, 'closing.ledger', 'closed'),
       await work('housing', matterId, 'publication', 'published'),
-    ]).toEqual(Array(7).fill('housing'));
+    ]).toEqual(['housing', 'supervisor', 'housing', 'supervisor', 'housing', 'supervisor', 'supervisor']);
 
     const detail = { body: await closed(matterId) };
     expect(detail.body).toMatchObject({ status: 'closed', stage: 'closed', result: { code: 'D-sealed' }, findings: { grade: 'D', legality: 'legal' } });
