@@ -1,11 +1,8 @@
-import { continueAsNew, getExternalWorkflowHandle, proxyActivities, setCurrentDetails, workflowInfo } from '@temporalio/workflow';
-import type { Activities } from '../activities/index.js';
+import { continueAsNew, getExternalWorkflowHandle, setCurrentDetails, workflowInfo } from '@temporalio/workflow';
 import { recomputeDeadlinesSignal } from './department-task.js';
+import { listings } from './activities.js';
 
-const { listTasksAffectedByYear } = proxyActivities<Activities>({
-  startToCloseTimeout: '1 minute',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
-});
+const { listTasksAffectedByYear } = listings;
 
 export interface CalendarPublicationInput {
   year: number;

@@ -1,5 +1,4 @@
 import {
-  ApplicationFailure,
   allHandlersFinished,
   condition,
   continueAsNew,
@@ -9,8 +8,6 @@ import {
   isCancellation,
   CancellationScope,
   patched,
-  proxyActivities,
-  proxyLocalActivities,
   setHandler,
   setCurrentDetails,
   upsertSearchAttributes,
@@ -18,7 +15,6 @@ import {
 } from '@temporalio/workflow';
 import type { UpdateDefinition } from '@temporalio/common';
 import type { ZodType, z } from 'zod';
-import type { Activities } from '../activities/index.js';
 import { dueRungs, escalationLevel, type ClockKind, type ClockOrigin, type ResolvedClock } from '../domain/ladder.js';
 import { toShanghaiIso } from '../domain/calendar/index.js';
 import { departmentName } from '../domain/departments.js';
@@ -28,6 +24,7 @@ import { hasRole } from '../domain/principal.js';
 import { SA } from '../domain/search-attributes.js';
 import { clone, eventRecord, recordingOptions, type RecordOptions } from './recording.js';
 import { parseOrRefuse, refuse } from './refusal.js';
+import { clocks, writes } from './activities.js';
 import {
   cancelInputSchema,
   defaultReturnWindow,
@@ -55,16 +52,9 @@ import {
 
 // Recording must eventually succeed: a database outage delays the read model, it never loses an
 // accepted action (the action is already in workflow history). Hence unlimited retries.
-const { recordTaskEvent } = proxyActivities<Activities>({
-  startToCloseTimeout: '30 seconds',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
-});
-// Clock resolution retries without limit too: a database outage delays a deadline, it never fails
-// the task (the calendar is cached in the worker, so most resolutions need no database at all).
-const { resolveClock, nextDailyChases } = proxyLocalActivities<Activities>({
-  startToCloseTimeout: '10 seconds',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
-});
+const { recordTaskEvent } = writes;
+// The calendar is cached in the worker, so most resolutions need no database at all.
+const { resolveClock, nextDailyChases } = clocks;
 
 /**
  * Patches (running tasks started before them keep their old behaviour on replay):

@@ -1,5 +1,4 @@
 import {
-  ApplicationFailure,
   allHandlersFinished,
   CancellationScope,
   condition,
@@ -7,15 +6,12 @@ import {
   defineSignal,
   defineUpdate,
   getExternalWorkflowHandle,
-  proxyActivities,
-  proxyLocalActivities,
   setCurrentDetails,
   setHandler,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
 import type { z } from 'zod';
-import type { Activities } from '../activities/index.js';
 import { toShanghaiIso } from '../domain/calendar/index.js';
 import { departmentName, divisionName } from '../domain/departments.js';
 import {
@@ -27,12 +23,10 @@ import { hasRole, type Principal } from '../domain/principal.js';
 import { SA } from '../domain/search-attributes.js';
 import { clone, eventRecord, recordingOptions, type RecordOptions } from './recording.js';
 import { parseOrRefuse, refuse } from './refusal.js';
+import { clocks, writes } from './activities.js';
 
-const { recordDisputeEvent } = proxyActivities<Activities>({
-  startToCloseTimeout: '30 seconds',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
-});
-const { resolveClock } = proxyLocalActivities<Activities>({ startToCloseTimeout: '10 seconds', retry: { maximumAttempts: 5 } });
+const { recordDisputeEvent } = writes;
+const { resolveClock } = clocks;
 
 export const statePositionUpdate = defineUpdate<DisputeView, [z.input<typeof positionInputSchema>]>('statePosition');
 export const decideDisputeUpdate = defineUpdate<DisputeView, [z.input<typeof decisionInputSchema>]>('decideDispute');

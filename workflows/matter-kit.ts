@@ -5,7 +5,6 @@
  * calls these; none of them knows which scenario it serves.
  */
 import {
-  ApplicationFailure,
   CancellationScope,
   ParentClosePolicy,
   TerminatedFailure,
@@ -16,8 +15,6 @@ import {
   getExternalWorkflowHandle,
   isCancellation,
   patched,
-  proxyActivities,
-  proxyLocalActivities,
   setCurrentDetails,
   setHandler,
   startChild,
@@ -25,7 +22,6 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import { z, type ZodType } from 'zod';
-import type { Activities } from '../activities/index.js';
 import { toShanghaiIso } from '../domain/calendar/index.js';
 import { departmentName, divisionName } from '../domain/departments.js';
 import { cancelMatterBodySchema, initialMatterView, type MatterInput, type MatterTaskRef, type MatterView } from '../domain/matter.js';
@@ -35,16 +31,14 @@ import { reassignBodySchema, type TaskResult } from '../domain/task.js';
 import { departmentTask, reassignSignal } from './department-task.js';
 import { clone, eventRecord, recordingOptions, type RecordOptions } from './recording.js';
 import { parseOrRefuse, refuse } from './refusal.js';
+import { clocks, writes } from './activities.js';
 import { jurisdictionDispute, temporaryLeadSignal } from './jurisdiction-dispute.js';
 import type { DisputeResult } from '../domain/dispute.js';
 import type { TaskSpec } from '../domain/scenarios/schema.js';
 import { criminalTransferOutcomes } from '../domain/scenarios/outcomes.js';
 
-const { recordMatterEvent, publishResult, closeInterruptedTask } = proxyActivities<Activities>({
-  startToCloseTimeout: '30 seconds',
-  retry: { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' },
-});
-const { resolveDue } = proxyLocalActivities<Activities>({ startToCloseTimeout: '10 seconds', retry: { maximumAttempts: 5 } });
+const { recordMatterEvent, publishResult, closeInterruptedTask } = writes;
+const { resolveDue } = clocks;
 
 const cancelMatterInputSchema = cancelMatterBodySchema.extend({ actor: principalSchema });
 const reassignTaskInputSchema = reassignBodySchema.extend({ taskId: z.string().min(1).max(300), actor: principalSchema });
