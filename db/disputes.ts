@@ -18,6 +18,12 @@ export async function upsertDisputeView(db: Queryable, v: DisputeView): Promise<
   );
 }
 
+/** The dispute as last recorded (the read model outlives Temporal's retention). */
+export async function getDisputeRow(db: Queryable, disputeId: string): Promise<DisputeView | undefined> {
+  const res = await db.query<{ view: DisputeView }>('SELECT view FROM disputes WHERE dispute_id = $1', [disputeId]);
+  return res.rows[0]?.view;
+}
+
 /**
  * Disputes the principal may see: as a party (their department, their county), as an arbiter
  * of any rung of it (justice bureau, staffing office, county government, the city), or as a

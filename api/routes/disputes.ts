@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { z } from 'zod';
-import { listDisputes } from '../../db/disputes.js';
+import { getDisputeRow, listDisputes } from '../../db/disputes.js';
 import { getTimeline } from '../../db/tasks.js';
 import { departmentName } from '../../domain/departments.js';
 import { decisionBodySchema, positionBodySchema, type DisputeView } from '../../domain/dispute.js';
@@ -67,12 +67,16 @@ export const disputeRoutes = (deps: AppDeps): FastifyPluginAsyncZod => async (ap
     const workflowId = fromUrlId(urlId, 'dispute');
     if (!workflowId) throw notFound('争议');
     const handle = deps.temporal.workflow.getHandle(workflowId);
-    let view: DisputeView;
-    try {
-      view = await handle.query(getDisputeQuery);
-    } catch (err) {
-      if (err instanceof WorkflowNotFoundError) throw notFound('争议');
-      throw err;
+    // The record answers (it outlives Temporal's retention); a dispute too new to have written its
+    // row is asked live.
+    let view = await getDisputeRow(deps.pool, workflowId);
+    if (!view) {
+      try {
+        view = await handle.query(getDisputeQuery);
+      } catch (err) {
+        if (err instanceof WorkflowNotFoundError) throw notFound('争议');
+        throw err;
+      }
     }
     if (!canSee(p, view)) throw notFound('争议');
     const act = async <R>(send: () => Promise<R>) => {

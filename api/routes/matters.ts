@@ -2,7 +2,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { WorkflowIdConflictPolicy, WorkflowNotFoundError, type WorkflowHandle } from '@temporalio/client';
 import { z } from 'zod';
 import { nextSeq } from '../../db/ids.js';
-import { getScenarioOverride, listMatters } from '../../db/matters.js';
+import { getMatterRow, getScenarioOverride, listMatters } from '../../db/matters.js';
 import { getTimeline, listTasks } from '../../db/tasks.js';
 import { shanghaiDate, toShanghaiIso } from '../../domain/calendar/index.js';
 import { departmentName, departmentSchema, divisionName } from '../../domain/departments.js';
@@ -87,12 +87,16 @@ export const matterRoutes = (deps: AppDeps): FastifyPluginAsyncZod => async (app
     const workflowId = fromUrlId(urlId, 'matter');
     if (!workflowId) throw notFound('事项');
     const handle = temporal.workflow.getHandle(workflowId);
-    let view: MatterView;
-    try {
-      view = await handle.query(getMatterQuery);
-    } catch (err) {
-      if (!(err instanceof WorkflowNotFoundError)) throw err;
-      throw notFound('事项');
+    // The record answers (it outlives Temporal's retention); a matter too new to have written its
+    // row is asked live.
+    let view = await getMatterRow(pool, workflowId);
+    if (!view) {
+      try {
+        view = await handle.query(getMatterQuery);
+      } catch (err) {
+        if (!(err instanceof WorkflowNotFoundError)) throw err;
+        throw notFound('事项');
+      }
     }
     if (!canSeeMatter(p, view)) throw notFound('事项');
     return { handle, view };
@@ -239,6 +243,6 @@ export const matterRoutes = (deps: AppDeps): FastifyPluginAsyncZod => async (app
     await withUpdateDeadline(deps, () => handle.executeUpdate(cancelMatterUpdate, { args: [{ ...req.body, actor: req.principal }] }));
     // Winding down (children cancelled, the event recorded) takes a moment: wait for it, briefly.
     await Promise.race([handle.result().catch(() => undefined), new Promise((r) => setTimeout(r, 10_000).unref())]);
-    return present(await handle.query(getMatterQuery));
+    return present((await getMatterRow(pool, view.matterId)) ?? await handle.query(getMatterQuery));
   });
 };

@@ -53,7 +53,8 @@ export const taskRoutes = (deps: AppDeps): FastifyPluginAsyncZod => async (app) 
     const workflowId = fromUrlId(urlId, 'task');
     if (!workflowId) throw notFound('任务');
     const handle = temporal.workflow.getHandle<typeof departmentTask>(workflowId);
-    // The read model may lag a just-assigned task by a moment: then ask the workflow itself.
+    // The record (PostgreSQL) answers: it holds the state as of the task's last event, and it
+    // outlives Temporal's retention. Only a task too new to have written its row is asked live.
     let row = await getTaskRow(pool, workflowId);
     if (!row) {
       try {
@@ -177,8 +178,9 @@ export const taskRoutes = (deps: AppDeps): FastifyPluginAsyncZod => async (app) 
       response: { 200: taskDetailSchema, ...errors },
     },
   }, async (req) => {
-    const { workflowId, handle } = await visibleTask(req.principal, req.params.taskId);
-    const [view, timeline] = await Promise.all([handle.query(getTaskQuery), getTimeline(pool, workflowId)]);
+    // From the record: a closed task reads the same years later, after its workflow is purged.
+    const { workflowId, row: view } = await visibleTask(req.principal, req.params.taskId);
+    const timeline = await getTimeline(pool, workflowId);
     return {
       ...presentTask(view),
       timeline,

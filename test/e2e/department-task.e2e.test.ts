@@ -3,7 +3,9 @@
  * the API listening on a port, driven through HTTP as the officers would.
  */
 import { randomUUID } from 'node:crypto';
+import { WorkflowNotFoundError } from '@temporalio/client';
 import { describe, expect, test } from 'vitest';
+import { eventually } from '../helpers/eventually.js';
 import { historyLength, settle } from '../helpers/history.js';
 import { useStack } from '../helpers/stack.js';
 
@@ -75,6 +77,38 @@ describe('a department task worked through HTTP', () => {
       { action: 'submitted', actor_department: 'housing' },
       { action: 'completed', actor_department: 'commerce' },
     ]);
+  });
+
+  test('a closed task, and its matter, read the same from the record after Temporal has purged them', { timeout: 240_000 }, async () => {
+    // A closed standalone task.
+    const created = await call('operator', 'POST', '/v1/tasks', { department: 'housing', leadDepartment: 'commerce', title: '保留期后查阅', instructions: '' });
+    const taskId = created.body.taskId as string;
+    await call('housing', 'POST', `/v1/tasks/${taskId}/sign`);
+    await call('housing', 'POST', `/v1/tasks/${taskId}/submit`, { summary: '已办结' });
+    expect((await call('commerce', 'POST', `/v1/tasks/${taskId}/review`, { decision: 'accept', comment: '同意' })).body.state).toBe('completed');
+    const before = await call('housing', 'GET', `/v1/tasks/${taskId}`);
+    // A cancelled matter.
+    const matter = await call('operator', 'POST', '/v1/matters', {
+      scenario: 'self-built-housing', county: '610124', subject: { name: '钱某某', kind: 'house' }, facts: { township: '610124100' },
+    }, { 'idempotency-key': `e2e-${randomUUID()}` });
+    const matterId = matter.body.matterId as string;
+    expect((await call('operator', 'POST', `/v1/matters/${matterId}/cancel`, { reason: '重复立案' })).body.status).toBe('cancelled');
+    const matterBefore = await call('operator', 'GET', `/v1/matters/${matterId}`);
+
+    // Retention ends (as `temporal workflow delete` does): the executions are gone from the server.
+    for (const workflowId of [taskId, matter.body.workflowId as string]) {
+      await stack.client.workflowService.deleteWorkflowExecution({ namespace: 'default', workflowExecution: { workflowId } });
+      await eventually(async () => stack.client.workflow.getHandle(workflowId).describe().then(() => false, (err: unknown) => err instanceof WorkflowNotFoundError), { timeoutMs: 90_000, intervalMs: 500, message: `${workflowId} deleted` });
+    }
+    const after = await call('housing', 'GET', `/v1/tasks/${taskId}`);
+    expect(after.status).toBe(200);
+    expect(after.body).toEqual(before.body);
+    expect(after.body).toMatchObject({ state: 'completed', deadlines: [{ kind: 'sign-for' }, { kind: 'handle' }, { kind: 'review' }] });
+    expect(after.body.timeline.map((e: { type: string }) => e.type)).toEqual(['assigned', 'signed', 'submitted', 'completed']);
+    const matterAfter = await call('operator', 'GET', `/v1/matters/${matterId}`);
+    expect(matterAfter.status).toBe(200);
+    expect(matterAfter.body).toEqual(matterBefore.body);
+    expect(matterAfter.body).toMatchObject({ status: 'cancelled', cancelled: { reason: '重复立案' } });
   });
 
   test('a retried create and a retried action do not act twice', async () => {
