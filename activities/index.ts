@@ -99,13 +99,17 @@ export function createActivities(deps: ActivityDeps) {
      * it or just after (a limit can start in one year and end in the next). Ordered, so a
      * continued run resumes at the same place.
      */
-    async listTasksAffectedByYear(req: { year: number }): Promise<string[]> {
+    async listTasksAffectedByYear(req: { year: number; after?: string; limit?: number }): Promise<string[]> {
+      // A page after the last task id seen (keyset): tasks that end or start meanwhile neither shift
+      // the pages nor get skipped. Without `limit` (runs started before paging), the whole list.
       const res = await deps.pool.query<{ task_id: string }>(
         `SELECT task_id FROM tasks
-          WHERE state IN ('assigned', 'signed', 'rework')
+          WHERE state IN ('assigned', 'signed', 'submitted', 'rework')
             AND (due_provisional OR extract(year FROM due_at AT TIME ZONE 'Asia/Shanghai') BETWEEN $1 AND $1 + 1)
-          ORDER BY task_id`,
-        [req.year],
+            AND task_id > $2
+          ORDER BY task_id
+          LIMIT $3`,
+        [req.year, req.after ?? '', req.limit ?? null],
       );
       return res.rows.map((r) => r.task_id);
     },

@@ -67,6 +67,11 @@ await worker.runUntil(async () => {
       await h.result();
       return h.workflowId;
     },
+    async 'calendar-publication-keyset'() {
+      const h = await env.client.workflow.start(calendarPublication, { taskQueue: 'record', workflowId: 'calendar-publication-keyset', args: [{ year: 2027, version: 2 }] });
+      await h.result();
+      return h.workflowId;
+    },
     async 'department-task-completed-with-extension-and-rework'() {
       const h = await env.client.workflow.start(departmentTask, { taskQueue: 'record', workflowId: 'department-task-completed-with-extension-and-rework', args: [input] });
       await h.executeUpdate(signUpdate, { args: [{ actor: housing }] });
