@@ -40,11 +40,11 @@ export class MatterDriver {
     return t;
   }
 
-  /** Whether the task's workflow exists yet (a query reaches it). */
+  /** Whether the task's workflow exists and has recorded its assignment (with its deadline). */
   private async answers(taskId: string): Promise<boolean> {
     try {
-      await this.client.workflow.getHandle(taskId).query(getTaskQuery);
-      return true;
+      // Assigned means recorded: its first event carries the sign-for deadline.
+      return (await this.client.workflow.getHandle(taskId).query(getTaskQuery)).lastEventSeq >= 1;
     } catch (err) {
       if (err instanceof WorkflowNotFoundError) return false;
       throw err;

@@ -6,6 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { settle } from '../helpers/history.js';
 import { describe, expect, test } from 'vitest';
+import { eventually } from '../helpers/eventually.js';
 import { publishCalendarYear } from '../../db/calendar.js';
 import { shanghaiDate } from '../../domain/calendar/index.js';
 import { departmentTask, getTaskQuery } from '../../workflows/department-task.js';
@@ -74,7 +75,11 @@ describe('deadlines on a published future year', () => {
     await publishCalendarYear(wf.db.pool, year, schedule(w), 'test', null);
     await sleepUntil(w.at(0, 10));
     const h = await startTask();
-    const v = await h.query(getTaskQuery);
+    // The sign-for clock is resolved by the task's first workflow task: wait for it, not for time.
+    const v = await eventually(async () => {
+      const view = await h.query(getTaskQuery);
+      return view.currentDeadline ? view : undefined;
+    }, { message: 'the sign-for deadline' });
     // Monday 10:00. Not counted: Monday itself (art. 201). Tue–Thu off; Friday is day 1, the
     // adjusted Saturday day 2, Sunday off, the next Monday day 3.
     expect(v.currentDeadline).toEqual({
@@ -100,7 +105,7 @@ describe('deadlines on a published future year', () => {
     await sleepUntil(w.at(0, 10));
     const h = await startTask();
     // Not published yet: weekends only, so Tue, Wed, Thu → Thursday, provisional.
-    expect((await h.query(getTaskQuery)).currentDeadline).toMatchObject({ kind: 'sign-for', dueAt: `${w.date(3)}T23:59:59.999+08:00`, provisional: true });
+    expect(await eventually(async () => (await h.query(getTaskQuery)).currentDeadline, { message: 'the sign-for deadline' })).toMatchObject({ kind: 'sign-for', dueAt: `${w.date(3)}T23:59:59.999+08:00`, provisional: true });
     // The read model is how publication finds open tasks: wait until the assignment is written.
     await settle(h);
     const row = await wf.db.pool.query('SELECT due_provisional FROM tasks WHERE task_id = $1', [h.workflowId]);

@@ -10,6 +10,7 @@ import {
 } from '../../workflows/department-task.js';
 import { settle } from '../helpers/history.js';
 import { useWorkflowEnv } from '../helpers/workflow-env.js';
+import { eventually } from '../helpers/eventually.js';
 
 const county = '610124';
 const housing: Principal = { keyId: 'k-housing', county, department: 'housing', roles: ['officer'] };
@@ -78,7 +79,11 @@ describe('departmentTask', () => {
     await withWorker(async () => {
       const h = await start();
       const t0 = await wf.env.currentTimeMs();
-      const assigned = await h.query(getTaskQuery);
+      // The assignment (with its deadline) is the task's first recorded event: wait for it.
+      const assigned = await eventually(async () => {
+        const v = await h.query(getTaskQuery);
+        return v.lastEventSeq >= 1 ? v : undefined;
+      }, { message: 'the assignment recorded' });
       expect(assigned.state).toBe('assigned');
       // Sign-for: 1 working day from assignment, ending at the end of that day (+08:00).
       expect(assigned.currentDeadline).toMatchObject({ kind: 'sign-for', dueAt: resolveDeadline(t0, { amount: 1, unit: 'working_day', startsFrom: 'assignment' }).dueAt });
