@@ -4,7 +4,6 @@
  * is being assigned and another is being signed. Afterwards every task has its clocks, every
  * accepted action is on the timeline exactly once, and no workflow failed.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -19,39 +18,24 @@ import { departmentTask, getTaskQuery, signUpdate } from '../../workflows/depart
 import { eventually } from '../helpers/eventually.js';
 import { useStack } from '../helpers/stack.js';
 import { workflowBundle } from '../helpers/temporal.js';
+import { startPostgresProcess, type PostgresProcess } from '../helpers/pg-process.js';
 
 const stack = useStack({ queue: 'e2e-outage', api: false });
 const housing = { keyId: 'k-housing', county: '610124', department: 'housing', roles: ['officer' as const] };
 
 let dir: string;
 let port: number;
-let server: ChildProcess | undefined;
+let server: PostgresProcess | undefined;
 let pool: Pool;
 let worker: Worker;
 let running: Promise<void>;
 
-/** scripts/pg-server.ts on this file's data directory; resolves with its admin URL once it accepts connections. */
-function startPostgres(): Promise<string> {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(import.meta.dirname, '../../scripts/pg-server.ts'), path.join(dir, 'data'), String(port), '--persistent'], { stdio: ['pipe', 'pipe', 'pipe'] });
-  server = child;
-  let output = '';
-  return new Promise((resolve, reject) => {
-    child.stdout!.on('data', (b: Buffer) => {
-      output += b.toString('utf8');
-      const m = /^ready (\S+)$/m.exec(output);
-      if (m) resolve(m[1]!);
-    });
-    child.stderr!.on('data', (b: Buffer) => (output += b.toString('utf8')));
-    child.once('exit', (code) => reject(new Error(`PostgreSQL exited (${code}): ${output.slice(-1000)}`)));
-  });
+/** This file's PostgreSQL, on the same directory and port each time (its data kept across stops). */
+async function startPostgres(): Promise<string> {
+  server = await startPostgresProcess(path.join(dir, 'data'), port, { persistent: true });
+  return server.url;
 }
-
-async function stopPostgres() {
-  const s = server!;
-  const exited = new Promise<void>((resolve) => s.once('exit', () => resolve()));
-  s.kill('SIGTERM');
-  await exited;
-}
+const stopPostgres = () => server!.stop();
 
 beforeAll(async () => {
   dir = mkdtempSync(path.join(os.tmpdir(), 'isv-outage-'));
@@ -67,7 +51,7 @@ afterAll(async () => {
   worker?.shutdown();
   await running;
   await pool?.end();
-  if (server && server.exitCode === null) await stopPostgres();
+  await server?.stop();
   rmSync(dir, { recursive: true, force: true });
 });
 

@@ -1,4 +1,3 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -7,6 +6,7 @@ import type { TestProject } from 'vitest/node';
 import { createPool } from '../../db/pool.js';
 import { migrate } from '../../db/migrate.js';
 import { freePort } from '../../scripts/dev-stack.js';
+import { startPostgresProcess, type PostgresProcess } from './pg-process.js';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -17,32 +17,8 @@ declare module 'vitest' {
   }
 }
 
-let server: ChildProcess | undefined;
+let server: PostgresProcess | undefined;
 let dir: string | undefined;
-
-/**
- * Starts scripts/pg-server.ts as a child process (see there why not in this process) and waits
- * for its `ready <url>` line.
- */
-async function startPostgresProcess(dataDir: string): Promise<string> {
-  const port = await freePort();
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(import.meta.dirname, '../../scripts/pg-server.ts'), dataDir, String(port)], {
-    stdio: ['pipe', 'pipe', 'pipe'],
-  });
-  server = child;
-  let output = '';
-  return new Promise((resolve, reject) => {
-    child.stdout!.on('data', (chunk: Buffer) => {
-      output += chunk.toString('utf8');
-      const m = /^ready (\S+)$/m.exec(output);
-      if (m) resolve(m[1]!);
-    });
-    child.stderr!.on('data', (chunk: Buffer) => {
-      output += chunk.toString('utf8');
-    });
-    child.once('exit', (code) => reject(new Error(`embedded PostgreSQL exited (${code}) before it was ready:\n${output.slice(-2000)}`)));
-  });
-}
 
 /**
  * Starts one real PostgreSQL for the run: `DATABASE_URL` if set (its server must allow CREATE
@@ -52,7 +28,8 @@ export async function setup(project: TestProject) {
   let adminUrl = process.env.TEST_DATABASE_URL ?? process.env.DATABASE_URL;
   if (!adminUrl) {
     dir = mkdtempSync(path.join(os.tmpdir(), 'isv-pg-'));
-    adminUrl = await startPostgresProcess(path.join(dir, 'data'));
+    server = await startPostgresProcess(path.join(dir, 'data'), await freePort());
+    adminUrl = server.url;
   }
   const template = `isv_template_${process.pid}`;
   const admin = new pg.Client({ connectionString: adminUrl });
@@ -70,10 +47,6 @@ export async function setup(project: TestProject) {
 }
 
 export async function teardown() {
-  if (server && server.exitCode === null) {
-    const exited = new Promise<void>((resolve) => server!.once('exit', () => resolve()));
-    server.kill('SIGTERM');
-    await exited;
-  }
+  await server?.stop();
   if (dir) rmSync(dir, { recursive: true, force: true });
 }
