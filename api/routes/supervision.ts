@@ -1,5 +1,5 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError, WorkflowIdReusePolicy } from '@temporalio/client';
 import { z } from 'zod';
 import { nextSeq } from '../../db/ids.js';
 import { accountabilityFlags } from '../../db/reports.js';
@@ -67,10 +67,13 @@ export const supervisionRoutes = (deps: AppDeps): FastifyPluginAsyncZod => async
       body: req.body,
       newId: async () => `${matterId}/supervision:${department}:${await nextSeq(pool, `supervision:${matterId}`)}`,
     });
+    // As POST /v1/tasks: a retry lands on the order whether it still runs or has closed
+    // (REJECT_DUPLICATE), never on a second run under its id.
     try {
       await temporal.workflow.start(departmentTask, {
         taskQueue: config.TEMPORAL_TASK_QUEUE,
         workflowId,
+        workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
         args: [{
           county: matter.county, department, title: `督办单：${instruction.slice(0, 60)}`, instructions: instruction,
           matterId, scenario: matter.scenario,
