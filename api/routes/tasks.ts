@@ -41,6 +41,9 @@ export function presentTask(v: TaskView) {
   };
 }
 
+/** How long a creating request waits for the read model's row: its deadline less 2 s (at least 1 s). */
+export const rowWaitMs = (config: Pick<AppDeps['config'], 'API_REQUEST_TIMEOUT_MS'>) => Math.max(1_000, config.API_REQUEST_TIMEOUT_MS - 2_000);
+
 const createTaskBody = departmentTaskInputSchema.omit({ matterId: true, scenario: true }).extend({
   county: countySchema.optional().describe('Defaults to the caller’s county'),
 });
@@ -169,7 +172,8 @@ export const taskRoutes = (deps: AppDeps): FastifyPluginAsyncZod => async (app) 
     // Answer from the read model once the assignment is recorded: its deadline is set then, and the
     // department's inbox (which reads the same rows) already shows the task. A live Query could
     // answer before the sign-for clock is resolved.
-    const view = (await waitForTaskRow(pool, workflowId))
+    // The wait ends before the request's own deadline (API_REQUEST_TIMEOUT_MS), leaving time to ask the workflow.
+    const view = (await waitForTaskRow(pool, workflowId, rowWaitMs(config)))
       ?? await temporal.workflow.getHandle<typeof departmentTask>(workflowId).query(getTaskQuery);
     void reply.code(created ? 201 : 200);
     return presentTask(view);
