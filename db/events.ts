@@ -89,7 +89,11 @@ export async function verifyAuditChain(client: pg.Pool | pg.PoolClient): Promise
   return null;
 }
 
-function stableStringify(value: unknown): string {
+/**
+ * Canonical JSON: object keys sorted at every depth, `undefined` members left out, arrays in their
+ * order. Two values that mean the same JSON give the same text, however their keys were ordered.
+ */
+export function stableStringify(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(stableStringify).join(',')}]`;
   if (value && typeof value === 'object') {
     const entries = Object.entries(value as Record<string, unknown>)
