@@ -7,7 +7,7 @@ import {
 } from 'fastify-type-provider-zod';
 import type { Pool } from '../db/pool.js';
 import type { Config } from '../domain/config.js';
-import { requireApiKey } from './auth.js';
+import { AuthFailureThrottle, requireApiKey } from './auth.js';
 import { registerErrorHandler } from './errors.js';
 import { pgErrorSummary } from '../db/errors.js';
 import { calendarRoutes } from './routes/calendar.js';
@@ -22,7 +22,7 @@ import { supervisionRoutes } from './routes/supervision.js';
 import { webhookRoutes } from './routes/webhooks.js';
 
 export interface AppDeps {
-  config: Pick<Config, 'API_BODY_LIMIT' | 'API_REQUEST_TIMEOUT_MS' | 'LOG_LEVEL' | 'TEMPORAL_TASK_QUEUE' | 'TEMPORAL_NAMESPACE' | 'TEMPORAL_UI_URL' | 'UPDATE_TIMEOUT_MS'>;
+  config: Pick<Config, 'API_BODY_LIMIT' | 'API_REQUEST_TIMEOUT_MS' | 'AUTH_FAILURE_BURST' | 'AUTH_FAILURES_PER_MINUTE' | 'LOG_LEVEL' | 'TEMPORAL_TASK_QUEUE' | 'TEMPORAL_NAMESPACE' | 'TEMPORAL_UI_URL' | 'UPDATE_TIMEOUT_MS'>;
   pool: Pool;
   temporal: Client;
   /** Test runs pass false to keep output quiet. */
@@ -92,7 +92,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(healthRoutes(deps));
   await app.register(publicRoutes(deps), { prefix: '/v1/public' });
   await app.register(async (v1) => {
-    requireApiKey(v1, deps.pool);
+    requireApiKey(v1, deps.pool, new AuthFailureThrottle(deps.config.AUTH_FAILURE_BURST, deps.config.AUTH_FAILURES_PER_MINUTE));
     await v1.register(taskRoutes(deps));
     await v1.register(notificationRoutes(deps));
     await v1.register(calendarRoutes(deps));

@@ -25,10 +25,16 @@ export class ApiError extends Error {
     readonly code: string,
     message: string,
     readonly issues?: { path: string; message: string }[],
+    /** Seconds for `Retry-After` (429; a 503 always says 5). */
+    readonly retryAfterSeconds?: number,
   ) {
     super(message);
   }
 }
+
+/** 429: the caller must wait `seconds` (sent as Retry-After). */
+export const tooManyRequests = (message: string, seconds: number) =>
+  new ApiError(429, 'too_many_requests', message, undefined, Math.max(1, Math.ceil(seconds)));
 
 /** One message for "does not exist" and "you may not see it", so a 404 reveals nothing. */
 export const notFound = (what = '资源') => new ApiError(404, 'not_found', `${what}不存在或无权查看`);
@@ -83,6 +89,7 @@ export function registerErrorHandler(app: FastifyInstance) {
     }
     if (err instanceof ApiError) {
       if (err.statusCode === 503) void reply.header('Retry-After', '5');
+      if (err.statusCode === 429) void reply.header('Retry-After', String(err.retryAfterSeconds ?? 1));
       return send(err.statusCode, { error: { code: err.code, message: err.message, ...(err.issues ? { issues: err.issues } : {}) } });
     }
     if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure) {

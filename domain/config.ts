@@ -52,6 +52,13 @@ export const configSchema = z.object({
    * Shorter than API_REQUEST_TIMEOUT_MS, which bounds the whole request.
    */
   UPDATE_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(8_000),
+  /**
+   * Refused API keys per client IP: a bucket of AUTH_FAILURE_BURST tokens, refilled at
+   * AUTH_FAILURES_PER_MINUTE. Each `Bearer` key refused (401) takes one; an IP whose bucket is empty
+   * gets 429 with Retry-After, without a key lookup in PostgreSQL, until a token is back.
+   */
+  AUTH_FAILURE_BURST: z.coerce.number().int().min(1).max(10_000).default(20),
+  AUTH_FAILURES_PER_MINUTE: z.coerce.number().int().min(1).max(60_000).default(60),
 
   /** Prebuilt workflow bundle (production). When unset the worker bundles `workflows/` at start. */
   WORKFLOW_BUNDLE_PATH: z.string().min(1).optional(),
