@@ -7,8 +7,9 @@ import {
 } from 'fastify-type-provider-zod';
 import type { Pool } from '../db/pool.js';
 import type { Config } from '../domain/config.js';
-import { requireApiKey } from './auth.js';
+import { AuthFailureThrottle, requireApiKey } from './auth.js';
 import { registerErrorHandler } from './errors.js';
+import { pgErrorSummary } from '../db/errors.js';
 import { calendarRoutes } from './routes/calendar.js';
 import { healthRoutes } from './routes/health.js';
 import { notificationRoutes } from './routes/notifications.js';
@@ -21,7 +22,7 @@ import { supervisionRoutes } from './routes/supervision.js';
 import { webhookRoutes } from './routes/webhooks.js';
 
 export interface AppDeps {
-  config: Pick<Config, 'API_BODY_LIMIT' | 'LOG_LEVEL' | 'TEMPORAL_TASK_QUEUE' | 'TEMPORAL_NAMESPACE' | 'TEMPORAL_UI_URL' | 'UPDATE_TIMEOUT_MS'>;
+  config: Pick<Config, 'API_BODY_LIMIT' | 'API_REQUEST_TIMEOUT_MS' | 'AUTH_FAILURE_BURST' | 'AUTH_FAILURES_PER_MINUTE' | 'LOG_LEVEL' | 'TEMPORAL_TASK_QUEUE' | 'TEMPORAL_NAMESPACE' | 'TEMPORAL_UI_URL' | 'UPDATE_TIMEOUT_MS'>;
   pool: Pool;
   temporal: Client;
   /** Test runs pass false to keep output quiet. */
@@ -38,8 +39,19 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       level: deps.config.LOG_LEVEL,
       // Keys and bodies never reach the log; URLs carry only readable ids (no personal data).
       redact: ['req.headers.authorization', 'req.headers["idempotency-key"]'],
+      // An error is logged by its kind and code, never its stack; a PostgreSQL error by its SQLSTATE
+      // only (its message and detail quote row contents). Also covers what Fastify logs itself,
+      // e.g. a handler that fails after its request has already been answered 503.
+      // (Fastify's type for an err serializer insists on a `stack`, which is the point to leave out.)
+      serializers: { err: logSafeError as never },
     },
     bodyLimit: deps.config.API_BODY_LIMIT,
+    // Every request is answered within API_REQUEST_TIMEOUT_MS: past it Fastify sends
+    // FST_ERR_HANDLER_TIMEOUT through the error handler, which answers 503 `unavailable` with
+    // Retry-After (a frozen database, a stuck dependency). The handler's own work is not stopped;
+    // what it finishes later is discarded. (Fastify's `requestTimeout` and `connectionTimeout` are
+    // socket-level limits on receiving a request and on idle sockets: neither answers a slow handler.)
+    handlerTimeout: deps.config.API_REQUEST_TIMEOUT_MS,
     genReqId: (req) => {
       const given = req.headers['x-request-id'];
       return typeof given === 'string' && /^[\w-]{8,64}$/.test(given) ? given : crypto.randomUUID();
@@ -80,7 +92,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(healthRoutes(deps));
   await app.register(publicRoutes(deps), { prefix: '/v1/public' });
   await app.register(async (v1) => {
-    requireApiKey(v1, deps.pool);
+    requireApiKey(v1, deps.pool, new AuthFailureThrottle(deps.config.AUTH_FAILURE_BURST, deps.config.AUTH_FAILURES_PER_MINUTE));
     await v1.register(taskRoutes(deps));
     await v1.register(notificationRoutes(deps));
     await v1.register(calendarRoutes(deps));
@@ -92,4 +104,18 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   }, { prefix: '/v1' });
 
   return app;
+}
+
+/** What a log line may say about an error: its kind and code (the SQLSTATE for PostgreSQL), no stack. */
+export function logSafeError(err: unknown): Record<string, unknown> {
+  const pgError = pgErrorSummary(err);
+  if (pgError) return { ...pgError };
+  // Already a summary (the error handler logs `{ name, code }` or a PgErrorSummary): as it is.
+  if (err && typeof err === 'object' && !(err instanceof Error)) return err as Record<string, unknown>;
+  const e = err as { name?: unknown; code?: unknown; message?: unknown } | null | undefined;
+  return {
+    type: typeof e?.name === 'string' ? e.name : typeof err,
+    ...(typeof e?.code === 'string' || typeof e?.code === 'number' ? { code: e.code } : {}),
+    ...(typeof e?.message === 'string' ? { message: e.message.slice(0, 200) } : {}),
+  };
 }

@@ -3,7 +3,7 @@ import { authenticate } from '../db/keys.js';
 import type { Pool } from '../db/pool.js';
 import { divisionPrefix } from '../domain/departments.js';
 import { coversCounty, hasRole, type Principal, type Role } from '../domain/principal.js';
-import { ApiError, forbidden } from './errors.js';
+import { ApiError, forbidden, tooManyRequests } from './errors.js';
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -12,17 +12,67 @@ declare module 'fastify' {
 }
 
 /**
- * `Authorization: Bearer <api key>` on every route of the scope it is added to. Keys are looked up
- * by their id and compared by hash (db/keys.ts); the principal rides on the request.
+ * A small in-process token bucket per client IP for refused API keys: `burst` tokens, refilled at
+ * `perMinute`. Only IPs that have failed are tracked (a bucket that has refilled is forgotten), at
+ * most `maxTracked` of them (the longest untouched go first). Per process: replicas each count their own.
  */
-export function requireApiKey(app: FastifyInstance, pool: Pool) {
+export class AuthFailureThrottle {
+  private readonly buckets = new Map<string, { tokens: number; at: number }>();
+  private readonly msPerToken: number;
+
+  constructor(
+    private readonly burst: number,
+    perMinute: number,
+    private readonly now: () => number = Date.now,
+    private readonly maxTracked = 10_000,
+  ) {
+    this.msPerToken = 60_000 / perMinute;
+  }
+
+  /** The IP's tokens now (full when untracked). */
+  private tokens(ip: string): number {
+    const b = this.buckets.get(ip);
+    if (!b) return this.burst;
+    const tokens = Math.min(this.burst, b.tokens + (this.now() - b.at) / this.msPerToken);
+    if (tokens >= this.burst) this.buckets.delete(ip);
+    return tokens;
+  }
+
+  /** Milliseconds until the IP may present a key again; 0 when it may now. */
+  waitMs(ip: string): number {
+    const tokens = this.tokens(ip);
+    return tokens >= 1 ? 0 : Math.ceil((1 - tokens) * this.msPerToken);
+  }
+
+  /** A key the IP presented was refused: one token less. */
+  refused(ip: string): void {
+    const tokens = Math.max(0, this.tokens(ip) - 1);
+    this.buckets.delete(ip); // re-inserted last: the Map's order is "least recently refused first"
+    this.buckets.set(ip, { tokens, at: this.now() });
+    if (this.buckets.size > this.maxTracked) this.buckets.delete(this.buckets.keys().next().value!);
+  }
+}
+
+/**
+ * `Authorization: Bearer <api key>` on every route of the scope it is added to. Keys are looked up
+ * by their id and compared by hash (db/keys.ts); the principal rides on the request. A presented
+ * key that is refused takes a token from the client IP's bucket (`throttle`): an IP out of tokens
+ * is answered 429 with Retry-After before any lookup, so guessing keys cannot load the database.
+ * A missing or non-Bearer header is a 401 that costs nothing and takes no token.
+ */
+export function requireApiKey(app: FastifyInstance, pool: Pool, throttle: AuthFailureThrottle) {
   app.decorateRequest('principal', null as unknown as Principal);
   app.addHook('onRequest', async (req) => {
+    const waitMs = throttle.waitMs(req.ip);
+    if (waitMs > 0) throw tooManyRequests('API 密钥验证失败次数过多，请稍后再试', waitMs / 1000);
     const header = req.headers.authorization;
     const m = header ? /^Bearer\s+(\S+)$/i.exec(header) : null;
     if (!m) throw new ApiError(401, 'unauthenticated', '需要 API 密钥：Authorization: Bearer <key>');
     const principal = await authenticate(pool, m[1]!);
-    if (!principal) throw new ApiError(401, 'unauthenticated', 'API 密钥无效或已停用');
+    if (!principal) {
+      throttle.refused(req.ip);
+      throw new ApiError(401, 'unauthenticated', 'API 密钥无效或已停用');
+    }
     req.principal = principal;
     // Only the opaque key id goes to the log, never the key or personal data.
     req.log = req.log.child({ keyId: principal.keyId });

@@ -25,10 +25,16 @@ export class ApiError extends Error {
     readonly code: string,
     message: string,
     readonly issues?: { path: string; message: string }[],
+    /** Seconds for `Retry-After` (429; a 503 always says 5). */
+    readonly retryAfterSeconds?: number,
   ) {
     super(message);
   }
 }
+
+/** 429: the caller must wait `seconds` (sent as Retry-After). */
+export const tooManyRequests = (message: string, seconds: number) =>
+  new ApiError(429, 'too_many_requests', message, undefined, Math.max(1, Math.ceil(seconds)));
 
 /** One message for "does not exist" and "you may not see it", so a 404 reveals nothing. */
 export const notFound = (what = '资源') => new ApiError(404, 'not_found', `${what}不存在或无权查看`);
@@ -41,13 +47,28 @@ function refusalIssues(failure: ApplicationFailure): FieldIssue[] | undefined {
   return (issues as FieldIssue[]).map((i) => ({ path: i.path === '(root)' ? 'body' : `body.${i.path}`, message: i.message }));
 }
 
-function isUnavailable(err: unknown): boolean {
+/** Node socket errors meaning "the other side is not there". */
+const unreachable = ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'EPIPE'];
+
+/**
+ * A dependency that does not answer (or not in time), as opposed to a request that is wrong:
+ * Temporal unreachable or past its deadline; PostgreSQL refusing connections, shutting down, out of
+ * connections (SQLSTATE classes 08, 53300, 57P01–57P03), cancelling a statement at
+ * `statement_timeout` (57014), or frozen (no connection from the pool in time, a handshake or a
+ * query never answered: node-postgres' own errors, which carry no code); and the whole request
+ * running past API_REQUEST_TIMEOUT_MS (Fastify's handler timeout).
+ */
+export function isUnavailable(err: unknown): boolean {
   const e = err as { code?: unknown; name?: string; message?: string } | undefined;
   if (!e) return false;
   if (err instanceof ServiceError) return true;
   if (e.code === 14 || e.code === 4) return true; // gRPC UNAVAILABLE / DEADLINE_EXCEEDED
-  if (typeof e.code === 'string' && ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', '57P01', '57P03', '53300'].includes(e.code)) return true;
-  return /timeout exceeded when trying to connect|Connection terminated|connect ECONNREFUSED/i.test(e.message ?? '');
+  if (typeof e.code === 'string') {
+    if (e.code === 'FST_ERR_HANDLER_TIMEOUT') return true;
+    if (unreachable.includes(e.code)) return true;
+    if (/^08[0-9A-Z]{3}$/.test(e.code) || ['57014', '57P01', '57P02', '57P03', '53300'].includes(e.code)) return true;
+  }
+  return /timeout exceeded when trying to connect|Connection terminated|connect ECONNREFUSED|Query read timeout|^timeout expired$/i.test(e.message ?? '');
 }
 
 export function registerErrorHandler(app: FastifyInstance) {
@@ -68,6 +89,7 @@ export function registerErrorHandler(app: FastifyInstance) {
     }
     if (err instanceof ApiError) {
       if (err.statusCode === 503) void reply.header('Retry-After', '5');
+      if (err.statusCode === 429) void reply.header('Retry-After', String(err.retryAfterSeconds ?? 1));
       return send(err.statusCode, { error: { code: err.code, message: err.message, ...(err.issues ? { issues: err.issues } : {}) } });
     }
     if (err instanceof WorkflowUpdateFailedError && err.cause instanceof ApplicationFailure) {

@@ -4,7 +4,7 @@ import type { EventRecord } from '../domain/events.js';
 
 const genesis = '0'.repeat(64);
 
-/** Writes the timeline entry, the audit entry and the notifications of one event. Idempotent. */
+/** Writes the timeline entry, the audit entry and the notifications of one event (each recipient once). Idempotent. */
 export async function recordEvent(client: pg.PoolClient, e: EventRecord): Promise<void> {
   const eventId = `${e.workflowId}#${e.seq}`;
   const inserted = await client.query(
@@ -26,9 +26,16 @@ export async function recordEvent(client: pg.PoolClient, e: EventRecord): Promis
     details: { summary: e.summary, ...(e.data ?? {}) },
   });
 
+  // One notice reaches a recipient once per event, however often the drafts name them (a task
+  // with no lead department tells the supervisors in the lead's place, and the supervisors too).
+  // Ids number the notifications written, in order: `<workflow id>#<seq>#<n>`.
+  const sent = new Set<string>();
   let i = 0;
   for (const n of e.notifications ?? []) {
     for (const r of n.recipients) {
+      const once = stableStringify([r.county, r.department ?? null, r.role ?? null, n.kind, n.title, n.body]);
+      if (sent.has(once)) continue;
+      sent.add(once);
       await client.query(
         `INSERT INTO notifications (id, created_at, county, department, role, kind, title, body, object_id)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (id) DO NOTHING`,
@@ -89,7 +96,11 @@ export async function verifyAuditChain(client: pg.Pool | pg.PoolClient): Promise
   return null;
 }
 
-function stableStringify(value: unknown): string {
+/**
+ * Canonical JSON: object keys sorted at every depth, `undefined` members left out, arrays in their
+ * order. Two values that mean the same JSON give the same text, however their keys were ordered.
+ */
+export function stableStringify(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(stableStringify).join(',')}]`;
   if (value && typeof value === 'object') {
     const entries = Object.entries(value as Record<string, unknown>)

@@ -4,16 +4,27 @@ import type { Config } from '../domain/config.js';
 export type Pool = pg.Pool;
 export type Queryable = pg.Pool | pg.PoolClient;
 
+export type PoolSettings = Pick<Config, 'PG_POOL_MAX' | 'PG_CONNECTION_TIMEOUT_MS' | 'PG_STATEMENT_TIMEOUT_MS'>
+  & Partial<Pick<Config, 'PG_QUERY_TIMEOUT_MS'>> & { DATABASE_URL: string };
+
 /**
- * One pool per process: at most 10 connections, a bounded wait for a free connection and a
- * statement timeout, so a stuck database turns into a 503 rather than a pile of hung requests.
+ * One pool per process, bounded so that a database in trouble turns into a 503 rather than a pile
+ * of hung requests:
+ *
+ * - `connectionTimeoutMillis`: waiting for a free connection, or for a new one's handshake (a frozen
+ *   server accepts the TCP connection and then says nothing);
+ * - `statement_timeout`: PostgreSQL cancels a statement that runs too long (SQLSTATE 57014);
+ * - `query_timeout`: the client gives up on a query the server never answers (a frozen server
+ *   cancels nothing), and the pool drops that connection. Longer than the statement timeout (by a
+ *   second when not given), so a server that still answers cancels first.
  */
-export function createPool(config: Pick<Config, 'PG_POOL_MAX' | 'PG_CONNECTION_TIMEOUT_MS' | 'PG_STATEMENT_TIMEOUT_MS'> & { DATABASE_URL: string }): Pool {
+export function createPool(config: PoolSettings): Pool {
   const pool = new pg.Pool({
     connectionString: config.DATABASE_URL,
     max: config.PG_POOL_MAX,
     connectionTimeoutMillis: config.PG_CONNECTION_TIMEOUT_MS,
     statement_timeout: config.PG_STATEMENT_TIMEOUT_MS,
+    query_timeout: config.PG_QUERY_TIMEOUT_MS ?? config.PG_STATEMENT_TIMEOUT_MS + 1000,
     idleTimeoutMillis: 30_000,
     application_name: 'integrated-supervision',
   });
@@ -25,15 +36,20 @@ export function createPool(config: Pick<Config, 'PG_POOL_MAX' | 'PG_CONNECTION_T
 
 export async function inTransaction<T>(pool: Pool, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
   const client = await pool.connect();
+  // A connection whose ROLLBACK failed (timed out, broken) is dropped, never handed out again:
+  // after a query timeout it may still be waiting for the server's answer.
+  let broken: Error | undefined;
   try {
     await client.query('BEGIN');
     const result = await fn(client);
     await client.query('COMMIT');
     return result;
   } catch (err) {
-    await client.query('ROLLBACK').catch(() => {});
+    await client.query('ROLLBACK').catch((rollbackErr: unknown) => {
+      broken = rollbackErr instanceof Error ? rollbackErr : new Error('ROLLBACK failed');
+    });
     throw err;
   } finally {
-    client.release();
+    client.release(broken);
   }
 }

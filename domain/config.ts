@@ -8,6 +8,8 @@ import { z } from 'zod';
 const port = z.coerce.number().int().min(1).max(65535);
 const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
 
+const orderedTimeouts = ['PG_STATEMENT_TIMEOUT_MS', 'PG_QUERY_TIMEOUT_MS', 'API_REQUEST_TIMEOUT_MS', 'UPDATE_TIMEOUT_MS'];
+
 export const configSchema = z.object({
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -22,15 +24,41 @@ export const configSchema = z.object({
   /** PostgreSQL connection string. Unset under `npm start`: an embedded PostgreSQL is started. */
   DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'expected postgres://…').optional(),
   PG_POOL_MAX: z.coerce.number().int().min(1).max(10).default(10),
-  PG_CONNECTION_TIMEOUT_MS: z.coerce.number().int().min(100).default(5000),
-  PG_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(100).default(15000),
+  /**
+   * How long to wait for a connection: a free one from the pool, or a new one's handshake (a frozen
+   * server accepts the TCP connection and never answers).
+   */
+  PG_CONNECTION_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(3000),
+  /** `statement_timeout`: PostgreSQL itself cancels a statement running longer (SQLSTATE 57014). */
+  PG_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(5000),
+  /**
+   * `query_timeout`: the client gives up on a query PostgreSQL has not answered (a frozen server
+   * cancels nothing) and drops its connection. Longer than PG_STATEMENT_TIMEOUT_MS, so a server that
+   * still answers cancels first and the connection stays usable.
+   */
+  PG_QUERY_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(6000),
 
   API_HOST: z.string().min(1).default('127.0.0.1'),
   API_PORT: port.default(3000),
   /** Largest request body accepted, in bytes (evidence is referenced by hash, never uploaded). */
   API_BODY_LIMIT: z.coerce.number().int().min(1024).max(10 * 1024 * 1024).default(256 * 1024),
-  /** How long the API waits for a workflow to take and finish an Update before answering 503. */
-  UPDATE_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(15_000),
+  /**
+   * Longest time the API takes over a request (routing, authentication, handler, answer): past it
+   * the answer is 503 `unavailable` with Retry-After (Fastify's `handlerTimeout`).
+   */
+  API_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(1000).max(300_000).default(10_000),
+  /**
+   * How long the API waits for a workflow to take and finish an Update before answering 503.
+   * Shorter than API_REQUEST_TIMEOUT_MS, which bounds the whole request.
+   */
+  UPDATE_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(8_000),
+  /**
+   * Refused API keys per client IP: a bucket of AUTH_FAILURE_BURST tokens, refilled at
+   * AUTH_FAILURES_PER_MINUTE. Each `Bearer` key refused (401) takes one; an IP whose bucket is empty
+   * gets 429 with Retry-After, without a key lookup in PostgreSQL, until a token is back.
+   */
+  AUTH_FAILURE_BURST: z.coerce.number().int().min(1).max(10_000).default(20),
+  AUTH_FAILURES_PER_MINUTE: z.coerce.number().int().min(1).max(60_000).default(60),
 
   /** Prebuilt workflow bundle (production). When unset the worker bundles `workflows/` at start. */
   WORKFLOW_BUNDLE_PATH: z.string().min(1).optional(),
@@ -50,6 +78,17 @@ export const configSchema = z.object({
   /** Paths to tools the dev stack would otherwise find or build (see scripts/provision.ts). */
   TEMPORAL_CLI: z.string().min(1).optional(),
   TEMPORAL_TEST_SERVER: z.string().min(1).optional(),
+}).superRefine((c, ctx) => {
+  // Timeouts that only make sense in order; each problem names the variable to change.
+  if (c.PG_QUERY_TIMEOUT_MS <= c.PG_STATEMENT_TIMEOUT_MS) {
+    ctx.addIssue({ code: 'custom', path: ['PG_QUERY_TIMEOUT_MS'], message: `must be longer than PG_STATEMENT_TIMEOUT_MS (${c.PG_STATEMENT_TIMEOUT_MS})` });
+  }
+  if (c.UPDATE_TIMEOUT_MS >= c.API_REQUEST_TIMEOUT_MS) {
+    ctx.addIssue({ code: 'custom', path: ['UPDATE_TIMEOUT_MS'], message: `must be shorter than API_REQUEST_TIMEOUT_MS (${c.API_REQUEST_TIMEOUT_MS})` });
+  }
+}, {
+  // Only between values that are valid themselves: a bad one is already named on its own.
+  when: (payload) => !payload.issues.some((i) => orderedTimeouts.includes(String(i.path?.[0]))),
 });
 
 export type Config = z.infer<typeof configSchema>;

@@ -10,7 +10,23 @@ import { loadConfig } from '../domain/config.js';
 
 interface DemoKey { label: string; county: string; department?: string; roles: string[]; key: string }
 
-export async function seedDemo(api: string, keys: DemoKey[], log: (m: string) => void = (m) => process.stdout.write(`${m}\n`)) {
+/** Polls `list` (bounded) until it returns items; empty after `timeoutMs`. */
+async function waitForSteps(list: () => Promise<Record<string, any>>, timeoutMs: number): Promise<{ taskId: string; title: string; state: string; stateName?: string }[]> {
+  const until = Date.now() + timeoutMs;
+  for (;;) {
+    const items = (await list()).items as { taskId: string; title: string; state: string; stateName?: string }[];
+    if (items.length || Date.now() >= until) return items;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+/**
+ * Launches the demo matters and works the first housing step, saying what it did through `log`.
+ * `stepTimeoutMs`: how long to wait for the worker to assign the first step (default 3 minutes).
+ */
+export async function seedDemo(
+  api: string, keys: DemoKey[], log: (m: string) => void = (m) => process.stdout.write(`${m}\n`), opts: { stepTimeoutMs?: number } = {},
+) {
   const keyOf = (pred: (k: DemoKey) => boolean) => keys.find(pred)?.key;
   const operator = keyOf((k) => k.county === '610124' && k.roles.includes('operator'))!;
   const officer = (department: string) => keyOf((k) => k.department === department);
@@ -43,16 +59,33 @@ export async function seedDemo(api: string, keys: DemoKey[], log: (m: string) =>
   }
 
   // Move the first housing matter forward: the housing bureau signs for and answers its survey step.
-  await new Promise((r) => setTimeout(r, 1500));
+  // The step exists once the worker has run the matter, which may take a while on a first start
+  // (the worker bundles the workflows first): wait for its row in the inbox, not a fixed time.
   const housing = officer('housing');
-  if (housing) {
-    const inbox = await call(housing, 'GET', `/v1/tasks?state=assigned&matterId=${encodeURIComponent(matters[0]!)}`);
-    for (const t of inbox.items as { taskId: string }[]) {
+  if (!housing) {
+    log('  no step worked: there is no demo key of the housing bureau');
+    return matters;
+  }
+  const first = matters[0]!;
+  log(`  waiting for the worker to assign the first steps of ${first}…`);
+  const steps = await waitForSteps(() => call(housing, 'GET', `/v1/tasks?matterId=${encodeURIComponent(first)}`), opts.stepTimeoutMs ?? 180_000);
+  if (!steps.length) {
+    log(`  no step worked: ${first} has no housing step after ${Math.round((opts.stepTimeoutMs ?? 180_000) / 1000)} s (is the worker running?)`);
+    return matters;
+  }
+  for (const t of steps) {
+    let state = t.state;
+    if (state === 'assigned') {
       await call(housing, 'POST', `/v1/tasks/${t.taskId}/sign`, undefined, { 'idempotency-key': `demo-sign-${t.taskId.slice(-40).replace(/[^\w.:-]/g, '-')}` });
+      state = 'signed';
+    }
+    if (state === 'signed') {
       const detail = await call(housing, 'GET', `/v1/tasks/${t.taskId}`);
-      if (detail.state === 'signed') {
-        await call(housing, 'POST', `/v1/tasks/${t.taskId}/submit`, { summary: '已组织初步研判，建议委托鉴定', outcome: detail.outcomes?.[0] ?? 'appraisal-needed' });
-      }
+      const outcome = (detail.outcomes as string[] | undefined)?.[0] ?? 'appraisal-needed';
+      await call(housing, 'POST', `/v1/tasks/${t.taskId}/submit`, { summary: '已组织初步研判，建议委托鉴定', outcome });
+      log(`  worked: the housing bureau signed for and submitted ${t.taskId} (「${t.title}」, outcome ${outcome}); it awaits review`);
+    } else {
+      log(`  already worked: ${t.taskId} (「${t.title}」) is ${t.stateName ?? state}`);
     }
   }
   return matters;

@@ -1,5 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { WorkflowIdConflictPolicy, WorkflowNotFoundError, type WorkflowHandle } from '@temporalio/client';
+import {
+  WorkflowExecutionAlreadyStartedError, WorkflowIdConflictPolicy, WorkflowIdReusePolicy, WorkflowNotFoundError, type WorkflowHandle,
+} from '@temporalio/client';
 import { z } from 'zod';
 import { nextSeq } from '../../db/ids.js';
 import { getMatterRow, getScenarioOverride, listMatters } from '../../db/matters.js';
@@ -133,22 +135,38 @@ export const matterRoutes = (deps: AppDeps): FastifyPluginAsyncZod => async (app
       county: body.county, subject: body.subject, facts: facts.data as Record<string, unknown>,
       ...(body.source ? { source: body.source } : {}), definition, createdBy: req.principal.keyId,
     };
-    // USE_EXISTING: a retry after a crash between reserving the id and starting lands here too.
-    const handle = await temporal.workflow.start(scenarioWorkflowTypes[body.scenario], {
-      taskQueue: config.TEMPORAL_TASK_QUEUE,
-      workflowId,
-      args: [input],
-      workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
-      // No personal data: the subject's kind, never its name.
-      staticSummary: `${definition.name.zh} · ${divisionName(body.county)} · ${departmentName(definition.roles.lead!)}牵头`,
-      staticDetails: `**${definition.name.zh}**（${definition.name.en}）· 目录版本 ${definition.version}${definition.countyOverrideVersion ? `，县级调整 v${definition.countyOverrideVersion}` : ''}\n\n依据：${definition.legalBases.join('；')}`,
-      typedSearchAttributes: [
-        { key: SA.County, value: body.county },
-        { key: SA.Scenario, value: body.scenario },
-        { key: SA.LeadDepartment, value: definition.roles.lead! },
-        { key: SA.MatterStage, value: definition.stages[0]!.key },
-      ],
-    });
+    // USE_EXISTING: a retry after a crash between reserving the id and starting lands on the
+    // running matter. REJECT_DUPLICATE: a retry after the matter closed starts no second run under
+    // its id (whose events would collide with the first run's and be dropped).
+    let handle: WorkflowHandle | undefined;
+    try {
+      handle = await temporal.workflow.start(scenarioWorkflowTypes[body.scenario], {
+        taskQueue: config.TEMPORAL_TASK_QUEUE,
+        workflowId,
+        args: [input],
+        workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
+        workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+        // No personal data: the subject's kind, never its name.
+        staticSummary: `${definition.name.zh} · ${divisionName(body.county)} · ${departmentName(definition.roles.lead!)}牵头`,
+        staticDetails: `**${definition.name.zh}**（${definition.name.en}）· 目录版本 ${definition.version}${definition.countyOverrideVersion ? `，县级调整 v${definition.countyOverrideVersion}` : ''}\n\n依据：${definition.legalBases.join('；')}`,
+        typedSearchAttributes: [
+          { key: SA.County, value: body.county },
+          { key: SA.Scenario, value: body.scenario },
+          { key: SA.LeadDepartment, value: definition.roles.lead! },
+          { key: SA.MatterStage, value: definition.stages[0]!.key },
+        ],
+      });
+    } catch (err) {
+      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+    }
+    if (!handle) {
+      // The matter has closed (completed or cancelled): answer with its final state, from the
+      // read model (the workflow's own Query needs a worker to replay it).
+      const closed = await getMatterRow(pool, workflowId)
+        ?? await temporal.workflow.getHandle(workflowId).query(getMatterQuery);
+      void reply.code(created ? 201 : 200);
+      return present(closed);
+    }
     void reply.code(created ? 201 : 200);
     // A new matter answers with its starting state at once (the worker may be busy); a retry
     // answers with the state it has reached.

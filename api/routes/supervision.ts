@@ -1,5 +1,5 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError, WorkflowIdReusePolicy } from '@temporalio/client';
 import { z } from 'zod';
 import { nextSeq } from '../../db/ids.js';
 import { accountabilityFlags } from '../../db/reports.js';
@@ -17,7 +17,7 @@ import type { AppDeps } from '../app.js';
 import { errorBodySchema, forbidden, notFound } from '../errors.js';
 import { idempotencyHeaders, reserveWorkflowId } from '../idempotency.js';
 import { isoDateSchema, pageSchema, taskSummarySchema, taskViewSchema, urlIdSchema } from '../schemas.js';
-import { presentTask } from './tasks.js';
+import { presentTask, rowWaitMs } from './tasks.js';
 
 const errors = { 400: errorBodySchema, 401: errorBodySchema, 403: errorBodySchema, 404: errorBodySchema, 409: errorBodySchema, 503: errorBodySchema };
 
@@ -67,10 +67,13 @@ export const supervisionRoutes = (deps: AppDeps): FastifyPluginAsyncZod => async
       body: req.body,
       newId: async () => `${matterId}/supervision:${department}:${await nextSeq(pool, `supervision:${matterId}`)}`,
     });
+    // As POST /v1/tasks: a retry lands on the order whether it still runs or has closed
+    // (REJECT_DUPLICATE), never on a second run under its id.
     try {
       await temporal.workflow.start(departmentTask, {
         taskQueue: config.TEMPORAL_TASK_QUEUE,
         workflowId,
+        workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
         args: [{
           county: matter.county, department, title: `督办单：${instruction.slice(0, 60)}`, instructions: instruction,
           matterId, scenario: matter.scenario,
@@ -93,7 +96,8 @@ export const supervisionRoutes = (deps: AppDeps): FastifyPluginAsyncZod => async
       if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
     }
     // As POST /v1/tasks: answer once the assignment (with its deadline) is in the read model.
-    const view = (await waitForTaskRow(pool, workflowId)) ?? await temporal.workflow.getHandle(workflowId).query(getTaskQuery);
+    // The wait ends before the request's own deadline (API_REQUEST_TIMEOUT_MS), leaving time to ask the workflow.
+    const view = (await waitForTaskRow(pool, workflowId, rowWaitMs(config))) ?? await temporal.workflow.getHandle(workflowId).query(getTaskQuery);
     void reply.code(created ? 201 : 200);
     return presentTask(view);
   });

@@ -1,5 +1,5 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError, WorkflowIdReusePolicy, WorkflowNotFoundError } from '@temporalio/client';
 import { z } from 'zod';
 import { nextSeq } from '../../db/ids.js';
 import { decodeCursor, idempotencyHeaders, pageOf, reserveWorkflowId, updateIdFor } from '../idempotency.js';
@@ -40,6 +40,9 @@ export function presentTask(v: TaskView) {
     stateName: taskStateNames[v.state],
   };
 }
+
+/** How long a creating request waits for the read model's row: its deadline less 2 s (at least 1 s). */
+export const rowWaitMs = (config: Pick<AppDeps['config'], 'API_REQUEST_TIMEOUT_MS'>) => Math.max(1_000, config.API_REQUEST_TIMEOUT_MS - 2_000);
 
 const createTaskBody = departmentTaskInputSchema.omit({ matterId: true, scenario: true }).extend({
   county: countySchema.optional().describe('Defaults to the caller’s county'),
@@ -145,11 +148,15 @@ export const taskRoutes = (deps: AppDeps): FastifyPluginAsyncZod => async (app) 
       newId: async () => standaloneTaskWorkflowId(county, input.department, year, await nextSeq(pool, `task:${county}:${input.department}:${year}`)),
     });
     // Starting again after a crash between reserving and starting is harmless: the id is the key.
+    // A task still running under the id refuses the start (the default conflict policy), and so
+    // does one that has closed (REJECT_DUPLICATE): a retry never starts a second run, whose events
+    // would collide with the first run's and be dropped. Either way the answer is the read model's.
     try {
       await temporal.workflow.start(departmentTask, {
         taskQueue: config.TEMPORAL_TASK_QUEUE,
         workflowId,
         args: [input],
+        workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
         staticSummary: `${departmentName(input.department)} · ${input.title}`.slice(0, 200),
         staticDetails: `**部门任务** · ${departmentName(input.department)}\n\n${input.instructions}`,
         typedSearchAttributes: [
@@ -159,12 +166,14 @@ export const taskRoutes = (deps: AppDeps): FastifyPluginAsyncZod => async (app) 
         ],
       });
     } catch (err) {
+      // (Also when a concurrent retry with the same key started it first.)
       if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
     }
     // Answer from the read model once the assignment is recorded: its deadline is set then, and the
     // department's inbox (which reads the same rows) already shows the task. A live Query could
     // answer before the sign-for clock is resolved.
-    const view = (await waitForTaskRow(pool, workflowId))
+    // The wait ends before the request's own deadline (API_REQUEST_TIMEOUT_MS), leaving time to ask the workflow.
+    const view = (await waitForTaskRow(pool, workflowId, rowWaitMs(config)))
       ?? await temporal.workflow.getHandle<typeof departmentTask>(workflowId).query(getTaskQuery);
     void reply.code(created ? 201 : 200);
     return presentTask(view);

@@ -372,8 +372,9 @@ describe('the dispatcher', () => {
     });
     await register('610124', 'department:transport', r.url);
     const ids: string[] = [];
-    for (let i = 0; i < 8; i++) {
-      ids.push(...await notify(Array.from({ length: 5 }, () => ({ county: '610124', department: 'transport' })), `task:610124:transport:2026-000${i}`));
+    // 40 notifications, one per event (an event notifies a recipient once).
+    for (let i = 0; i < 40; i++) {
+      ids.push(...await notify([{ county: '610124', department: 'transport' }], `task:610124:transport:2026-${String(i).padStart(4, '0')}`));
     }
     const pools = [createPool({ DATABASE_URL: h.db.url, PG_POOL_MAX: 3, PG_CONNECTION_TIMEOUT_MS: 5000, PG_STATEMENT_TIMEOUT_MS: 30000 }),
       createPool({ DATABASE_URL: h.db.url, PG_POOL_MAX: 3, PG_CONNECTION_TIMEOUT_MS: 5000, PG_STATEMENT_TIMEOUT_MS: 30000 })];

@@ -18,12 +18,16 @@ const defaults = {
   TEMPORAL_TASK_QUEUE: 'integrated-supervision',
   TEMPORAL_UI_URL: 'http://localhost:8233',
   PG_POOL_MAX: 10,
-  PG_CONNECTION_TIMEOUT_MS: 5000,
-  PG_STATEMENT_TIMEOUT_MS: 15000,
+  PG_CONNECTION_TIMEOUT_MS: 3000,
+  PG_STATEMENT_TIMEOUT_MS: 5000,
+  PG_QUERY_TIMEOUT_MS: 6000,
   API_HOST: '127.0.0.1',
   API_PORT: 3000,
   API_BODY_LIMIT: 256 * 1024,
-  UPDATE_TIMEOUT_MS: 15000,
+  API_REQUEST_TIMEOUT_MS: 10000,
+  UPDATE_TIMEOUT_MS: 8000,
+  AUTH_FAILURE_BURST: 20,
+  AUTH_FAILURES_PER_MINUTE: 60,
   MIGRATE_ON_START: true,
   WEBHOOK_POLL_INTERVAL_MS: 1000,
   WEBHOOK_MAX_ATTEMPTS: 12,
@@ -114,6 +118,13 @@ describe('loadConfig', () => {
     ['PG_POOL_MAX', '50'],
     ['PG_POOL_MAX', '0'],
     ['API_BODY_LIMIT', '10'],
+    ['UPDATE_TIMEOUT_MS', '10000'],
+    ['API_REQUEST_TIMEOUT_MS', '500'],
+    ['PG_QUERY_TIMEOUT_MS', '5000'],
+    ['PG_QUERY_TIMEOUT_MS', 'soon'],
+    ['PG_CONNECTION_TIMEOUT_MS', '50'],
+    ['AUTH_FAILURE_BURST', '0'],
+    ['AUTH_FAILURES_PER_MINUTE', 'many'],
     ['MIGRATE_ON_START', 'yes'],
     ['LOG_LEVEL', 'verbose'],
     ['NODE_ENV', 'staging'],
@@ -124,6 +135,14 @@ describe('loadConfig', () => {
     expect(err.message).toContain(name);
     expect(err.problems).toHaveLength(1);
     expect(err.problems[0]).toMatch(new RegExp(`^${name}: `));
+  });
+
+  test('timeouts that only work in order: the query timeout outlasts the statement timeout, the request timeout the Update wait', () => {
+    expect(loadConfig({ PG_STATEMENT_TIMEOUT_MS: '20000', PG_QUERY_TIMEOUT_MS: '25000', API_REQUEST_TIMEOUT_MS: '30000', UPDATE_TIMEOUT_MS: '20000' })).toMatchObject({
+      PG_STATEMENT_TIMEOUT_MS: 20000, PG_QUERY_TIMEOUT_MS: 25000, API_REQUEST_TIMEOUT_MS: 30000, UPDATE_TIMEOUT_MS: 20000,
+    });
+    expect(configError({ PG_STATEMENT_TIMEOUT_MS: '6000' }).problems).toEqual(['PG_QUERY_TIMEOUT_MS: must be longer than PG_STATEMENT_TIMEOUT_MS (6000)']);
+    expect(configError({ API_REQUEST_TIMEOUT_MS: '5000' }).problems).toEqual(['UPDATE_TIMEOUT_MS: must be shorter than API_REQUEST_TIMEOUT_MS (5000)']);
   });
 
   test('every bad variable is named in one error, not only the first', () => {
