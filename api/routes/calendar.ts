@@ -9,6 +9,7 @@ import { WorkflowIdConflictPolicy } from '@temporalio/client';
 import { calendarPublication } from '../../workflows/calendar-publication.js';
 import { requireRole } from '../auth.js';
 import type { AppDeps } from '../app.js';
+import { rowWaitMs } from './tasks.js';
 import { ApiError, errorBodySchema } from '../errors.js';
 import { isoDateTimeSchema, maxYear, minYear } from '../schemas.js';
 
@@ -117,7 +118,8 @@ export const calendarRoutes = (deps: AppDeps): FastifyPluginAsyncZod => async (a
       workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
       staticSummary: `${year} 年节假日安排 v${rec.version}：重新计算在办任务期限`,
     });
-    const done = await Promise.race([handle.result(), new Promise<undefined>((r) => setTimeout(() => r(undefined), 10_000).unref())]);
+    // Briefly: the answer must come within the request timeout (the workflow goes on regardless).
+    const done = await Promise.race([handle.result(), new Promise<undefined>((r) => setTimeout(() => r(undefined), rowWaitMs(deps.config)).unref())]);
     return {
       year, provisional: false, version: rec.version, source: rec.source,
       publishedAt: rec.publishedAt ? toShanghaiIso(Date.parse(rec.publishedAt)) : null,

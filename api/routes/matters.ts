@@ -23,7 +23,7 @@ import { withUpdateDeadline } from '../temporal.js';
 import { ApiError, errorBodySchema, forbidden, notFound } from '../errors.js';
 import { decodeCursor, idempotencyHeaders, pageOf, reserveWorkflowId } from '../idempotency.js';
 import { boolQuery, pageSchema, taskSummarySchema, timelineEntrySchema, urlIdSchema } from '../schemas.js';
-import { presentTask } from './tasks.js';
+import { presentTask, rowWaitMs } from './tasks.js';
 import { terminalTaskStates } from '../../domain/task.js';
 
 const errors = { 400: errorBodySchema, 401: errorBodySchema, 403: errorBodySchema, 404: errorBodySchema, 409: errorBodySchema, 503: errorBodySchema };
@@ -256,11 +256,13 @@ export const matterRoutes = (deps: AppDeps): FastifyPluginAsyncZod => async (app
       response: { 200: matterSchema, ...errors },
     },
   }, async (req) => {
+    const started = Date.now();
     const { handle, view } = await visibleMatter(req.principal, req.params.matterId);
     if (view.status !== 'open') throw new ApiError(409, 'wrong_state', '事项已结束，不能撤销');
     await withUpdateDeadline(deps, () => handle.executeUpdate(cancelMatterUpdate, { args: [{ ...req.body, actor: req.principal }] }));
     // Winding down (children cancelled, the event recorded) takes a moment: wait for it, briefly.
-    await Promise.race([handle.result().catch(() => undefined), new Promise((r) => setTimeout(r, 10_000).unref())]);
+    // Within what is left of the request timeout; the matter winds down regardless.
+    await Promise.race([handle.result().catch(() => undefined), new Promise((r) => setTimeout(r, Math.max(500, rowWaitMs(config) - (Date.now() - started))).unref())]);
     return present((await getMatterRow(pool, view.matterId)) ?? await handle.query(getMatterQuery));
   });
 };

@@ -281,6 +281,7 @@ export const taskRoutes = (deps: AppDeps): FastifyPluginAsyncZod => async (app) 
       tags: ['tasks'], params, headers: idempotencyHeaders, body: reassignBodySchema, response: { 200: taskViewSchema, ...errors },
     },
   }, async (req) => {
+    const started = Date.now();
     const { workflowId, act } = await visibleTask(req.principal, req.params.taskId);
     if (!hasRole(req.principal, 'supervisor')) throw forbidden('只有督办人员可以改派任务');
     const matterId = matterOfStep(workflowId);
@@ -291,7 +292,7 @@ export const taskRoutes = (deps: AppDeps): FastifyPluginAsyncZod => async (app) 
       ...(id ? { updateId: id } : {}),
     }));
     // As for a new task: answer once the new department's inbox shows it, with its deadline.
-    const view = (await waitForTaskRow(pool, moved.taskId))
+    const view = (await waitForTaskRow(pool, moved.taskId, Math.max(500, rowWaitMs(config) - (Date.now() - started))))
       ?? await temporal.workflow.getHandle<typeof departmentTask>(moved.taskId).query(getTaskQuery);
     return presentTask(view);
   });
