@@ -86,10 +86,11 @@ describe('npm run keys', () => {
     const lines = stdout.trim().split('\n');
     const key = lines.at(-1)!;
     expect(key).toMatch(/^isk_[0-9a-f]{12}_[A-Za-z0-9_-]{32}$/);
-    expect(await authenticate(db.pool, key)).toEqual({ keyId: key.split('_')[1], county: '610124', department: 'housing', roles: ['officer'] });
+    // The key id is hex; the secret is base64url and may itself contain `_`: split on the first two only.
+    const [, keyId, secret] = /^isk_([0-9a-f]{12})_(.+)$/.exec(key)!;
+    expect(await authenticate(db.pool, key)).toEqual({ keyId, county: '610124', department: 'housing', roles: ['officer'] });
     // Stored: the SHA-256 (hex) of the whole key, computed here independently, and nowhere in the
     // row the key or its secret part.
-    const [, keyId, secret] = key.split('_');
     const stored = await db.pool.query('SELECT key_hash, row_to_json(k)::text AS row FROM api_keys k WHERE key_id = $1', [keyId]);
     expect(stored.rows).toHaveLength(1);
     expect(stored.rows[0].key_hash).toBe(createHash('sha256').update(key, 'utf8').digest('hex'));
