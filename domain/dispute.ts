@@ -108,7 +108,8 @@ export interface DisputeView {
   reason: string;
   kind: 'law' | 'duties';
   otherCounty?: string;
-  state: 'open' | 'decided';
+  /** `ended`: closed without a decision, because its matter ended (or the run was cancelled). */
+  state: 'open' | 'decided' | 'ended';
   rung: DisputeRung['rung'];
   rungName: string;
   /** Level of the rung reached (0 negotiation, 1 coordination, 2 superior, 3 city): the EscalationLevel. */
@@ -118,6 +119,7 @@ export interface DisputeView {
   positions: { department: string; position: 'accept' | 'decline'; reason: string; at: string }[];
   temporaryLead?: { department: string; by: string; at: string; reasoning: string };
   decision?: { department: string; reasoning: string; legalBasis?: string; by: string; rung: string; at: string };
+  ended?: { reason: string; at: string };
   history: { rung: string; from: string; to?: string; outcome?: string }[];
   lastEventSeq: number;
 }

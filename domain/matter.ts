@@ -68,7 +68,7 @@ export interface MatterView {
   findings: Record<string, string | number | boolean>;
   result?: { code: string; summary: string };
   /** Jurisdiction disputes opened by returned tasks (管辖争议). */
-  disputes?: { disputeId: string; taskKey: string; state: 'open' | 'decided'; parties: string[] }[];
+  disputes?: { disputeId: string; taskKey: string; state: 'open' | 'decided' | 'ended'; parties: string[] }[];
   published?: { at: string; resultId: string };
   cancelled?: { reason: string; at: string };
   lastEventSeq: number;

@@ -6,6 +6,8 @@ import {
   defineSignal,
   defineUpdate,
   getExternalWorkflowHandle,
+  isCancellation,
+  patched,
   setCurrentDetails,
   setHandler,
   upsertSearchAttributes,
@@ -33,6 +35,12 @@ export const decideDisputeUpdate = defineUpdate<DisputeView, [z.input<typeof dec
 export const getDisputeQuery = defineQuery<DisputeView>('getDispute');
 /** Sent to the parent matter when an arbiter designates a temporary lead in an emergency. */
 export const temporaryLeadSignal = defineSignal<[{ disputeId: string; department: string; reasoning: string }]>('temporaryLead');
+
+/**
+ * Patch: a dispute cancelled (its matter ended first) records that it ended without a decision,
+ * so it leaves the parties' and arbiters' lists; before, its read model stayed `open`.
+ */
+const RECORD_END = 'dispute-records-end';
 
 const levelOf: Record<DisputeRung['rung'], number> = { negotiation: 0, coordination: 1, 'county-government': 2, city: 3 };
 
@@ -90,7 +98,7 @@ export async function jurisdictionDispute(args: DisputeInputDraft): Promise<Disp
 
   function publish() {
     upsertSearchAttributes([
-      { key: SA.TaskState, value: view.state === 'open' ? view.rung : 'decided' },
+      { key: SA.TaskState, value: view.state === 'open' ? view.rung : view.state },
       { key: SA.EscalationLevel, value: view.level },
       { key: SA.DueAt, value: view.state === 'open' && view.dueAt ? new Date(view.dueAt) : null },
       { key: SA.Department, value: view.arbiter?.department ?? (view.rung === 'negotiation' ? input.parties[0]! : 'city') },
@@ -98,7 +106,9 @@ export async function jurisdictionDispute(args: DisputeInputDraft): Promise<Disp
     const who = view.arbiter ? (view.arbiter.department ? departmentName(view.arbiter.department) : `${divisionName(view.arbiter.county)}（督办/裁决）`) : input.parties.map(departmentName).join('、');
     setCurrentDetails(view.state === 'open'
       ? `**${view.rungName}** · 等待 ${who} ${view.rung === 'negotiation' ? '协商表态' : '作出决定'}，期限 ${view.dueAt ?? ''}${view.temporaryLead ? `\n\n临时牵头：${departmentName(view.temporaryLead.department)}` : ''}`
-      : `**已指定管辖**：${departmentName(view.decision!.department)}（${disputeRungNames[view.decision!.rung as DisputeRung['rung']] ?? view.decision!.rung}）`);
+      : view.state === 'ended'
+        ? `**已终止**（未作决定）：${view.ended?.reason ?? ''}`
+        : `**已指定管辖**：${departmentName(view.decision!.department)}（${disputeRungNames[view.decision!.rung as DisputeRung['rung']] ?? view.decision!.rung}）`);
   }
 
   async function record(type: string, summary: string, opts: RecordOptions = {}) {
@@ -180,55 +190,80 @@ export async function jurisdictionDispute(args: DisputeInputDraft): Promise<Disp
     { key: SA.County, value: input.county },
     ...(input.matterId ? [{ key: SA.MatterId, value: input.matterId }] : []),
   ]);
-  await record('dispute.opened', `${departmentName(input.returnedBy)}退回「${input.taskTitle}」，发生管辖争议`, {
-    data: { parties: input.parties, reason: input.reason, kind: input.kind },
-  });
-
-  /** Every party has declined: no agreement is possible, so negotiation ends early. */
-  const deadlocked = () => view.rung === 'negotiation' && input.parties.every((d) => view.positions.some((p) => p.department === d && p.position === 'decline'));
-  const settledOrStuck = () => view.state !== 'open' || deadlocked();
-
-  for (rungIndex = 0; view.state === 'open'; rungIndex = Math.min(rungIndex + 1, ladder.length - 1)) {
-    const r = ladder[rungIndex]!;
-    const clock = await resolveClock.executeWithOptions({ startToCloseTimeout: '10 seconds', summary: `计算${disputeRungNames[r.rung]}期限` }, [{
-      kind: 'handle', startMs: Date.now(), rule: r.within, nowMs: Date.now(),
-      ladder: [{ rung: 'reminder', workingDaysAfterDeadline: -1, notify: ['task-department'] }],
-    }]);
-    const escalatedFrom = view.rung;
-    view.rung = r.rung;
-    view.rungName = disputeRungNames[r.rung];
-    view.level = levelOf[r.rung];
-    const arbiter = arbiterOf(r);
-    if (arbiter) view.arbiter = arbiter;
-    else delete view.arbiter;
-    view.dueAt = clock.dueAt;
-    view.history.push({ rung: r.rung, from: now() });
-    const again = escalatedFrom === r.rung && view.history.length > 1;
-    await record(again ? 'dispute.reminder' : 'dispute.rung', `${view.rungName}${again ? '逾期未决，再次督促' : '开始'}，期限 ${clock.dueAt}`, {
-      data: { rung: r.rung, dueAt: clock.dueAt, arbiter: arbiter ?? null },
-      notifications: [{
-        kind: r.rung === 'negotiation' ? 'dispute.negotiation' : 'dispute.escalated',
-        title: `${view.rungName}：${input.taskTitle}`,
-        body: r.rung === 'negotiation'
-          ? `${input.parties.map(departmentName).join('、')}请于 ${clock.dueAt} 前协商确定办理部门。`
-          : `管辖争议提交${view.rungName}，请于 ${clock.dueAt} 前作出决定。争议原因：${input.reason}`,
-        recipients: arbiterRecipients(r),
-      }],
+  try {
+    await record('dispute.opened', `${departmentName(input.returnedBy)}退回「${input.taskTitle}」，发生管辖争议`, {
+      data: { parties: input.parties, reason: input.reason, kind: input.kind },
     });
-    const reminder = clock.rungs[0];
-    if (reminder && !(await condition(settledOrStuck, Math.max(reminder.atMs - Date.now(), 1), { summary: `${view.rungName}提醒 ${reminder.at.slice(0, 10)}` }))) {
-      await record('dispute.reminder', `${view.rungName}将于 ${clock.dueAt} 到期`, {
-        notifications: [{ kind: 'dispute.reminder', title: `即将到期：${input.taskTitle}`, body: `${view.rungName}期限 ${clock.dueAt}，请及时${r.rung === 'negotiation' ? '表态' : '决定'}。`, recipients: arbiterRecipients(r) }],
+
+    /** Every party has declined: no agreement is possible, so negotiation ends early. */
+    const deadlocked = () => view.rung === 'negotiation' && input.parties.every((d) => view.positions.some((p) => p.department === d && p.position === 'decline'));
+    const settledOrStuck = () => view.state !== 'open' || deadlocked();
+
+    for (rungIndex = 0; view.state === 'open'; rungIndex = Math.min(rungIndex + 1, ladder.length - 1)) {
+      const r = ladder[rungIndex]!;
+      const clock = await resolveClock.executeWithOptions({ startToCloseTimeout: '10 seconds', summary: `计算${disputeRungNames[r.rung]}期限` }, [{
+        kind: 'handle', startMs: Date.now(), rule: r.within, nowMs: Date.now(),
+        ladder: [{ rung: 'reminder', workingDaysAfterDeadline: -1, notify: ['task-department'] }],
+      }]);
+      const escalatedFrom = view.rung;
+      view.rung = r.rung;
+      view.rungName = disputeRungNames[r.rung];
+      view.level = levelOf[r.rung];
+      const arbiter = arbiterOf(r);
+      if (arbiter) view.arbiter = arbiter;
+      else delete view.arbiter;
+      view.dueAt = clock.dueAt;
+      view.history.push({ rung: r.rung, from: now() });
+      const again = escalatedFrom === r.rung && view.history.length > 1;
+      await record(again ? 'dispute.reminder' : 'dispute.rung', `${view.rungName}${again ? '逾期未决，再次督促' : '开始'}，期限 ${clock.dueAt}`, {
+        data: { rung: r.rung, dueAt: clock.dueAt, arbiter: arbiter ?? null },
+        notifications: [{
+          kind: r.rung === 'negotiation' ? 'dispute.negotiation' : 'dispute.escalated',
+          title: `${view.rungName}：${input.taskTitle}`,
+          body: r.rung === 'negotiation'
+            ? `${input.parties.map(departmentName).join('、')}请于 ${clock.dueAt} 前协商确定办理部门。`
+            : `管辖争议提交${view.rungName}，请于 ${clock.dueAt} 前作出决定。争议原因：${input.reason}`,
+          recipients: arbiterRecipients(r),
+        }],
       });
-    }
-    await condition(settledOrStuck, Math.max(clock.dueAtMs - Date.now(), 1), { summary: `${view.rungName}期限 ${clock.dueAt.slice(0, 10)}` });
-    if (view.state === 'open') {
-      const h = view.history.at(-1);
-      if (h) {
-        h.to = now();
-        h.outcome = deadlocked() ? 'no-agreement' : 'expired';
+      const reminder = clock.rungs[0];
+      if (reminder && !(await condition(settledOrStuck, Math.max(reminder.atMs - Date.now(), 1), { summary: `${view.rungName}提醒 ${reminder.at.slice(0, 10)}` }))) {
+        await record('dispute.reminder', `${view.rungName}将于 ${clock.dueAt} 到期`, {
+          notifications: [{ kind: 'dispute.reminder', title: `即将到期：${input.taskTitle}`, body: `${view.rungName}期限 ${clock.dueAt}，请及时${r.rung === 'negotiation' ? '表态' : '决定'}。`, recipients: arbiterRecipients(r) }],
+        });
+      }
+      await condition(settledOrStuck, Math.max(clock.dueAtMs - Date.now(), 1), { summary: `${view.rungName}期限 ${clock.dueAt.slice(0, 10)}` });
+      if (view.state === 'open') {
+        const h = view.history.at(-1);
+        if (h) {
+          h.to = now();
+          h.outcome = deadlocked() ? 'no-agreement' : 'expired';
+        }
       }
     }
+  } catch (err) {
+    if (!isCancellation(err) || view.state !== 'open' || !patched(RECORD_END)) throw err;
+    // Cancelled: the matter ended (or someone cancelled the run). Nobody is left to decide for.
+    await CancellationScope.nonCancellable(async () => {
+      const at = now();
+      const reason = input.matterId ? '所属事项已结束' : '争议已撤销';
+      view.state = 'ended';
+      view.ended = { reason, at };
+      delete view.dueAt;
+      const h = view.history.at(-1);
+      if (h && !h.to) {
+        h.to = at;
+        h.outcome = 'ended';
+      }
+      await record('dispute.ended', `管辖争议终止（未作决定）：${reason}`, {
+        data: { reason, rung: view.rung },
+        notifications: [{
+          kind: 'dispute.ended', title: `管辖争议终止：${input.taskTitle}`, body: `${reason}，本争议不再需要决定。`,
+          recipients: [...partyRecipients(), ...(view.arbiter ? arbiterRecipients(ladder[rungIndex]!) : [])],
+        }],
+      });
+    });
+    throw err;
   }
   await condition(allHandlersFinished);
   const d = view.decision!;

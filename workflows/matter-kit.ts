@@ -58,6 +58,14 @@ export const reassignTaskUpdate = defineUpdate<{ taskId: string; department: str
  */
 const REISSUE_INTERRUPTED_STEPS = 'reissue-interrupted-steps';
 
+/**
+ * Patch: the matter ends only after every task and dispute it started has ended (a dispute still
+ * open is cancelled first), so no child outlives its matter and the timeline records the tasks'
+ * ends before the matter's. Before it, parallel steps ended at the first cancelled sibling and
+ * an open dispute was left to the parent-close policy.
+ */
+const CHILDREN_CLOSE_FIRST = 'children-close-first';
+
 /** How one issue of a step ended; `interrupted` is the matter's own word for an outside end. */
 export type StepResult = Omit<TaskResult, 'state'> & { taskId: string; state: TaskResult['state'] | 'interrupted' };
 
@@ -112,6 +120,22 @@ export function openMatter(input: MatterInput) {
   /** Reassignments accepted and not yet carried out, by the task they move. */
   const reassigning = new Map<string, Principal>();
   const scope = new CancellationScope();
+  /** The ends of the children (tasks, disputes) not yet ended: the matter waits for them before it closes. */
+  const live = new Set<Promise<unknown>>();
+  const track = (end: Promise<unknown>) => {
+    const settled = end.then(() => undefined, () => undefined);
+    live.add(settled);
+    void settled.then(() => live.delete(settled));
+  };
+  /** Cancels what is still running (an open dispute) and waits until every child has ended. */
+  async function childrenEnded() {
+    if (!patched(CHILDREN_CLOSE_FIRST)) return;
+    scope.cancel();
+    await CancellationScope.nonCancellable(async () => {
+      while (live.size > 0) await Promise.all([...live]);
+    });
+    for (const d of view.disputes ?? []) if (d.state === 'open') d.state = 'ended';
+  }
 
   setHandler(getMatterQuery, () => view);
   setHandler(temporaryLeadSignal, ({ disputeId, department, reasoning }) => {
@@ -211,6 +235,7 @@ export function openMatter(input: MatterInput) {
         { key: SA.LeadDepartment, value: lead },
       ],
     });
+    track(handle.result());
     await record('task.assigned', `派单：${departmentName(department)} · ${spec.title}`, { data: { taskId, key, department, ...(replaces ? { replaces } : {}) } });
     let result: TaskResult;
     try {
@@ -324,7 +349,7 @@ export function openMatter(input: MatterInput) {
     const suggested = returned.returned?.suggestedDepartment;
     const other = suggested && suggested !== returnedBy ? suggested : lead !== returnedBy ? lead : 'county-government';
     const disputeId = `${info.workflowId}/dispute:${++disputeCounter}`;
-    const ref = { disputeId, taskKey: key, state: 'open' as 'open' | 'decided', parties: [returnedBy, other] };
+    const ref = { disputeId, taskKey: key, state: 'open' as 'open' | 'decided' | 'ended', parties: [returnedBy, other] };
     view.disputes = [...(view.disputes ?? []), ref];
     const handle = await startChild(jurisdictionDispute, {
       workflowId: disputeId,
@@ -341,6 +366,7 @@ export function openMatter(input: MatterInput) {
       data: { disputeId, key, parties: [returnedBy, other] },
       notifications: [{ kind: 'matter.dispute-opened', title: `管辖争议：${spec.title}`, body: `${departmentName(returnedBy)}退回，理由：${returned.returned?.reason ?? ''}。已启动管辖争议处理。`, recipients: [{ county: input.county, role: 'supervisor' }] }],
     });
+    track(handle.result());
     let final: DisputeResult | undefined;
     const finalP = handle.result().then((r) => {
       final = r;
@@ -527,6 +553,7 @@ export function openMatter(input: MatterInput) {
       });
       try {
         const outcome = await scope.run(process);
+        await childrenEnded();
         view.status = 'closed';
         view.closedAt = now();
         view.stage = 'closed';
@@ -536,6 +563,7 @@ export function openMatter(input: MatterInput) {
       } catch (err) {
         if (!isCancellation(err) && !cancelRequest) throw err;
         const reason = cancelRequest?.reason ?? '事项被撤销';
+        await childrenEnded();
         await CancellationScope.nonCancellable(async () => {
           for (const t of view.tasks) if (t.state === 'running') t.state = 'cancelled';
           view.status = 'cancelled';

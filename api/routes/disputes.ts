@@ -30,7 +30,7 @@ const disputeSchema = z.object({
   reason: z.string(),
   kind: z.enum(['law', 'duties']),
   otherCounty: z.string().optional(),
-  state: z.enum(['open', 'decided']),
+  state: z.enum(['open', 'decided', 'ended']).describe('ended: closed without a decision because its matter ended'),
   rung: z.string().describe('negotiation | coordination | county-government | city'),
   rungName: z.string(),
   level: z.number().int(),
@@ -39,6 +39,7 @@ const disputeSchema = z.object({
   positions: z.array(z.object({ department: z.string(), position: z.enum(['accept', 'decline']), reason: z.string(), at: z.string() })),
   temporaryLead: z.object({ department: z.string(), by: z.string(), at: z.string(), reasoning: z.string() }).optional(),
   decision: z.object({ department: z.string(), reasoning: z.string(), legalBasis: z.string().optional(), by: z.string(), rung: z.string(), at: z.string() }).optional(),
+  ended: z.object({ reason: z.string(), at: z.string() }).optional(),
   history: z.array(z.object({ rung: z.string(), from: z.string(), to: z.string().optional(), outcome: z.string().optional() })),
 });
 
@@ -95,7 +96,7 @@ export const disputeRoutes = (deps: AppDeps): FastifyPluginAsyncZod => async (ap
       summary: 'Jurisdiction disputes for the caller: as a party, as an arbiter of their ladder, or as a supervisor',
       tags: ['disputes'],
       querystring: z.object({
-        state: z.enum(['open', 'decided']).optional(),
+        state: z.enum(['open', 'decided', 'ended']).optional(),
         limit: z.coerce.number().int().min(1).max(200).default(50),
         cursor: safeText().max(400).optional(),
       }),

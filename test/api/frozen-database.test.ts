@@ -24,7 +24,7 @@ import { migrate } from '../../db/migrate.js';
 import { createPool, type Pool } from '../../db/pool.js';
 import { loadConfig } from '../../domain/config.js';
 import { freePort } from '../../scripts/dev-stack.js';
-import { timeSkippingEnv, workflowBundle } from '../helpers/temporal.js';
+import { steadyClient, timeSkippingEnv, workflowBundle } from '../helpers/temporal.js';
 
 let dir: string;
 let server: ChildProcess | undefined;
@@ -122,7 +122,7 @@ beforeAll(async () => {
     activities: createActivities({ pool: workerPool }),
   });
   workerRun = worker.run();
-  app = await buildApp({ config, pool: apiPool, temporal: env.client, logger: false });
+  app = await buildApp({ config, pool: apiPool, temporal: steadyClient(env), logger: false });
   await app.listen({ host: '127.0.0.1', port: 0 });
   base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
   keys.operator = (await createKey(apiPool, { county: '610124', roles: ['operator'] })).key;
@@ -194,7 +194,7 @@ describe('PostgreSQL that does not answer', () => {
       PG_CONNECTION_TIMEOUT_MS: '60000', PG_STATEMENT_TIMEOUT_MS: '50000', PG_QUERY_TIMEOUT_MS: '60000',
     });
     const slowPool = createPool({ ...slow, DATABASE_URL: slow.DATABASE_URL! });
-    const slowApp = await buildApp({ config: slow, pool: slowPool, temporal: env.client, logger: false });
+    const slowApp = await buildApp({ config: slow, pool: slowPool, temporal: steadyClient(env), logger: false });
     await slowApp.listen({ host: '127.0.0.1', port: 0 });
     const slowBase = `http://127.0.0.1:${(slowApp.server.address() as AddressInfo).port}`;
     try {

@@ -27,7 +27,12 @@ export async function eventually<T>(condition: () => T | NotYet | Promise<T | No
   const { timeoutMs = 15_000, intervalMs = 50 } = opts;
   const deadline = Date.now() + timeoutMs;
   for (let attempt = 1; ; attempt++) {
-    const value = await condition();
+    // A check that itself hangs (a query to a stuck server) fails the wait on time too.
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const hung = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`gave up after ${timeoutMs} ms waiting for ${typeof opts.message === 'string' ? opts.message : 'a condition'}: check ${attempt} did not return`)), Math.max(deadline - Date.now(), 0) + intervalMs);
+    });
+    const value = await Promise.race([(async () => condition())(), hung]).finally(() => clearTimeout(timer));
     if (value !== undefined && value !== null && value !== false) return value as T;
     if (Date.now() >= deadline) {
       const what = typeof opts.message === 'function' ? await opts.message() : (opts.message ?? 'a condition');

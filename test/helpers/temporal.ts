@@ -1,3 +1,4 @@
+import { Client } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Runtime, DefaultLogger, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { searchAttributeRegistrations } from '../../domain/search-attributes.js';
@@ -10,6 +11,18 @@ export function quietRuntime() {
   if (runtimeInstalled) return;
   runtimeInstalled = true;
   Runtime.install({ logger: new DefaultLogger('WARN') });
+}
+
+/**
+ * A plain client on the test server, for tests and the API under test. Not the environment's own
+ * client: its `result()` lets the server skip time while it waits, and with nothing else
+ * scheduled the server jumps to the next timer it holds, which can be a run timeout ten years
+ * away. Runs that time out that way can leave the server's time skipping locked for good (a
+ * child ending after its parent), and every later `env.sleep` then waits in real time. So time
+ * moves only where a test says so: `env.sleep`.
+ */
+export function steadyClient(env: TestWorkflowEnvironment): Client {
+  return new Client({ connection: env.connection, namespace: env.namespace ?? 'default' });
 }
 
 /** The time-skipping test server (Java), provided by scripts/provision.ts. */

@@ -16,7 +16,7 @@ import { createKey, type NewKey } from '../../db/keys.js';
 import { loadConfig } from '../../domain/config.js';
 import { freshDatabase, type TestDatabase } from './db.js';
 import { liveView, type Unset } from './live.js';
-import { timeSkippingEnv, workflowBundle } from './temporal.js';
+import { steadyClient, timeSkippingEnv, workflowBundle } from './temporal.js';
 
 export interface WorkflowEnvOptions<K extends string = never> {
   /** Prefix of the task queue name (`<queue>-<uuid>`), so a queue in the server tells its file. */
@@ -78,13 +78,14 @@ export function useWorkflowEnv<K extends string = never>(opts: WorkflowEnvOption
 
   beforeAll(async () => {
     const [env, db] = await Promise.all([timeSkippingEnv(), freshDatabase()]);
-    Object.assign(state, { env, db, client: env.client });
+    const client = steadyClient(env); // time moves only in env.sleep (see steadyClient)
+    Object.assign(state, { env, db, client });
     if (mode === 'file') {
       worker = await createWorker(view.taskQueue);
       running = worker.run();
     }
     if (opts.app) {
-      state.app = await buildApp({ config: { ...loadConfig({}), TEMPORAL_TASK_QUEUE: view.taskQueue }, pool: db.pool, temporal: env.client, logger: false });
+      state.app = await buildApp({ config: { ...loadConfig({}), TEMPORAL_TASK_QUEUE: view.taskQueue }, pool: db.pool, temporal: client, logger: false });
     }
     for (const [name, k] of Object.entries(opts.keys ?? {}) as [K, NewKey][]) {
       view.keys[name] = (await createKey(db.pool, k)).key;

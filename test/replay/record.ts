@@ -47,6 +47,7 @@ const worker = await Worker.create({ connection: env.nativeConnection, taskQueue
 const input = { county, department: 'housing', leadDepartment: 'commerce', title: '核查自建房安全隐患', instructions: '现场核查' };
 
 let reassignedTaskId = '';
+let disputeOfCancelled = '';
 
 await worker.runUntil(async () => {
   const scenarios: Record<string, () => Promise<string>> = {
@@ -184,6 +185,24 @@ await worker.runUntil(async () => {
       await d.complete('publication', 'published');
       await h.result();
       return h.workflowId;
+    },
+    async 'self-built-housing-cancelled-with-open-dispute'() {
+      const h = await env.client.workflow.start(selfBuiltHousingMatter, {
+        taskQueue: 'record', workflowId: 'self-built-housing-cancelled-with-open-dispute',
+        args: [{ county, subject: { name: '某房屋', kind: 'house' }, facts: { township: '610124100' }, definition: resolveScenario(catalogue['self-built-housing'], undefined), createdBy: 'k' }],
+      });
+      const d = new MatterDriver(env.client, h);
+      await d.giveBack('survey.planning', '不属本部门', 'agriculture');
+      for (let i = 0; i < 100 && !(await d.view()).disputes?.length; i++) await new Promise((r) => setTimeout(r, 100));
+      disputeOfCancelled = (await d.view()).disputes![0]!.disputeId;
+      for (let i = 0; i < 100 && !(await env.client.workflow.getHandle(disputeOfCancelled).query(getDisputeQuery).catch(() => undefined))?.dueAt; i++) await new Promise((r) => setTimeout(r, 100));
+      await h.cancel();
+      await h.result().catch(() => undefined);
+      return h.workflowId;
+    },
+    /** The dispute the matter above ended by its cancellation (run them together). */
+    async 'jurisdiction-dispute-ended-with-matter'() {
+      return disputeOfCancelled;
     },
     /** The task the scenario above reassigned (run them together). */
     async 'department-task-reassigned'() {

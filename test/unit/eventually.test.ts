@@ -26,4 +26,10 @@ describe('eventually', () => {
     }, { timeoutMs: 1000, intervalMs: 1 })).rejects.toThrow('assertion inside');
     expect(calls).toBe(1);
   });
+
+  test('a check that never returns fails the wait on time too, saying so', async () => {
+    const started = Date.now();
+    await expect(eventually(() => new Promise<boolean>(() => undefined), { timeoutMs: 50, intervalMs: 10, message: 'a stuck query' }))
+      .rejects.toThrow('gave up after 50 ms waiting for a stuck query: check 1 did not return');
+  });
 });

@@ -188,4 +188,71 @@ describe('a returned task inside a matter', () => {
     ]);
     await d.handle.cancel();
   });
+
+  /** Close times of the matter and of every child it started (tasks, disputes), from the server. */
+  async function closeTimes(d: MatterDriver) {
+    const v = await d.view().catch(() => undefined);
+    const ids = [...(v?.tasks ?? []).map((t) => t.taskId), ...(v?.disputes ?? []).map((x) => x.disputeId)];
+    const closeOf = async (id: string) => {
+      const desc = await wf.client.workflow.getHandle(id).describe();
+      return { id, status: desc.status.name, closedAt: desc.closeTime?.getTime() };
+    };
+    return { matter: await closeOf(d.handle.workflowId), children: await Promise.all(ids.map(closeOf)) };
+  }
+
+  test('a matter cancelled while its dispute is open ends the dispute first, on the record, and no child outlives it', async () => {
+    const d = await launch();
+    await d.giveBack('survey.planning', '不属本部门', 'agriculture');
+    const dispute = await disputeOf(d);
+    await d.handle.cancel();
+    await expect(d.handle.result()).rejects.toThrow();
+    // The arbiters' list no longer shows it as open: the read model says it ended, and why.
+    const row = await wf.db.pool.query('SELECT state, view FROM disputes WHERE dispute_id = $1', [dispute.workflowId]);
+    expect(row.rows[0]).toMatchObject({ state: 'ended', view: { state: 'ended', ended: { reason: '所属事项已结束' } } });
+    const events = await wf.db.pool.query('SELECT type FROM timeline_events WHERE workflow_id = $1 ORDER BY seq', [dispute.workflowId]);
+    expect(events.rows.map((r) => r.type).at(-1)).toBe('dispute.ended');
+    const { matter, children } = await closeTimes(d);
+    expect(matter.status).toBe('CANCELLED');
+    expect(children.map((c) => c.status).sort()).toEqual(['CANCELLED', 'CANCELLED', 'CANCELLED', 'COMPLETED']);
+    for (const c of children) expect(c.closedAt, c.id).toBeLessThanOrEqual(matter.closedAt!);
+    const m = await wf.db.pool.query('SELECT view FROM matters WHERE matter_id = $1', [d.handle.workflowId]);
+    expect(m.rows[0].view.disputes.map((x: { state: string }) => x.state)).toEqual(['ended']);
+  });
+
+  test('parallel steps of a cancelled matter all end before the matter does', async () => {
+    const d = await launch();
+    await Promise.all(['survey.locality', 'survey.housing', 'survey.planning'].map((k) => d.waitFor(k)));
+    await d.handle.cancel();
+    await expect(d.handle.result()).rejects.toThrow();
+    const { matter, children } = await closeTimes(d);
+    expect(children.map((c) => c.status)).toEqual(['CANCELLED', 'CANCELLED', 'CANCELLED']);
+    for (const c of children) expect(c.closedAt, c.id).toBeLessThanOrEqual(matter.closedAt!);
+    // Each task recorded its own cancellation before the matter recorded its end (the audit log's
+    // order is the order of the writes).
+    const order = await wf.db.pool.query(
+      'SELECT object_id FROM audit_log WHERE object_id = ANY($1) AND action = $2 ORDER BY id',
+      [[d.handle.workflowId, ...children.map((c) => c.id)], 'cancelled'],
+    );
+    expect(order.rows).toHaveLength(4);
+    expect(order.rows.map((r) => r.object_id).at(-1)).toBe(d.handle.workflowId);
+  });
+
+  test('a matter that closes while its dispute is still open (the temporary lead did the work) ends the dispute first', async () => {
+    const d = await launch();
+    await d.giveBack('survey.planning', '不属本部门', 'agriculture');
+    const dispute = await disputeOf(d);
+    await dispute.executeUpdate(decideDisputeUpdate, { args: [{ actor: arbiter('staffing-office'), department: 'urban-management', reasoning: '紧急：先行处置', temporary: true }] });
+    await d.complete('survey.locality', 'no-hazard');
+    await d.complete('survey.housing', 'no-hazard');
+    await d.complete('survey.planning', 'legal');
+    await d.complete('closing.ledger', 'closed');
+    await d.complete('publication', 'published');
+    const v = await d.handle.result();
+    expect(v.status).toBe('closed');
+    expect(v.disputes?.map((x) => x.state)).toEqual(['ended']);
+    const row = await wf.db.pool.query('SELECT state FROM disputes WHERE dispute_id = $1', [dispute.workflowId]);
+    expect(row.rows[0].state).toBe('ended');
+    const { matter, children } = await closeTimes(d);
+    for (const c of children) expect(c.closedAt, c.id).toBeLessThanOrEqual(matter.closedAt!);
+  });
 });
