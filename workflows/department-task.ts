@@ -224,7 +224,10 @@ export async function departmentTask(args: DepartmentTaskArgs): Promise<TaskResu
         ? `等待 **${leadName}** 审核`
         : `已结束：${taskStateNames[view.state]}`;
     const overdue = view.overdue ? `\n\n⚠ 已超期，督办级别 ${view.escalationLevel}` : '';
-    setCurrentDetails(`**${taskStateNames[view.state]}** · ${waiting}${overdue}`);
+    // SDK 1.24 cannot carry a run's static summary and details over continue-as-new: a continued
+    // run says in its current details what the task is, so the Temporal UI still shows it.
+    const what = workflowInfo().continuedFromExecutionRunId ? `${deptName} · ${input.title}\n\n` : '';
+    setCurrentDetails(`${what}**${taskStateNames[view.state]}** · ${waiting}${overdue}`);
   }
 
   /** The clock that runs in the current state: sign-for while assigned, handling while worked on. */

@@ -9,6 +9,7 @@ import {
   ParentClosePolicy,
   TerminatedFailure,
   TimeoutFailure,
+  WorkflowIdReusePolicy,
   condition,
   defineQuery,
   defineUpdate,
@@ -21,6 +22,7 @@ import {
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import { z, type ZodType } from 'zod';
 import { toShanghaiIso } from '../domain/calendar/index.js';
 import { departmentName, divisionName } from '../domain/departments.js';
@@ -65,6 +67,9 @@ const REISSUE_INTERRUPTED_STEPS = 'reissue-interrupted-steps';
  * an open dispute was left to the parent-close policy.
  */
 const CHILDREN_CLOSE_FIRST = 'children-close-first';
+
+/** Patch: children start with REJECT_DUPLICATE, and a taken id moves on to the next one. */
+const FRESH_CHILD_IDS = 'fresh-child-ids';
 
 /** How one issue of a step ended; `interrupted` is the matter's own word for an outside end. */
 export type StepResult = Omit<TaskResult, 'state'> & { taskId: string; state: TaskResult['state'] | 'interrupted' };
@@ -209,14 +214,35 @@ export function openMatter(input: MatterInput) {
     await CancellationScope.nonCancellable(() => recordMatterEvent.executeWithOptions(recordingOptions(summary), [{ event, view: clone(view) }]));
   }
 
+  /**
+   * Starts a child under the next id of its kind. An id is never reused, even after its run
+   * closed: a second run under the same id would write its events over the first one's (the
+   * timeline and inbox are keyed by it). When an id is taken (a reset matter re-issuing a step,
+   * a run started by hand), the matter takes the next one.
+   */
+  async function startFresh<H>(nextId: () => string, start: (workflowId: string, reuse: { workflowIdReusePolicy?: WorkflowIdReusePolicy }) => Promise<H>) {
+    for (;;) {
+      const workflowId = nextId();
+      const fresh = patched(FRESH_CHILD_IDS);
+      try {
+        const handle = await start(workflowId, fresh ? { workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE } : {});
+        return { handle, workflowId };
+      } catch (err) {
+        if (!(err instanceof WorkflowExecutionAlreadyStartedError) || !fresh) throw err;
+      }
+    }
+  }
+
   /** One department task as a child workflow, from assignment to its end. */
   async function runOne(key: string, spec: TaskSpec, department: string, note?: string, replaces?: string): Promise<StepResult> {
-    const taskId = `${info.workflowId}/task:${department}:${++taskCounter}`;
-    const ref: MatterTaskRef = { taskId, key, department, state: 'running', ...(replaces ? { replaces } : {}) };
-    view.tasks.push(ref);
     const title = `${spec.title}${note ? `（${note}）` : ''}`;
-    const handle = await startChild(departmentTask, {
-      workflowId: taskId,
+    // Runs before FRESH_CHILD_IDS listed the task before it started (the reassign update waits on
+    // that list, so replay needs the same moment); later runs list it once it runs under its id.
+    const ref: MatterTaskRef = { taskId: '', key, department, state: 'running', ...(replaces ? { replaces } : {}) };
+    const listEarly = !patched(FRESH_CHILD_IDS);
+    if (listEarly) view.tasks.push(ref);
+    const { handle, workflowId: taskId } = await startFresh(() => (ref.taskId = `${info.workflowId}/task:${department}:${++taskCounter}`), (workflowId, reuse) => startChild(departmentTask, {
+      workflowId, ...reuse,
       args: [{
         county: input.county, department, title,
         instructions: spec.instructions, matterId: info.workflowId, scenario: def.id, leadDepartment: lead,
@@ -234,7 +260,8 @@ export function openMatter(input: MatterInput) {
         { key: SA.Department, value: department },
         { key: SA.LeadDepartment, value: lead },
       ],
-    });
+    }));
+    if (!listEarly) view.tasks.push(ref);
     track(handle.result());
     await record('task.assigned', `派单：${departmentName(department)} · ${spec.title}`, { data: { taskId, key, department, ...(replaces ? { replaces } : {}) } });
     let result: TaskResult;
@@ -348,11 +375,11 @@ export function openMatter(input: MatterInput) {
   async function settleJurisdiction(key: string, spec: TaskSpec, returnedBy: string, returned: StepResult): Promise<{ department: string } | { done: StepResult }> {
     const suggested = returned.returned?.suggestedDepartment;
     const other = suggested && suggested !== returnedBy ? suggested : lead !== returnedBy ? lead : 'county-government';
-    const disputeId = `${info.workflowId}/dispute:${++disputeCounter}`;
-    const ref = { disputeId, taskKey: key, state: 'open' as 'open' | 'decided' | 'ended', parties: [returnedBy, other] };
-    view.disputes = [...(view.disputes ?? []), ref];
-    const handle = await startChild(jurisdictionDispute, {
-      workflowId: disputeId,
+    const ref = { disputeId: '', taskKey: key, state: 'open' as 'open' | 'decided' | 'ended', parties: [returnedBy, other] };
+    const listEarly = !patched(FRESH_CHILD_IDS);
+    if (listEarly) view.disputes = [...(view.disputes ?? []), ref];
+    const { handle, workflowId: disputeId } = await startFresh(() => (ref.disputeId = `${info.workflowId}/dispute:${++disputeCounter}`), (workflowId, reuse) => startChild(jurisdictionDispute, {
+      workflowId, ...reuse,
       args: [{ county: input.county, matterId: info.workflowId, taskKey: key, taskTitle: spec.title, parties: [returnedBy, other], returnedBy, reason: returned.returned?.reason ?? '', kind: returned.returned?.basis ?? 'duties', ...(def.disputes ? { settings: def.disputes } : {}) }],
       parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
       staticSummary: `管辖争议 · ${spec.title} · ${departmentName(returnedBy)} / ${departmentName(other)}`.slice(0, 200),
@@ -361,7 +388,8 @@ export function openMatter(input: MatterInput) {
         { key: SA.Scenario, value: def.id },
         { key: SA.MatterId, value: info.workflowId },
       ],
-    });
+    }));
+    if (!listEarly) view.disputes = [...(view.disputes ?? []), ref];
     await record('dispute.opened', `「${spec.title}」发生管辖争议：${departmentName(returnedBy)}、${departmentName(other)}`, {
       data: { disputeId, key, parties: [returnedBy, other] },
       notifications: [{ kind: 'matter.dispute-opened', title: `管辖争议：${spec.title}`, body: `${departmentName(returnedBy)}退回，理由：${returned.returned?.reason ?? ''}。已启动管辖争议处理。`, recipients: [{ county: input.county, role: 'supervisor' }] }],

@@ -66,6 +66,9 @@ describe('durability', () => {
       expect(described.typedSearchAttributes.get(SA.County)).toBe(county);
       expect(described.typedSearchAttributes.get(SA.Department)).toBe('housing');
       expect(described.typedSearchAttributes.get(SA.TaskState)).toBe('signed');
+      // The continued run has no static summary (the SDK cannot carry it): its details say what it is.
+      const metadata = await h.query<{ currentDetails: string }>('__temporal_workflow_metadata');
+      expect(metadata.currentDetails.split('\n')[0]).toBe('住房和城乡建设局 · 长周期任务');
       expect(v.state).toBe('signed');
       expect(v.extensions).toHaveLength(8);
       expect(v.currentDeadline).toEqual(signed.currentDeadline);

@@ -17,6 +17,8 @@ export interface MatterLaunch {
   source?: MatterInput['source'];
   /** A county override of the catalogue's definition. */
   override?: ScenarioOverride | undefined;
+  /** The matter's workflow id, when a test needs to know it in advance. */
+  workflowId?: string;
 }
 
 /**
@@ -41,7 +43,7 @@ export function matterLauncher(
       createdBy: o.createdBy ?? 'k-operator',
     };
     const handle = await wf.client.workflow.start(workflow, {
-      taskQueue: wf.taskQueue, workflowId: `matter:${county}:${scenario}:${o.idTag ?? 't'}-${randomUUID().slice(0, 8)}`, args: [input],
+      taskQueue: wf.taskQueue, workflowId: l.workflowId ?? `matter:${county}:${scenario}:${o.idTag ?? 't'}-${randomUUID().slice(0, 8)}`, args: [input],
     });
     return new MatterDriver(wf.client, handle);
   };

@@ -200,6 +200,23 @@ await worker.runUntil(async () => {
       await h.result().catch(() => undefined);
       return h.workflowId;
     },
+    async 'self-built-housing-step-id-taken'() {
+      const id = 'self-built-housing-step-id-taken';
+      const old = await env.client.workflow.start(departmentTask, { taskQueue: 'record', workflowId: `${id}/task:township:610124100:1`, args: [{ ...input, department: 'township:610124100' }] });
+      await old.terminate('closed by hand');
+      const h = await env.client.workflow.start(selfBuiltHousingMatter, {
+        taskQueue: 'record', workflowId: id,
+        args: [{ county, subject: { name: '某房屋', kind: 'house' }, facts: { township: '610124100' }, definition: resolveScenario(catalogue['self-built-housing'], undefined), createdBy: 'k' }],
+      });
+      const d = new MatterDriver(env.client, h);
+      await d.complete('survey.locality', 'no-hazard');
+      await d.complete('survey.housing', 'no-hazard');
+      await d.complete('survey.planning', 'legal');
+      await d.complete('closing.ledger', 'closed');
+      await d.complete('publication', 'published');
+      await h.result();
+      return h.workflowId;
+    },
     /** The dispute the matter above ended by its cancellation (run them together). */
     async 'jurisdiction-dispute-ended-with-matter'() {
       return disputeOfCancelled;

@@ -1,10 +1,11 @@
+import { randomUUID } from 'node:crypto';
 import { CancelledFailure, WorkflowFailedError } from '@temporalio/client';
 import { describe, expect, test } from 'vitest';
 import { addWorkingDays } from '../../domain/calendar/index.js';
 import type { ScenarioOverride } from '../../domain/scenarios/schema.js';
 import { cancelMatterUpdate } from '../../workflows/matter-kit.js';
 import { selfBuiltHousingMatter } from '../../workflows/scenarios/self-built-housing.js';
-import { getTaskQuery } from '../../workflows/department-task.js';
+import { departmentTask, getTaskQuery } from '../../workflows/department-task.js';
 import { getDisputeQuery, statePositionUpdate } from '../../workflows/jurisdiction-dispute.js';
 import type { MatterDriver } from '../helpers/matter-driver.js';
 import { matterLauncher, matterRecords, sleepPastTimer, timers } from '../helpers/matters.js';
@@ -156,6 +157,28 @@ describe('selfBuiltHousingMatter', () => {
       const row = await wf.db.pool.query('SELECT escalation_level, last_seq FROM tasks WHERE task_id = $1', [t.taskId]);
       return row.rows[0]?.last_seq === task.lastEventSeq ? row.rows[0] : undefined;
     }, { message: 'the read model at the red card' }).then((row) => expect(row.escalation_level).toBe(4));
+    await d.handle.cancel();
+  });
+
+  test('a step whose id a closed run already holds goes under the next id, with a record of its own', async () => {
+    const matterId = `matter:610124:self-built-housing:taken-${randomUUID().slice(0, 8)}`;
+    const taken = `${matterId}/task:township:610124100:1`;
+    const old = await wf.client.workflow.start(departmentTask, {
+      taskQueue: wf.taskQueue, workflowId: taken,
+      args: [{ county: '610124', department: 'township:610124100', title: '手工启动的旧任务', instructions: '—' }],
+    });
+    await eventually(async () => (await wf.db.pool.query('SELECT 1 FROM tasks WHERE task_id = $1', [taken])).rows[0], { message: 'the old run\'s first event' });
+    await old.terminate('closed by hand');
+    const d = await start({ workflowId: matterId, subject: { name: '张某某', kind: 'house', address: '周至县某村某组' }, facts: { township: '610124100' } });
+    const t = await d.waitFor('survey.locality');
+    expect(t.taskId).not.toBe(taken);
+    expect(t.taskId.startsWith(`${matterId}/task:township:610124100:`)).toBe(true);
+    // The step's own record: its assignment is there under its own id, and the old run's is untouched.
+    await eventually(async () => (await wf.db.pool.query("SELECT 1 FROM timeline_events WHERE workflow_id = $1 AND type = 'assigned'", [t.taskId])).rows[0], { message: 'the step\'s assignment' });
+    const oldRow = await wf.db.pool.query('SELECT view FROM tasks WHERE task_id = $1', [taken]);
+    expect(oldRow.rows[0].view.title).toBe('手工启动的旧任务');
+    const newRow = await wf.db.pool.query('SELECT view FROM tasks WHERE task_id = $1', [t.taskId]);
+    expect(newRow.rows[0].view.title).toBe('属地排查：房屋基本情况与安全隐患');
     await d.handle.cancel();
   });
 
