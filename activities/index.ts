@@ -7,7 +7,7 @@ import { insertPublicResult, upsertMatterView, type PublicResult } from '../db/m
 import type { MatterView } from '../domain/matter.js';
 import type { DisputeView } from '../domain/dispute.js';
 import { upsertDisputeView } from '../db/disputes.js';
-import { CalendarStore } from '../db/calendar.js';
+import { CalendarStore, listOpenWorkflowsAffectedByYear } from '../db/calendar.js';
 import { resolveDeadline, type Calendar, type TimeLimitRuleInput } from '../domain/calendar/index.js';
 import {
   DAILY_CHASES_PER_RESOLUTION, resolveClock as resolveClockOn, workingMornings, type ClockRequest, type ResolvedClock,
@@ -95,23 +95,11 @@ export function createActivities(deps: ActivityDeps) {
     },
 
     /**
-     * Open tasks whose deadline a change to `year` can move: provisional ones, and those due in
-     * it or just after (a limit can start in one year and end in the next). Ordered, so a
-     * continued run resumes at the same place.
+     * Open workflows (tasks, matters, disputes) whose clocks a change to `year` can move, a page
+     * at a time (db/calendar.ts). The name is older than matters and disputes being listed.
      */
     async listTasksAffectedByYear(req: { year: number; after?: string; limit?: number }): Promise<string[]> {
-      // A page after the last task id seen (keyset): tasks that end or start meanwhile neither shift
-      // the pages nor get skipped. Without `limit` (runs started before paging), the whole list.
-      const res = await deps.pool.query<{ task_id: string }>(
-        `SELECT task_id FROM tasks
-          WHERE state IN ('assigned', 'signed', 'submitted', 'rework')
-            AND (due_provisional OR extract(year FROM due_at AT TIME ZONE 'Asia/Shanghai') BETWEEN $1 AND $1 + 1)
-            AND task_id > $2
-          ORDER BY task_id
-          LIMIT $3`,
-        [req.year, req.after ?? '', req.limit ?? null],
-      );
-      return res.rows.map((r) => r.task_id);
+      return listOpenWorkflowsAffectedByYear(deps.pool, req);
     },
 
     /** A plain deadline (e.g. the end of a rectification period) with the calendar in force. */

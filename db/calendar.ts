@@ -46,6 +46,31 @@ export async function publishCalendarYear(db: Queryable, year: number, data: Cal
  * is down, and a year published just before is brought to open tasks by the calendarPublication
  * workflow anyway. Without a cache the error goes to the caller (an activity, retried).
  */
+/**
+ * The open workflows whose clocks a change to `year` can move, one page after `after` (keyset,
+ * by workflow id, so runs that end or start meanwhile neither shift the pages nor get skipped):
+ * tasks whose deadline is provisional or falls in the year or the next (a limit can start in one
+ * year and end in the next), and every open matter and dispute (their own waits, a rectification
+ * period or a dispute's rung, are not in the read model; recomputing one that is not affected
+ * changes nothing). Without `limit` (publication runs started before paging), the whole list.
+ */
+export async function listOpenWorkflowsAffectedByYear(db: Queryable, req: { year: number; after?: string; limit?: number }): Promise<string[]> {
+  const res = await db.query<{ id: string }>(
+    `SELECT id FROM (
+       SELECT task_id AS id FROM tasks
+        WHERE state IN ('assigned', 'signed', 'submitted', 'rework')
+          AND (due_provisional OR extract(year FROM due_at AT TIME ZONE 'Asia/Shanghai') BETWEEN $1 AND $1 + 1)
+       UNION ALL SELECT matter_id FROM matters WHERE status = 'open'
+       UNION ALL SELECT dispute_id FROM disputes WHERE state = 'open'
+     ) affected
+     WHERE id > $2
+     ORDER BY id
+     LIMIT $3`,
+    [req.year, req.after ?? '', req.limit ?? null],
+  );
+  return res.rows.map((r) => r.id);
+}
+
 export class CalendarStore {
   private cached: { revision: number; calendar: Calendar } | undefined;
 

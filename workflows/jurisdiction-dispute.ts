@@ -26,6 +26,7 @@ import { SA } from '../domain/search-attributes.js';
 import { clone, eventRecord, recordingOptions, type RecordOptions } from './recording.js';
 import { parseOrRefuse, refuse } from './refusal.js';
 import { clocks, writes } from './activities.js';
+import { recomputeDeadlinesSignal } from './department-task.js';
 
 const { recordDisputeEvent } = writes;
 const { resolveClock } = clocks;
@@ -185,6 +186,19 @@ export async function jurisdictionDispute(args: DisputeInputDraft): Promise<Disp
     },
   });
 
+  /** A rung's deadline from its start, with the reminder the working day before. */
+  const resolveRungClock = (r: DisputeRung, startMs: number) =>
+    resolveClock.executeWithOptions({ startToCloseTimeout: '10 seconds', summary: `计算${disputeRungNames[r.rung]}期限` }, [{
+      kind: 'handle', startMs, rule: r.within, nowMs: Date.now(),
+      ladder: [{ rung: 'reminder', workingDaysAfterDeadline: -1, notify: ['task-department'] }],
+    }]);
+
+  // A year's holidays were published: the running rung's deadline is resolved again.
+  let calendarVersion = 0;
+  setHandler(recomputeDeadlinesSignal, () => {
+    calendarVersion += 1;
+  });
+
   // ---- the ladder ----
   upsertSearchAttributes([
     { key: SA.County, value: input.county },
@@ -201,10 +215,8 @@ export async function jurisdictionDispute(args: DisputeInputDraft): Promise<Disp
 
     for (rungIndex = 0; view.state === 'open'; rungIndex = Math.min(rungIndex + 1, ladder.length - 1)) {
       const r = ladder[rungIndex]!;
-      const clock = await resolveClock.executeWithOptions({ startToCloseTimeout: '10 seconds', summary: `计算${disputeRungNames[r.rung]}期限` }, [{
-        kind: 'handle', startMs: Date.now(), rule: r.within, nowMs: Date.now(),
-        ladder: [{ rung: 'reminder', workingDaysAfterDeadline: -1, notify: ['task-department'] }],
-      }]);
+      const rungStartMs = Date.now();
+      const clock = await resolveRungClock(r, rungStartMs);
       const escalatedFrom = view.rung;
       view.rung = r.rung;
       view.rungName = disputeRungNames[r.rung];
@@ -226,13 +238,33 @@ export async function jurisdictionDispute(args: DisputeInputDraft): Promise<Disp
           recipients: arbiterRecipients(r),
         }],
       });
-      const reminder = clock.rungs[0];
-      if (reminder && !(await condition(settledOrStuck, Math.max(reminder.atMs - Date.now(), 1), { summary: `${view.rungName}提醒 ${reminder.at.slice(0, 10)}` }))) {
-        await record('dispute.reminder', `${view.rungName}将于 ${clock.dueAt} 到期`, {
-          notifications: [{ kind: 'dispute.reminder', title: `即将到期：${input.taskTitle}`, body: `${view.rungName}期限 ${clock.dueAt}，请及时${r.rung === 'negotiation' ? '表态' : '决定'}。`, recipients: arbiterRecipients(r) }],
+      // The rung's clock, resolved again from the rung's start when a year's holidays are
+      // published while it runs (the reminder not yet sent follows the new end).
+      let rungClock = clock;
+      let reminded = false;
+      for (;;) {
+        const version = calendarVersion;
+        const changed = () => settledOrStuck() || calendarVersion !== version;
+        const reminder = reminded ? undefined : rungClock.rungs[0];
+        const target = reminder ?? { atMs: rungClock.dueAtMs, at: rungClock.dueAt };
+        const woke = await condition(changed, Math.max(target.atMs - Date.now(), 1), { summary: `${view.rungName}${reminder ? '提醒' : '期限'} ${target.at.slice(0, 10)}` });
+        if (woke && !settledOrStuck()) {
+          const again = await resolveRungClock(r, rungStartMs);
+          if (again.dueAt !== rungClock.dueAt) {
+            view.dueAt = again.dueAt;
+            await record('dispute.recomputed', `${view.rungName}期限因节假日安排调整：${rungClock.dueAt} → ${again.dueAt}`, {
+              data: { rung: r.rung, before: rungClock.dueAt, after: again.dueAt },
+            });
+          }
+          rungClock = again;
+          continue;
+        }
+        if (woke || !reminder) break;
+        reminded = true;
+        await record('dispute.reminder', `${view.rungName}将于 ${rungClock.dueAt} 到期`, {
+          notifications: [{ kind: 'dispute.reminder', title: `即将到期：${input.taskTitle}`, body: `${view.rungName}期限 ${rungClock.dueAt}，请及时${r.rung === 'negotiation' ? '表态' : '决定'}。`, recipients: arbiterRecipients(r) }],
         });
       }
-      await condition(settledOrStuck, Math.max(clock.dueAtMs - Date.now(), 1), { summary: `${view.rungName}期限 ${clock.dueAt.slice(0, 10)}` });
       if (view.state === 'open') {
         const h = view.history.at(-1);
         if (h) {

@@ -24,13 +24,13 @@ import {
 } from '@temporalio/workflow';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import { z, type ZodType } from 'zod';
-import { toShanghaiIso } from '../domain/calendar/index.js';
+import { toShanghaiIso, type TimeLimitRuleInput } from '../domain/calendar/index.js';
 import { departmentName, divisionName } from '../domain/departments.js';
 import { cancelMatterBodySchema, initialMatterView, type MatterInput, type MatterTaskRef, type MatterView } from '../domain/matter.js';
 import { coversCounty, hasRole, principalSchema, type Principal } from '../domain/principal.js';
 import { SA } from '../domain/search-attributes.js';
 import { reassignBodySchema, type TaskResult } from '../domain/task.js';
-import { departmentTask, reassignSignal } from './department-task.js';
+import { departmentTask, reassignSignal, recomputeDeadlinesSignal } from './department-task.js';
 import { clone, eventRecord, recordingOptions, type RecordOptions } from './recording.js';
 import { parseOrRefuse, refuse } from './refusal.js';
 import { clocks, writes } from './activities.js';
@@ -143,6 +143,12 @@ export function openMatter(input: MatterInput) {
   }
 
   setHandler(getMatterQuery, () => view);
+  // A year's holidays were published: the matter's own waits (a rectification period, a step the
+  // law ends by itself) re-resolve from their start. Tasks and disputes do their own.
+  let calendarVersion = 0;
+  setHandler(recomputeDeadlinesSignal, () => {
+    calendarVersion += 1;
+  });
   setHandler(temporaryLeadSignal, ({ disputeId, department, reasoning }) => {
     temporaryLeads.set(disputeId, { department, reasoning });
   });
@@ -339,13 +345,39 @@ export function openMatter(input: MatterInput) {
     }
   }
 
+  type Due = { dueAtMs: number; dueAt: string; provisional: boolean };
+  const dueOf = (what: string, startMs: number, rule: TimeLimitRuleInput): Promise<Due> =>
+    resolveDue.executeWithOptions({ startToCloseTimeout: '10 seconds', summary: `计算${what}期限` }, [{ startMs, rule }]);
+
+  /**
+   * Waits until `done` holds or the limit `due` (resolved from `startMs` by `rule`) ends. When a
+   * year's holidays are published meanwhile, the limit is resolved again from the same start and
+   * the wait follows it; a moved end is recorded. Answers whether `done` held, and the last end.
+   */
+  async function within(what: string, startMs: number, rule: TimeLimitRuleInput, first: Due, done: () => boolean): Promise<{ done: boolean; due: Due }> {
+    let due = first;
+    for (;;) {
+      const version = calendarVersion;
+      if (!(await condition(() => done() || calendarVersion !== version, Math.max(due.dueAtMs - Date.now(), 1), { summary: `${what} ${due.dueAt.slice(0, 10)}` }))) return { done: false, due };
+      if (done()) return { done: true, due };
+      const again = await dueOf(what, startMs, rule);
+      if (again.dueAt !== due.dueAt || again.provisional !== due.provisional) {
+        await record('deadline.recomputed', `${what}因节假日安排调整：${due.dueAt} → ${again.dueAt}`, {
+          data: { what, before: due.dueAt, after: again.dueAt, provisional: again.provisional },
+        });
+      }
+      due = again;
+    }
+  }
+
   /**
    * A step the law ends by itself when its time runs out (e.g. mediation ends after 45 working
    * days without agreement): the matter cancels the department's task at its handling deadline,
    * counted from assignment, and carries on as if it had reported `expiresAs`.
    */
   async function expiring(key: string, spec: TaskSpec, department: string, expiresAs: string, note?: string): Promise<StepResult> {
-    const due = await resolveDue.executeWithOptions({ startToCloseTimeout: '10 seconds', summary: `计算${spec.title}期限` }, [{ startMs: Date.now(), rule: spec.limits.handle }]);
+    const startMs = Date.now();
+    const first = await dueOf(spec.title, startMs, spec.limits.handle);
     const scope = new CancellationScope();
     let result: StepResult | undefined;
     const running = scope.run(() => untilSettled(key, spec, department, note)).then((r) => {
@@ -353,9 +385,8 @@ export function openMatter(input: MatterInput) {
       return r;
     });
     void running.catch(() => undefined);
-    if (await condition(() => result !== undefined, Math.max(due.dueAtMs - Date.now(), 1), { summary: `${spec.title}期限 ${due.dueAt.slice(0, 10)}` })) {
-      return result!;
-    }
+    const { done, due } = await within(`${spec.title}期限`, startMs, spec.limits.handle, first, () => result !== undefined);
+    if (done) return result!;
     scope.cancel();
     await running.catch(() => undefined);
     const ref = [...view.tasks].reverse().find((t) => t.key === key);
@@ -517,9 +548,11 @@ export function openMatter(input: MatterInput) {
         await kit.stage('rectification');
         const notice = await kit.task(keys.notice, { note: `第${round}轮` });
         const days = notice.submission?.rectifyWithinDays ?? defaultDays;
-        const due = await resolveDue.executeWithOptions({ startToCloseTimeout: '10 seconds', summary: '计算整改期限' }, [{ startMs: Date.now(), rule: { amount: days, unit: 'calendar_day' } }]);
+        const startMs = Date.now();
+        const rule = { amount: days, unit: 'calendar_day' } as const;
+        const due = await dueOf('整改', startMs, rule);
         await record('rectification.period', `整改期限 ${due.dueAt}（${days} 日）`, { data: { round, days, dueAt: due.dueAt } });
-        await kit.waitUntil(due.dueAtMs, `整改期限 ${due.dueAt.slice(0, 10)}`);
+        if (due.dueAtMs > Date.now()) await within('整改期限', startMs, rule, due, () => false);
         if (view.stage !== 'reinspection' && def.stages.some((s) => s.key === 'reinspection')) await kit.stage('reinspection');
         const check = kit.outcome(await kit.task(keys.reinspection, { note: `第${round}轮` }), ['rectified', 'not-rectified']);
         kit.finding('rectificationRounds', round);

@@ -24,7 +24,7 @@ import { prepaidCardMatter } from '../../workflows/scenarios/prepaid-card.js';
 import { MatterDriver } from '../helpers/matter-driver.js';
 import type { Principal } from '../../domain/principal.js';
 import {
-  cancelUpdate, decideExtensionUpdate, departmentTask, requestExtensionUpdate, returnUpdate, reviewUpdate, signUpdate, submitUpdate,
+  cancelUpdate, decideExtensionUpdate, departmentTask, recomputeDeadlinesSignal, requestExtensionUpdate, returnUpdate, reviewUpdate, signUpdate, submitUpdate,
 } from '../../workflows/department-task.js';
 import { timeSkippingEnv, workflowBundle } from '../helpers/temporal.js';
 
@@ -214,6 +214,42 @@ await worker.runUntil(async () => {
       await d.complete('survey.planning', 'legal');
       await d.complete('closing.ledger', 'closed');
       await d.complete('publication', 'published');
+      await h.result();
+      return h.workflowId;
+    },
+    async 'self-built-housing-rectification-recomputed'() {
+      const h = await env.client.workflow.start(selfBuiltHousingMatter, {
+        taskQueue: 'record', workflowId: 'self-built-housing-rectification-recomputed',
+        args: [{ county, subject: { name: '某房屋', kind: 'house' }, facts: { township: '610124100' }, definition: resolveScenario(catalogue['self-built-housing'], undefined), createdBy: 'k' }],
+      });
+      const d = new MatterDriver(env.client, h);
+      await d.complete('survey.locality', 'hazard-suspected');
+      await d.complete('survey.housing', 'appraisal-needed');
+      await d.complete('survey.planning', 'legal');
+      await d.complete('appraisal', 'B');
+      await d.complete('rectification.notice', 'notice-issued', { rectifyWithinDays: 7 });
+      for (let i = 0; i < 100 && !(await h.fetchHistory()).events?.some((e) => Number(e.eventType) === 17); i++) await new Promise((r) => setTimeout(r, 100));
+      // A year published while the period runs: the matter resolves its end again.
+      await h.signal(recomputeDeadlinesSignal, { year: 2027 });
+      await new Promise((r) => setTimeout(r, 500));
+      await env.sleep(10 * DAY);
+      await d.complete('reinspection', 'rectified');
+      await d.complete('closing.ledger', 'closed');
+      await d.complete('publication', 'published');
+      await h.result();
+      return h.workflowId;
+    },
+    async 'jurisdiction-dispute-recomputed'() {
+      const h = await env.client.workflow.start(jurisdictionDispute, {
+        taskQueue: 'record', workflowId: 'jurisdiction-dispute-recomputed',
+        args: [{ county, taskKey: 'survey.planning', taskTitle: '规划核查', parties: ['natural-resources', 'agriculture'], returnedBy: 'natural-resources', reason: '非本部门职责' }],
+      });
+      for (let i = 0; i < 100 && !(await h.query(getDisputeQuery)).dueAt; i++) await new Promise((r) => setTimeout(r, 100));
+      await h.signal(recomputeDeadlinesSignal, { year: 2027 });
+      await new Promise((r) => setTimeout(r, 500));
+      await env.sleep(12 * DAY);
+      await new Promise((r) => setTimeout(r, 500));
+      await h.executeUpdate(decideDisputeUpdate, { args: [{ actor: { keyId: 'k-so', county, department: 'staffing-office', roles: ['arbiter'] }, department: 'agriculture', reasoning: '宅基地审批' }] });
       await h.result();
       return h.workflowId;
     },

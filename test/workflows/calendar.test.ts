@@ -7,9 +7,13 @@ import { randomUUID } from 'node:crypto';
 import { settle } from '../helpers/history.js';
 import { describe, expect, test } from 'vitest';
 import { eventually } from '../helpers/eventually.js';
-import { publishCalendarYear } from '../../db/calendar.js';
+import { listOpenWorkflowsAffectedByYear, publishCalendarYear } from '../../db/calendar.js';
 import { shanghaiDate } from '../../domain/calendar/index.js';
 import { departmentTask, getTaskQuery } from '../../workflows/department-task.js';
+import { calendarPublication } from '../../workflows/calendar-publication.js';
+import { getDisputeQuery, jurisdictionDispute } from '../../workflows/jurisdiction-dispute.js';
+import { selfBuiltHousingMatter } from '../../workflows/scenarios/self-built-housing.js';
+import { matterLauncher, timers } from '../helpers/matters.js';
 import { useWorkflowEnv } from '../helpers/workflow-env.js';
 
 const HOUR = 3_600_000;
@@ -17,6 +21,7 @@ const DAY = 24 * HOUR;
 
 // The API publishes the year in the second test; its recomputation runs on the file's worker.
 const wf = useWorkflowEnv({ queue: 'cal', app: true, keys: { admin: { county: '610124', roles: ['admin'] } } });
+const startMatter = matterLauncher(wf, 'self-built-housing', selfBuiltHousingMatter);
 
 /** The first Monday of June in `year`, and the dates around it as YYYY-MM-DD. */
 function juneWeek(year: number) {
@@ -145,5 +150,73 @@ describe('deadlines on a published future year', () => {
     expect(v.overdue).toBe(true);
     expect(rungDays(v.escalations)).toEqual([['reminder', w.date(5)], ['chase', w.date(8)]]);
     await h.terminate('test done');
+  });
+
+  test('publishing the year moves a matter’s rectification period and a dispute’s rung, each from its own start', async () => {
+    const year = Number(shanghaiDate(await wf.env.currentTimeMs()).slice(0, 4)) + 2;
+    const w = juneWeek(year);
+    await sleepUntil(w.at(0, 10));
+    const d = await startMatter({ subject: { name: '某房屋', kind: 'house' }, facts: { township: '610124100' } });
+    await d.complete('survey.locality', 'hazard-suspected');
+    await d.complete('survey.housing', 'appraisal-needed');
+    await d.complete('survey.planning', 'legal');
+    await d.complete('appraisal', 'C');
+    await d.complete('rectification.notice', 'notice-issued', { rectifyWithinDays: 2 });
+    // Monday + 2 calendar days: Wednesday, a working day while the year is unpublished.
+    const period = await eventually(async () => (await wf.db.pool.query("SELECT data FROM timeline_events WHERE workflow_id = $1 AND type = 'rectification.period'", [d.handle.workflowId])).rows[0], { message: 'the rectification period' });
+    expect(period.data.dueAt).toBe(`${w.date(2)}T23:59:59.999+08:00`);
+    await timers(d.handle, 1);
+    const dispute = await wf.client.workflow.start(jurisdictionDispute, {
+      taskQueue: wf.taskQueue, workflowId: `dispute:610124:cal-${randomUUID().slice(0, 8)}`,
+      args: [{ county: '610124', taskKey: 'survey.planning', taskTitle: '规划与用地合法性核查', parties: ['natural-resources', 'agriculture'], returnedBy: 'natural-resources', reason: '宅基地审批属农业农村部门' }],
+    });
+    // Negotiation, 7 working days from Monday on weekends alone: the Wednesday of the next week.
+    expect((await eventually(async () => (await dispute.query(getDisputeQuery)).dueAt, { message: 'the negotiation deadline' }))).toBe(`${w.date(9)}T23:59:59.999+08:00`);
+    await eventually(async () => (await wf.db.pool.query("SELECT 1 FROM disputes WHERE dispute_id = $1 AND state = 'open'", [dispute.workflowId])).rows[0], { message: 'the dispute in the read model' });
+
+    const res = await wf.app.inject({
+      method: 'PUT', url: `/v1/calendar/${year}`, headers: { authorization: `Bearer ${wf.keys.admin}` },
+      payload: { ...schedule(w), source: '测试通知' },
+    });
+    expect(res.statusCode).toBe(200);
+
+    // The period's last day is now a holiday (Tue–Thu off): it ends on Friday (民法典 art. 203).
+    const moved = await eventually(async () => (await wf.db.pool.query("SELECT data FROM timeline_events WHERE workflow_id = $1 AND type = 'deadline.recomputed'", [d.handle.workflowId])).rows[0], { message: 'the matter’s recomputation' });
+    expect(moved.data).toEqual({ what: '整改期限', before: `${w.date(2)}T23:59:59.999+08:00`, after: `${w.date(4)}T23:59:59.999+08:00`, provisional: false });
+    // The rung: Fri, the worked Saturday, Mon … Fri of the next week is the 7th working day.
+    const rung = await eventually(async () => (await wf.db.pool.query("SELECT data FROM timeline_events WHERE workflow_id = $1 AND type = 'dispute.recomputed'", [dispute.workflowId])).rows[0], { message: 'the dispute’s recomputation' });
+    expect(rung.data).toEqual({ rung: 'negotiation', before: `${w.date(9)}T23:59:59.999+08:00`, after: `${w.date(11)}T23:59:59.999+08:00` });
+    expect((await dispute.query(getDisputeQuery)).dueAt).toBe(`${w.date(11)}T23:59:59.999+08:00`);
+
+    // The old end passes and nothing happens; the new one brings the re-inspection.
+    await sleepUntil(w.at(3, 12));
+    expect((await d.view()).tasks.map((t) => t.key)).not.toContain('reinspection');
+    await sleepUntil(w.at(5, 12));
+    await d.waitFor('reinspection');
+    await d.handle.cancel();
+    await dispute.terminate('test done');
+  });
+
+  test('publication walks every page of open workflows, each told once', async () => {
+    const year = Number(shanghaiDate(await wf.env.currentTimeMs()).slice(0, 4));
+    const tasks = await Promise.all(Array.from({ length: 5 }, () => startTask()));
+    for (const t of tasks) await eventually(async () => (await wf.db.pool.query('SELECT 1 FROM tasks WHERE task_id = $1', [t.workflowId])).rows[0], { message: 'the task in the read model' });
+    const listed = await listOpenWorkflowsAffectedByYear(wf.db.pool, { year });
+    expect(listed).toEqual(expect.arrayContaining(tasks.map((t) => t.workflowId)));
+    const h = await wf.client.workflow.start(calendarPublication, {
+      taskQueue: wf.taskQueue, workflowId: `calendar:${year}:pages-${randomUUID().slice(0, 8)}`, args: [{ year, version: 99, pageSize: 2 }],
+    });
+    // A listed workflow that ended meanwhile (here: earlier tests' terminated tasks, whose rows
+    // still read open) cannot take the signal, and that is harmless.
+    const running = (await Promise.all(listed.map(async (id) => (await wf.client.workflow.getHandle(id).describe()).status.name === 'RUNNING'))).filter(Boolean).length;
+    expect(await h.result()).toEqual({ signalled: running, affected: listed.length });
+    const pages = (await h.fetchHistory()).events!.filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'listTasksAffectedByYear');
+    expect(pages).toHaveLength(Math.floor(listed.length / 2) + 1);
+    // Every task got the signal exactly once, whichever page it was on.
+    for (const t of tasks) {
+      const signals = (await t.fetchHistory()).events!.filter((e) => e.workflowExecutionSignaledEventAttributes?.signalName === 'recomputeDeadlines');
+      expect(signals, t.workflowId).toHaveLength(1);
+      await t.terminate('test done');
+    }
   });
 });
