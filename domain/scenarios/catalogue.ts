@@ -34,7 +34,7 @@ const publishTask = (instructions: string) => ({
 
 export const selfBuiltHousing: ScenarioDefinition = scenarioDefinitionSchema.parse({
   id: 'self-built-housing',
-  version: 1,
+  version: 2,
   name: { zh: '自建房安全', en: 'Self-built housing safety' },
   legalBases: [
     '国办发明电〔2022〕10号 全国自建房安全专项整治工作方案',
@@ -59,11 +59,11 @@ export const selfBuiltHousing: ScenarioDefinition = scenarioDefinitionSchema.par
   tasks: {
     'survey.locality': {
       role: 'locality', title: '属地排查：房屋基本情况与安全隐患', instructions: '组织房屋安全员入户排查，发现险情立即组织人员撤离、停止使用。',
-      limits: { signFor: signFor1, handle: wd(5) }, outcomes: ['hazard-suspected', 'no-hazard'],
+      limits: { signFor: signFor1, handle: wd(5) }, outcomes: ['hazard-suspected', 'no-hazard', 'hazard-found'],
     },
     'survey.housing': {
       role: 'lead', title: '结构安全初步研判', instructions: '对房屋结构安全作出初步判断，必要时委托鉴定。',
-      limits: { signFor: signFor1, handle: wd(5) }, outcomes: ['appraisal-needed', 'no-hazard'],
+      limits: { signFor: signFor1, handle: wd(5) }, outcomes: ['appraisal-needed', 'no-hazard', 'hazard-found'],
     },
     'survey.planning': {
       role: 'planning', title: '规划与用地合法性核查', instructions: '核查规划许可、宅基地审批与层数（农村自建房原则上不超过3层）。',
@@ -78,12 +78,24 @@ export const selfBuiltHousing: ScenarioDefinition = scenarioDefinitionSchema.par
       limits: { signFor: signFor1, handle: wd(15) }, outcomes: ['A', 'B', 'C', 'D'],
     },
     'emergency.evacuate': {
-      role: 'locality', title: '紧急处置：人员撤离、停止使用、封控', instructions: 'D级危房或重大隐患：立即组织人员撤离，停止使用，设置警示并封控（当日完成）。',
+      role: 'locality', title: '紧急处置：人员撤离、停止使用、封控', instructions: '发现险情、D级危房或重大隐患：立即组织人员撤离，停止使用，设置警示并封控（当日完成）。',
       limits: { signFor: hours(1), handle: hours(12) }, outcomes: ['sealed'],
     },
     'demolition.order': {
-      role: 'enforcement', title: '责令限期拆除', instructions: '违法建设且为D级危房：依据《城乡规划法》第六十五条责令限期拆除。',
+      role: 'locality', title: '责令限期拆除', instructions: '违法建设且为D级危房：在乡村规划区由乡镇人民政府依据《城乡规划法》第六十五条责令限期拆除（城市、镇规划区由城乡规划主管部门依第六十四条）。',
       limits: { signFor: signFor1, handle: wd(10) }, outcomes: ['demolished', 'not-demolished'],
+    },
+    'emergency.partial-stop-use': {
+      role: 'locality', title: '局部停止使用', instructions: 'C级（局部危房）：危险部位立即停止使用、设置警示，必要时撤离相关人员。',
+      limits: { signFor: hours(1), handle: hours(24) }, outcomes: ['restricted'],
+    },
+    'emergency.follow-up': {
+      role: 'lead', title: '封控后续处置：加固维修或拆除，解除封控', instructions: 'D级危房封控后：组织加固维修并复核鉴定后解除封控，或依法拆除；报送处置结果。',
+      limits: { signFor: signFor1, handle: wd(30) }, outcomes: ['repaired', 'demolished'],
+    },
+    'correction.order': {
+      role: 'locality', title: '违法建设：责令改正或限期拆除', instructions: '房屋结构安全但违法建设：在乡村规划区由乡镇人民政府依据《城乡规划法》第六十五条责令停止建设、限期改正或拆除（城市、镇规划区由城乡规划主管部门依第六十四条；非法占用土地的依《土地管理法》第七十八条）。',
+      limits: { signFor: signFor1, handle: wd(15) }, outcomes: ['corrected', 'demolished', 'not-corrected'],
     },
     'rectification.notice': {
       role: 'lead', title: '下达整改通知', instructions: '一般隐患：下达整改通知书，并在提交时写明整改期限（天）。',

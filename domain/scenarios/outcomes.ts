@@ -5,12 +5,14 @@
  * the same codes for the same steps (test/unit/outcomes.test.ts holds the two together).
  */
 export const housingOutcomes = {
-  'survey.locality': ['hazard-suspected', 'no-hazard'],
-  'survey.housing': ['appraisal-needed', 'no-hazard'],
+  'survey.locality': ['hazard-suspected', 'no-hazard', 'hazard-found'],
+  'survey.housing': ['appraisal-needed', 'no-hazard', 'hazard-found'],
   'survey.planning': ['legal', 'illegal'],
   'survey.business': ['compliant', 'violation'],
   appraisal: ['A', 'B', 'C', 'D'],
   'demolition.order': ['demolished', 'not-demolished'],
+  'emergency.follow-up': ['repaired', 'demolished'],
+  'correction.order': ['corrected', 'demolished', 'not-corrected'],
   reinspection: ['rectified', 'not-rectified'],
 } as const;
 

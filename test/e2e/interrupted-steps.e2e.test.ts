@@ -64,7 +64,7 @@ async function terminate(d: MatterDriver, key: string) {
 }
 
 describe('a step terminated from outside is issued again (real dev server)', () => {
-  test('自建房: the appraisal terminated; re-issued; graded D and published as such', async () => {
+  test('自建房: the appraisal terminated; re-issued; graded D, repaired, and published as such', async () => {
     const d = await launch({ scenario: 'self-built-housing', subject: { name: '赵某某', kind: 'house' }, facts: { township: '610124100', reportedHazard: true } });
     await d.complete('survey.locality', 'hazard-suspected');
     await d.complete('survey.housing', 'appraisal-needed');
@@ -72,10 +72,11 @@ describe('a step terminated from outside is issued again (real dev server)', () 
     await terminate(d, 'appraisal');
     await d.complete('appraisal', 'D');
     await d.complete('emergency.evacuate', 'sealed');
+    await d.complete('emergency.follow-up', 'repaired');
     await d.complete('closing.ledger', 'closed');
     await d.complete('publication', 'published');
-    expect((await d.handle.result()).result?.code).toBe('D-sealed');
-    expect(await published(d.handle.workflowId)).toEqual(['D-sealed']);
+    expect((await d.handle.result()).result?.code).toBe('D-repaired');
+    expect(await published(d.handle.workflowId)).toEqual(['D-repaired']);
   });
 
   test('成品油: an inspection terminated; the verdict waits for the re-issued one', async () => {

@@ -145,13 +145,14 @@ describe('a self-built-housing matter through HTTP', () => {
       await work('natural-resources', matterId, 'survey.planning', 'legal'),
       await work('housing', matterId, 'appraisal', 'D'),
       await work('township:610124100', matterId, 'emergency.evacuate', 'sealed'),
+      await work('housing', matterId, 'emergency.follow-up', 'repaired'),
       await work('housing', matterId, 'closing.ledger', 'closed'),
       await work('housing', matterId, 'publication', 'published'),
-    ]).toEqual(['housing', 'supervisor', 'housing', 'supervisor', 'housing', 'supervisor', 'supervisor']);
+    ]).toEqual(['housing', 'supervisor', 'housing', 'supervisor', 'housing', 'supervisor', 'supervisor', 'supervisor']);
 
     const detail = { body: await closed(matterId) };
-    expect(detail.body).toMatchObject({ status: 'closed', stage: 'closed', result: { code: 'D-sealed' }, findings: { grade: 'D', legality: 'legal' } });
-    expect(detail.body.tasks.map((t: { key: string }) => t.key)).toEqual(expect.arrayContaining(['survey.locality', 'survey.housing', 'survey.planning', 'appraisal', 'emergency.evacuate', 'closing.ledger', 'publication']));
+    expect(detail.body).toMatchObject({ status: 'closed', stage: 'closed', result: { code: 'D-repaired' }, findings: { grade: 'D', legality: 'legal' } });
+    expect(detail.body.tasks.map((t: { key: string }) => t.key)).toEqual(expect.arrayContaining(['survey.locality', 'survey.housing', 'survey.planning', 'appraisal', 'emergency.evacuate', 'emergency.follow-up', 'closing.ledger', 'publication']));
     expect(detail.body.timeline.map((e: { type: string }) => e.type)).toContain('published');
     expect(detail.body.temporalUiUrl).toContain(encodeURIComponent(matterId));
 
@@ -159,7 +160,7 @@ describe('a self-built-housing matter through HTTP', () => {
     const pub = await call(undefined, 'GET', '/v1/public/results?county=610124&scenario=self-built-housing');
     expect(pub.status).toBe(200);
     expect(pub.body.items).toHaveLength(1);
-    expect(pub.body.items[0]).toMatchObject({ resultCode: 'D-sealed', scenarioName: '自建房安全', countyName: '周至县' });
+    expect(pub.body.items[0]).toMatchObject({ resultCode: 'D-repaired', scenarioName: '自建房安全', countyName: '周至县' });
     expect(JSON.stringify(pub.body)).not.toContain('王某某');
     expect((await call(undefined, 'GET', '/v1/public/results?county=610100&scenario=self-built-housing')).body.items).toHaveLength(1);
 

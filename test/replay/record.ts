@@ -253,6 +253,45 @@ await worker.runUntil(async () => {
       await h.result();
       return h.workflowId;
     },
+    async 'self-built-housing-hazard-first-illegal-safe'() {
+      const h = await env.client.workflow.start(selfBuiltHousingMatter, {
+        taskQueue: 'record', workflowId: 'self-built-housing-hazard-first-illegal-safe',
+        args: [{ county, subject: { name: '某房屋', kind: 'house' }, facts: { township: '610124100', reportedHazard: true, businessUse: { trade: 'catering' } }, definition: resolveScenario(catalogue['self-built-housing'], undefined), createdBy: 'k' }],
+      });
+      const d = new MatterDriver(env.client, h);
+      await d.complete('emergency.evacuate', 'sealed');
+      await d.complete('survey.locality', 'hazard-found');
+      await d.complete('survey.housing', 'no-hazard');
+      await d.complete('survey.planning', 'illegal');
+      await d.complete('survey.business', 'violation');
+      await d.complete('appraisal', 'A');
+      await d.complete('rectification.notice', 'notice-issued', { rectifyWithinDays: 3 });
+      for (let i = 0; i < 100 && !(await h.fetchHistory()).events?.some((e) => Number(e.eventType) === 17); i++) await new Promise((r) => setTimeout(r, 100));
+      await env.sleep(6 * DAY);
+      await d.complete('reinspection', 'rectified');
+      await d.complete('correction.order', 'corrected');
+      await d.complete('closing.ledger', 'closed');
+      await d.complete('publication', 'published');
+      await h.result();
+      return h.workflowId;
+    },
+    async 'self-built-housing-sealed-then-repaired'() {
+      const h = await env.client.workflow.start(selfBuiltHousingMatter, {
+        taskQueue: 'record', workflowId: 'self-built-housing-sealed-then-repaired',
+        args: [{ county, subject: { name: '某房屋', kind: 'house' }, facts: { township: '610124100' }, definition: resolveScenario(catalogue['self-built-housing'], undefined), createdBy: 'k' }],
+      });
+      const d = new MatterDriver(env.client, h);
+      await d.complete('survey.locality', 'hazard-suspected');
+      await d.complete('survey.housing', 'appraisal-needed');
+      await d.complete('survey.planning', 'legal');
+      await d.complete('appraisal', 'D');
+      await d.complete('emergency.evacuate', 'sealed');
+      await d.complete('emergency.follow-up', 'repaired');
+      await d.complete('closing.ledger', 'closed');
+      await d.complete('publication', 'published');
+      await h.result();
+      return h.workflowId;
+    },
     /** The dispute the matter above ended by its cancellation (run them together). */
     async 'jurisdiction-dispute-ended-with-matter'() {
       return disputeOfCancelled;

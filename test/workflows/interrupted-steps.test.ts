@@ -116,17 +116,18 @@ describe('a matter never proceeds on a step that did not report', () => {
     await interruptFromOutside(d, 'appraisal');
     await d.complete('appraisal', 'D');
     await d.complete('emergency.evacuate', 'sealed');
+    await d.complete('emergency.follow-up', 'repaired');
     await d.complete('closing.ledger', 'closed');
     await d.complete('publication', 'published');
     const v = await d.handle.result();
-    expect(v).toMatchObject({ status: 'closed', result: { code: 'D-sealed' }, findings: { grade: 'D', legality: 'legal' } });
+    expect(v).toMatchObject({ status: 'closed', result: { code: 'D-repaired' }, findings: { grade: 'D', legality: 'legal' } });
     expect(ran(v).filter(([key]) => key === 'survey.planning' || key === 'appraisal')).toEqual([
       ['survey.planning', 'natural-resources', 'reassigned'],
       ['survey.planning', 'agriculture', 'completed'],
       ['appraisal', 'housing', 'interrupted'],
       ['appraisal', 'housing', 'completed'],
     ]);
-    expect((await publicRecord(v.matterId)).result_code).toBe('D-sealed');
+    expect((await publicRecord(v.matterId)).result_code).toBe('D-repaired');
   });
 
   const oilMatter = matterLauncher(wf, 'refined-oil', refinedOilMatter);

@@ -60,22 +60,118 @@ describe('selfBuiltHousingMatter', () => {
     expect(await stages(v.matterId)).toEqual(['survey', 'appraisal', 'emergency', 'demolition', 'closing', 'publication']);
   });
 
-  test('grade D, legal: sealed without a demolition order', async () => {
+  test('grade D, legal: sealed, then repaired and the seal lifted before the ledger closes (no demolition order)', async () => {
     const d = await launch({});
     await survey(d);
     await d.complete('appraisal', 'D');
     await d.complete('emergency.evacuate', 'sealed');
+    await d.complete('emergency.follow-up', 'repaired');
     await d.complete('closing.ledger', 'closed');
     await d.complete('publication', 'published');
     const v = await d.handle.result();
-    expect(v.result?.code).toBe('D-sealed');
+    expect(v.result).toEqual({ code: 'D-repaired', summary: 'D级危房：已撤离封控；加固维修并复核后解除封控' });
     expect(v.tasks.map((t) => t.key)).not.toContain('demolition.order');
+    const keys = v.tasks.map((t) => t.key);
+    expect(keys.indexOf('emergency.follow-up')).toBeLessThan(keys.indexOf('closing.ledger'));
+  });
+
+  test('a reported hazard starts evacuation at once, on its hour clock, while the survey goes on', async () => {
+    const d = await launch({ reportedHazard: true });
+    const evac = await d.waitFor('emergency.evacuate');
+    const v = await d.view();
+    // Nothing of the survey has been done yet, and the evacuation already runs.
+    expect(v.tasks.filter((t) => t.key.startsWith('survey.')).map((t) => t.state)).toEqual(['running', 'running', 'running']);
+    const task = await eventually(async () => (await wf.client.workflow.getHandle(evac.taskId).query(getTaskQuery)).currentDeadline ? wf.client.workflow.getHandle(evac.taskId).query(getTaskQuery) : undefined, { message: 'the evacuation clock' });
+    expect(Date.parse(task.currentDeadline!.dueAt) - Date.parse(task.assignedAt)).toBe(3_600_000);
+    await d.complete('emergency.evacuate', 'sealed');
+    await survey(d, { locality: 'no-hazard', housing: 'no-hazard' });
+    await d.complete('appraisal', 'A');
+    await d.complete('closing.ledger', 'closed');
+    await d.complete('publication', 'published');
+    const done = await d.handle.result();
+    expect(done.result).toEqual({ code: 'A-safe', summary: 'A级：经鉴定房屋安全，已解除临时撤离' });
+    expect(done.tasks.filter((t) => t.key === 'emergency.evacuate')).toHaveLength(1);
+  });
+
+  test('a hazard found by the township survey starts evacuation before the other surveys report', async () => {
+    const d = await launch({});
+    await d.complete('survey.locality', 'hazard-found');
+    await d.waitFor('emergency.evacuate');
+    expect((await d.view()).tasks.filter((t) => t.key === 'survey.housing' || t.key === 'survey.planning').map((t) => t.state)).toEqual(['running', 'running']);
+    await d.complete('emergency.evacuate', 'sealed');
+    await d.complete('survey.housing', 'no-hazard');
+    await d.complete('survey.planning', 'legal');
+    await d.complete('appraisal', 'D');
+    await d.complete('emergency.follow-up', 'demolished');
+    await d.complete('closing.ledger', 'closed');
+    await d.complete('publication', 'published');
+    const v = await d.handle.result();
+    expect(v.result?.code).toBe('D-demolished');
+    expect(v.tasks.filter((t) => t.key === 'emergency.evacuate')).toHaveLength(1);
+  });
+
+  test('illegal but structurally safe: the township orders correction (乡村规划区, art. 65), and the public record says so', async () => {
+    const d = await launch({});
+    await survey(d, { locality: 'no-hazard', housing: 'no-hazard', planning: 'illegal' });
+    const order = await d.waitFor('correction.order');
+    expect(order.department).toBe('township:610124100');
+    await d.complete('correction.order', 'corrected');
+    await d.complete('closing.ledger', 'closed');
+    await d.complete('publication', 'published');
+    const v = await d.handle.result();
+    expect(v.result).toEqual({ code: 'A-safe/illegal-corrected', summary: 'A级：房屋结构安全；违法建设已责令改正并改正到位' });
+    const pub = await wf.db.pool.query('SELECT summary FROM public_results WHERE matter_id = $1', [v.matterId]);
+    expect(pub.rows[0].summary).not.toContain('未发现安全隐患');
+  });
+
+  test('in a 城市、镇规划区 the planning authority orders it (art. 64); not corrected → enforcement', async () => {
+    const d = await launch({ planningArea: 'urban' });
+    await survey(d, { locality: 'no-hazard', housing: 'no-hazard', planning: 'illegal' });
+    expect((await d.waitFor('correction.order')).department).toBe('natural-resources');
+    await d.complete('correction.order', 'not-corrected');
+    await d.complete('enforcement', 'enforced');
+    await d.complete('closing.ledger', 'closed');
+    await d.complete('publication', 'published');
+    expect((await d.handle.result()).result?.code).toBe('A-safe/illegal-enforced');
+  });
+
+  test('grade C gets partial stop-use before rectification', async () => {
+    const d = await launch({});
+    await survey(d);
+    await d.complete('appraisal', 'C');
+    const stop = await d.waitFor('emergency.partial-stop-use');
+    expect(stop.department).toBe('township:610124100');
+    expect((await d.view()).tasks.map((t) => t.key)).not.toContain('rectification.notice');
+    await d.complete('emergency.partial-stop-use', 'restricted');
+    await d.complete('rectification.notice', 'notice-issued', { rectifyWithinDays: 3 });
+    await recorded(d.handle.workflowId, 'rectification.period', 1);
+    await sleepPastTimer(wf.env, d.handle, 1);
+    await d.complete('reinspection', 'rectified');
+    await d.complete('closing.ledger', 'closed');
+    await d.complete('publication', 'published');
+    expect((await d.handle.result()).result).toEqual({ code: 'C-rectified', summary: 'C级（局部危房）：危险部位已停止使用，整改到位' });
+  });
+
+  test('an A-grade house with a business-safety violation is published as that, not as a structural hazard', async () => {
+    const d = await launch({ businessUse: { trade: 'catering' } });
+    await survey(d, { locality: 'no-hazard', housing: 'no-hazard' });
+    await d.complete('survey.business', 'violation');
+    await d.complete('rectification.notice', 'notice-issued', { rectifyWithinDays: 3 });
+    await recorded(d.handle.workflowId, 'rectification.period', 1);
+    await sleepPastTimer(wf.env, d.handle, 1);
+    await d.complete('reinspection', 'rectified');
+    await d.complete('closing.ledger', 'closed');
+    await d.complete('publication', 'published');
+    const v = await d.handle.result();
+    expect(v.result).toEqual({ code: 'A-safe/business-rectified', summary: 'A级：房屋结构安全；经营安全问题已整改到位' });
+    expect(v.result?.summary).not.toContain('一般隐患');
   });
 
   test('general hazard: rectification fails twice, then enforcement (the loop is bounded)', async () => {
     const d = await launch({});
     await survey(d);
     await d.complete('appraisal', 'C');
+    await d.complete('emergency.partial-stop-use', 'restricted');
     await d.complete('rectification.notice', 'notice-issued', { rectifyWithinDays: 10 });
     // The matter waits out the period set in the notice, then sends the re-inspection.
     await recorded(d.handle.workflowId, 'rectification.period', 1);
@@ -108,7 +204,8 @@ describe('selfBuiltHousingMatter', () => {
     await d.complete('closing.ledger', 'closed');
     await d.complete('publication', 'published');
     const v = await d.handle.result();
-    expect(v.result?.code).toBe('B-rectified');
+    // The business-safety violation was rectified with the house and is said as such.
+    expect(v.result).toEqual({ code: 'B-rectified/business-rectified', summary: 'B级：一般隐患已整改到位；经营安全问题已整改到位' });
     expect(v.tasks.find((t) => t.key === 'survey.business')?.department).toBe('market');
     expect(v.findings).toMatchObject({ businessSafety: 'violation' });
   });
