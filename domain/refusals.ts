@@ -12,6 +12,8 @@ export const refusals = {
   DeadlinePassed: { status: 409, code: 'deadline_passed' },
   MatterTask: { status: 409, code: 'matter_task' },
   ReturnWindowClosed: { status: 409, code: 'return_window_closed' },
+  /** The department was designated by a jurisdiction dispute on the grounds it returns on. */
+  Designated: { status: 409, code: 'designated' },
   /** A matter started (around the API) with facts its scenario refuses. */
   InvalidFacts: { status: 400, code: 'validation_failed' },
   /** A scenario's code and its catalogue disagree (a role or step missing). */

@@ -141,6 +141,10 @@ export const departmentTaskInputSchema = z.object({
     .max(maxExtensionWorkingDays)
     .default(10)
     .describe('Total working days of extension that may be approved (12345 practice: 10; verification of card clues: 15)'),
+  designated: z
+    .object({ disputeId: safeText().max(300), basis: z.enum(['law', 'duties']) })
+    .optional()
+    .describe('Set when a jurisdiction dispute designated this department: it may not return the task on the same grounds'),
 });
 export type DepartmentTaskInput = z.infer<typeof departmentTaskInputSchema>;
 export type DepartmentTaskInputDraft = z.input<typeof departmentTaskInputSchema>;

@@ -443,9 +443,14 @@ export async function departmentTask(args: DepartmentTaskArgs): Promise<TaskResu
       return clone(view);
     });
 
-    register(returnUpdate, returnInputSchema, ({ actor }) => {
+    register(returnUpdate, returnInputSchema, ({ actor, basis }) => {
       requireOwnDepartment(actor);
       requireState(['assigned', 'signed', 'rework'], '退回');
+      // A designation binds (DOMAIN §5): the designated department cannot send it back on the
+      // grounds the dispute settled.
+      if (input.designated && (basis ?? 'duties') === input.designated.basis) {
+        refuse('Designated', `本部门已由管辖争议决定指定办理（${input.designated.disputeId}），不能以同一理由退回`);
+      }
       // Returning is for the first days only (DOMAIN §4); after that the department handles it.
       if (returnWindow && Date.now() > returnWindow.dueAtMs) {
         refuse('ReturnWindowClosed', `退回期限（${returnWindow.dueAt}）已过，请办理或申请延期`);

@@ -140,12 +140,21 @@ export async function jurisdictionDispute(args: DisputeInputDraft): Promise<Disp
 
   setHandler(getDisputeQuery, () => view);
 
+  /**
+   * Set the moment a decision is taken, before it is recorded: validators read only state set
+   * synchronously, so a second accept or decision arriving while the first is being written is
+   * refused instead of passing too.
+   */
+  let deciding = false;
+
   setHandler(statePositionUpdate, async (raw) => {
     const { actor, position, reason } = positionInputSchema.parse(raw);
     const department = actor.department!;
+    const decides = position === 'accept' && view.state === 'open' && !deciding;
+    if (decides) deciding = true;
     view.positions = [...view.positions.filter((p) => p.department !== department), { department, position, reason, at: now() }];
     await record('dispute.position', `${departmentName(department)}表态：${position === 'accept' ? '由本部门办理' : '非本部门职责'}`, { actor, data: { position, reason } });
-    if (position === 'accept' && view.state === 'open') await decide({ department, reasoning: `协商一致：${reason}` }, 'negotiation', actor);
+    if (decides) await decide({ department, reasoning: `协商一致：${reason}` }, 'negotiation', actor);
     return clone(view);
   }, {
     validator: (raw) => {
@@ -154,13 +163,14 @@ export async function jurisdictionDispute(args: DisputeInputDraft): Promise<Disp
       if (!actor.department || !input.parties.includes(actor.department) || !counties.includes(actor.county) || !hasRole(actor, 'officer')) {
         refuse('Forbidden', '只有争议当事部门可以表态');
       }
-      if (view.state !== 'open') refuse('WrongState', '争议已决定');
+      if (view.state !== 'open' || deciding) refuse('WrongState', '争议已决定');
       if (view.rung !== 'negotiation') refuse('WrongState', `协商期已过，争议已提交${view.rungName}`);
     },
   });
 
   setHandler(decideDisputeUpdate, async (raw) => {
     const { actor, department, reasoning, legalBasis, temporary } = decisionInputSchema.parse(raw);
+    if (!temporary) deciding = true;
     if (temporary) {
       view.temporaryLead = { department, by: actor.department ?? actor.county, at: now(), reasoning };
       await record('dispute.temporary-lead', `紧急情况：指定${departmentName(department)}临时牵头`, {
@@ -177,8 +187,9 @@ export async function jurisdictionDispute(args: DisputeInputDraft): Promise<Disp
   }, {
     validator: (raw) => {
       const { actor, temporary } = parseOrRefuse(decisionInputSchema, raw);
-      if (view.state !== 'open') refuse('WrongState', '争议已决定');
-      const current = ladder[rungIndex]!;
+      if (view.state !== 'open' || deciding) refuse('WrongState', '争议已决定');
+      // The rung the dispute shows (set with the loop's step, before its clock is resolved).
+      const current = ladder.find((l) => l.rung === view.rung)!;
       // A temporary lead may come from any arbiter of the ladder at any time (no gap in
       // supervision); the decision itself only from the arbiter of the current rung.
       const allowed = temporary ? ladder.some((l) => isArbiter(actor, l)) : isArbiter(actor, current);
@@ -216,7 +227,7 @@ export async function jurisdictionDispute(args: DisputeInputDraft): Promise<Disp
     for (rungIndex = 0; view.state === 'open'; rungIndex = Math.min(rungIndex + 1, ladder.length - 1)) {
       const r = ladder[rungIndex]!;
       const rungStartMs = Date.now();
-      const clock = await resolveRungClock(r, rungStartMs);
+      // The rung is the dispute's state from now on (validators read it), its clock follows.
       const escalatedFrom = view.rung;
       view.rung = r.rung;
       view.rungName = disputeRungNames[r.rung];
@@ -224,6 +235,7 @@ export async function jurisdictionDispute(args: DisputeInputDraft): Promise<Disp
       const arbiter = arbiterOf(r);
       if (arbiter) view.arbiter = arbiter;
       else delete view.arbiter;
+      const clock = await resolveRungClock(r, rungStartMs);
       view.dueAt = clock.dueAt;
       view.history.push({ rung: r.rung, from: now() });
       const again = escalatedFrom === r.rung && view.history.length > 1;

@@ -240,7 +240,8 @@ export function openMatter(input: MatterInput) {
   }
 
   /** One department task as a child workflow, from assignment to its end. */
-  async function runOne(key: string, spec: TaskSpec, department: string, note?: string, replaces?: string): Promise<StepResult> {
+  type Designation = { disputeId: string; basis: 'law' | 'duties' };
+  async function runOne(key: string, spec: TaskSpec, department: string, note?: string, replaces?: string, designated?: Designation): Promise<StepResult> {
     const title = `${spec.title}${note ? `（${note}）` : ''}`;
     // Runs before FRESH_CHILD_IDS listed the task before it started (the reassign update waits on
     // that list, so replay needs the same moment); later runs list it once it runs under its id.
@@ -255,6 +256,7 @@ export function openMatter(input: MatterInput) {
         limits: spec.limits, ladder: def.ladder, ...(spec.outcomes ? { outcomes: spec.outcomes } : {}),
         clockOrigins: { matterOpenedAt, ...(previousStepEndedAt !== undefined ? { previousStepEndedAt } : {}) },
         ...(spec.maxExtensionWorkingDays !== undefined ? { maxExtensionWorkingDays: spec.maxExtensionWorkingDays } : {}),
+        ...(designated ? { designated } : {}),
       }],
       parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
       staticSummary: `${departmentName(department)} · ${spec.title}`.slice(0, 200),
@@ -335,10 +337,10 @@ export function openMatter(input: MatterInput) {
    * Issues a step until it ends by the department's own act (completed, returned): a reassigned
    * step goes to its new department, an interrupted one to the same, each time with fresh clocks.
    */
-  async function untilSettled(key: string, spec: TaskSpec, department: string, note?: string): Promise<StepResult> {
+  async function untilSettled(key: string, spec: TaskSpec, department: string, note?: string, designated?: Designation): Promise<StepResult> {
     let replaces: string | undefined;
     for (;;) {
-      const r = await runOne(key, spec, department, note, replaces);
+      const r = await runOne(key, spec, department, note, replaces, designated);
       if (r.state === 'reassigned') department = r.reassigned!.department;
       else if (r.state !== 'interrupted') return r;
       replaces = r.taskId;
@@ -403,7 +405,7 @@ export function openMatter(input: MatterInput) {
    * decision names who acts, with fresh clocks. An emergency temporary lead works the task
    * meanwhile: if the decision names it, its task stands; otherwise it is cancelled and reassigned.
    */
-  async function settleJurisdiction(key: string, spec: TaskSpec, returnedBy: string, returned: StepResult): Promise<{ department: string } | { done: StepResult }> {
+  async function settleJurisdiction(key: string, spec: TaskSpec, returnedBy: string, returned: StepResult): Promise<{ department: string; designated: Designation } | { done: StepResult }> {
     const suggested = returned.returned?.suggestedDepartment;
     const other = suggested && suggested !== returnedBy ? suggested : lead !== returnedBy ? lead : 'county-government';
     const ref = { disputeId: '', taskKey: key, state: 'open' as 'open' | 'decided' | 'ended', parties: [returnedBy, other] };
@@ -462,7 +464,7 @@ export function openMatter(input: MatterInput) {
     const decision = final ?? (await finalP);
     ref.state = 'decided';
     await record('dispute.decided', `指定管辖：「${spec.title}」由${departmentName(decision.department)}办理`, { data: { disputeId, department: decision.department, rung: decision.rung } });
-    return { department: decision.department };
+    return { department: decision.department, designated: { disputeId, basis: returned.returned?.basis ?? 'duties' } };
   }
 
   const kit = {
@@ -508,13 +510,15 @@ export function openMatter(input: MatterInput) {
       if (!spec) refuse('CatalogueError', `no task ${key} in ${def.id}`);
       if (opts.expiresAs) return expiring(key, spec, opts.department ?? kit.department(spec.role), opts.expiresAs, opts.note);
       let department = opts.department ?? kit.department(spec.role);
+      let designated: Designation | undefined;
       for (;;) {
-        const result = await untilSettled(key, spec, department, opts.note);
+        const result = await untilSettled(key, spec, department, opts.note, designated);
         if (result.state !== 'returned') return result;
         // 退回 "not our remit": a jurisdiction dispute settles who acts; the task's history stays.
         const settled = await settleJurisdiction(key, spec, department, result);
         if ('done' in settled) return settled.done;
         department = settled.department;
+        designated = settled.designated;
       }
     },
 

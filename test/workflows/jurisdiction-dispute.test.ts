@@ -4,7 +4,7 @@ import { describe, expect, test } from 'vitest';
 import { shiftByWorkingDays } from '../../domain/calendar/index.js';
 import type { DisputeInputDraft } from '../../domain/dispute.js';
 import type { Principal } from '../../domain/principal.js';
-import { getTaskQuery } from '../../workflows/department-task.js';
+import { getTaskQuery, returnUpdate } from '../../workflows/department-task.js';
 import { decideDisputeUpdate, getDisputeQuery, jurisdictionDispute, statePositionUpdate } from '../../workflows/jurisdiction-dispute.js';
 import { selfBuiltHousingMatter } from '../../workflows/scenarios/self-built-housing.js';
 import { settle } from '../helpers/history.js';
@@ -64,6 +64,22 @@ describe('jurisdictionDispute', () => {
     const v = await h.executeUpdate(statePositionUpdate, { args: [{ actor: officer('agriculture'), position: 'accept', reason: '宅基地审批属本部门' }] });
     expect(v).toMatchObject({ state: 'decided', decision: { department: 'agriculture', rung: 'negotiation' } });
     expect(await h.result()).toMatchObject({ department: 'agriculture', rung: 'negotiation' });
+  });
+
+  test('two accepts at once: the first decides, the second is refused (validators read state set at once)', async () => {
+    const h = await open();
+    await current(h);
+    const [a, b] = await Promise.allSettled([
+      h.executeUpdate(statePositionUpdate, { args: [{ actor: officer('agriculture'), position: 'accept', reason: '宅基地审批属本部门' }] }),
+      h.executeUpdate(statePositionUpdate, { args: [{ actor: officer('natural-resources'), position: 'accept', reason: '规划许可属本部门' }] }),
+    ]);
+    const outcomes = [a, b].map((r) => r.status);
+    expect(outcomes.sort()).toEqual(['fulfilled', 'rejected']);
+    const refused = [a, b].find((r) => r.status === 'rejected') as PromiseRejectedResult;
+    expect((refused.reason as WorkflowUpdateFailedError).cause).toMatchObject({ type: 'WrongState' });
+    const decided = await h.result();
+    const winner = [a, b].findIndex((r) => r.status === 'fulfilled') === 0 ? 'agriculture' : 'natural-resources';
+    expect(decided.department).toBe(winner);
   });
 
   test('when every party declines, negotiation ends at once and the arbiter takes over', async () => {
@@ -186,6 +202,24 @@ describe('a returned task inside a matter', () => {
     expect((await d.view()).tasks.filter((x) => x.key === 'survey.planning').map((x) => [x.department, x.state])).toEqual([
       ['natural-resources', 'returned'], ['urban-management', 'cancelled'], ['agriculture', 'running'],
     ]);
+    await d.handle.cancel();
+  });
+
+  test('a designation binds: the designated department cannot return the task on the same grounds (409 designated)', async () => {
+    const d = await launch();
+    await d.giveBack('survey.planning', '宅基地审批属农业农村部门', 'agriculture');
+    const dispute = await disputeOf(d);
+    await dispute.executeUpdate(statePositionUpdate, { args: [{ actor: officer('agriculture'), position: 'accept', reason: '宅基地审批属本部门' }] });
+    const t = await d.waitFor('survey.planning');
+    expect(t.department).toBe('agriculture');
+    const task = wf.client.workflow.getHandle(t.taskId);
+    const err = await task.executeUpdate(returnUpdate, { args: [{ actor: officer('agriculture'), reason: '还是规划部门的事' }] }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(WorkflowUpdateFailedError);
+    expect((err as WorkflowUpdateFailedError).cause).toMatchObject({ type: 'Designated' });
+    expect((await task.query(getTaskQuery)).state).toBe('assigned');
+    // Other grounds (applying the law, which the justice bureau coordinates) may still be raised.
+    await task.executeUpdate(returnUpdate, { args: [{ actor: officer('agriculture'), reason: '涉及法律适用', basis: 'law' }] });
+    expect((await task.query(getTaskQuery)).state).toBe('returned');
     await d.handle.cancel();
   });
 
