@@ -5,7 +5,7 @@ export interface AccountabilityFlag {
   department: string;
   county: string;
   matterId: string | null;
-  kind: 'repeated-returns' | 'repeated-extensions' | 'red-card';
+  kind: 'repeated-returns' | 'repeated-extensions' | 'red-card' | 'return-designated-back' | 'return-upheld';
   count: number;
   evidence: { workflowId: string; seq: number; at: string; type: string; summary: string }[];
 }
@@ -13,7 +13,9 @@ export interface AccountabilityFlag {
 /**
  * 推诿扯皮 flags for the county's evaluation (考核): a department that returned work, or asked for
  * more time, twice or more on the same matter, and every red card. Each flag carries the timeline
- * entries it rests on.
+ * entries it rests on. A return a jurisdiction dispute settled is told apart: designated back to
+ * the department that returned it (`return-designated-back`, the real 推诿 signal) or upheld, the
+ * task going to another department (`return-upheld`, not a fault); each rests on the decision.
  */
 export async function accountabilityFlags(db: Queryable, f: { countyPrefix: string; from: string; to: string }): Promise<AccountabilityFlag[]> {
   const res = await db.query(
@@ -32,9 +34,21 @@ export async function accountabilityFlags(db: Queryable, f: { countyPrefix: stri
               json_agg(json_build_object('workflowId', workflow_id, 'seq', seq, 'at', at, 'type', type, 'summary', summary) ORDER BY at) AS evidence
          FROM ev
         GROUP BY department, county, matter_key, matter_id, type
+     ),
+     settled AS (
+       SELECT d.view->>'returnedBy' AS department, d.county, coalesce(d.matter_id, d.dispute_id) AS matter_key, d.matter_id,
+              CASE WHEN e.data->>'department' = d.view->>'returnedBy' THEN 'return-designated-back' ELSE 'return-upheld' END AS kind,
+              count(*)::int AS n,
+              json_agg(json_build_object('workflowId', e.workflow_id, 'seq', e.seq, 'at', e.at, 'type', e.type, 'summary', e.summary) ORDER BY e.at) AS evidence
+         FROM timeline_events e
+         JOIN disputes d ON d.dispute_id = e.workflow_id
+        WHERE e.type = 'dispute.decided' AND d.county LIKE $1 AND e.at >= $2::timestamptz AND e.at < $3::timestamptz
+        GROUP BY 1, 2, 3, 4, 5
      )
-     SELECT * FROM grouped
-      WHERE kind = 'red-card' OR n >= 2
+     SELECT * FROM (
+       SELECT * FROM grouped WHERE kind = 'red-card' OR n >= 2
+       UNION ALL SELECT * FROM settled
+     ) flags
       ORDER BY county, department, kind, matter_key`,
     [`${f.countyPrefix}%`, f.from, f.to],
   );

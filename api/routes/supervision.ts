@@ -32,7 +32,8 @@ const flagSchema = z.object({
   departmentName: z.string(),
   county: z.string(),
   matterId: z.string().nullable(),
-  kind: z.enum(['repeated-returns', 'repeated-extensions', 'red-card']),
+  kind: z.enum(['repeated-returns', 'repeated-extensions', 'red-card', 'return-designated-back', 'return-upheld'])
+    .describe('return-designated-back: a dispute designated the department that returned the task (推诿); return-upheld: the task went to another department (not a fault)'),
   count: z.number().int(),
   evidence: z.array(z.object({ workflowId: z.string(), seq: z.number().int(), at: z.string(), type: z.string(), summary: z.string() })),
 });

@@ -1,6 +1,9 @@
 import { describe, expect, test } from 'vitest';
 import { addWorkingDays, shanghaiDate } from '../../domain/calendar/index.js';
+import { randomUUID } from 'node:crypto';
+import type { Principal } from '../../domain/principal.js';
 import { getTaskQuery } from '../../workflows/department-task.js';
+import { jurisdictionDispute, statePositionUpdate } from '../../workflows/jurisdiction-dispute.js';
 import { eventually } from '../helpers/eventually.js';
 import { useWorkflowEnv } from '../helpers/workflow-env.js';
 
@@ -65,7 +68,12 @@ describe('accountability report (推诿扯皮)', () => {
     const late = await call('operator', 'POST', '/v1/tasks', { department: 'market', title: '核查投诉', instructions: '' });
     await wf.env.sleep(40 * 86_400_000);
     const lateView = await wf.client.workflow.getHandle(late.body.workflowId as string).query(getTaskQuery);
-    expect(lateView.escalations.filter((e) => e.rung !== 'daily-chase').map((e) => e.rung)).toEqual(['reminder', 'chase', 'yellow-card', 'red-card', 'escalation']);
+    // The reminder (09:00 of the working day before the deadline's day) only when that was still
+    // ahead at assignment: a task opened after 09:00 the day before its deadline has none.
+    const due = lateView.deadlines.find((x) => x.kind === 'sign-for')!.dueAt;
+    const reminderAt = Date.parse(`${addWorkingDays(due.slice(0, 10), -1)}T09:00:00.000+08:00`);
+    const reminded = reminderAt > Date.parse(lateView.assignedAt) ? ['reminder'] : [];
+    expect(lateView.escalations.filter((e) => e.rung !== 'daily-chase').map((e) => e.rung)).toEqual([...reminded, 'chase', 'yellow-card', 'red-card', 'escalation']);
     // After the last rung, a chase every working morning at 09:00 (+08:00), on consecutive working days.
     const daily = lateView.escalations.filter((e) => e.rung === 'daily-chase').map((e) => shanghaiDate(Date.parse(e.firedAt)));
     expect(daily.length).toBeGreaterThan(0); // 40 days leave working days after the last rung, whatever the holidays
@@ -102,5 +110,30 @@ describe('accountability report (推诿扯皮)', () => {
     const badQuery = await call('supervisor', 'GET', '/v1/reports/accountability?county=61&from=yesterday');
     expect(badQuery.status).toBe(400);
     expect(badQuery.body.error.issues.map((i: { path: string }) => i.path).sort()).toEqual(['querystring.county', 'querystring.from', 'querystring.to']);
+  });
+
+  test('a return a dispute designated back to its returner is flagged apart from one it upheld', async () => {
+    const open = (tag: string) => wf.client.workflow.start(jurisdictionDispute, {
+      taskQueue: wf.taskQueue, workflowId: `dispute:610124:acc-${tag}-${randomUUID().slice(0, 8)}`,
+      args: [{ county: '610124', taskKey: 'survey.planning', taskTitle: '规划与用地合法性核查', parties: ['natural-resources', 'agriculture'], returnedBy: 'natural-resources', reason: '宅基地审批属农业农村部门' }],
+    });
+    const officer = (department: string): Principal => ({ keyId: `k-${department}`, county: '610124', department, roles: ['officer'] });
+    const back = await open('back');
+    const upheld = await open('upheld');
+    // The returner itself ends up accepting: the return was 推诿. The other party accepting: it was right.
+    await back.executeUpdate(statePositionUpdate, { args: [{ actor: officer('natural-resources'), position: 'accept', reason: '经核实属本部门' }] });
+    await upheld.executeUpdate(statePositionUpdate, { args: [{ actor: officer('agriculture'), position: 'accept', reason: '宅基地审批属本部门' }] });
+    await Promise.all([back.result(), upheld.result()]);
+    for (const h of [back, upheld]) {
+      await eventually(async () => (await wf.db.pool.query("SELECT 1 FROM timeline_events WHERE workflow_id = $1 AND type = 'dispute.decided'", [h.workflowId])).rows[0], { message: 'the decision on the record' });
+    }
+    const today = shanghaiDate(await wf.env.currentTimeMs());
+    const from = shanghaiDate(Date.now() - 86_400_000);
+    const report = await call('supervisor', 'GET', `/v1/reports/accountability?county=610124&from=${from}&to=${today}`);
+    expect(report.status).toBe(200);
+    type Flag = { department: string; kind: string; count: number; matterId: string | null; evidence: { workflowId: string; type: string }[] };
+    const of = (h: { workflowId: string }) => (report.body.flags as Flag[]).filter((f) => f.evidence.some((e) => e.workflowId === h.workflowId)).map((f) => [f.department, f.kind, f.count, f.evidence.map((e) => e.type)]);
+    expect(of(back)).toEqual([['natural-resources', 'return-designated-back', 1, ['dispute.decided']]]);
+    expect(of(upheld)).toEqual([['natural-resources', 'return-upheld', 1, ['dispute.decided']]]);
   });
 });

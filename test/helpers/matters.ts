@@ -89,14 +89,34 @@ export function matterRecords(wf: { readonly db: TestDatabase }) {
  * minute). Periods are counted by the calendar (a period ending on a rest day ends on the next
  * working day), so a fixed number of days would pass on some dates and not on others.
  */
-export async function sleepPastTimer(env: { sleep(ms: number): Promise<void>; currentTimeMs(): Promise<number> }, handle: WorkflowHandle, n: number): Promise<void> {
+type SkippingEnv = { sleep(ms: number): Promise<void>; currentTimeMs(): Promise<number> };
+
+/**
+ * `env.sleep(ms)`, failing with what it saw when the server's time stops moving: a skip that
+ * stalls (the server's time skipping locked, a workflow task that never completes) says so, with
+ * how far the server got, instead of running into the test's timeout.
+ */
+export async function skipTime(env: SkippingEnv, ms: number, stallMs = 40_000): Promise<void> {
+  const from = await env.currentTimeMs();
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const stalled = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      void env.currentTimeMs().then((at) => reject(new Error(
+        `time skipping stalled: asked to move ${Math.round(ms / 1000)} s from ${new Date(from).toISOString()}, the server is at ${new Date(at).toISOString()} after ${stallMs / 1000} s of real time`,
+      )), reject);
+    }, stallMs);
+  });
+  await Promise.race([env.sleep(ms), stalled]).finally(() => clearTimeout(timer));
+}
+
+export async function sleepPastTimer(env: SkippingEnv, handle: WorkflowHandle, n: number): Promise<void> {
   await timers(handle, n);
   const history = await handle.fetchHistory();
   const started = (history.events ?? []).filter((e) => e.timerStartedEventAttributes);
   const e = started[n - 1]!;
   const t = e.timerStartedEventAttributes!.startToFireTimeout;
   const firesAt = Number(e.eventTime?.seconds ?? 0) * 1000 + Number(t?.seconds ?? 0) * 1000 + Math.round((t?.nanos ?? 0) / 1e6);
-  await env.sleep(Math.max(firesAt - (await env.currentTimeMs()), 0) + 60_000);
+  await skipTime(env, Math.max(firesAt - (await env.currentTimeMs()), 0) + 60_000);
 }
 
 /**
