@@ -25,7 +25,8 @@ export async function getDisputeRow(db: Queryable, disputeId: string): Promise<D
 }
 
 /**
- * Disputes the principal may see: as a party (their department, their county), as an arbiter
+ * Disputes the principal may see: as a party (their department of their county: the first party
+ * is of the dispute's county, the others of `other_county` when set), as an arbiter
  * of any rung of it (justice bureau, staffing office, county government, the city), or as a
  * supervisor or admin of a county or city that covers it.
  */
@@ -33,7 +34,7 @@ export async function listDisputes(db: Queryable, p: Principal, f: { state?: str
   const prefix = `${divisionPrefix(p.county)}%`;
   const args: unknown[] = [p.county, p.department ?? null, prefix, hasRole(p, 'supervisor', 'admin', 'operator')];
   const where = [`(
-      ($2::text IS NOT NULL AND (county = $1 OR other_county = $1) AND $2 = ANY(parties))
+      ($2::text IS NOT NULL AND ((county = $1 AND parties[1] = $2) OR (coalesce(other_county, county) = $1 AND $2 = ANY(parties[2:]))))
    OR ($2::text IN ('justice', 'staffing-office', 'county-government') AND county = $1)
    OR (arbiter_county = $1 AND ($2::text IS NULL OR arbiter_department = $2 OR arbiter_department IS NULL))
    OR ($4::boolean AND (county LIKE $3 OR other_county LIKE $3))

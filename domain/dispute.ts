@@ -41,7 +41,12 @@ export const disputeSettingsSchema = z.object({
 export type DisputeSettings = z.infer<typeof disputeSettingsSchema>;
 
 /** The ladder: 7 working days to agree, 3 + 7 to coordinate, 10 for the county government, then the city. */
-export function defaultDisputeLadder(kind: z.infer<typeof disputeKindSchema>, crossCounty: boolean, settings: DisputeSettings = {}): DisputeRung[] {
+/**
+ * `skipCountyGovernment`: no county-government rung, the city decides after coordination: when the
+ * dispute crosses counties, or when the county government is itself a party (a lead returning its
+ * own task): nobody arbitrates their own dispute.
+ */
+export function defaultDisputeLadder(kind: z.infer<typeof disputeKindSchema>, skipCountyGovernment: boolean, settings: DisputeSettings = {}): DisputeRung[] {
   const wd = (amount: number) => ({ amount, unit: 'working_day' as const, startsFrom: 'previous-step' as const });
   const c = settings.coordination;
   const ladder: DisputeRung[] = [
@@ -52,11 +57,26 @@ export function defaultDisputeLadder(kind: z.infer<typeof disputeKindSchema>, cr
       within: c?.within ?? wd(10),
     },
   ];
-  if (!crossCounty) {
+  if (!skipCountyGovernment) {
     ladder.push({ rung: 'county-government', arbiter: settings.countyGovernment?.arbiter ?? 'county-government', within: settings.countyGovernment?.within ?? wd(10) });
   }
   ladder.push({ rung: 'city', within: settings.city?.within ?? wd(10) });
   return ladder;
+}
+
+/**
+ * Who the parties are: a party is a department *of a county*. The first party (the returning
+ * side) belongs to the dispute's county, the others to `otherCounty` when the dispute crosses
+ * counties (跨区域), else to the same county. Two counties' departments of the same code are two
+ * parties, and neither can speak for the other.
+ */
+export function disputeParties(d: { county: string; otherCounty?: string | undefined; parties: readonly string[] }): { county: string; department: string }[] {
+  return d.parties.map((department, i) => ({ county: i === 0 ? d.county : d.otherCounty ?? d.county, department }));
+}
+
+/** Whether the principal's department is one of the parties (department and county both). */
+export function isParty(d: { county: string; otherCounty?: string | undefined; parties: readonly string[] }, p: { county: string; department?: string | undefined }): boolean {
+  return !!p.department && disputeParties(d).some((x) => x.county === p.county && x.department === p.department);
 }
 
 export const disputeInputSchema = z.object({
@@ -64,7 +84,7 @@ export const disputeInputSchema = z.object({
   matterId: safeText().max(200).optional(),
   taskKey: safeText().max(80),
   taskTitle: safeText().max(200),
-  parties: z.array(departmentSchema).min(2).max(6).describe('Departments concerned'),
+  parties: z.array(departmentSchema).min(2).max(6).describe('Departments concerned; the first is the returning side (of `county`), the others of `otherCounty` when set'),
   returnedBy: departmentSchema,
   reason: safeText().max(2000),
   kind: disputeKindSchema.default('duties'),

@@ -17,7 +17,7 @@ import type { z } from 'zod';
 import { toShanghaiIso } from '../domain/calendar/index.js';
 import { departmentName, divisionName } from '../domain/departments.js';
 import {
-  decisionInputSchema, defaultDisputeLadder, disputeInputSchema, disputeRungNames, positionInputSchema,
+  decisionInputSchema, defaultDisputeLadder, disputeInputSchema, disputeParties, disputeRungNames, isParty, positionInputSchema,
   type DisputeInputDraft, type DisputeResult, type DisputeRung, type DisputeView,
 } from '../domain/dispute.js';
 import type { Recipient } from '../domain/events.js';
@@ -43,6 +43,9 @@ export const temporaryLeadSignal = defineSignal<[{ disputeId: string; department
  */
 const RECORD_END = 'dispute-records-end';
 
+/** Patch: a dispute the county government is a party to skips its rung (the city decides). */
+const GOVERNMENT_NOT_ARBITER = 'county-government-not-arbiter';
+
 const levelOf: Record<DisputeRung['rung'], number> = { negotiation: 0, coordination: 1, 'county-government': 2, city: 3 };
 
 /**
@@ -56,7 +59,9 @@ export async function jurisdictionDispute(args: DisputeInputDraft): Promise<Disp
   // Bad input (a run started around the API) fails the run at once instead of retrying for ever.
   const input = parseOrRefuse(disputeInputSchema, args);
   const info = workflowInfo();
-  const ladder = input.ladder ?? defaultDisputeLadder(input.kind, !!input.otherCounty, input.settings);
+  // The county government a party (the lead returned its own task to it): it cannot also decide.
+  const governmentIsParty = input.parties.includes(input.settings?.countyGovernment?.arbiter ?? 'county-government') && patched(GOVERNMENT_NOT_ARBITER);
+  const ladder = input.ladder ?? defaultDisputeLadder(input.kind, !!input.otherCounty || governmentIsParty, input.settings);
   const city = `${input.county.slice(0, 4)}00`;
   const now = () => toShanghaiIso(Date.now());
   let rungIndex = 0;
@@ -89,7 +94,7 @@ export async function jurisdictionDispute(args: DisputeInputDraft): Promise<Disp
     if (!a) return partyRecipients();
     return a.department ? [{ county: a.county, department: a.department }] : [{ county: a.county, role: 'arbiter' }, { county: a.county, role: 'supervisor' }];
   };
-  const partyRecipients = (): Recipient[] => input.parties.map((d) => ({ county: input.county, department: d }));
+  const partyRecipients = (): Recipient[] => disputeParties(input).map((x) => ({ county: x.county, department: x.department }));
   const isArbiter = (actor: Principal, r: DisputeRung) => {
     const a = arbiterOf(r);
     if (!a) return false;
@@ -133,7 +138,8 @@ export async function jurisdictionDispute(args: DisputeInputDraft): Promise<Disp
       notifications: [{
         kind: 'dispute.decided', title: `管辖争议已决定：${input.taskTitle}`,
         body: `由${departmentName(d.department)}办理。理由：${d.reasoning}${d.legalBasis ? `；依据：${d.legalBasis}` : ''}`,
-        recipients: [...partyRecipients(), { county: input.county, department: d.department }, { county: input.county, role: 'supervisor' }],
+        // The designated department of its own county (a party's, across counties), else of this one.
+        recipients: [...partyRecipients(), { county: disputeParties(input).find((x) => x.department === d.department)?.county ?? input.county, department: d.department }, { county: input.county, role: 'supervisor' }],
       }],
     });
   };
@@ -159,10 +165,8 @@ export async function jurisdictionDispute(args: DisputeInputDraft): Promise<Disp
   }, {
     validator: (raw) => {
       const { actor } = parseOrRefuse(positionInputSchema, raw);
-      const counties = [input.county, ...(input.otherCounty ? [input.otherCounty] : [])];
-      if (!actor.department || !input.parties.includes(actor.department) || !counties.includes(actor.county) || !hasRole(actor, 'officer')) {
-        refuse('Forbidden', '只有争议当事部门可以表态');
-      }
+      // A party is a department of a county: the same department code of the other county is not it.
+      if (!isParty(input, actor) || !hasRole(actor, 'officer')) refuse('Forbidden', '只有争议当事部门可以表态');
       if (view.state !== 'open' || deciding) refuse('WrongState', '争议已决定');
       if (view.rung !== 'negotiation') refuse('WrongState', `协商期已过，争议已提交${view.rungName}`);
     },

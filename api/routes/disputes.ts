@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { getDisputeRow, listDisputes } from '../../db/disputes.js';
 import { getTimeline } from '../../db/tasks.js';
 import { departmentName } from '../../domain/departments.js';
-import { decisionBodySchema, positionBodySchema, type DisputeView } from '../../domain/dispute.js';
+import { decisionBodySchema, isParty, positionBodySchema, type DisputeView } from '../../domain/dispute.js';
 import { fromUrlId, toUrlId } from '../../domain/ids.js';
 import { coversCounty, hasRole, type Principal } from '../../domain/principal.js';
 import { safeText } from '../../domain/text.js';
@@ -58,7 +58,7 @@ function present(v: DisputeView) {
 function canSee(p: Principal, v: DisputeView): boolean {
   const counties = [v.county, ...(v.otherCounty ? [v.otherCounty] : [])];
   if (hasRole(p, 'supervisor', 'admin', 'operator') && counties.some((c) => coversCounty(p, c))) return true;
-  if (p.department && v.parties.includes(p.department) && counties.includes(p.county)) return true;
+  if (isParty(v, p)) return true;
   if (hasRole(p, 'arbiter') && p.county === v.county && ['justice', 'staffing-office', 'county-government'].includes(p.department ?? '')) return true;
   return hasRole(p, 'arbiter') && p.county === `${v.county.slice(0, 4)}00`;
 }

@@ -292,6 +292,20 @@ await worker.runUntil(async () => {
       await h.result();
       return h.workflowId;
     },
+    async 'jurisdiction-dispute-government-party'() {
+      const h = await env.client.workflow.start(jurisdictionDispute, {
+        taskQueue: 'record', workflowId: 'jurisdiction-dispute-government-party',
+        args: [{ county, taskKey: 'survey.housing', taskTitle: '结构安全初步研判', parties: ['housing', 'county-government'], returnedBy: 'housing', reason: '牵头部门认为不属本部门' }],
+      });
+      for (let i = 0; i < 100 && !(await h.query(getDisputeQuery)).dueAt; i++) await new Promise((r) => setTimeout(r, 100));
+      await env.sleep(12 * DAY);
+      await new Promise((r) => setTimeout(r, 500));
+      await env.sleep(20 * DAY);
+      await new Promise((r) => setTimeout(r, 500));
+      await h.executeUpdate(decideDisputeUpdate, { args: [{ actor: { keyId: 'k-city', county: '610100', roles: ['supervisor'] }, department: 'housing', reasoning: '牵头部门职责' }] });
+      await h.result();
+      return h.workflowId;
+    },
     /** The dispute the matter above ended by its cancellation (run them together). */
     async 'jurisdiction-dispute-ended-with-matter'() {
       return disputeOfCancelled;

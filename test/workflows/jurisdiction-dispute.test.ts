@@ -8,6 +8,7 @@ import { getTaskQuery, returnUpdate } from '../../workflows/department-task.js';
 import { decideDisputeUpdate, getDisputeQuery, jurisdictionDispute, statePositionUpdate } from '../../workflows/jurisdiction-dispute.js';
 import { selfBuiltHousingMatter } from '../../workflows/scenarios/self-built-housing.js';
 import { settle } from '../helpers/history.js';
+import { listDisputes } from '../../db/disputes.js';
 import type { MatterDriver } from '../helpers/matter-driver.js';
 import { matterLauncher } from '../helpers/matters.js';
 import { useWorkflowEnv } from '../helpers/workflow-env.js';
@@ -134,6 +135,37 @@ describe('jurisdictionDispute', () => {
     expect(await h.query(getDisputeQuery)).toMatchObject({ rung: 'city', arbiter: { county: '610100' } });
     // A party of the other county may state a position during negotiation; here it is past that.
     await h.executeUpdate(decideDisputeUpdate, { args: [{ actor: citySupervisor, department: 'agriculture', reasoning: '跨区域争议，由市级指定' }] });
+    expect((await h.result()).rung).toBe('city');
+  });
+
+  test('across counties a party is a department of its county: the same code of the other county cannot speak for it', async () => {
+    const h = await open({ otherCounty: '610122', parties: ['natural-resources', 'agriculture'] });
+    await current(h);
+    // natural-resources is the returning side, of 610124; agriculture the other side, of 610122.
+    await expectRefused(h, () => h.executeUpdate(statePositionUpdate, { args: [{ actor: officer('agriculture'), position: 'accept', reason: '本县农业农村局' }] }), 'Forbidden');
+    await expectRefused(h, () => h.executeUpdate(statePositionUpdate, { args: [{ actor: officer('natural-resources', '610122'), position: 'accept', reason: '邻县自然资源局' }] }), 'Forbidden');
+    const v = await h.executeUpdate(statePositionUpdate, { args: [{ actor: officer('agriculture', '610122'), position: 'accept', reason: '宅基地在本县' }] });
+    expect(v).toMatchObject({ state: 'decided', decision: { department: 'agriculture', rung: 'negotiation' } });
+    await h.result();
+    const notes = await wf.db.pool.query("SELECT county, department FROM notifications WHERE object_id = $1 AND kind = 'dispute.decided' AND department IS NOT NULL ORDER BY county, department", [h.workflowId]);
+    // The parties' lists: the other county's agriculture bureau sees it, this county's does not.
+    const listed = async (p: Principal) => (await listDisputes(wf.db.pool, p, { limit: 50 })).map((r) => r.dispute_id);
+    expect(await listed(officer('agriculture', '610122'))).toContain(h.workflowId);
+    expect(await listed(officer('agriculture'))).not.toContain(h.workflowId);
+    expect(await listed(officer('natural-resources'))).toContain(h.workflowId);
+    expect(await listed(officer('natural-resources', '610122'))).not.toContain(h.workflowId);
+    // Told: both parties, each in its own county (the designated one once), nobody of the wrong county.
+    expect(notes.rows).toEqual([{ county: '610122', department: 'agriculture' }, { county: '610124', department: 'natural-resources' }]);
+  });
+
+  test('when the county government is a party (the lead returned its own task), it does not arbitrate: the city decides', async () => {
+    const h = await open({ parties: ['housing', 'county-government'], returnedBy: 'housing' });
+    await pastDeadline(h);
+    expect(await h.query(getDisputeQuery)).toMatchObject({ rung: 'coordination', arbiter: { county, department: 'staffing-office' } });
+    await pastDeadline(h);
+    expect(await h.query(getDisputeQuery)).toMatchObject({ rung: 'city', arbiter: { county: '610100' } });
+    await expectRefused(h, () => h.executeUpdate(decideDisputeUpdate, { args: [{ actor: arbiter('county-government'), department: 'housing', reasoning: '由住建办理' }] }), 'Forbidden');
+    await h.executeUpdate(decideDisputeUpdate, { args: [{ actor: citySupervisor, department: 'housing', reasoning: '牵头部门职责' }] });
     expect((await h.result()).rung).toBe('city');
   });
 
