@@ -8,7 +8,7 @@ import {
 import type { Pool } from '../db/pool.js';
 import type { Config } from '../domain/config.js';
 import { AuthFailureThrottle, requireApiKey } from './auth.js';
-import { registerErrorHandler } from './errors.js';
+import { anyRequestErrors, errorBodySchema, keyedRequestErrors, registerErrorHandler } from './errors.js';
 import { pgErrorSummary } from '../db/errors.js';
 import { calendarRoutes } from './routes/calendar.js';
 import { healthRoutes } from './routes/health.js';
@@ -61,11 +61,39 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     routerOptions: { maxParamLength: 256 },
     // Errors the router raises before any route runs (a bad URL encoding, an over-long parameter)
     // get the same error body as everything else, and never echo the path back.
+    // What Node's HTTP parser refuses before Fastify sees a request (headers over the limit: 431,
+    // a malformed request: 400) gets the same error body as everything else, not Node's own.
+    clientErrorHandler: (err, socket) => {
+      const e = err as NodeJS.ErrnoException;
+      if (e.code === 'ECONNRESET' || !socket.writable) {
+        socket.destroy();
+        return;
+      }
+      const tooLarge = e.code === 'HPE_HEADER_OVERFLOW';
+      const body = JSON.stringify({ error: tooLarge ? { code: 'headers_too_large', message: '请求头过大' } : { code: 'bad_request', message: '请求格式错误' } });
+      socket.end(
+        `HTTP/1.1 ${tooLarge ? '431 Request Header Fields Too Large' : '400 Bad Request'}\r\nContent-Type: application/json; charset=utf-8\r\n`
+        + `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+      );
+    },
     frameworkErrors: (err, _req, reply) => {
       const status = err.statusCode && err.statusCode >= 400 && err.statusCode < 500 ? err.statusCode : 400;
       void (reply as FastifyReply).code(status).send({ error: { code: 'bad_request', message: '请求地址格式错误' } });
     },
   }).withTypeProvider<ZodTypeProvider>();
+
+  // The route plumbing every route shares: the error statuses any request can get are declared on
+  // every operation (so the OpenAPI document is the contract), and the routes that need no key
+  // (health, the public results) say so.
+  app.addHook('onRoute', (route) => {
+    const url = route.url;
+    const open = !url.startsWith('/v1/') || url.startsWith('/v1/public/');
+    const schema = (route.schema ??= {}) as { response?: Record<string | number, unknown>; security?: unknown[]; hide?: boolean };
+    if (schema.hide) return;
+    const statuses = [...anyRequestErrors, ...(open ? [] : keyedRequestErrors)];
+    schema.response = { ...Object.fromEntries(statuses.map((st) => [st, errorBodySchema])), ...(schema.response ?? {}) };
+    if (open) schema.security = [];
+  });
 
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);

@@ -19,6 +19,16 @@ export const errorBodySchema = z.object({
 });
 export type ErrorBody = z.infer<typeof errorBodySchema>;
 
+/**
+ * Statuses any request may be answered with before or around its route (the OpenAPI document
+ * declares them on every operation, all with the one error body): a malformed request or query
+ * (400), a body over API_BODY_LIMIT (413), an over-long path parameter (414), a media type the
+ * API does not read (415), headers over Node's limit (431), a dependency down or too slow (503).
+ */
+export const anyRequestErrors = [400, 413, 414, 415, 431, 503] as const;
+/** And every request under /v1: no or a bad key (401), too many bad keys from one address (429). */
+export const keyedRequestErrors = [401, 429] as const;
+
 export class ApiError extends Error {
   constructor(
     readonly statusCode: number,

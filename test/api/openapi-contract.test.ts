@@ -1,0 +1,73 @@
+/**
+ * The OpenAPI document is the contract (issue "hostile input" §4): every status the API can answer
+ * is declared with the one error body, the routes that need no key say so, a department code is
+ * published as it is checked, and what Node's parser refuses gets the same error body.
+ */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { departmentNames } from '../../domain/departments.js';
+import { startApiHarness, type ApiHarness } from '../helpers/api.js';
+
+let h: ApiHarness;
+let doc: { paths: Record<string, Record<string, { security?: unknown[]; responses: Record<string, { content?: Record<string, { schema: unknown }> }>; requestBody?: { content: Record<string, { schema: { properties: Record<string, unknown> } }> } }>> };
+beforeAll(async () => {
+  h = await startApiHarness();
+  doc = (await h.call('GET', '/openapi.json', { as: null })).body as typeof doc;
+});
+afterAll(async () => h?.close());
+
+const operations = () => Object.entries(doc.paths).flatMap(([path, ops]) => Object.entries(ops).map(([method, op]) => ({ path, method, op })));
+const errorShape = { type: 'object', properties: { error: expect.objectContaining({ type: 'object', required: ['code', 'message'] }) } };
+
+describe('the OpenAPI document', () => {
+  test('every operation declares the statuses any request can get, each with the one error body', () => {
+    const ops = operations();
+    expect(ops.length).toBeGreaterThan(30);
+    for (const { path, method, op } of ops) {
+      const keyed = path.startsWith('/v1/') && !path.startsWith('/v1/public/');
+      const statuses = ['400', '413', '414', '415', '431', '503', ...(keyed ? ['401', '429'] : [])];
+      for (const st of statuses) {
+        const schema = op.responses[st]?.content?.['application/json']?.schema;
+        if (path === '/readyz' && st === '503') continue; // readiness answers 503 with its checks
+        expect(schema, `${method.toUpperCase()} ${path} ${st}`).toMatchObject(errorShape);
+      }
+    }
+  });
+
+  test('health and the public results need no key; everything else under /v1 does', () => {
+    for (const { path, method, op } of operations()) {
+      const open = !path.startsWith('/v1/') || path.startsWith('/v1/public/');
+      if (open) expect(op.security, `${method} ${path}`).toEqual([]);
+      else expect(op.security, `${method} ${path}`).toBeUndefined(); // the document's default: the bearer key
+    }
+  });
+
+  test('a department code is published as it is checked: the fixed codes or a township', () => {
+    const department = doc.paths['/v1/tasks']!.post!.requestBody!.content['application/json']!.schema.properties.department;
+    expect(department).toMatchObject({
+      anyOf: [
+        { type: 'string', enum: Object.keys(departmentNames) },
+        { type: 'string', pattern: '^township:\\d{6,12}$' },
+      ],
+    });
+  });
+});
+
+describe('what Node refuses before a route runs', () => {
+  test('headers over the limit: 431 with the one error body', async () => {
+    await h.app.listen({ host: '127.0.0.1', port: 0 });
+    const { port } = h.app.server.address() as AddressInfo;
+    const res = await new Promise<{ status: number; type: string; body: string }>((resolve, reject) => {
+      const req = http.get({ host: '127.0.0.1', port, path: '/healthz', headers: { 'x-filler': 'x'.repeat(20_000) } }, (r) => {
+        let body = '';
+        r.on('data', (c: Buffer) => (body += c.toString()));
+        r.on('end', () => resolve({ status: r.statusCode ?? 0, type: String(r.headers['content-type']), body }));
+      });
+      req.on('error', reject);
+    });
+    expect(res.status).toBe(431);
+    expect(res.type).toContain('application/json');
+    expect(JSON.parse(res.body)).toEqual({ error: { code: 'headers_too_large', message: '请求头过大' } });
+  });
+});
