@@ -7,16 +7,20 @@ import { inTransaction } from '../../db/pool.js';
 import {
   deleteEndpoint, deliveryStats, getEndpoint, listEndpoints, parseTarget, upsertEndpoint, type WebhookTarget,
 } from '../../db/webhooks.js';
-import { countySchema, departmentSchema } from '../../domain/departments.js';
-import { coversCounty, roleSchema } from '../../domain/principal.js';
+import { countySchema, departmentNames, departmentSchema } from '../../domain/departments.js';
+import { coversCounty, roles, roleSchema } from '../../domain/principal.js';
 import { safeText } from '../../domain/text.js';
 import { requireRole, visibleCountyPrefix } from '../auth.js';
 import type { AppDeps } from '../app.js';
 import { errorBodySchema, forbidden, notFound } from '../errors.js';
 import { decodeCursor, encodeCursor } from '../idempotency.js';
 
+// Published as checked (the OpenAPI document carries the pattern): a fixed department code or a
+// township, or a role.
+const targetPattern = new RegExp(`^(?:department:(?:${Object.keys(departmentNames).join('|')}|township:\\d{6,12})|role:(?:${roles.join('|')}))$`);
 const targetSchema = safeText()
   .max(80)
+  .regex(targetPattern, 'expected `department:<department code>` or `role:<role>`')
   .superRefine((t, ctx) => {
     const parsed = parseTarget(t);
     const ok = parsed && (parsed.kind === 'department' ? departmentSchema : roleSchema).safeParse(parsed.value).success;
@@ -31,6 +35,8 @@ const params = z.object({
 
 const urlSchema = safeText()
   .max(2000)
+  // http(s), and no user name or password before the host (published as this pattern).
+  .regex(/^https?:\/\/[^/?#@\s]+(?:[/?#]\S*)?$/i, 'expected an absolute http(s) URL without a user name or password')
   .superRefine((u, ctx) => {
     let parsed: URL;
     try {

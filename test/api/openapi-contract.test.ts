@@ -54,6 +54,22 @@ describe('the OpenAPI document', () => {
   });
 });
 
+describe('webhook targets and URLs are published as checked', () => {
+  test('the target pattern admits a known department or role only; the URL pattern http(s) without credentials', async () => {
+    const put = (doc.paths as Record<string, Record<string, { parameters?: { name: string; schema: { pattern?: string } }[]; requestBody?: { content: Record<string, { schema: { properties: Record<string, { pattern?: string }> } }> } }>>)['/v1/webhooks/{county}/{target}']!.put!;
+    const target = new RegExp(put.parameters!.find((p) => p.name === 'target')!.schema.pattern!);
+    expect(['department:housing', 'department:township:610124100', 'role:supervisor'].map((t) => target.test(t))).toEqual([true, true, true]);
+    expect(['department:aa', 'role:boss', 'housing', 'department:'].map((t) => target.test(t))).toEqual([false, false, false, false]);
+    const url = new RegExp(put.requestBody!.content['application/json']!.schema.properties.url!.pattern!, 'i');
+    expect(['https://hooks.example.cn/supervision', 'http://10.0.0.5:8080/x?y=1'].map((u) => url.test(u))).toEqual([true, true]);
+    expect(['ftp://x.cn/', 'https://user:pw@x.cn/', 'hooks.example.cn'].map((u) => url.test(u))).toEqual([false, false, false]);
+    // And the API refuses what the document refuses.
+    const refused = await h.call('PUT', '/v1/webhooks/610124/department:aa', { as: 'supervisor', body: { url: 'https://user:pw@x.cn/', secret: 's'.repeat(40) } });
+    expect(refused.status).toBe(400);
+    expect((refused.body as { error: { issues: { path: string }[] } }).error.issues.map((i) => i.path)).toContain('params.target');
+  });
+});
+
 describe('what Node refuses before a route runs', () => {
   test('headers over the limit: 431 with the one error body', async () => {
     await h.app.listen({ host: '127.0.0.1', port: 0 });
