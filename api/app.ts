@@ -7,6 +7,8 @@ import {
 } from 'fastify-type-provider-zod';
 import type { Pool } from '../db/pool.js';
 import type { Config } from '../domain/config.js';
+import { factsSchemas } from '../domain/scenarios/facts.js';
+import { z } from 'zod';
 import { AuthFailureThrottle, requireApiKey } from './auth.js';
 import { anyRequestErrors, errorBodySchema, keyedRequestErrors, registerErrorHandler } from './errors.js';
 import { pgErrorSummary } from '../db/errors.js';
@@ -113,6 +115,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       security: [{ apiKey: [] }],
     },
     transform: jsonSchemaTransform,
+    transformObject: (doc) => ('openapiObject' in doc ? publishFactsSchemas(doc.openapiObject) : doc.swaggerObject),
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
@@ -146,4 +149,25 @@ export function logSafeError(err: unknown): Record<string, unknown> {
     ...(typeof e?.code === 'string' || typeof e?.code === 'number' ? { code: e.code } : {}),
     ...(typeof e?.message === 'string' ? { message: e.message.slice(0, 200) } : {}),
   };
+}
+
+/**
+ * `facts` of `POST /v1/matters` as they are checked: the route validates them against the
+ * scenario's own schema (domain/scenarios/facts.ts), so the document lists those schemas, one per
+ * scenario (the one named by `scenario` applies), instead of "any object".
+ */
+function publishFactsSchemas<D extends { paths?: unknown }>(doc: D): D {
+  type Body = { properties?: Record<string, unknown> };
+  const paths = doc.paths as Record<string, Record<string, { requestBody?: { content?: Record<string, { schema?: Body }> } }>> | undefined;
+  const body = paths?.['/v1/matters']?.post?.requestBody?.content?.['application/json']?.schema;
+  if (body?.properties?.facts) {
+    body.properties.facts = {
+      description: 'Scenario-specific facts: the schema of the scenario named by `scenario` applies',
+      anyOf: Object.entries(factsSchemas).map(([scenario, schema]) => {
+        const { $schema: _drop, ...json } = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
+        return { title: scenario, ...json };
+      }),
+    };
+  }
+  return doc;
 }

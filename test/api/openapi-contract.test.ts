@@ -7,6 +7,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { departmentNames } from '../../domain/departments.js';
+import { factsSchemas } from '../../domain/scenarios/facts.js';
 import { startApiHarness, type ApiHarness } from '../helpers/api.js';
 
 let h: ApiHarness;
@@ -51,6 +52,17 @@ describe('the OpenAPI document', () => {
         { type: 'string', pattern: '^township:\\d{6,12}$' },
       ],
     });
+  });
+});
+
+describe('matter facts are published as checked', () => {
+  test('POST /v1/matters lists each scenario’s facts schema, with what each requires', () => {
+    const body = doc.paths['/v1/matters']!.post!.requestBody!.content['application/json']!.schema.properties.facts as { anyOf: { title: string; required?: string[]; properties: Record<string, unknown> }[] };
+    expect(body.anyOf.map((s) => s.title).sort()).toEqual(Object.keys(factsSchemas).sort());
+    const housing = body.anyOf.find((s) => s.title === 'self-built-housing')!;
+    expect(housing.required).toContain('township');
+    expect(Object.keys(housing.properties)).toEqual(expect.arrayContaining(['township', 'storeys', 'businessUse', 'reportedHazard', 'planningArea']));
+    expect(housing.properties.planningArea).toMatchObject({ enum: ['rural', 'urban'] });
   });
 });
 
