@@ -538,6 +538,20 @@ export function openMatter(input: MatterInput) {
     },
 
     /** Waits until a time, with a summary the Temporal UI shows on the timer. */
+    /**
+     * A rectification period set in a notice or decision (整改期限, calendar days, its end moved to
+     * a working day, 民法典 art. 203): recorded, then waited out, following a year published
+     * meanwhile.
+     */
+    async waitPeriod(days: number, data: Record<string, unknown> = {}) {
+      const startMs = Date.now();
+      const rule = { amount: days, unit: 'calendar_day' } as const;
+      const due = await dueOf('整改', startMs, rule);
+      await record('rectification.period', `整改期限 ${due.dueAt}（${days} 日）`, { data: { ...data, days, dueAt: due.dueAt } });
+      if (due.dueAtMs > Date.now()) await within('整改期限', startMs, rule, due, () => false);
+      return due;
+    },
+
     async waitUntil(ms: number, summary: string) {
       if (ms > Date.now()) await condition(() => false, ms - Date.now(), { summary });
     },
@@ -552,11 +566,7 @@ export function openMatter(input: MatterInput) {
         await kit.stage('rectification');
         const notice = await kit.task(keys.notice, { note: `第${round}轮` });
         const days = notice.submission?.rectifyWithinDays ?? defaultDays;
-        const startMs = Date.now();
-        const rule = { amount: days, unit: 'calendar_day' } as const;
-        const due = await dueOf('整改', startMs, rule);
-        await record('rectification.period', `整改期限 ${due.dueAt}（${days} 日）`, { data: { round, days, dueAt: due.dueAt } });
-        if (due.dueAtMs > Date.now()) await within('整改期限', startMs, rule, due, () => false);
+        await kit.waitPeriod(days, { round });
         if (view.stage !== 'reinspection' && def.stages.some((s) => s.key === 'reinspection')) await kit.stage('reinspection');
         const check = kit.outcome(await kit.task(keys.reinspection, { note: `第${round}轮` }), ['rectified', 'not-rectified']);
         kit.finding('rectificationRounds', round);

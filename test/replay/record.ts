@@ -109,6 +109,22 @@ await worker.runUntil(async () => {
       await h.result();
       return h.workflowId;
     },
+    async 'refined-oil-follow-up-by-calendar'() {
+      const h = await env.client.workflow.start(refinedOilMatter, {
+        taskQueue: 'record', workflowId: 'refined-oil-follow-up-by-calendar',
+        args: [{ county, subject: { name: '某加油站', kind: 'enterprise' }, facts: { township: '610124100', stationKind: 'licensed-station', participants: ['quality'] }, definition: resolveScenario(catalogue['refined-oil'], undefined), createdBy: 'k' }],
+      });
+      const d = new MatterDriver(env.client, h);
+      await d.complete('inspection.lead', 'compliant');
+      await d.complete('inspection.quality', 'violation');
+      await d.complete('penalty.quality', 'decided', { rectifyWithinDays: 10 });
+      for (let i = 0; i < 100 && !(await h.fetchHistory()).events?.some((e) => Number(e.eventType) === 17); i++) await new Promise((r) => setTimeout(r, 100));
+      await env.sleep(15 * DAY);
+      await d.complete('reinspection', 'rectified');
+      await d.complete('publication', 'published');
+      await h.result();
+      return h.workflowId;
+    },
     async 'refined-oil-black-station-transferred'() {
       const h = await env.client.workflow.start(refinedOilMatter, {
         taskQueue: 'record', workflowId: 'refined-oil-black-station-transferred',

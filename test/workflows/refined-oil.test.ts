@@ -4,10 +4,10 @@ import type { ScenarioOverride } from '../../domain/scenarios/schema.js';
 import { getTaskQuery } from '../../workflows/department-task.js';
 import { refinedOilMatter } from '../../workflows/scenarios/refined-oil.js';
 import type { MatterDriver } from '../helpers/matter-driver.js';
-import { matterLauncher, matterRecords, timers } from '../helpers/matters.js';
+import { matterLauncher, matterRecords, sleepPastTimer } from '../helpers/matters.js';
+import { isWorkingDay, resolveDeadline } from '../../domain/calendar/index.js';
 import { useWorkflowEnv } from '../helpers/workflow-env.js';
 
-const DAY = 86_400_000;
 const wf = useWorkflowEnv({ queue: 'oil' });
 const { stages, recorded, publicRecord } = matterRecords(wf);
 const start = matterLauncher(wf, 'refined-oil', refinedOilMatter);
@@ -117,15 +117,24 @@ describe('refinedOilMatter', () => {
     // The decision orders correction within 10 days: the first follow-up comes after that.
     await d.complete('penalty.quality', 'decided', { rectifyWithinDays: 10 });
     await d.complete('penalty.tax', 'decided');
-    await recorded(d.handle.workflowId, 'task.completed', 6);
-    expect(await timers(d.handle, 1)).toEqual([10 * DAY]);
+    // The period is a calendar-day limit like any other: recorded, ending 23:59:59.999 +08:00 of
+    // its last day, moved to the next working day when that is a rest day (民法典 art. 203).
+    const period = async (n: number) => {
+      await recorded(d.handle.workflowId, 'rectification.period', n);
+      const rows = await wf.db.pool.query("SELECT at, data FROM timeline_events WHERE workflow_id = $1 AND type = 'rectification.period' ORDER BY seq", [d.handle.workflowId]);
+      const r = rows.rows[n - 1]!;
+      return { days: r.data.days as number, dueAt: r.data.dueAt as string, expected: resolveDeadline(r.at.getTime(), { amount: r.data.days, unit: 'calendar_day' }).dueAt };
+    };
+    const first = await period(1);
+    expect(first).toEqual({ days: 10, dueAt: first.expected, expected: expect.stringMatching(/T23:59:59\.999\+08:00$/) });
+    expect(isWorkingDay(first.dueAt.slice(0, 10))).toBe(true);
     expect((await d.view()).tasks.some((t) => t.key === 'reinspection')).toBe(false);
-    await wf.env.sleep(10 * DAY + 60_000);
+    await sleepPastTimer(wf.env, d.handle, 1);
     await d.complete('reinspection', 'not-rectified');
     // Second round: the catalogue's default period (15 days).
-    await recorded(d.handle.workflowId, 'stage', 4);
-    expect(await timers(d.handle, 2)).toEqual([10 * DAY, 15 * DAY]);
-    await wf.env.sleep(15 * DAY + 60_000);
+    const second = await period(2);
+    expect(second).toEqual({ days: 15, dueAt: second.expected, expected: expect.stringMatching(/T23:59:59\.999\+08:00$/) });
+    await sleepPastTimer(wf.env, d.handle, 2);
     await d.complete('reinspection', 'not-rectified');
     await d.complete('publication', 'published');
     const v = await d.handle.result();
@@ -182,9 +191,10 @@ describe('refinedOilMatter', () => {
     expect((await d.view()).leadDepartment).toBe('market');
     await inspect(d, { 'inspection.lead': 'violation', 'inspection.safety': 'compliant' });
     await d.complete('penalty.lead', 'decided');
-    await recorded(d.handle.workflowId, 'task.completed', 3);
-    expect(await timers(d.handle, 1)).toEqual([15 * DAY]);
-    await wf.env.sleep(15 * DAY + 60_000); // the catalogue's default period: 15 days
+    await recorded(d.handle.workflowId, 'rectification.period', 1);
+    const p = await wf.db.pool.query("SELECT data FROM timeline_events WHERE workflow_id = $1 AND type = 'rectification.period'", [d.handle.workflowId]);
+    expect(p.rows[0].data.days).toBe(15); // the catalogue's default period
+    await sleepPastTimer(wf.env, d.handle, 1);
     await d.complete('reinspection', 'rectified');
     await d.complete('publication', 'published');
     const v = await d.handle.result();

@@ -1,3 +1,4 @@
+import { patched } from '@temporalio/workflow';
 import { toShanghaiIso } from '../../domain/calendar/index.js';
 import type { MatterInput, MatterView } from '../../domain/matter.js';
 import { refinedOilFacts } from '../../domain/scenarios/facts.js';
@@ -5,6 +6,13 @@ import { refinedOilOutcomes as codes } from '../../domain/scenarios/outcomes.js'
 import { openMatter, parseFacts, type MatterOutcome } from '../matter-kit.js';
 
 const DAY_MS = 86_400_000;
+
+/**
+ * Patch: the follow-up waits out the rectification period by the calendar rules like every other
+ * clock (calendar days, the end moved to a working day, recorded, recomputed when a year is
+ * published); runs started before it kept adding raw milliseconds.
+ */
+const PERIODS_BY_CALENDAR = 'oil-periods-by-calendar';
 
 const stationKindNames = {
   'licensed-station': '加油站',
@@ -78,8 +86,12 @@ export async function refinedOilMatter(input: MatterInput): Promise<MatterView> 
       let rectified = false;
       for (let round = 1; round <= settings.maxRectificationRounds && !rectified; round++) {
         if (round > 1) await m.stage('rectification');
-        const due = Date.now() + days * DAY_MS;
-        await m.waitUntil(due, `回头看 ${toShanghaiIso(due).slice(0, 10)}（第${round}轮，整改 ${days} 日）`);
+        if (patched(PERIODS_BY_CALENDAR)) {
+          await m.waitPeriod(days, { round });
+        } else {
+          const due = Date.now() + days * DAY_MS;
+          await m.waitUntil(due, `回头看 ${toShanghaiIso(due).slice(0, 10)}（第${round}轮，整改 ${days} 日）`);
+        }
         await m.stage('reinspection');
         const check = m.outcome(await m.task('reinspection', { note: `第${round}轮回头看` }), codes.reinspection);
         m.finding('rectificationRounds', round);
