@@ -1,8 +1,8 @@
 import { patched } from '@temporalio/workflow';
 import type { MatterInput, MatterView } from '../../domain/matter.js';
-import { businessTrades, selfBuiltHousingFacts } from '../../domain/scenarios/facts.js';
+import { businessTrades, selfBuiltHousingFacts, type SelfBuiltHousingFacts } from '../../domain/scenarios/facts.js';
 import { housingOutcomes as codes, unreachable } from '../../domain/scenarios/outcomes.js';
-import { openMatter, parseFacts, type MatterOutcome, type StepResult } from '../matter-kit.js';
+import { openMatter, parseFacts, type MatterKit, type MatterOutcome, type StepResult } from '../matter-kit.js';
 
 /**
  * Patch: the process as the law writes it (issue "the law as written" §1): a found hazard starts
@@ -28,18 +28,7 @@ export async function selfBuiltHousingMatter(input: MatterInput): Promise<Matter
 
   return m.run(async (): Promise<MatterOutcome> => {
     await m.stage('survey');
-    const businessRegulator = facts.businessUse ? businessTrades[facts.businessUse.trade] : undefined;
-    const [locality, housing, planning, business] = await Promise.all([
-      m.task('survey.locality').then((r) => m.outcome(r, codes['survey.locality'])),
-      m.task('survey.housing').then((r) => m.outcome(r, codes['survey.housing'])),
-      m.task('survey.planning').then((r) => m.outcome(r, codes['survey.planning'])),
-      businessRegulator
-        ? m.task('survey.business', { department: businessRegulator }).then((r) => m.outcome(r, codes['survey.business']))
-        : Promise.resolve(undefined),
-    ]);
-    const illegal = planning === 'illegal';
-    m.finding('legality', planning);
-    if (business) m.finding('businessSafety', business);
+    const { locality, housing, planning, business, illegal } = await survey(m, facts);
 
     // No appraisal is the all-clear only when nobody suspects a hazard: every survey reported.
     const suspected = facts.reportedHazard || locality === 'hazard-suspected' || housing === 'appraisal-needed';
@@ -94,6 +83,26 @@ export async function selfBuiltHousingMatter(input: MatterInput): Promise<Matter
 }
 
 /**
+ * The survey, in parallel: township, housing, planning, and the regulator of a business use.
+ * `heard` sees the township's and the housing bureau's results as each arrives (the process as
+ * the law writes it starts evacuation on a found hazard without waiting for the rest).
+ */
+async function survey(m: MatterKit, facts: SelfBuiltHousingFacts, heard: <T extends string>(r: T) => T = (r) => r) {
+  const businessRegulator = facts.businessUse ? businessTrades[facts.businessUse.trade] : undefined;
+  const [locality, housing, planning, business] = await Promise.all([
+    m.task('survey.locality').then((r) => heard(m.outcome(r, codes['survey.locality']))),
+    m.task('survey.housing').then((r) => heard(m.outcome(r, codes['survey.housing']))),
+    m.task('survey.planning').then((r) => m.outcome(r, codes['survey.planning'])),
+    businessRegulator
+      ? m.task('survey.business', { department: businessRegulator }).then((r) => m.outcome(r, codes['survey.business']))
+      : Promise.resolve(undefined),
+  ]);
+  m.finding('legality', planning);
+  if (business) m.finding('businessSafety', business);
+  return { locality, housing, planning, business, illegal: planning === 'illegal' };
+}
+
+/**
  * 自建房安全 as the law writes it (DOMAIN §3.2; 国办发明电〔2022〕10号; 城乡规划法 art. 64/65;
  * 土地管理法 art. 78; JGJ 125-2016):
  * - a hazard reported or found (`hazard-found` by the township or the housing bureau) starts
@@ -129,18 +138,7 @@ async function lawAsWritten(input: MatterInput): Promise<MatterView> {
       return r;
     };
 
-    const businessRegulator = facts.businessUse ? businessTrades[facts.businessUse.trade] : undefined;
-    const [locality, housing, planning, business] = await Promise.all([
-      m.task('survey.locality').then((r) => found(m.outcome(r, codes['survey.locality']))),
-      m.task('survey.housing').then((r) => found(m.outcome(r, codes['survey.housing']))),
-      m.task('survey.planning').then((r) => m.outcome(r, codes['survey.planning'])),
-      businessRegulator
-        ? m.task('survey.business', { department: businessRegulator }).then((r) => m.outcome(r, codes['survey.business']))
-        : Promise.resolve(undefined),
-    ]);
-    const illegal = planning === 'illegal';
-    m.finding('legality', planning);
-    if (business) m.finding('businessSafety', business);
+    const { locality, housing, planning, business, illegal } = await survey(m, facts, found);
 
     const suspected = facts.reportedHazard || evacuation !== undefined || locality === 'hazard-suspected' || housing === 'appraisal-needed';
     let grade: (typeof codes.appraisal)[number] = 'A';
