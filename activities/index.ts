@@ -7,6 +7,8 @@ import { insertPublicResult, upsertMatterView, type PublicResult } from '../db/m
 import type { MatterView } from '../domain/matter.js';
 import type { DisputeView } from '../domain/dispute.js';
 import { upsertDisputeView } from '../db/disputes.js';
+import { upsertTransferView } from '../db/transfers.js';
+import type { TransferView } from '../domain/transfer.js';
 import { CalendarStore, listOpenWorkflowsAffectedByYear } from '../db/calendar.js';
 import { resolveDeadline, type Calendar, type TimeLimitRuleInput } from '../domain/calendar/index.js';
 import {
@@ -86,6 +88,14 @@ export function createActivities(deps: ActivityDeps) {
       await storing(eventName(input.event), () => inTransaction(deps.pool, async (client) => {
         await recordEvent(client, input.event);
         await upsertDisputeView(client, input.view);
+      }));
+    },
+
+    /** Writes one criminal-transfer event: read model, timeline, audit entry and notifications, atomically. */
+    async recordTransferEvent(input: { event: EventRecord; view: TransferView }): Promise<void> {
+      await storing(eventName(input.event), () => inTransaction(deps.pool, async (client) => {
+        await recordEvent(client, input.event);
+        await upsertTransferView(client, input.view);
       }));
     },
 

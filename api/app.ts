@@ -20,6 +20,7 @@ import { matterRoutes } from './routes/matters.js';
 import { publicRoutes } from './routes/public.js';
 import { scenarioRoutes } from './routes/scenarios.js';
 import { disputeRoutes } from './routes/disputes.js';
+import { transferRoutes } from './routes/transfers.js';
 import { supervisionRoutes } from './routes/supervision.js';
 import { webhookRoutes } from './routes/webhooks.js';
 
@@ -129,6 +130,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     await v1.register(calendarRoutes(deps));
     await v1.register(matterRoutes(deps));
     await v1.register(scenarioRoutes(deps));
+    await v1.register(transferRoutes(deps));
     await v1.register(disputeRoutes(deps));
     await v1.register(supervisionRoutes(deps));
     await v1.register(webhookRoutes(deps));

@@ -3,6 +3,8 @@
  *
  *   matter:<county>:<scenario>:<year>-<seq>
  *   matter:…/task:<department>:<n>          a department task of a matter
+ *   matter:…/transfer:<n>                   a criminal transfer of a matter (行刑衔接)
+ *   matter:…/transfer:<n>/task:<dept>:<n>   a step of that transfer
  *   task:<county>:<department>:<year>-<seq>  a standalone department task (e.g. a 12345 work order)
  *
  * In URLs the `/` of a workflow id becomes `~`, so every id is a single URL-safe path segment and
@@ -34,19 +36,23 @@ export function toUrlId(workflowId: string): string {
   return workflowId.replaceAll('/', '~');
 }
 
-export type IdKind = 'matter' | 'task' | 'dispute';
+export type IdKind = 'matter' | 'task' | 'dispute' | 'transfer';
 
 /**
  * What a workflow id names: a matter; a department task (standalone `task:…`, a matter's
- * `…/task:…`, or a supervision order `…/supervision:…`); or a matter's jurisdiction dispute
- * `…/dispute:<n>`. Undefined for anything else.
+ * `…/task:…`, a supervision order `…/supervision:…`, or a transfer's step `…/transfer:<n>/task:…`);
+ * a matter's jurisdiction dispute `…/dispute:<n>`; or its criminal transfer `…/transfer:<n>`.
+ * Undefined for anything else.
  */
 export function idKind(workflowId: string): IdKind | undefined {
   const parts = workflowId.split('/');
   if (parts.length === 1) return workflowId.startsWith('matter:') ? 'matter' : workflowId.startsWith('task:') ? 'task' : undefined;
-  if (parts.length !== 2 || !parts[0]!.startsWith('matter:')) return undefined;
+  if (!parts[0]!.startsWith('matter:')) return undefined;
+  if (parts.length === 3) return /^transfer:\d+$/.test(parts[1]!) && parts[2]!.startsWith('task:') ? 'task' : undefined;
+  if (parts.length !== 2) return undefined;
   const child = parts[1]!;
   if (child.startsWith('task:') || child.startsWith('supervision:')) return 'task';
+  if (/^transfer:\d+$/.test(child)) return 'transfer';
   return /^dispute:\d+$/.test(child) ? 'dispute' : undefined;
 }
 

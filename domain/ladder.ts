@@ -8,8 +8,9 @@
  *   working days from the deadline is delivered at 09:00 +08:00 of that working day; a rung at or
  *   after the deadline (n ≥ 0) falls on a working day after the deadline's own day (the chase the
  *   next working day, never at 23:59:59). The recorded deadline itself stays the legal end of day.
- * - Hour- and minute-scale clocks (evacuation, hand-over to the police) escalate in hours and run
- *   through nights and holidays: by default the reminder at half time, the chase at the deadline,
+ * - Hour- and minute-scale clocks (evacuation, hand-over to the police), and day limits a task
+ *   asks to ladder in hours (`scale: 'hours'`: the 3 days of a criminal transfer, which the police
+ *   work through holidays), escalate in hours and run through nights and holidays: by default the reminder at half time, the chase at the deadline,
  *   yellow +2 h, red +4 h, escalation +8 h (`hoursAfterDeadline` on a rung overrides).
  * - After the last rung, chasing goes on every working day at 09:00 until the work is done.
  */
@@ -50,6 +51,8 @@ export interface ClockRequest {
   extraWorkingDays?: number;
   /** Also resolve the window for returning the task (退回), counted from the same start. */
   returnWindow?: TimeLimitRuleInput;
+  /** `hours`: an hour-scale ladder even for a day limit (a transfer's 3 days run through holidays). */
+  scale?: 'hours';
 }
 
 export interface RungTime {
@@ -111,7 +114,7 @@ export function resolveClock(req: ClockRequest, cal: Calendar, calendarRevision?
   const base = resolveDeadline(req.startMs, req.rule, cal);
   const moved = extra > 0 ? shiftByWorkingDays(base.dueAtMs, extra, cal) : base;
   const due = { ...moved, provisional: base.provisional || moved.provisional };
-  const dayScale = isDayScale(req.rule);
+  const dayScale = req.scale !== 'hours' && isDayScale(req.rule);
   const rungs = req.ladder
     .map((r) => {
       const atMs = dayScale ? dayRungAt(due.dueAtMs, r.workingDaysAfterDeadline, cal) : hourRungAt(req.startMs, due.dueAtMs, r);

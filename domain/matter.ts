@@ -69,6 +69,8 @@ export interface MatterView {
   result?: { code: string; summary: string };
   /** Jurisdiction disputes opened by returned tasks (管辖争议). */
   disputes?: { disputeId: string; taskKey: string; state: 'open' | 'decided' | 'ended'; parties: string[] }[];
+  /** Criminal transfers (行刑衔接, the `criminalTransfer` child workflow). */
+  transfers?: { transferId: string; state: 'running' | 'refused' | 'filed' | 'not-filed' | 'cancelled'; approved: boolean }[];
   published?: { at: string; resultId: string };
   cancelled?: { reason: string; at: string };
   lastEventSeq: number;

@@ -14,6 +14,10 @@ export const refusals = {
   ReturnWindowClosed: { status: 409, code: 'return_window_closed' },
   /** The department was designated by a jurisdiction dispute on the grounds it returns on. */
   Designated: { status: 409, code: 'designated' },
+  /** A statutory step of a fixed party (a criminal transfer's) cannot be returned. */
+  NotReturnable: { status: 409, code: 'not_returnable' },
+  /** A criminal transfer was approved: the matter cannot end without it (国务院令第310号 art. 11). */
+  TransferPending: { status: 409, code: 'transfer_pending' },
   /** A matter started (around the API) with facts its scenario refuses. */
   InvalidFacts: { status: 400, code: 'validation_failed' },
   /** A scenario's code and its catalogue disagree (a role or step missing). */

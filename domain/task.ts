@@ -3,6 +3,7 @@ import { timeLimitRuleSchema } from './calendar/rules.js';
 import { countySchema, departmentSchema } from './departments.js';
 import { principalSchema } from './principal.js';
 import { safeText } from './text.js';
+import { transferMaterialSchema } from './transfer-materials.js';
 
 /**
  * The department task (部门任务): one department's clocked duty, as a child workflow of a matter or
@@ -141,6 +142,29 @@ export const departmentTaskInputSchema = z.object({
     .max(maxExtensionWorkingDays)
     .default(10)
     .describe('Total working days of extension that may be approved (12345 practice: 10; verification of card clues: 15)'),
+  decidedBy: z
+    .enum(['officer', 'head'])
+    .optional()
+    .describe('Who may submit: `head` for a decision the law gives the department head (正职负责人), e.g. approving a criminal transfer (国务院令第310号 art. 5); default an officer'),
+  review: z
+    .enum(['lead', 'none'])
+    .optional()
+    .describe('`none`: the submission is final and completes the task (a head’s decision, the police’s own decision); default: the lead department reviews it'),
+  requires: z
+    .object({
+      caseGroup: z.number().int().min(1).max(20).optional().describe('The submission names at least this many officers (专案组)'),
+      materials: z.array(transferMaterialSchema).max(10).optional().describe('Materials the submission must list'),
+    })
+    .optional()
+    .describe('What a submission must carry besides its summary'),
+  returnable: z
+    .boolean()
+    .optional()
+    .describe('false: the task cannot be returned (退回) — a statutory step of a fixed party, e.g. the police forward a transfer instead (国务院令第310号 art. 7)'),
+  ladderScale: z
+    .enum(['hours'])
+    .optional()
+    .describe('`hours`: the ladder counts in hours even for a day limit (the police and a transfer work through holidays); default by the limit’s unit'),
   designated: z
     .object({ disputeId: safeText().max(300), basis: z.enum(['law', 'duties']) })
     .optional()
@@ -171,6 +195,24 @@ export const submitBodySchema = z.object({
     .max(50)
     .optional()
     .describe('Evidence kept in the department system, referenced by SHA-256'),
+  caseGroup: z
+    .array(z.object({ name: text(50).describe('Officer’s name'), certificateNo: text(40).optional().describe('执法证号') }))
+    .max(20)
+    .optional()
+    .describe('The officers of the case group (专案组) who made the report (国务院令第310号 art. 5: at least two)'),
+  materials: z
+    .array(transferMaterialSchema)
+    .max(10)
+    .refine((m) => new Set(m).size === m.length, 'each material at most once')
+    .optional()
+    .describe('Materials handed over with a criminal transfer (国务院令第310号 art. 6)'),
+  forwardedTo: z
+    .object({
+      county: countySchema.optional().describe('County of the organ with jurisdiction, when not this one'),
+      organ: text(100).describe('The police organ with jurisdiction the case was forwarded to'),
+    })
+    .optional()
+    .describe('With outcome `forwarded`: where the police forwarded a case not in their jurisdiction (art. 7)'),
 });
 export const submitInputSchema = submitBodySchema.extend({ actor: principalSchema });
 
@@ -281,6 +323,8 @@ export interface TaskResult {
   taskId: string;
   department: string;
   state: 'completed' | 'returned' | 'cancelled' | 'reassigned';
+  /** When the department signed for it (absent in results of runs before it was reported). */
+  signedAt?: string;
   submission?: TaskView['submission'];
   returned?: TaskView['returned'];
   reassigned?: TaskView['reassigned'];

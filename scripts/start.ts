@@ -37,6 +37,8 @@ const demoPrincipals: Omit<DemoKey, 'key'>[] = [
   { label: '周至县 应急管理局 (officer)', county: '610124', department: 'emergency', roles: ['officer'] },
   { label: '周至县 体育局 (officer)', county: '610124', department: 'sports', roles: ['officer'] },
   { label: '周至县 商务局 (officer)', county: '610124', department: 'commerce', roles: ['officer'] },
+  { label: '周至县 商务局 正职负责人 (head)', county: '610124', department: 'commerce', roles: ['head'] },
+  { label: '周至县 公安局 (officer)', county: '610124', department: 'police', roles: ['officer'] },
   { label: '周至县 司法局 (arbiter)', county: '610124', department: 'justice', roles: ['arbiter'] },
   { label: '周至县 管理员 (admin)', county: '610124', roles: ['admin'] },
   { label: '西安市 督办 (supervisor)', county: '610100', roles: ['supervisor'] },

@@ -157,8 +157,31 @@ export async function departmentTask(args: DepartmentTaskArgs): Promise<TaskResu
     }
   };
   const requireOwnDepartment = (actor: Principal) => {
-    if (actor.county !== input.county || actor.department !== input.department || !hasRole(actor, 'officer')) {
+    // A task decided by the head is signed and worked by the head's office or the head.
+    const may = input.decidedBy === 'head' ? hasRole(actor, 'officer', 'head') : hasRole(actor, 'officer');
+    if (actor.county !== input.county || actor.department !== input.department || !may) {
       refuse('Forbidden', `只有${deptName}的承办人员可以办理此任务`);
+    }
+  };
+  /** Who may submit: an officer, or only the department head when the law gives them the decision. */
+  const requireSubmitter = (actor: Principal) => {
+    if (input.decidedBy !== 'head') return requireOwnDepartment(actor);
+    if (actor.county !== input.county || actor.department !== input.department || !hasRole(actor, 'head')) {
+      refuse('Forbidden', `此决定须由${deptName}正职负责人（或主持工作的负责人）作出`);
+    }
+  };
+  /** What a submission must carry besides its summary (a case group, the materials handed over). */
+  const requireContents = (s: { outcome?: string | undefined; caseGroup?: unknown[] | undefined; materials?: string[] | undefined; forwardedTo?: unknown }) => {
+    const need = input.requires;
+    if (need?.caseGroup && (s.caseGroup?.length ?? 0) < need.caseGroup) {
+      refuse('InvalidInput', `caseGroup: 须列明专案组至少${need.caseGroup}名执法人员`, [{ path: 'caseGroup', message: `须列明专案组至少${need.caseGroup}名执法人员` }]);
+    }
+    const missing = (need?.materials ?? []).filter((m) => !s.materials?.includes(m));
+    if (missing.length > 0) {
+      refuse('InvalidInput', `materials: 缺少 ${missing.join(', ')}`, [{ path: 'materials', message: `缺少 ${missing.join(', ')}` }]);
+    }
+    if (s.outcome === 'forwarded' && !s.forwardedTo) {
+      refuse('InvalidInput', 'forwardedTo: 转送的须写明有管辖权的机关', [{ path: 'forwardedTo', message: '转送的须写明有管辖权的机关' }]);
     }
   };
   /** The lead department reviews; a supervisor of the county may act in its place. */
@@ -273,6 +296,7 @@ export async function departmentTask(args: DepartmentTaskArgs): Promise<TaskResu
       [{
         kind, startMs, origin, rule: ruleOf(kind), ladder: input.ladder, nowMs: Date.now(), extraWorkingDays,
         ...(kind === 'sign-for' ? { returnWindow: input.limits.returnWithin ?? defaultReturnWindow } : {}),
+        ...(input.ladderScale ? { scale: input.ladderScale } : {}),
       }],
     );
   }
@@ -390,14 +414,31 @@ export async function departmentTask(args: DepartmentTaskArgs): Promise<TaskResu
       return clone(view);
     });
 
-    register(submitUpdate, submitInputSchema, ({ actor, outcome }) => {
-      requireOwnDepartment(actor);
+    register(submitUpdate, submitInputSchema, (submission) => {
+      const { actor, outcome } = submission;
+      requireSubmitter(actor);
       requireState(['signed', 'rework'], '提交办理结果');
       if (input.outcomes && (!outcome || !input.outcomes.includes(outcome))) {
         refuse('InvalidInput', `outcome: 必须是以下之一：${input.outcomes.join(', ')}`, [{ path: 'outcome', message: `必须是以下之一：${input.outcomes.join(', ')}` }]);
       }
+      requireContents(submission);
     }, async ({ actor, ...submission }) => {
       const atMs = Date.now();
+      if (input.review === 'none') {
+        // A decision nobody in the matter reviews (the head's approval, the police's own
+        // decision): the submission is final and ends the task.
+        const at = toShanghaiIso(atMs);
+        view.state = 'completed';
+        view.submittedAt = at;
+        view.closedAt = at;
+        view.overdue = false;
+        view.submission = { ...submission, at };
+        await record('completed', `${deptName}作出决定，任务办结${submission.outcome ? `（${submission.outcome}）` : ''}`, {
+          actor,
+          data: { outcome: submission.outcome ?? null, evidence: submission.evidence?.length ?? 0, final: true },
+        });
+        return clone(view);
+      }
       // The lead's review has a clock too (DOMAIN §10): resolved before anything changes.
       const review = patched(PATCH.reviewClock) ? await resolve('review', atMs, 'submission') : undefined;
       if (review) ++clockRequests;
@@ -446,6 +487,7 @@ export async function departmentTask(args: DepartmentTaskArgs): Promise<TaskResu
     register(returnUpdate, returnInputSchema, ({ actor, basis }) => {
       requireOwnDepartment(actor);
       requireState(['assigned', 'signed', 'rework'], '退回');
+      if (input.returnable === false) refuse('NotReturnable', '此环节由法定机关办理，不能退回');
       // A designation binds (DOMAIN §5): the designated department cannot send it back on the
       // grounds the dispute settled.
       if (input.designated && (basis ?? 'duties') === input.designated.basis) {
@@ -707,6 +749,7 @@ export async function departmentTask(args: DepartmentTaskArgs): Promise<TaskResu
     taskId: info.workflowId,
     department: input.department,
     state: view.state as TaskResult['state'],
+    ...(view.signedAt ? { signedAt: view.signedAt } : {}),
     ...(view.submission ? { submission: view.submission } : {}),
     ...(view.returned ? { returned: view.returned } : {}),
     ...(view.reassigned ? { reassigned: view.reassigned } : {}),

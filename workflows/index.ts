@@ -2,6 +2,7 @@
 export { departmentTask } from './department-task.js';
 export { calendarPublication } from './calendar-publication.js';
 export { jurisdictionDispute } from './jurisdiction-dispute.js';
+export { criminalTransfer } from './criminal-transfer.js';
 export { selfBuiltHousingMatter } from './scenarios/self-built-housing.js';
 export { refinedOilMatter } from './scenarios/refined-oil.js';
 export { prepaidCardMatter } from './scenarios/prepaid-card.js';

@@ -38,6 +38,8 @@ import { jurisdictionDispute, temporaryLeadSignal } from './jurisdiction-dispute
 import type { DisputeResult } from '../domain/dispute.js';
 import type { TaskSpec } from '../domain/scenarios/schema.js';
 import { criminalTransferOutcomes } from '../domain/scenarios/outcomes.js';
+import { transferStepKeys, type CriminalTransferInput } from '../domain/transfer.js';
+import { criminalTransfer, transferApprovedSignal } from './criminal-transfer.js';
 
 const { recordMatterEvent, publishResult, closeInterruptedTask } = writes;
 const { resolveDue } = clocks;
@@ -70,6 +72,12 @@ const CHILDREN_CLOSE_FIRST = 'children-close-first';
 
 /** Patch: children start with REJECT_DUPLICATE, and a taken id moves on to the next one. */
 const FRESH_CHILD_IDS = 'fresh-child-ids';
+
+/**
+ * Patch: the criminal transfer runs as its own child workflow (`criminalTransfer`, 国务院令第310号
+ * step by step) when the matter's catalogue has its steps; before it, three tasks ran inline.
+ */
+const TRANSFER_WORKFLOW = 'criminal-transfer-workflow';
 
 /** How one issue of a step ended; `interrupted` is the matter's own word for an outside end. */
 export type StepResult = Omit<TaskResult, 'state'> & { taskId: string; state: TaskResult['state'] | 'interrupted' };
@@ -149,6 +157,10 @@ export function openMatter(input: MatterInput) {
   setHandler(recomputeDeadlinesSignal, () => {
     calendarVersion += 1;
   });
+  setHandler(transferApprovedSignal, ({ transferId }) => {
+    const ref = view.transfers?.find((t) => t.transferId === transferId);
+    if (ref) ref.approved = true;
+  });
   setHandler(temporaryLeadSignal, ({ disputeId, department, reasoning }) => {
     temporaryLeads.set(disputeId, { department, reasoning });
   });
@@ -164,6 +176,10 @@ export function openMatter(input: MatterInput) {
       const { actor } = parseOrRefuse(cancelMatterInputSchema, raw);
       if (actor.county !== input.county || !hasRole(actor, 'operator', 'supervisor')) refuse('Forbidden', '只有本县运营或督办人员可以撤销事项');
       if (view.status !== 'open' || cancelRequest) refuse('WrongState', '事项已结束，不能撤销');
+      // A fine never replaces a transfer, nor does closing the matter (国务院令第310号 art. 11).
+      if (view.transfers?.some((t) => t.state === 'running' && t.approved)) {
+        refuse('TransferPending', '已批准移送公安机关的案件，移送程序结束前不能撤销事项（国务院令第310号第11条）');
+      }
     },
   });
 
@@ -467,6 +483,36 @@ export function openMatter(input: MatterInput) {
     return { department: decision.department, designated: { disputeId, basis: returned.returned?.basis ?? 'duties' } };
   }
 
+  let transferCounter = 0;
+  async function transferAsChild(reason: string): Promise<'filed' | 'not-filed' | 'refused'> {
+    await kit.stage('criminal-transfer');
+    const steps = Object.fromEntries(transferStepKeys.map((k) => [k, def.tasks[k]!])) as CriminalTransferInput['steps'];
+    const agency = kit.department(def.tasks['transfer.approve']!.role);
+    const police = kit.department('police');
+    const ref: NonNullable<MatterView['transfers']>[number] = { transferId: '', state: 'running', approved: false };
+    const { handle, workflowId: transferId } = await startFresh(() => (ref.transferId = `${info.workflowId}/transfer:${++transferCounter}`), (workflowId, reuse) => startChild(criminalTransfer, {
+      workflowId, ...reuse,
+      args: [{ county: input.county, matterId: info.workflowId, scenario: def.id, reason, agency, police, steps, ladder: def.ladder, matterOpenedAt }],
+      parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
+      staticSummary: `行刑衔接 · ${departmentName(agency)} → ${departmentName(police)} · ${reason}`.slice(0, 200),
+      typedSearchAttributes: [
+        { key: SA.County, value: input.county },
+        { key: SA.Scenario, value: def.id },
+        { key: SA.MatterId, value: info.workflowId },
+        { key: SA.Department, value: agency },
+      ],
+    }));
+    view.transfers = [...(view.transfers ?? []), ref];
+    track(handle.result());
+    await record('criminal-transfer.opened', `涉嫌犯罪，启动移送程序：${reason}`, { data: { transferId, reason, agency, police } });
+    const result = await handle.result();
+    ref.state = result.outcome;
+    const words = { refused: '经审批不移送', filed: '公安机关已立案', 'not-filed': '公安机关不予立案' } as const;
+    await record('criminal-transfer.ended', `移送程序结束：${words[result.outcome]}`, { data: { transferId, outcome: result.outcome, procuratorateSuggested: result.procuratorateSuggested } });
+    kit.finding('criminalTransfer', result.outcome);
+    return result.outcome;
+  }
+
   const kit = {
     view,
     lead,
@@ -578,8 +624,12 @@ export function openMatter(input: MatterInput) {
       return 'enforced';
     },
 
-    /** 行刑衔接: approval (3 days), hand-over (24 hours), police decision (3 days). */
+    /**
+     * 行刑衔接 (国务院令第310号): the `criminalTransfer` child workflow, from the case group's report to
+     * the police's decision (and the reconsideration after a refusal to file). Answers its outcome.
+     */
     async criminalTransfer(reason: string): Promise<'filed' | 'not-filed' | 'refused'> {
+      if (def.tasks['transfer.report'] && patched(TRANSFER_WORKFLOW)) return transferAsChild(reason);
       await kit.stage('criminal-transfer');
       await record('criminal-transfer.reported', `涉嫌犯罪，报请移送：${reason}`, { data: { reason } });
       const approval = kit.outcome(await kit.task('transfer.approve'), criminalTransferOutcomes['transfer.approve']);

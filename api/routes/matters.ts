@@ -10,7 +10,7 @@ import { shanghaiDate, toShanghaiIso } from '../../domain/calendar/index.js';
 import { departmentName, departmentSchema, divisionName } from '../../domain/departments.js';
 import { fromUrlId, matterWorkflowId, toUrlId } from '../../domain/ids.js';
 import { cancelMatterBodySchema, createMatterBodySchema, initialMatterView, type MatterInput, type MatterView } from '../../domain/matter.js';
-import { coversCounty, hasRole, type Principal } from '../../domain/principal.js';
+import { coversCounty, departmentBound, hasRole, type Principal } from '../../domain/principal.js';
 import { catalogue } from '../../domain/scenarios/catalogue.js';
 import { factsSchemas } from '../../domain/scenarios/facts.js';
 import { resolveScenario, scenarioIdSchema, scenarioWorkflowTypes } from '../../domain/scenarios/schema.js';
@@ -57,6 +57,11 @@ const matterDetailSchema = matterSchema.extend({
   overdue: z.boolean().describe('Some open task of the matter is overdue'),
   escalationLevel: z.number().int().describe('Highest escalation level among its open tasks'),
   timeline: z.array(timelineEntrySchema),
+  transfers: z.array(z.object({
+    transferId: z.string().describe('GET /v1/transfers/{transferId}'),
+    state: z.enum(['running', 'refused', 'filed', 'not-filed', 'cancelled']),
+    approved: z.boolean().describe('Approved by the head: the matter cannot end without it (国务院令第310号 art. 11)'),
+  })).describe('Criminal transfers (行刑衔接)'),
   temporalUiUrl: z.string(),
 });
 
@@ -191,7 +196,7 @@ export const matterRoutes = (deps: AppDeps): FastifyPluginAsyncZod => async (app
   }, async (req) => {
     const p = req.principal;
     const q = req.query;
-    const officerOnly = !p.roles.some((r) => r !== 'officer');
+    const officerOnly = departmentBound(p);
     if (officerOnly && q.department && q.department !== p.department) throw forbidden('只能查看本部门参与的事项');
     const department = officerOnly ? p.department : q.department;
     const before = q.cursor ? decodeCursor(q.cursor, { createdAt: 'time', matterId: 'string' }) as { createdAt: string; matterId: string } : undefined;
@@ -232,7 +237,7 @@ export const matterRoutes = (deps: AppDeps): FastifyPluginAsyncZod => async (app
     const tasks = taskRows
       .map((r) => ({
         ...presentTask(r.view),
-        key: keyOf.get(r.view.taskId) ?? (r.view.taskId.includes('/supervision:') ? 'supervision-order' : ''),
+        key: keyOf.get(r.view.taskId) ?? (r.view.taskId.includes('/supervision:') ? 'supervision-order' : r.view.taskId.includes('/transfer:') ? 'criminal-transfer' : ''),
         escalations: r.view.escalations.map((e) => ({ rung: e.rung, firedAt: e.firedAt })),
       }))
       .sort((a, b) => a.assignedAt.localeCompare(b.assignedAt));
@@ -243,6 +248,7 @@ export const matterRoutes = (deps: AppDeps): FastifyPluginAsyncZod => async (app
       overdue: open.some((t) => t.overdue),
       escalationLevel: Math.max(0, ...open.map((t) => t.escalationLevel)),
       timeline,
+      transfers: (view.transfers ?? []).map((t) => ({ ...t, transferId: toUrlId(t.transferId) })),
       temporalUiUrl: `${config.TEMPORAL_UI_URL}/namespaces/${encodeURIComponent(config.TEMPORAL_NAMESPACE)}/workflows/${encodeURIComponent(view.matterId)}`,
     };
   });

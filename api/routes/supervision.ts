@@ -6,7 +6,7 @@ import { accountabilityFlags } from '../../db/reports.js';
 import { listTasks, waitForTaskRow } from '../../db/tasks.js';
 import { countySchema, departmentName, departmentSchema, divisionPrefix } from '../../domain/departments.js';
 import { fromUrlId, toUrlId } from '../../domain/ids.js';
-import { coversCounty, type Principal } from '../../domain/principal.js';
+import { coversCounty, departmentBound, type Principal } from '../../domain/principal.js';
 import { SA } from '../../domain/search-attributes.js';
 import { defaultLadder, taskStateSchema } from '../../domain/task.js';
 import { safeText } from '../../domain/text.js';
@@ -116,7 +116,7 @@ export const supervisionRoutes = (deps: AppDeps): FastifyPluginAsyncZod => async
     },
   }, async (req) => {
     const p: Principal = req.principal;
-    const officerOnly = !p.roles.some((r) => r !== 'officer');
+    const officerOnly = departmentBound(p);
     if (officerOnly && !p.department) throw forbidden('该密钥未绑定部门');
     const rows = await listTasks(pool, {
       countyPrefix: visibleCountyPrefix(p),

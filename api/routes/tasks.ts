@@ -6,7 +6,7 @@ import { decodeCursor, idempotencyHeaders, pageOf, reserveWorkflowId, updateIdFo
 import { getTaskRow, getTimeline, listTasks, waitForTaskRow } from '../../db/tasks.js';
 import { countySchema, departmentName, departmentSchema } from '../../domain/departments.js';
 import { fromUrlId, matterOfStep, standaloneTaskWorkflowId, toUrlId } from '../../domain/ids.js';
-import { hasRole } from '../../domain/principal.js';
+import { departmentBound, hasRole } from '../../domain/principal.js';
 import { shanghaiDate } from '../../domain/calendar/index.js';
 import { SA } from '../../domain/search-attributes.js';
 import { safeText } from '../../domain/text.js';
@@ -105,7 +105,7 @@ export const taskRoutes = (deps: AppDeps): FastifyPluginAsyncZod => async (app) 
   }, async (req) => {
     const p = req.principal;
     const q = req.query;
-    const isOfficerOnly = !p.roles.some((r) => r !== 'officer');
+    const isOfficerOnly = departmentBound(p);
     if (isOfficerOnly && q.department && q.department !== p.department) throw forbidden('只能查看本部门的任务');
     const department = isOfficerOnly ? p.department : q.department;
     if (isOfficerOnly && !department) throw forbidden('该密钥未绑定部门');

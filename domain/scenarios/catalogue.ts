@@ -11,21 +11,57 @@ const cd = (amount: number, startsFrom: Origin = 'sign-for') => ({ amount, unit:
 const hours = (amount: number, startsFrom: Origin = 'assignment') => ({ amount, unit: 'hour' as const, startsFrom });
 const signFor1 = wd(1, 'assignment');
 
-/** 行刑衔接 clocks (国务院令第310号): calendar days unless configured. */
-const criminalTransferTasks = {
+/**
+ * 行刑衔接 (国务院令第310号, DOMAIN §8), run by the `criminalTransfer` workflow. Its 3 days are
+ * calendar days counted from the event the article names and not moved past holidays (the police
+ * work through them: `extendToWorkingDay: false`; a county may override a step's limits); every
+ * step is laddered in hours and cannot be returned (the police forward instead, art. 7).
+ */
+const transferDays = (startsFrom: Origin) => ({ amount: 3, unit: 'calendar_day' as const, startsFrom, extendToWorkingDay: false });
+const transferStep = { review: 'none', ladderScale: 'hours', returnable: false } as const;
+const criminalTransferTasks = (agency: string) => ({
+  'transfer.report': {
+    ...transferStep, role: agency, title: '专案组提出移送涉嫌犯罪案件的书面报告', requires: { caseGroup: 2 },
+    instructions: '立即指定2名或者2名以上行政执法人员组成专案组，核实情况后提出移送涉嫌犯罪案件的书面报告，报本机关正职负责人或者主持工作的负责人审批（国务院令第310号第5条）。条文要求“立即”，3日为本县默认期限。',
+    limits: { signFor: hours(24), handle: transferDays('assignment') }, outcomes: ['reported'],
+  },
   'transfer.approve': {
-    role: 'lead', title: '审批是否移送公安机关', instructions: '对涉嫌犯罪案件，自接到报告之日起3日内作出批准移送或者不批准移送的决定（国务院令第310号第5条）。',
-    limits: { signFor: hours(24), handle: cd(3, 'assignment') }, outcomes: ['approve', 'refuse'],
+    ...transferStep, role: agency, title: '正职负责人审批是否移送', decidedBy: 'head',
+    instructions: '正职负责人或者主持工作的负责人自接到报告之日起3日内作出批准移送或者不批准移送的决定；不批准的，将理由记录在案（第5条）。',
+    limits: { signFor: hours(24), handle: transferDays('previous-step') }, outcomes: ['approve', 'refuse'],
   },
   'transfer.handover': {
-    role: 'lead', title: '向公安机关移送案件', instructions: '批准移送的，应当在24小时内向同级公安机关移送（第8条）；不得以行政处罚代替移送（第11条）。',
-    limits: { signFor: hours(4), handle: hours(24) }, outcomes: ['transferred'],
+    ...transferStep, role: agency, title: '向同级公安机关移送案件',
+    requires: { materials: ['transfer-letter', 'investigation-report', 'evidence-list'] },
+    instructions: '批准移送的，自批准之日起24小时内向同级公安机关移送（第5条），附移送书、调查报告、涉案物品清单及有关检验报告或者鉴定结论（第6条）；不得以行政处罚代替移送（第11条）。',
+    limits: { signFor: hours(4), handle: hours(24, 'previous-step') }, outcomes: ['transferred'],
   },
   'transfer.police-decision': {
-    role: 'police', title: '审查移送案件并决定是否立案', instructions: '公安机关自接受移送之日起3日内作出立案或者不予立案的决定（第9条）。',
-    limits: { signFor: hours(24), handle: cd(3, 'assignment') }, outcomes: ['filed', 'not-filed'],
+    ...transferStep, role: 'police', title: '接受移送并决定是否立案',
+    instructions: '在移送书回执上签字（第7条，24小时内签收）；不属于本机关管辖的，24小时内转送有管辖权的机关并书面告知移送机关（第7条）；自接受移送之日起3日内作出立案或者不予立案的决定并书面通知移送机关，不予立案的说明理由（第8条）。',
+    limits: { signFor: hours(24), handle: transferDays('sign-for') }, outcomes: ['filed', 'not-filed', 'forwarded'],
   },
-} as const;
+  'transfer.evidence': {
+    ...transferStep, role: agency, title: '向公安机关移交涉案物品和材料',
+    instructions: '自接到立案通知书之日起3日内将涉案物品以及与案件有关的其他材料移交公安机关，办结交接手续（第12条）。',
+    limits: { signFor: hours(4), handle: transferDays('previous-step') }, outcomes: ['handed-over'],
+  },
+  'transfer.reconsider': {
+    ...transferStep, role: agency, title: '对不予立案决定提请复议或建议立案监督',
+    instructions: '认为应当立案的，自接到不予立案通知书之日起3日内提请公安机关复议，或者建议人民检察院立案监督；无异议的依法作出处理（第9条、第10条）。',
+    limits: { signFor: hours(4), handle: transferDays('previous-step') }, outcomes: ['reconsideration', 'procuratorate', 'accept'],
+  },
+  'transfer.reconsideration': {
+    ...transferStep, role: 'police', title: '复议不予立案决定',
+    instructions: '自收到提请复议的文件之日起3日内作出立案或者不予立案的决定，并书面通知移送机关（第9条）。',
+    limits: { signFor: hours(24), handle: transferDays('assignment') }, outcomes: ['filed', 'not-filed'],
+  },
+  'transfer.supervision': {
+    ...transferStep, role: agency, title: '对复议决定建议检察院立案监督',
+    instructions: '对复议决定仍有异议的，自收到复议决定通知书之日起3日内建议人民检察院依法进行立案监督（第9条）。',
+    limits: { signFor: hours(4), handle: transferDays('previous-step') }, outcomes: ['procuratorate', 'accept'],
+  },
+});
 
 const publishTask = (instructions: string) => ({
   role: 'lead', title: '公开检查和处置结果', instructions,
@@ -122,13 +158,14 @@ export const selfBuiltHousing: ScenarioDefinition = scenarioDefinitionSchema.par
 
 export const refinedOil: ScenarioDefinition = scenarioDefinitionSchema.parse({
   id: 'refined-oil',
-  version: 1,
+  version: 2,
   name: { zh: '成品油流通', en: 'Refined-oil distribution' },
   legalBases: [
     '国办发〔2019〕42号',
     '国办发〔2025〕5号',
     '《危险化学品安全管理条例》第三十三条、第三十五条、第七十七条',
     '《行政处罚法》第六十条',
+    '《行政执法机关移送涉嫌犯罪案件的规定》（国务院令第310号）第五条至第十二条',
   ],
   roles: { lead: 'commerce', safety: 'emergency', quality: 'market', police: 'police', transport: 'transport', tax: 'tax', ecology: 'ecology', fire: 'fire', locality: 'township:000000' },
   roleNames: { lead: '牵头部门（商务）', safety: '危化品经营安全（应急）', quality: '质量计量与无照经营（市场监管）', police: '公安', transport: '运输（交通）', tax: '税务', ecology: '油气回收（生态环境）', fire: '消防', locality: '属地乡镇' },
@@ -154,7 +191,7 @@ export const refinedOil: ScenarioDefinition = scenarioDefinitionSchema.parse({
     'penalty.tax': { role: 'tax', title: '税收违法处理决定', instructions: '依法作出处理决定。', limits: { signFor: signFor1, handle: cd(90) }, outcomes: ['decided'] },
     'penalty.ecology': { role: 'ecology', title: '油气回收违法处罚决定', instructions: '依法作出处罚决定。', limits: { signFor: signFor1, handle: cd(90) }, outcomes: ['decided'] },
     reinspection: { role: 'lead', title: '回头看：整改复查', instructions: '复查整改落实情况。', limits: { signFor: signFor1, handle: wd(10, 'assignment') }, outcomes: ['rectified', 'not-rectified'] },
-    ...criminalTransferTasks,
+    ...criminalTransferTasks('lead'),
     publication: publishTask('检查结果与处罚决定在20个工作日内公开（谁检查、谁录入、谁公开）。'),
   },
   ladder: defaultLadder,
@@ -164,12 +201,13 @@ export const refinedOil: ScenarioDefinition = scenarioDefinitionSchema.parse({
 
 export const prepaidCard: ScenarioDefinition = scenarioDefinitionSchema.parse({
   id: 'prepaid-card',
-  version: 1,
+  version: 2,
   name: { zh: '单用途预付卡', en: 'Single-purpose prepaid cards' },
   legalBases: [
     '《单用途商业预付卡管理办法（试行）》（商务部令2012年第9号，2016年修订）第七条、第二十六条、第三十六条、第三十七条',
     '《消费者权益保护法》第四十六条、第五十三条',
     '法释〔2025〕4号',
+    '《行政执法机关移送涉嫌犯罪案件的规定》（国务院令第310号）第五条至第十二条',
   ],
   roles: { lead: 'commerce', 'sector-regulator': 'commerce', market: 'market', police: 'police', finance: 'financial-regulator' },
   roleNames: { lead: '牵头部门（商务）', 'sector-regulator': '行业主管部门', market: '市场监管', police: '公安', finance: '金融监管' },
@@ -190,9 +228,7 @@ export const prepaidCard: ScenarioDefinition = scenarioDefinitionSchema.parse({
     verification: { role: 'sector-regulator', title: '违法线索核查', instructions: '15个工作日内核查违法线索；情况复杂的可延长15个工作日（申请延期）。', limits: { signFor: signFor1, handle: wd(15, 'assignment') }, outcomes: ['no-violation', 'violation', 'fraud'], maxExtensionWorkingDays: 15 },
     'disposal.sector': { role: 'sector-regulator', title: '联合处置：责令改正、资金存管核查', instructions: '责令改正；核查预收资金存管比例（第二十六条：20%/30%/40%）；记入信用记录。', limits: { signFor: signFor1, handle: wd(15) }, outcomes: ['corrected', 'not-corrected'] },
     'disposal.penalty': { role: 'market', title: '联合处置：行政处罚', instructions: '依第三十六条、第三十七条处1万元以上3万元以下罚款。', limits: { signFor: signFor1, handle: cd(90) }, outcomes: ['decided'] },
-    ...criminalTransferTasks,
-    'transfer.approve': { ...criminalTransferTasks['transfer.approve'], role: 'sector-regulator' },
-    'transfer.handover': { ...criminalTransferTasks['transfer.handover'], role: 'sector-regulator' },
+    ...criminalTransferTasks('sector-regulator'),
     publication: publishTask('处置结果在20个工作日内公开，记入经营者信用记录（不含消费者个人信息）。'),
   },
   ladder: defaultLadder,

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { timeLimitRuleSchema } from '../calendar/rules.js';
 import { departmentSchema } from '../departments.js';
-import { ladderSchema } from '../task.js';
+import { departmentTaskInputSchema, ladderSchema } from '../task.js';
 import { disputeSettingsSchema } from '../dispute.js';
 import { safeText } from '../text.js';
 
@@ -34,6 +34,11 @@ export const taskSpecSchema = z.object({
     .optional()
     .describe('Outcome codes the department must choose from when it submits (drives the next stage)'),
   maxExtensionWorkingDays: z.number().int().min(0).max(30).optional().describe('Total extension that may be approved (default 10 working days)'),
+  decidedBy: departmentTaskInputSchema.shape.decidedBy,
+  review: departmentTaskInputSchema.shape.review,
+  requires: departmentTaskInputSchema.shape.requires,
+  ladderScale: departmentTaskInputSchema.shape.ladderScale,
+  returnable: departmentTaskInputSchema.shape.returnable,
 });
 export type TaskSpec = z.infer<typeof taskSpecSchema>;
 

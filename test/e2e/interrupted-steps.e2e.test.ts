@@ -102,12 +102,27 @@ describe('a step terminated from outside is issued again (real dev server)', () 
     await d.complete('acceptance', 'accepted');
     await d.complete('mediation', 'failed');
     await d.complete('verification', 'fraud');
-    await terminate(d, 'transfer.approve');
+    await d.step('transfer.report', 'reported');
+    const dead = await d.waitForStep('transfer.approve');
+    await stack.client.workflow.getHandle(dead.taskId).terminate('在 Temporal UI 中终止');
+    const transferId = (await d.transfer()).transferId;
+    // Through the API: the transfer shows the step interrupted and issued again.
+    const shown = await eventually(async () => {
+      const r = await call('supervisor', 'GET', `/v1/transfers/${transferId.replaceAll('/', '~')}`);
+      return r.status === 200 && r.body.tasks.filter((t: { key: string }) => t.key === 'transfer.approve').length === 2 ? r.body : undefined;
+    }, { message: 'the approval issued again' });
+    expect(shown.tasks.map((t: { key: string; state: string }) => [t.key, t.state])).toEqual([
+      ['transfer.report', 'completed'], ['transfer.approve', 'interrupted'], ['transfer.approve', 'running'],
+    ]);
+    expect(shown.timeline.map((e: { type: string }) => e.type)).toContain('transfer.task-interrupted');
+    const row = await eventually(async () => (await stack.db.pool.query('SELECT state FROM tasks WHERE task_id = $1', [dead.taskId])).rows[0] as { state: string } | undefined, { message: 'the dead row' });
+    await eventually(async () => ((await stack.db.pool.query('SELECT state FROM tasks WHERE task_id = $1', [dead.taskId])).rows[0]?.state === 'cancelled' ? true : undefined), { message: `the dead task's row closed (was ${row.state})` });
     await d.complete('disposal.sector', 'corrected');
     await d.complete('disposal.penalty', 'decided');
-    await d.complete('transfer.approve', 'approve');
-    await d.complete('transfer.handover', 'transferred');
-    await d.complete('transfer.police-decision', 'filed');
+    await d.step('transfer.approve', 'approve');
+    await d.step('transfer.handover', 'transferred');
+    await d.step('transfer.police-decision', 'filed');
+    await d.step('transfer.evidence', 'handed-over');
     await d.complete('publication', 'published');
     const v = await d.handle.result();
     expect(v).toMatchObject({ result: { code: 'transferred-to-police' }, findings: { criminalTransfer: 'filed' } });

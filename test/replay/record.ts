@@ -3,7 +3,7 @@
  * Run it when a workflow changes on purpose (and add a patched() branch for running workflows);
  * the replay test then proves the recorded runs still replay with the new code.
  * Activities here only resolve clocks (pure) and skip the database: history is all we want.
- * Each run's workflow id is its file name, which the replay test passes back.
+ * Each run's workflow id is its file name (`/` written `~`), which the replay test passes back.
  * Usage: npm run record:histories [-- name …]   (all when no name is given)
  */
 import { writeFileSync, mkdirSync } from 'node:fs';
@@ -41,7 +41,7 @@ const activities = {
   resolveClock: real.resolveClock, resolveDue: real.resolveDue,
   recordTaskEvent: async () => {}, recordMatterEvent: async () => {}, publishResult: async () => {},
   listTasksAffectedByYear: async () => ['department-task-returned', 'no-such-task'],
-  recordDisputeEvent: async () => {}, closeInterruptedTask: async () => {},
+  recordDisputeEvent: async () => {}, recordTransferEvent: async () => {}, closeInterruptedTask: async () => {},
 };
 const worker = await Worker.create({ connection: env.nativeConnection, taskQueue: 'record', workflowBundle: await workflowBundle(), activities });
 const input = { county, department: 'housing', leadDepartment: 'commerce', title: '核查自建房安全隐患', instructions: '现场核查' };
@@ -125,29 +125,27 @@ await worker.runUntil(async () => {
       await h.result();
       return h.workflowId;
     },
-    async 'refined-oil-black-station-transferred'() {
+    // refined-oil-black-station-transferred.json and prepaid-card-fraud-transferred.json were
+    // recorded with the transfer run inline (three tasks of the matter, before
+    // patched('criminal-transfer-workflow')); they stay for replay and are not recorded again.
+    async 'refined-oil-transfer-as-child'() {
       const h = await env.client.workflow.start(refinedOilMatter, {
-        taskQueue: 'record', workflowId: 'refined-oil-black-station-transferred',
-        args: [{ county, subject: { name: '某加油点', kind: 'other' }, facts: { township: '610124100', stationKind: 'suspected-black-station', participants: ['safety', 'quality'] }, definition: resolveScenario(catalogue['refined-oil'], undefined), createdBy: 'k' }],
+        taskQueue: 'record', workflowId: 'refined-oil-transfer-as-child',
+        args: [{ county, subject: { name: '某加油点', kind: 'other' }, facts: { township: '610124100', stationKind: 'own-tank', participants: ['safety'] }, definition: resolveScenario(catalogue['refined-oil'], undefined), createdBy: 'k' }],
       });
       const d = new MatterDriver(env.client, h);
       await d.complete('inspection.lead', 'unlicensed');
-      await d.complete('inspection.safety', 'unlicensed');
-      await d.complete('inspection.quality', 'violation');
+      await d.complete('inspection.safety', 'compliant');
       await d.complete('disposal.seal', 'sealed');
-      await d.complete('transfer.approve', 'approve');
-      await d.complete('transfer.handover', 'transferred');
-      await d.complete('transfer.police-decision', 'filed');
-      for (const key of ['penalty.lead', 'penalty.safety', 'penalty.quality']) {
-        if ((await d.view()).tasks.some((t) => t.key === key && t.state === 'running')) await d.complete(key, 'decided');
-      }
+      await d.transferCase('approve', 'not-filed');
+      await d.complete('penalty.lead', 'decided');
       await d.complete('publication', 'published');
       await h.result();
       return h.workflowId;
     },
-    async 'prepaid-card-fraud-transferred'() {
+    async 'criminal-transfer-forwarded-reconsidered'() {
       const h = await env.client.workflow.start(prepaidCardMatter, {
-        taskQueue: 'record', workflowId: 'prepaid-card-fraud-transferred',
+        taskQueue: 'record', workflowId: 'criminal-transfer-forwarded-reconsidered-matter',
         args: [{ county, subject: { name: '某健身房', kind: 'enterprise' }, facts: { trade: 'sports', signal: 'absconding' }, definition: resolveScenario(catalogue['prepaid-card'], undefined), createdBy: 'k' }],
       });
       const d = new MatterDriver(env.client, h);
@@ -155,14 +153,23 @@ await worker.runUntil(async () => {
       await d.complete('acceptance', 'accepted');
       await d.complete('mediation', 'failed');
       await d.complete('verification', 'fraud');
+      await d.step('transfer.report', 'reported');
+      await d.step('transfer.approve', 'approve');
+      await d.step('transfer.handover', 'transferred');
+      await d.step('transfer.police-decision', 'forwarded', { forwardedTo: { county: '610118', organ: '西安市公安局鄠邑分局' } });
+      await d.step('transfer.police-decision', 'not-filed');
+      await d.step('transfer.reconsider', 'reconsideration');
+      await d.step('transfer.reconsideration', 'filed');
+      await d.step('transfer.evidence', 'handed-over');
       await d.complete('disposal.sector', 'corrected');
       await d.complete('disposal.penalty', 'decided');
-      await d.complete('transfer.approve', 'approve');
-      await d.complete('transfer.handover', 'transferred');
-      await d.complete('transfer.police-decision', 'filed');
       await d.complete('publication', 'published');
       await h.result();
-      return h.workflowId;
+      // The history kept is the transfer's own (the criminalTransfer workflow type).
+      const t = await d.transfer();
+      const th = env.client.workflow.getHandle(t.transferId);
+      await th.result();
+      return t.transferId;
     },
     async 'prepaid-card-mediation-expired'() {
       const h = await env.client.workflow.start(prepaidCardMatter, {
@@ -358,8 +365,11 @@ await worker.runUntil(async () => {
   for (const [name, run] of Object.entries(scenarios).filter(([n]) => !only.length || only.includes(n))) {
     const id = await run();
     const history = await env.client.workflow.getHandle(id).fetchHistory();
-    writeFileSync(path.join(dir, `${name}.json`), `${JSON.stringify(JSON.parse(historyToJSON(history)), null, 1)}\n`);
-    process.stdout.write(`recorded ${name}: ${history.events?.length} events\n`);
+    // Named by the workflow id (`/` as `~`, like URL ids): a child's id derives from its parent's,
+    // and the replay test passes the id back.
+    const file = id.replaceAll('/', '~');
+    writeFileSync(path.join(dir, `${file}.json`), `${JSON.stringify(JSON.parse(historyToJSON(history)), null, 1)}\n`);
+    process.stdout.write(`recorded ${name} as ${file}.json: ${history.events?.length} events\n`);
   }
 });
 await env.teardown();

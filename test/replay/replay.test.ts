@@ -24,6 +24,6 @@ describe('replay of recorded histories', () => {
   test.each(files)('%s replays deterministically', async (file) => {
     quietRuntime();
     const history = historyFromJSON(JSON.parse(readFileSync(path.join(dir, file), 'utf8')));
-    await Worker.runReplayHistory({ workflowBundle: await workflowBundle() }, history, file.replace(/\.json$/, ''));
+    await Worker.runReplayHistory({ workflowBundle: await workflowBundle() }, history, file.replace(/\.json$/, '').replaceAll('~', '/'));
   });
 });

@@ -118,10 +118,8 @@ describe('prepaidCardMatter', () => {
     // The transfer's 3-day clock does not wait behind the disposal.
     await d.waitFor('disposal.sector');
     await d.waitFor('disposal.penalty');
-    await d.waitFor('transfer.approve');
-    await d.complete('transfer.approve', 'approve');
-    await d.complete('transfer.handover', 'transferred');
-    await d.complete('transfer.police-decision', 'filed');
+    await d.waitForStep('transfer.report');
+    await d.transferCase('approve', 'filed');
     await d.complete('disposal.sector', 'not-corrected');
     await d.complete('disposal.penalty', 'decided');
     await d.complete('publication', 'published');
@@ -133,11 +131,17 @@ describe('prepaidCardMatter', () => {
     });
     // The regulator that verified the case reports and hands it over; the police decide.
     const byKey = Object.fromEntries(v.tasks.map((t) => [t.key, t.department]));
-    expect(byKey).toMatchObject({ 'transfer.approve': 'sports', 'transfer.handover': 'sports', 'transfer.police-decision': 'police', 'disposal.sector': 'sports', 'disposal.penalty': 'market' });
+    expect(byKey).toMatchObject({ 'disposal.sector': 'sports', 'disposal.penalty': 'market' });
+    const transfer = await d.transfer();
+    expect(transfer).toMatchObject({ agency: 'sports', police: 'police', state: 'filed', reason: '涉嫌诈骗（卷款跑路）' });
+    expect(transfer.tasks.map((t) => [t.key, t.department])).toEqual([
+      ['transfer.report', 'sports'], ['transfer.approve', 'sports'], ['transfer.handover', 'sports'], ['transfer.police-decision', 'police'], ['transfer.evidence', 'sports'],
+    ]);
     expect(await stages(v.matterId)).toEqual(['triage', 'acceptance', 'mediation', 'verification', 'disposal', 'criminal-transfer', 'publication']);
-    const reported = await wf.db.pool.query("SELECT data FROM timeline_events WHERE workflow_id = $1 AND type = 'criminal-transfer.reported'", [v.matterId]);
-    expect(reported.rows[0].data.reason).toBe('涉嫌诈骗（卷款跑路）');
-    expect((await publicRecord(v.matterId)).inspected_by).toContain('police');
+    const opened = await wf.db.pool.query("SELECT data FROM timeline_events WHERE workflow_id = $1 AND type = 'criminal-transfer.opened'", [v.matterId]);
+    expect(opened.rows[0].data).toMatchObject({ reason: '涉嫌诈骗（卷款跑路）', transferId: transfer.transferId, agency: 'sports', police: 'police' });
+    // The police took the case over; they inspected nothing.
+    expect((await publicRecord(v.matterId)).inspected_by).not.toContain('police');
   });
 
   test('absconding issuer with a violation is handled as fraud; the police do not file', async () => {
@@ -147,13 +151,11 @@ describe('prepaidCardMatter', () => {
     await d.complete('verification', 'violation');
     await d.complete('disposal.sector', 'not-corrected');
     await d.complete('disposal.penalty', 'decided');
-    await d.complete('transfer.approve', 'approve');
-    await d.complete('transfer.handover', 'transferred');
-    await d.complete('transfer.police-decision', 'not-filed');
+    await d.transferCase('approve', 'not-filed');
     await d.complete('publication', 'published');
     const v = await d.handle.result();
     expect(v).toMatchObject({ result: { code: 'transferred-not-filed' }, findings: { signal: 'absconding', verification: 'violation', criminalTransfer: 'not-filed' } });
-    expect(v.tasks.find((t) => t.key === 'transfer.approve')?.department).toBe('education');
+    expect((await d.transfer()).agency).toBe('education');
   });
 
   test('fraud, but the transfer is refused at approval: disposal only', async () => {
@@ -161,14 +163,15 @@ describe('prepaidCardMatter', () => {
     await accept(d);
     await d.complete('mediation', 'failed');
     await d.complete('verification', 'fraud');
-    await d.complete('transfer.approve', 'refuse');
+    await d.transferCase('refuse');
     await d.complete('disposal.sector', 'corrected');
     await d.complete('disposal.penalty', 'decided');
     await d.complete('publication', 'published');
     const v = await d.handle.result();
     expect(v).toMatchObject({ result: { code: 'disposed-not-transferred' }, findings: { criminalTransfer: 'refused' } });
-    expect(v.tasks.map((t) => t.key)).not.toContain('transfer.handover');
-    expect(v.tasks.find((t) => t.key === 'transfer.approve')?.department).toBe('transport');
+    const transfer = await d.transfer();
+    expect(transfer).toMatchObject({ agency: 'transport', state: 'refused', approval: { decision: 'refuse' } });
+    expect(transfer.tasks.map((t) => t.key)).toEqual(['transfer.report', 'transfer.approve']);
   });
 
   test('the sector regulator follows the trade: sports → sports, education → education', async () => {

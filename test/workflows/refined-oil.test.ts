@@ -36,9 +36,7 @@ describe('refinedOilMatter', () => {
     const sealView = await wf.client.workflow.getHandle(seal.taskId).query(getTaskQuery);
     expect(Date.parse(sealView.currentDeadline!.dueAt) - Date.parse(sealView.assignedAt)).toBeLessThanOrEqual(2 * 3_600_000 + 1000);
     await d.complete('disposal.seal', 'sealed');
-    await d.complete('transfer.approve', 'approve');
-    await d.complete('transfer.handover', 'transferred');
-    await d.complete('transfer.police-decision', 'filed');
+    await d.transferCase('approve', 'filed');
     await d.complete('publication', 'published');
     const v = await d.handle.result();
 
@@ -52,7 +50,6 @@ describe('refinedOilMatter', () => {
     expect(ran(v)).toEqual([
       ['inspection.lead', 'commerce', 'completed'], ['inspection.safety', 'emergency', 'completed'], ['inspection.quality', 'market', 'completed'],
       ['disposal.seal', 'emergency', 'completed'],
-      ['transfer.approve', 'commerce', 'completed'], ['transfer.handover', 'commerce', 'completed'], ['transfer.police-decision', 'police', 'completed'],
       ['publication', 'commerce', 'completed'],
     ]);
     // A filed case is the police's now: no administrative penalty in place of the transfer.
@@ -62,14 +59,17 @@ describe('refinedOilMatter', () => {
     expect(pub.result_code).toBe('black-station-sealed-transferred');
     expect(JSON.stringify(pub)).not.toContain('李某某');
     expect(JSON.stringify(pub)).not.toContain('某村');
-    expect(pub.inspected_by.sort()).toEqual(['commerce', 'emergency', 'market', 'police']);
+    // The police took the case over; they inspected nothing (and an open investigation is not published).
+    expect(pub.inspected_by.sort()).toEqual(['commerce', 'emergency', 'market']);
+    // The transfer is a child workflow of its own, step by step (国务院令第310号).
+    expect(v.transfers).toEqual([{ transferId: `${v.matterId}/transfer:1`, state: 'filed', approved: true }]);
   });
 
   test('mobile refuelling: the transfer is refused at approval → the departments that found it penalise', async () => {
     const d = await launch({ stationKind: 'mobile-refuelling', participants: ['safety', 'tax'] }, { subject: operator });
     await inspect(d, { 'inspection.lead': 'compliant', 'inspection.safety': 'unlicensed', 'inspection.tax': 'violation' });
     await d.complete('disposal.seal', 'sealed');
-    await d.complete('transfer.approve', 'refuse');
+    await d.transferCase('refuse');
     await d.waitFor('penalty.safety');
     await d.waitFor('penalty.tax');
     await d.complete('penalty.safety', 'decided');
@@ -93,9 +93,7 @@ describe('refinedOilMatter', () => {
     const d = await launch({ stationKind: 'own-tank', participants: ['safety'] });
     await inspect(d, { 'inspection.lead': 'unlicensed', 'inspection.safety': 'compliant' });
     await d.complete('disposal.seal', 'sealed');
-    await d.complete('transfer.approve', 'approve');
-    await d.complete('transfer.handover', 'transferred');
-    await d.complete('transfer.police-decision', 'not-filed');
+    await d.transferCase('approve', 'not-filed');
     await d.complete('penalty.lead', 'decided');
     await d.complete('publication', 'published');
     const v = await d.handle.result();
