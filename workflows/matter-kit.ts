@@ -505,7 +505,16 @@ export function openMatter(input: MatterInput) {
     view.transfers = [...(view.transfers ?? []), ref];
     track(handle.result());
     await record('criminal-transfer.opened', `涉嫌犯罪，启动移送程序：${reason}`, { data: { transferId, reason, agency, police } });
-    const result = await handle.result();
+    let ended = false;
+    const resultP = handle.result().finally(() => {
+      ended = true;
+    });
+    void resultP.catch(() => undefined);
+    // The approval is on the matter's record (and its read model) the moment it is known: from
+    // then on the matter cannot be cancelled (art. 11).
+    await condition(() => ref.approved || ended);
+    if (ref.approved) await record('criminal-transfer.approved', '已批准移送公安机关：移送程序结束前事项不能撤销（国务院令第310号第11条）', { data: { transferId } });
+    const result = await resultP;
     ref.state = result.outcome;
     const words = { refused: '经审批不移送', filed: '公安机关已立案', 'not-filed': '公安机关不予立案' } as const;
     await record('criminal-transfer.ended', `移送程序结束：${words[result.outcome]}`, { data: { transferId, outcome: result.outcome, procuratorateSuggested: result.procuratorateSuggested } });

@@ -8,7 +8,7 @@ import { createKey, type NewKey } from '../../db/keys.js';
 import { eventually } from '../helpers/eventually.js';
 import { useStack } from '../helpers/stack.js';
 
-const officers = ['housing', 'natural-resources', 'township:610124100', 'market', 'commerce', 'emergency', 'sports'] as const;
+const officers = ['housing', 'natural-resources', 'township:610124100', 'market', 'commerce', 'emergency', 'sports', 'police'] as const;
 const arbiters = ['justice', 'staffing-office'] as const;
 
 const stack = useStack({
@@ -18,6 +18,7 @@ const stack = useStack({
     supervisor: { county: '610124', roles: ['supervisor'] },
     city: { county: '610100', roles: ['supervisor'] },
     otherCounty: { county: '610122', roles: ['supervisor'] },
+    'commerce-head': { county: '610124', department: 'commerce', roles: ['head'] },
     ...Object.fromEntries(officers.map((dept): [string, NewKey] => [dept, { county: '610124', department: dept, roles: ['officer'] }])),
     ...Object.fromEntries(arbiters.map((dept): [string, NewKey] => [dept, { county: '610124', department: dept, roles: ['arbiter'] }])),
   },
@@ -96,6 +97,70 @@ describe('the other pilots from launch to published result', () => {
     expect(await closed(matterId)).toMatchObject({ status: 'closed', result: { code: 'compliant' } });
     const pub = await call(undefined, 'GET', '/v1/public/results?scenario=refined-oil');
     expect(pub.body.items[0]).toMatchObject({ resultCode: 'compliant', subject: expect.stringContaining('91610124MA6TG1XK2C') });
+  });
+
+  test('refined oil black station: sealed, then transferred to the police step by step (国务院令第310号) through HTTP', async () => {
+    const created = await call('operator', 'POST', '/v1/matters', {
+      scenario: 'refined-oil', county: '610124', subject: { name: '李某某', kind: 'person' },
+      facts: { township: '610124100', stationKind: 'suspected-black-station', participants: ['safety'] },
+    });
+    expect(created.status).toBe(201);
+    const matterId = created.body.matterId as string;
+    await work('commerce', matterId, 'inspection.lead', 'unlicensed');
+    await work('emergency', matterId, 'inspection.safety', 'compliant');
+    await work('emergency', matterId, 'disposal.seal', 'sealed');
+    const transferId = await eventually(async () => (await call('supervisor', 'GET', `/v1/matters/${matterId}`)).body.transfers?.[0]?.transferId as string | undefined, { message: 'the transfer started' });
+
+    /** The step's department signs from its inbox; `by` submits (the head for the approval). */
+    const step = async (dept: string, key: string, body: Record<string, unknown>, by = dept) => {
+      const t = await eventually(async () => (await call(dept, 'GET', `/v1/transfers/${transferId}`)).body.tasks
+        ?.find((x: { key: string; state: string }) => x.key === key && x.state === 'running') as { taskId: string } | undefined, { message: `${key} of ${transferId}` });
+      await eventually(async () => ((await call(dept, 'GET', '/v1/tasks?state=assigned')).body.items.some((x: { taskId: string }) => x.taskId === t.taskId) ? true : undefined), { message: `${key} in ${dept}'s inbox` });
+      expect((await call(dept, 'POST', `/v1/tasks/${t.taskId}/sign`)).status).toBe(200);
+      const submitted = await call(by, 'POST', `/v1/tasks/${t.taskId}/submit`, { summary: key, ...body });
+      expect(submitted.status, JSON.stringify(submitted.body)).toBe(200);
+      // Final: nobody reviews the case group's report, the head's decision or the police's.
+      expect(submitted.body.state).toBe('completed');
+      return t.taskId;
+    };
+    const report = await call('commerce', 'GET', `/v1/transfers/${transferId}`);
+    expect(report.body).toMatchObject({ state: 'running', step: 'transfer.report', agency: { department: 'commerce', name: '商务局' }, police: { department: 'police' } });
+    await step('commerce', 'transfer.report', { outcome: 'reported', caseGroup: [{ name: '王执法', certificateNo: 'ZF-001' }, { name: '赵执法' }] });
+    // Only the head approves: an officer's approval is refused.
+    const approval = await eventually(async () => (await call('commerce', 'GET', `/v1/transfers/${transferId}`)).body.tasks
+      ?.find((x: { key: string; state: string }) => x.key === 'transfer.approve' && x.state === 'running') as { taskId: string } | undefined, { message: 'the approval' });
+    expect((await call('commerce', 'POST', `/v1/tasks/${approval.taskId}/sign`)).status).toBe(200);
+    const byOfficer = await call('commerce', 'POST', `/v1/tasks/${approval.taskId}/submit`, { summary: '同意', outcome: 'approve' });
+    expect(byOfficer.status).toBe(403);
+    expect((await call('commerce-head', 'POST', `/v1/tasks/${approval.taskId}/submit`, { summary: '经审批同意移送', outcome: 'approve' })).body.state).toBe('completed');
+    // Approved: the matter cannot be closed without the transfer (a fine never replaces it, art. 11).
+    await eventually(async () => ((await call('supervisor', 'GET', `/v1/matters/${matterId}`)).body.transfers[0].approved ? true : undefined), { message: 'approved on the matter' });
+    const cancel = await call('operator', 'POST', `/v1/matters/${matterId}/cancel`, { reason: '罚款结案' });
+    expect(cancel.status).toBe(409);
+    expect(cancel.body.error.code).toBe('transfer_pending');
+    // Art. 6: the hand-over lists its materials; without them it is refused with the field.
+    const handover = await eventually(async () => (await call('commerce', 'GET', `/v1/transfers/${transferId}`)).body.tasks
+      ?.find((x: { key: string; state: string }) => x.key === 'transfer.handover' && x.state === 'running') as { taskId: string } | undefined, { message: 'the hand-over' });
+    expect((await call('commerce', 'POST', `/v1/tasks/${handover.taskId}/sign`)).status).toBe(200);
+    const noMaterials = await call('commerce', 'POST', `/v1/tasks/${handover.taskId}/submit`, { summary: '移送', outcome: 'transferred' });
+    expect(noMaterials.status).toBe(400);
+    expect(noMaterials.body.error.issues).toEqual([{ path: 'body.materials', message: '缺少 transfer-letter, investigation-report, evidence-list' }]);
+    expect((await call('commerce', 'POST', `/v1/tasks/${handover.taskId}/submit`, { summary: '移送', outcome: 'transferred', materials: ['transfer-letter', 'investigation-report', 'evidence-list'] })).status).toBe(200);
+    await step('police', 'transfer.police-decision', { outcome: 'filed' });
+    await step('commerce', 'transfer.evidence', { outcome: 'handed-over' });
+    const done = await eventually(async () => {
+      const r = await call('police', 'GET', `/v1/transfers/${transferId}`);
+      return r.body.state === 'filed' ? r.body : undefined;
+    }, { message: 'the transfer filed' });
+    expect(done.tasks.map((t: { key: string; department: string }) => [t.key, t.department])).toEqual([
+      ['transfer.report', 'commerce'], ['transfer.approve', 'commerce'], ['transfer.handover', 'commerce'], ['transfer.police-decision', 'police'], ['transfer.evidence', 'commerce'],
+    ]);
+    expect(done.timeline.at(-1)).toMatchObject({ type: 'transfer.ended' });
+    // Neither another department nor another county reads the transfer.
+    expect((await call('market', 'GET', `/v1/transfers/${transferId}`)).status).toBe(404);
+    expect((await call('otherCounty', 'GET', `/v1/transfers/${transferId}`)).status).toBe(404);
+    await work('commerce', matterId, 'publication', 'published');
+    expect(await closed(matterId)).toMatchObject({ result: { code: 'black-station-sealed-transferred' }, transfers: [{ state: 'filed', approved: true }] });
   });
 
   test('prepaid card: triage to the sports bureau, complaint not accepted, result published', async () => {
