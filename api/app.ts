@@ -21,6 +21,7 @@ import { publicRoutes } from './routes/public.js';
 import { scenarioRoutes } from './routes/scenarios.js';
 import { disputeRoutes } from './routes/disputes.js';
 import { transferRoutes } from './routes/transfers.js';
+import { resultRoutes } from './routes/results.js';
 import { supervisionRoutes } from './routes/supervision.js';
 import { webhookRoutes } from './routes/webhooks.js';
 
@@ -90,8 +91,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   // (health, the public results) say so.
   app.addHook('onRoute', (route) => {
     const url = route.url;
-    const open = !url.startsWith('/v1/') || url.startsWith('/v1/public/');
     const schema = (route.schema ??= {}) as { response?: Record<string | number, unknown>; security?: unknown[]; hide?: boolean };
+    // Open: outside /v1, or a route that says so (`security: []`, the public results); the
+    // supervisors' routes under /v1/public (correct, withdraw) need a key like the rest of /v1.
+    const open = !url.startsWith('/v1/') || (Array.isArray(schema.security) && schema.security.length === 0);
     if (schema.hide) return;
     const statuses = [...anyRequestErrors, ...(open ? [] : keyedRequestErrors)];
     schema.response = { ...Object.fromEntries(statuses.map((st) => [st, errorBodySchema])), ...(schema.response ?? {}) };
@@ -131,6 +134,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     await v1.register(matterRoutes(deps));
     await v1.register(scenarioRoutes(deps));
     await v1.register(transferRoutes(deps));
+    await v1.register(resultRoutes(deps));
     await v1.register(disputeRoutes(deps));
     await v1.register(supervisionRoutes(deps));
     await v1.register(webhookRoutes(deps));

@@ -1,7 +1,9 @@
 import { divisionPrefix } from '../domain/departments.js';
 import type { MatterView } from '../domain/matter.js';
 import type { ScenarioOverride } from '../domain/scenarios/schema.js';
-import type { Queryable } from './pool.js';
+import type pg from 'pg';
+import { appendAudit } from './events.js';
+import { inTransaction, type Queryable } from './pool.js';
 
 /** Upserts the matter read model; a write older than the stored one (lower seq) is ignored. */
 export async function upsertMatterView(db: Queryable, v: MatterView): Promise<void> {
@@ -88,17 +90,118 @@ export interface PublicResult {
   summary: string;
   inspectedBy: string[];
   publishedAt: string;
+  /** What is published (DOMAIN §9): the inspection result or a penalty decision. Default inspection. */
+  kind?: 'inspection' | 'penalty';
+  /** 1 for the first publication; a later version replaces it (the final outcome after an interim one). */
+  version?: number;
+  /** Who published: the lead department, or the system at the deadline when the lead did not. */
+  publishedBy?: 'lead' | 'system';
 }
 
-export async function insertPublicResult(db: Queryable, r: PublicResult): Promise<void> {
-  await db.query(
-    `INSERT INTO public_results (result_id, matter_id, county, scenario, subject_label, result_code, summary, inspected_by, published_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (result_id) DO NOTHING`,
-    [r.resultId, r.matterId, r.county, r.scenario, r.subjectLabel, r.resultCode, r.summary, r.inspectedBy, r.publishedAt],
-  );
+/**
+ * Publishes a version of a result: the version is kept on the record (idempotent on result and
+ * version), and the public row shows it when it is newer than the one shown.
+ */
+export async function insertPublicResult(db: pg.Pool, r: PublicResult): Promise<void> {
+  const version = r.version ?? 1;
+  const by = r.publishedBy ?? 'lead';
+  await inTransaction(db, async (client) => {
+    const kept = await client.query(
+      `INSERT INTO public_result_versions (result_id, version, change, result_code, summary, subject_label, by_whom, at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (result_id, version) DO NOTHING`,
+      [r.resultId, version, version === 1 ? 'published' : 'updated', r.resultCode, r.summary, r.subjectLabel, by, r.publishedAt],
+    );
+    if (kept.rowCount === 0) return; // an earlier attempt of this activity published it
+    await client.query(
+      `INSERT INTO public_results (result_id, matter_id, county, scenario, subject_label, result_code, summary, inspected_by, published_at, kind, version, published_by)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+       ON CONFLICT (result_id) DO UPDATE SET
+         subject_label = EXCLUDED.subject_label, result_code = EXCLUDED.result_code, summary = EXCLUDED.summary,
+         inspected_by = EXCLUDED.inspected_by, version = EXCLUDED.version, published_by = EXCLUDED.published_by, updated_at = EXCLUDED.published_at
+       WHERE public_results.version < EXCLUDED.version`,
+      [r.resultId, r.matterId, r.county, r.scenario, r.subjectLabel, r.resultCode, r.summary, r.inspectedBy, r.publishedAt, r.kind ?? 'inspection', version, by],
+    );
+  });
 }
 
-export async function listPublicResults(db: Queryable, f: { county?: string; scenario?: string; from?: string; to?: string; limit: number; before?: { publishedAt: string; resultId: string } }): Promise<PublicResult[]> {
+export interface PublishedResult extends PublicResult {
+  kind: 'inspection' | 'penalty';
+  version: number;
+  publishedBy: 'lead' | 'system';
+  updatedAt?: string;
+  withdrawnAt?: string;
+}
+
+const resultOf = (r: Record<string, unknown>): PublishedResult => ({
+  resultId: r.result_id as string, matterId: r.matter_id as string, county: r.county as string, scenario: r.scenario as string,
+  subjectLabel: r.subject_label as string, resultCode: r.result_code as string, summary: r.summary as string,
+  inspectedBy: r.inspected_by as string[], publishedAt: (r.published_at as Date).toISOString(),
+  kind: r.kind as PublishedResult['kind'], version: r.version as number, publishedBy: r.published_by as PublishedResult['publishedBy'],
+  ...(r.updated_at ? { updatedAt: (r.updated_at as Date).toISOString() } : {}),
+  ...(r.withdrawn_at ? { withdrawnAt: (r.withdrawn_at as Date).toISOString() } : {}),
+});
+
+export async function getPublicResult(db: Queryable, resultId: string): Promise<PublishedResult | undefined> {
+  const res = await db.query('SELECT * FROM public_results WHERE result_id = $1', [resultId]);
+  return res.rows[0] ? resultOf(res.rows[0]) : undefined;
+}
+
+export interface ResultVersion {
+  version: number;
+  change: 'published' | 'updated' | 'corrected' | 'withdrawn';
+  resultCode: string;
+  summary: string;
+  by: 'lead' | 'system' | 'supervisor';
+  reason?: string;
+  at: string;
+}
+
+/** Every version of a result, oldest first (the record keeps them all). */
+export async function listResultVersions(db: Queryable, resultId: string): Promise<ResultVersion[]> {
+  const res = await db.query('SELECT * FROM public_result_versions WHERE result_id = $1 ORDER BY version', [resultId]);
+  return res.rows.map((r) => ({
+    version: r.version, change: r.change, resultCode: r.result_code, summary: r.summary, by: r.by_whom,
+    ...(r.reason ? { reason: r.reason as string } : {}), at: (r.at as Date).toISOString(),
+  }));
+}
+
+/**
+ * A supervisor corrects (new summary or code) or withdraws a published result: a new version on
+ * the record, with its reason and who acted, and the public row changed to match; with an audit
+ * entry. Answers the new version, or undefined when the result had changed meanwhile (retry).
+ */
+export async function changePublicResult(db: pg.Pool, c: {
+  resultId: string; expectVersion: number; change: 'corrected' | 'withdrawn'; reason: string; actorKeyId: string;
+  actorCounty: string; resultCode?: string; summary?: string; at: string; details?: Record<string, unknown>;
+}): Promise<number | undefined> {
+  return inTransaction(db, async (client) => {
+    const cur = await client.query('SELECT * FROM public_results WHERE result_id = $1 FOR UPDATE', [c.resultId]);
+    const row = cur.rows[0];
+    if (!row || row.version !== c.expectVersion) return undefined;
+    const version = (row.version as number) + 1;
+    const code = c.resultCode ?? row.result_code;
+    const summary = c.summary ?? row.summary;
+    await client.query(
+      `INSERT INTO public_result_versions (result_id, version, change, result_code, summary, subject_label, by_whom, actor_key_id, reason, at)
+       VALUES ($1, $2, $3, $4, $5, $6, 'supervisor', $7, $8, $9)`,
+      [c.resultId, version, c.change, code, summary, row.subject_label, c.actorKeyId, c.reason, c.at],
+    );
+    await client.query(
+      `UPDATE public_results SET version = $2, result_code = $3, summary = $4, updated_at = $5,
+         withdrawn_at = CASE WHEN $6 THEN $5::timestamptz ELSE withdrawn_at END
+       WHERE result_id = $1`,
+      [c.resultId, version, code, summary, c.at, c.change === 'withdrawn'],
+    );
+    await appendAudit(client, {
+      eventId: `${c.resultId}#v${version}`, at: c.at, county: row.county as string, actorKeyId: c.actorKeyId, actorDepartment: null,
+      action: `public-result.${c.change}`, objectId: row.matter_id as string,
+      details: { resultId: c.resultId, version, reason: c.reason, resultCode: code, ...(c.details ?? {}) },
+    });
+    return version;
+  });
+}
+
+export async function listPublicResults(db: Queryable, f: { county?: string; scenario?: string; from?: string; to?: string; limit: number; before?: { publishedAt: string; resultId: string } }): Promise<PublishedResult[]> {
   const args: unknown[] = [];
   const where: string[] = ['true'];
   const add = (sql: string, v: unknown) => {
@@ -118,11 +221,8 @@ export async function listPublicResults(db: Queryable, f: { county?: string; sce
   }
   args.push(f.limit);
   const res = await db.query(
-    `SELECT * FROM public_results WHERE ${where.join(' AND ')} ORDER BY published_at DESC, result_id DESC LIMIT $${args.length}`,
+    `SELECT * FROM public_results WHERE withdrawn_at IS NULL AND ${where.join(' AND ')} ORDER BY published_at DESC, result_id DESC LIMIT $${args.length}`,
     args,
   );
-  return res.rows.map((r) => ({
-    resultId: r.result_id, matterId: r.matter_id, county: r.county, scenario: r.scenario, subjectLabel: r.subject_label,
-    resultCode: r.result_code, summary: r.summary, inspectedBy: r.inspected_by, publishedAt: (r.published_at as Date).toISOString(),
-  }));
+  return res.rows.map(resultOf);
 }

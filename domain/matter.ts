@@ -71,7 +71,12 @@ export interface MatterView {
   disputes?: { disputeId: string; taskKey: string; state: 'open' | 'decided' | 'ended'; parties: string[] }[];
   /** Criminal transfers (行刑衔接, the `criminalTransfer` child workflow). */
   transfers?: { transferId: string; state: 'running' | 'refused' | 'filed' | 'not-filed' | 'cancelled'; approved: boolean }[];
-  published?: { at: string; resultId: string };
+  /** The public inspection result (一公开): its current version and who published it. */
+  published?: { at: string; resultId: string; version?: number; by?: 'lead' | 'system' };
+  /** Penalty decisions published (DOMAIN §9), one result each. */
+  penaltiesPublished?: { resultId: string; department: string; at: string }[];
+  /** Why nothing was published (complaint handling and mediation are not: DOMAIN §9). */
+  withheld?: { reason: string; at: string };
   cancelled?: { reason: string; at: string };
   lastEventSeq: number;
 }

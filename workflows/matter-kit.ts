@@ -70,6 +70,13 @@ const REISSUE_INTERRUPTED_STEPS = 'reissue-interrupted-steps';
  */
 const CHILDREN_CLOSE_FIRST = 'children-close-first';
 
+/**
+ * Patch: publication on its own clock (DOMAIN §9): counted from the end of the check, published by
+ * the system at the deadline when the lead has not, versions, penalty decisions published, complaint
+ * handling withheld. Before it, the lead's task ran from the end of the matter.
+ */
+const PUBLICATION_CLOCK = 'publication-clock';
+
 /** Patch: children start with REJECT_DUPLICATE, and a taken id moves on to the next one. */
 const FRESH_CHILD_IDS = 'fresh-child-ids';
 
@@ -105,6 +112,10 @@ export function parseFacts<S extends ZodType>(schema: S, facts: unknown): z.infe
 export interface MatterOutcome {
   code: string;
   summary: string;
+  /** Not published, and why (complaint handling, mediation: DOMAIN §9). */
+  withheld?: string;
+  /** What the public reads when it differs from the record (a transfer under investigation is left out). */
+  public?: { code: string; summary: string };
 }
 
 export type MatterKit = ReturnType<typeof openMatter>;
@@ -257,7 +268,8 @@ export function openMatter(input: MatterInput) {
 
   /** One department task as a child workflow, from assignment to its end. */
   type Designation = { disputeId: string; basis: 'law' | 'duties' };
-  async function runOne(key: string, spec: TaskSpec, department: string, note?: string, replaces?: string, designated?: Designation): Promise<StepResult> {
+  async function runOne(key: string, spec: TaskSpec, department: string, note?: string, replaces?: string, designated?: Designation, countsFrom?: number): Promise<StepResult> {
+    const stepOrigin = countsFrom ?? previousStepEndedAt;
     const title = `${spec.title}${note ? `（${note}）` : ''}`;
     // Runs before FRESH_CHILD_IDS listed the task before it started (the reassign update waits on
     // that list, so replay needs the same moment); later runs list it once it runs under its id.
@@ -270,7 +282,7 @@ export function openMatter(input: MatterInput) {
         county: input.county, department, title,
         instructions: spec.instructions, matterId: info.workflowId, scenario: def.id, leadDepartment: lead,
         limits: spec.limits, ladder: def.ladder, ...(spec.outcomes ? { outcomes: spec.outcomes } : {}),
-        clockOrigins: { matterOpenedAt, ...(previousStepEndedAt !== undefined ? { previousStepEndedAt } : {}) },
+        clockOrigins: { matterOpenedAt, ...(stepOrigin !== undefined ? { previousStepEndedAt: stepOrigin } : {}) },
         ...(spec.maxExtensionWorkingDays !== undefined ? { maxExtensionWorkingDays: spec.maxExtensionWorkingDays } : {}),
         ...(designated ? { designated } : {}),
       }],
@@ -353,10 +365,10 @@ export function openMatter(input: MatterInput) {
    * Issues a step until it ends by the department's own act (completed, returned): a reassigned
    * step goes to its new department, an interrupted one to the same, each time with fresh clocks.
    */
-  async function untilSettled(key: string, spec: TaskSpec, department: string, note?: string, designated?: Designation): Promise<StepResult> {
+  async function untilSettled(key: string, spec: TaskSpec, department: string, note?: string, designated?: Designation, countsFrom?: number): Promise<StepResult> {
     let replaces: string | undefined;
     for (;;) {
-      const r = await runOne(key, spec, department, note, replaces, designated);
+      const r = await runOne(key, spec, department, note, replaces, designated, countsFrom);
       if (r.state === 'reassigned') department = r.reassigned!.department;
       else if (r.state !== 'interrupted') return r;
       replaces = r.taskId;
@@ -393,12 +405,13 @@ export function openMatter(input: MatterInput) {
    * days without agreement): the matter cancels the department's task at its handling deadline,
    * counted from assignment, and carries on as if it had reported `expiresAs`.
    */
-  async function expiring(key: string, spec: TaskSpec, department: string, expiresAs: string, note?: string): Promise<StepResult> {
-    const startMs = Date.now();
+  async function expiring(key: string, spec: TaskSpec, department: string, expiresAs: string, note?: string, countsFrom?: number): Promise<StepResult> {
+    // Counted from assignment, or from the event the step's rule names (`countsFrom`).
+    const startMs = countsFrom ?? Date.now();
     const first = await dueOf(spec.title, startMs, spec.limits.handle);
     const scope = new CancellationScope();
     let result: StepResult | undefined;
-    const running = scope.run(() => untilSettled(key, spec, department, note)).then((r) => {
+    const running = scope.run(() => untilSettled(key, spec, department, note, undefined, countsFrom)).then((r) => {
       result = r;
       return r;
     });
@@ -481,6 +494,67 @@ export function openMatter(input: MatterInput) {
     ref.state = 'decided';
     await record('dispute.decided', `指定管辖：「${spec.title}」由${departmentName(decision.department)}办理`, { data: { disputeId, department: decision.department, rung: decision.rung } });
     return { department: decision.department, designated: { disputeId, basis: returned.returned?.basis ?? 'duties' } };
+  }
+
+  /** When the check ended and the standard result it leaves (DOMAIN §9); set by `checkEnded`. */
+  let checkEnd: { atMs: number; interim: MatterOutcome } | undefined;
+  /** The publication step, once started; the final result once the matter knows it; what the public reads. */
+  let publication: Promise<void> | undefined;
+  let finalResult: { code: string; summary: string } | undefined;
+  let lastShown: { code: string; summary: string } | undefined;
+
+  /**
+   * The lead publishes within `publishWithin` of `fromMs` (the end of the check); at that deadline
+   * the step expires and the system publishes. Either way the public reads the result known then.
+   */
+  async function publicationStep(fromMs: number) {
+    const spec = def.tasks.publication!;
+    const rule = def.settings.publishWithin;
+    const step = await expiring('publication', { ...spec, limits: { ...spec.limits, handle: { ...rule, startsFrom: 'previous-step' } } }, kit.department(spec.role), 'published-by-system', undefined, fromMs);
+    const known = finalResult ?? checkEnd?.interim;
+    if (!known) return;
+    await CancellationScope.nonCancellable(() => publishVersion(known, step.submission?.outcome === 'published-by-system' ? 'system' : 'lead'));
+  }
+
+  /** An organisation is named with its credit code; anyone else never (DOMAIN §9). */
+  const subjectLabel = () => {
+    const s = input.subject;
+    return s.kind === 'enterprise' && s.creditCode ? `${s.name}（${s.creditCode}）` : `${def.name.zh}对象（${divisionName(input.county)}）`;
+  };
+
+  /** Publishes the next version of the matter's result, and records who published it. */
+  async function publishVersion(outcome: { code: string; summary: string }, by: 'lead' | 'system') {
+    const resultId = `${info.workflowId}/result`;
+    const version = (view.published?.version ?? 0) + 1;
+    const at = now();
+    await publishResult({
+      resultId, matterId: info.workflowId, county: input.county, scenario: def.id, subjectLabel: subjectLabel(),
+      resultCode: outcome.code, summary: outcome.summary, inspectedBy: [...new Set(view.tasks.map((t) => t.department))],
+      publishedAt: at, kind: 'inspection', version, publishedBy: by,
+    });
+    view.published = { at, resultId, version, by };
+    lastShown = { code: outcome.code, summary: outcome.summary };
+    const type = version > 1 ? 'published.updated' : by === 'system' ? 'published.by-system' : 'published';
+    const words = version > 1 ? '公开结果已更新为最终结果' : by === 'system' ? '公开期限届满牵头部门未公开，系统已按标准结果公开' : '结果已公开';
+    await record(type, `${words}：${outcome.summary}`, { data: { resultId, code: outcome.code, version, by } });
+  }
+
+  /** Publication before the `publication-clock` patch: the lead's task, then the result (replay only). */
+  async function publishBefore(outcome: MatterOutcome) {
+    await kit.stage('publication');
+    view.result = outcome;
+    await kit.task('publication');
+    const s = input.subject;
+    const label = s.creditCode ? `${s.name}（${s.creditCode}）` : `${def.name.zh}对象（${divisionName(input.county)}）`;
+    const resultId = `${info.workflowId}/result`;
+    const at = now();
+    await publishResult({
+      resultId, matterId: info.workflowId, county: input.county, scenario: def.id, subjectLabel: label,
+      resultCode: outcome.code, summary: outcome.summary,
+      inspectedBy: [...new Set(view.tasks.map((t) => t.department))], publishedAt: at,
+    });
+    view.published = { at, resultId };
+    await record('published', `结果已公开：${outcome.summary}`, { data: { resultId, code: outcome.code } });
   }
 
   let transferCounter = 0;
@@ -653,24 +727,67 @@ export function openMatter(input: MatterInput) {
     },
 
     /**
-     * 一公开: the lead publishes within 20 working days; the record carries no personal data (a
-     * person's or a house owner's name never; an organisation's name with its credit code).
+     * The check is over (DOMAIN §9): its result must be public within `publishWithin` (20 working
+     * days) of now, whatever the rest of the matter takes. The lead's publication task starts now
+     * with that deadline, alongside the rest of the matter; when the lead publishes, the public
+     * reads the result known then (`interim`, or the final one if the matter got there first); if
+     * the lead has not by the deadline, the system publishes it and the record says so. The final
+     * outcome later replaces an interim one as a new version.
+     */
+    async checkEnded(interim: MatterOutcome) {
+      if (!patched(PUBLICATION_CLOCK)) return;
+      const atMs = Date.now();
+      const rule = def.settings.publishWithin;
+      const due = await dueOf('公开', atMs, rule);
+      checkEnd = { atMs, interim };
+      await record('check.ended', `检查结束，结果须于 ${due.dueAt} 前公开`, { data: { dueAt: due.dueAt, interim: interim.code } });
+      publication = scope.run(() => publicationStep(atMs));
+      track(publication);
+      void publication.catch(() => undefined);
+    },
+
+    /**
+     * A penalty decision is public within 20 working days of the decision (市场监督管理行政处罚信息公示规定
+     * art. 9–11): the deciding department's submission is published with it, one result each
+     * (谁处罚、谁公开), naming an organisation only.
+     */
+    async penaltyDecided(step: StepResult, title: string) {
+      if (!patched(PUBLICATION_CLOCK) || step.state !== 'completed') return;
+      const resultId = `${info.workflowId}/penalty:${(view.penaltiesPublished?.length ?? 0) + 1}`;
+      const at = now();
+      const summary = `${departmentName(step.department)}依法作出行政处罚决定（${title}）`;
+      await publishResult({
+        resultId, matterId: info.workflowId, county: input.county, scenario: def.id, subjectLabel: subjectLabel(),
+        resultCode: 'penalty-decided', summary, inspectedBy: [step.department], publishedAt: at, kind: 'penalty', version: 1, publishedBy: 'lead',
+      });
+      view.penaltiesPublished = [...(view.penaltiesPublished ?? []), { resultId, department: step.department, at }];
+      await record('published.penalty', `处罚决定已公开：${summary}`, { data: { resultId, department: step.department } });
+    },
+
+    /**
+     * 一公开: the lead publishes the result within 20 working days of the end of the check (of now
+     * when the scenario marked none); if it has not by then, the system publishes the standard
+     * result and the record says so. A result the system already published at the check's
+     * deadline is replaced by the final one (a new version). Complaint handling and mediation are
+     * not published (`withheld`); `public` is the wording when the matter's own differs (a
+     * transfer whose investigation is open is not published). No personal data: a person's, a
+     * sole trader's or a house owner's name never; an organisation's with its credit code.
      */
     async publish(outcome: MatterOutcome) {
-      await kit.stage('publication');
+      if (!patched(PUBLICATION_CLOCK)) return publishBefore(outcome);
       view.result = outcome;
-      await kit.task('publication');
-      const s = input.subject;
-      const subjectLabel = s.creditCode ? `${s.name}（${s.creditCode}）` : `${def.name.zh}对象（${divisionName(input.county)}）`;
-      const resultId = `${info.workflowId}/result`;
-      const at = now();
-      await publishResult({
-        resultId, matterId: info.workflowId, county: input.county, scenario: def.id, subjectLabel,
-        resultCode: outcome.code, summary: outcome.summary,
-        inspectedBy: [...new Set(view.tasks.map((t) => t.department))], publishedAt: at,
-      });
-      view.published = { at, resultId };
-      await record('published', `结果已公开：${outcome.summary}`, { data: { resultId, code: outcome.code } });
+      if (outcome.withheld) {
+        view.withheld = { reason: outcome.withheld, at: now() };
+        await record('publication.withheld', `不予公开：${outcome.withheld}`, { data: { code: outcome.code, reason: outcome.withheld } });
+        return;
+      }
+      await kit.stage('publication');
+      const shown = outcome.public ?? outcome;
+      finalResult = shown;
+      // The check's publication (started when the check ended, or now when none was marked).
+      await (publication ??= publicationStep(Date.now()));
+      // Published earlier with the interim result: the final one replaces it.
+      if (lastShown && (lastShown.code !== shown.code || lastShown.summary !== shown.summary)) await publishVersion(shown, 'system');
     },
 
     /** Runs the scenario's process; a cancel (update, or the run cancelled) ends it as cancelled. */

@@ -22,13 +22,16 @@ const resultSchema = z.object({
   summary: z.string(),
   inspectedBy: z.array(z.string()).describe('Departments that took part (谁检查、谁公开)'),
   publishedAt: z.string(),
+  kind: z.enum(['inspection', 'penalty']).describe('An inspection result or a penalty decision (DOMAIN §9)'),
+  version: z.number().int().describe('The current version: a later one replaced the check’s result with the final one, or corrected it'),
+  updatedAt: z.string().optional().describe('When the current version replaced an earlier one'),
 });
 
 /** 一公开: published results, readable by anyone without a key. */
 export const publicRoutes = (deps: AppDeps): FastifyPluginAsyncZod => async (app) => {
   app.get('/results', {
     schema: {
-      summary: 'Published results of closed matters (no key needed, no personal data)',
+      summary: 'Published inspection results and penalty decisions, current versions, withdrawn ones left out (no key needed, no personal data)',
       tags: ['public'],
       security: [],
       querystring: z.object({
@@ -59,6 +62,7 @@ export const publicRoutes = (deps: AppDeps): FastifyPluginAsyncZod => async (app
         scenarioName: catalogue[r.scenario as keyof typeof catalogue]?.name.zh ?? r.scenario, subject: r.subjectLabel,
         resultCode: r.resultCode, summary: r.summary, inspectedBy: r.inspectedBy.map(departmentName),
         publishedAt: toShanghaiIso(Date.parse(r.publishedAt)),
+        kind: r.kind, version: r.version, ...(r.updatedAt ? { updatedAt: toShanghaiIso(Date.parse(r.updatedAt)) } : {}),
       })),
       nextCursor: page.nextCursor,
     };

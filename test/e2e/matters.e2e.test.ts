@@ -8,7 +8,7 @@ import { createKey, type NewKey } from '../../db/keys.js';
 import { eventually } from '../helpers/eventually.js';
 import { useStack } from '../helpers/stack.js';
 
-const officers = ['housing', 'natural-resources', 'township:610124100', 'market', 'commerce', 'emergency', 'sports', 'police'] as const;
+const officers = ['housing', 'natural-resources', 'township:610124100', 'market', 'commerce', 'emergency', 'sports', 'police', 'education'] as const;
 const arbiters = ['justice', 'staffing-office'] as const;
 
 const stack = useStack({
@@ -163,7 +163,7 @@ describe('the other pilots from launch to published result', () => {
     expect(await closed(matterId)).toMatchObject({ result: { code: 'black-station-sealed-transferred' }, transfers: [{ state: 'filed', approved: true }] });
   });
 
-  test('prepaid card: triage to the sports bureau, complaint not accepted, result published', async () => {
+  test('prepaid card: triage to the sports bureau, mediation fails, verification finds nothing: the verification is published, the mediation not', async () => {
     const created = await call('operator', 'POST', '/v1/matters', {
       scenario: 'prepaid-card', county: '610124', subject: { name: '某健身房', kind: 'enterprise' },
       facts: { trade: 'sports', signal: 'complaint', amountYuan: 3000 },
@@ -171,11 +171,30 @@ describe('the other pilots from launch to published result', () => {
     const matterId = created.body.matterId as string;
     expect([
       await work('commerce', matterId, 'triage', 'assigned'),
-      await work('sports', matterId, 'acceptance', 'rejected'),
+      await work('sports', matterId, 'acceptance', 'accepted'),
+      await work('sports', matterId, 'mediation', 'failed'),
+      await work('sports', matterId, 'verification', 'no-violation'),
       await work('commerce', matterId, 'publication', 'published'),
-    ]).toEqual(['supervisor', 'commerce', 'supervisor']);
-    expect(await closed(matterId)).toMatchObject({ status: 'closed', result: { code: 'complaint-rejected' } });
-    expect((await call(undefined, 'GET', '/v1/public/results?scenario=prepaid-card')).body.items).toHaveLength(1);
+    ]).toEqual(['supervisor', 'commerce', 'commerce', 'commerce', 'supervisor']);
+    expect(await closed(matterId)).toMatchObject({ status: 'closed', result: { code: 'no-violation' } });
+    const pub = (await call(undefined, 'GET', '/v1/public/results?scenario=prepaid-card')).body.items;
+    expect(pub).toEqual([expect.objectContaining({ resultCode: 'no-violation', summary: '经核查未发现违法行为', kind: 'inspection', version: 1 })]);
+  });
+
+  test('prepaid card: a complaint not accepted is not published (DOMAIN §9)', async () => {
+    const created = await call('operator', 'POST', '/v1/matters', {
+      scenario: 'prepaid-card', county: '610124', subject: { name: '某培训机构', kind: 'enterprise' },
+      facts: { trade: 'education', signal: 'complaint', amountYuan: 2000 },
+    });
+    const matterId = created.body.matterId as string;
+    await work('commerce', matterId, 'triage', 'assigned');
+    await work('education', matterId, 'acceptance', 'rejected');
+    const done = await closed(matterId);
+    expect(done).toMatchObject({ result: { code: 'complaint-rejected' } });
+    expect(done.timeline.map((e: { type: string }) => e.type)).toContain('publication.withheld');
+    expect(done.tasks.map((t: { key: string }) => t.key)).not.toContain('publication');
+    const items = (await call(undefined, 'GET', '/v1/public/results?scenario=prepaid-card')).body.items;
+    expect(items.some((r: { resultId: string }) => r.resultId.startsWith(matterId))).toBe(false);
   });
 });
 

@@ -54,6 +54,8 @@ export interface PublicRecord {
   result_code: string;
   summary: string;
   inspected_by: string[];
+  version: number;
+  published_by: 'lead' | 'system';
 }
 
 /** Read-model queries about matters, against the file's database (`wf.db`, read at call time). */
@@ -75,11 +77,23 @@ export function matterRecords(wf: { readonly db: TestDatabase }) {
       throw new Error(`${matterId}: fewer than ${n} ${type} events`);
     },
 
-    /** The matter's one public result (asserted to be exactly one). */
+    /** The matter's one public inspection result (asserted to be exactly one), as the public reads it now. */
     async publicRecord(matterId: string): Promise<PublicRecord> {
-      const pub = await wf.db.pool.query('SELECT subject_label, result_code, summary, inspected_by FROM public_results WHERE matter_id = $1', [matterId]);
+      const pub = await wf.db.pool.query("SELECT subject_label, result_code, summary, inspected_by, version, published_by FROM public_results WHERE matter_id = $1 AND kind = 'inspection'", [matterId]);
       expect(pub.rows).toHaveLength(1);
       return pub.rows[0] as PublicRecord;
+    },
+
+    /** Every version of the matter's inspection result, oldest first: [code, change, by]. */
+    async resultVersions(matterId: string): Promise<[string, string, string][]> {
+      const res = await wf.db.pool.query("SELECT result_code, change, by_whom FROM public_result_versions WHERE result_id = $1 ORDER BY version", [`${matterId}/result`]);
+      return res.rows.map((r) => [r.result_code, r.change, r.by_whom]);
+    },
+
+    /** The penalty decisions published for the matter: [department, summary]. */
+    async penaltiesPublished(matterId: string): Promise<string[][]> {
+      const res = await wf.db.pool.query("SELECT inspected_by, summary FROM public_results WHERE matter_id = $1 AND kind = 'penalty' ORDER BY result_id", [matterId]);
+      return res.rows.map((r) => [r.inspected_by[0], r.summary]);
     },
   };
 }

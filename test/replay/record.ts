@@ -125,6 +125,33 @@ await worker.runUntil(async () => {
       await h.result();
       return h.workflowId;
     },
+    async 'refined-oil-published-by-system'() {
+      const h = await env.client.workflow.start(refinedOilMatter, {
+        taskQueue: 'record', workflowId: 'refined-oil-published-by-system',
+        args: [{ county, subject: { name: '某加油站', kind: 'enterprise', creditCode: '91610124MA6TG1234X' }, facts: { township: '610124100', stationKind: 'licensed-station', participants: ['quality'] }, definition: resolveScenario(catalogue['refined-oil'], undefined), createdBy: 'k' }],
+      });
+      const d = new MatterDriver(env.client, h);
+      await d.complete('inspection.lead', 'compliant');
+      await d.complete('inspection.quality', 'violation');
+      await d.complete('penalty.quality', 'decided', { rectifyWithinDays: 30 });
+      // The lead never publishes the check's result: the system does at its deadline.
+      for (let i = 0; i < 100 && (await h.fetchHistory()).events!.filter((e) => Number(e.eventType) === 17).length < 2; i++) await new Promise((r) => setTimeout(r, 100));
+      await env.sleep(35 * DAY);
+      await d.complete('reinspection', 'rectified');
+      await h.result();
+      return h.workflowId;
+    },
+    async 'prepaid-card-complaint-withheld'() {
+      const h = await env.client.workflow.start(prepaidCardMatter, {
+        taskQueue: 'record', workflowId: 'prepaid-card-complaint-withheld',
+        args: [{ county, subject: { name: '某培训机构', kind: 'enterprise' }, facts: { trade: 'education', signal: 'complaint' }, definition: resolveScenario(catalogue['prepaid-card'], undefined), createdBy: 'k' }],
+      });
+      const d = new MatterDriver(env.client, h);
+      await d.complete('triage', 'assigned');
+      await d.complete('acceptance', 'rejected');
+      await h.result();
+      return h.workflowId;
+    },
     // refined-oil-black-station-transferred.json and prepaid-card-fraud-transferred.json were
     // recorded with the transfer run inline (three tasks of the matter, before
     // patched('criminal-transfer-workflow')); they stay for replay and are not recorded again.

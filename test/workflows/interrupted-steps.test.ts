@@ -146,12 +146,13 @@ describe('a matter never proceeds on a step that did not report', () => {
     await interruptFromOutside(d, 'inspection.quality');
     expect((await d.view()).stage).toBe('inspection');
     await d.complete('inspection.quality', 'violation');
-    await d.complete('penalty.quality', 'decided');
-    // The catalogue's default correction period, waited out by the calendar rules.
-    await recorded(d.handle.workflowId, 'rectification.period', 1);
-    await sleepPastTimer(wf.env, d.handle, 1);
-    await d.complete('reinspection', 'rectified');
     await d.complete('publication', 'published');
+    await d.complete('penalty.quality', 'decided');
+    // The catalogue's default correction period, waited out by the calendar rules (timer 1 is
+    // the publication deadline of the check's result).
+    await recorded(d.handle.workflowId, 'rectification.period', 1);
+    await sleepPastTimer(wf.env, d.handle, 2);
+    await d.complete('reinspection', 'rectified');
     const v = await d.handle.result();
     expect(v).toMatchObject({ result: { code: 'violations-penalised-rectified' }, findings: { 'inspection.quality': 'violation', verdict: 'violation' } });
     expect(ran(v).filter(([key]) => key === 'inspection.safety' || key === 'inspection.quality')).toEqual([

@@ -10,7 +10,7 @@ import { useWorkflowEnv } from '../helpers/workflow-env.js';
 
 const DAY = 86_400_000;
 const wf = useWorkflowEnv({ queue: 'card' });
-const { stages, recorded, publicRecord } = matterRecords(wf);
+const { stages, recorded, publicRecord, resultVersions, penaltiesPublished } = matterRecords(wf);
 const start = matterLauncher(wf, 'prepaid-card', prepaidCardMatter);
 
 const gym: Subject = { name: '周至县某某健身服务有限公司', kind: 'enterprise', creditCode: '91610124MA6TH5678Y', address: '周至县某街某号' };
@@ -29,36 +29,36 @@ async function accept(d: MatterDriver, acceptance = 'accepted') {
 }
 
 describe('prepaidCardMatter', () => {
-  test('rejected at acceptance: published as rejected, with no personal data of a person subject', async () => {
+  test('rejected at acceptance: complaint handling is not published (DOMAIN §9); the record says why', async () => {
     const d = await launch({ trade: 'education', signal: 'complaint' }, tutor);
     await accept(d, 'rejected');
-    await d.complete('publication', 'published');
     const v = await d.handle.result();
 
-    expect(v).toMatchObject({ status: 'closed', stage: 'closed', result: { code: 'complaint-rejected' }, findings: { acceptance: 'rejected', sectorRegulator: 'education' } });
-    expect(ran(v)).toEqual([['triage', 'commerce', 'assigned'], ['acceptance', 'education', 'rejected'], ['publication', 'commerce', 'published']]);
-    expect(await stages(v.matterId)).toEqual(['triage', 'acceptance', 'publication']);
-    const pub = await publicRecord(v.matterId);
-    expect(pub.result_code).toBe('complaint-rejected');
-    expect(JSON.stringify(pub)).not.toContain('王某某');
-    expect(JSON.stringify(pub)).not.toContain('某小区');
+    expect(v).toMatchObject({
+      status: 'closed', stage: 'closed', result: { code: 'complaint-rejected' }, findings: { acceptance: 'rejected', sectorRegulator: 'education' },
+      withheld: { reason: '投诉处理结果不属于公开范围' },
+    });
+    expect(v.published).toBeUndefined();
+    expect(ran(v)).toEqual([['triage', 'commerce', 'assigned'], ['acceptance', 'education', 'rejected']]);
+    expect(await stages(v.matterId)).toEqual(['triage', 'acceptance']);
+    const pub = await wf.db.pool.query('SELECT 1 FROM public_results WHERE matter_id = $1', [v.matterId]);
+    expect(pub.rows).toEqual([]);
+    await recorded(v.matterId, 'publication.withheld', 1);
   });
 
   test('mediated: the gym’s regulator (sports) accepts and mediates; an enterprise is named in the public record', async () => {
     const d = await launch({ trade: 'sports', signal: 'store-closing', amountYuan: 36_000, consumers: 12 });
     await accept(d);
     await d.complete('mediation', 'agreed');
-    await d.complete('publication', 'published');
     const v = await d.handle.result();
 
-    expect(v).toMatchObject({ result: { code: 'mediated' }, findings: { signal: 'store-closing', acceptance: 'accepted', mediation: 'agreed' } });
+    expect(v).toMatchObject({ result: { code: 'mediated' }, findings: { signal: 'store-closing', acceptance: 'accepted', mediation: 'agreed' }, withheld: { reason: '调解结果不属于公开范围' } });
     expect(ran(v)).toEqual([
-      ['triage', 'commerce', 'assigned'], ['acceptance', 'sports', 'accepted'], ['mediation', 'sports', 'agreed'], ['publication', 'commerce', 'published'],
+      ['triage', 'commerce', 'assigned'], ['acceptance', 'sports', 'accepted'], ['mediation', 'sports', 'agreed'],
     ]);
-    expect(await stages(v.matterId)).toEqual(['triage', 'acceptance', 'mediation', 'publication']);
-    const pub = await publicRecord(v.matterId);
-    expect(pub.subject_label).toBe('周至县某某健身服务有限公司（91610124MA6TH5678Y）');
-    expect(pub.inspected_by.sort()).toEqual(['commerce', 'sports']);
+    // Mediation is not published (DOMAIN §9).
+    expect(await stages(v.matterId)).toEqual(['triage', 'acceptance', 'mediation']);
+    expect((await wf.db.pool.query('SELECT 1 FROM public_results WHERE matter_id = $1', [v.matterId])).rows).toEqual([]);
   });
 
   test('mediation failed → verification, extended when complex (10 + 5 working days) → no violation', async () => {
@@ -87,6 +87,8 @@ describe('prepaidCardMatter', () => {
     expect(ran(v).slice(1, 4)).toEqual([['acceptance', 'education', 'accepted'], ['mediation', 'education', 'failed'], ['verification', 'education', 'no-violation']]);
     expect(v.tasks.some((t) => t.key.startsWith('disposal.'))).toBe(false);
     expect(await stages(v.matterId)).toEqual(['triage', 'acceptance', 'mediation', 'verification', 'publication']);
+    // The public reads the verification, not the mediation before it.
+    expect(await publicRecord(v.matterId)).toMatchObject({ result_code: 'no-violation', summary: '经核查未发现违法行为' });
   });
 
   test('violation → the sector regulator and market dispose in parallel → disposed', async () => {
@@ -97,7 +99,8 @@ describe('prepaidCardMatter', () => {
     await d.waitFor('disposal.sector');
     await d.waitFor('disposal.penalty');
     const open = (await d.view()).tasks.filter((t) => t.state === 'running').map((t) => [t.key, t.department]);
-    expect(open).toEqual([['disposal.sector', 'culture-tourism'], ['disposal.penalty', 'market']]);
+    // The verification ended the check: its publication runs alongside the disposal.
+    expect(open).toEqual([['publication', 'commerce'], ['disposal.sector', 'culture-tourism'], ['disposal.penalty', 'market']]);
     // Either may finish first.
     await d.complete('disposal.penalty', 'decided');
     await d.complete('disposal.sector', 'corrected');
@@ -108,6 +111,7 @@ describe('prepaidCardMatter', () => {
     expect(v.tasks.some((t) => t.key.startsWith('transfer.'))).toBe(false);
     expect(await stages(v.matterId)).toEqual(['triage', 'acceptance', 'mediation', 'verification', 'disposal', 'publication']);
     expect((await publicRecord(v.matterId)).inspected_by.sort()).toEqual(['commerce', 'culture-tourism', 'market']);
+    expect(await penaltiesPublished(v.matterId)).toEqual([['market', '市场监督管理局依法作出行政处罚决定（联合处置：行政处罚）']]);
   });
 
   test('fraud → joint disposal and transfer to the police at once; the police file the case', async () => {
@@ -140,8 +144,10 @@ describe('prepaidCardMatter', () => {
     expect(await stages(v.matterId)).toEqual(['triage', 'acceptance', 'mediation', 'verification', 'disposal', 'criminal-transfer', 'publication']);
     const opened = await wf.db.pool.query("SELECT data FROM timeline_events WHERE workflow_id = $1 AND type = 'criminal-transfer.opened'", [v.matterId]);
     expect(opened.rows[0].data).toMatchObject({ reason: '涉嫌诈骗（卷款跑路）', transferId: transfer.transferId, agency: 'sports', police: 'police' });
-    // The police took the case over; they inspected nothing.
-    expect((await publicRecord(v.matterId)).inspected_by).not.toContain('police');
+    // The police took the case over; they inspected nothing, and the transfer is not published.
+    const pub = await publicRecord(v.matterId);
+    expect(pub.inspected_by).not.toContain('police');
+    expect(pub).toMatchObject({ result_code: 'disposed', summary: '经核查存在违法行为，已责令改正、核查资金存管并作出行政处罚' });
   });
 
   test('absconding issuer with a violation is handled as fraud; the police do not file', async () => {

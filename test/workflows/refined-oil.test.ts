@@ -9,7 +9,7 @@ import { isWorkingDay, resolveDeadline } from '../../domain/calendar/index.js';
 import { useWorkflowEnv } from '../helpers/workflow-env.js';
 
 const wf = useWorkflowEnv({ queue: 'oil' });
-const { stages, recorded, publicRecord } = matterRecords(wf);
+const { stages, recorded, publicRecord, resultVersions, penaltiesPublished } = matterRecords(wf);
 const start = matterLauncher(wf, 'refined-oil', refinedOilMatter);
 
 const station: Subject = { name: '周至县某某石化有限公司', kind: 'enterprise', creditCode: '91610124MA6TG1234X', address: '周至县某镇某路' };
@@ -47,17 +47,20 @@ describe('refinedOilMatter', () => {
         'inspection.lead': 'unlicensed', 'inspection.safety': 'unlicensed', 'inspection.quality': 'violation',
       },
     });
+    // The publication step starts when the check ends (its 20 working days count from there).
     expect(ran(v)).toEqual([
       ['inspection.lead', 'commerce', 'completed'], ['inspection.safety', 'emergency', 'completed'], ['inspection.quality', 'market', 'completed'],
-      ['disposal.seal', 'emergency', 'completed'],
       ['publication', 'commerce', 'completed'],
+      ['disposal.seal', 'emergency', 'completed'],
     ]);
     // A filed case is the police's now: no administrative penalty in place of the transfer.
     expect(v.tasks.some((t) => t.key.startsWith('penalty.'))).toBe(false);
     expect(await stages(v.matterId)).toEqual(['inspection', 'disposal', 'criminal-transfer', 'publication']);
+    // The investigation under way is not published: the public reads the seizure only.
     const pub = await publicRecord(v.matterId);
-    expect(pub.result_code).toBe('black-station-sealed-transferred');
+    expect(pub).toMatchObject({ result_code: 'black-station-sealed', summary: '黑加油站点：无证经营成品油，已依法查封取缔', version: 1, published_by: 'lead' });
     expect(JSON.stringify(pub)).not.toContain('李某某');
+    expect(JSON.stringify(pub)).not.toContain('公安');
     expect(JSON.stringify(pub)).not.toContain('某村');
     // The police took the case over; they inspected nothing (and an open investigation is not published).
     expect(pub.inspected_by.sort()).toEqual(['commerce', 'emergency', 'market']);
@@ -111,7 +114,10 @@ describe('refinedOilMatter', () => {
     await d.waitFor('penalty.quality');
     await d.waitFor('penalty.tax');
     const open = (await d.view()).tasks.filter((t) => t.state === 'running').map((t) => [t.key, t.department]);
-    expect(open).toEqual([['penalty.quality', 'market'], ['penalty.tax', 'tax']]);
+    // (and the publication of the check's result, on its own 20-working-day clock)
+    expect(open).toEqual([['publication', 'commerce'], ['penalty.quality', 'market'], ['penalty.tax', 'tax']]);
+    // The lead publishes the check's result now, within its 20 working days of the check.
+    await d.complete('publication', 'published');
     // The decision orders correction within 10 days: the first follow-up comes after that.
     await d.complete('penalty.quality', 'decided', { rectifyWithinDays: 10 });
     await d.complete('penalty.tax', 'decided');
@@ -127,14 +133,14 @@ describe('refinedOilMatter', () => {
     expect(first).toEqual({ days: 10, dueAt: first.expected, expected: expect.stringMatching(/T23:59:59\.999\+08:00$/) });
     expect(isWorkingDay(first.dueAt.slice(0, 10))).toBe(true);
     expect((await d.view()).tasks.some((t) => t.key === 'reinspection')).toBe(false);
-    await sleepPastTimer(wf.env, d.handle, 1);
+    // Timer 1 is the publication deadline (20 working days from the end of the check).
+    await sleepPastTimer(wf.env, d.handle, 2);
     await d.complete('reinspection', 'not-rectified');
     // Second round: the catalogue's default period (15 days).
     const second = await period(2);
     expect(second).toEqual({ days: 15, dueAt: second.expected, expected: expect.stringMatching(/T23:59:59\.999\+08:00$/) });
-    await sleepPastTimer(wf.env, d.handle, 2);
+    await sleepPastTimer(wf.env, d.handle, 3);
     await d.complete('reinspection', 'not-rectified');
-    await d.complete('publication', 'published');
     const v = await d.handle.result();
 
     expect(v).toMatchObject({
@@ -149,6 +155,12 @@ describe('refinedOilMatter', () => {
     // An enterprise is named, with its credit code.
     expect(pub.subject_label).toBe('周至县某某石化有限公司（91610124MA6TG1234X）');
     expect(pub.inspected_by.sort()).toEqual(['commerce', 'emergency', 'market', 'tax']);
+    // The check's result, then the final one in its place (the public list shows the latest).
+    expect(await resultVersions(v.matterId)).toEqual([['violations-found', 'published', 'lead'], ['violations-penalised-not-rectified', 'updated', 'system']]);
+    // Each penalty decision is published by itself, at the decision.
+    expect(await penaltiesPublished(v.matterId)).toEqual([
+      ['market', '市场监督管理局依法作出行政处罚决定（质量计量违法处罚决定）'], ['tax', '税务局依法作出行政处罚决定（税收违法处理决定）'],
+    ]);
   });
 
   test('all compliant: one joint visit, one task per participant with the same visit note, then published', async () => {
@@ -166,6 +178,7 @@ describe('refinedOilMatter', () => {
 
     expect(v).toMatchObject({ status: 'closed', result: { code: 'compliant' }, findings: { verdict: 'compliant', stationKind: 'licensed-station' } });
     expect(v.tasks.map((t) => t.key)).toEqual([...keys, 'publication']);
+    expect(await resultVersions(v.matterId)).toEqual([['compliant', 'published', 'lead']]);
     expect(await stages(v.matterId)).toEqual(['inspection', 'publication']);
     const joint = await wf.db.pool.query("SELECT data FROM timeline_events WHERE workflow_id = $1 AND type = 'joint-inspection'", [v.matterId]);
     expect(joint.rows).toHaveLength(1);
@@ -192,7 +205,7 @@ describe('refinedOilMatter', () => {
     await recorded(d.handle.workflowId, 'rectification.period', 1);
     const p = await wf.db.pool.query("SELECT data FROM timeline_events WHERE workflow_id = $1 AND type = 'rectification.period'", [d.handle.workflowId]);
     expect(p.rows[0].data.days).toBe(15); // the catalogue's default period
-    await sleepPastTimer(wf.env, d.handle, 1);
+    await sleepPastTimer(wf.env, d.handle, 2);
     await d.complete('reinspection', 'rectified');
     await d.complete('publication', 'published');
     const v = await d.handle.result();
@@ -203,7 +216,7 @@ describe('refinedOilMatter', () => {
     });
     expect(ran(v)).toEqual([
       ['inspection.lead', 'market', 'completed'], ['inspection.safety', 'emergency', 'completed'],
-      ['penalty.lead', 'market', 'completed'], ['reinspection', 'market', 'completed'], ['publication', 'market', 'completed'],
+      ['publication', 'market', 'completed'], ['penalty.lead', 'market', 'completed'], ['reinspection', 'market', 'completed'],
     ]);
     expect(await stages(v.matterId)).toEqual(['inspection', 'rectification', 'reinspection', 'publication']);
     const row = await wf.db.pool.query('SELECT lead_department, status FROM matters WHERE matter_id = $1', [v.matterId]);

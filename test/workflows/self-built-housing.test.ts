@@ -13,7 +13,7 @@ import { useWorkflowEnv } from '../helpers/workflow-env.js';
 import { eventually } from '../helpers/eventually.js';
 
 const wf = useWorkflowEnv({ queue: 'sbh' });
-const { stages, recorded } = matterRecords(wf);
+const { stages, recorded, publicRecord, resultVersions } = matterRecords(wf);
 const start = matterLauncher(wf, 'self-built-housing', selfBuiltHousingMatter);
 
 async function launch(facts: Record<string, unknown>, override?: ScenarioOverride) {
@@ -143,26 +143,35 @@ describe('selfBuiltHousingMatter', () => {
     expect(stop.department).toBe('township:610124100');
     expect((await d.view()).tasks.map((t) => t.key)).not.toContain('rectification.notice');
     await d.complete('emergency.partial-stop-use', 'restricted');
+    // The appraisal ended the check: the lead publishes its result (20 working days from it).
+    await d.complete('publication', 'published');
     await d.complete('rectification.notice', 'notice-issued', { rectifyWithinDays: 3 });
     await recorded(d.handle.workflowId, 'rectification.period', 1);
-    await sleepPastTimer(wf.env, d.handle, 1);
+    await sleepPastTimer(wf.env, d.handle, 2); // timer 1: the publication deadline
     await d.complete('reinspection', 'rectified');
     await d.complete('closing.ledger', 'closed');
-    await d.complete('publication', 'published');
-    expect((await d.handle.result()).result).toEqual({ code: 'C-rectified', summary: 'C级（局部危房）：危险部位已停止使用，整改到位' });
+    const v = await d.handle.result();
+    expect(v.result).toEqual({ code: 'C-rectified', summary: 'C级（局部危房）：危险部位已停止使用，整改到位' });
+    // The check's result first, then the final one in its place.
+    expect(await resultVersions(v.matterId)).toEqual([['C-appraised', 'published', 'lead'], ['C-rectified', 'updated', 'system']]);
+    expect(await publicRecord(v.matterId)).toMatchObject({ result_code: 'C-rectified', version: 2 });
   });
 
   test('an A-grade house with a business-safety violation is published as that, not as a structural hazard', async () => {
     const d = await launch({ businessUse: { trade: 'catering' } });
     await survey(d, { locality: 'no-hazard', housing: 'no-hazard' });
     await d.complete('survey.business', 'violation');
+    await d.complete('publication', 'published');
     await d.complete('rectification.notice', 'notice-issued', { rectifyWithinDays: 3 });
     await recorded(d.handle.workflowId, 'rectification.period', 1);
-    await sleepPastTimer(wf.env, d.handle, 1);
+    await sleepPastTimer(wf.env, d.handle, 2);
     await d.complete('reinspection', 'rectified');
     await d.complete('closing.ledger', 'closed');
-    await d.complete('publication', 'published');
     const v = await d.handle.result();
+    // The check's result said a problem was being handled, never "no hazard" alone.
+    expect(await resultVersions(v.matterId)).toEqual([['A-appraised', 'published', 'lead'], ['A-safe/business-rectified', 'updated', 'system']]);
+    const first = await wf.db.pool.query("SELECT summary FROM public_result_versions WHERE result_id = $1 AND version = 1", [`${v.matterId}/result`]);
+    expect(first.rows[0].summary).toBe('A级：房屋结构安全；发现的问题正在依法处理');
     expect(v.result).toEqual({ code: 'A-safe/business-rectified', summary: 'A级：房屋结构安全；经营安全问题已整改到位' });
     expect(v.result?.summary).not.toContain('一般隐患');
   });
@@ -172,18 +181,18 @@ describe('selfBuiltHousingMatter', () => {
     await survey(d);
     await d.complete('appraisal', 'C');
     await d.complete('emergency.partial-stop-use', 'restricted');
+    await d.complete('publication', 'published');
     await d.complete('rectification.notice', 'notice-issued', { rectifyWithinDays: 10 });
     // The matter waits out the period set in the notice, then sends the re-inspection.
     await recorded(d.handle.workflowId, 'rectification.period', 1);
-    await sleepPastTimer(wf.env, d.handle, 1); // the event is written before the timer starts: wait on the timer
+    await sleepPastTimer(wf.env, d.handle, 2); // the event is written before the timer starts: wait on the timer
     await d.complete('reinspection', 'not-rectified');
     await d.complete('rectification.notice', 'notice-issued', { rectifyWithinDays: 5 });
     await recorded(d.handle.workflowId, 'rectification.period', 2);
-    await sleepPastTimer(wf.env, d.handle, 2);
+    await sleepPastTimer(wf.env, d.handle, 3);
     await d.complete('reinspection', 'not-rectified');
     await d.complete('enforcement', 'enforced');
     await d.complete('closing.ledger', 'closed');
-    await d.complete('publication', 'published');
     const v = await d.handle.result();
     expect(v.result?.code).toBe('C-enforced');
     expect(v.findings).toMatchObject({ grade: 'C', rectification: 'enforced', rectificationRounds: 2 });
@@ -199,11 +208,18 @@ describe('selfBuiltHousingMatter', () => {
     await d.complete('appraisal', 'B');
     await d.complete('rectification.notice', 'notice-issued');
     await recorded(d.handle.workflowId, 'rectification.period', 1);
-    await sleepPastTimer(wf.env, d.handle, 1); // default period of the catalogue: 30 days
+    // The lead does not publish the check's result: 30 days (the catalogue's default period) pass
+    // its 20-working-day deadline, and the system publishes the standard result then.
+    const pubTask = (await d.view()).tasks.find((t) => t.key === 'publication')!;
+    await sleepPastTimer(wf.env, d.handle, 2);
+    await recorded(d.handle.workflowId, 'published.by-system', 1);
     await d.complete('reinspection', 'rectified');
     await d.complete('closing.ledger', 'closed');
-    await d.complete('publication', 'published');
     const v = await d.handle.result();
+    expect(v.tasks.find((t) => t.taskId === pubTask.taskId)?.state).toBe('cancelled');
+    expect(await resultVersions(v.matterId)).toEqual([['B-appraised', 'published', 'system'], ['B-rectified/business-rectified', 'updated', 'system']]);
+    const bySystem = await wf.db.pool.query("SELECT summary FROM timeline_events WHERE workflow_id = $1 AND type = 'published.by-system'", [v.matterId]);
+    expect(bySystem.rows[0].summary).toBe('公开期限届满牵头部门未公开，系统已按标准结果公开：B级：存在一般隐患，正在整改；发现的问题正在依法处理');
     // The business-safety violation was rectified with the house and is said as such.
     expect(v.result).toEqual({ code: 'B-rectified/business-rectified', summary: 'B级：一般隐患已整改到位；经营安全问题已整改到位' });
     expect(v.tasks.find((t) => t.key === 'survey.business')?.department).toBe('market');

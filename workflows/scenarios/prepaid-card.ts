@@ -37,7 +37,8 @@ export async function prepaidCardMatter(input: MatterInput): Promise<MatterView>
     await m.stage('acceptance');
     const acceptance = m.outcome(await m.task('acceptance'), codes.acceptance);
     m.finding('acceptance', acceptance);
-    if (acceptance === 'rejected') return { code: 'complaint-rejected', summary: '投诉不予受理' };
+    // Complaint handling and mediation are not published (DOMAIN §9).
+    if (acceptance === 'rejected') return { code: 'complaint-rejected', summary: '投诉不予受理', withheld: '投诉处理结果不属于公开范围' };
 
     await m.stage('mediation');
     // Mediation ends by law after 45 working days without agreement (no waiting on the department).
@@ -45,15 +46,19 @@ export async function prepaidCardMatter(input: MatterInput): Promise<MatterView>
     const mediationTask = patched('mediation-expires') ? m.task('mediation', { expiresAs: 'failed' }) : m.task('mediation');
     const mediation = m.outcome(await mediationTask, codes.mediation);
     m.finding('mediation', mediation);
-    if (mediation === 'agreed') return { code: 'mediated', summary: '经调解，经营者与消费者达成协议' };
+    if (mediation === 'agreed') return { code: 'mediated', summary: '经调解，经营者与消费者达成协议', withheld: '调解结果不属于公开范围' };
 
     await m.stage('verification');
     const verification = m.outcome(await m.task('verification'), codes.verification);
     m.finding('verification', verification);
+    // The verification is the check: its result is public within 20 working days of now.
+    await m.checkEnded(verification === 'no-violation'
+      ? { code: 'no-violation', summary: '经核查未发现违法行为' }
+      : { code: 'violation-found', summary: '经核查存在违法行为，正在依法处置' });
     let fraud: boolean;
     switch (verification) {
       case 'no-violation':
-        return { code: 'no-violation', summary: '调解未成，经核查未发现违法行为' };
+        return { code: 'no-violation', summary: '调解未成，经核查未发现违法行为', public: { code: 'no-violation', summary: '经核查未发现违法行为' } };
       case 'violation':
         // A violation by an issuer that has absconded (卷款跑路) is handled as suspected fraud.
         fraud = facts.signal === 'absconding';
@@ -70,6 +75,7 @@ export async function prepaidCardMatter(input: MatterInput): Promise<MatterView>
       const [sector, penalty] = await Promise.all([m.task('disposal.sector'), m.task('disposal.penalty')]);
       m.finding('correction', m.outcome(sector, codes['disposal.sector']));
       m.finding('penalty', m.outcome(penalty, codes['disposal.penalty']));
+      await m.penaltyDecided(penalty, input.definition.tasks['disposal.penalty']!.title);
     };
     if (!fraud) {
       await dispose();
@@ -78,13 +84,15 @@ export async function prepaidCardMatter(input: MatterInput): Promise<MatterView>
     // The transfer's statutory clocks (3 days, 24 hours) do not wait for the disposal, and a
     // penalty never replaces the transfer (国务院令第310号 art. 11): both run at once.
     const [, decision] = await Promise.all([dispose(), m.criminalTransfer('涉嫌诈骗（卷款跑路）')]);
+    // The public reads the administrative outcome; the transfer is not published (DOMAIN §9).
+    const disposed = { code: 'disposed', summary: '经核查存在违法行为，已责令改正、核查资金存管并作出行政处罚' };
     switch (decision) {
       case 'filed':
-        return { code: 'transferred-to-police', summary: '涉嫌诈骗，已联合处置并移送公安机关立案侦查' };
+        return { code: 'transferred-to-police', summary: '涉嫌诈骗，已联合处置并移送公安机关立案侦查', public: disposed };
       case 'not-filed':
-        return { code: 'transferred-not-filed', summary: '涉嫌诈骗，已联合处置并移送公安机关；公安机关不予立案' };
+        return { code: 'transferred-not-filed', summary: '涉嫌诈骗，已联合处置并移送公安机关；公安机关不予立案', public: disposed };
       case 'refused':
-        return { code: 'disposed-not-transferred', summary: '已联合处置；经审批不移送公安机关' };
+        return { code: 'disposed-not-transferred', summary: '已联合处置；经审批不移送公安机关', public: disposed };
     }
   }
 

@@ -52,11 +52,23 @@ export async function refinedOilMatter(input: MatterInput): Promise<MatterView> 
     for (const role of roles) m.finding(`inspection.${role}`, resultOf(role));
     const unlicensed = roles.filter((r) => resultOf(r) === 'unlicensed');
     const violating = roles.filter((r) => resultOf(r) === 'violation');
+    // The check is over: its result is public within 20 working days of now (DOMAIN §9), even
+    // while sealing, penalties and the follow-up go on; the final result replaces it.
+    await m.checkEnded(unlicensed.length > 0
+      ? { code: 'unlicensed-found', summary: '联合检查发现无证经营成品油，正在依法查处' }
+      : violating.length > 0
+        ? { code: 'violations-found', summary: '联合检查发现违法行为，正在依法处理' }
+        : { code: 'compliant', summary: '联合检查未发现问题' });
 
     /** Each department that found something decides its own penalty; the decisions run in parallel. */
     const penalties = async (by: string[]) => {
       await m.stage('rectification');
-      const decisions = await Promise.all(by.map((r) => m.task(`penalty.${r}`)));
+      const decisions = await Promise.all(by.map(async (r) => {
+        const decided = await m.task(`penalty.${r}`);
+        // Each decision is public within 20 working days of itself, not of the matter's end.
+        await m.penaltyDecided(decided, input.definition.tasks[`penalty.${r}`]!.title);
+        return decided;
+      }));
       m.finding('penalisedBy', by.join(','));
       return decisions;
     };
@@ -69,7 +81,11 @@ export async function refinedOilMatter(input: MatterInput): Promise<MatterView> 
       m.finding('seal', m.outcome(await m.task('disposal.seal'), codes['disposal.seal']));
       const decision = await m.criminalTransfer('非法经营（无证经营成品油）');
       if (decision === 'filed') {
-        outcome = { code: 'black-station-sealed-transferred', summary: `${kind}：无证经营成品油，已查封取缔并移送公安机关立案侦查` };
+        outcome = {
+          code: 'black-station-sealed-transferred', summary: `${kind}：无证经营成品油，已查封取缔并移送公安机关立案侦查`,
+          // An investigation under way is not published (DOMAIN §9): the public reads the seizure.
+          public: { code: 'black-station-sealed', summary: `${kind}：无证经营成品油，已依法查封取缔` },
+        };
       } else {
         // Not a crime after all: the administrative penalty is still due (行政处罚法 art. 27).
         await penalties([...unlicensed, ...violating]);

@@ -148,6 +148,15 @@ async function lawAsWritten(input: MatterInput): Promise<MatterView> {
     }
     m.finding('grade', grade);
     if (evacuation) await evacuation; // the emergency step ends before anything is closed
+    // The survey and appraisal are the check: their result is public within 20 working days of
+    // now (DOMAIN §9), however long rectification or demolition take; the final result replaces it.
+    const pending = illegal || business === 'violation' ? '；发现的问题正在依法处理' : '';
+    await m.checkEnded({
+      A: { code: 'A-appraised', summary: `A级：房屋结构安全${pending}` },
+      B: { code: 'B-appraised', summary: `B级：存在一般隐患，正在整改${pending}` },
+      C: { code: 'C-appraised', summary: `C级（局部危房）：危险部位停止使用，正在整改${pending}` },
+      D: { code: 'D-appraised', summary: `D级危房：正在依法撤离封控并处置${pending}` },
+    }[grade]);
 
     /** The house's rectification, once; a business-safety violation is rectified with it. */
     let rectified: 'rectified' | 'enforced' | 'not-rectified' | undefined;
