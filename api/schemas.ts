@@ -71,6 +71,10 @@ export const taskViewSchema = z.object({
   submission: submitBodySchema.extend({ at: time }).optional(),
   reviews: z.array(z.object({ decision: z.enum(['accept', 'rework']), comment: z.string(), at: time })),
   returned: z.object({ reason: z.string(), suggestedDepartment: z.string().optional(), basis: z.enum(['law', 'duties']).optional(), at: time }).optional(),
+  disputed: z.object({ reason: z.string(), suggestedDepartment: z.string().optional(), basis: z.enum(['law', 'duties']).optional(), at: time }).optional()
+    .describe('Returned as not the department’s remit: a jurisdiction dispute runs while the department keeps working the task (原职责划分)'),
+  designated: z.object({ disputeId: z.string(), basis: z.enum(['law', 'duties']) }).optional()
+    .describe('A jurisdiction dispute designated this department: it cannot return the task on the same grounds'),
   cancelled: z.object({ reason: z.string(), at: time }).optional(),
   reassigned: z.object({ department: z.string(), reason: z.string(), at: time }).optional().describe('The matter moved this step to another department (改派)'),
   lastEventSeq: z.number().int(),

@@ -25,15 +25,16 @@ export async function accountabilityFlags(db: Queryable, f: { countyPrefix: stri
          FROM timeline_events e
          JOIN tasks t ON t.task_id = e.workflow_id
         WHERE t.county LIKE $1 AND e.at >= $2::timestamptz AND e.at < $3::timestamptz
-          AND e.type IN ('returned', 'extension.requested', 'ladder.red-card')
+          AND e.type IN ('returned', 'return.disputed', 'extension.requested', 'ladder.red-card')
      ),
      grouped AS (
        SELECT department, county, matter_key, matter_id,
-              CASE type WHEN 'returned' THEN 'repeated-returns' WHEN 'extension.requested' THEN 'repeated-extensions' ELSE 'red-card' END AS kind,
+              -- A return that ends the task and one the department keeps working through (DOMAIN §5) are both returns.
+              CASE WHEN type IN ('returned', 'return.disputed') THEN 'repeated-returns' WHEN type = 'extension.requested' THEN 'repeated-extensions' ELSE 'red-card' END AS kind,
               count(*)::int AS n,
               json_agg(json_build_object('workflowId', workflow_id, 'seq', seq, 'at', at, 'type', type, 'summary', summary) ORDER BY at) AS evidence
          FROM ev
-        GROUP BY department, county, matter_key, matter_id, type
+        GROUP BY 1, 2, 3, 4, 5
      ),
      settled AS (
        SELECT d.view->>'returnedBy' AS department, d.county, coalesce(d.matter_id, d.dispute_id) AS matter_key, d.matter_id,

@@ -157,6 +157,10 @@ export const departmentTaskInputSchema = z.object({
     })
     .optional()
     .describe('What a submission must carry besides its summary'),
+  worksThroughDisputes: z
+    .boolean()
+    .optional()
+    .describe('Set by the matter: a return (退回) opens a jurisdiction dispute while the department keeps working the task under the existing division of duties (原职责划分), clocks running, until the arbiter moves it (DOMAIN §5)'),
   returnable: z
     .boolean()
     .optional()
@@ -312,6 +316,10 @@ export interface TaskView {
   submission?: z.infer<typeof submitBodySchema> & { at: string };
   reviews: { decision: 'accept' | 'rework'; comment: string; at: string }[];
   returned?: { reason: string; suggestedDepartment?: string; basis?: 'law' | 'duties'; at: string };
+  /** A return that opened a jurisdiction dispute while the department keeps working the task. */
+  disputed?: { reason: string; suggestedDepartment?: string; basis?: 'law' | 'duties'; at: string };
+  /** A jurisdiction dispute designated this department: it may not return the task on the same grounds. */
+  designated?: { disputeId: string; basis: 'law' | 'duties' };
   cancelled?: { reason: string; at: string };
   /** The matter moved this step to another department (改派). */
   reassigned?: { department: string; reason: string; at: string };

@@ -5,6 +5,7 @@ import {
   defineQuery,
   defineSignal,
   defineUpdate,
+  getExternalWorkflowHandle,
   isCancellation,
   CancellationScope,
   patched,
@@ -83,6 +84,13 @@ export const recomputeDeadlinesSignal = defineSignal<[{ year: number }]>('recomp
  * task ends as `reassigned` and the matter issues the same step to that department.
  */
 export const reassignSignal = defineSignal<[{ department: string; reason: string; actor: Principal }]>('reassign');
+/** Sent by the matter when a jurisdiction dispute designates this task's department (it keeps the task). */
+export const designatedSignal = defineSignal<[{ disputeId: string; basis: 'law' | 'duties' }]>('designated');
+/**
+ * Sent by a task that works through disputes to its matter when its department returns it: the
+ * matter opens the dispute while the task stays open.
+ */
+export const stepReturnedSignal = defineSignal<[{ taskId: string; department: string; reason: string; suggestedDepartment?: string; basis?: 'law' | 'duties' }]>('stepReturned');
 
 /** State carried across continue-as-new. */
 interface Carried {
@@ -124,6 +132,7 @@ export async function departmentTask(args: DepartmentTaskArgs): Promise<TaskResu
     ...(input.scenario ? { scenario: input.scenario } : {}),
     ...(input.leadDepartment ? { leadDepartment: input.leadDepartment } : {}),
     ...(input.outcomes ? { outcomes: input.outcomes } : {}),
+    ...(input.designated ? { designated: input.designated } : {}),
     state: 'assigned',
     assignedAt: now(),
     deadlines: [],
@@ -490,14 +499,31 @@ export async function departmentTask(args: DepartmentTaskArgs): Promise<TaskResu
       if (input.returnable === false) refuse('NotReturnable', '此环节由法定机关办理，不能退回');
       // A designation binds (DOMAIN §5): the designated department cannot send it back on the
       // grounds the dispute settled.
-      if (input.designated && (basis ?? 'duties') === input.designated.basis) {
-        refuse('Designated', `本部门已由管辖争议决定指定办理（${input.designated.disputeId}），不能以同一理由退回`);
+      const designation = view.designated ?? input.designated;
+      if (designation && (basis ?? 'duties') === designation.basis) {
+        refuse('Designated', `本部门已由管辖争议决定指定办理（${designation.disputeId}），不能以同一理由退回`);
       }
+      if (view.disputed) refuse('WrongState', '已提出管辖异议，争议处理期间请按原职责划分继续办理');
       // Returning is for the first days only (DOMAIN §4); after that the department handles it.
       if (returnWindow && Date.now() > returnWindow.dueAtMs) {
         refuse('ReturnWindowClosed', `退回期限（${returnWindow.dueAt}）已过，请办理或申请延期`);
       }
     }, async ({ actor, reason, suggestedDepartment, basis }) => {
+      if (input.worksThroughDisputes && info.parent) {
+        // 原职责划分: the department keeps the task, clocks running, while the dispute is settled.
+        const at = now();
+        view.disputed = { reason, at, ...(suggestedDepartment ? { suggestedDepartment } : {}), ...(basis ? { basis } : {}) };
+        const suggestion = suggestedDepartment ? `，建议由${departmentName(suggestedDepartment)}办理` : '';
+        await record('return.disputed', `${deptName}提出管辖异议${suggestion}；争议处理期间按原职责划分继续办理`, {
+          actor,
+          data: { reason, suggestedDepartment: suggestedDepartment ?? null, basis: basis ?? null },
+          notifications: [notice('task.disputed', `管辖异议：${input.title}`, `${deptName}认为非本部门职责（${reason}）${suggestion}。争议处理期间，${deptName}继续按原职责划分办理，期限不变。`, ['lead-department', 'county-supervisors'])],
+        });
+        await getExternalWorkflowHandle(info.parent.workflowId).signal(stepReturnedSignal, {
+          taskId: info.workflowId, department: input.department, reason, ...(suggestedDepartment ? { suggestedDepartment } : {}), ...(basis ? { basis } : {}),
+        });
+        return clone(view);
+      }
       view.state = 'returned';
       const at = now();
       view.closedAt = at;
@@ -581,6 +607,10 @@ export async function departmentTask(args: DepartmentTaskArgs): Promise<TaskResu
     });
     setHandler(reassignSignal, (r) => {
       if (!isTerminal()) reassignment ??= r;
+    });
+    setHandler(designatedSignal, (d) => {
+      view.designated = d;
+      delete view.disputed;
     });
   }
 

@@ -30,7 +30,7 @@ import { cancelMatterBodySchema, initialMatterView, type MatterInput, type Matte
 import { coversCounty, hasRole, principalSchema, type Principal } from '../domain/principal.js';
 import { SA } from '../domain/search-attributes.js';
 import { reassignBodySchema, type TaskResult } from '../domain/task.js';
-import { departmentTask, reassignSignal, recomputeDeadlinesSignal } from './department-task.js';
+import { departmentTask, designatedSignal, reassignSignal, recomputeDeadlinesSignal, stepReturnedSignal } from './department-task.js';
 import { clone, eventRecord, recordingOptions, type RecordOptions } from './recording.js';
 import { parseOrRefuse, refuse } from './refusal.js';
 import { clocks, writes } from './activities.js';
@@ -86,6 +86,14 @@ const FRESH_CHILD_IDS = 'fresh-child-ids';
  */
 const TRANSFER_WORKFLOW = 'criminal-transfer-workflow';
 
+/**
+ * Patch: a returned step stays with its department while the dispute runs (原职责划分, DOMAIN §5);
+ * before it, the task ended on return and nobody worked it until the decision.
+ */
+const WORK_DURING_DISPUTE = 'work-during-dispute';
+
+type StepReturn = { taskId: string; department: string; reason: string; suggestedDepartment?: string | undefined; basis?: 'law' | 'duties' | undefined };
+
 /** How one issue of a step ended; `interrupted` is the matter's own word for an outside end. */
 export type StepResult = Omit<TaskResult, 'state'> & { taskId: string; state: TaskResult['state'] | 'interrupted' };
 
@@ -140,6 +148,8 @@ export function openMatter(input: MatterInput) {
   const matterOpenedAt = input.source?.receivedAt ? Date.parse(input.source.receivedAt) : Date.parse(view.createdAt);
   let previousStepEndedAt: number | undefined;
   const temporaryLeads = new Map<string, { department: string; reasoning: string }>();
+  /** Returns of steps that work through disputes (DOMAIN §5), by task, as the tasks reported them. */
+  const stepReturns = new Map<string, StepReturn>();
   let cancelRequest: { reason: string; actor?: Principal } | undefined;
   /** Reassignments accepted and not yet carried out, by the task they move. */
   const reassigning = new Map<string, Principal>();
@@ -167,6 +177,9 @@ export function openMatter(input: MatterInput) {
   let calendarVersion = 0;
   setHandler(recomputeDeadlinesSignal, () => {
     calendarVersion += 1;
+  });
+  setHandler(stepReturnedSignal, (r) => {
+    if (view.tasks.some((t) => t.taskId === r.taskId)) stepReturns.set(r.taskId, r);
   });
   setHandler(transferApprovedSignal, ({ transferId }) => {
     const ref = view.transfers?.find((t) => t.transferId === transferId);
@@ -268,7 +281,9 @@ export function openMatter(input: MatterInput) {
 
   /** One department task as a child workflow, from assignment to its end. */
   type Designation = { disputeId: string; basis: 'law' | 'duties' };
-  async function runOne(key: string, spec: TaskSpec, department: string, note?: string, replaces?: string, designated?: Designation, countsFrom?: number): Promise<StepResult> {
+  /** A step whose department keeps working it through a dispute; the designation its next issue carries. */
+  type ThroughDisputes = { designation?: Designation };
+  async function runOne(key: string, spec: TaskSpec, department: string, note?: string, replaces?: string, designated?: Designation, countsFrom?: number, through?: ThroughDisputes): Promise<StepResult> {
     const stepOrigin = countsFrom ?? previousStepEndedAt;
     const title = `${spec.title}${note ? `（${note}）` : ''}`;
     // Runs before FRESH_CHILD_IDS listed the task before it started (the reassign update waits on
@@ -285,6 +300,7 @@ export function openMatter(input: MatterInput) {
         clockOrigins: { matterOpenedAt, ...(stepOrigin !== undefined ? { previousStepEndedAt: stepOrigin } : {}) },
         ...(spec.maxExtensionWorkingDays !== undefined ? { maxExtensionWorkingDays: spec.maxExtensionWorkingDays } : {}),
         ...(designated ? { designated } : {}),
+        ...(through ? { worksThroughDisputes: true } : {}),
       }],
       parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
       staticSummary: `${departmentName(department)} · ${spec.title}`.slice(0, 200),
@@ -365,10 +381,10 @@ export function openMatter(input: MatterInput) {
    * Issues a step until it ends by the department's own act (completed, returned): a reassigned
    * step goes to its new department, an interrupted one to the same, each time with fresh clocks.
    */
-  async function untilSettled(key: string, spec: TaskSpec, department: string, note?: string, designated?: Designation, countsFrom?: number): Promise<StepResult> {
+  async function untilSettled(key: string, spec: TaskSpec, department: string, note?: string, designated?: Designation, countsFrom?: number, through?: ThroughDisputes): Promise<StepResult> {
     let replaces: string | undefined;
     for (;;) {
-      const r = await runOne(key, spec, department, note, replaces, designated, countsFrom);
+      const r = await runOne(key, spec, department, note, replaces, through?.designation ?? designated, countsFrom, through);
       if (r.state === 'reassigned') department = r.reassigned!.department;
       else if (r.state !== 'interrupted') return r;
       replaces = r.taskId;
@@ -596,6 +612,107 @@ export function openMatter(input: MatterInput) {
     return result.outcome;
   }
 
+  /**
+   * DOMAIN §5 (原职责划分): a return opens a dispute while the department keeps working the step,
+   * clocks running. A temporary lead the arbiter designates takes the step over; the decision
+   * moves it to the department it names (designated: it cannot return it on the same grounds), or
+   * leaves it where it is, now designated. A step finished meanwhile stands; the dispute still
+   * ends with a decision, for the record of who was responsible.
+   */
+  async function workedThroughDisputes(key: string, spec: TaskSpec, department: string, note?: string): Promise<StepResult> {
+    const through: ThroughDisputes = {};
+    let result: StepResult | undefined;
+    const running = untilSettled(key, spec, department, note, undefined, undefined, through).then((r) => {
+      result = r;
+      return r;
+    });
+    void running.catch(() => undefined);
+    const handled = new Set<string>();
+    for (;;) {
+      await condition(() => result !== undefined || view.tasks.some((t) => t.key === key && stepReturns.has(t.taskId) && !handled.has(t.taskId)));
+      if (result !== undefined) break;
+      const ref = view.tasks.find((t) => t.key === key && stepReturns.has(t.taskId) && !handled.has(t.taskId))!;
+      handled.add(ref.taskId);
+      const returned = stepReturns.get(ref.taskId)!;
+      const dispute = disputeWhileWorking(key, spec, ref.taskId, returned, through, () => result !== undefined);
+      track(dispute);
+      void dispute.catch(() => undefined);
+    }
+    return running;
+  }
+
+  /** The running issue of a step, if any. */
+  const runningIssue = (key: string) => [...view.tasks].reverse().find((t) => t.key === key && t.state === 'running');
+
+  /** Moves the running issue of a step to `department` (改派 by the dispute), with who decided. */
+  async function moveStep(key: string, department: string, reason: string, disputeId: string) {
+    const ref = runningIssue(key);
+    if (!ref || ref.department === department) return;
+    const actor: Principal = { keyId: disputeId.slice(-64), county: input.county, roles: ['arbiter'] };
+    reassigning.set(ref.taskId, actor);
+    try {
+      await getExternalWorkflowHandle(ref.taskId).signal(reassignSignal, { department, reason, actor });
+    } catch {
+      reassigning.delete(ref.taskId);
+    }
+  }
+
+  async function disputeWhileWorking(key: string, spec: TaskSpec, taskId: string, returned: StepReturn, through: ThroughDisputes, stepDone: () => boolean) {
+    const returnedBy = returned.department;
+    const suggested = returned.suggestedDepartment;
+    const other = suggested && suggested !== returnedBy ? suggested : lead !== returnedBy ? lead : 'county-government';
+    const basis = returned.basis ?? 'duties';
+    const ref = { disputeId: '', taskKey: key, state: 'open' as 'open' | 'decided' | 'ended', parties: [returnedBy, other] };
+    const { handle, workflowId: disputeId } = await startFresh(() => (ref.disputeId = `${info.workflowId}/dispute:${++disputeCounter}`), (workflowId, reuse) => startChild(jurisdictionDispute, {
+      workflowId, ...reuse,
+      args: [{ county: input.county, matterId: info.workflowId, taskKey: key, taskTitle: spec.title, parties: [returnedBy, other], returnedBy, reason: returned.reason, kind: basis, ...(def.disputes ? { settings: def.disputes } : {}) }],
+      parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
+      staticSummary: `管辖争议 · ${spec.title} · ${departmentName(returnedBy)} / ${departmentName(other)}`.slice(0, 200),
+      typedSearchAttributes: [
+        { key: SA.County, value: input.county },
+        { key: SA.Scenario, value: def.id },
+        { key: SA.MatterId, value: info.workflowId },
+      ],
+    }));
+    view.disputes = [...(view.disputes ?? []), ref];
+    track(handle.result());
+    await record('dispute.opened', `「${spec.title}」发生管辖争议：${departmentName(returnedBy)}、${departmentName(other)}；争议期间${departmentName(returnedBy)}按原职责划分继续办理`, {
+      data: { disputeId, key, parties: [returnedBy, other], taskId, workingMeanwhile: returnedBy },
+      notifications: [{ kind: 'matter.dispute-opened', title: `管辖争议：${spec.title}`, body: `${departmentName(returnedBy)}提出管辖异议，理由：${returned.reason}。已启动管辖争议处理；争议期间由${departmentName(returnedBy)}按原职责划分继续办理，期限不变。`, recipients: [{ county: input.county, role: 'supervisor' }] }],
+    });
+    let final: DisputeResult | undefined;
+    const finalP = handle.result().then((r) => {
+      final = r;
+      return r;
+    });
+    void finalP.catch(() => undefined);
+    await condition(() => final !== undefined || temporaryLeads.has(disputeId));
+    if (!final && !stepDone()) {
+      // An emergency: the arbiter names a temporary lead, who takes the step over meanwhile.
+      const temp = temporaryLeads.get(disputeId)!;
+      await moveStep(key, temp.department, `争议期间临时牵头：${temp.reasoning}`, disputeId);
+    }
+    const decision = final ?? (await finalP);
+    ref.state = 'decided';
+    await record('dispute.decided', `指定管辖：「${spec.title}」由${departmentName(decision.department)}办理${stepDone() ? '（该环节已办结，决定记录在案）' : ''}`, {
+      data: { disputeId, department: decision.department, rung: decision.rung },
+    });
+    if (stepDone()) return;
+    const designation = { disputeId, basis };
+    through.designation = designation;
+    const current = runningIssue(key);
+    if (current && current.department === decision.department) {
+      // The department the decision names has the step: it stays, now designated.
+      try {
+        await getExternalWorkflowHandle(current.taskId).signal(designatedSignal, designation);
+      } catch {
+        // ended meanwhile: its next issue carries the designation
+      }
+    } else {
+      await moveStep(key, decision.department, `管辖争议决定（${disputeId}）`, disputeId);
+    }
+  }
+
   const kit = {
     view,
     lead,
@@ -639,6 +756,7 @@ export function openMatter(input: MatterInput) {
       if (!spec) refuse('CatalogueError', `no task ${key} in ${def.id}`);
       if (opts.expiresAs) return expiring(key, spec, opts.department ?? kit.department(spec.role), opts.expiresAs, opts.note);
       let department = opts.department ?? kit.department(spec.role);
+      if (patched(WORK_DURING_DISPUTE)) return workedThroughDisputes(key, spec, department, opts.note);
       let designated: Designation | undefined;
       for (;;) {
         const result = await untilSettled(key, spec, department, opts.note, designated);

@@ -278,7 +278,10 @@ describe('a self-built-housing matter through HTTP', () => {
       .find((t: { taskId: string; title: string }) => t.taskId.startsWith(matterId) && t.title.startsWith('结构安全')) as { taskId: string } | undefined,
     { message: `housing's 结构安全 task of ${matterId}` });
     const returned = await call('housing', 'POST', `/v1/tasks/${task.taskId}/return`, { reason: '房屋用地与规划问题属自然资源部门', suggestedDepartment: 'natural-resources', basis: 'law' });
-    expect(returned.body.state).toBe('returned');
+    // The return opens a dispute; housing keeps the task meanwhile (原职责划分), its clock running.
+    expect(returned.status).toBe(200);
+    expect(returned.body).toMatchObject({ state: 'assigned', disputed: { reason: '房屋用地与规划问题属自然资源部门', suggestedDepartment: 'natural-resources', basis: 'law' }, currentDeadline: { kind: 'sign-for' } });
+    expect((await call('housing', 'GET', '/v1/tasks?state=assigned')).body.items.map((t: { taskId: string }) => t.taskId)).toContain(task.taskId);
 
     // The dispute reaches the parties' lists; the other party declines too, so there is no agreement.
     const dispute = await eventually(async () => {
@@ -313,7 +316,7 @@ describe('a self-built-housing matter through HTTP', () => {
     expect((await call('housing', 'POST', `/v1/tasks/${next.taskId}/review`, { decision: 'accept', comment: '同意' })).body.state).toBe('completed');
     const matter = await call('supervisor', 'GET', `/v1/matters/${matterId}`);
     expect(matter.body.tasks.filter((t: { key: string }) => t.key === 'survey.housing').map((t: { department: string; state: string }) => [t.department, t.state]))
-      .toEqual([['housing', 'returned'], ['natural-resources', 'completed']]);
+      .toEqual([['housing', 'reassigned'], ['natural-resources', 'completed']]);
     await call('operator', 'POST', `/v1/matters/${matterId}/cancel`, { reason: '测试结束' });
   });
 

@@ -250,6 +250,32 @@ await worker.runUntil(async () => {
       await h.result().catch(() => undefined);
       return h.workflowId;
     },
+    async 'self-built-housing-dispute-worked-through'() {
+      // The returning department keeps the step through the dispute; a temporary lead takes it
+      // over; the final decision moves it to the designated department, which finishes it.
+      const h = await env.client.workflow.start(selfBuiltHousingMatter, {
+        taskQueue: 'record', workflowId: 'self-built-housing-dispute-worked-through',
+        args: [{ county, subject: { name: '某房屋', kind: 'house' }, facts: { township: '610124100' }, definition: resolveScenario(catalogue['self-built-housing'], undefined), createdBy: 'k' }],
+      });
+      const d = new MatterDriver(env.client, h);
+      await d.complete('survey.locality', 'no-hazard');
+      await d.complete('survey.housing', 'no-hazard');
+      await d.giveBack('survey.planning', '不属本部门', 'agriculture');
+      for (let i = 0; i < 100 && !(await d.view()).disputes?.length; i++) await new Promise((r) => setTimeout(r, 100));
+      const dispute = env.client.workflow.getHandle((await d.view()).disputes![0]!.disputeId);
+      for (let i = 0; i < 100 && !(await dispute.query(getDisputeQuery).catch(() => undefined))?.dueAt; i++) await new Promise((r) => setTimeout(r, 100));
+      const arbiter: Principal = { keyId: 'k-staffing', county, department: 'staffing-office', roles: ['arbiter'] };
+      await dispute.executeUpdate(decideDisputeUpdate, { args: [{ actor: arbiter, department: 'urban-management', reasoning: '紧急：先行处置', temporary: true }] });
+      await d.waitFor('survey.planning');
+      await env.sleep(12 * DAY); // past the negotiation: the staffing office coordinates and decides
+      await dispute.executeUpdate(decideDisputeUpdate, { args: [{ actor: arbiter, department: 'agriculture', reasoning: '宅基地审批职责' }] });
+      for (let i = 0; i < 100 && !(await d.view()).tasks.some((t) => t.department === 'agriculture'); i++) await new Promise((r) => setTimeout(r, 100));
+      await d.complete('survey.planning', 'legal');
+      await d.complete('closing.ledger', 'closed');
+      await d.complete('publication', 'published');
+      await h.result();
+      return h.workflowId;
+    },
     async 'self-built-housing-step-id-taken'() {
       const id = 'self-built-housing-step-id-taken';
       const old = await env.client.workflow.start(departmentTask, { taskQueue: 'record', workflowId: `${id}/task:township:610124100:1`, args: [{ ...input, department: 'township:610124100' }] });

@@ -165,7 +165,7 @@ describe('deadlines on a published future year', () => {
     // Monday + 2 calendar days: Wednesday, a working day while the year is unpublished.
     const period = await eventually(async () => (await wf.db.pool.query("SELECT data FROM timeline_events WHERE workflow_id = $1 AND type = 'rectification.period'", [d.handle.workflowId])).rows[0], { message: 'the rectification period' });
     expect(period.data.dueAt).toBe(`${w.date(2)}T23:59:59.999+08:00`);
-    await timers(d.handle, 1);
+    await timers(d.handle, 2); // the publication deadline of the check's result, then the period
     const dispute = await wf.client.workflow.start(jurisdictionDispute, {
       taskQueue: wf.taskQueue, workflowId: `dispute:610124:cal-${randomUUID().slice(0, 8)}`,
       args: [{ county: '610124', taskKey: 'survey.planning', taskTitle: '规划与用地合法性核查', parties: ['natural-resources', 'agriculture'], returnedBy: 'natural-resources', reason: '宅基地审批属农业农村部门' }],
@@ -181,7 +181,7 @@ describe('deadlines on a published future year', () => {
     expect(res.statusCode).toBe(200);
 
     // The period's last day is now a holiday (Tue–Thu off): it ends on Friday (民法典 art. 203).
-    const moved = await eventually(async () => (await wf.db.pool.query("SELECT data FROM timeline_events WHERE workflow_id = $1 AND type = 'deadline.recomputed'", [d.handle.workflowId])).rows[0], { message: 'the matter’s recomputation' });
+    const moved = await eventually(async () => (await wf.db.pool.query("SELECT data FROM timeline_events WHERE workflow_id = $1 AND type = 'deadline.recomputed' AND data->>'what' = '整改期限'", [d.handle.workflowId])).rows[0], { message: 'the matter’s recomputation' });
     expect(moved.data).toEqual({ what: '整改期限', before: `${w.date(2)}T23:59:59.999+08:00`, after: `${w.date(4)}T23:59:59.999+08:00`, provisional: false });
     // The rung: Fri, the worked Saturday, Mon … Fri of the next week is the 7th working day.
     const rung = await eventually(async () => (await wf.db.pool.query("SELECT data FROM timeline_events WHERE workflow_id = $1 AND type = 'dispute.recomputed'", [dispute.workflowId])).rows[0], { message: 'the dispute’s recomputation' });

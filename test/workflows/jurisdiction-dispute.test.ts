@@ -4,7 +4,7 @@ import { describe, expect, test } from 'vitest';
 import { shiftByWorkingDays } from '../../domain/calendar/index.js';
 import type { DisputeInputDraft } from '../../domain/dispute.js';
 import type { Principal } from '../../domain/principal.js';
-import { getTaskQuery, returnUpdate } from '../../workflows/department-task.js';
+import { getTaskQuery, returnUpdate, reviewUpdate, signUpdate, submitUpdate } from '../../workflows/department-task.js';
 import { decideDisputeUpdate, getDisputeQuery, jurisdictionDispute, statePositionUpdate } from '../../workflows/jurisdiction-dispute.js';
 import { selfBuiltHousingMatter } from '../../workflows/scenarios/self-built-housing.js';
 import { settle } from '../helpers/history.js';
@@ -12,6 +12,7 @@ import { listDisputes } from '../../db/disputes.js';
 import type { MatterDriver } from '../helpers/matter-driver.js';
 import { matterLauncher } from '../helpers/matters.js';
 import { useWorkflowEnv } from '../helpers/workflow-env.js';
+import { eventually } from '../helpers/eventually.js';
 
 const HOUR = 3_600_000;
 const wf = useWorkflowEnv({ queue: 'dispute' });
@@ -200,10 +201,18 @@ describe('a returned task inside a matter', () => {
     throw new Error('no dispute');
   }
 
-  test('the arbiter designates; the matter assigns the task with fresh clocks; the returned task stays visible', async () => {
+  test('the returning department keeps working while the dispute runs; the decision moves the task with fresh clocks', async () => {
     const d = await launch();
     const returned = await d.giveBack('survey.planning', '宅基地审批属农业农村部门', 'agriculture');
     const dispute = await disputeOf(d);
+    // 原职责划分: the task stays open with its clocks; the return is on its record.
+    const kept = await wf.client.workflow.getHandle(returned).query(getTaskQuery);
+    expect(kept).toMatchObject({ state: 'assigned', disputed: { reason: '宅基地审批属农业农村部门', suggestedDepartment: 'agriculture' } });
+    expect(kept.currentDeadline).toBeDefined();
+    expect((await d.view()).tasks.filter((x) => x.key === 'survey.planning').map((x) => [x.department, x.state])).toEqual([['natural-resources', 'running']]);
+    // One dispute at a time: a second return while it runs is refused.
+    const again = await wf.client.workflow.getHandle(returned).executeUpdate(returnUpdate, { args: [{ actor: officer('natural-resources'), reason: '再退' }] }).catch((e: unknown) => e);
+    expect((again as WorkflowUpdateFailedError).cause).toMatchObject({ type: 'WrongState' });
     expect((await dispute.query(getDisputeQuery)).parties).toEqual(['natural-resources', 'agriculture']);
     await pastDeadline(dispute);
     const before = await wf.env.currentTimeMs();
@@ -212,8 +221,29 @@ describe('a returned task inside a matter', () => {
     expect(t.department).toBe('agriculture');
     const task = await wf.client.workflow.getHandle(t.taskId).query(getTaskQuery);
     expect(Date.parse(task.assignedAt)).toBeGreaterThanOrEqual(before - 1000);
-    expect((await wf.client.workflow.getHandle(returned).query(getTaskQuery)).state).toBe('returned');
-    expect((await d.view()).tasks.filter((x) => x.key === 'survey.planning').map((x) => [x.department, x.state])).toEqual([['natural-resources', 'returned'], ['agriculture', 'running']]);
+    expect((await wf.client.workflow.getHandle(returned).query(getTaskQuery)).state).toBe('reassigned');
+    expect((await d.view()).tasks.filter((x) => x.key === 'survey.planning').map((x) => [x.department, x.state])).toEqual([['natural-resources', 'reassigned'], ['agriculture', 'running']]);
+    // The designated department cannot send it back on the same grounds.
+    expect(task.designated).toEqual({ disputeId: dispute.workflowId, basis: 'duties' });
+    await d.handle.cancel();
+  });
+
+  test('the returning department finishes the step during the dispute: it stands, and the decision is only recorded', async () => {
+    const d = await launch();
+    const returned = await d.giveBack('survey.planning', '宅基地审批属农业农村部门', 'agriculture');
+    const dispute = await disputeOf(d);
+    const h = wf.client.workflow.getHandle(returned);
+    const actor = officer('natural-resources');
+    await h.executeUpdate(signUpdate, { args: [{ actor }] });
+    const submitted = await h.executeUpdate(submitUpdate, { args: [{ actor, summary: '核查完毕', outcome: 'legal' }] });
+    await h.executeUpdate(reviewUpdate, { args: [{ actor: d.reviewer(submitted), decision: 'accept', comment: '同意' }] });
+    await pastDeadline(dispute);
+    await dispute.executeUpdate(decideDisputeUpdate, { args: [{ actor: arbiter('staffing-office'), department: 'agriculture', reasoning: '宅基地审批职责' }] });
+    await eventually(async () => ((await d.view()).disputes?.[0]?.state === 'decided' ? true : undefined), { timeoutMs: 10_000, message: 'the decision recorded' });
+    const v = await d.view();
+    expect(v.tasks.filter((x) => x.key === 'survey.planning').map((x) => [x.department, x.state, x.outcome])).toEqual([['natural-resources', 'completed', 'legal']]);
+    const decided = await wf.db.pool.query("SELECT summary FROM timeline_events WHERE workflow_id = $1 AND type = 'dispute.decided'", [v.matterId]);
+    expect(decided.rows[0].summary).toBe('指定管辖：「规划与用地合法性核查」由农业农村局办理（该环节已办结，决定记录在案）');
     await d.handle.cancel();
   });
 
@@ -232,7 +262,7 @@ describe('a returned task inside a matter', () => {
       tasks = (await d.view()).tasks;
     }
     expect((await d.view()).tasks.filter((x) => x.key === 'survey.planning').map((x) => [x.department, x.state])).toEqual([
-      ['natural-resources', 'returned'], ['urban-management', 'cancelled'], ['agriculture', 'running'],
+      ['natural-resources', 'reassigned'], ['urban-management', 'reassigned'], ['agriculture', 'running'],
     ]);
     await d.handle.cancel();
   });
@@ -249,9 +279,11 @@ describe('a returned task inside a matter', () => {
     expect(err).toBeInstanceOf(WorkflowUpdateFailedError);
     expect((err as WorkflowUpdateFailedError).cause).toMatchObject({ type: 'Designated' });
     expect((await task.query(getTaskQuery)).state).toBe('assigned');
-    // Other grounds (applying the law, which the justice bureau coordinates) may still be raised.
+    // Other grounds (applying the law, which the justice bureau coordinates) may still be raised:
+    // a second dispute, while agriculture keeps the task.
     await task.executeUpdate(returnUpdate, { args: [{ actor: officer('agriculture'), reason: '涉及法律适用', basis: 'law' }] });
-    expect((await task.query(getTaskQuery)).state).toBe('returned');
+    expect(await task.query(getTaskQuery)).toMatchObject({ state: 'assigned', disputed: { basis: 'law' } });
+    await eventually(async () => ((await d.view()).disputes?.length === 2 ? true : undefined), { timeoutMs: 10_000, message: 'the second dispute' });
     await d.handle.cancel();
   });
 
@@ -279,7 +311,8 @@ describe('a returned task inside a matter', () => {
     expect(events.rows.map((r) => r.type).at(-1)).toBe('dispute.ended');
     const { matter, children } = await closeTimes(d);
     expect(matter.status).toBe('CANCELLED');
-    expect(children.map((c) => c.status).sort()).toEqual(['CANCELLED', 'CANCELLED', 'CANCELLED', 'COMPLETED']);
+    // The returned task was still being worked (原职责划分): cancelled with the rest.
+    expect(children.map((c) => c.status).sort()).toEqual(['CANCELLED', 'CANCELLED', 'CANCELLED', 'CANCELLED']);
     for (const c of children) expect(c.closedAt, c.id).toBeLessThanOrEqual(matter.closedAt!);
     const m = await wf.db.pool.query('SELECT view FROM matters WHERE matter_id = $1', [d.handle.workflowId]);
     expect(m.rows[0].view.disputes.map((x: { state: string }) => x.state)).toEqual(['ended']);
