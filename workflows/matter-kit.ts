@@ -619,10 +619,10 @@ export function openMatter(input: MatterInput) {
    * leaves it where it is, now designated. A step finished meanwhile stands; the dispute still
    * ends with a decision, for the record of who was responsible.
    */
-  async function workedThroughDisputes(key: string, spec: TaskSpec, department: string, note?: string): Promise<StepResult> {
+  async function workedThroughDisputes(key: string, spec: TaskSpec, department: string, note?: string, countsFrom?: number): Promise<StepResult> {
     const through: ThroughDisputes = {};
     let result: StepResult | undefined;
-    const running = untilSettled(key, spec, department, note, undefined, undefined, through).then((r) => {
+    const running = untilSettled(key, spec, department, note, undefined, countsFrom, through).then((r) => {
       result = r;
       return r;
     });
@@ -751,12 +751,12 @@ export function openMatter(input: MatterInput) {
      * returned as "not our remit" is reassigned (to the suggested department, else the lead, else
      * the county government as the common superior) with fresh clocks; its history stays visible.
      */
-    async task(key: string, opts: { department?: string; note?: string; expiresAs?: string } = {}): Promise<StepResult> {
+    async task(key: string, opts: { department?: string; note?: string; expiresAs?: string; countsFrom?: number } = {}): Promise<StepResult> {
       const spec = def.tasks[key];
       if (!spec) refuse('CatalogueError', `no task ${key} in ${def.id}`);
       if (opts.expiresAs) return expiring(key, spec, opts.department ?? kit.department(spec.role), opts.expiresAs, opts.note);
       let department = opts.department ?? kit.department(spec.role);
-      if (patched(WORK_DURING_DISPUTE)) return workedThroughDisputes(key, spec, department, opts.note);
+      if (patched(WORK_DURING_DISPUTE)) return workedThroughDisputes(key, spec, department, opts.note, opts.countsFrom);
       let designated: Designation | undefined;
       for (;;) {
         const result = await untilSettled(key, spec, department, opts.note, designated);
@@ -782,6 +782,16 @@ export function openMatter(input: MatterInput) {
       });
       await record('joint-inspection', `联合检查完成：${keys.map((k) => `${departmentName(kit.department(def.tasks[k]!.role))} ${outcomes[k]}`).join('，')}`, { data: { outcomes } });
       return outcomes;
+    },
+
+    /**
+     * 立案: a department opens an administrative case on what it found (the event the 90-day limit
+     * of 行政处罚法 art. 60 counts from); recorded, and its instant answered for the penalty step.
+     */
+    async caseFiled(department: string, what: string): Promise<number> {
+      const atMs = Date.now();
+      await record('case.filed', `${departmentName(department)}立案：${what}`, { data: { department, what } });
+      return atMs;
     },
 
     /** Waits until a time, with a summary the Temporal UI shows on the timer. */

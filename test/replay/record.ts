@@ -141,6 +141,22 @@ await worker.runUntil(async () => {
       await h.result();
       return h.workflowId;
     },
+    async 'refined-oil-filed-with-penalties'() {
+      // Unlicensed trading filed by the police; the quality violation still penalised, from its 立案.
+      const h = await env.client.workflow.start(refinedOilMatter, {
+        taskQueue: 'record', workflowId: 'refined-oil-filed-with-penalties',
+        args: [{ county, subject: { name: '某加油点', kind: 'other' }, facts: { township: '610124100', stationKind: 'suspected-black-station', participants: ['quality'] }, definition: resolveScenario(catalogue['refined-oil'], undefined), createdBy: 'k' }],
+      });
+      const d = new MatterDriver(env.client, h);
+      await d.complete('inspection.lead', 'unlicensed');
+      await d.complete('inspection.quality', 'violation');
+      await d.complete('publication', 'published');
+      await d.complete('disposal.seal', 'sealed');
+      await d.transferCase('approve', 'filed');
+      await d.complete('penalty.quality', 'decided');
+      await h.result();
+      return h.workflowId;
+    },
     async 'prepaid-card-complaint-withheld'() {
       const h = await env.client.workflow.start(prepaidCardMatter, {
         taskQueue: 'record', workflowId: 'prepaid-card-complaint-withheld',

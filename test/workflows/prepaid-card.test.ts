@@ -112,6 +112,11 @@ describe('prepaidCardMatter', () => {
     expect(await stages(v.matterId)).toEqual(['triage', 'acceptance', 'mediation', 'verification', 'disposal', 'publication']);
     expect((await publicRecord(v.matterId)).inspected_by.sort()).toEqual(['commerce', 'culture-tourism', 'market']);
     expect(await penaltiesPublished(v.matterId)).toEqual([['market', '市场监督管理局依法作出行政处罚决定（联合处置：行政处罚）']]);
+    // market filed its case (立案) before deciding: its 90 days count from the filing.
+    await recorded(v.matterId, 'case.filed', 1);
+    const penaltyTask = v.tasks.find((t) => t.key === 'disposal.penalty')!;
+    const deadline = (await wf.client.workflow.getHandle(penaltyTask.taskId).query(getTaskQuery)).deadlines.find((x) => x.kind === 'handle');
+    expect(deadline?.countsFrom?.event).toBe('previous-step');
   });
 
   test('fraud → joint disposal and transfer to the police at once; the police file the case', async () => {

@@ -37,6 +37,8 @@ describe('refinedOilMatter', () => {
     expect(Date.parse(sealView.currentDeadline!.dueAt) - Date.parse(sealView.assignedAt)).toBeLessThanOrEqual(2 * 3_600_000 + 1000);
     await d.complete('disposal.seal', 'sealed');
     await d.transferCase('approve', 'filed');
+    // The police have the unlicensed trading; market's own finding (quality) is still penalised.
+    await d.complete('penalty.quality', 'decided');
     await d.complete('publication', 'published');
     const v = await d.handle.result();
 
@@ -52,10 +54,12 @@ describe('refinedOilMatter', () => {
       ['inspection.lead', 'commerce', 'completed'], ['inspection.safety', 'emergency', 'completed'], ['inspection.quality', 'market', 'completed'],
       ['publication', 'commerce', 'completed'],
       ['disposal.seal', 'emergency', 'completed'],
+      ['penalty.quality', 'market', 'completed'],
     ]);
-    // A filed case is the police's now: no administrative penalty in place of the transfer.
-    expect(v.tasks.some((t) => t.key.startsWith('penalty.'))).toBe(false);
-    expect(await stages(v.matterId)).toEqual(['inspection', 'disposal', 'criminal-transfer', 'publication']);
+    // A filed case is the police's now: no administrative penalty in place of the transfer for
+    // the unlicensed trading (commerce, emergency), but the quality violation is market's to decide.
+    expect(v.tasks.filter((t) => t.key.startsWith('penalty.')).map((t) => t.key)).toEqual(['penalty.quality']);
+    expect(await stages(v.matterId)).toEqual(['inspection', 'disposal', 'criminal-transfer', 'rectification', 'publication']);
     // The investigation under way is not published: the public reads the seizure only.
     const pub = await publicRecord(v.matterId);
     expect(pub).toMatchObject({ result_code: 'black-station-sealed', summary: '黑加油站点：无证经营成品油，已依法查封取缔', version: 1, published_by: 'lead' });
@@ -129,6 +133,15 @@ describe('refinedOilMatter', () => {
       const r = rows.rows[n - 1]!;
       return { days: r.data.days as number, dueAt: r.data.dueAt as string, expected: resolveDeadline(r.at.getTime(), { amount: r.data.days, unit: 'calendar_day' }).dueAt };
     };
+    // 立案 is on the record, and each penalty's 90 days (行政处罚法 art. 60) count from it.
+    const filed = await wf.db.pool.query("SELECT at, data FROM timeline_events WHERE workflow_id = $1 AND type = 'case.filed' ORDER BY seq", [d.handle.workflowId]);
+    expect(filed.rows.map((r) => r.data.department)).toEqual(['market', 'tax']);
+    for (const [i, key] of ['penalty.quality', 'penalty.tax'].entries()) {
+      const taskId = (await d.view()).tasks.find((t) => t.key === key)!.taskId;
+      const handle = (await wf.client.workflow.getHandle(taskId).query(getTaskQuery)).deadlines.find((x) => x.kind === 'handle')!;
+      const filedAt = (filed.rows[i].at as Date).getTime();
+      expect(handle).toMatchObject({ dueAt: resolveDeadline(filedAt, { amount: 90, unit: 'calendar_day' }).dueAt, countsFrom: { event: 'previous-step' } });
+    }
     const first = await period(1);
     expect(first).toEqual({ days: 10, dueAt: first.expected, expected: expect.stringMatching(/T23:59:59\.999\+08:00$/) });
     expect(isWorkingDay(first.dueAt.slice(0, 10))).toBe(true);

@@ -72,7 +72,13 @@ export async function prepaidCardMatter(input: MatterInput): Promise<MatterView>
 
     await m.stage('disposal');
     const dispose = async () => {
-      const [sector, penalty] = await Promise.all([m.task('disposal.sector'), m.task('disposal.penalty')]);
+      // 立案 first, recorded: the penalty's 90 days (行政处罚法 art. 60) count from it (patched).
+      const penaltyStep = async () => {
+        if (!patched('penalty-from-filing')) return m.task('disposal.penalty');
+        const filedAt = await m.caseFiled(m.department(input.definition.tasks['disposal.penalty']!.role), input.definition.tasks['disposal.penalty']!.title);
+        return m.task('disposal.penalty', { countsFrom: filedAt });
+      };
+      const [sector, penalty] = await Promise.all([m.task('disposal.sector'), penaltyStep()]);
       m.finding('correction', m.outcome(sector, codes['disposal.sector']));
       m.finding('penalty', m.outcome(penalty, codes['disposal.penalty']));
       await m.penaltyDecided(penalty, input.definition.tasks['disposal.penalty']!.title);

@@ -14,6 +14,11 @@ const DAY_MS = 86_400_000;
  */
 const PERIODS_BY_CALENDAR = 'oil-periods-by-calendar';
 
+/** Patch: each penalty step follows a recorded 立案, and its 90 days count from it. */
+const CASE_FILED = 'penalty-from-filing';
+/** Patch: a case filed by the police leaves the other departments' penalties to be decided. */
+const FILED_KEEPS_FOLLOW_UP = 'filed-keeps-follow-up';
+
 const stationKindNames = {
   'licensed-station': '加油站',
   'suspected-black-station': '黑加油站点',
@@ -60,11 +65,18 @@ export async function refinedOilMatter(input: MatterInput): Promise<MatterView> 
         ? { code: 'violations-found', summary: '联合检查发现违法行为，正在依法处理' }
         : { code: 'compliant', summary: '联合检查未发现问题' });
 
-    /** Each department that found something decides its own penalty; the decisions run in parallel. */
+    /**
+     * Each department that found something decides its own penalty; the decisions run in parallel.
+     * With `patched(CASE_FILED)` each first files its case (立案, recorded) and its 90 days (行政处罚法
+     * art. 60) count from that filing, not from the department's sign-for.
+     */
     const penalties = async (by: string[]) => {
       await m.stage('rectification');
+      const fromFiling = patched(CASE_FILED);
       const decisions = await Promise.all(by.map(async (r) => {
-        const decided = await m.task(`penalty.${r}`);
+        const key = `penalty.${r}`;
+        const filedAt = fromFiling ? await m.caseFiled(m.department(input.definition.tasks[key]!.role), input.definition.tasks[key]!.title) : undefined;
+        const decided = await m.task(key, filedAt !== undefined ? { countsFrom: filedAt } : {});
         // Each decision is public within 20 working days of itself, not of the matter's end.
         await m.penaltyDecided(decided, input.definition.tasks[`penalty.${r}`]!.title);
         return decided;
@@ -80,6 +92,9 @@ export async function refinedOilMatter(input: MatterInput): Promise<MatterView> 
       await m.stage('disposal');
       m.finding('seal', m.outcome(await m.task('disposal.seal'), codes['disposal.seal']));
       const decision = await m.criminalTransfer('非法经营（无证经营成品油）');
+      // A filed criminal case is the police's; the other departments' own violations (tax,
+      // quality, safety) still get their penalty decisions (patched: before, none did).
+      if (decision === 'filed' && violating.length > 0 && patched(FILED_KEEPS_FOLLOW_UP)) await penalties(violating);
       if (decision === 'filed') {
         outcome = {
           code: 'black-station-sealed-transferred', summary: `${kind}：无证经营成品油，已查封取缔并移送公安机关立案侦查`,
