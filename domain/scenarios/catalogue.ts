@@ -209,8 +209,19 @@ export const prepaidCard: ScenarioDefinition = scenarioDefinitionSchema.parse({
     '法释〔2025〕4号',
     '《行政执法机关移送涉嫌犯罪案件的规定》（国务院令第310号）第五条至第十二条',
   ],
-  roles: { lead: 'commerce', 'sector-regulator': 'commerce', market: 'market', police: 'police', finance: 'financial-regulator' },
-  roleNames: { lead: '牵头部门（商务）', 'sector-regulator': '行业主管部门', market: '市场监管', police: '公安', finance: '金融监管' },
+  // Per trade, a county names the sector regulator (`regulator:<trade>`) and who decides the
+  // penalty (`penalty:<trade>`, e.g. 文化执法 for culture and sports); defaults: the trade's own
+  // regulator, and market (the Shanghai model, DOMAIN §3.3).
+  roles: {
+    lead: 'commerce', 'sector-regulator': 'commerce', 'penalty-authority': 'market', market: 'market', police: 'police', finance: 'financial-regulator',
+    'regulator:education': 'education', 'regulator:culture-tourism': 'culture-tourism', 'regulator:sports': 'sports', 'regulator:commerce': 'commerce', 'regulator:transport': 'transport',
+    'penalty:education': 'market', 'penalty:culture-tourism': 'market', 'penalty:sports': 'market', 'penalty:commerce': 'market', 'penalty:transport': 'market',
+  },
+  roleNames: {
+    lead: '牵头部门（商务）', 'sector-regulator': '行业主管部门', 'penalty-authority': '处罚机关', market: '市场监管', police: '公安', finance: '金融监管',
+    'regulator:education': '行业主管部门（教育培训）', 'regulator:culture-tourism': '行业主管部门（文化旅游）', 'regulator:sports': '行业主管部门（体育健身）', 'regulator:commerce': '行业主管部门（商贸）', 'regulator:transport': '行业主管部门（交通）',
+    'penalty:education': '处罚机关（教育培训）', 'penalty:culture-tourism': '处罚机关（文化旅游）', 'penalty:sports': '处罚机关（体育健身）', 'penalty:commerce': '处罚机关（商贸）', 'penalty:transport': '处罚机关（交通）',
+  },
   stages: [
     { key: 'triage', name: '分办' },
     { key: 'acceptance', name: '受理' },
@@ -224,10 +235,14 @@ export const prepaidCard: ScenarioDefinition = scenarioDefinitionSchema.parse({
   tasks: {
     triage: { role: 'lead', title: '分办至行业主管部门', instructions: '按经营行业分办（教育培训、文化旅游、体育健身、商贸、交通）。', limits: { signFor: signFor1, handle: wd(1) }, outcomes: ['assigned'] },
     acceptance: { role: 'sector-regulator', title: '受理决定', instructions: '自收到投诉之日起7个工作日内作出是否受理的决定（消费者权益保护法第四十六条）。', limits: { signFor: signFor1, handle: wd(7, 'matter-opened') }, outcomes: ['accepted', 'rejected'] },
-    mediation: { role: 'sector-regulator', title: '组织调解', instructions: '组织经营者与消费者调解；45个工作日未达成协议的终止调解。', limits: { signFor: signFor1, handle: wd(45, 'assignment') }, outcomes: ['agreed', 'failed'] },
+    mediation: {
+      role: 'sector-regulator', title: '组织调解',
+      instructions: '组织经营者与消费者调解。调解期限为本县规定（默认45个工作日，参照市场监管部门投诉处理规定），期满未达成协议的终止调解。调解中发现违法线索的，无论是否达成协议均须核查（选择 agreed-violation-suspected）。',
+      limits: { signFor: signFor1, handle: wd(45, 'assignment') }, outcomes: ['agreed', 'agreed-violation-suspected', 'failed'],
+    },
     verification: { role: 'sector-regulator', title: '违法线索核查', instructions: '15个工作日内核查违法线索；情况复杂的可延长15个工作日（申请延期）。', limits: { signFor: signFor1, handle: wd(15, 'assignment') }, outcomes: ['no-violation', 'violation', 'fraud'], maxExtensionWorkingDays: 15 },
     'disposal.sector': { role: 'sector-regulator', title: '联合处置：责令改正、资金存管核查', instructions: '责令改正；核查预收资金存管比例（第二十六条：20%/30%/40%）；记入信用记录。', limits: { signFor: signFor1, handle: wd(15) }, outcomes: ['corrected', 'not-corrected'] },
-    'disposal.penalty': { role: 'market', title: '联合处置：行政处罚', instructions: '依第三十六条、第三十七条处1万元以上3万元以下罚款。', limits: { signFor: signFor1, handle: cd(90, 'previous-step') }, outcomes: ['decided'] },
+    'disposal.penalty': { role: 'penalty-authority', title: '联合处置：行政处罚', instructions: '依第三十六条、第三十七条处1万元以上3万元以下罚款。', limits: { signFor: signFor1, handle: cd(90, 'previous-step') }, outcomes: ['decided'] },
     ...criminalTransferTasks('sector-regulator'),
     publication: publishTask('处置结果在20个工作日内公开，记入经营者信用记录（不含消费者个人信息）。'),
   },

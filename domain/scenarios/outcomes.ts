@@ -29,7 +29,7 @@ export const refinedOilOutcomes = {
 
 export const prepaidCardOutcomes = {
   acceptance: ['accepted', 'rejected'],
-  mediation: ['agreed', 'failed'],
+  mediation: ['agreed', 'agreed-violation-suspected', 'failed'],
   verification: ['no-violation', 'violation', 'fraud'],
   'disposal.sector': ['corrected', 'not-corrected'],
   'disposal.penalty': ['decided'],

@@ -91,6 +91,21 @@ describe('prepaidCardMatter', () => {
     expect(await publicRecord(v.matterId)).toMatchObject({ result_code: 'no-violation', summary: '经核查未发现违法行为' });
   });
 
+  test('mediation agreed but violation clues found: verified anyway; a county’s penalty authority for the trade decides', async () => {
+    const d = await launch({ trade: 'culture-tourism', signal: 'complaint' }, gym, { roles: { 'penalty:culture-tourism': 'urban-management', 'regulator:culture-tourism': 'culture-tourism' } });
+    await accept(d);
+    await d.complete('mediation', 'agreed-violation-suspected');
+    await d.complete('verification', 'violation');
+    const penalty = await d.waitFor('disposal.penalty');
+    expect(penalty.department).toBe('urban-management');
+    await d.complete('publication', 'published');
+    await d.complete('disposal.sector', 'corrected');
+    await d.complete('disposal.penalty', 'decided');
+    const v = await d.handle.result();
+    expect(v).toMatchObject({ result: { code: 'disposed' }, findings: { mediation: 'agreed', verification: 'violation' } });
+    expect(await penaltiesPublished(v.matterId)).toEqual([['urban-management', '综合行政执法局依法作出行政处罚决定（联合处置：行政处罚）']]);
+  });
+
   test('violation → the sector regulator and market dispose in parallel → disposed', async () => {
     const d = await launch({ trade: 'culture-tourism', signal: 'complaint' });
     await accept(d);

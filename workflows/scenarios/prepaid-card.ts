@@ -10,7 +10,9 @@ import { openMatter, parseFacts, type MatterOutcome } from '../matter-kit.js';
  * the issuer's trade → acceptance decision (7 working days; 消费者权益保护法 art. 46) → mediation
  * (ends without agreement after 45 working days) → verification of violation clues (15 working
  * days, +15 by extension when complex) → joint disposal (order to correct and escrow check by the
- * sector regulator, penalty by market, in parallel) → transfer to the police when fraud → publish.
+ * sector regulator, penalty by the county's penalty authority for the trade, default market, in
+ * parallel) → transfer to the police when fraud → publish. Violation clues found in a mediation
+ * that agreed are verified too.
  *
  * Every clock (acceptance, mediation, verification, extension) is the department task's: the
  * matter waits for the outcome while the task's ladder chases an overdue department.
@@ -21,10 +23,14 @@ export async function prepaidCardMatter(input: MatterInput): Promise<MatterView>
   // matter is its township: every `sector-regulator` task (acceptance to the transfer hand-over,
   // including those inside `criminalTransfer`) goes to it. Synchronous: nothing awaited before
   // `openMatter` registers the handlers.
-  const regulator = cardTrades[facts.trade];
+  // A county names both per trade (`regulator:<trade>`, `penalty:<trade>`); definitions from
+  // before those roles keep the fixed trade map and market.
+  const roles = input.definition.roles;
+  const regulator = roles[`regulator:${facts.trade}`] ?? cardTrades[facts.trade];
+  const penaltyBy = roles[`penalty:${facts.trade}`] ?? roles['penalty-authority'] ?? roles.market ?? 'market';
   const m = openMatter({
     ...input,
-    definition: { ...input.definition, roles: { ...input.definition.roles, 'sector-regulator': regulator } },
+    definition: { ...input.definition, roles: { ...roles, 'sector-regulator': regulator, 'penalty-authority': penaltyBy } },
   });
 
   /** From triage to the last decision; every branch ends in what is published. */
@@ -45,8 +51,10 @@ export async function prepaidCardMatter(input: MatterInput): Promise<MatterView>
     // patched(): matters started before this rule keep waiting for the department's outcome.
     const mediationTask = patched('mediation-expires') ? m.task('mediation', { expiresAs: 'failed' }) : m.task('mediation');
     const mediation = m.outcome(await mediationTask, codes.mediation);
-    m.finding('mediation', mediation);
+    // Violation clues found during mediation are verified whether or not it succeeded.
+    m.finding('mediation', mediation === 'agreed-violation-suspected' ? 'agreed' : mediation);
     if (mediation === 'agreed') return { code: 'mediated', summary: '经调解，经营者与消费者达成协议', withheld: '调解结果不属于公开范围' };
+    const mediated = mediation === 'agreed-violation-suspected';
 
     await m.stage('verification');
     const verification = m.outcome(await m.task('verification'), codes.verification);
@@ -58,7 +66,7 @@ export async function prepaidCardMatter(input: MatterInput): Promise<MatterView>
     let fraud: boolean;
     switch (verification) {
       case 'no-violation':
-        return { code: 'no-violation', summary: '调解未成，经核查未发现违法行为', public: { code: 'no-violation', summary: '经核查未发现违法行为' } };
+        return { code: 'no-violation', summary: `${mediated ? '经调解达成协议' : '调解未成'}，经核查未发现违法行为`, public: { code: 'no-violation', summary: '经核查未发现违法行为' } };
       case 'violation':
         // A violation by an issuer that has absconded (卷款跑路) is handled as suspected fraud.
         fraud = facts.signal === 'absconding';
