@@ -729,6 +729,11 @@ export function openMatter(input: MatterInput) {
       await record('stage', `进入「${view.stageName}」阶段`, { data: { stage: key } });
     },
 
+    /** Records a fact of the process on the matter's timeline (no task behind it). */
+    async note(type: string, summary: string, data?: Record<string, unknown>) {
+      await record(type, summary, data ? { data } : {});
+    },
+
     finding(name: string, value: string | number | boolean) {
       view.findings[name] = value;
     },

@@ -165,6 +165,7 @@ export const refinedOil: ScenarioDefinition = scenarioDefinitionSchema.parse({
     '国办发〔2025〕5号',
     '《危险化学品安全管理条例》第三十三条、第三十五条、第七十七条',
     '《行政处罚法》第六十条',
+    '《行政强制法》第二十五条',
     '《行政执法机关移送涉嫌犯罪案件的规定》（国务院令第310号）第五条至第十二条',
   ],
   roles: { lead: 'commerce', safety: 'emergency', quality: 'market', police: 'police', transport: 'transport', tax: 'tax', ecology: 'ecology', fire: 'fire', locality: 'township:000000' },
@@ -185,6 +186,14 @@ export const refinedOil: ScenarioDefinition = scenarioDefinitionSchema.parse({
     'inspection.tax': { role: 'tax', title: '联合检查：发票与纳税', instructions: '核查进销存与发票。', limits: { signFor: signFor1, handle: wd(5) }, outcomes: ['compliant', 'violation'] },
     'inspection.ecology': { role: 'ecology', title: '联合检查：油气回收', instructions: '检测油气回收装置。', limits: { signFor: signFor1, handle: wd(5) }, outcomes: ['compliant', 'violation'] },
     'disposal.seal': { role: 'safety', title: '查处取缔：查封场所、扣押油品、拆除设备', instructions: '对黑加油站点、无证经营依法查封、扣押、拆除。', limits: { signFor: hours(2), handle: wd(3, 'assignment') }, outcomes: ['sealed'] },
+    'disposal.seizure': {
+      role: 'safety', title: '查封扣押期限内作出处理决定', instructions: '查封、扣押的期限不得超过30日（情况复杂的，经行政机关负责人批准可延长，但延长期限不得超过30日）；期限内查清事实，作出没收等处理决定或者解除查封、扣押（行政强制法第二十五条、第二十七条、第二十八条）。',
+      limits: { signFor: hours(24), handle: cd(30, 'previous-step') }, outcomes: ['released', 'confiscated'],
+    },
+    'disposal.follow-up': {
+      role: 'lead', title: '回头看：取缔场所复查', instructions: '复查被查封取缔的场所是否恢复经营，发现复开的依法再次查处。',
+      limits: { signFor: signFor1, handle: wd(10, 'assignment') }, outcomes: ['closed', 'reopened'],
+    },
     'penalty.lead': { role: 'lead', title: '责令整改并作出处罚决定', instructions: '对违法行为责令改正，并在立案之日起90日内作出处罚决定（行政处罚法第六十条）。', limits: { signFor: signFor1, handle: cd(90, 'previous-step') }, outcomes: ['decided'] },
     'penalty.safety': { role: 'safety', title: '危化品安全违法处罚决定', instructions: '依《危险化学品安全管理条例》第七十七条作出处罚决定。', limits: { signFor: signFor1, handle: cd(90, 'previous-step') }, outcomes: ['decided'] },
     'penalty.quality': { role: 'quality', title: '质量计量违法处罚决定', instructions: '依法作出处罚决定。', limits: { signFor: signFor1, handle: cd(90, 'previous-step') }, outcomes: ['decided'] },

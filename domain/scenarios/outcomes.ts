@@ -24,6 +24,8 @@ export const refinedOilOutcomes = {
   'inspection.tax': ['compliant', 'violation'],
   'inspection.ecology': ['compliant', 'violation'],
   'disposal.seal': ['sealed'],
+  'disposal.seizure': ['released', 'confiscated'],
+  'disposal.follow-up': ['closed', 'reopened'],
   reinspection: ['rectified', 'not-rectified'],
 } as const;
 

@@ -159,6 +159,8 @@ describe('the other pilots from launch to published result', () => {
     // Neither another department nor another county reads the transfer.
     expect((await call('market', 'GET', `/v1/transfers/${transferId}`)).status).toBe(404);
     expect((await call('otherCounty', 'GET', `/v1/transfers/${transferId}`)).status).toBe(404);
+    // 回头看: the lead checks the sealed site again.
+    await work('commerce', matterId, 'disposal.follow-up', 'closed');
     await work('commerce', matterId, 'publication', 'published');
     expect(await closed(matterId)).toMatchObject({ result: { code: 'black-station-sealed-transferred' }, transfers: [{ state: 'filed', approved: true }] });
   });

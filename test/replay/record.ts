@@ -154,6 +154,25 @@ await worker.runUntil(async () => {
       await d.complete('disposal.seal', 'sealed');
       await d.transferCase('approve', 'filed');
       await d.complete('penalty.quality', 'decided');
+      await d.complete('disposal.follow-up', 'closed');
+      await h.result();
+      return h.workflowId;
+    },
+    async 'refined-oil-seizure-decided'() {
+      // Not transferred: the seizure decided within its 30 days, the site checked again.
+      const h = await env.client.workflow.start(refinedOilMatter, {
+        taskQueue: 'record', workflowId: 'refined-oil-seizure-decided',
+        args: [{ county, subject: { name: '某加油点', kind: 'other' }, facts: { township: '610124100', stationKind: 'mobile-refuelling', participants: ['safety'] }, definition: resolveScenario(catalogue['refined-oil'], undefined), createdBy: 'k' }],
+      });
+      const d = new MatterDriver(env.client, h);
+      await d.complete('inspection.lead', 'compliant');
+      await d.complete('inspection.safety', 'unlicensed');
+      await d.complete('disposal.seal', 'sealed');
+      await d.transferCase('refuse');
+      await d.complete('disposal.seizure', 'confiscated');
+      await d.complete('disposal.follow-up', 'closed');
+      await d.complete('penalty.safety', 'decided');
+      await d.complete('publication', 'published');
       await h.result();
       return h.workflowId;
     },

@@ -142,6 +142,7 @@ describe('criminalTransfer', () => {
       'transfer.task-assigned', 'transfer.evidence-handed-over',
       'transfer.ended',
     ]);
+    await d.complete('disposal.follow-up', 'closed');
     await d.complete('publication', 'published');
     expect((await d.handle.result()).result?.code).toBe('black-station-sealed-transferred');
   });
@@ -202,6 +203,8 @@ describe('criminalTransfer', () => {
     expect(t).toMatchObject({ policeDecision: { decision: 'not-filed', reason: '犯罪事实显著轻微' }, reconsideration: { decision: 'not-filed' }, procuratorateSuggestedAt: expect.any(String) });
     const told = await wf.db.pool.query("SELECT department AS recipient_department FROM notifications WHERE object_id = $1 AND kind = 'transfer.procuratorate-suggested'", [t.transferId]);
     expect(told.rows.map((r) => r.recipient_department)).toContain('procuratorate');
+    await d.complete('disposal.seizure', 'confiscated');
+    await d.complete('disposal.follow-up', 'closed');
     await d.complete('penalty.lead', 'decided');
     await d.complete('publication', 'published');
     const v = await d.handle.result();
@@ -218,6 +221,7 @@ describe('criminalTransfer', () => {
     await d.step('transfer.reconsideration', 'filed');
     await d.step('transfer.evidence', 'handed-over');
     expect(await settled(d, 'filed')).toMatchObject({ reconsideration: { decision: 'filed' } });
+    await d.complete('disposal.follow-up', 'closed');
     await d.complete('publication', 'published');
     expect((await d.handle.result()).result?.code).toBe('black-station-sealed-transferred');
   });

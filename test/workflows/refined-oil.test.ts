@@ -39,6 +39,8 @@ describe('refinedOilMatter', () => {
     await d.transferCase('approve', 'filed');
     // The police have the unlicensed trading; market's own finding (quality) is still penalised.
     await d.complete('penalty.quality', 'decided');
+    // The seized goods went with the case; the sealed site is checked again (回头看).
+    await d.complete('disposal.follow-up', 'closed');
     await d.complete('publication', 'published');
     const v = await d.handle.result();
 
@@ -55,7 +57,9 @@ describe('refinedOilMatter', () => {
       ['publication', 'commerce', 'completed'],
       ['disposal.seal', 'emergency', 'completed'],
       ['penalty.quality', 'market', 'completed'],
+      ['disposal.follow-up', 'commerce', 'completed'],
     ]);
+    expect(v.findings).toMatchObject({ seizure: 'handed-to-police', followUp: 'closed' });
     // A filed case is the police's now: no administrative penalty in place of the transfer for
     // the unlicensed trading (commerce, emergency), but the quality violation is market's to decide.
     expect(v.tasks.filter((t) => t.key.startsWith('penalty.')).map((t) => t.key)).toEqual(['penalty.quality']);
@@ -77,6 +81,13 @@ describe('refinedOilMatter', () => {
     await inspect(d, { 'inspection.lead': 'compliant', 'inspection.safety': 'unlicensed', 'inspection.tax': 'violation' });
     await d.complete('disposal.seal', 'sealed');
     await d.transferCase('refuse');
+    // Not transferred: the seizure ends by a decision within its 30 days (行政强制法 art. 25).
+    const seizure = await d.waitFor('disposal.seizure');
+    const sealedAt = (await wf.client.workflow.getHandle((await d.view()).tasks.find((t) => t.key === 'disposal.seal')!.taskId).query(getTaskQuery)).closedAt!;
+    await d.complete('disposal.seizure', 'confiscated');
+    const limit = (await wf.client.workflow.getHandle(seizure.taskId).query(getTaskQuery)).deadlines.find((x) => x.kind === 'handle')!;
+    expect(limit).toMatchObject({ dueAt: resolveDeadline(Date.parse(sealedAt), { amount: 30, unit: 'calendar_day' }).dueAt, countsFrom: { event: 'previous-step' } });
+    await d.complete('disposal.follow-up', 'closed');
     await d.waitFor('penalty.safety');
     await d.waitFor('penalty.tax');
     await d.complete('penalty.safety', 'decided');
@@ -101,12 +112,14 @@ describe('refinedOilMatter', () => {
     await inspect(d, { 'inspection.lead': 'unlicensed', 'inspection.safety': 'compliant' });
     await d.complete('disposal.seal', 'sealed');
     await d.transferCase('approve', 'not-filed');
+    await d.complete('disposal.seizure', 'released');
+    await d.complete('disposal.follow-up', 'reopened');
     await d.complete('penalty.lead', 'decided');
     await d.complete('publication', 'published');
     const v = await d.handle.result();
 
     expect(v.result?.code).toBe('black-station-sealed-not-filed');
-    expect(v.findings).toMatchObject({ stationKind: 'own-tank', verdict: 'unlicensed', criminalTransfer: 'not-filed', penalisedBy: 'lead' });
+    expect(v.findings).toMatchObject({ stationKind: 'own-tank', verdict: 'unlicensed', criminalTransfer: 'not-filed', penalisedBy: 'lead', seizure: 'released', followUp: 'reopened' });
     expect(v.tasks.filter((t) => t.key.startsWith('penalty.')).map((t) => [t.key, t.department])).toEqual([['penalty.lead', 'commerce']]);
     expect(await stages(v.matterId)).toEqual(['inspection', 'disposal', 'criminal-transfer', 'rectification', 'publication']);
   });

@@ -16,6 +16,11 @@ const PERIODS_BY_CALENDAR = 'oil-periods-by-calendar';
 
 /** Patch: each penalty step follows a recorded 立案, and its 90 days count from it. */
 const CASE_FILED = 'penalty-from-filing';
+/**
+ * Patch: a seizure ends within its statutory 30 days with a release or a decision (or goes to the
+ * police with the case), and the sealed site gets its follow-up check (回头看).
+ */
+const SEIZURE_LIMIT = 'seizure-limit';
 /** Patch: a case filed by the police leaves the other departments' penalties to be decided. */
 const FILED_KEEPS_FOLLOW_UP = 'filed-keeps-follow-up';
 
@@ -90,11 +95,25 @@ export async function refinedOilMatter(input: MatterInput): Promise<MatterView> 
       m.finding('verdict', 'unlicensed');
       const kind = facts.stationKind === 'licensed-station' ? '无证经营' : stationKindNames[facts.stationKind];
       await m.stage('disposal');
-      m.finding('seal', m.outcome(await m.task('disposal.seal'), codes['disposal.seal']));
+      const seal = await m.task('disposal.seal');
+      m.finding('seal', m.outcome(seal, codes['disposal.seal']));
+      const sealedAt = seal.submission?.at ? Date.parse(seal.submission.at) : Date.now();
       const decision = await m.criminalTransfer('非法经营（无证经营成品油）');
       // A filed criminal case is the police's; the other departments' own violations (tax,
       // quality, safety) still get their penalty decisions (patched: before, none did).
       if (decision === 'filed' && violating.length > 0 && patched(FILED_KEEPS_FOLLOW_UP)) await penalties(violating);
+      if (patched(SEIZURE_LIMIT) && input.definition.tasks['disposal.seizure']) {
+        if (decision === 'filed') {
+          // The seized oil and equipment go to the police with the case (国务院令第310号 art. 12).
+          m.finding('seizure', 'handed-to-police');
+          await m.note('seizure.handed-over', '查封、扣押的物品随案移交公安机关（国务院令第310号第12条）');
+        } else {
+          // 行政强制法 art. 25: 30 days from the seizure to release it or decide on it.
+          m.finding('seizure', m.outcome(await m.task('disposal.seizure', { countsFrom: sealedAt }), codes['disposal.seizure']));
+        }
+        // 回头看 (DOMAIN §3.1): the site is checked again to stay closed.
+        m.finding('followUp', m.outcome(await m.task('disposal.follow-up'), codes['disposal.follow-up']));
+      }
       if (decision === 'filed') {
         outcome = {
           code: 'black-station-sealed-transferred', summary: `${kind}：无证经营成品油，已查封取缔并移送公安机关立案侦查`,
