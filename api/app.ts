@@ -119,7 +119,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       security: [{ apiKey: [] }],
     },
     transform: jsonSchemaTransform,
-    transformObject: (doc) => ('openapiObject' in doc ? publishFactsSchemas(doc.openapiObject) : doc.swaggerObject),
+    transformObject: (doc) => ('openapiObject' in doc ? noContentIsEmpty(publishFactsSchemas(doc.openapiObject)) : doc.swaggerObject),
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
@@ -162,6 +162,16 @@ export function logSafeError(err: unknown): Record<string, unknown> {
  * scenario's own schema (domain/scenarios/facts.ts), so the document lists those schemas, one per
  * scenario (the one named by `scenario` applies), instead of "any object".
  */
+/** A 204 has no body (the route sends none): the document says so instead of `application/json` null. */
+function noContentIsEmpty<D extends { paths?: unknown }>(doc: D): D {
+  for (const ops of Object.values((doc.paths ?? {}) as Record<string, Record<string, { responses?: Record<string, { content?: unknown }> }>>)) {
+    for (const op of Object.values(ops)) {
+      if (op.responses?.['204']) delete op.responses['204'].content;
+    }
+  }
+  return doc;
+}
+
 function publishFactsSchemas<D extends { paths?: unknown }>(doc: D): D {
   type Body = { properties?: Record<string, unknown> };
   const paths = doc.paths as Record<string, Record<string, { requestBody?: { content?: Record<string, { schema?: Body }> } }>> | undefined;

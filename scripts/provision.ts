@@ -319,11 +319,52 @@ export function postgresBinaries(opts: { asRoot?: boolean; cache?: string } = {}
   return { ...pkg, dir, copied: true };
 }
 
+// ---------------------------------------------------------------- the fuzzer (test/fuzz)
+
+/** Schemathesis, the OpenAPI-driven fuzzer of the fuzz tier, pinned. */
+export const schemathesisVersion = '4.32.5';
+
+/**
+ * `st` of Schemathesis: $SCHEMATHESIS → <cache>/fuzz/venv-<version>/bin/st → a virtual environment
+ * built there with `python3 -m venv` and pip (first run only; the package index is the machine's).
+ */
+export async function findSchemathesis(): Promise<string> {
+  const tried: string[] = [];
+  const fromEnv = process.env.SCHEMATHESIS;
+  if (fromEnv) {
+    if (isExecutable(fromEnv)) return fromEnv;
+    tried.push(`SCHEMATHESIS=${fromEnv}: not an executable file`);
+  }
+  const home = path.join(cacheDir(), 'fuzz', `venv-${schemathesisVersion}`);
+  const st = path.join(home, 'bin', 'st');
+  if (isExecutable(st)) return st;
+  tried.push(`${st}: not installed yet`);
+  const python = onPath('python3');
+  if (python) {
+    log(`installing schemathesis ${schemathesisVersion} into ${home} (first run only)`);
+    // Built where it will live (a venv's scripts name their interpreter by absolute path); `st`
+    // appears only once pip has finished, so a half-built one is rebuilt from scratch.
+    rmSync(home, { recursive: true, force: true });
+    mkdirSync(path.dirname(home), { recursive: true });
+    try {
+      await run(python, ['-m', 'venv', home]);
+      await run(path.join(home, 'bin', 'pip'), ['install', '-q', '--disable-pip-version-check', `schemathesis==${schemathesisVersion}`], { maxBuffer: 64 * 1024 * 1024 });
+      if (isExecutable(st)) return st;
+      tried.push('pip install: finished but `st` is missing');
+    } catch (err) {
+      rmSync(home, { recursive: true, force: true });
+      tried.push(`pip install schemathesis==${schemathesisVersion}: failed (${firstLine(err)})`);
+    }
+  } else tried.push('`python3` not on PATH');
+  throw new ProvisionError('schemathesis (the fuzz tier)', tried);
+}
+
 // `npm run provision`: warm the caches and print what was found.
 if (import.meta.url === `file://${process.argv[1]}`) {
   const cli = await findTemporalCli();
   const ts = await findTestServer();
-  process.stdout.write(`Temporal CLI:      ${cli ?? '(SDK download)'}\nTest server:       ${ts ?? '(SDK download)'}\n`);
+  const st = await findSchemathesis();
+  process.stdout.write(`Temporal CLI:      ${cli ?? '(SDK download)'}\nTest server:       ${ts ?? '(SDK download)'}\nSchemathesis:      ${st}\n`);
   if (process.env.DATABASE_URL) process.stdout.write('PostgreSQL:        DATABASE_URL\n');
   else {
     const pgBins = postgresBinaries();

@@ -45,6 +45,12 @@ describe('the OpenAPI document', () => {
     }
   });
 
+  test('a 204 is documented with no body, as it is sent (found by the fuzz tier: DELETE /v1/webhooks said application/json)', () => {
+    const noContent = operations().filter(({ op }) => op.responses['204']);
+    expect(noContent.map(({ method, path }) => `${method} ${path}`)).toContain('delete /v1/webhooks/{county}/{target}');
+    for (const { method, path, op } of noContent) expect(op.responses['204']!.content, `${method} ${path}`).toBeUndefined();
+  });
+
   test('a department code is published as it is checked: the fixed codes or a township', () => {
     const department = doc.paths['/v1/tasks']!.post!.requestBody!.content['application/json']!.schema.properties.department;
     expect(department).toMatchObject({
