@@ -22,6 +22,7 @@ import { scenarioRoutes } from './routes/scenarios.js';
 import { disputeRoutes } from './routes/disputes.js';
 import { transferRoutes } from './routes/transfers.js';
 import { resultRoutes } from './routes/results.js';
+import { auditRoutes } from './routes/audit.js';
 import { supervisionRoutes } from './routes/supervision.js';
 import { webhookRoutes } from './routes/webhooks.js';
 
@@ -135,6 +136,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     await v1.register(scenarioRoutes(deps));
     await v1.register(transferRoutes(deps));
     await v1.register(resultRoutes(deps));
+    await v1.register(auditRoutes(deps));
     await v1.register(disputeRoutes(deps));
     await v1.register(supervisionRoutes(deps));
     await v1.register(webhookRoutes(deps));

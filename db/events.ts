@@ -56,33 +56,118 @@ export interface AuditEntry {
   details: Record<string, unknown>;
 }
 
-/** Appends to the hash chain. The transaction-scoped lock keeps the chain linear under concurrency. */
+/**
+ * Appends to the county's hash chain (`chain` = the county). The transaction-scoped lock is the
+ * chain's own, so counties write in parallel while each chain stays linear.
+ */
 export async function appendAudit(client: pg.PoolClient, a: AuditEntry): Promise<void> {
-  await client.query('SELECT pg_advisory_xact_lock(7233002)');
+  const chain = a.county;
+  await client.query('SELECT pg_advisory_xact_lock(7233003, hashtext($1))', [chain]);
   const exists = await client.query('SELECT 1 FROM audit_log WHERE event_id = $1', [a.eventId]);
   if (exists.rowCount) return;
-  const last = await client.query<{ hash: string }>('SELECT hash FROM audit_log ORDER BY id DESC LIMIT 1');
+  const last = await client.query<{ hash: string }>('SELECT hash FROM audit_log WHERE chain = $1 ORDER BY id DESC LIMIT 1', [chain]);
   const prevHash = last.rows[0]?.hash ?? genesis;
-  const hash = auditHash(prevHash, a);
+  const hash = auditHash(prevHash, a, chain);
   await client.query(
-    `INSERT INTO audit_log (event_id, at, county, actor_key_id, actor_department, action, object_id, details, prev_hash, hash)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
-    [a.eventId, a.at, a.county, a.actorKeyId, a.actorDepartment, a.action, a.objectId, a.details, prevHash, hash],
+    `INSERT INTO audit_log (event_id, at, county, actor_key_id, actor_department, action, object_id, details, prev_hash, hash, chain)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
+    [a.eventId, a.at, a.county, a.actorKeyId, a.actorDepartment, a.action, a.objectId, a.details, prevHash, hash, chain],
   );
 }
 
-export function auditHash(prevHash: string, a: AuditEntry): string {
+/** The hash of an entry after `prevHash`; a chained entry (per county) also binds its chain. */
+export function auditHash(prevHash: string, a: AuditEntry, chain?: string | null): string {
   // Keys sorted recursively: jsonb does not keep key order, and the chain must verify after a round trip.
-  const canonical = stableStringify([
+  const fields = [
     prevHash, a.eventId, new Date(a.at).toISOString(), a.county, a.actorKeyId, a.actorDepartment, a.action, a.objectId, a.details,
-  ]);
+  ];
+  const canonical = stableStringify(chain ? ['chain', chain, ...fields] : fields);
   return createHash('sha256').update(canonical).digest('hex');
 }
 
-/** Re-computes the chain; returns the id of the first row that does not verify, or null. */
+export interface AuditRow extends AuditEntry {
+  id: number;
+  chain: string | null;
+  prevHash: string;
+  hash: string;
+  recordedAt: string;
+}
+
+const auditRowOf = (r: Record<string, unknown>): AuditRow => ({
+  id: Number(r.id), eventId: r.event_id as string, at: (r.at as Date).toISOString(), county: r.county as string,
+  actorKeyId: r.actor_key_id as string | null, actorDepartment: r.actor_department as string | null, action: r.action as string,
+  objectId: r.object_id as string, details: r.details as Record<string, unknown>, prevHash: r.prev_hash as string, hash: r.hash as string,
+  chain: r.chain as string | null, recordedAt: (r.recorded_at as Date).toISOString(),
+});
+
+/** Audit entries of a division, oldest first, a page at a time (keyset on id). */
+export async function listAudit(db: pg.Pool | pg.PoolClient, f: {
+  countyPrefix: string; objectId?: string; actor?: string; from?: string; to?: string; limit: number; afterId?: number;
+}): Promise<AuditRow[]> {
+  const args: unknown[] = [`${f.countyPrefix}%`];
+  const where = ['county LIKE $1'];
+  const add = (sql: string, v: unknown) => {
+    args.push(v);
+    where.push(sql.replace('?', `$${args.length}`));
+  };
+  if (f.objectId) add('object_id = ?', f.objectId);
+  if (f.actor) add('actor_key_id = ?', f.actor);
+  if (f.from) add('at >= ?::timestamptz', f.from);
+  if (f.to) add('at < ?::timestamptz', f.to);
+  if (f.afterId !== undefined) add('id > ?', f.afterId);
+  args.push(f.limit);
+  const res = await db.query(`SELECT * FROM audit_log WHERE ${where.join(' AND ')} ORDER BY id LIMIT $${args.length}`, args);
+  return res.rows.map(auditRowOf);
+}
+
+export interface AuditVerification {
+  ok: boolean;
+  checked: number;
+  chains: number;
+  firstBreak?: { id: number; eventId: string; chain: string | null; reason: 'hash' | 'link' };
+}
+
+/**
+ * Recomputes the chains of a division's counties (each entry's hash, and its link to the entry
+ * before it in its chain, even one before `from`); entries from before per-county chains are
+ * checked against their own stored link. Answers the first entry that does not verify.
+ */
+export async function verifyAudit(db: pg.Pool | pg.PoolClient, f: { countyPrefix: string; from?: string; to?: string }): Promise<AuditVerification> {
+  const args: unknown[] = [`${f.countyPrefix}%`];
+  let range = '';
+  if (f.from) {
+    args.push(f.from);
+    range += ` AND at >= $${args.length}::timestamptz`;
+  }
+  if (f.to) {
+    args.push(f.to);
+    range += ` AND at < $${args.length}::timestamptz`;
+  }
+  const rows = (await db.query(`SELECT * FROM audit_log WHERE county LIKE $1${range} ORDER BY id`, args)).rows.map(auditRowOf);
+  const lastOf = new Map<string, string>();
+  const chains = new Set<string>();
+  for (const r of rows) {
+    const expected = auditHash(r.prevHash, r, r.chain);
+    if (expected !== r.hash) return { ok: false, checked: rows.indexOf(r), chains: chains.size, firstBreak: { id: r.id, eventId: r.eventId, chain: r.chain, reason: 'hash' } };
+    if (r.chain) {
+      chains.add(r.chain);
+      // The entry before it in its chain, read from the table when it lies before the range.
+      let prev = lastOf.get(r.chain);
+      if (prev === undefined) {
+        const before = await db.query<{ hash: string }>('SELECT hash FROM audit_log WHERE chain = $1 AND id < $2 ORDER BY id DESC LIMIT 1', [r.chain, r.id]);
+        prev = before.rows[0]?.hash ?? genesis;
+      }
+      if (prev !== r.prevHash) return { ok: false, checked: rows.indexOf(r), chains: chains.size, firstBreak: { id: r.id, eventId: r.eventId, chain: r.chain, reason: 'link' } };
+      lastOf.set(r.chain, r.hash);
+    }
+  }
+  return { ok: true, checked: rows.length, chains: chains.size };
+}
+
+/** Re-computes the chain written before per-county chains; the id of the first row that does not verify, or null. */
 export async function verifyAuditChain(client: pg.Pool | pg.PoolClient): Promise<number | null> {
   const rows = await client.query(
-    'SELECT id, event_id, at, county, actor_key_id, actor_department, action, object_id, details, prev_hash, hash FROM audit_log ORDER BY id',
+    'SELECT id, event_id, at, county, actor_key_id, actor_department, action, object_id, details, prev_hash, hash FROM audit_log WHERE chain IS NULL ORDER BY id',
   );
   let prev = genesis;
   for (const r of rows.rows) {

@@ -5,7 +5,7 @@ import { countySchema, departmentSchema, divisionCovers } from './departments.js
  * `head` is a department's 正职负责人 (or the deputy presiding over its work): the one who approves a
  * criminal transfer (国务院令第310号 art. 5). Like an officer, a head is bound to their department.
  */
-export const roles = ['operator', 'officer', 'head', 'supervisor', 'arbiter', 'admin'] as const;
+export const roles = ['operator', 'officer', 'head', 'supervisor', 'arbiter', 'admin', 'auditor'] as const;
 export const roleSchema = z.enum(roles);
 export type Role = z.infer<typeof roleSchema>;
 

@@ -1,0 +1,105 @@
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { listAudit, verifyAudit, type AuditRow } from '../../db/events.js';
+import { toShanghaiIso } from '../../domain/calendar/index.js';
+import { safeText } from '../../domain/text.js';
+import { requireRole, visibleCountyPrefix } from '../auth.js';
+import type { AppDeps } from '../app.js';
+import { ApiError, errorBodySchema } from '../errors.js';
+import { decodeCursor } from '../idempotency.js';
+import { isoDateTimeSchema } from '../schemas.js';
+
+const errors = { 400: errorBodySchema, 401: errorBodySchema, 403: errorBodySchema, 503: errorBodySchema };
+
+const entrySchema = z.object({
+  id: z.number().int(),
+  eventId: z.string(),
+  at: z.string(),
+  recordedAt: z.string(),
+  county: z.string(),
+  actorKeyId: z.string().nullable(),
+  actorDepartment: z.string().nullable(),
+  action: z.string(),
+  objectId: z.string(),
+  details: z.record(z.string(), z.unknown()),
+  chain: z.string().nullable().describe('The county whose hash chain holds the entry (null: written before per-county chains)'),
+  prevHash: z.string(),
+  hash: z.string(),
+});
+
+const present = (r: AuditRow) => ({ ...r, at: toShanghaiIso(Date.parse(r.at)), recordedAt: toShanghaiIso(Date.parse(r.recordedAt)) });
+
+/** RFC 4180 field: quoted when it holds a comma, a quote or a line break. */
+const csvField = (v: unknown) => {
+  const s = v === null || v === undefined ? '' : typeof v === 'string' ? v : JSON.stringify(v);
+  return /[",\r\n]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
+};
+const csvColumns = ['id', 'eventId', 'at', 'county', 'actorKeyId', 'actorDepartment', 'action', 'objectId', 'details', 'chain', 'prevHash', 'hash'] as const;
+
+/**
+ * The audit trail (等保 2.0 level 3: audit, integrity), for supervisors, admins and auditors of a
+ * division: every recorded action, and a verification that recomputes each county's hash chain.
+ */
+export const auditRoutes = (deps: AppDeps): FastifyPluginAsyncZod => async (app) => {
+  app.get('/audit', {
+    schema: {
+      summary: 'Audit entries of the caller’s division, oldest first (supervisor, admin, auditor); CSV with Accept: text/csv',
+      tags: ['audit'],
+      querystring: z.object({
+        objectId: safeText().max(300).optional().describe('A workflow id (matter, task, dispute, transfer), `/` written `~`'),
+        actor: safeText().max(64).optional().describe('An API key id'),
+        from: isoDateTimeSchema.optional(),
+        to: isoDateTimeSchema.optional(),
+        limit: z.coerce.number().int().min(1).max(1000).default(100),
+        cursor: safeText().max(400).optional(),
+      }),
+      response: { 200: z.object({ items: z.array(entrySchema), nextCursor: z.string().nullable() }), ...errors },
+    },
+  }, async (req, reply) => {
+    requireRole(req, 'supervisor', 'admin', 'auditor');
+    const q = req.query;
+    const after = q.cursor ? (decodeCursor(q.cursor, { id: 'string' }) as { id: string }) : undefined;
+    if (after && !/^\d{1,18}$/.test(after.id)) throw new ApiError(400, 'validation_failed', '无效的分页游标', [{ path: 'querystring.cursor', message: 'invalid cursor' }]);
+    const rows = await listAudit(deps.pool, {
+      countyPrefix: visibleCountyPrefix(req.principal),
+      ...(q.objectId ? { objectId: q.objectId.replaceAll('~', '/') } : {}),
+      ...(q.actor ? { actor: q.actor } : {}),
+      ...(q.from ? { from: q.from } : {}),
+      ...(q.to ? { to: q.to } : {}),
+      limit: q.limit + 1,
+      ...(after ? { afterId: Number(after.id) } : {}),
+    });
+    const page = rows.slice(0, q.limit);
+    const nextCursor = rows.length > q.limit ? Buffer.from(JSON.stringify({ id: String(page.at(-1)!.id) })).toString('base64url') : null;
+    if (/\btext\/csv\b/.test(req.headers.accept ?? '')) {
+      const lines = [csvColumns.join(','), ...page.map((r) => csvColumns.map((c) => csvField(present(r)[c])).join(','))];
+      if (nextCursor) void reply.header('x-next-cursor', nextCursor);
+      return reply.type('text/csv; charset=utf-8').send(`${lines.join('\r\n')}\r\n` as never);
+    }
+    return { items: page.map(present), nextCursor };
+  });
+
+  app.get('/audit/verify', {
+    schema: {
+      summary: 'Recompute the hash chains of the caller’s division (supervisor, admin, auditor)',
+      tags: ['audit'],
+      querystring: z.object({ from: isoDateTimeSchema.optional(), to: isoDateTimeSchema.optional() }),
+      response: {
+        200: z.object({
+          ok: z.boolean(),
+          checked: z.number().int().describe('Entries checked before the first break (all when ok)'),
+          chains: z.number().int().describe('County chains met'),
+          firstBreak: z.object({ id: z.number().int(), eventId: z.string(), chain: z.string().nullable(), reason: z.enum(['hash', 'link']) }).optional(),
+        }),
+        ...errors,
+      },
+    },
+  }, async (req) => {
+    requireRole(req, 'supervisor', 'admin', 'auditor');
+    return verifyAudit(deps.pool, {
+      countyPrefix: visibleCountyPrefix(req.principal),
+      ...(req.query.from ? { from: req.query.from } : {}),
+      ...(req.query.to ? { to: req.query.to } : {}),
+    });
+  });
+};
