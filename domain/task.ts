@@ -210,6 +210,9 @@ export const submitBodySchema = z.object({
     .refine((m) => new Set(m).size === m.length, 'each material at most once')
     .optional()
     .describe('Materials handed over with a criminal transfer (国务院令第310号 art. 6)'),
+  namedDepartment: departmentSchema
+    .optional()
+    .describe('A department the step names, e.g. at triage (分办) the sector regulator that takes the complaint'),
   forwardedTo: z
     .object({
       county: countySchema.optional().describe('County of the organ with jurisdiction, when not this one'),

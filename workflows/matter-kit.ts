@@ -729,6 +729,13 @@ export function openMatter(input: MatterInput) {
       await record('stage', `进入「${view.stageName}」阶段`, { data: { stage: key } });
     },
 
+    /** A step named who plays a role from now on (e.g. the sector regulator chosen at triage): recorded. */
+    async assignRole(role: string, department: string, why: string) {
+      const before = roles[role];
+      roles[role] = department;
+      await record('role.assigned', `${def.roleNames[role] ?? role}：${departmentName(department)}（${why}）`, { data: { role, department, before: before ?? null } });
+    },
+
     /** Records a fact of the process on the matter's timeline (no task behind it). */
     async note(type: string, summary: string, data?: Record<string, unknown>) {
       await record(type, summary, data ? { data } : {});

@@ -91,6 +91,24 @@ describe('prepaidCardMatter', () => {
     expect(await publicRecord(v.matterId)).toMatchObject({ result_code: 'no-violation', summary: '经核查未发现违法行为' });
   });
 
+  test('the triage is a decision: the lead names another regulator, who then accepts and handles the complaint', async () => {
+    const d = await launch({ trade: 'commerce', signal: 'complaint' });
+    const t = await d.waitFor('triage');
+    const h = wf.client.workflow.getHandle(t.taskId);
+    const lead = d.officer('commerce');
+    await h.executeUpdate(signUpdate, { args: [{ actor: lead }] });
+    // A bad code is refused with its field.
+    const bad = await h.executeUpdate(submitUpdate, { args: [{ actor: lead, summary: '分办', outcome: 'assigned', namedDepartment: 'nowhere' as never }] }).catch((e: unknown) => e);
+    expect(bad).toBeInstanceOf(Error);
+    const submitted = await h.executeUpdate(submitUpdate, { args: [{ actor: lead, summary: '该预付卡为美容美发服务，分办至市场监管', outcome: 'assigned', namedDepartment: 'market' }] });
+    await h.executeUpdate(reviewUpdate, { args: [{ actor: d.reviewer(submitted), decision: 'accept', comment: '同意' }] });
+    const acceptance = await d.waitFor('acceptance');
+    expect(acceptance.department).toBe('market');
+    await recorded(d.handle.workflowId, 'role.assigned', 1);
+    expect((await d.view()).findings.sectorRegulator).toBe('market');
+    await d.handle.cancel();
+  });
+
   test('mediation agreed but violation clues found: verified anyway; a county’s penalty authority for the trade decides', async () => {
     const d = await launch({ trade: 'culture-tourism', signal: 'complaint' }, gym, { roles: { 'penalty:culture-tourism': 'urban-management', 'regulator:culture-tourism': 'culture-tourism' } });
     await accept(d);

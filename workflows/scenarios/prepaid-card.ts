@@ -38,7 +38,13 @@ export async function prepaidCardMatter(input: MatterInput): Promise<MatterView>
     m.finding('signal', facts.signal);
     m.finding('sectorRegulator', regulator);
     await m.stage('triage');
-    await m.task('triage', { note: `分办至${departmentName(regulator)}` });
+    const triage = await m.task('triage', { note: `分办至${departmentName(regulator)}` });
+    // The triage is a real decision: the lead may name another regulator than the trade's.
+    const named = triage.submission?.namedDepartment;
+    if (named && named !== regulator && patched('triage-names-regulator')) {
+      await m.assignRole('sector-regulator', named, '分办决定');
+      m.finding('sectorRegulator', named);
+    }
 
     await m.stage('acceptance');
     const acceptance = m.outcome(await m.task('acceptance'), codes.acceptance);
@@ -80,13 +86,12 @@ export async function prepaidCardMatter(input: MatterInput): Promise<MatterView>
 
     await m.stage('disposal');
     const dispose = async () => {
-      // 立案 first, recorded: the penalty's 90 days (行政处罚法 art. 60) count from it (patched).
-      const penaltyStep = async () => {
-        if (!patched('penalty-from-filing')) return m.task('disposal.penalty');
-        const filedAt = await m.caseFiled(m.department(input.definition.tasks['disposal.penalty']!.role), input.definition.tasks['disposal.penalty']!.title);
-        return m.task('disposal.penalty', { countsFrom: filedAt });
-      };
-      const [sector, penalty] = await Promise.all([m.task('disposal.sector'), penaltyStep()]);
+      // 立案 first, recorded: the penalty's 90 days (行政处罚法 art. 60) count from it (patched);
+      // then both steps start together.
+      const filedAt = patched('penalty-from-filing')
+        ? await m.caseFiled(m.department(input.definition.tasks['disposal.penalty']!.role), input.definition.tasks['disposal.penalty']!.title)
+        : undefined;
+      const [sector, penalty] = await Promise.all([m.task('disposal.sector'), m.task('disposal.penalty', filedAt !== undefined ? { countsFrom: filedAt } : {})]);
       m.finding('correction', m.outcome(sector, codes['disposal.sector']));
       m.finding('penalty', m.outcome(penalty, codes['disposal.penalty']));
       await m.penaltyDecided(penalty, input.definition.tasks['disposal.penalty']!.title);

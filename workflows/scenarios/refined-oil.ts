@@ -77,11 +77,16 @@ export async function refinedOilMatter(input: MatterInput): Promise<MatterView> 
      */
     const penalties = async (by: string[]) => {
       await m.stage('rectification');
-      const fromFiling = patched(CASE_FILED);
+      // The cases are filed one after the other, then the decisions run in parallel: the record
+      // and the task list read in the same order every time.
+      const filedAt = new Map<string, number>();
+      if (patched(CASE_FILED)) {
+        for (const r of by) filedAt.set(r, await m.caseFiled(m.department(input.definition.tasks[`penalty.${r}`]!.role), input.definition.tasks[`penalty.${r}`]!.title));
+      }
       const decisions = await Promise.all(by.map(async (r) => {
         const key = `penalty.${r}`;
-        const filedAt = fromFiling ? await m.caseFiled(m.department(input.definition.tasks[key]!.role), input.definition.tasks[key]!.title) : undefined;
-        const decided = await m.task(key, filedAt !== undefined ? { countsFrom: filedAt } : {});
+        const from = filedAt.get(r);
+        const decided = await m.task(key, from !== undefined ? { countsFrom: from } : {});
         // Each decision is public within 20 working days of itself, not of the matter's end.
         await m.penaltyDecided(decided, input.definition.tasks[`penalty.${r}`]!.title);
         return decided;
