@@ -9,8 +9,8 @@ import type { Pool } from '../db/pool.js';
 import type { Config } from '../domain/config.js';
 import { factsSchemas } from '../domain/scenarios/facts.js';
 import { z } from 'zod';
-import { AuthFailureThrottle, requireApiKey } from './auth.js';
-import { anyRequestErrors, errorBodySchema, keyedRequestErrors, registerErrorHandler } from './errors.js';
+import { AuthFailureThrottle, requireApiKey, TokenBuckets } from './auth.js';
+import { anyRequestErrors, errorBodySchema, keyedRequestErrors, registerErrorHandler, tooManyRequests } from './errors.js';
 import { pgErrorSummary } from '../db/errors.js';
 import { calendarRoutes } from './routes/calendar.js';
 import { healthRoutes } from './routes/health.js';
@@ -26,8 +26,13 @@ import { auditRoutes } from './routes/audit.js';
 import { supervisionRoutes } from './routes/supervision.js';
 import { webhookRoutes } from './routes/webhooks.js';
 
+type RateLimitSetting = `RATE_LIMIT_${'IP' | 'KEY' | 'PUBLIC' | 'START'}_${'BURST' | 'PER_MINUTE'}`;
+
+/** Calls that start a workflow: the strict per-key rate (RATE_LIMIT_START_*). */
+const startingRoutes = new Set(['POST /v1/matters', 'POST /v1/tasks', 'POST /v1/matters/:matterId/supervision-orders']);
+
 export interface AppDeps {
-  config: Pick<Config, 'API_BODY_LIMIT' | 'API_REQUEST_TIMEOUT_MS' | 'AUTH_FAILURE_BURST' | 'AUTH_FAILURES_PER_MINUTE' | 'LOG_LEVEL' | 'TEMPORAL_TASK_QUEUE' | 'TEMPORAL_NAMESPACE' | 'TEMPORAL_UI_URL' | 'UPDATE_TIMEOUT_MS'>;
+  config: Pick<Config, 'API_BODY_LIMIT' | 'API_REQUEST_TIMEOUT_MS' | 'AUTH_FAILURE_BURST' | 'AUTH_FAILURES_PER_MINUTE' | 'LOG_LEVEL' | 'TEMPORAL_TASK_QUEUE' | 'TEMPORAL_NAMESPACE' | 'TEMPORAL_UI_URL' | 'UPDATE_TIMEOUT_MS' | 'WEBHOOK_ALLOWED_HOSTS' | RateLimitSetting>;
   pool: Pool;
   temporal: Client;
   /** Test runs pass false to keep output quiet. */
@@ -109,6 +114,18 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     void reply.header('x-request-id', req.id);
   });
 
+  // Rates per client IP, before anything else runs (no key lookup, no query): every route but
+  // the health checks; the unauthenticated public results on a stricter bucket of their own.
+  const c = deps.config;
+  const perIp = new TokenBuckets(c.RATE_LIMIT_IP_BURST, c.RATE_LIMIT_IP_PER_MINUTE);
+  const publicPerIp = new TokenBuckets(c.RATE_LIMIT_PUBLIC_BURST, c.RATE_LIMIT_PUBLIC_PER_MINUTE);
+  app.addHook('onRequest', async (req) => {
+    const url = req.routeOptions.url ?? '';
+    if (url === '/healthz' || url === '/readyz') return;
+    const wait = Math.max(perIp.take(req.ip), req.method === 'GET' && url.startsWith('/v1/public/results') && !url.includes(':resultId/versions') ? publicPerIp.take(req.ip) : 0);
+    if (wait > 0) throw tooManyRequests('请求过于频繁，请稍后再试', wait / 1000);
+  });
+
   await app.register(swagger, {
     openapi: {
       info: {
@@ -129,6 +146,15 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(publicRoutes(deps), { prefix: '/v1/public' });
   await app.register(async (v1) => {
     requireApiKey(v1, deps.pool, new AuthFailureThrottle(deps.config.AUTH_FAILURE_BURST, deps.config.AUTH_FAILURES_PER_MINUTE));
+    // Rates per key, once the key is known (the hook after authentication's).
+    const perKey = new TokenBuckets(c.RATE_LIMIT_KEY_BURST, c.RATE_LIMIT_KEY_PER_MINUTE);
+    const startsPerKey = new TokenBuckets(c.RATE_LIMIT_START_BURST, c.RATE_LIMIT_START_PER_MINUTE);
+    v1.addHook('onRequest', async (req) => {
+      const key = req.principal.keyId;
+      const starting = startingRoutes.has(`${req.method} ${req.routeOptions.url ?? ''}`);
+      const wait = Math.max(perKey.take(key), starting ? startsPerKey.take(key) : 0);
+      if (wait > 0) throw tooManyRequests(starting ? '发起过于频繁，请稍后再试' : '请求过于频繁，请稍后再试', wait / 1000);
+    });
     await v1.register(taskRoutes(deps));
     await v1.register(notificationRoutes(deps));
     await v1.register(calendarRoutes(deps));

@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { authenticate } from '../db/keys.js';
 import type { Pool } from '../db/pool.js';
 import { divisionPrefix } from '../domain/departments.js';
-import { coversCounty, hasRole, type Principal, type Role } from '../domain/principal.js';
+import { coversCounty, hasRole, isTransferStep, taskScope, type Principal, type Role } from '../domain/principal.js';
 import { ApiError, forbidden, tooManyRequests } from './errors.js';
 
 declare module 'fastify' {
@@ -12,11 +12,12 @@ declare module 'fastify' {
 }
 
 /**
- * A small in-process token bucket per client IP for refused API keys: `burst` tokens, refilled at
- * `perMinute`. Only IPs that have failed are tracked (a bucket that has refilled is forgotten), at
- * most `maxTracked` of them (the longest untouched go first). Per process: replicas each count their own.
+ * Small in-process token buckets by id (a client IP, a key id): `burst` tokens, refilled at
+ * `perMinute`. Only ids that have spent tokens are tracked (a bucket that has refilled is
+ * forgotten), at most `maxTracked` of them (the longest untouched go first). Per process: replicas
+ * each count their own.
  */
-export class AuthFailureThrottle {
+export class TokenBuckets {
   private readonly buckets = new Map<string, { tokens: number; at: number }>();
   private readonly msPerToken: number;
 
@@ -44,7 +45,14 @@ export class AuthFailureThrottle {
     return tokens >= 1 ? 0 : Math.ceil((1 - tokens) * this.msPerToken);
   }
 
-  /** A key the IP presented was refused: one token less. */
+  /** Takes a token when there is one (0); otherwise the milliseconds until there is. */
+  take(id: string): number {
+    const wait = this.waitMs(id);
+    if (wait === 0) this.refused(id);
+    return wait;
+  }
+
+  /** One token less (for the auth throttle: a key the IP presented was refused). */
   refused(ip: string): void {
     const tokens = Math.max(0, this.tokens(ip) - 1);
     this.buckets.delete(ip); // re-inserted last: the Map's order is "least recently refused first"
@@ -60,6 +68,9 @@ export class AuthFailureThrottle {
  * is answered 429 with Retry-After before any lookup, so guessing keys cannot load the database.
  * A missing or non-Bearer header is a 401 that costs nothing and takes no token.
  */
+/** Refused API keys per client IP (see requireApiKey). */
+export class AuthFailureThrottle extends TokenBuckets {}
+
 export function requireApiKey(app: FastifyInstance, pool: Pool, throttle: AuthFailureThrottle) {
   app.decorateRequest('principal', null as unknown as Principal);
   app.addHook('onRequest', async (req) => {
@@ -89,12 +100,16 @@ export function visibleCountyPrefix(p: Principal): string {
 }
 
 /**
- * Object-level rule for department tasks (ARCHITECTURE §7): an officer sees their department's
- * tasks in their county; supervisors, operators, arbiters and admins see their division's; a lead
- * department's officers also see the tasks they lead.
+ * Object-level rule for department tasks (ARCHITECTURE §7), by need (`taskScope`): supervisors see
+ * their division's tasks; operators too, except a criminal transfer's steps; everyone else only
+ * their department's tasks in their division, and the tasks their department leads.
  */
-export function canSeeTask(p: Principal, t: { county: string; department: string; leadDepartment?: string | undefined }): boolean {
+export function canSeeTask(p: Principal, t: { taskId: string; county: string; department: string; leadDepartment?: string | undefined }): boolean {
   if (!coversCounty(p, t.county)) return false;
-  if (hasRole(p, 'supervisor', 'operator', 'arbiter', 'admin')) return true;
-  return !!p.department && (p.department === t.department || p.department === t.leadDepartment);
+  const own = !!p.department && (p.department === t.department || p.department === t.leadDepartment);
+  switch (taskScope(p)) {
+    case 'all': return true;
+    case 'all-but-transfers': return own || !isTransferStep(t.taskId);
+    case 'department': return own;
+  }
 }

@@ -5,6 +5,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { z } from 'zod';
 import { pgErrorSummary } from '../db/errors.js';
 import { refusals, type FieldIssue, type RefusalType } from '../domain/refusals.js';
+import { isStorableText } from '../domain/text.js';
 
 /** The one error body every route returns: `{ error: { code, message, issues? } }`. */
 export const errorBodySchema = z.object({
@@ -49,6 +50,12 @@ export const tooManyRequests = (message: string, seconds: number) =>
 /** One message for "does not exist" and "you may not see it", so a 404 reveals nothing. */
 export const notFound = (what = '资源') => new ApiError(404, 'not_found', `${what}不存在或无权查看`);
 export const forbidden = (message = '无权执行此操作') => new ApiError(403, 'forbidden', message);
+/** 400 for one field, as a validation error names it (`body.department`). */
+export const invalidField = (path: string, message: string) =>
+  new ApiError(400, 'validation_failed', message, [{ path, message }]);
+/** A township of another county named for work in this one (a township code begins with its county's). */
+export const townshipOfAnotherCounty = (path: string, county: string) =>
+  invalidField(path, `该乡镇不属于 ${county}：只能派给本县的乡镇`);
 
 /** A workflow refusal's field issues (ApplicationFailure `details[0]`, see workflows/refusal.ts). */
 function refusalIssues(failure: ApplicationFailure): FieldIssue[] | undefined {
@@ -81,13 +88,29 @@ export function isUnavailable(err: unknown): boolean {
   return /timeout exceeded when trying to connect|Connection terminated|connect ECONNREFUSED|Query read timeout|^timeout expired$/i.test(e.message ?? '');
 }
 
+/**
+ * An error never hands back text a client cannot store, nor the poison itself: a field path may
+ * quote a key the caller sent (`body.roles.lead\u0000`), so it stops at the record that holds the
+ * key (`body.roles`); any other such text loses the offending characters.
+ */
+function storableErrorBody(body: ErrorBody): ErrorBody {
+  const clean = (t: string) => (isStorableText(t) ? t : t.replace(/\u0000|\p{Cs}/gu, ''));
+  const cleanPath = (path: string) => {
+    if (isStorableText(path)) return path;
+    const parts = path.split('.');
+    return parts.slice(0, Math.max(1, parts.findIndex((p) => !isStorableText(p)))).map(clean).join('.');
+  };
+  const e = body.error;
+  return { error: { ...e, message: clean(e.message), ...(e.issues ? { issues: e.issues.map((i) => ({ path: cleanPath(i.path), message: clean(i.message) })) } : {}) } };
+}
+
 export function registerErrorHandler(app: FastifyInstance) {
   app.setNotFoundHandler((_req, reply) => {
     void reply.code(404).send({ error: { code: 'not_found', message: '没有这个接口' } });
   });
 
   app.setErrorHandler((err: FastifyError | Error, req, reply) => {
-    const send = (status: number, body: ErrorBody) => reply.code(status).send(body);
+    const send = (status: number, body: ErrorBody) => reply.code(status).send(storableErrorBody(body));
 
     if (hasZodFastifySchemaValidationErrors(err)) {
       const where = (err as FastifyError).validationContext ?? 'body';

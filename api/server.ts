@@ -5,7 +5,7 @@
 import { Client } from '@temporalio/client';
 import { apiTemporalConnection } from './temporal.js';
 import { createPool } from '../db/pool.js';
-import { migrate } from '../db/migrate.js';
+import { migrateDatabase } from '../db/migrate.js';
 import { ConfigError, loadConfig } from '../domain/config.js';
 import { buildApp } from './app.js';
 
@@ -13,7 +13,8 @@ async function main() {
   const config = loadConfig(process.env);
   if (!config.DATABASE_URL) throw new ConfigError(['DATABASE_URL: required for the API']);
   const pool = createPool({ ...config, DATABASE_URL: config.DATABASE_URL });
-  if (config.MIGRATE_ON_START) await migrate(pool);
+  // As the owner when DATABASE_OWNER_URL is set (granting DATABASE_URL's role), else as DATABASE_URL's role.
+  if (config.MIGRATE_ON_START) await migrateDatabase({ ...config, DATABASE_URL: config.DATABASE_URL });
   const connection = apiTemporalConnection(config.TEMPORAL_ADDRESS);
   const temporal = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
   const app = await buildApp({ config, pool, temporal });

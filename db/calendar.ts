@@ -7,6 +7,8 @@ export interface CalendarYearRecord {
   data: CalendarYearData;
   source: string;
   publishedAt: string | null;
+  /** The key id of who published it (null for the built-in schedules). */
+  publishedBy: string | null;
   /** 'database' when published through the API, 'built-in' for the schedules shipped with the code. */
   origin: 'database' | 'built-in';
 }
@@ -14,17 +16,17 @@ export interface CalendarYearRecord {
 /** The schedule in force for one year, or undefined when the year is not published (provisional). */
 export async function getCalendarYear(db: Queryable, year: number): Promise<CalendarYearRecord | undefined> {
   const res = await db.query(
-    'SELECT year, version, data, source, published_at FROM calendar_years WHERE year = $1 ORDER BY version DESC LIMIT 1',
+    'SELECT year, version, data, source, published_at, published_by FROM calendar_years WHERE year = $1 ORDER BY version DESC LIMIT 1',
     [year],
   );
   const row = res.rows[0];
   if (row) {
-    return { year: row.year, version: row.version, data: row.data, source: row.source, publishedAt: (row.published_at as Date).toISOString(), origin: 'database' };
+    return { year: row.year, version: row.version, data: row.data, source: row.source, publishedAt: (row.published_at as Date).toISOString(), publishedBy: row.published_by ?? null, origin: 'database' };
   }
   const builtIn = cnWorkdayCalendarData.years[String(year)];
   if (!builtIn) return undefined;
   return {
-    year, version: 0, data: builtIn as CalendarYearData, source: cnWorkdayCalendarData.sources[String(year)] ?? '', publishedAt: null, origin: 'built-in',
+    year, version: 0, data: builtIn as CalendarYearData, source: cnWorkdayCalendarData.sources[String(year)] ?? '', publishedAt: null, publishedBy: null, origin: 'built-in',
   };
 }
 
@@ -36,7 +38,7 @@ export async function publishCalendarYear(db: Queryable, year: number, data: Cal
      RETURNING version, published_at`,
     [year, data, source, by],
   );
-  return { year, version: res.rows[0].version, data, source, publishedAt: (res.rows[0].published_at as Date).toISOString(), origin: 'database' };
+  return { year, version: res.rows[0].version, data, source, publishedAt: (res.rows[0].published_at as Date).toISOString(), publishedBy: by, origin: 'database' };
 }
 
 /**

@@ -28,11 +28,11 @@ export async function getDisputeRow(db: Queryable, disputeId: string): Promise<D
  * Disputes the principal may see: as a party (their department of their county: the first party
  * is of the dispute's county, the others of `other_county` when set), as an arbiter
  * of any rung of it (justice bureau, staffing office, county government, the city), or as a
- * supervisor or admin of a county or city that covers it.
+ * supervisor of a county or city that covers it (need to know: not operators or admins).
  */
 export async function listDisputes(db: Queryable, p: Principal, f: { state?: string; limit: number; before?: { createdAt: string; disputeId: string } }) {
   const prefix = `${divisionPrefix(p.county)}%`;
-  const args: unknown[] = [p.county, p.department ?? null, prefix, hasRole(p, 'supervisor', 'admin', 'operator')];
+  const args: unknown[] = [p.county, p.department ?? null, prefix, hasRole(p, 'supervisor')];
   const where = [`(
       ($2::text IS NOT NULL AND ((county = $1 AND parties[1] = $2) OR (coalesce(other_county, county) = $1 AND $2 = ANY(parties[2:]))))
    OR ($2::text IN ('justice', 'staffing-office', 'county-government') AND county = $1)

@@ -62,6 +62,8 @@ export interface TaskFilter {
   matterId?: string;
   /** SQL LIKE pattern on the task id, e.g. '%/supervision:%' for supervision orders. */
   idLike?: string;
+  /** Leave out criminal-transfer steps, except those of `exceptDepartment` (operators: need to know). */
+  withoutTransferSteps?: { exceptDepartment: string | null };
   limit: number;
   /** Opaque cursor: the last row's (due_at, task_id) of the previous page. */
   after?: { dueAt: string | null; taskId: string };
@@ -88,6 +90,11 @@ export async function listTasks(db: Queryable, f: TaskFilter): Promise<TaskRow[]
   if (f.overdue !== undefined) add('overdue = ?', f.overdue);
   if (f.matterId) add('matter_id = ?', f.matterId);
   if (f.idLike) add('task_id LIKE ?', f.idLike);
+  if (f.withoutTransferSteps) {
+    // A criminal transfer's steps (…/transfer:<n>/task:…), unless the department is the caller's.
+    args.push(f.withoutTransferSteps.exceptDepartment);
+    where.push(`(task_id NOT LIKE '%/transfer:%/task:%' OR department = $${args.length})`);
+  }
   if (f.after) {
     // Keyset on (due_at NULLS LAST, task_id): infinity stands in for "no deadline".
     args.push(f.after.dueAt ?? 'infinity', f.after.taskId);

@@ -240,9 +240,14 @@ export interface AttemptOutcome {
   at: Date;
   durationMs: number;
   statusCode: number | null;
-  /** Short classification only ('HTTP 500', 'timeout', 'ECONNREFUSED'): never a body or a secret. */
+  /**
+   * Recorded and shown to the county's admin: 'HTTP 500', 'timeout', 'not-public-address' or
+   * 'unreachable' only; never a body, a secret or the network's internals.
+   */
   error: string | null;
   ok: boolean;
+  /** The finer class for the worker's log only ('ECONNREFUSED'); never stored. */
+  detail?: string;
 }
 
 /**

@@ -7,6 +7,15 @@ import { z } from 'zod';
  */
 const port = z.coerce.number().int().min(1).max(65535);
 const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
+const postgresUrl = z.string().regex(/^postgres(ql)?:\/\//, 'expected postgres://…');
+/** The user a connection string names (percent-decoded), or '' when it names none. */
+const userOf = (url: string) => {
+  try {
+    return decodeURIComponent(new URL(url).username);
+  } catch {
+    return '';
+  }
+};
 
 const orderedTimeouts = ['PG_STATEMENT_TIMEOUT_MS', 'PG_QUERY_TIMEOUT_MS', 'API_REQUEST_TIMEOUT_MS', 'UPDATE_TIMEOUT_MS'];
 
@@ -21,8 +30,19 @@ export const configSchema = z.object({
   /** Public address of the Temporal Web UI, used to build links to matters and tasks. */
   TEMPORAL_UI_URL: z.url().default('http://localhost:8233'),
 
-  /** PostgreSQL connection string. Unset under `npm start`: an embedded PostgreSQL is started. */
-  DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'expected postgres://…').optional(),
+  /**
+   * PostgreSQL connection string of the API and the worker: the service's runtime role, which owns
+   * nothing and may only SELECT and INSERT the audit log (db/roles.ts). Unset under `npm start`:
+   * an embedded PostgreSQL is started, with the runtime role `supervision_app`.
+   */
+  DATABASE_URL: postgresUrl.optional(),
+  /**
+   * Connection string of the owner role that runs the migrations (`npm run migrate`, the compose
+   * `migrate` job, MIGRATE_ON_START): it owns the tables, creates DATABASE_URL's role if missing
+   * (it needs CREATEROLE for that) and grants it the runtime privileges. Unset: DATABASE_URL's role
+   * migrates and uses the tables alone (one role).
+   */
+  DATABASE_OWNER_URL: postgresUrl.optional(),
   PG_POOL_MAX: z.coerce.number().int().min(1).max(10).default(10),
   /**
    * How long to wait for a connection: a free one from the pool, or a new one's handshake (a frozen
@@ -59,6 +79,21 @@ export const configSchema = z.object({
    */
   AUTH_FAILURE_BURST: z.coerce.number().int().min(1).max(10_000).default(20),
   AUTH_FAILURES_PER_MINUTE: z.coerce.number().int().min(1).max(60_000).default(60),
+  /**
+   * Request rates, each a token bucket per API process (a burst, refilled per minute); past one the
+   * answer is 429 `too_many_requests` with Retry-After. Per client IP on every route but the health
+   * checks (an IP may be a whole office behind one NAT: generous); per API key under /v1; stricter
+   * on the unauthenticated public results (per IP) and on calls that start workflows (per key:
+   * launching a matter, assigning a task, a supervision order).
+   */
+  RATE_LIMIT_IP_BURST: z.coerce.number().int().min(1).max(1_000_000).default(600),
+  RATE_LIMIT_IP_PER_MINUTE: z.coerce.number().int().min(1).max(10_000_000).default(3000),
+  RATE_LIMIT_KEY_BURST: z.coerce.number().int().min(1).max(1_000_000).default(200),
+  RATE_LIMIT_KEY_PER_MINUTE: z.coerce.number().int().min(1).max(10_000_000).default(1200),
+  RATE_LIMIT_PUBLIC_BURST: z.coerce.number().int().min(1).max(1_000_000).default(30),
+  RATE_LIMIT_PUBLIC_PER_MINUTE: z.coerce.number().int().min(1).max(10_000_000).default(120),
+  RATE_LIMIT_START_BURST: z.coerce.number().int().min(1).max(1_000_000).default(60),
+  RATE_LIMIT_START_PER_MINUTE: z.coerce.number().int().min(1).max(10_000_000).default(300),
 
   /** Prebuilt workflow bundle (production). When unset the worker bundles `workflows/` at start. */
   WORKFLOW_BUNDLE_PATH: z.string().min(1).optional(),
@@ -69,6 +104,14 @@ export const configSchema = z.object({
   WEBHOOK_POLL_INTERVAL_MS: z.coerce.number().int().min(50).max(60_000).default(1000),
   WEBHOOK_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(12),
   WEBHOOK_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(5000),
+  /**
+   * Webhook receivers that may be on a non-public address (loopback, private, link-local…): a
+   * comma-separated list of host names, IP addresses or CIDR blocks, e.g. `hooks.internal,10.8.0.0/16`.
+   * Every other URL must resolve to public addresses only, at registration and at each delivery.
+   */
+  WEBHOOK_ALLOWED_HOSTS: z.string().max(4000).default('')
+    .transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean))
+    .refine((list) => list.every((h) => /^[0-9A-Za-z.:-]+(?:\/\d{1,3})?$/.test(h)), 'expected host names, IP addresses or CIDR blocks, comma-separated'),
 
   /** `npm start` only: where the dev stack keeps its state, and its ports. */
   DATA_DIR: z.string().min(1).default('.data'),
@@ -89,6 +132,21 @@ export const configSchema = z.object({
 }, {
   // Only between values that are valid themselves: a bad one is already named on its own.
   when: (payload) => !payload.issues.some((i) => orderedTimeouts.includes(String(i.path?.[0]))),
+}).superRefine((c, ctx) => {
+  // Two roles: the owner migrates, DATABASE_URL's role (the runtime role) is granted what it needs.
+  if (!c.DATABASE_OWNER_URL) return;
+  if (!c.DATABASE_URL) {
+    ctx.addIssue({ code: 'custom', path: ['DATABASE_URL'], message: 'required with DATABASE_OWNER_URL: the runtime role the API and the worker connect as' });
+    return;
+  }
+  const runtime = userOf(c.DATABASE_URL);
+  if (!runtime) {
+    ctx.addIssue({ code: 'custom', path: ['DATABASE_URL'], message: 'must name the runtime role (postgres://role:password@host/database) when DATABASE_OWNER_URL is set' });
+  } else if (runtime === userOf(c.DATABASE_OWNER_URL)) {
+    ctx.addIssue({ code: 'custom', path: ['DATABASE_OWNER_URL'], message: `must name another role than DATABASE_URL (${runtime}): the runtime role may not own the tables` });
+  }
+}, {
+  when: (payload) => !payload.issues.some((i) => ['DATABASE_URL', 'DATABASE_OWNER_URL'].includes(String(i.path?.[0]))),
 });
 
 export type Config = z.infer<typeof configSchema>;

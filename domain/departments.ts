@@ -40,6 +40,11 @@ export const departmentSchema = z
   ], { error: 'unknown department code' })
   .describe('Department code, e.g. `housing`, `market`, or `township:610124100` (DOMAIN.md §2)');
 
+/** The department and its county agree: a township code starts with its county's code (GB/T 10114). */
+export function departmentInCounty(department: string, county: string): boolean {
+  return !department.startsWith('township:') || department.slice('township:'.length).startsWith(county);
+}
+
 export function departmentName(code: string): string {
   if (code.startsWith('township:')) return `乡镇人民政府（${code.slice('township:'.length)}）`;
   return (departmentNames as Record<string, string>)[code] ?? code;

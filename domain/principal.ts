@@ -4,8 +4,10 @@ import { countySchema, departmentSchema, divisionCovers } from './departments.js
 /**
  * `head` is a department's 正职负责人 (or the deputy presiding over its work): the one who approves a
  * criminal transfer (国务院令第310号 art. 5). Like an officer, a head is bound to their department.
+ * `platform` is the platform's own administrator (平台管理员), above every county: it alone
+ * publishes the State Council's holiday schedule, which moves every county's deadlines.
  */
-export const roles = ['operator', 'officer', 'head', 'supervisor', 'arbiter', 'admin', 'auditor'] as const;
+export const roles = ['operator', 'officer', 'head', 'supervisor', 'arbiter', 'admin', 'auditor', 'platform'] as const;
 export const roleSchema = z.enum(roles);
 export type Role = z.infer<typeof roleSchema>;
 
@@ -38,3 +40,24 @@ const departmentRoles: readonly Role[] = ['officer', 'head'];
 export function departmentBound(p: Principal): boolean {
   return p.roles.every((r) => departmentRoles.includes(r));
 }
+
+/** A step of a criminal transfer (行刑衔接): a criminal case's file, need to know only. */
+export function isTransferStep(taskId: string): boolean {
+  return /\/transfer:\d+\/task:/.test(taskId);
+}
+
+/**
+ * Which department tasks of its division a principal sees, by need (README "Who sees what"):
+ * - `all`: supervisors, who oversee every duty;
+ * - `all-but-transfers`: operators, who launch, assign and cancel work but have no part in a
+ *   criminal case handed to the police;
+ * - `department`: everyone else (officers, heads, and arbiters, admins, auditors and platform keys)
+ *   sees only the tasks of its own department and those it leads, and nothing without a department.
+ *   Arbiters read the disputes put to them, admins the configuration, auditors the audit trail.
+ */
+export function taskScope(p: Principal): 'all' | 'all-but-transfers' | 'department' {
+  if (hasRole(p, 'supervisor')) return 'all';
+  if (hasRole(p, 'operator')) return 'all-but-transfers';
+  return 'department';
+}
+

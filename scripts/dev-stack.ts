@@ -5,7 +5,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { chmodSync, existsSync, lstatSync, mkdirSync, readdirSync, readlinkSync, rmdirSync, rmSync, symlinkSync } from 'node:fs';
+import { chmodSync, existsSync, lstatSync, mkdirSync, readdirSync, readlinkSync, rmdirSync, rmSync, statSync, symlinkSync } from 'node:fs';
 import { register } from 'node:module';
 import net from 'node:net';
 import path from 'node:path';
@@ -93,8 +93,11 @@ export async function resolve(specifier, context, next) {
  */
 export function reachableDataDir(dir: string, clustersRoot = '/var/lib/integrated-supervision/pg'): string {
   // The directory holding the data directory is ours (.data, a test's temporary directory).
+  // Others may enter and list it: bits are only added, so a shared parent such as /tmp keeps its
+  // sticky, world-writable 1777 (setting 0o755 there once locked the postgres user out of /tmp).
   mkdirSync(path.dirname(dir), { recursive: true });
-  chmodSync(path.dirname(dir), 0o755);
+  const mode = statSync(path.dirname(dir)).mode & 0o7777;
+  if ((mode & 0o055) !== 0o055) chmodSync(path.dirname(dir), mode | 0o055);
   if (othersCanReach(path.dirname(dir))) return dir;
   mkdirReachable(clustersRoot);
   const cluster = path.join(clustersRoot, createHash('sha256').update(dir).digest('hex').slice(0, 16));
@@ -136,8 +139,10 @@ export async function startEmbeddedPostgres(opts: { dir: string; port: number; p
     password,
     persistent: opts.persistent,
     createPostgresUser: asRoot,
+    // TCP only (every URL is 127.0.0.1): no Unix socket, whose lock file would go to /tmp, which
+    // the postgres OS user may not be able to write (a machine's /tmp without the sticky 1777 mode).
     // Durability is not needed for a throwaway test cluster; it is for `npm start`.
-    postgresFlags: opts.persistent ? [] : ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off'],
+    postgresFlags: ['-c', 'unix_socket_directories=', ...(opts.persistent ? [] : ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off'])],
     onLog: (m) => opts.log?.(String(m)),
     onError: (m) => opts.log?.(String(m)),
   });

@@ -3,8 +3,11 @@
  *
  *   1. PostgreSQL: DATABASE_URL, or an embedded server with its files in .data/pg
  *   2. Temporal dev server with the Web UI, state in .data/temporal.db, search attributes registered
- *   3. migrations and demo API keys (kept in .data/demo-keys.json, printed at every start)
- *   4. the worker and the API as child processes
+ *   3. migrations as the owner (DATABASE_OWNER_URL, or the embedded server's `postgres`), which
+ *      also grant the runtime role its privileges, and demo API keys (kept in .data/demo-keys.json,
+ *      printed at every start)
+ *   4. the worker and the API as child processes, connected as the runtime role (DATABASE_URL, or
+ *      the embedded server's `supervision_app`), without the owner's credentials
  *
  * Ctrl-C (SIGINT) or SIGTERM stops every process it started, in reverse order.
  */
@@ -13,7 +16,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createKey, ensureKey } from '../db/keys.js';
-import { migrate } from '../db/migrate.js';
+import { migrateDatabase } from '../db/migrate.js';
 import { createPool } from '../db/pool.js';
 import { ConfigError, loadConfig } from '../domain/config.js';
 import { portIsFree, startTemporalDevServer, waitForPort, type Stoppable } from './dev-stack.js';
@@ -77,12 +80,17 @@ async function main() {
       throw new Error(`port(s) in use: ${busy.join(', ')}. Is another \`npm start\` running? Set the variable(s) to free ports.`);
     }
 
+    // The runtime role's connection (worker, API) and the owner's (migrations, demo keys).
     let databaseUrl = config.DATABASE_URL;
+    let ownerUrl = config.DATABASE_OWNER_URL;
     if (!databaseUrl) {
       say(`PostgreSQL: starting embedded server (${path.join(config.DATA_DIR, 'pg')}, port ${config.PG_PORT})…`);
       const pg = await startLocalPostgres({ ...config, DATA_DIR: dataDir });
       started.push({ name: 'PostgreSQL', stop: () => pg.stop() });
-      databaseUrl = pg.appUrl;
+      databaseUrl = pg.runtimeUrl;
+      ownerUrl = pg.appUrl;
+    } else if (!ownerUrl) {
+      say('PostgreSQL: DATABASE_URL without DATABASE_OWNER_URL: one role migrates and runs the service (set DATABASE_OWNER_URL for two).');
     }
 
     say(`Temporal: starting dev server (${path.join(config.DATA_DIR, 'temporal.db')}, port ${config.TEMPORAL_PORT}, UI ${config.TEMPORAL_UI_PORT})…`);
@@ -94,19 +102,22 @@ async function main() {
     });
     started.push({ name: 'Temporal dev server', stop: () => temporal.stop() });
 
-    const pool = createPool({ ...config, DATABASE_URL: databaseUrl });
-    const applied = await migrate(pool);
+    const applied = await migrateDatabase({ ...config, DATABASE_URL: databaseUrl, DATABASE_OWNER_URL: ownerUrl });
     if (applied.length) say(`migrations applied: ${applied.join(', ')}`);
+    // API keys are made by the owner: the runtime role may only read them.
+    const pool = createPool({ ...config, DATABASE_URL: ownerUrl ?? databaseUrl });
     const keys = await demoKeys(pool, path.join(dataDir, 'demo-keys.json'));
     await pool.end();
 
-    const env = {
+    const env: NodeJS.ProcessEnv = {
       ...process.env,
       DATABASE_URL: databaseUrl,
       TEMPORAL_ADDRESS: temporal.address,
       TEMPORAL_UI_URL: process.env.TEMPORAL_UI_URL ?? `http://localhost:${config.TEMPORAL_UI_PORT}`,
       MIGRATE_ON_START: 'false',
     };
+    // The worker and the API run as the runtime role only.
+    delete env.DATABASE_OWNER_URL;
     started.push(child('worker', spawnTsx('worker/main.ts', env), () => void stopAll(1)));
     started.push(child('API', spawnTsx('api/server.ts', env), () => void stopAll(1)));
     await waitForPort(config.API_PORT, config.API_HOST === '0.0.0.0' ? '127.0.0.1' : config.API_HOST, 60_000);
@@ -118,7 +129,7 @@ async function main() {
     say(`  API docs         ${api}/docs   (OpenAPI: ${api}/openapi.json)`);
     say(`  Temporal Web UI  ${temporal.uiUrl}/namespaces/${config.TEMPORAL_NAMESPACE}/workflows`);
     say(`  Temporal gRPC    ${temporal.address}`);
-    say(`  PostgreSQL       ${databaseUrl.replace(/:[^:@/]+@/, ':***@')}`);
+    say(`  PostgreSQL       ${databaseUrl.replace(/:[^:@/]+@/, ':***@')}${ownerUrl ? `   (migrations as ${new URL(ownerUrl).username || 'the owner'})` : ''}`);
     say('');
     say('Demo API keys (Authorization: Bearer <key>):');
     for (const k of keys) say(`  ${k.label.padEnd(28)} ${k.key}`);

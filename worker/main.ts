@@ -5,15 +5,17 @@
 import { NativeConnection } from '@temporalio/worker';
 import { loadConfig, ConfigError } from '../domain/config.js';
 import { createPool } from '../db/pool.js';
-import { migrate } from '../db/migrate.js';
+import { migrateDatabase } from '../db/migrate.js';
 import { createWorker } from './worker.js';
 import { withWebhookDispatcher } from './webhook-dispatcher.js';
+import { AddressGuard } from './webhook-guard.js';
 
 async function main() {
   const config = loadConfig(process.env);
   if (!config.DATABASE_URL) throw new ConfigError(['DATABASE_URL: required for the worker']);
   const pool = createPool({ ...config, DATABASE_URL: config.DATABASE_URL });
-  if (config.MIGRATE_ON_START) await migrate(pool);
+  // As the owner when DATABASE_OWNER_URL is set (granting DATABASE_URL's role), else as DATABASE_URL's role.
+  if (config.MIGRATE_ON_START) await migrateDatabase({ ...config, DATABASE_URL: config.DATABASE_URL });
   const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
   const worker = await createWorker({
     connection,
@@ -29,6 +31,7 @@ async function main() {
     pollIntervalMs: config.WEBHOOK_POLL_INTERVAL_MS,
     maxAttempts: config.WEBHOOK_MAX_ATTEMPTS,
     requestTimeoutMs: config.WEBHOOK_REQUEST_TIMEOUT_MS,
+    guard: new AddressGuard(config.WEBHOOK_ALLOWED_HOSTS),
   }, () => worker.run()); // webhooks run beside the worker, outside workflows
   await connection.close();
   await pool.end();

@@ -26,12 +26,21 @@
  * A 2xx answer is delivered; anything else (3xx included: redirects are not followed), a timeout
  * or a network error is retried with backoff until `maxAttempts`, then the delivery is `dead`.
  *
- * Logs carry ids, attempt numbers and short error classes; never a URL, a body or a secret.
+ * Only public addresses are reached (worker/webhook-guard.ts): the connection's own DNS lookup
+ * checks every address, so DNS rebinding after the registration's check gets nowhere.
+ *
+ * Logs carry ids, attempt numbers and short error classes (`ECONNREFUSED`, for the platform's
+ * operators); never a URL, a body or a secret. What is recorded, and shown to the county's admin,
+ * is coarser still: `HTTP <status>`, `timeout`, `not-public-address` or `unreachable`, so the
+ * statistics cannot be used to map the platform's network.
  */
 import { createHmac } from 'node:crypto';
+import http from 'node:http';
+import https from 'node:https';
 import type pg from 'pg';
 import type { Pool } from '../db/pool.js';
 import { claimDueDeliveries, enqueueDeliveries, recordAttempt, type AttemptOutcome, type DueDelivery } from '../db/webhooks.js';
+import { AddressGuard } from './webhook-guard.js';
 
 export interface DispatcherLogger {
   info(msg: string, fields?: Record<string, unknown>): void;
@@ -57,6 +66,8 @@ export interface WebhookDispatcherOptions {
   requestTimeoutMs?: number;
   /** Notifications older than this (by event time) are not scanned for new deliveries. Default 7 days. */
   lookbackMs?: number;
+  /** Which addresses may be reached. Default: public addresses only (no allow-list). */
+  guard?: AddressGuard;
   log?: DispatcherLogger;
 }
 
@@ -89,6 +100,7 @@ export function createWebhookDispatcher(opts: WebhookDispatcherOptions): Webhook
   const requestTimeoutMs = opts.requestTimeoutMs ?? 5000;
   const lookbackMs = opts.lookbackMs ?? 7 * 24 * 3600 * 1000;
   const log = opts.log ?? stderrLogger;
+  const guard = opts.guard ?? new AddressGuard();
 
   let running = false;
   let loop: Promise<void> | undefined;
@@ -104,28 +116,48 @@ export function createWebhookDispatcher(opts: WebhookDispatcherOptions): Webhook
     const timestamp = String(Math.floor(Date.now() / 1000));
     const at = new Date();
     const started = performance.now();
-    try {
-      const res = await fetch(d.url, {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/json; charset=utf-8',
-          'user-agent': 'integrated-supervision-webhooks/1',
-          'x-supervision-id': d.notification.id,
-          'x-supervision-timestamp': timestamp,
-          'x-supervision-signature': signWebhook(d.secret, timestamp, body),
-          'x-supervision-attempt': String(attempt),
-        },
-        body,
-        redirect: 'manual',
-        signal: AbortSignal.timeout(requestTimeoutMs),
-      });
-      // The answer's body is not needed (and never logged): release the connection.
-      await res.body?.cancel().catch(() => {});
-      const ok = res.status >= 200 && res.status < 300;
-      return { at, durationMs: performance.now() - started, statusCode: res.status, error: ok ? null : `HTTP ${res.status}`, ok };
-    } catch (err) {
-      return { at, durationMs: performance.now() - started, statusCode: null, error: classify(err), ok: false };
+    const url = new URL(d.url);
+    if (guard.literalRefused(url)) {
+      return { at, durationMs: performance.now() - started, statusCode: null, error: 'not-public-address', ok: false, detail: 'EADDRNOTPUBLIC' };
     }
+    try {
+      const status = await post(url, {
+        'content-type': 'application/json; charset=utf-8',
+        'user-agent': 'integrated-supervision-webhooks/1',
+        'x-supervision-id': d.notification.id,
+        'x-supervision-timestamp': timestamp,
+        'x-supervision-signature': signWebhook(d.secret, timestamp, body),
+        'x-supervision-attempt': String(attempt),
+      }, body);
+      const ok = status >= 200 && status < 300;
+      return { at, durationMs: performance.now() - started, statusCode: status, error: ok ? null : `HTTP ${status}`, ok };
+    } catch (err) {
+      const detail = classify(err);
+      const error = detail === 'timeout' ? 'timeout' : detail === 'EADDRNOTPUBLIC' ? 'not-public-address' : 'unreachable';
+      return { at, durationMs: performance.now() - started, statusCode: null, error, ok: false, detail };
+    }
+  }
+
+  /**
+   * One POST; resolves with the status once the answer's head arrives. Redirects are not followed,
+   * no connection is kept (each attempt resolves and checks the host again).
+   */
+  function post(url: URL, headers: Record<string, string>, body: string): Promise<number> {
+    return new Promise((resolve, reject) => {
+      const req = (url.protocol === 'https:' ? https : http).request(url, {
+        method: 'POST',
+        headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) },
+        agent: false,
+        lookup: guard.lookupFor(url.hostname.toLowerCase()),
+        signal: AbortSignal.timeout(requestTimeoutMs),
+      }, (res) => {
+        // The answer's body is not needed (and never logged): drain it.
+        res.resume();
+        resolve(res.statusCode ?? 0);
+      });
+      req.on('error', reject);
+      req.end(body);
+    });
   }
 
   async function deliverBatch(): Promise<number> {
@@ -140,8 +172,9 @@ export function createWebhookDispatcher(opts: WebhookDispatcherOptions): Webhook
         const retryInMs = o.ok || attempt >= maxAttempts ? null : retryDelay(attempt);
         await recordAttempt(client, { deliveryId: d.deliveryId, attempt }, o, retryInMs);
         const fields = { deliveryId: d.deliveryId, endpointId: d.endpointId, notificationId: d.notification.id, attempt };
-        if (!o.ok && retryInMs === null) log.warn('delivery dead: attempts exhausted', { ...fields, error: o.error });
-        else if (!o.ok) log.warn('delivery attempt failed', { ...fields, error: o.error, retryInMs: Math.round(retryInMs!) });
+        const error = o.detail ?? o.error;
+        if (!o.ok && retryInMs === null) log.warn('delivery dead: attempts exhausted', { ...fields, error });
+        else if (!o.ok) log.warn('delivery attempt failed', { ...fields, error, retryInMs: Math.round(retryInMs!) });
       }
       await client.query('COMMIT');
       return due.length;
@@ -199,7 +232,7 @@ export function createWebhookDispatcher(opts: WebhookDispatcherOptions): Webhook
 /** A short, secret-free description of a failed request or query. */
 function classify(err: unknown): string {
   const e = err as { name?: string; code?: unknown; cause?: { code?: unknown; name?: string } } | undefined;
-  if (e?.name === 'TimeoutError' || e?.name === 'AbortError') return 'timeout';
+  if (e?.name === 'TimeoutError' || e?.name === 'AbortError' || e?.cause?.name === 'TimeoutError') return 'timeout';
   const code = e?.cause?.code ?? e?.code;
   if (typeof code === 'string' && /^[A-Z0-9_]{2,40}$/.test(code)) return code;
   if (e?.cause?.name === 'TimeoutError') return 'timeout';

@@ -33,6 +33,7 @@ const yearResponse = z.object({
   version: z.number().int().describe('0 for the schedule shipped with the service, 1.. for versions published through the API'),
   source: z.string(),
   publishedAt: z.string().nullable(),
+  publishedBy: z.string().nullable().describe('Key id of the platform administrator who published this version (null for the built-in schedule); every version is in the audit trail'),
   holidays: z.array(z.object({ name: z.string(), from: z.string(), to: z.string() })),
   adjustedWorkdays: z.array(z.string()),
 });
@@ -67,18 +68,18 @@ export const calendarRoutes = (deps: AppDeps): FastifyPluginAsyncZod => async (a
   }, async (req) => {
     const rec = await getCalendarYear(deps.pool, req.params.year);
     if (!rec) {
-      return { year: req.params.year, provisional: true, version: 0, source: '', publishedAt: null, holidays: [], adjustedWorkdays: [] };
+      return { year: req.params.year, provisional: true, version: 0, source: '', publishedAt: null, publishedBy: null, holidays: [], adjustedWorkdays: [] };
     }
     return {
       year: rec.year, provisional: false, version: rec.version, source: rec.source,
-      publishedAt: rec.publishedAt ? toShanghaiIso(Date.parse(rec.publishedAt)) : null,
+      publishedAt: rec.publishedAt ? toShanghaiIso(Date.parse(rec.publishedAt)) : null, publishedBy: rec.publishedBy,
       holidays: rec.data.holidays, adjustedWorkdays: rec.data.adjustedWorkdays,
     };
   });
 
   app.put('/calendar/:year', {
     schema: {
-      summary: 'Publish or correct a year’s schedule (admin); open tasks re-resolve their deadlines',
+      summary: 'Publish or correct a year’s schedule (platform administrator); open tasks re-resolve their deadlines',
       description: 'Validation: dates are YYYY-MM-DD inside the year; holiday ranges do not overlap and run forward; adjusted working days are Saturdays or Sundays outside any holiday.',
       tags: ['calendar'],
       params: yearParams,
@@ -90,7 +91,9 @@ export const calendarRoutes = (deps: AppDeps): FastifyPluginAsyncZod => async (a
       }) }), 400: errorBodySchema, 401: errorBodySchema, 403: errorBodySchema, 503: errorBodySchema },
     },
   }, async (req) => {
-    requireRole(req, 'admin');
+    // The schedule is the State Council's, for every county: a county admin may not move other
+    // counties' deadlines, only the platform's administrator publishes it.
+    requireRole(req, 'platform');
     const { year } = req.params;
     const { source, ...data } = req.body;
     const checked = validateCalendarYear(year, data);
@@ -122,7 +125,7 @@ export const calendarRoutes = (deps: AppDeps): FastifyPluginAsyncZod => async (a
     const done = await Promise.race([handle.result(), new Promise<undefined>((r) => setTimeout(() => r(undefined), rowWaitMs(deps.config)).unref())]);
     return {
       year, provisional: false, version: rec.version, source: rec.source,
-      publishedAt: rec.publishedAt ? toShanghaiIso(Date.parse(rec.publishedAt)) : null,
+      publishedAt: rec.publishedAt ? toShanghaiIso(Date.parse(rec.publishedAt)) : null, publishedBy: rec.publishedBy,
       holidays: rec.data.holidays, adjustedWorkdays: rec.data.adjustedWorkdays,
       recomputation: { workflowId: recomputation, finished: !!done, tasksSignalled: done?.signalled ?? null },
     };

@@ -57,7 +57,7 @@ function present(v: DisputeView) {
 /** Parties, the arbiters of its ladder, and supervisors of a covering division may see a dispute. */
 function canSee(p: Principal, v: DisputeView): boolean {
   const counties = [v.county, ...(v.otherCounty ? [v.otherCounty] : [])];
-  if (hasRole(p, 'supervisor', 'admin', 'operator') && counties.some((c) => coversCounty(p, c))) return true;
+  if (hasRole(p, 'supervisor') && counties.some((c) => coversCounty(p, c))) return true;
   if (isParty(v, p)) return true;
   if (hasRole(p, 'arbiter') && p.county === v.county && ['justice', 'staffing-office', 'county-government'].includes(p.department ?? '')) return true;
   return hasRole(p, 'arbiter') && p.county === `${v.county.slice(0, 4)}00`;

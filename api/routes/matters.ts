@@ -10,7 +10,7 @@ import { shanghaiDate, toShanghaiIso } from '../../domain/calendar/index.js';
 import { departmentName, departmentSchema, divisionName } from '../../domain/departments.js';
 import { fromUrlId, matterWorkflowId, toUrlId } from '../../domain/ids.js';
 import { cancelMatterBodySchema, createMatterBodySchema, initialMatterView, type MatterInput, type MatterView } from '../../domain/matter.js';
-import { coversCounty, departmentBound, hasRole, type Principal } from '../../domain/principal.js';
+import { coversCounty, hasRole, taskScope, type Principal } from '../../domain/principal.js';
 import { catalogue } from '../../domain/scenarios/catalogue.js';
 import { factsSchemas } from '../../domain/scenarios/facts.js';
 import { resolveScenario, scenarioIdSchema, scenarioWorkflowTypes } from '../../domain/scenarios/schema.js';
@@ -78,12 +78,13 @@ function present(v: MatterView) {
 }
 
 /**
- * Who may see a matter: its county or a superior division; an officer only when their department
- * leads it or has a task in it.
+ * Who may see a matter (it names its subject): its county or a superior division; operators and
+ * supervisors all of it (they launch and oversee matters); anyone else only when their department
+ * leads it or has a task in it (`taskScope`: arbiters read disputes, admins the configuration).
  */
 function canSeeMatter(p: Principal, v: MatterView): boolean {
   if (!coversCounty(p, v.county)) return false;
-  if (hasRole(p, 'operator', 'supervisor', 'arbiter', 'admin')) return true;
+  if (taskScope(p) !== 'department') return true;
   return !!p.department && (v.leadDepartment === p.department || v.tasks.some((t) => t.department === p.department));
 }
 
@@ -196,7 +197,9 @@ export const matterRoutes = (deps: AppDeps): FastifyPluginAsyncZod => async (app
   }, async (req) => {
     const p = req.principal;
     const q = req.query;
-    const officerOnly = departmentBound(p);
+    const officerOnly = taskScope(p) === 'department';
+    // A department-bound key without a department would otherwise list the whole county.
+    if (officerOnly && !p.department) throw forbidden(hasRole(p, 'officer', 'head') ? '该密钥未绑定部门' : '该角色不查看事项（仲裁人员查看争议，管理员管理配置，审计人员查看审计记录）');
     if (officerOnly && q.department && q.department !== p.department) throw forbidden('只能查看本部门参与的事项');
     const department = officerOnly ? p.department : q.department;
     const before = q.cursor ? decodeCursor(q.cursor, { createdAt: 'time', matterId: 'string' }) as { createdAt: string; matterId: string } : undefined;

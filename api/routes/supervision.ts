@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { nextSeq } from '../../db/ids.js';
 import { accountabilityFlags } from '../../db/reports.js';
 import { listTasks, waitForTaskRow } from '../../db/tasks.js';
-import { countySchema, departmentName, departmentSchema, divisionPrefix } from '../../domain/departments.js';
+import { countySchema, departmentInCounty, departmentName, departmentSchema, divisionPrefix } from '../../domain/departments.js';
 import { fromUrlId, toUrlId } from '../../domain/ids.js';
 import { coversCounty, departmentBound, type Principal } from '../../domain/principal.js';
 import { SA } from '../../domain/search-attributes.js';
@@ -14,7 +14,7 @@ import { getMatterQuery } from '../../workflows/matter-kit.js';
 import { departmentTask, getTaskQuery } from '../../workflows/department-task.js';
 import { requireRole, visibleCountyPrefix } from '../auth.js';
 import type { AppDeps } from '../app.js';
-import { errorBodySchema, forbidden, notFound } from '../errors.js';
+import { errorBodySchema, forbidden, notFound, townshipOfAnotherCounty } from '../errors.js';
 import { idempotencyHeaders, reserveWorkflowId } from '../idempotency.js';
 import { isoDateSchema, pageSchema, taskSummarySchema, taskViewSchema, urlIdSchema } from '../schemas.js';
 import { presentTask, rowWaitMs } from './tasks.js';
@@ -62,6 +62,7 @@ export const supervisionRoutes = (deps: AppDeps): FastifyPluginAsyncZod => async
     const matter = await temporal.workflow.getHandle(matterId).query(getMatterQuery).catch(() => undefined);
     if (!matter || !coversCounty(req.principal, matter.county)) throw notFound('事项');
     const { department, instruction, dueInWorkingDays } = req.body;
+    if (!departmentInCounty(department, matter.county)) throw townshipOfAnotherCounty('body.department', matter.county);
     const { workflowId, created } = await reserveWorkflowId(pool, {
       scope: `supervision:${matterId}`,
       key: req.headers['idempotency-key'],

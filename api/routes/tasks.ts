@@ -4,9 +4,9 @@ import { z } from 'zod';
 import { nextSeq } from '../../db/ids.js';
 import { decodeCursor, idempotencyHeaders, pageOf, reserveWorkflowId, updateIdFor } from '../idempotency.js';
 import { getTaskRow, getTimeline, listTasks, waitForTaskRow } from '../../db/tasks.js';
-import { countySchema, departmentName, departmentSchema } from '../../domain/departments.js';
+import { countySchema, departmentInCounty, departmentName, departmentSchema } from '../../domain/departments.js';
 import { fromUrlId, matterOfStep, standaloneTaskWorkflowId, toUrlId } from '../../domain/ids.js';
-import { departmentBound, hasRole } from '../../domain/principal.js';
+import { hasRole, taskScope } from '../../domain/principal.js';
 import { shanghaiDate } from '../../domain/calendar/index.js';
 import { SA } from '../../domain/search-attributes.js';
 import { safeText } from '../../domain/text.js';
@@ -22,7 +22,7 @@ import { reassignTaskUpdate } from '../../workflows/matter-kit.js';
 import { canSeeTask, requireRole, visibleCountyPrefix } from '../auth.js';
 import type { AppDeps } from '../app.js';
 import { withUpdateDeadline } from '../temporal.js';
-import { ApiError, errorBodySchema, forbidden, notFound } from '../errors.js';
+import { ApiError, errorBodySchema, forbidden, notFound, townshipOfAnotherCounty } from '../errors.js';
 import {
   boolQuery, extensionSchema, pageSchema, taskDetailSchema, taskSummarySchema, taskViewSchema, urlIdSchema,
 } from '../schemas.js';
@@ -105,10 +105,11 @@ export const taskRoutes = (deps: AppDeps): FastifyPluginAsyncZod => async (app) 
   }, async (req) => {
     const p = req.principal;
     const q = req.query;
-    const isOfficerOnly = departmentBound(p);
+    const scope = taskScope(p);
+    const isOfficerOnly = scope === 'department';
+    if (isOfficerOnly && !p.department) throw forbidden(hasRole(p, 'officer', 'head') ? '该密钥未绑定部门' : '该角色不查看部门任务（仲裁人员查看争议，管理员管理配置，审计人员查看审计记录）');
     if (isOfficerOnly && q.department && q.department !== p.department) throw forbidden('只能查看本部门的任务');
     const department = isOfficerOnly ? p.department : q.department;
-    if (isOfficerOnly && !department) throw forbidden('该密钥未绑定部门');
     const after = q.cursor ? decodeCursor(q.cursor, { dueAt: 'time-or-null', taskId: 'string' }) as { dueAt: string | null; taskId: string } : undefined;
     // Reviewing: the submissions of the tasks the caller's department leads (not its own: nobody
     // reviews their own work), or for a supervisor every submission in sight.
@@ -120,6 +121,8 @@ export const taskRoutes = (deps: AppDeps): FastifyPluginAsyncZod => async (app) 
         : { ...(department ? { department } : {}), ...(q.state ? { state: q.state } : {}) }),
       ...(q.overdue !== undefined ? { overdue: q.overdue } : {}),
       ...(q.matterId ? { matterId: q.matterId.replaceAll('~', '/') } : {}),
+      // In SQL, not after paging: a page never comes back short while a cursor is set.
+      ...(scope === 'all-but-transfers' ? { withoutTransferSteps: { exceptDepartment: p.department ?? null } } : {}),
       limit: q.limit + 1,
       ...(after ? { after } : {}),
     });
@@ -139,6 +142,7 @@ export const taskRoutes = (deps: AppDeps): FastifyPluginAsyncZod => async (app) 
     requireRole(req, 'operator', 'supervisor');
     const county = req.body.county ?? req.principal.county;
     if (county !== req.principal.county) throw forbidden('只能在本县派发任务');
+    if (!departmentInCounty(req.body.department, county)) throw townshipOfAnotherCounty('body.department', county);
     const input = departmentTaskInputSchema.parse({ ...req.body, county });
     const year = Number(shanghaiDate(Date.now()).slice(0, 4));
     const { workflowId, created } = await reserveWorkflowId(pool, {
@@ -282,8 +286,9 @@ export const taskRoutes = (deps: AppDeps): FastifyPluginAsyncZod => async (app) 
     },
   }, async (req) => {
     const started = Date.now();
-    const { workflowId, act } = await visibleTask(req.principal, req.params.taskId);
+    const { workflowId, row, act } = await visibleTask(req.principal, req.params.taskId);
     if (!hasRole(req.principal, 'supervisor')) throw forbidden('只有督办人员可以改派任务');
+    if (!departmentInCounty(req.body.department, row.county)) throw townshipOfAnotherCounty('body.department', row.county);
     const matterId = matterOfStep(workflowId);
     if (!matterId) throw new ApiError(409, 'not_matter_task', '只有事项的办理环节可以改派；独立任务请撤销后重新派发');
     const id = updateId(req.headers['idempotency-key'], 'reassign', workflowId);

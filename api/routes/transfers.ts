@@ -59,11 +59,11 @@ function present(v: TransferView) {
 
 /**
  * The agency and the police of the transfer (their officers and heads, in the counties it runs
- * in), and the supervisors, operators and admins of a covering division.
+ * in), and the supervisors of a covering division: a criminal case's file is need to know.
  */
 function canSee(p: Principal, v: TransferView): boolean {
   const counties = [v.county, ...v.tasks.map((t) => t.county)];
-  if (hasRole(p, 'supervisor', 'admin', 'operator') && counties.some((c) => coversCounty(p, c))) return true;
+  if (hasRole(p, 'supervisor') && counties.some((c) => coversCounty(p, c))) return true;
   if (p.department === v.agency && p.county === v.county) return true;
   return p.department === v.police && v.tasks.some((t) => t.department === v.police && t.county === p.county);
 }

@@ -10,9 +10,10 @@ import {
 import { countySchema, departmentNames, departmentSchema } from '../../domain/departments.js';
 import { coversCounty, roles, roleSchema } from '../../domain/principal.js';
 import { safeText } from '../../domain/text.js';
+import { AddressGuard } from '../../worker/webhook-guard.js';
 import { requireRole, visibleCountyPrefix } from '../auth.js';
 import type { AppDeps } from '../app.js';
-import { errorBodySchema, forbidden, notFound } from '../errors.js';
+import { errorBodySchema, forbidden, invalidField, notFound } from '../errors.js';
 import { decodeCursor, encodeCursor } from '../idempotency.js';
 
 // Published as checked (the OpenAPI document carries the pattern): a fixed department code or a
@@ -82,7 +83,7 @@ const detailSchema = endpointSchema.extend({
     lastAttempt: z.object({
       at: z.string(),
       statusCode: z.number().int().nullable(),
-      error: z.string().nullable().describe('e.g. `HTTP 500`, `timeout`, `ECONNREFUSED`'),
+      error: z.string().nullable().describe('`HTTP <status>`, `timeout`, `not-public-address` or `unreachable` (no network details)'),
       durationMs: z.number().int(),
     }).nullable(),
   }),
@@ -110,6 +111,7 @@ function target(p: { county: string; target: string }): WebhookTarget {
 
 export const webhookRoutes = (deps: AppDeps): FastifyPluginAsyncZod => async (app) => {
   const { pool } = deps;
+  const guard = new AddressGuard(deps.config.WEBHOOK_ALLOWED_HOSTS);
 
   app.get('/webhooks', {
     schema: {
@@ -173,6 +175,12 @@ export const webhookRoutes = (deps: AppDeps): FastifyPluginAsyncZod => async (ap
     requireAdminOf(req, req.params.county);
     const t = target(req.params);
     const { url, secret, active } = req.body;
+    // No SSRF: the receiver must be on the public internet (or allow-listed); the dispatcher checks
+    // again at every delivery, since what a name resolves to can change.
+    const reachable = await guard.check(url);
+    if (!reachable.ok) {
+      throw invalidField('body.url', '推送地址必须是公网地址（环回、内网、链路本地、运营商级 NAT 等地址不可用；如确需内网地址，请由平台在 WEBHOOK_ALLOWED_HOSTS 中登记）');
+    }
     const { endpoint, created } = await inTransaction(pool, async (client) => {
       const r = await upsertEndpoint(client, t, { url, secret, active, keyId: req.principal.keyId });
       await appendAudit(client, {

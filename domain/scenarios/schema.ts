@@ -83,8 +83,19 @@ export function checkOverride(def: ScenarioDefinition, o: ScenarioOverride): { p
   for (const key of Object.keys(o.limits ?? {})) {
     if (!(key in def.tasks)) issues.push({ path: ['limits', key], message: `unknown task for ${def.id}: ${key}` });
   }
-  for (const key of Object.keys(o.settings ?? {})) {
+  for (const [key, value] of Object.entries(o.settings ?? {})) {
+    const current = (def.settings as Record<string, unknown>)[key];
     if (!(key in def.settings)) issues.push({ path: ['settings', key], message: `unknown setting for ${def.id}: ${key}` });
+    else if (typeof value !== typeof current) issues.push({ path: ['settings', key], message: `expected a ${typeof current}, like the catalogue's ${JSON.stringify(current)}` });
+  }
+  if (o.ladder?.length === 0) issues.push({ path: ['ladder'], message: 'at least one rung: an empty ladder chases nobody' });
+  if (issues.length) return issues;
+  // Then the county's scenario as a whole, by the catalogue's own schema (e.g. a round count of 0),
+  // with each issue named where the override set it.
+  const whole = scenarioDefinitionSchema.safeParse(resolveScenario(def, o));
+  for (const i of whole.success ? [] : whole.error.issues) {
+    const path = i.path.map(String);
+    issues.push({ path: path[0] === 'tasks' ? ['limits', path[1]!, ...path.slice(3)] : path, message: i.message });
   }
   return issues;
 }

@@ -7,6 +7,7 @@ const wf = useWorkflowEnv({
   app: true,
   keys: {
     admin: { county: '610124', roles: ['admin'] },
+    platform: { county: '610000', roles: ['platform'] },
     officer: { county: '610124', department: 'housing', roles: ['officer'] },
   },
 });
@@ -30,10 +31,10 @@ describe('calendar routes', () => {
     expect(y2026.json()).toMatchObject({ year: 2026, provisional: false, version: 0 });
     expect(y2026.json().adjustedWorkdays).toContain('2026-02-14');
     const y2030 = await wf.app.inject({ url: '/v1/calendar/2030', headers: as('officer') });
-    expect(y2030.json()).toEqual({ year: 2030, provisional: true, version: 0, source: '', publishedAt: null, holidays: [], adjustedWorkdays: [] });
+    expect(y2030.json()).toEqual({ year: 2030, provisional: true, version: 0, source: '', publishedAt: null, publishedBy: null, holidays: [], adjustedWorkdays: [] });
   });
 
-  test('PUT publishes a year (admin only); deadlines in it are no longer provisional; a correction is a new version', async () => {
+  test('PUT publishes a year (the platform administrator only); deadlines in it are no longer provisional; a correction is a new version', async () => {
     const before = await wf.app.inject({ url: '/v1/calendar/deadline?start=2027-02-05T10:00:00%2B08:00&amount=1&unit=working_day', headers: as('officer') });
     // Provisional: weekends only, so Friday 2027-02-05 → Monday 02-08.
     expect(before.json()).toEqual({ dueAt: '2027-02-08T23:59:59.999+08:00', provisional: true });
@@ -42,7 +43,7 @@ describe('calendar routes', () => {
     expect(refused.statusCode).toBe(403);
     expect((await wf.app.inject({ url: '/v1/calendar/2027', headers: as('officer') })).json().provisional).toBe(true);
 
-    const put = await wf.app.inject({ method: 'PUT', url: '/v1/calendar/2027', headers: as('admin'), payload: year2027 });
+    const put = await wf.app.inject({ method: 'PUT', url: '/v1/calendar/2027', headers: as('platform'), payload: year2027 });
     expect(put.statusCode).toBe(200);
     expect(put.json()).toMatchObject({ year: 2027, provisional: false, version: 1, source: '测试通知', recomputation: { finished: true, tasksSignalled: 0 } });
 
@@ -50,7 +51,7 @@ describe('calendar routes', () => {
     const after = await wf.app.inject({ url: '/v1/calendar/deadline?start=2027-02-05T10:00:00%2B08:00&amount=1&unit=working_day', headers: as('officer') });
     expect(after.json()).toEqual({ dueAt: '2027-02-15T23:59:59.999+08:00', provisional: false });
 
-    const corrected = await wf.app.inject({ method: 'PUT', url: '/v1/calendar/2027', headers: as('admin'), payload: { ...year2027, adjustedWorkdays: [] } });
+    const corrected = await wf.app.inject({ method: 'PUT', url: '/v1/calendar/2027', headers: as('platform'), payload: { ...year2027, adjustedWorkdays: [] } });
     expect(corrected.json()).toMatchObject({ version: 2, adjustedWorkdays: [] });
     expect((await wf.app.inject({ url: '/v1/calendar/2027', headers: as('officer') })).json()).toMatchObject({ version: 2, adjustedWorkdays: [] });
     const audit = await wf.db.pool.query("SELECT action, object_id FROM audit_log WHERE action = 'calendar.published' ORDER BY id");
@@ -69,7 +70,7 @@ describe('calendar routes', () => {
     ['a date that does not exist', { holidays: [{ name: 'x', from: '2028-02-30', to: '2028-03-01' }], adjustedWorkdays: [] }, 'body.holidays.0.from'],
     ['a duplicate adjusted working day', { holidays: [], adjustedWorkdays: ['2028-04-29', '2028-04-29'] }, 'body.adjustedWorkdays.1'],
   ])('PUT with %s is a 400 naming the field, and stores nothing', async (_name, body, path) => {
-    const res = await wf.app.inject({ method: 'PUT', url: '/v1/calendar/2028', headers: as('admin'), payload: body });
+    const res = await wf.app.inject({ method: 'PUT', url: '/v1/calendar/2028', headers: as('platform'), payload: body });
     expect(res.statusCode).toBe(400);
     expect(res.json().error.code).toBe('validation_failed');
     expect(res.json().error.issues.map((i: { path: string }) => i.path).some((p: string) => p.startsWith(path))).toBe(true);
@@ -77,10 +78,10 @@ describe('calendar routes', () => {
   });
 
   test('PUT with a wrong shape, a bad year, or no key', async () => {
-    const shape = await wf.app.inject({ method: 'PUT', url: '/v1/calendar/2028', headers: as('admin'), payload: { holidays: 'none' } });
+    const shape = await wf.app.inject({ method: 'PUT', url: '/v1/calendar/2028', headers: as('platform'), payload: { holidays: 'none' } });
     expect(shape.statusCode).toBe(400);
     expect(shape.json().error.issues.map((i: { path: string }) => i.path)).toEqual(expect.arrayContaining(['body.holidays', 'body.adjustedWorkdays']));
-    const badYear = await wf.app.inject({ method: 'PUT', url: '/v1/calendar/20x8', headers: as('admin'), payload: year2027 });
+    const badYear = await wf.app.inject({ method: 'PUT', url: '/v1/calendar/20x8', headers: as('platform'), payload: year2027 });
     expect(badYear.statusCode).toBe(400);
     expect(badYear.json().error.issues[0].path).toBe('params.year');
     expect((await wf.app.inject({ method: 'PUT', url: '/v1/calendar/2028', payload: year2027 })).statusCode).toBe(401);

@@ -12,6 +12,7 @@ import { recordEvent } from '../../db/events.js';
 import { createKey } from '../../db/keys.js';
 import { createPool, inTransaction } from '../../db/pool.js';
 import type { EventRecord, Recipient } from '../../domain/events.js';
+import { AddressGuard } from '../../worker/webhook-guard.js';
 import { createWebhookDispatcher, type WebhookDispatcher, type WebhookDispatcherOptions } from '../../worker/webhook-dispatcher.js';
 import { startApiHarness, unknownKey, type ApiHarness, type ApiResponse, type CallOptions } from '../helpers/api.js';
 import { eventually } from '../helpers/eventually.js';
@@ -128,7 +129,7 @@ const quietLog = {
 /** Dispatchers started by a test; each test stops its own. */
 function dispatcher(opts: Partial<WebhookDispatcherOptions> = {}): WebhookDispatcher {
   const d = createWebhookDispatcher({
-    pool: h.db.pool, pollIntervalMs: 20, backoffMs: [50, 100], jitter: 0, requestTimeoutMs: 2000, log: quietLog, ...opts,
+    pool: h.db.pool, pollIntervalMs: 20, backoffMs: [50, 100], jitter: 0, requestTimeoutMs: 2000, log: quietLog, guard: new AddressGuard(['127.0.0.1']), ...opts,
   });
   d.start();
   return d;
@@ -173,9 +174,9 @@ describe('PUT / GET / DELETE /v1/webhooks', () => {
     expect(one.body).toEqual({ ...put.body, deliveries: { pending: 0, delivered: 0, dead: 0, lastAttempt: null } });
 
     // A PUT replaces it (200): new URL, new secret, paused.
-    const replaced = await call('PUT', '/v1/webhooks/610124/department:housing', 'admin', { url: 'http://10.0.0.8:8080/in', secret: newSecret(), active: false });
+    const replaced = await call('PUT', '/v1/webhooks/610124/department:housing', 'admin', { url: 'http://59.110.10.8:8080/in', secret: newSecret(), active: false });
     expect(replaced.status, replaced.text).toBe(200);
-    expect(replaced.body).toMatchObject({ url: 'http://10.0.0.8:8080/in', active: false, createdAt: put.body.createdAt });
+    expect(replaced.body).toMatchObject({ url: 'http://59.110.10.8:8080/in', active: false, createdAt: put.body.createdAt });
 
     // Township departments (a colon in the code) and roles are targets too.
     expect((await call('PUT', '/v1/webhooks/610124/department:township:610124100', 'admin', { url: 'https://t.example/', secret: newSecret() })).status).toBe(201);
@@ -255,6 +256,30 @@ describe('PUT / GET / DELETE /v1/webhooks', () => {
     `);
     // Nothing was stored.
     expect((await h.db.pool.query('SELECT count(*)::int AS n FROM webhook_endpoints')).rows[0].n).toBe(0);
+  });
+
+  test('no SSRF: a URL that is or resolves to a non-public address → 400 on body.url, nothing stored; public ones are taken', async () => {
+    const put = (url: string) => call('PUT', '/v1/webhooks/610124/department:housing', 'admin', { url, secret: newSecret() });
+    // The harness allow-lists 127.0.0.1 only (its receivers): every other internal form is refused.
+    const refused = [
+      // (A name resolving to loopback, `localhost`, is refused by the guard without an allow-list:
+      // test/unit/webhook-guard.test.ts; here 127.0.0.1 is allowed.)
+      'http://127.0.0.2/in', 'http://2130706434/in', 'http://0x7f.0.0.2/in', 'http://[::1]/in', 'http://[::ffff:127.0.0.2]/in',
+      'http://10.1.2.3/in', 'http://172.16.0.1/in', 'http://192.168.1.1/in', // RFC 1918
+      'http://169.254.169.254/latest/meta-data/', 'http://[fd00:ec2::254]/latest/meta-data/', // metadata services
+      'http://100.100.100.200/latest/meta-data/', 'http://100.64.0.1/', // CGNAT
+      'http://[fe80::1]/in', 'http://0.0.0.0/in', 'http://224.0.0.1/in', 'http://255.255.255.255/in', 'http://[fc00::1]/in',
+      'http://198.18.0.1/in', 'http://[64:ff9b::7f00:1]/in', 'http://[2002:7f00:1::]/in',
+    ];
+    for (const url of refused) {
+      const res = await put(url);
+      expectError(res, 400, 'validation_failed', 'body.url');
+      expect(res.body.error.issues[0].message, url).toContain('公网地址');
+    }
+    expect((await h.db.pool.query('SELECT count(*)::int AS n FROM webhook_endpoints')).rows[0].n).toBe(0);
+    // A public address, and a name that does not resolve yet (checked again at each delivery).
+    expect((await put('https://59.110.10.8/in')).status).toBe(201);
+    expect((await put('https://hooks.zhouzhi.example/in')).status).toBe(200);
   });
 
   test('no key, or an unknown key → 401 on every route', async () => {
@@ -441,6 +466,32 @@ describe('the dispatcher', () => {
     }
   });
 
+  test('no SSRF at delivery: an internal address, or a name that now resolves to one (DNS rebinding), is never connected to', async () => {
+    const r = await receiver();
+    const port = new URL(r.url).port;
+    // Registered while it pointed elsewhere; at delivery `localhost` resolves to loopback. And an
+    // address literal that a later allow-list change no longer admits.
+    await register('610124', 'department:tax', 'https://hooks.zhouzhi.example/in');
+    await register('610124', 'department:market', 'https://hooks.zhouzhi.example/in');
+    await h.db.pool.query(`UPDATE webhook_endpoints SET url = $1 WHERE target_value = 'tax'`, [`http://localhost:${port}/in`]);
+    await h.db.pool.query(`UPDATE webhook_endpoints SET url = $1 WHERE target_value = 'market'`, [r.url]);
+    const [viaName] = await notify([{ county: '610124', department: 'tax' }]);
+    const [viaLiteral] = await notify([{ county: '610124', department: 'market' }]);
+    // The worker's guard with no allow-list: public addresses only.
+    const d = dispatcher({ maxAttempts: 2, guard: new AddressGuard([]) });
+    try {
+      for (const id of [viaName!, viaLiteral!]) {
+        expect(await settled(id, 'dead')).toMatchObject({ attempts: 2, last_status: null, last_error: 'not-public-address' });
+      }
+      expect(r.requests).toEqual([]);
+      const stats = await call('GET', '/v1/webhooks/610124/department:tax', 'admin');
+      expect(stats.body.deliveries).toMatchObject({ dead: 1, lastAttempt: { statusCode: null, error: 'not-public-address' } });
+    } finally {
+      await d.stop();
+      await r.close();
+    }
+  });
+
   test('a dead receiver (closed port): retried, then dead; meanwhile a real department task is signed and submitted, and its notice to the lead department is delivered', async () => {
     const live = await receiver();
     await register('610124', 'department:housing', await closedPortUrl());
@@ -470,10 +521,11 @@ describe('the dispatcher', () => {
       expect(live.ids()).toEqual([toLead.id]);
 
       const dead = await settled(assigned.id, 'dead');
-      expect(dead).toMatchObject({ attempts: 3, last_status: null, last_error: 'ECONNREFUSED' });
-      expect((await attemptsOf(dead.id)).map((a) => [a.attempt, a.error])).toEqual([[1, 'ECONNREFUSED'], [2, 'ECONNREFUSED'], [3, 'ECONNREFUSED']]);
+      expect(dead).toMatchObject({ attempts: 3, last_status: null, last_error: 'unreachable' });
+      expect((await attemptsOf(dead.id)).map((a) => [a.attempt, a.error])).toEqual([[1, 'unreachable'], [2, 'unreachable'], [3, 'unreachable']]);
       const stats = await call('GET', '/v1/webhooks/610124/department:housing', 'admin');
-      expect(stats.body.deliveries).toMatchObject({ dead: 1, lastAttempt: { statusCode: null, error: 'ECONNREFUSED' } });
+      // The county's admin reads that it was unreachable, not how (a port scan would read ECONNREFUSED).
+      expect(stats.body.deliveries).toMatchObject({ dead: 1, lastAttempt: { statusCode: null, error: 'unreachable' } });
 
       // The workflow never noticed: it carries on (the lead department accepts the result).
       const review = await h.call('POST', `/v1/tasks/${t.taskId}/review`, { as: 'commerce', body: { decision: 'accept', comment: '同意' } });

@@ -10,7 +10,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { buildApp } from '../../api/app.js';
-import { loadConfig } from '../../domain/config.js';
+import { testConfig } from '../helpers/config.js';
 import { seedDemo } from '../../scripts/demo.js';
 import { useStack } from '../helpers/stack.js';
 
@@ -25,7 +25,7 @@ let base: string;
 let worker: { worker: Worker; done: Promise<void> } | undefined;
 
 beforeAll(async () => {
-  app = await buildApp({ config: { ...loadConfig({}), TEMPORAL_TASK_QUEUE: stack.taskQueue }, pool: stack.db.pool, temporal: new Client({ connection: stack.connection }), logger: false });
+  app = await buildApp({ config: { ...testConfig(), TEMPORAL_TASK_QUEUE: stack.taskQueue }, pool: stack.db.pool, temporal: new Client({ connection: stack.connection }), logger: false });
   await app.listen({ host: '127.0.0.1', port: 0 });
   base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
 }, 60_000);

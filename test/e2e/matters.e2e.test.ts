@@ -159,6 +159,15 @@ describe('the other pilots from launch to published result', () => {
     // Neither another department nor another county reads the transfer.
     expect((await call('market', 'GET', `/v1/transfers/${transferId}`)).status).toBe(404);
     expect((await call('otherCounty', 'GET', `/v1/transfers/${transferId}`)).status).toBe(404);
+    // Need to know: the county's operator launched the matter but has no part in the criminal case.
+    // It reads neither the transfer nor its steps (not in its list, 404 by id); the supervisor reads both.
+    expect((await call('operator', 'GET', `/v1/transfers/${transferId}`)).status).toBe(404);
+    const policeStep = done.tasks.find((t: { key: string }) => t.key === 'transfer.police-decision').taskId as string;
+    expect((await call('operator', 'GET', `/v1/tasks/${policeStep}`)).status).toBe(404);
+    expect((await call('supervisor', 'GET', `/v1/tasks/${policeStep}`)).status).toBe(200);
+    const listed = async (who: string) => (await call(who, 'GET', `/v1/tasks?matterId=${matterId}&limit=200`)).body.items.map((t: { taskId: string }) => t.taskId) as string[];
+    expect((await listed('operator')).filter((id) => id.includes('~transfer:'))).toEqual([]);
+    expect((await listed('supervisor')).filter((id) => id.includes('~transfer:'))).toHaveLength(5);
     // 回头看: the lead checks the sealed site again.
     await work('commerce', matterId, 'disposal.follow-up', 'closed');
     await work('commerce', matterId, 'publication', 'published');

@@ -59,7 +59,7 @@ test('the worker process delivers a workflow’s notification to the registered 
   worker = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'worker/main.ts')], {
     cwd: root,
     env: {
-      ...process.env, DATABASE_URL: db.url, TEMPORAL_ADDRESS: temporal.address, TEMPORAL_TASK_QUEUE: taskQueue,
+      ...process.env, DATABASE_URL: db.url, TEMPORAL_ADDRESS: temporal.address, TEMPORAL_TASK_QUEUE: taskQueue, WEBHOOK_ALLOWED_HOSTS: '127.0.0.1',
       MIGRATE_ON_START: 'false', WORKFLOW_BUNDLE_PATH: '',
     },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -10,7 +10,8 @@ import type { FastifyInstance } from 'fastify';
 import { createActivities } from '../../activities/index.js';
 import { buildApp } from '../../api/app.js';
 import { createKey } from '../../db/keys.js';
-import { loadConfig, type Config } from '../../domain/config.js';
+import type { Config } from '../../domain/config.js';
+import { testConfig } from './config.js';
 import type { Role } from '../../domain/principal.js';
 import { freshDatabase, type TestDatabase } from './db.js';
 import { timeSkippingEnv, workflowBundle } from './temporal.js';
@@ -61,7 +62,7 @@ export interface ApiHarness {
 
 export async function startApiHarness(): Promise<ApiHarness> {
   const [env, db] = await Promise.all([timeSkippingEnv(), freshDatabase()]);
-  const config = loadConfig({ TEMPORAL_TASK_QUEUE: `api-${randomUUID()}` });
+  const config = testConfig({ TEMPORAL_TASK_QUEUE: `api-${randomUUID()}` });
   const worker = await Worker.create({
     connection: env.nativeConnection,
     taskQueue: config.TEMPORAL_TASK_QUEUE,

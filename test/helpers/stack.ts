@@ -11,7 +11,7 @@ import type { FastifyInstance } from 'fastify';
 import { afterAll, beforeAll } from 'vitest';
 import { buildApp } from '../../api/app.js';
 import { createKey, type NewKey } from '../../db/keys.js';
-import { loadConfig } from '../../domain/config.js';
+import { testConfig } from './config.js';
 import { freePort, startTemporalDevServer, type TemporalHandle } from '../../scripts/dev-stack.js';
 import { createWorker } from '../../worker/worker.js';
 import { freshDatabase, type TestDatabase } from './db.js';
@@ -107,7 +107,7 @@ export function useStack(opts: StackOptions): Stack {
     const connection = await Connection.connect({ address: temporal.address });
     Object.assign(state, { connection, client: new Client({ connection }) });
     if (api) {
-      app = await buildApp({ config: { ...loadConfig({}), TEMPORAL_TASK_QUEUE: view.taskQueue }, pool: db.pool, temporal: new Client({ connection }), logger: false });
+      app = await buildApp({ config: { ...testConfig(), TEMPORAL_TASK_QUEUE: view.taskQueue }, pool: db.pool, temporal: new Client({ connection }), logger: false });
       await app.listen({ host: '127.0.0.1', port: 0 });
       state.base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
     }

@@ -13,7 +13,7 @@ import { afterAll, beforeAll } from 'vitest';
 import { createActivities } from '../../activities/index.js';
 import { buildApp } from '../../api/app.js';
 import { createKey, type NewKey } from '../../db/keys.js';
-import { loadConfig } from '../../domain/config.js';
+import { testConfig } from './config.js';
 import { freshDatabase, type TestDatabase } from './db.js';
 import { liveView, type Unset } from './live.js';
 import { steadyClient, timeSkippingEnv, workflowBundle } from './temporal.js';
@@ -85,7 +85,7 @@ export function useWorkflowEnv<K extends string = never>(opts: WorkflowEnvOption
       running = worker.run();
     }
     if (opts.app) {
-      state.app = await buildApp({ config: { ...loadConfig({}), TEMPORAL_TASK_QUEUE: view.taskQueue }, pool: db.pool, temporal: client, logger: false });
+      state.app = await buildApp({ config: { ...testConfig(), TEMPORAL_TASK_QUEUE: view.taskQueue }, pool: db.pool, temporal: client, logger: false });
     }
     for (const [name, k] of Object.entries(opts.keys ?? {}) as [K, NewKey][]) {
       view.keys[name] = (await createKey(db.pool, k)).key;

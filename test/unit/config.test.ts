@@ -28,10 +28,19 @@ const defaults = {
   UPDATE_TIMEOUT_MS: 8000,
   AUTH_FAILURE_BURST: 20,
   AUTH_FAILURES_PER_MINUTE: 60,
+  RATE_LIMIT_IP_BURST: 600,
+  RATE_LIMIT_IP_PER_MINUTE: 3000,
+  RATE_LIMIT_KEY_BURST: 200,
+  RATE_LIMIT_KEY_PER_MINUTE: 1200,
+  RATE_LIMIT_PUBLIC_BURST: 30,
+  RATE_LIMIT_PUBLIC_PER_MINUTE: 120,
+  RATE_LIMIT_START_BURST: 60,
+  RATE_LIMIT_START_PER_MINUTE: 300,
   MIGRATE_ON_START: true,
   WEBHOOK_POLL_INTERVAL_MS: 1000,
   WEBHOOK_MAX_ATTEMPTS: 12,
   WEBHOOK_REQUEST_TIMEOUT_MS: 5000,
+  WEBHOOK_ALLOWED_HOSTS: [],
   DATA_DIR: '.data',
   TEMPORAL_PORT: 7233,
   TEMPORAL_UI_PORT: 8233,
@@ -115,6 +124,7 @@ describe('loadConfig', () => {
     ['TEMPORAL_ADDRESS', 'nohost'],
     ['TEMPORAL_ADDRESS', 'http://temporal:7233'],
     ['DATABASE_URL', 'mysql://x'],
+    ['DATABASE_OWNER_URL', 'mysql://x'],
     ['PG_POOL_MAX', '50'],
     ['PG_POOL_MAX', '0'],
     ['API_BODY_LIMIT', '10'],
@@ -125,6 +135,8 @@ describe('loadConfig', () => {
     ['PG_CONNECTION_TIMEOUT_MS', '50'],
     ['AUTH_FAILURE_BURST', '0'],
     ['AUTH_FAILURES_PER_MINUTE', 'many'],
+    ['RATE_LIMIT_PUBLIC_PER_MINUTE', '0'],
+    ['WEBHOOK_ALLOWED_HOSTS', 'hooks.internal,http://x/'],
     ['MIGRATE_ON_START', 'yes'],
     ['LOG_LEVEL', 'verbose'],
     ['NODE_ENV', 'staging'],
@@ -143,6 +155,21 @@ describe('loadConfig', () => {
     });
     expect(configError({ PG_STATEMENT_TIMEOUT_MS: '6000' }).problems).toEqual(['PG_QUERY_TIMEOUT_MS: must be longer than PG_STATEMENT_TIMEOUT_MS (6000)']);
     expect(configError({ API_REQUEST_TIMEOUT_MS: '5000' }).problems).toEqual(['UPDATE_TIMEOUT_MS: must be shorter than API_REQUEST_TIMEOUT_MS (5000)']);
+  });
+
+  test('two database roles: DATABASE_OWNER_URL migrates, DATABASE_URL names another role the service runs as', () => {
+    const owner = 'postgres://supervision:owner@db:5432/supervision';
+    const runtime = 'postgres://supervision_app:runtime@db:5432/supervision';
+    expect(loadConfig({ DATABASE_OWNER_URL: owner, DATABASE_URL: runtime })).toMatchObject({ DATABASE_OWNER_URL: owner, DATABASE_URL: runtime });
+    expect(loadConfig({}).DATABASE_OWNER_URL).toBeUndefined();
+    expect(loadConfig({ DATABASE_URL: runtime, DATABASE_OWNER_URL: '' }).DATABASE_OWNER_URL).toBeUndefined();
+    expect(configError({ DATABASE_OWNER_URL: owner }).problems).toEqual(['DATABASE_URL: required with DATABASE_OWNER_URL: the runtime role the API and the worker connect as']);
+    expect(configError({ DATABASE_OWNER_URL: owner, DATABASE_URL: 'postgres://db:5432/supervision' }).problems)
+      .toEqual(['DATABASE_URL: must name the runtime role (postgres://role:password@host/database) when DATABASE_OWNER_URL is set']);
+    expect(configError({ DATABASE_OWNER_URL: owner, DATABASE_URL: 'postgres://supervision:other@db:5432/supervision' }).problems)
+      .toEqual(['DATABASE_OWNER_URL: must name another role than DATABASE_URL (supervision): the runtime role may not own the tables']);
+    // A bad URL is named on its own, not also as a pair that does not fit.
+    expect(configError({ DATABASE_OWNER_URL: owner, DATABASE_URL: 'mysql://x' }).problems).toEqual(['DATABASE_URL: expected postgres://…']);
   });
 
   test('every bad variable is named in one error, not only the first', () => {

@@ -1,8 +1,9 @@
 /**
  * Static checks of the production stack (docker-compose.yml, Dockerfile, .dockerignore, deploy/):
  * no Docker engine is needed. They keep compose in step with the code: the environment the api and
- * worker get must load through `loadConfig`, and the search attributes registered in the namespace
- * must be exactly `searchAttributeRegistrations`.
+ * worker get must load through `loadConfig`, the search attributes registered in the namespace
+ * must be exactly `searchAttributeRegistrations`, and the database is migrated by its owner while
+ * api and worker connect as the runtime role (db/roles.ts).
  */
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -94,9 +95,10 @@ const asList = (v: string | string[] | undefined) => (v === undefined ? [] : Arr
 // ------------------------------------------------------------------------------- the tests
 
 /** What each process reads from its environment in production (domain/config.ts). */
-const needed: Record<'api' | 'worker', (keyof Config)[]> = {
+const needed: Record<'api' | 'worker' | 'migrate', (keyof Config)[]> = {
   api: ['NODE_ENV', 'LOG_LEVEL', 'TEMPORAL_ADDRESS', 'TEMPORAL_NAMESPACE', 'TEMPORAL_TASK_QUEUE', 'TEMPORAL_UI_URL', 'DATABASE_URL', 'MIGRATE_ON_START', 'API_HOST', 'API_PORT'],
   worker: ['NODE_ENV', 'LOG_LEVEL', 'TEMPORAL_ADDRESS', 'TEMPORAL_NAMESPACE', 'TEMPORAL_TASK_QUEUE', 'TEMPORAL_UI_URL', 'DATABASE_URL', 'MIGRATE_ON_START', 'WORKFLOW_BUNDLE_PATH'],
+  migrate: ['NODE_ENV', 'LOG_LEVEL', 'DATABASE_OWNER_URL', 'DATABASE_URL'],
 };
 /** Only for the local `npm start` dev stack: compose must not need them. */
 const devStackOnly: (keyof Config)[] = ['DATA_DIR', 'TEMPORAL_PORT', 'TEMPORAL_UI_PORT', 'PG_PORT', 'TEMPORAL_CLI', 'TEMPORAL_TEST_SERVER'];
@@ -130,12 +132,14 @@ describe('docker-compose.yml', () => {
       }
       for (const key of needed[name]) expect(raw, `${name}: ${key} is not set`).toHaveProperty(key);
       for (const key of devStackOnly) expect(raw, `${name}: ${key} is for the dev stack only`).not.toHaveProperty(key);
+      // They run as the runtime role: no owner credentials, and the migrate job has migrated.
+      expect(raw, `${name}: the owner's connection is the migrate job's alone`).not.toHaveProperty('DATABASE_OWNER_URL');
 
       const env = envOf(name);
       const config = loadConfig(env);
       loaded[name] = config;
       expect(config.NODE_ENV).toBe('production');
-      expect(config.MIGRATE_ON_START).toBeTypeOf('boolean');
+      expect(config.MIGRATE_ON_START).toBe(false);
 
       // DATABASE_URL reaches the postgresql service, with the password from a required variable.
       const db = new URL(config.DATABASE_URL!);
@@ -192,14 +196,16 @@ describe('docker-compose.yml', () => {
     expect(dependsOn('temporal')).toMatchObject({ postgresql: 'service_healthy', 'temporal-schema': 'service_completed_successfully' });
     expect(dependsOn('temporal-search-attributes')).toMatchObject({ temporal: 'service_healthy' });
     expect(dependsOn('temporal-ui')).toMatchObject({ temporal: 'service_healthy' });
+    expect(dependsOn('migrate')).toMatchObject({ postgresql: 'service_healthy' });
     for (const name of ['api', 'worker']) {
       expect(dependsOn(name), name).toMatchObject({
         postgresql: 'service_healthy',
+        migrate: 'service_completed_successfully',
         'temporal-search-attributes': 'service_completed_successfully',
       });
     }
     // One-shot jobs must be able to complete: a job that restarts itself never does.
-    for (const name of ['temporal-schema', 'temporal-search-attributes']) {
+    for (const name of ['temporal-schema', 'temporal-search-attributes', 'migrate']) {
       expect(['no', undefined], `${name}: restart`).toContain(service(name).restart);
     }
     // Every depends_on names an existing service, and the order has no cycle.
@@ -215,6 +221,77 @@ describe('docker-compose.yml', () => {
     expect(order.indexOf('temporal')).toBeLessThan(order.indexOf('temporal-search-attributes'));
     expect(order.indexOf('temporal-search-attributes')).toBeLessThan(order.indexOf('api'));
     expect(order.indexOf('temporal-search-attributes')).toBeLessThan(order.indexOf('worker'));
+    expect(order.indexOf('postgresql')).toBeLessThan(order.indexOf('migrate'));
+    expect(order.indexOf('migrate')).toBeLessThan(order.indexOf('api'));
+    expect(order.indexOf('migrate')).toBeLessThan(order.indexOf('worker'));
+  });
+
+  test('two database roles: the migrate job migrates as the owner, api and worker connect as the runtime role', () => {
+    // The job runs scripts/migrate.ts from the app's image, once.
+    const job = service('migrate');
+    expect(job.build, 'migrate: built like api').toEqual(service('api').build);
+    expect(job.image).toBe(service('api').image);
+    const command = asList(job.command);
+    expect(command.join(' ')).toMatch(/^node --import tsx scripts\/migrate\.ts$/);
+    expect(existsSync(path.join(root, command.at(-1)!)), command.at(-1)).toBe(true);
+    expect(['no', undefined], 'migrate: restart').toContain(job.restart);
+
+    const raw = rawEnv(job);
+    for (const key of Object.keys(raw)) expect(configKeys, `migrate: ${key} is not read by domain/config.ts`).toContain(key);
+    for (const key of needed.migrate) expect(raw, `migrate: ${key} is not set`).toHaveProperty(key);
+    for (const key of devStackOnly) expect(raw, `migrate: ${key} is for the dev stack only`).not.toHaveProperty(key);
+    const config = loadConfig(envOf('migrate'));
+    expect(config.NODE_ENV).toBe('production');
+
+    // Owner and runtime role: two roles of the same database, passwords from two required variables.
+    const owner = new URL(config.DATABASE_OWNER_URL!);
+    const runtime = new URL(config.DATABASE_URL!);
+    for (const url of [owner, runtime]) {
+      expect(url.hostname).toBe('postgresql');
+      expect(url.port || '5432').toBe('5432');
+      expect(url.pathname).toBe('/supervision');
+    }
+    expect(owner.username).not.toBe('');
+    expect(runtime.username).not.toBe('');
+    expect(runtime.username, 'the runtime role is not the owner').not.toBe(owner.username);
+    const passwordVariable = (value: string) => /:\$\{([A-Z0-9_]+):\?[^}]*\}@/.exec(value)?.[1];
+    const ownerPassword = passwordVariable(raw.DATABASE_OWNER_URL!);
+    const runtimePassword = passwordVariable(raw.DATABASE_URL!);
+    expect(ownerPassword, 'DATABASE_OWNER_URL password').toBeDefined();
+    expect(runtimePassword, 'DATABASE_URL password').toBeDefined();
+    expect(ownerPassword).not.toBe(runtimePassword);
+    expect(decodeURIComponent(owner.password)).toBe(sampleEnv[ownerPassword!]);
+    expect(decodeURIComponent(runtime.password)).toBe(sampleEnv[runtimePassword!]);
+
+    // The job grants exactly the role api and worker connect as, with the password they use.
+    for (const name of ['api', 'worker']) {
+      const env = envOf(name);
+      expect(env.DATABASE_URL, `${name}: DATABASE_URL is the migrate job's runtime role`).toBe(config.DATABASE_URL);
+      expect(Object.values(rawEnv(service(name))).join('\n'), `${name} holds the owner's password`).not.toContain(`\${${ownerPassword}`);
+    }
+    // Only the job and PostgreSQL's first-start script see the owner's password.
+    const withOwnerPassword = Object.entries(compose.services)
+      .filter(([, s]) => Object.values(rawEnv(s)).some((v) => v.includes(`\${${ownerPassword}`)))
+      .map(([name]) => name).sort();
+    expect(withOwnerPassword).toEqual(['migrate', 'postgresql']);
+
+    // PostgreSQL's first start creates the owner (CREATEROLE: the job creates the runtime role) and
+    // its database, with the password of DATABASE_OWNER_URL; the runtime role is the job's to make.
+    const initMount = (service('postgresql').volumes ?? []).map((v) => (typeof v === 'string' ? v : `${v.source}:${v.target}`))
+      .map((v) => v.split(':'))
+      .find(([, target]) => target === '/docker-entrypoint-initdb.d');
+    expect(initMount, 'init scripts are mounted').toBeDefined();
+    const init = read(path.join(initMount![0]!, '10-roles.sh'));
+    const ownerRole = new RegExp(`CREATE ROLE ${owner.username}\\b([^;]*);`).exec(init);
+    expect(ownerRole, `10-roles.sh creates ${owner.username}`).not.toBeNull();
+    expect(ownerRole![1]).toMatch(/\bLOGIN\b/);
+    expect(ownerRole![1]).toMatch(/\bCREATEROLE\b/);
+    expect(ownerRole![1]).not.toMatch(/\bSUPERUSER\b/);
+    expect(init).toMatch(new RegExp(`CREATE DATABASE supervision OWNER ${owner.username};`));
+    expect(init, 'the runtime role is created by the migrate job').not.toMatch(new RegExp(`CREATE ROLE ${runtime.username}\\b`));
+    const passedTo = Object.entries(rawEnv(service('postgresql'))).find(([, v]) => v === `\${${ownerPassword}:?set ${ownerPassword}}`)?.[0];
+    expect(passedTo, `postgresql gets ${ownerPassword}`).toBeDefined();
+    expect(init).toContain(`"$${passedTo}"`);
   });
 
   test('the search-attribute job registers exactly searchAttributeRegistrations', () => {
@@ -279,7 +356,7 @@ describe('docker-compose.yml', () => {
         }
       }
     }
-    expect([...secretVariables].sort()).toEqual(['APP_DB_PASSWORD', 'POSTGRES_PASSWORD', 'TEMPORAL_DB_PASSWORD']);
+    expect([...secretVariables].sort()).toEqual(['APP_DB_OWNER_PASSWORD', 'APP_DB_PASSWORD', 'POSTGRES_PASSWORD', 'TEMPORAL_DB_PASSWORD']);
     // None of them may have a default (that would be a hard-coded password).
     for (const v of secretVariables) expect(composeText, v).not.toMatch(new RegExp(`\\$\\{${v}:?-`));
     // Nothing like `password: hunter2` / `PASSWORD=hunter2` anywhere in the text either.

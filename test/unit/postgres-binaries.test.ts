@@ -89,6 +89,17 @@ describe('reachableDataDir', () => {
     }
   });
 
+  test('a shared parent (like /tmp, 1777) keeps its mode: bits are only added', () => {
+    const shared = mkdtempSync(path.join(os.tmpdir(), 'isv-shared-'));
+    chmodSync(shared, 0o1777);
+    try {
+      expect(reachableDataDir(path.join(shared, 'pg'), path.join(scratch, 'unused'))).toBe(path.join(shared, 'pg'));
+      expect(statSync(shared).mode & 0o7777).toBe(0o1777);
+    } finally {
+      rmSync(shared, { recursive: true, force: true });
+    }
+  });
+
   test('under a private directory it becomes a link to a cluster directory others can reach, kept across calls', () => {
     const open = mkdtempSync(path.join(os.tmpdir(), 'isv-clusters-'));
     chmodSync(open, 0o755);

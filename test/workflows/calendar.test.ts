@@ -20,7 +20,7 @@ const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 
 // The API publishes the year in the second test; its recomputation runs on the file's worker.
-const wf = useWorkflowEnv({ queue: 'cal', app: true, keys: { admin: { county: '610124', roles: ['admin'] } } });
+const wf = useWorkflowEnv({ queue: 'cal', app: true, keys: { platform: { county: '610000', roles: ['platform'] } } });
 const startMatter = matterLauncher(wf, 'self-built-housing', selfBuiltHousingMatter);
 
 /** The first Monday of June in `year`, and the dates around it as YYYY-MM-DD. */
@@ -117,7 +117,7 @@ describe('deadlines on a published future year', () => {
     expect(row.rows[0].due_provisional).toBe(true);
 
     const res = await wf.app.inject({
-      method: 'PUT', url: `/v1/calendar/${year}`, headers: { authorization: `Bearer ${wf.keys.admin}` },
+      method: 'PUT', url: `/v1/calendar/${year}`, headers: { authorization: `Bearer ${wf.keys.platform}` },
       payload: { ...schedule(w), source: '测试通知' },
     });
     expect(res.statusCode).toBe(200);
@@ -175,7 +175,7 @@ describe('deadlines on a published future year', () => {
     await eventually(async () => (await wf.db.pool.query("SELECT 1 FROM disputes WHERE dispute_id = $1 AND state = 'open'", [dispute.workflowId])).rows[0], { message: 'the dispute in the read model' });
 
     const res = await wf.app.inject({
-      method: 'PUT', url: `/v1/calendar/${year}`, headers: { authorization: `Bearer ${wf.keys.admin}` },
+      method: 'PUT', url: `/v1/calendar/${year}`, headers: { authorization: `Bearer ${wf.keys.platform}` },
       payload: { ...schedule(w), source: '测试通知' },
     });
     expect(res.statusCode).toBe(200);
