@@ -41,6 +41,8 @@ export const timelineEntrySchema = z.object({
   type: z.string().describe('e.g. `assigned`, `signed`, `ladder.chase`, `extension.approved`'),
   summary: z.string(),
   actorDepartment: z.string().nullable(),
+  actor: z.object({ principalId: z.string(), name: z.string().nullable() }).nullable()
+    .describe('The person (or system) who acted; null for the system itself and for events recorded before principals'),
   data: z.record(z.string(), z.unknown()),
 });
 

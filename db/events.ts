@@ -8,10 +8,10 @@ const genesis = '0'.repeat(64);
 export async function recordEvent(client: pg.PoolClient, e: EventRecord): Promise<void> {
   const eventId = `${e.workflowId}#${e.seq}`;
   const inserted = await client.query(
-    `INSERT INTO timeline_events (workflow_id, seq, at, type, summary, actor_key_id, actor_department, data)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
+    `INSERT INTO timeline_events (workflow_id, seq, at, type, summary, actor_key_id, actor_department, data, actor_principal_id, actor_name)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
      ON CONFLICT (workflow_id, seq) DO NOTHING`,
-    [e.workflowId, e.seq, e.at, e.type, e.summary, e.actor?.keyId ?? null, e.actor?.department ?? null, e.data ?? {}],
+    [e.workflowId, e.seq, e.at, e.type, e.summary, e.actor?.keyId ?? null, e.actor?.department ?? null, e.data ?? {}, e.actor?.principalId ?? null, e.actor?.name ?? null],
   );
   if (inserted.rowCount === 0) return; // already recorded by an earlier attempt of this activity
 
@@ -23,7 +23,9 @@ export async function recordEvent(client: pg.PoolClient, e: EventRecord): Promis
     actorDepartment: e.actor?.department ?? null,
     action: e.type,
     objectId: e.workflowId,
+    // Who acted, inside the hashed details: rewriting the name breaks the chain.
     details: { summary: e.summary, ...(e.data ?? {}) },
+    ...(e.actor?.principalId ? { actor: { principalId: e.actor.principalId, name: e.actor.name ?? null } } : {}),
   });
 
   // One notice reaches a recipient once per event, however often the drafts name them (a task
@@ -54,13 +56,22 @@ export interface AuditEntry {
   action: string;
   objectId: string;
   details: Record<string, unknown>;
+  /** The person or system who acted: kept in the hashed details as `actor`. */
+  actor?: { principalId: string; name: string | null };
+}
+
+/** The audit entry's actor fields for a principal (the key, its department, the person). */
+export function actorOf(p: { keyId: string; department?: string | undefined; principalId?: string | undefined; name?: string | undefined }): Pick<AuditEntry, 'actorKeyId' | 'actorDepartment' | 'actor'> {
+  return { actorKeyId: p.keyId, actorDepartment: p.department ?? null, ...(p.principalId ? { actor: { principalId: p.principalId, name: p.name ?? null } } : {}) };
 }
 
 /**
  * Appends to the county's hash chain (`chain` = the county). The transaction-scoped lock is the
  * chain's own, so counties write in parallel while each chain stays linear.
  */
-export async function appendAudit(client: pg.PoolClient, a: AuditEntry): Promise<void> {
+export async function appendAudit(client: pg.PoolClient, entry: AuditEntry): Promise<void> {
+  const { actor, ...rest } = entry;
+  const a = actor ? { ...rest, details: { ...rest.details, actor } } : rest;
   const chain = a.county;
   await client.query('SELECT pg_advisory_xact_lock(7233003, hashtext($1))', [chain]);
   const exists = await client.query('SELECT 1 FROM audit_log WHERE event_id = $1', [a.eventId]);
@@ -111,7 +122,8 @@ export async function listAudit(db: pg.Pool | pg.PoolClient, f: {
     where.push(sql.replace('?', `$${args.length}`));
   };
   if (f.objectId) add('object_id = ?', f.objectId);
-  if (f.actor) add('actor_key_id = ?', f.actor);
+  // A key id, or a principal id: everything a person did, across their keys (rotations).
+  if (f.actor) add(`(actor_key_id = ? OR details->'actor'->>'principalId' = $${args.length + 1})`, f.actor);
   if (f.from) add('at >= ?::timestamptz', f.from);
   if (f.to) add('at < ?::timestamptz', f.to);
   if (f.afterId !== undefined) add('id > ?', f.afterId);

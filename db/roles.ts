@@ -32,6 +32,7 @@ export type TablePrivilege = 'SELECT' | 'INSERT' | 'UPDATE' | 'DELETE';
 export const runtimePrivileges: Record<string, readonly TablePrivilege[]> = {
   schema_migrations: ['SELECT'],
   api_keys: ['SELECT'],
+  principals: ['SELECT'],
   id_counters: ['SELECT', 'INSERT', 'UPDATE'],
   idempotency_keys: ['SELECT', 'INSERT'],
   tasks: ['SELECT', 'INSERT', 'UPDATE'],

@@ -120,17 +120,18 @@ export interface TimelineEntry {
   type: string;
   summary: string;
   actorDepartment: string | null;
+  actor: { principalId: string; name: string | null } | null;
   data: Record<string, unknown>;
 }
 
 export async function getTimeline(db: Queryable, workflowId: string): Promise<TimelineEntry[]> {
   const res = await db.query(
-    `SELECT seq, at, type, summary, actor_department, data FROM timeline_events WHERE workflow_id = $1 ORDER BY seq`,
+    `SELECT seq, at, type, summary, actor_department, actor_principal_id, actor_name, data FROM timeline_events WHERE workflow_id = $1 ORDER BY seq`,
     [workflowId],
   );
   return res.rows.map((r) => ({
     seq: r.seq, at: toShanghaiIso((r.at as Date).getTime()), type: r.type, summary: r.summary,
-    actorDepartment: r.actor_department, data: r.data,
+    actorDepartment: r.actor_department, actor: r.actor_principal_id ? { principalId: r.actor_principal_id, name: r.actor_name } : null, data: r.data,
   }));
 }
 

@@ -19,6 +19,9 @@ export interface Actor {
   keyId: string;
   county: string;
   department?: string;
+  /** The person or system behind the key (absent in events of runs from before principals). */
+  principalId?: string;
+  name?: string;
 }
 
 /**

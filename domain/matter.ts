@@ -89,6 +89,8 @@ export interface MatterInput {
   /** The scenario as resolved for the county at start: the matter keeps it for life. */
   definition: ResolvedScenario;
   createdBy: z.infer<typeof principalSchema>['keyId'];
+  /** Who launched it (absent in matters launched before principals): named on `opened`. */
+  launchedBy?: z.infer<typeof principalSchema>;
 }
 
 export const cancelMatterBodySchema = z.object({ reason: safeText().trim().min(1).max(2000) });

@@ -14,13 +14,18 @@ export type Role = z.infer<typeof roleSchema>;
 /**
  * Who acts. The API authenticates a key and passes the principal to workflows with every Update,
  * so the workflow's own validators can refuse an action from the wrong department.
- * Carries no personal data: the key id is opaque, the name is a role label.
+ * The key id is opaque; the name is the acting official's or system's (never a citizen's), so
+ * every recorded action names the person who took it.
  */
 export const principalSchema = z.object({
   keyId: z.string().min(1).max(64),
   county: countySchema,
   department: departmentSchema.optional(),
   roles: z.array(roleSchema).min(1),
+  /** The person (or system) the key belongs to, named on every recorded action. */
+  principalId: z.string().min(1).max(64).optional(),
+  name: z.string().min(1).max(100).optional(),
+  kind: z.enum(['person', 'system']).optional(),
 });
 export type Principal = z.infer<typeof principalSchema>;
 

@@ -114,6 +114,7 @@ export const departmentTaskInputSchema = z.object({
   matterId: safeText().max(200).optional().describe('Workflow id of the parent matter, if any'),
   scenario: safeText().max(64).optional(),
   leadDepartment: departmentSchema.optional().describe('The lead department, which reviews submissions'),
+  assignedBy: principalSchema.optional().describe('Who assigned it (set by the API from the caller, never by the caller): named on the assignment'),
   limits: z
     .object({
       signFor: timeLimitRuleSchema,

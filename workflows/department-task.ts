@@ -720,6 +720,7 @@ export async function departmentTask(args: DepartmentTaskArgs): Promise<TaskResu
       ]);
       const due = await startClock('sign-for', Date.now(), 'assignment');
       await record('assigned', `派单至${deptName}，签收期限 ${due.dueAt}`, {
+        ...(input.assignedBy ? { actor: input.assignedBy } : {}),
         data: { title: input.title },
         notifications: [notice('task.assigned', `新任务：${input.title}`, `请于 ${due.dueAt} 前签收。`, ['task-department'])],
       });

@@ -939,6 +939,7 @@ export function openMatter(input: MatterInput) {
         { key: SA.Department, value: lead },
       ]);
       await record('opened', `${def.name.zh}事项启动，牵头部门 ${departmentName(lead)}`, {
+        ...(input.launchedBy ? { actor: input.launchedBy } : {}),
         data: { scenario: def.id, definitionVersion: def.version, source: input.source?.channel ?? null },
         notifications: [{ kind: 'matter.opened', title: `新事项：${def.name.zh}`, body: `${divisionName(input.county)}启动${def.name.zh}综合监管事项，由${departmentName(lead)}牵头。`, recipients: [{ county: input.county, department: lead }, { county: input.county, role: 'supervisor' }] }],
       });

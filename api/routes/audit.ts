@@ -19,6 +19,7 @@ const entrySchema = z.object({
   county: z.string(),
   actorKeyId: z.string().nullable(),
   actorDepartment: z.string().nullable(),
+  actor: z.object({ principalId: z.string(), name: z.string().nullable() }).nullable().describe('The person or system who acted (from the hashed details)'),
   action: z.string(),
   objectId: z.string(),
   details: z.record(z.string(), z.unknown()),
@@ -27,7 +28,11 @@ const entrySchema = z.object({
   hash: z.string(),
 });
 
-const present = (r: AuditRow) => ({ ...r, at: toShanghaiIso(Date.parse(r.at)), recordedAt: toShanghaiIso(Date.parse(r.recordedAt)) });
+const present = (r: AuditRow) => {
+  const a = r.details.actor as { principalId?: unknown; name?: unknown } | undefined;
+  const actor = a && typeof a.principalId === 'string' ? { principalId: a.principalId, name: typeof a.name === 'string' ? a.name : null } : null;
+  return { ...r, actor, at: toShanghaiIso(Date.parse(r.at)), recordedAt: toShanghaiIso(Date.parse(r.recordedAt)) };
+};
 
 /** RFC 4180 field: quoted when it holds a comma, a quote or a line break. */
 const csvField = (v: unknown) => {
@@ -47,7 +52,7 @@ export const auditRoutes = (deps: AppDeps): FastifyPluginAsyncZod => async (app)
       tags: ['audit'],
       querystring: z.object({
         objectId: safeText().max(300).optional().describe('A workflow id (matter, task, dispute, transfer), `/` written `~`'),
-        actor: safeText().max(64).optional().describe('An API key id'),
+        actor: safeText().max(64).optional().describe('An API key id, or a principal id (everything a person did, across their keys)'),
         from: isoDateTimeSchema.optional(),
         to: isoDateTimeSchema.optional(),
         limit: z.coerce.number().int().min(1).max(1000).default(100),

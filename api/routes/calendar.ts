@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { CalendarStore, getCalendarYear, publishCalendarYear } from '../../db/calendar.js';
-import { appendAudit } from '../../db/events.js';
+import { actorOf, appendAudit } from '../../db/events.js';
 import { inTransaction } from '../../db/pool.js';
 import { resolveDeadline, timeUnitSchema, toShanghaiIso, validateCalendarYear } from '../../domain/calendar/index.js';
 import { safeText } from '../../domain/text.js';
@@ -105,7 +105,7 @@ export const calendarRoutes = (deps: AppDeps): FastifyPluginAsyncZod => async (a
       const r = await publishCalendarYear(client, year, checked.value, source, req.principal.keyId);
       await appendAudit(client, {
         eventId: `calendar:${year}:v${r.version}`, at: new Date().toISOString(), county: req.principal.county,
-        actorKeyId: req.principal.keyId, actorDepartment: req.principal.department ?? null,
+        ...actorOf(req.principal),
         action: 'calendar.published', objectId: `calendar:${year}`,
         details: { version: r.version, source, holidays: checked.value.holidays.length, adjustedWorkdays: checked.value.adjustedWorkdays.length },
       });

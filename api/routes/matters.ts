@@ -139,7 +139,7 @@ export const matterRoutes = (deps: AppDeps): FastifyPluginAsyncZod => async (app
     });
     const input: MatterInput = {
       county: body.county, subject: body.subject, facts: facts.data as Record<string, unknown>,
-      ...(body.source ? { source: body.source } : {}), definition, createdBy: req.principal.keyId,
+      ...(body.source ? { source: body.source } : {}), definition, createdBy: req.principal.keyId, launchedBy: req.principal,
     };
     // USE_EXISTING: a retry after a crash between reserving the id and starting lands on the
     // running matter. REJECT_DUPLICATE: a retry after the matter closed starts no second run under

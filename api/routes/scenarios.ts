@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { appendAudit } from '../../db/events.js';
+import { actorOf, appendAudit } from '../../db/events.js';
 import { getScenarioOverride, putScenarioOverride } from '../../db/matters.js';
 import { inTransaction } from '../../db/pool.js';
 import { countySchema, departmentName } from '../../domain/departments.js';
@@ -102,7 +102,7 @@ export const scenarioRoutes = (deps: AppDeps): FastifyPluginAsyncZod => async (a
       const version = await putScenarioOverride(client, county, id, req.body, req.principal.keyId);
       await appendAudit(client, {
         eventId: `scenario-override:${county}:${id}:v${version}`, at: new Date().toISOString(), county,
-        actorKeyId: req.principal.keyId, actorDepartment: req.principal.department ?? null,
+        ...actorOf(req.principal),
         action: 'scenario.override', objectId: `scenario:${county}:${id}`, details: { version, override: req.body },
       });
     });

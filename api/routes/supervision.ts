@@ -84,6 +84,7 @@ export const supervisionRoutes = (deps: AppDeps): FastifyPluginAsyncZod => async
             handle: { amount: dueInWorkingDays, unit: 'working_day', startsFrom: 'sign-for' },
           },
           ladder: defaultLadder,
+          assignedBy: req.principal,
         }],
         staticSummary: `督办单 · ${departmentName(department)} · ${matter.scenarioName}`,
         staticDetails: `**督办单**（${req.principal.county === matter.county ? '本级' : '上级'}督办）\n\n${instruction}`,

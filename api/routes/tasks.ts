@@ -44,7 +44,7 @@ export function presentTask(v: TaskView) {
 /** How long a creating request waits for the read model's row: its deadline less 2 s (at least 1 s). */
 export const rowWaitMs = (config: Pick<AppDeps['config'], 'API_REQUEST_TIMEOUT_MS'>) => Math.max(1_000, config.API_REQUEST_TIMEOUT_MS - 2_000);
 
-const createTaskBody = departmentTaskInputSchema.omit({ matterId: true, scenario: true }).extend({
+const createTaskBody = departmentTaskInputSchema.omit({ matterId: true, scenario: true, assignedBy: true }).extend({
   county: countySchema.optional().describe('Defaults to the caller’s county'),
 });
 
@@ -143,7 +143,7 @@ export const taskRoutes = (deps: AppDeps): FastifyPluginAsyncZod => async (app) 
     const county = req.body.county ?? req.principal.county;
     if (county !== req.principal.county) throw forbidden('只能在本县派发任务');
     if (!departmentInCounty(req.body.department, county)) throw townshipOfAnotherCounty('body.department', county);
-    const input = departmentTaskInputSchema.parse({ ...req.body, county });
+    const input = departmentTaskInputSchema.parse({ ...req.body, county, assignedBy: req.principal });
     const year = Number(shanghaiDate(Date.now()).slice(0, 4));
     const { workflowId, created } = await reserveWorkflowId(pool, {
       scope: `task:${county}`,

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { appendAudit } from '../../db/events.js';
+import { actorOf, appendAudit } from '../../db/events.js';
 import { inTransaction } from '../../db/pool.js';
 import {
   deleteEndpoint, deliveryStats, getEndpoint, listEndpoints, parseTarget, upsertEndpoint, type WebhookTarget,
@@ -185,7 +185,7 @@ export const webhookRoutes = (deps: AppDeps): FastifyPluginAsyncZod => async (ap
       const r = await upsertEndpoint(client, t, { url, secret, active, keyId: req.principal.keyId });
       await appendAudit(client, {
         eventId: `webhook:${t.county}:${req.params.target}:${randomUUID()}`, at: new Date().toISOString(),
-        county: t.county, actorKeyId: req.principal.keyId, actorDepartment: req.principal.department ?? null,
+        county: t.county, ...actorOf(req.principal),
         action: r.created ? 'webhook.registered' : 'webhook.updated', objectId: `webhook:${t.county}:${req.params.target}`,
         // The origin only: a path or query may carry a receiver's token. Never the secret.
         details: { target: req.params.target, origin: new URL(url).origin, active },
@@ -210,7 +210,7 @@ export const webhookRoutes = (deps: AppDeps): FastifyPluginAsyncZod => async (ap
       if (!(await deleteEndpoint(client, t))) return false;
       await appendAudit(client, {
         eventId: `webhook:${t.county}:${req.params.target}:${randomUUID()}`, at: new Date().toISOString(),
-        county: t.county, actorKeyId: req.principal.keyId, actorDepartment: req.principal.department ?? null,
+        county: t.county, ...actorOf(req.principal),
         action: 'webhook.deleted', objectId: `webhook:${t.county}:${req.params.target}`, details: { target: req.params.target },
       });
       return true;
