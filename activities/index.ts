@@ -1,7 +1,7 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { describePgError, isDataException, pgErrorSummary } from '../db/errors.js';
 import { inTransaction, type Pool } from '../db/pool.js';
-import { recordEvent } from '../db/events.js';
+import { insertAuditVerification, recordEvent, verifyEveryChain, type ChainVerification } from '../db/events.js';
 import { closeInterruptedTaskRow, upsertTaskView } from '../db/tasks.js';
 import { insertPublicResult, upsertMatterView, type PublicResult } from '../db/matters.js';
 import type { MatterView } from '../domain/matter.js';
@@ -120,6 +120,22 @@ export function createActivities(deps: ActivityDeps) {
     /** A matter's step ended outside the API: its inbox row is closed (the task could not write it). */
     async closeInterruptedTask(req: { view: TaskView }): Promise<void> {
       await closeInterruptedTaskRow(deps.pool, req.view);
+    },
+
+    /** Recomputes every county's audit chain (the daily verification): results and heads. */
+    async verifyAuditChains(): Promise<{ chains: ChainVerification[]; legacyOk: boolean }> {
+      return verifyEveryChain(deps.pool);
+    },
+
+    /**
+     * Stores a verification run and its events (one per county chain: the result in the county's
+     * own trail, a break told to its supervisors, the head sent to its city's), atomically.
+     */
+    async recordAuditVerification(input: { workflowId: string; at: string; chains: ChainVerification[]; legacyOk: boolean; events: EventRecord[] }): Promise<void> {
+      await storing(`audit verification ${input.workflowId}`, () => inTransaction(deps.pool, async (client) => {
+        await insertAuditVerification(client, input);
+        for (const e of input.events) await recordEvent(client, e);
+      }));
     },
 
     /** Writes one task event: read model, timeline, audit entry and notifications, atomically. */

@@ -207,3 +207,38 @@ export function stableStringify(value: unknown): string {
   }
   return JSON.stringify(value ?? null);
 }
+
+/** One county chain's verification: the entries checked, the first break, the head (last entry). */
+export interface ChainVerification {
+  county: string;
+  ok: boolean;
+  checked: number;
+  firstBreak?: AuditVerification['firstBreak'];
+  head: { id: number; hash: string } | null;
+}
+
+/**
+ * Verifies every county's chain on its own (a break in one names that county), and the chain from
+ * before per-county chains (`legacyOk`).
+ */
+export async function verifyEveryChain(db: pg.Pool | pg.PoolClient): Promise<{ chains: ChainVerification[]; legacyOk: boolean }> {
+  const counties = (await db.query<{ chain: string }>('SELECT DISTINCT chain FROM audit_log WHERE chain IS NOT NULL ORDER BY chain')).rows.map((r) => r.chain);
+  const chains: ChainVerification[] = [];
+  for (const county of counties) {
+    const v = await verifyAudit(db, { countyPrefix: county });
+    const head = (await db.query<{ id: string; hash: string }>('SELECT id, hash FROM audit_log WHERE chain = $1 ORDER BY id DESC LIMIT 1', [county])).rows[0];
+    chains.push({
+      county, ok: v.ok, checked: v.checked, ...(v.firstBreak ? { firstBreak: v.firstBreak } : {}),
+      head: head ? { id: Number(head.id), hash: head.hash } : null,
+    });
+  }
+  return { chains, legacyOk: (await verifyAuditChain(db)) === null };
+}
+
+/** Stores one verification run (idempotent on the run's workflow id). */
+export async function insertAuditVerification(db: pg.Pool | pg.PoolClient, v: { workflowId: string; at: string; chains: ChainVerification[]; legacyOk: boolean }): Promise<void> {
+  await db.query(
+    `INSERT INTO audit_verifications (workflow_id, at, ok, checked, chains) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (workflow_id) DO NOTHING`,
+    [v.workflowId, v.at, v.legacyOk && v.chains.every((c) => c.ok), v.chains.reduce((n, c) => n + c.checked, 0), JSON.stringify({ legacyOk: v.legacyOk, chains: v.chains })],
+  );
+}

@@ -49,6 +49,7 @@ export const runtimePrivileges: Record<string, readonly TablePrivilege[]> = {
   webhook_attempts: ['SELECT', 'INSERT'],
   disputes: ['SELECT', 'INSERT', 'UPDATE'],
   transfers: ['SELECT', 'INSERT', 'UPDATE'],
+  audit_verifications: ['SELECT', 'INSERT'],
 };
 
 /** The runtime role of a connection string: its user and password (`postgres://role:password@…`). */

@@ -27,6 +27,8 @@ export const configSchema = z.object({
   TEMPORAL_ADDRESS: z.string().regex(/^[\w.-]+:\d+$/, 'expected host:port').default('127.0.0.1:7233'),
   TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
   TEMPORAL_TASK_QUEUE: z.string().min(1).default('integrated-supervision'),
+  /** Local time (Asia/Shanghai, HH:MM) of the daily audit-trail verification (a Temporal Schedule). */
+  AUDIT_VERIFY_AT: z.string().regex(/^(?:[01]\d|2[0-3]):[0-5]\d$/, 'expected HH:MM').default('02:30'),
   /** Public address of the Temporal Web UI, used to build links to matters and tasks. */
   TEMPORAL_UI_URL: z.url().default('http://localhost:8233'),
 

@@ -2,6 +2,7 @@
  * Worker process: connects to Temporal and PostgreSQL, runs workflows and activities on the task
  * queue until SIGINT/SIGTERM, then drains (in-flight activities finish) and exits.
  */
+import { Client, Connection } from '@temporalio/client';
 import { NativeConnection } from '@temporalio/worker';
 import { loadConfig, ConfigError } from '../domain/config.js';
 import { createPool } from '../db/pool.js';
@@ -9,6 +10,7 @@ import { migrateDatabase } from '../db/migrate.js';
 import { createWorker } from './worker.js';
 import { withWebhookDispatcher } from './webhook-dispatcher.js';
 import { AddressGuard } from './webhook-guard.js';
+import { ensureSchedules } from './schedules.js';
 
 async function main() {
   const config = loadConfig(process.env);
@@ -17,6 +19,11 @@ async function main() {
   // As the owner when DATABASE_OWNER_URL is set (granting DATABASE_URL's role), else as DATABASE_URL's role.
   if (config.MIGRATE_ON_START) await migrateDatabase({ ...config, DATABASE_URL: config.DATABASE_URL });
   const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
+  const clientConnection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
+  await ensureSchedules(new Client({ connection: clientConnection, namespace: config.TEMPORAL_NAMESPACE }), {
+    taskQueue: config.TEMPORAL_TASK_QUEUE, auditVerifyAt: config.AUDIT_VERIFY_AT,
+  });
+  await clientConnection.close();
   const worker = await createWorker({
     connection,
     namespace: config.TEMPORAL_NAMESPACE,

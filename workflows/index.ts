@@ -6,3 +6,4 @@ export { criminalTransfer } from './criminal-transfer.js';
 export { selfBuiltHousingMatter } from './scenarios/self-built-housing.js';
 export { refinedOilMatter } from './scenarios/refined-oil.js';
 export { prepaidCardMatter } from './scenarios/prepaid-card.js';
+export { auditVerification } from './audit-verification.js';

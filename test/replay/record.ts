@@ -18,6 +18,7 @@ import { resolveScenario } from '../../domain/scenarios/schema.js';
 import { selfBuiltHousingMatter } from '../../workflows/scenarios/self-built-housing.js';
 import { reassignTaskUpdate } from '../../workflows/matter-kit.js';
 import { calendarPublication } from '../../workflows/calendar-publication.js';
+import { auditVerification } from '../../workflows/audit-verification.js';
 import { decideDisputeUpdate, getDisputeQuery, jurisdictionDispute } from '../../workflows/jurisdiction-dispute.js';
 import { refinedOilMatter } from '../../workflows/scenarios/refined-oil.js';
 import { prepaidCardMatter } from '../../workflows/scenarios/prepaid-card.js';
@@ -42,6 +43,15 @@ const activities = {
   recordTaskEvent: async () => {}, recordMatterEvent: async () => {}, publishResult: async () => {},
   listTasksAffectedByYear: async () => ['department-task-returned', 'no-such-task'],
   recordDisputeEvent: async () => {}, recordTransferEvent: async () => {}, closeInterruptedTask: async () => {},
+  // One county chain intact, one broken: both branches of the daily verification.
+  verifyAuditChains: async () => ({
+    legacyOk: true,
+    chains: [
+      { county: '610122', ok: true, checked: 3, head: { id: 7, hash: 'a'.repeat(64) } },
+      { county: '610124', ok: false, checked: 1, firstBreak: { id: 2, eventId: 'task:610124:housing:2026-0001#1', chain: '610124', reason: 'hash' as const }, head: { id: 9, hash: 'b'.repeat(64) } },
+    ],
+  }),
+  recordAuditVerification: async () => {},
 };
 const worker = await Worker.create({ connection: env.nativeConnection, taskQueue: 'record', workflowBundle: await workflowBundle(), activities });
 const input = { county, department: 'housing', leadDepartment: 'commerce', title: '核查自建房安全隐患', instructions: '现场核查' };
@@ -60,6 +70,11 @@ await worker.runUntil(async () => {
       await env.sleep(12 * DAY);
       await new Promise((r) => setTimeout(r, 500));
       await h.executeUpdate(decideDisputeUpdate, { args: [{ actor: { keyId: 'k', county, department: 'staffing-office', roles: ['arbiter'] }, department: 'agriculture', reasoning: '三定方案' }] });
+      await h.result();
+      return h.workflowId;
+    },
+    async 'audit-verification-with-a-break'() {
+      const h = await env.client.workflow.start(auditVerification, { taskQueue: 'record', workflowId: 'audit-verification-with-a-break' });
       await h.result();
       return h.workflowId;
     },

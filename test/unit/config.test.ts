@@ -16,6 +16,7 @@ const defaults = {
   TEMPORAL_ADDRESS: '127.0.0.1:7233',
   TEMPORAL_NAMESPACE: 'default',
   TEMPORAL_TASK_QUEUE: 'integrated-supervision',
+  AUDIT_VERIFY_AT: '02:30',
   TEMPORAL_UI_URL: 'http://localhost:8233',
   PG_POOL_MAX: 10,
   PG_CONNECTION_TIMEOUT_MS: 3000,
