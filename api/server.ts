@@ -15,7 +15,7 @@ async function main() {
   const pool = createPool({ ...config, DATABASE_URL: config.DATABASE_URL });
   // As the owner when DATABASE_OWNER_URL is set (granting DATABASE_URL's role), else as DATABASE_URL's role.
   if (config.MIGRATE_ON_START) await migrateDatabase({ ...config, DATABASE_URL: config.DATABASE_URL });
-  const connection = apiTemporalConnection(config.TEMPORAL_ADDRESS);
+  const connection = apiTemporalConnection(config.TEMPORAL_ADDRESS, config.TEMPORAL_API_KEY);
   const temporal = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
   const app = await buildApp({ config, pool, temporal });
   await app.listen({ host: config.API_HOST, port: config.API_PORT });

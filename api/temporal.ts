@@ -9,9 +9,10 @@ import { ApiError } from './errors.js';
  * is still coming up; and with few retries, so a request answers 503 within a couple of seconds
  * when Temporal is down instead of hanging for the client's default ~20 s of retries.
  */
-export function apiTemporalConnection(address: string): Connection {
+export function apiTemporalConnection(address: string, apiKey?: string): Connection {
   return Connection.lazy({
     address,
+    ...(apiKey ? { apiKey } : {}),
     connectTimeout: 2_000,
     interceptors: [makeGrpcRetryInterceptor(defaultGrpcRetryOptions({ maxAttempts: 4, initialIntervalMs: () => 100, maxIntervalMs: () => 1_000 }))],
   });

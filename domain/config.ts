@@ -27,6 +27,13 @@ export const configSchema = z.object({
   TEMPORAL_ADDRESS: z.string().regex(/^[\w.-]+:\d+$/, 'expected host:port').default('127.0.0.1:7233'),
   TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
   TEMPORAL_TASK_QUEUE: z.string().min(1).default('integrated-supervision'),
+  /**
+   * The service's token for a Temporal server that authorizes callers (production: the server's
+   * JWT authorizer; a token from the platform's identity provider whose permissions claim grants
+   * `<namespace>:write`). Sent as `Authorization: Bearer …` by the API and the worker. Unset for
+   * the dev server, which authorizes nobody.
+   */
+  TEMPORAL_API_KEY: z.string().min(16).max(8192).optional(),
   /** Local time (Asia/Shanghai, HH:MM) of the daily audit-trail verification (a Temporal Schedule). */
   AUDIT_VERIFY_AT: z.string().regex(/^(?:[01]\d|2[0-3]):[0-5]\d$/, 'expected HH:MM').default('02:30'),
   /** Public address of the Temporal Web UI, used to build links to matters and tasks. */

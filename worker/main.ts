@@ -18,8 +18,9 @@ async function main() {
   const pool = createPool({ ...config, DATABASE_URL: config.DATABASE_URL });
   // As the owner when DATABASE_OWNER_URL is set (granting DATABASE_URL's role), else as DATABASE_URL's role.
   if (config.MIGRATE_ON_START) await migrateDatabase({ ...config, DATABASE_URL: config.DATABASE_URL });
-  const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
-  const clientConnection = await Connection.connect({ address: config.TEMPORAL_ADDRESS });
+  const auth = config.TEMPORAL_API_KEY ? { apiKey: config.TEMPORAL_API_KEY } : {};
+  const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS, ...auth });
+  const clientConnection = await Connection.connect({ address: config.TEMPORAL_ADDRESS, ...auth });
   await ensureSchedules(new Client({ connection: clientConnection, namespace: config.TEMPORAL_NAMESPACE }), {
     taskQueue: config.TEMPORAL_TASK_QUEUE, auditVerifyAt: config.AUDIT_VERIFY_AT,
   });

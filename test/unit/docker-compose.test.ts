@@ -96,8 +96,8 @@ const asList = (v: string | string[] | undefined) => (v === undefined ? [] : Arr
 
 /** What each process reads from its environment in production (domain/config.ts). */
 const needed: Record<'api' | 'worker' | 'migrate', (keyof Config)[]> = {
-  api: ['NODE_ENV', 'LOG_LEVEL', 'TEMPORAL_ADDRESS', 'TEMPORAL_NAMESPACE', 'TEMPORAL_TASK_QUEUE', 'TEMPORAL_UI_URL', 'DATABASE_URL', 'MIGRATE_ON_START', 'API_HOST', 'API_PORT'],
-  worker: ['NODE_ENV', 'LOG_LEVEL', 'TEMPORAL_ADDRESS', 'TEMPORAL_NAMESPACE', 'TEMPORAL_TASK_QUEUE', 'TEMPORAL_UI_URL', 'DATABASE_URL', 'MIGRATE_ON_START', 'WORKFLOW_BUNDLE_PATH'],
+  api: ['NODE_ENV', 'LOG_LEVEL', 'TEMPORAL_ADDRESS', 'TEMPORAL_NAMESPACE', 'TEMPORAL_TASK_QUEUE', 'TEMPORAL_UI_URL', 'TEMPORAL_API_KEY', 'DATABASE_URL', 'MIGRATE_ON_START', 'API_HOST', 'API_PORT'],
+  worker: ['NODE_ENV', 'LOG_LEVEL', 'TEMPORAL_ADDRESS', 'TEMPORAL_NAMESPACE', 'TEMPORAL_TASK_QUEUE', 'TEMPORAL_UI_URL', 'TEMPORAL_API_KEY', 'DATABASE_URL', 'MIGRATE_ON_START', 'WORKFLOW_BUNDLE_PATH'],
   migrate: ['NODE_ENV', 'LOG_LEVEL', 'DATABASE_OWNER_URL', 'DATABASE_URL'],
 };
 /** Only for the local `npm start` dev stack: compose must not need them. */
@@ -339,6 +339,36 @@ describe('docker-compose.yml', () => {
     expect(rawEnv(service('temporal-schema')).SQL_USER).toBe(rawEnv(service('temporal')).POSTGRES_USER);
   });
 
+  test('the Temporal UI: OIDC login, write actions off; the server authorizes every call by JWT; the service and the setup job present tokens', () => {
+    const ui = envOf('temporal-ui');
+    expect(ui).toMatchObject({
+      TEMPORAL_AUTH_ENABLED: 'true', TEMPORAL_DISABLE_WRITE_ACTIONS: 'true', TEMPORAL_SHOW_TEMPORAL_SYSTEM_NAMESPACE: 'false',
+      TEMPORAL_AUTH_SCOPES: 'openid,profile,email', TEMPORAL_AUTH_CALLBACK_URL: 'http://localhost:8080/auth/sso/callback',
+    });
+    for (const v of ['TEMPORAL_UI_OIDC_PROVIDER_URL', 'TEMPORAL_UI_OIDC_CLIENT_ID', 'TEMPORAL_UI_OIDC_CLIENT_SECRET']) {
+      expect(requiredVariables, `${v} is required: the UI never starts without login`).toContain(v);
+    }
+    const server = envOf('temporal');
+    expect(server).toMatchObject({
+      TEMPORAL_AUTH_AUTHORIZER: 'default', TEMPORAL_AUTH_CLAIM_MAPPER: 'default', TEMPORAL_JWT_PERMISSIONS_CLAIM: 'permissions',
+      USE_INTERNAL_FRONTEND: 'true',
+    });
+    expect(server.SERVICES!.split(':')).toEqual(expect.arrayContaining(['frontend', 'internal-frontend', 'history', 'matching', 'worker']));
+    expect(requiredVariables).toContain('TEMPORAL_JWKS_URL');
+    expect(server.TEMPORAL_JWT_KEY_SOURCE1).toBe(sampleEnv.TEMPORAL_JWKS_URL);
+    // The api and worker load the token through loadConfig and present it; so does the setup job.
+    for (const name of ['api', 'worker'] as const) {
+      const env = envOf(name);
+      expect(env.TEMPORAL_API_KEY).toBe(sampleEnv.TEMPORAL_SERVICE_TOKEN);
+      expect(loadConfig(env).TEMPORAL_API_KEY).toBe(sampleEnv.TEMPORAL_SERVICE_TOKEN);
+    }
+    expect(envOf('temporal-search-attributes').TEMPORAL_API_KEY).toBe(sampleEnv.TEMPORAL_ADMIN_TOKEN);
+    // README says who can do what in the UI.
+    const readme = read('README.md');
+    expect(readme).toContain('### The Temporal Web UI in production');
+    for (const s of ['TEMPORAL_DISABLE_WRITE_ACTIONS', 'supervision:read', 'temporal-system:admin', 'TEMPORAL_SERVICE_TOKEN']) expect(readme).toContain(s);
+  });
+
   test('no hard-coded passwords: secrets come from required ${...} variables', () => {
     const secretKey = /pass|pwd|secret|token|(^|_)key$/i;
     const secretVariables = new Set<string>();
@@ -356,7 +386,9 @@ describe('docker-compose.yml', () => {
         }
       }
     }
-    expect([...secretVariables].sort()).toEqual(['APP_DB_OWNER_PASSWORD', 'APP_DB_PASSWORD', 'POSTGRES_PASSWORD', 'TEMPORAL_DB_PASSWORD']);
+    expect([...secretVariables].sort()).toEqual([
+      'APP_DB_OWNER_PASSWORD', 'APP_DB_PASSWORD', 'POSTGRES_PASSWORD', 'TEMPORAL_ADMIN_TOKEN', 'TEMPORAL_DB_PASSWORD', 'TEMPORAL_SERVICE_TOKEN', 'TEMPORAL_UI_OIDC_CLIENT_SECRET',
+    ]);
     // None of them may have a default (that would be a hard-coded password).
     for (const v of secretVariables) expect(composeText, v).not.toMatch(new RegExp(`\\$\\{${v}:?-`));
     // Nothing like `password: hunter2` / `PASSWORD=hunter2` anywhere in the text either.
