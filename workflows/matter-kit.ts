@@ -545,7 +545,8 @@ export function openMatter(input: MatterInput) {
     const at = now();
     await publishResult({
       resultId, matterId: info.workflowId, county: input.county, scenario: def.id, subjectLabel: subjectLabel(),
-      resultCode: outcome.code, summary: outcome.summary, inspectedBy: [...new Set(view.tasks.map((t) => t.department))],
+      // Who checked: a reply to the complainant (`reply.*`) is no inspection.
+      resultCode: outcome.code, summary: outcome.summary, inspectedBy: [...new Set(view.tasks.filter((t) => !t.key.startsWith('reply.')).map((t) => t.department))],
       publishedAt: at, kind: 'inspection', version, publishedBy: by,
     });
     view.published = { at, resultId, version, by };

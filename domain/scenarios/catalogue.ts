@@ -210,7 +210,7 @@ export const refinedOil: ScenarioDefinition = scenarioDefinitionSchema.parse({
 
 export const prepaidCard: ScenarioDefinition = scenarioDefinitionSchema.parse({
   id: 'prepaid-card',
-  version: 2,
+  version: 3,
   name: { zh: '单用途预付卡', en: 'Single-purpose prepaid cards' },
   legalBases: [
     '《单用途商业预付卡管理办法（试行）》（商务部令2012年第9号，2016年修订）第七条、第二十六条、第三十六条、第三十七条',
@@ -244,6 +244,17 @@ export const prepaidCard: ScenarioDefinition = scenarioDefinitionSchema.parse({
   tasks: {
     triage: { role: 'lead', title: '分办至行业主管部门', instructions: '按经营行业分办（教育培训、文化旅游、体育健身、商贸、交通）。', limits: { signFor: signFor1, handle: wd(1) }, outcomes: ['assigned'] },
     acceptance: { role: 'sector-regulator', title: '受理决定', instructions: '自收到投诉之日起7个工作日内作出是否受理的决定（消费者权益保护法第四十六条）。', limits: { signFor: signFor1, handle: wd(7, 'matter-opened') }, outcomes: ['accepted', 'rejected'] },
+    // The consumer is told through the channel the complaint came by (12345: the 12345 office).
+    'reply.acceptance': {
+      role: 'sector-regulator', title: '告知投诉人受理决定',
+      instructions: '自收到投诉之日起7个工作日内将是否受理的决定告知投诉人（消费者权益保护法第四十六条）；不予受理的说明理由。经12345热线转来的，由12345热线工作机构按原渠道答复。不得在答复记录中填写投诉人身份信息。',
+      limits: { signFor: signFor1, handle: wd(7, 'matter-opened') }, outcomes: ['replied'],
+    },
+    'reply.outcome': {
+      role: 'sector-regulator', title: '告知投诉人处理结果',
+      instructions: '办结后2个工作日内将处理结果告知投诉人（本县规则），经12345热线转来的按原渠道答复。不得在答复记录中填写投诉人身份信息。',
+      limits: { signFor: signFor1, handle: wd(2, 'assignment') }, outcomes: ['replied'],
+    },
     mediation: {
       role: 'sector-regulator', title: '组织调解',
       instructions: '组织经营者与消费者调解。调解期限为本县规定（默认45个工作日，参照市场监管部门投诉处理规定），期满未达成协议的终止调解。调解中发现违法线索的，无论是否达成协议均须核查（选择 agreed-violation-suspected）。',

@@ -20,7 +20,18 @@ const stack = useStack({
 interface Run { workflow_id: string; ok: boolean; checked: number; chains: { legacyOk: boolean; chains: { county: string; ok: boolean; head: { id: number; hash: string } | null }[] } }
 
 async function triggerAndWait(after: number): Promise<Run> {
-  await stack.client.schedule.getHandle(auditScheduleId).trigger();
+  const schedule = stack.client.schedule.getHandle(auditScheduleId);
+  // The schedule skips a run while the last one is still open (overlap SKIP): the previous run
+  // writes its row a moment before its workflow closes, so wait for it to close.
+  const info = await eventually(async () => {
+    const i = (await schedule.describe()).info;
+    return i.runningActions.length === 0 ? i : undefined;
+  }, { message: 'the previous run to close' });
+  // A run's workflow id is the schedule's id and the second it was taken: a trigger within the
+  // same second as the last run would name the same workflow, and start nothing.
+  const last = info.recentActions.at(-1)?.takenAt.getTime() ?? 0;
+  await eventually(async () => (Math.floor(Date.now() / 1000) > Math.floor(last / 1000) ? true : undefined), { message: 'the next second' });
+  await schedule.trigger();
   return eventually(async () => {
     const r = await stack.db.pool.query<Run>('SELECT workflow_id, ok, checked, chains FROM audit_verifications ORDER BY at DESC, workflow_id DESC');
     return r.rows.length > after ? r.rows[0] : undefined;

@@ -100,6 +100,7 @@ describe('a step terminated from outside is issued again (real dev server)', () 
     });
     await d.complete('triage', 'assigned');
     await d.complete('acceptance', 'accepted');
+    await d.complete('reply.acceptance', 'replied');
     await d.complete('mediation', 'failed');
     await d.complete('verification', 'fraud');
     await d.step('transfer.report', 'reported');
@@ -124,6 +125,7 @@ describe('a step terminated from outside is issued again (real dev server)', () 
     await d.step('transfer.police-decision', 'filed');
     await d.step('transfer.evidence', 'handed-over');
     await d.complete('publication', 'published');
+    await d.complete('reply.outcome', 'replied');
     const v = await d.handle.result();
     expect(v).toMatchObject({ result: { code: 'transferred-to-police' }, findings: { criminalTransfer: 'filed' } });
   });

@@ -183,10 +183,13 @@ describe('the other pilots from launch to published result', () => {
     expect([
       await work('commerce', matterId, 'triage', 'assigned'),
       await work('sports', matterId, 'acceptance', 'accepted'),
+      // Not a 12345 work order: the regulator itself tells the complainant.
+      await work('sports', matterId, 'reply.acceptance', 'replied'),
       await work('sports', matterId, 'mediation', 'failed'),
       await work('sports', matterId, 'verification', 'no-violation'),
       await work('commerce', matterId, 'publication', 'published'),
-    ]).toEqual(['supervisor', 'commerce', 'commerce', 'commerce', 'supervisor']);
+      await work('sports', matterId, 'reply.outcome', 'replied'),
+    ]).toEqual(['supervisor', 'commerce', 'commerce', 'commerce', 'commerce', 'supervisor', 'commerce']);
     expect(await closed(matterId)).toMatchObject({ status: 'closed', result: { code: 'no-violation' } });
     const pub = (await call(undefined, 'GET', '/v1/public/results?scenario=prepaid-card')).body.items;
     expect(pub).toEqual([expect.objectContaining({ resultCode: 'no-violation', summary: '经核查未发现违法行为', kind: 'inspection', version: 1 })]);
@@ -200,6 +203,7 @@ describe('the other pilots from launch to published result', () => {
     const matterId = created.body.matterId as string;
     await work('commerce', matterId, 'triage', 'assigned');
     await work('education', matterId, 'acceptance', 'rejected');
+    await work('education', matterId, 'reply.acceptance', 'replied');
     const done = await closed(matterId);
     expect(done).toMatchObject({ result: { code: 'complaint-rejected' } });
     expect(done.timeline.map((e: { type: string }) => e.type)).toContain('publication.withheld');

@@ -174,6 +174,7 @@ describe('a matter never proceeds on a step that did not report', () => {
     await cancelRefused(d.handle.workflowId, triage.taskId);
     await d.complete('triage', 'assigned');
     await d.complete('acceptance', 'accepted');
+    await d.complete('reply.acceptance', 'replied');
     await d.complete('mediation', 'failed');
     await reassign(d, 'verification', 'market');
     await d.complete('verification', 'fraud');
@@ -193,6 +194,7 @@ describe('a matter never proceeds on a step that did not report', () => {
     await d.step('transfer.police-decision', 'filed');
     await d.step('transfer.evidence', 'handed-over');
     await d.complete('publication', 'published');
+    await d.complete('reply.outcome', 'replied');
     const v = await d.handle.result();
     expect(v).toMatchObject({ result: { code: 'transferred-to-police' }, findings: { verification: 'fraud', criminalTransfer: 'filed' } });
     expect(ran(v).filter(([key]) => key === 'verification')).toEqual([

@@ -18,6 +18,8 @@ describe('prepaidCardMatter mediation', () => {
     const d = await start({ facts: { trade: 'sports', signal: 'complaint' }, subject: { name: '某健身房', kind: 'enterprise' } });
     await d.complete('triage', 'assigned');
     await d.complete('acceptance', 'accepted');
+    // The complainant is told first, so only the mediation's clocks run while time moves on.
+    await d.complete('reply.acceptance', 'replied');
     const mediation = await d.waitFor('mediation');
     // Signed, so only its handling clock runs (no sign-for ladder chasing it every morning for
     // 45 working days); then time moves to just past the matter's own 45-working-day timer.
@@ -25,6 +27,7 @@ describe('prepaidCardMatter mediation', () => {
     await sleepPastTimer(wf.env, d.handle, 1);
     await d.complete('verification', 'no-violation');
     await d.complete('publication', 'published');
+    await d.complete('reply.outcome', 'replied');
     const v = await d.handle.result();
     expect(v.findings).toMatchObject({ mediation: 'failed' });
     expect(v.result?.code).toBe('no-violation');

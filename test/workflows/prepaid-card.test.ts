@@ -22,11 +22,18 @@ async function launch(facts: Record<string, unknown>, subject: Subject = gym, ov
 
 const ran = (v: MatterView) => v.tasks.map((t) => [t.key, t.department, t.outcome]);
 
-/** Triage by the lead, acceptance by the sector regulator. */
-async function accept(d: MatterDriver, acceptance = 'accepted') {
+/**
+ * Triage by the lead, acceptance by the sector regulator; a complainant is then told the decision
+ * (the 12345 office answers the work order: `launch` says the complaint came by 12345).
+ */
+async function accept(d: MatterDriver, acceptance = 'accepted', complaint = true) {
   await d.complete('triage', 'assigned');
   await d.complete('acceptance', acceptance);
+  if (complaint) await d.complete('reply.acceptance', 'replied');
 }
+
+/** The complainant is told the outcome, once the matter has one. */
+const toldOutcome = (d: MatterDriver) => d.complete('reply.outcome', 'replied');
 
 describe('prepaidCardMatter', () => {
   test('rejected at acceptance: complaint handling is not published (DOMAIN §9); the record says why', async () => {
@@ -39,7 +46,8 @@ describe('prepaidCardMatter', () => {
       withheld: { reason: '投诉处理结果不属于公开范围' },
     });
     expect(v.published).toBeUndefined();
-    expect(ran(v)).toEqual([['triage', 'commerce', 'assigned'], ['acceptance', 'education', 'rejected']]);
+    // The complainant is told the rejection (and nothing more: it is the outcome).
+    expect(ran(v)).toEqual([['triage', 'commerce', 'assigned'], ['acceptance', 'education', 'rejected'], ['reply.acceptance', 'gov-services', 'replied']]);
     expect(await stages(v.matterId)).toEqual(['triage', 'acceptance']);
     const pub = await wf.db.pool.query('SELECT 1 FROM public_results WHERE matter_id = $1', [v.matterId]);
     expect(pub.rows).toEqual([]);
@@ -48,7 +56,7 @@ describe('prepaidCardMatter', () => {
 
   test('mediated: the gym’s regulator (sports) accepts and mediates; an enterprise is named in the public record', async () => {
     const d = await launch({ trade: 'sports', signal: 'store-closing', amountYuan: 36_000, consumers: 12 });
-    await accept(d);
+    await accept(d, 'accepted', false);
     await d.complete('mediation', 'agreed');
     const v = await d.handle.result();
 
@@ -81,14 +89,53 @@ describe('prepaidCardMatter', () => {
     await task.executeUpdate(submitUpdate, { args: [{ actor: officer, summary: '核查未发现违法行为', outcome: 'no-violation' }] });
     await task.executeUpdate(reviewUpdate, { args: [{ actor: d.supervisor(), decision: 'accept', comment: '同意' }] });
     await d.complete('publication', 'published');
+    await toldOutcome(d);
     const v = await d.handle.result();
 
     expect(v).toMatchObject({ result: { code: 'no-violation' }, findings: { mediation: 'failed', verification: 'no-violation' } });
-    expect(ran(v).slice(1, 4)).toEqual([['acceptance', 'education', 'accepted'], ['mediation', 'education', 'failed'], ['verification', 'education', 'no-violation']]);
+    expect(ran(v).slice(1)).toEqual([
+      ['acceptance', 'education', 'accepted'], ['reply.acceptance', 'gov-services', 'replied'], ['mediation', 'education', 'failed'],
+      ['verification', 'education', 'no-violation'], ['publication', 'commerce', 'published'], ['reply.outcome', 'gov-services', 'replied'],
+    ]);
     expect(v.tasks.some((t) => t.key.startsWith('disposal.'))).toBe(false);
     expect(await stages(v.matterId)).toEqual(['triage', 'acceptance', 'mediation', 'verification', 'publication']);
     // The public reads the verification, not the mediation before it.
     expect(await publicRecord(v.matterId)).toMatchObject({ result_code: 'no-violation', summary: '经核查未发现违法行为' });
+  });
+
+  test('the complainant is told the acceptance within 7 working days of the complaint, and the outcome; by the 12345 office for a work order, by the regulator otherwise', async () => {
+    const d = await launch({ trade: 'sports', signal: 'complaint' });
+    await d.complete('triage', 'assigned');
+    await d.complete('acceptance', 'accepted');
+    // The reply runs beside the matter: mediation starts at once, and the reply is the 12345 office's.
+    const told = await d.waitFor('reply.acceptance');
+    expect(told.department).toBe('gov-services');
+    await d.waitFor('mediation');
+    await d.complete('reply.acceptance', 'replied');
+    const reply = await wf.client.workflow.getHandle(told.taskId).query(getTaskQuery);
+    const acceptanceTask = (await d.view()).tasks.find((t) => t.key === 'acceptance')!;
+    const acceptance = await wf.client.workflow.getHandle(acceptanceTask.taskId).query(getTaskQuery);
+    // Both clocks count from the complaint (消费者权益保护法 art. 46): the same 7-working-day end.
+    const handleDue = (t: typeof reply) => t.deadlines.find((x) => x.kind === 'handle')?.dueAt;
+    expect(handleDue(reply)).toBeDefined();
+    expect(handleDue(reply)).toBe(handleDue(acceptance));
+    expect(reply.instructions).toContain('消费者权益保护法第四十六条');
+    await d.complete('mediation', 'agreed');
+    const outcome = await d.waitFor('reply.outcome');
+    expect(outcome.department).toBe('gov-services');
+    expect((await wf.client.workflow.getHandle(outcome.taskId).query(getTaskQuery)).title).toBe('告知投诉人处理结果（经调解，经营者与消费者达成协议）');
+    await d.complete('reply.outcome', 'replied');
+    const v = await d.handle.result();
+    expect(v.result?.code).toBe('mediated');
+    expect(ran(v).map(([k]) => k)).toEqual(['triage', 'acceptance', 'reply.acceptance', 'mediation', 'reply.outcome']);
+
+    // A complaint that came another way is answered by the regulator itself; a store closing tells nobody.
+    const online = await start({ subject: gym, facts: { trade: 'education', signal: 'complaint' }, source: { channel: 'online' } });
+    await online.complete('triage', 'assigned');
+    await online.complete('acceptance', 'rejected');
+    expect((await online.waitFor('reply.acceptance')).department).toBe('education');
+    await online.complete('reply.acceptance', 'replied');
+    expect((await online.handle.result()).result?.code).toBe('complaint-rejected');
   });
 
   test('the triage is a decision: the lead names another regulator, who then accepts and handles the complaint', async () => {
@@ -119,6 +166,7 @@ describe('prepaidCardMatter', () => {
     await d.complete('publication', 'published');
     await d.complete('disposal.sector', 'corrected');
     await d.complete('disposal.penalty', 'decided');
+    await toldOutcome(d);
     const v = await d.handle.result();
     expect(v).toMatchObject({ result: { code: 'disposed' }, findings: { mediation: 'agreed', verification: 'violation' } });
     expect(await penaltiesPublished(v.matterId)).toEqual([['urban-management', '综合行政执法局依法作出行政处罚决定（联合处置：行政处罚）']]);
@@ -138,6 +186,7 @@ describe('prepaidCardMatter', () => {
     await d.complete('disposal.penalty', 'decided');
     await d.complete('disposal.sector', 'corrected');
     await d.complete('publication', 'published');
+    await toldOutcome(d);
     const v = await d.handle.result();
 
     expect(v).toMatchObject({ result: { code: 'disposed' }, findings: { verification: 'violation', correction: 'corrected', penalty: 'decided' } });
@@ -165,6 +214,7 @@ describe('prepaidCardMatter', () => {
     await d.complete('disposal.sector', 'not-corrected');
     await d.complete('disposal.penalty', 'decided');
     await d.complete('publication', 'published');
+    await toldOutcome(d);
     const v = await d.handle.result();
 
     expect(v).toMatchObject({
@@ -190,7 +240,7 @@ describe('prepaidCardMatter', () => {
 
   test('absconding issuer with a violation is handled as fraud; the police do not file', async () => {
     const d = await launch({ trade: 'education', signal: 'absconding' });
-    await accept(d);
+    await accept(d, 'accepted', false);
     await d.complete('mediation', 'failed');
     await d.complete('verification', 'violation');
     await d.complete('disposal.sector', 'not-corrected');
@@ -211,6 +261,7 @@ describe('prepaidCardMatter', () => {
     await d.complete('disposal.sector', 'corrected');
     await d.complete('disposal.penalty', 'decided');
     await d.complete('publication', 'published');
+    await toldOutcome(d);
     const v = await d.handle.result();
     expect(v).toMatchObject({ result: { code: 'disposed-not-transferred' }, findings: { criminalTransfer: 'refused' } });
     const transfer = await d.transfer();

@@ -16,6 +16,12 @@ import { openMatter, parseFacts, type MatterOutcome } from '../matter-kit.js';
  *
  * Every clock (acceptance, mediation, verification, extension) is the department task's: the
  * matter waits for the outcome while the task's ladder chases an overdue department.
+ *
+ * A consumer who complained is told the acceptance decision and the outcome (消费者权益保护法
+ * art. 46: handled and told within 7 working days of the complaint), by reply tasks to the channel
+ * the complaint came through: the 12345 office (`gov-services`) answers a 12345 work order, the
+ * sector regulator any other complaint. The acceptance reply runs beside the rest of the matter.
+ * Patch `consumer-replies`: matters started before it tell nobody.
  */
 export async function prepaidCardMatter(input: MatterInput): Promise<MatterView> {
   const facts = parseFacts(prepaidCardFacts, input.facts);
@@ -32,6 +38,16 @@ export async function prepaidCardMatter(input: MatterInput): Promise<MatterView>
     ...input,
     definition: { ...input.definition, roles: { ...roles, 'sector-regulator': regulator, 'penalty-authority': penaltyBy } },
   });
+  // The consumer's replies (a complaint, not a store closing or an issuer gone), from catalogue
+  // version 3 on (earlier definitions have no reply steps).
+  const replying = facts.signal === 'complaint' && 'reply.acceptance' in input.definition.tasks && patched('consumer-replies');
+  const replyDepartment = () => (input.source?.channel === '12345' ? 'gov-services' : m.department('sector-regulator'));
+  const replies: Promise<unknown>[] = [];
+  const reply = (key: 'reply.acceptance' | 'reply.outcome', note: string) => {
+    const p = m.task(key, { department: replyDepartment(), note });
+    p.catch(() => undefined); // awaited at the end; a cancelled matter unwinds through it there
+    replies.push(p);
+  };
 
   /** From triage to the last decision; every branch ends in what is published. */
   async function handle(): Promise<MatterOutcome> {
@@ -49,6 +65,7 @@ export async function prepaidCardMatter(input: MatterInput): Promise<MatterView>
     await m.stage('acceptance');
     const acceptance = m.outcome(await m.task('acceptance'), codes.acceptance);
     m.finding('acceptance', acceptance);
+    if (replying) reply('reply.acceptance', acceptance === 'accepted' ? '已受理' : '不予受理，须说明理由');
     // Complaint handling and mediation are not published (DOMAIN §9).
     if (acceptance === 'rejected') return { code: 'complaint-rejected', summary: '投诉不予受理', withheld: '投诉处理结果不属于公开范围' };
 
@@ -118,6 +135,10 @@ export async function prepaidCardMatter(input: MatterInput): Promise<MatterView>
   return m.run(async (): Promise<MatterOutcome> => {
     const outcome = await handle();
     await m.publish(outcome);
+    // A rejection's reply is the outcome; otherwise the consumer is told how it ended (what the
+    // public reads, when a transfer is still under investigation).
+    if (replying && outcome.code !== 'complaint-rejected') reply('reply.outcome', outcome.public?.summary ?? outcome.summary);
+    await Promise.all(replies);
     return outcome;
   });
 }
