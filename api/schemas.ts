@@ -25,7 +25,8 @@ export const deadlineSchema = z.object({
 
 export const extensionSchema = z.object({
   id: z.string(),
-  workingDays: z.number().int(),
+  workingDays: z.number().int().describe('The length asked, in the task’s extension unit'),
+  days: z.number().int().optional().describe('Present when the task counts extensions in calendar days (a seizure)'),
   reason: z.string(),
   requestedAt: time,
   status: z.enum(['pending', 'approved', 'rejected']),

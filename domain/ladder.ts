@@ -49,6 +49,8 @@ export interface ClockRequest {
   nowMs: number;
   /** Approved extensions: the rule's deadline moved by this many working days. */
   extraWorkingDays?: number;
+  /** Calendar days added to the deadline (an extension counted in days, e.g. a seizure's). */
+  extraCalendarDays?: number;
   /** Also resolve the window for returning the task (退回), counted from the same start. */
   returnWindow?: TimeLimitRuleInput;
   /** `hours`: an hour-scale ladder even for a day limit (a transfer's 3 days run through holidays). */
@@ -67,6 +69,7 @@ export interface ResolvedClock {
   startMs: number;
   rule: TimeLimitRuleInput;
   extraWorkingDays: number;
+  extraCalendarDays?: number;
   dueAtMs: number;
   dueAt: string;
   provisional: boolean;
@@ -112,7 +115,10 @@ export function workingMornings(afterMs: number, count: number, cal: Calendar): 
 export function resolveClock(req: ClockRequest, cal: Calendar, calendarRevision?: number): ResolvedClock {
   const extra = req.extraWorkingDays ?? 0;
   const base = resolveDeadline(req.startMs, req.rule, cal);
-  const moved = extra > 0 ? shiftByWorkingDays(base.dueAtMs, extra, cal) : base;
+  const shifted = extra > 0 ? shiftByWorkingDays(base.dueAtMs, extra, cal) : base;
+  const days = req.extraCalendarDays ?? 0;
+  // Calendar days run through holidays (the statute's 日), from the deadline's own instant.
+  const moved = days > 0 ? { ...shifted, dueAtMs: shifted.dueAtMs + days * 86_400_000, dueAt: toShanghaiIso(shifted.dueAtMs + days * 86_400_000) } : shifted;
   const due = { ...moved, provisional: base.provisional || moved.provisional };
   const dayScale = req.scale !== 'hours' && isDayScale(req.rule);
   const rungs = req.ladder
@@ -126,7 +132,7 @@ export function resolveClock(req: ClockRequest, cal: Calendar, calendarRevision?
     .sort((a, b) => a.atMs - b.atMs);
   const last = Math.max(due.dueAtMs, ...rungs.map((r) => r.atMs));
   return {
-    kind: req.kind, startMs: req.startMs, rule: req.rule, extraWorkingDays: extra,
+    kind: req.kind, startMs: req.startMs, rule: req.rule, extraWorkingDays: extra, ...(days > 0 ? { extraCalendarDays: days } : {}),
     dueAtMs: due.dueAtMs, dueAt: due.dueAt, provisional: due.provisional, rungs,
     ...(req.origin ? { origin: req.origin } : {}),
     ...(calendarRevision !== undefined ? { calendarRevision } : {}),

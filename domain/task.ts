@@ -143,6 +143,13 @@ export const departmentTaskInputSchema = z.object({
     .max(maxExtensionWorkingDays)
     .default(10)
     .describe('Total working days of extension that may be approved (12345 practice: 10; verification of card clues: 15)'),
+  extension: z
+    .object({
+      unit: z.enum(['working_day', 'calendar_day']).default('working_day'),
+      approvedBy: z.enum(['reviewer', 'head']).default('reviewer'),
+    })
+    .optional()
+    .describe('How an extension is counted and who grants it: calendar days granted by the department’s own head, e.g. a seizure (行政强制法 art. 25: +30 days with the head’s approval); default working days granted by the reviewer. The cap is `maxExtensionWorkingDays`, in this unit'),
   decidedBy: z
     .enum(['officer', 'head'])
     .optional()
@@ -240,11 +247,15 @@ export const returnBodySchema = z.object({
 });
 export const returnInputSchema = returnBodySchema.extend({ actor: principalSchema });
 
-export const extensionBodySchema = z.object({
-  workingDays: z.number().int().min(1).max(maxExtensionWorkingDays),
+const extensionFields = z.object({
+  workingDays: z.number().int().min(1).max(maxExtensionWorkingDays).optional().describe('For most tasks: working days'),
+  days: z.number().int().min(1).max(maxExtensionWorkingDays).optional().describe('For a task counted in calendar days (a seizure, 行政强制法 art. 25): days'),
   reason: text(2000),
 });
-export const extensionInputSchema = extensionBodySchema.extend({ actor: principalSchema });
+const oneLength = { message: 'exactly one of workingDays or days', path: ['workingDays'] };
+const hasOneLength = (b: { workingDays?: number | undefined; days?: number | undefined }) => (b.workingDays === undefined) !== (b.days === undefined);
+export const extensionBodySchema = extensionFields.refine(hasOneLength, oneLength);
+export const extensionInputSchema = extensionFields.extend({ actor: principalSchema }).refine(hasOneLength, oneLength);
 
 export const extensionDecisionBodySchema = z.object({
   approve: z.boolean(),
@@ -278,7 +289,10 @@ export interface DeadlineView {
 
 export interface ExtensionView {
   id: string;
+  /** The length asked, in the task's extension unit (working days, or calendar days with `days`). */
   workingDays: number;
+  /** Set when the task's extensions count calendar days: the same length, and the unit. */
+  days?: number;
   reason: string;
   requestedAt: string;
   status: 'pending' | 'approved' | 'rejected';

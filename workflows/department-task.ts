@@ -156,6 +156,10 @@ export async function departmentTask(args: DepartmentTaskArgs): Promise<TaskResu
   let reassignment: { department: string; reason: string; actor: Principal } | undefined;
   const isTerminal = () => terminalTaskStates.includes(view.state);
   const deptName = departmentName(input.department);
+  // How extensions are counted and granted (a seizure: calendar days, by the agency's head).
+  const inDays = input.extension?.unit === 'calendar_day';
+  const byHead = input.extension?.approvedBy === 'head';
+  const unitWord = inDays ? '日' : '个工作日';
   const leadName = input.leadDepartment ? departmentName(input.leadDepartment) : '督办人员';
   const clockWord: Record<ClockKind, string> = { 'sign-for': '签收', handle: '办理', review: '审核' };
 
@@ -299,11 +303,12 @@ export async function departmentTask(args: DepartmentTaskArgs): Promise<TaskResu
   const ruleOf = (kind: ClockKind) => (kind === 'sign-for' ? input.limits.signFor : kind === 'handle' ? input.limits.handle : input.limits.review ?? defaultReviewLimit);
 
   /** Resolves a clock (a recorded local activity); changes nothing, so a handler can compute first. */
-  async function resolve(kind: ClockKind, startMs: number, origin: ClockOrigin, extraWorkingDays = 0): Promise<ResolvedClock> {
+  async function resolve(kind: ClockKind, startMs: number, origin: ClockOrigin, extraWorkingDays = 0, extraCalendarDays = 0): Promise<ResolvedClock> {
     return resolveClock.executeWithOptions(
       { startToCloseTimeout: '10 seconds', summary: `计算${clockWord[kind]}期限` },
       [{
         kind, startMs, origin, rule: ruleOf(kind), ladder: input.ladder, nowMs: Date.now(), extraWorkingDays,
+        ...(extraCalendarDays > 0 ? { extraCalendarDays } : {}),
         ...(kind === 'sign-for' ? { returnWindow: input.limits.returnWithin ?? defaultReturnWindow } : {}),
         ...(input.ladderScale ? { scale: input.ladderScale } : {}),
       }],
@@ -334,9 +339,9 @@ export async function departmentTask(args: DepartmentTaskArgs): Promise<TaskResu
   }
 
   /** Resolves and installs, unless a newer clock was asked for meanwhile (the newest wins). */
-  const startClock = async (kind: ClockKind, startMs: number, origin: ClockOrigin, extraWorkingDays = 0, opts: { recompute?: boolean } = {}) => {
+  const startClock = async (kind: ClockKind, startMs: number, origin: ClockOrigin, extraWorkingDays = 0, opts: { recompute?: boolean; extraCalendarDays?: number } = {}) => {
     const request = ++clockRequests;
-    const resolved = await resolve(kind, startMs, origin, extraWorkingDays);
+    const resolved = await resolve(kind, startMs, origin, extraWorkingDays, opts.extraCalendarDays ?? 0);
     if (request === clockRequests) install(resolved, opts);
     return resolved;
   };
@@ -346,7 +351,7 @@ export async function departmentTask(args: DepartmentTaskArgs): Promise<TaskResu
     const active = activeClock();
     if (!active) return;
     const before = { dueAt: active.dueAt, provisional: active.provisional };
-    const after = await startClock(active.kind, active.startMs, active.origin ?? 'assignment', active.extraWorkingDays ?? 0, { recompute: true });
+    const after = await startClock(active.kind, active.startMs, active.origin ?? 'assignment', active.extraWorkingDays ?? 0, { recompute: true, extraCalendarDays: active.extraCalendarDays ?? 0 });
     if (after.dueAt === before.dueAt && after.provisional === before.provisional) return;
     const what = clockWord[active.kind];
     const moved = after.dueAt !== before.dueAt;
@@ -538,32 +543,44 @@ export async function departmentTask(args: DepartmentTaskArgs): Promise<TaskResu
       return clone(view);
     });
 
-    register(requestExtensionUpdate, extensionInputSchema, ({ actor, workingDays }) => {
+    register(requestExtensionUpdate, extensionInputSchema, ({ actor, workingDays, days }) => {
+      // The length in the task's unit: `days` for a task counted in calendar days, else `workingDays`.
+      const field = inDays ? 'days' : 'workingDays';
+      const asked = inDays ? days : workingDays;
+      if (asked === undefined) {
+        const problem = inDays ? '本任务按日计算延期，请填写 days' : '本任务按工作日计算延期，请填写 workingDays';
+        refuse('InvalidInput', `${field}: ${problem}`, [{ path: field, message: problem }]);
+      }
       const approved = view.extensions.filter((e) => e.status === 'approved').reduce((n, e) => n + e.workingDays, 0);
-      if (approved + workingDays > input.maxExtensionWorkingDays) {
-        const problem = `超过本任务可延期的上限（共 ${input.maxExtensionWorkingDays} 个工作日，已批准 ${approved} 个）`;
-        refuse('InvalidInput', `workingDays: ${problem}`, [{ path: 'workingDays', message: problem }]);
+      if (approved + asked > input.maxExtensionWorkingDays) {
+        const problem = `超过本任务可延期的上限（共 ${input.maxExtensionWorkingDays} ${unitWord}，已批准 ${approved} ${unitWord}）`;
+        refuse('InvalidInput', `${field}: ${problem}`, [{ path: field, message: problem }]);
       }
       requireOwnDepartment(actor);
       requireState(['signed', 'rework'], '申请延期');
       const active = activeClock();
       if (!active || Date.now() >= active.dueAtMs) refuse('DeadlinePassed', '办理期限已过，不能申请延期');
       if (view.extensions.some((e) => e.status === 'pending')) refuse('ExtensionPending', '已有待审批的延期申请');
-    }, async ({ actor, workingDays, reason }) => {
+    }, async ({ actor, workingDays, days, reason }) => {
+      const asked = (inDays ? days : workingDays)!;
       const ext: ExtensionView = {
-        id: `ext-${view.extensions.length + 1}`, workingDays, reason, requestedAt: now(), status: 'pending',
+        id: `ext-${view.extensions.length + 1}`, workingDays: asked, ...(inDays ? { days: asked } : {}), reason, requestedAt: now(), status: 'pending',
       };
       view.extensions.push(ext);
-      await record('extension.requested', `${deptName}申请延期 ${workingDays} 个工作日`, {
+      // Who decides is told: the department's own head for a head-approved extension, else the lead.
+      await record('extension.requested', `${deptName}申请延期 ${asked} ${unitWord}`, {
         actor,
-        data: { extensionId: ext.id, workingDays, reason },
-        notifications: [notice('task.extension-requested', `延期申请：${input.title}`, `${deptName}申请延期 ${workingDays} 个工作日，理由：${reason}。`, ['lead-department'])],
+        data: { extensionId: ext.id, workingDays: asked, ...(inDays ? { days: asked } : {}), reason },
+        notifications: [notice('task.extension-requested', `延期申请：${input.title}`, `${deptName}申请延期 ${asked} ${unitWord}，理由：${reason}。${byHead ? '须经本机关负责人批准。' : ''}`, [byHead ? 'task-department' : 'lead-department'])],
       });
       return clone(ext);
     });
 
     register(decideExtensionUpdate, extensionDecisionInputSchema, ({ actor, extensionId }) => {
-      requireReviewer(actor);
+      // 行政强制法 art. 25: a seizure's extension is the agency's head's (行政机关负责人) to grant.
+      if (byHead) {
+        if (actor.county !== input.county || actor.department !== input.department || !hasRole(actor, 'head')) refuse('Forbidden', '延期须经本机关负责人批准');
+      } else requireReviewer(actor);
       const ext = view.extensions.find((e) => e.id === extensionId);
       if (!ext) refuse('NotFound', `没有延期申请 ${extensionId}`);
       if (ext.status !== 'pending') refuse('WrongState', '该延期申请已审批');
@@ -575,7 +592,9 @@ export async function departmentTask(args: DepartmentTaskArgs): Promise<TaskResu
       if (comment) ext.comment = comment;
       if (approve && clock?.kind === 'handle') {
         ext.previousDueAt = clock.dueAt;
-        const moved = await startClock('handle', clock.startMs, clock.origin ?? 'sign-for', (clock.extraWorkingDays ?? 0) + ext.workingDays);
+        const moved = inDays
+          ? await startClock('handle', clock.startMs, clock.origin ?? 'sign-for', clock.extraWorkingDays ?? 0, { extraCalendarDays: (clock.extraCalendarDays ?? 0) + ext.workingDays })
+          : await startClock('handle', clock.startMs, clock.origin ?? 'sign-for', (clock.extraWorkingDays ?? 0) + ext.workingDays);
         ext.newDueAt = moved.dueAt;
       }
       await record(approve ? 'extension.approved' : 'extension.rejected',

@@ -299,6 +299,7 @@ export function openMatter(input: MatterInput) {
         limits: spec.limits, ladder: def.ladder, ...(spec.outcomes ? { outcomes: spec.outcomes } : {}),
         clockOrigins: { matterOpenedAt, ...(stepOrigin !== undefined ? { previousStepEndedAt: stepOrigin } : {}) },
         ...(spec.maxExtensionWorkingDays !== undefined ? { maxExtensionWorkingDays: spec.maxExtensionWorkingDays } : {}),
+        ...(spec.extension ? { extension: spec.extension } : {}),
         ...(designated ? { designated } : {}),
         ...(through ? { worksThroughDisputes: true } : {}),
       }],

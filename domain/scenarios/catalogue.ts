@@ -158,7 +158,7 @@ export const selfBuiltHousing: ScenarioDefinition = scenarioDefinitionSchema.par
 
 export const refinedOil: ScenarioDefinition = scenarioDefinitionSchema.parse({
   id: 'refined-oil',
-  version: 2,
+  version: 3,
   name: { zh: '成品油流通', en: 'Refined-oil distribution' },
   legalBases: [
     '国办发〔2019〕42号',
@@ -189,6 +189,8 @@ export const refinedOil: ScenarioDefinition = scenarioDefinitionSchema.parse({
     'disposal.seizure': {
       role: 'safety', title: '查封扣押期限内作出处理决定', instructions: '查封、扣押的期限不得超过30日（情况复杂的，经行政机关负责人批准可延长，但延长期限不得超过30日）；期限内查清事实，作出没收等处理决定或者解除查封、扣押（行政强制法第二十五条、第二十七条、第二十八条）。',
       limits: { signFor: hours(24), handle: cd(30, 'previous-step') }, outcomes: ['released', 'confiscated'],
+      // +30 days at most, granted by the agency's head (行政强制法 art. 25).
+      maxExtensionWorkingDays: 30, extension: { unit: 'calendar_day', approvedBy: 'head' },
     },
     'disposal.follow-up': {
       role: 'lead', title: '回头看：取缔场所复查', instructions: '复查被查封取缔的场所是否恢复经营，发现复开的依法再次查处。',

@@ -35,6 +35,7 @@ export const taskSpecSchema = z.object({
     .describe('Outcome codes the department must choose from when it submits (drives the next stage)'),
   maxExtensionWorkingDays: z.number().int().min(0).max(30).optional().describe('Total extension that may be approved (default 10 working days)'),
   decidedBy: departmentTaskInputSchema.shape.decidedBy,
+  extension: departmentTaskInputSchema.shape.extension,
   review: departmentTaskInputSchema.shape.review,
   requires: departmentTaskInputSchema.shape.requires,
   ladderScale: departmentTaskInputSchema.shape.ladderScale,

@@ -88,6 +88,19 @@ await worker.runUntil(async () => {
       await h.result();
       return h.workflowId;
     },
+    async 'department-task-extended-in-days-by-the-head'() {
+      const h = await env.client.workflow.start(departmentTask, {
+        taskQueue: 'record', workflowId: 'department-task-extended-in-days-by-the-head',
+        args: [{ ...input, title: '查封扣押期限内作出处理决定', limits: { signFor: { amount: 24, unit: 'hour', startsFrom: 'assignment' }, handle: { amount: 30, unit: 'calendar_day', startsFrom: 'sign-for' } }, maxExtensionWorkingDays: 30, extension: { unit: 'calendar_day', approvedBy: 'head' } }],
+      });
+      await h.executeUpdate(signUpdate, { args: [{ actor: housing }] });
+      await h.executeUpdate(requestExtensionUpdate, { args: [{ actor: housing, days: 30, reason: '情况复杂' }] });
+      await h.executeUpdate(decideExtensionUpdate, { args: [{ actor: { keyId: 'k-head', county, department: 'housing', roles: ['head'] }, extensionId: 'ext-1', approve: true }] });
+      await h.executeUpdate(submitUpdate, { args: [{ actor: housing, summary: '已作出处理决定' }] });
+      await h.executeUpdate(reviewUpdate, { args: [{ actor: lead, decision: 'accept', comment: '同意' }] });
+      await h.result();
+      return h.workflowId;
+    },
     async 'department-task-completed-with-extension-and-rework'() {
       const h = await env.client.workflow.start(departmentTask, { taskQueue: 'record', workflowId: 'department-task-completed-with-extension-and-rework', args: [input] });
       await h.executeUpdate(signUpdate, { args: [{ actor: housing }] });

@@ -1,7 +1,7 @@
 import { describe, expect, test } from 'vitest';
 import type { MatterView, Subject } from '../../domain/matter.js';
 import type { ScenarioOverride } from '../../domain/scenarios/schema.js';
-import { getTaskQuery } from '../../workflows/department-task.js';
+import { decideExtensionUpdate, getTaskQuery, requestExtensionUpdate, signUpdate } from '../../workflows/department-task.js';
 import { refinedOilMatter } from '../../workflows/scenarios/refined-oil.js';
 import type { MatterDriver } from '../helpers/matter-driver.js';
 import { matterLauncher, matterRecords, sleepPastTimer } from '../helpers/matters.js';
@@ -74,6 +74,38 @@ describe('refinedOilMatter', () => {
     expect(pub.inspected_by.sort()).toEqual(['commerce', 'emergency', 'market']);
     // The transfer is a child workflow of its own, step by step (国务院令第310号).
     expect(v.transfers).toEqual([{ transferId: `${v.matterId}/transfer:1`, state: 'filed', approved: true }]);
+  });
+
+  test('a complex seizure is extended by up to 30 days, granted by the agency’s head only (行政强制法 art. 25)', async () => {
+    const d = await launch({ stationKind: 'mobile-refuelling', participants: ['safety'] }, { subject: operator });
+    await inspect(d, { 'inspection.lead': 'compliant', 'inspection.safety': 'unlicensed' });
+    await d.complete('disposal.seal', 'sealed');
+    await d.transferCase('refuse');
+    const seizure = await d.waitFor('disposal.seizure');
+    const task = wf.client.workflow.getHandle(seizure.taskId);
+    const officer = d.officer(seizure.department);
+    const signed = await task.executeUpdate(signUpdate, { args: [{ actor: officer }] });
+    const before = signed.currentDeadline!.dueAt;
+    // Counted in days, not working days; at most 30.
+    const inWorkingDays = await task.executeUpdate(requestExtensionUpdate, { args: [{ actor: officer, workingDays: 10, reason: '涉案油品需检验' }] }).catch((e: unknown) => e);
+    expect(String((inWorkingDays as Error).cause ?? inWorkingDays)).toContain('请填写 days');
+    const tooLong = await task.executeUpdate(requestExtensionUpdate, { args: [{ actor: officer, days: 31, reason: '涉案油品需检验' }] }).catch((e: unknown) => e);
+    expect(tooLong).toBeInstanceOf(Error);
+    const ext = await task.executeUpdate(requestExtensionUpdate, { args: [{ actor: officer, days: 30, reason: '涉案油品需检验，情况复杂' }] });
+    expect(ext).toMatchObject({ days: 30, workingDays: 30, status: 'pending' });
+    // Not the lead department's reviewer, not a supervisor: the agency's own head.
+    for (const actor of [d.officer('commerce'), d.supervisor(), officer, { keyId: 'k-other-head', county: '610124', department: 'commerce', roles: ['head' as const] }]) {
+      const refused = await task.executeUpdate(decideExtensionUpdate, { args: [{ actor, extensionId: ext.id, approve: true }] }).catch((e: unknown) => e);
+      expect(String((refused as Error).cause ?? refused)).toContain('延期须经本机关负责人批准');
+    }
+    const head = { keyId: 'k-head', county: '610124', department: seizure.department, roles: ['head' as const] };
+    const approved = await task.executeUpdate(decideExtensionUpdate, { args: [{ actor: head, extensionId: ext.id, approve: true }] });
+    expect(approved).toMatchObject({ status: 'approved', previousDueAt: before });
+    // Thirty days later, to the minute, through any holiday.
+    expect(Date.parse(approved.newDueAt!) - Date.parse(before)).toBe(30 * 86_400_000);
+    expect((await task.query(getTaskQuery)).currentDeadline!.dueAt).toBe(approved.newDueAt);
+    await recorded(seizure.taskId, 'extension.approved', 1);
+    await d.handle.terminate('test done');
   });
 
   test('mobile refuelling: the transfer is refused at approval → the departments that found it penalise', async () => {
