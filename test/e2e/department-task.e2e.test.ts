@@ -5,6 +5,8 @@
 import { randomUUID } from 'node:crypto';
 import { WorkflowNotFoundError } from '@temporalio/client';
 import { describe, expect, test } from 'vitest';
+import { toUrlId } from '../../domain/ids.js';
+import { jurisdictionDispute } from '../../workflows/jurisdiction-dispute.js';
 import { eventually } from '../helpers/eventually.js';
 import { historyLength, settle } from '../helpers/history.js';
 import { useStack } from '../helpers/stack.js';
@@ -16,6 +18,7 @@ const stack = useStack({
     housing: { county: '610124', department: 'housing', roles: ['officer'] },
     commerce: { county: '610124', department: 'commerce', roles: ['officer'] },
     market: { county: '610124', department: 'market', roles: ['officer'] },
+    supervisor: { county: '610124', roles: ['supervisor'] },
   },
 });
 const { call } = stack;
@@ -79,7 +82,7 @@ describe('a department task worked through HTTP', () => {
     ]);
   });
 
-  test('a closed task, and its matter, read the same from the record after Temporal has purged them', { timeout: 240_000 }, async () => {
+  test('a closed task, a matter and a dispute read the same from the record after Temporal has purged them', { timeout: 240_000 }, async () => {
     // A closed standalone task.
     const created = await call('operator', 'POST', '/v1/tasks', { department: 'housing', leadDepartment: 'commerce', title: '保留期后查阅', instructions: '' });
     const taskId = created.body.taskId as string;
@@ -94,9 +97,21 @@ describe('a department task worked through HTTP', () => {
     const matterId = matter.body.matterId as string;
     expect((await call('operator', 'POST', `/v1/matters/${matterId}/cancel`, { reason: '重复立案' })).body.status).toBe('cancelled');
     const matterBefore = await call('operator', 'GET', `/v1/matters/${matterId}`);
+    // A dispute over one of its steps, ended (cancelled) before the purge.
+    const disputeWorkflowId = `${matter.body.workflowId as string}/dispute:9`;
+    const dispute = await stack.client.workflow.start(jurisdictionDispute, {
+      taskQueue: stack.taskQueue, workflowId: disputeWorkflowId,
+      args: [{ county: '610124', taskKey: 'survey.planning', taskTitle: '规划与用地合法性核查', parties: ['natural-resources', 'agriculture'], returnedBy: 'natural-resources', reason: '宅基地审批属农业农村部门' }],
+    });
+    await eventually(async () => ((await call('supervisor', 'GET', `/v1/disputes/${toUrlId(disputeWorkflowId)}`)).status === 200 ? true : undefined), { message: 'the dispute in the record' });
+    await dispute.cancel();
+    const disputeBefore = await eventually(async () => {
+      const r = await call('supervisor', 'GET', `/v1/disputes/${toUrlId(disputeWorkflowId)}`);
+      return r.body.state === 'ended' ? r : undefined;
+    }, { message: 'the dispute ended' });
 
     // Retention ends (as `temporal workflow delete` does): the executions are gone from the server.
-    for (const workflowId of [taskId, matter.body.workflowId as string]) {
+    for (const workflowId of [taskId, matter.body.workflowId as string, disputeWorkflowId]) {
       await stack.client.workflowService.deleteWorkflowExecution({ namespace: 'default', workflowExecution: { workflowId } });
       await eventually(async () => stack.client.workflow.getHandle(workflowId).describe().then(() => false, (err: unknown) => err instanceof WorkflowNotFoundError), { timeoutMs: 90_000, intervalMs: 500, message: `${workflowId} deleted` });
     }
@@ -109,6 +124,10 @@ describe('a department task worked through HTTP', () => {
     expect(matterAfter.status).toBe(200);
     expect(matterAfter.body).toEqual(matterBefore.body);
     expect(matterAfter.body).toMatchObject({ status: 'cancelled', cancelled: { reason: '重复立案' } });
+    const disputeAfter = await call('supervisor', 'GET', `/v1/disputes/${toUrlId(disputeWorkflowId)}`);
+    expect(disputeAfter.status).toBe(200);
+    expect(disputeAfter.body).toEqual(disputeBefore.body);
+    expect(disputeAfter.body).toMatchObject({ state: 'ended', parties: [{ department: 'natural-resources' }, { department: 'agriculture' }] });
   });
 
   test('a retried create and a retried action do not act twice', async () => {
