@@ -725,6 +725,18 @@ describe('POST /v1/tasks/:taskId/cancel', () => {
     expectError(await act(t, '/cancel', 'operator', { reason: '再次撤销' }), 409, 'wrong_state');
   });
 
+  test('segregation of duties: on the lead’s own task, the lead neither grants its extension nor accepts its submission (403); a supervisor does', async () => {
+    const t = await assign({ department: 'commerce', leadDepartment: 'commerce' });
+    expect((await act(t, '/sign', 'commerce')).status).toBe(200);
+    const ext = await act(t, '/extensions', 'commerce', { workingDays: 2, reason: '需补充材料' });
+    expect(ext.status, ext.text).toBe(201);
+    expectError(await act(t, `/extensions/${ext.body.id}/decision`, 'commerce', { approve: true }), 403, 'forbidden');
+    expect((await act(t, `/extensions/${ext.body.id}/decision`, 'supervisor', { approve: true })).body).toMatchObject({ status: 'approved' });
+    expect((await act(t, '/submit', 'commerce', { summary: '已核查' })).status).toBe(200);
+    expectError(await act(t, '/review', 'commerce', { decision: 'accept', comment: '同意' }), 403, 'forbidden');
+    expect((await act(t, '/review', 'supervisor', { decision: 'accept', comment: '同意' })).body).toMatchObject({ state: 'completed' });
+  });
+
   test('the department may not cancel its own task → 403 forbidden', async () => {
     const t = await assign();
     expectError(await act(t, '/cancel', 'housing', { reason: '不想办' }), 403, 'forbidden');
