@@ -19,6 +19,7 @@ const stack = useStack({
     city: { county: '610100', roles: ['supervisor'] },
     otherCounty: { county: '610122', roles: ['supervisor'] },
     'commerce-head': { county: '610124', department: 'commerce', roles: ['head'] },
+    'emergency-head': { county: '610124', department: 'emergency', roles: ['head'] },
     ...Object.fromEntries(officers.map((dept): [string, NewKey] => [dept, { county: '610124', department: dept, roles: ['officer'] }])),
     ...Object.fromEntries(arbiters.map((dept): [string, NewKey] => [dept, { county: '610124', department: dept, roles: ['arbiter'] }])),
   },
@@ -97,6 +98,47 @@ describe('the other pilots from launch to published result', () => {
     expect(await closed(matterId)).toMatchObject({ status: 'closed', result: { code: 'compliant' } });
     const pub = await call(undefined, 'GET', '/v1/public/results?scenario=refined-oil');
     expect(pub.body.items[0]).toMatchObject({ resultCode: 'compliant', subject: expect.stringContaining('91610124MA6TG1XK2C') });
+  });
+
+  test('refined oil: the transfer refused, the seizure runs its 30 days; the agency head extends it by 30 (行政强制法 art. 25) through HTTP', async () => {
+    const created = await call('operator', 'POST', '/v1/matters', {
+      scenario: 'refined-oil', county: '610124', subject: { name: '赵某某', kind: 'person' },
+      facts: { township: '610124100', stationKind: 'mobile-refuelling', participants: ['safety'] },
+    });
+    const matterId = created.body.matterId as string;
+    await work('commerce', matterId, 'inspection.lead', 'compliant');
+    await work('emergency', matterId, 'inspection.safety', 'unlicensed');
+    await work('emergency', matterId, 'disposal.seal', 'sealed');
+    const transferId = await eventually(async () => (await call('supervisor', 'GET', `/v1/matters/${matterId}`)).body.transfers?.[0]?.transferId as string | undefined, { message: 'the transfer started' });
+    const running = (key: string) => eventually(async () => (await call('supervisor', 'GET', `/v1/transfers/${transferId}`)).body.tasks
+      ?.find((x: { key: string; state: string }) => x.key === key && x.state === 'running') as { taskId: string } | undefined, { message: key });
+    const report = await running('transfer.report');
+    // The lead (commerce) is the transferring agency; its head refuses the transfer.
+    expect((await call('commerce', 'POST', `/v1/tasks/${report.taskId}/sign`)).status).toBe(200);
+    expect((await call('commerce', 'POST', `/v1/tasks/${report.taskId}/submit`, { summary: '报告', outcome: 'reported', caseGroup: [{ name: '甲' }, { name: '乙' }] })).status).toBe(200);
+    const approval = await running('transfer.approve');
+    expect((await call('commerce', 'POST', `/v1/tasks/${approval.taskId}/sign`)).status).toBe(200);
+    expect((await call('commerce-head', 'POST', `/v1/tasks/${approval.taskId}/submit`, { summary: '情节轻微，不移送', outcome: 'refuse' })).status).toBe(200);
+
+    const seizure = await eventually(async () => ((await call('supervisor', 'GET', `/v1/matters/${matterId}`)).body.tasks as { taskId: string; key: string; state: string }[])
+      .find((t) => t.key === 'disposal.seizure' && t.state === 'assigned'), { message: 'the seizure step' });
+    const signed = await call('emergency', 'POST', `/v1/tasks/${seizure.taskId}/sign`);
+    const due = signed.body.currentDeadline.dueAt as string;
+    // Days, not working days.
+    const inWorkingDays = await call('emergency', 'POST', `/v1/tasks/${seizure.taskId}/extensions`, { workingDays: 5, reason: '需检验' });
+    expect(inWorkingDays.status).toBe(400);
+    expect(inWorkingDays.body.error.issues).toEqual([{ path: 'body.days', message: '本任务按日计算延期，请填写 days' }]);
+    const asked = await call('emergency', 'POST', `/v1/tasks/${seizure.taskId}/extensions`, { days: 30, reason: '涉案油品需检验，情况复杂' });
+    expect(asked.status).toBe(201);
+    // The lead department's officer does not decide it, nor does a supervisor: the agency's head.
+    for (const who of ['commerce', 'supervisor', 'commerce-head']) {
+      expect((await call(who, 'POST', `/v1/tasks/${seizure.taskId}/extensions/${asked.body.id}/decision`, { approve: true })).status).toBe(403);
+    }
+    const granted = await call('emergency-head', 'POST', `/v1/tasks/${seizure.taskId}/extensions/${asked.body.id}/decision`, { approve: true });
+    expect(granted.status).toBe(200);
+    expect(Date.parse(granted.body.newDueAt) - Date.parse(due)).toBe(30 * 86_400_000);
+    expect((await call('emergency', 'GET', `/v1/tasks/${seizure.taskId}`)).body.currentDeadline.dueAt).toBe(granted.body.newDueAt);
+    expect((await call('operator', 'POST', `/v1/matters/${matterId}/cancel`, { reason: '测试结束' })).status).toBe(200);
   });
 
   test('refined oil black station: sealed, then transferred to the police step by step (国务院令第310号) through HTTP', async () => {
