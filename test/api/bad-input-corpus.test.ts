@@ -150,7 +150,9 @@ const byName: Record<string, string> = {
 /** Keys for records (`additionalProperties`), by the record's name. */
 const recordKeys: Record<string, string> = { roles: 'lead', settings: 'maxRectificationRounds', limits: 'inspection.lead' };
 /** Optional properties always sent (a matter's facts are checked by the route, per scenario). */
-const alwaysInclude = new Set(['facts']);
+// `workingDays`: an extension names exactly one of workingDays or days, which the document cannot
+// say (both are optional there); the base body takes the common one.
+const alwaysInclude = new Set(['facts', 'workingDays']);
 /** Strings for patterns `byName` does not cover, tried in order. */
 const patternCandidates = ['610124', '610124100', 'department:sports', 'township:610124100', 'housing', 'ext-1', 'compliant', 'a'.repeat(64), 'https://example.test/hook', 'x'];
 

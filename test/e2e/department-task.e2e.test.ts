@@ -107,8 +107,9 @@ describe('a department task worked through HTTP', () => {
     await dispute.cancel();
     const disputeBefore = await eventually(async () => {
       const r = await call('supervisor', 'GET', `/v1/disputes/${toUrlId(disputeWorkflowId)}`);
-      return r.body.state === 'ended' ? r : undefined;
-    }, { message: 'the dispute ended' });
+      // Ended, and the end recorded (the state is set a moment before the record is written).
+      return r.body.state === 'ended' && r.body.timeline?.some((e: { type: string }) => e.type === 'dispute.ended') ? r : undefined;
+    }, { message: 'the dispute ended and recorded' });
 
     // Retention ends (as `temporal workflow delete` does): the executions are gone from the server.
     for (const workflowId of [taskId, matter.body.workflowId as string, disputeWorkflowId]) {
