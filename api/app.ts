@@ -25,6 +25,7 @@ import { resultRoutes } from './routes/results.js';
 import { auditRoutes } from './routes/audit.js';
 import { supervisionRoutes } from './routes/supervision.js';
 import { webhookRoutes } from './routes/webhooks.js';
+import { codecRoutes } from './routes/codec.js';
 
 type RateLimitSetting = `RATE_LIMIT_${'IP' | 'KEY' | 'PUBLIC' | 'START'}_${'BURST' | 'PER_MINUTE'}`;
 
@@ -32,7 +33,8 @@ type RateLimitSetting = `RATE_LIMIT_${'IP' | 'KEY' | 'PUBLIC' | 'START'}_${'BURS
 const startingRoutes = new Set(['POST /v1/matters', 'POST /v1/tasks', 'POST /v1/matters/:matterId/supervision-orders']);
 
 export interface AppDeps {
-  config: Pick<Config, 'API_BODY_LIMIT' | 'API_REQUEST_TIMEOUT_MS' | 'AUTH_FAILURE_BURST' | 'AUTH_FAILURES_PER_MINUTE' | 'LOG_LEVEL' | 'TEMPORAL_TASK_QUEUE' | 'TEMPORAL_NAMESPACE' | 'TEMPORAL_UI_URL' | 'UPDATE_TIMEOUT_MS' | 'WEBHOOK_ALLOWED_HOSTS' | RateLimitSetting>;
+  config: Pick<Config, 'API_BODY_LIMIT' | 'API_REQUEST_TIMEOUT_MS' | 'AUTH_FAILURE_BURST' | 'AUTH_FAILURES_PER_MINUTE' | 'LOG_LEVEL' | 'TEMPORAL_TASK_QUEUE' | 'TEMPORAL_NAMESPACE' | 'TEMPORAL_UI_URL' | 'UPDATE_TIMEOUT_MS' | 'WEBHOOK_ALLOWED_HOSTS' | RateLimitSetting
+    | 'NODE_ENV' | 'PAYLOAD_KEYS' | 'PAYLOAD_KEY_ID' | 'CODEC_CORS_ORIGINS' | 'CODEC_JWKS_URL' | 'CODEC_JWT_ISSUER' | 'CODEC_JWT_AUDIENCE'>;
   pool: Pool;
   temporal: Client;
   /** Test runs pass false to keep output quiet. */
@@ -144,6 +146,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   await app.register(healthRoutes(deps));
   await app.register(publicRoutes(deps), { prefix: '/v1/public' });
+  // Outside the key-checked scope: browsers send CORS preflights without a key; it authenticates itself.
+  await app.register(codecRoutes(deps), { prefix: '/v1/codec' });
   await app.register(async (v1) => {
     requireApiKey(v1, deps.pool, new AuthFailureThrottle(deps.config.AUTH_FAILURE_BURST, deps.config.AUTH_FAILURES_PER_MINUTE));
     // Rates per key, once the key is known (the hook after authentication's).

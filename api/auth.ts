@@ -74,20 +74,32 @@ export class AuthFailureThrottle extends TokenBuckets {}
 export function requireApiKey(app: FastifyInstance, pool: Pool, throttle: AuthFailureThrottle) {
   app.decorateRequest('principal', null as unknown as Principal);
   app.addHook('onRequest', async (req) => {
-    const waitMs = throttle.waitMs(req.ip);
-    if (waitMs > 0) throw tooManyRequests('API 密钥验证失败次数过多，请稍后再试', waitMs / 1000);
-    const header = req.headers.authorization;
-    const m = header ? /^Bearer\s+(\S+)$/i.exec(header) : null;
-    if (!m) throw new ApiError(401, 'unauthenticated', '需要 API 密钥：Authorization: Bearer <key>');
-    const principal = await authenticate(pool, m[1]!);
-    if (!principal) {
-      throttle.refused(req.ip);
-      throw new ApiError(401, 'unauthenticated', 'API 密钥无效或已停用');
-    }
-    req.principal = principal;
-    // Only the opaque key id goes to the log, never the key or personal data.
-    req.log = req.log.child({ keyId: principal.keyId });
+    await authenticateRequest(req, pool, throttle);
   });
+}
+
+/**
+ * The request's `Authorization: Bearer <api key>` (or, with `alternative`, another kind of token
+ * it recognises: the codec endpoint's OIDC access tokens), set as `req.principal`; 401 otherwise.
+ */
+export async function authenticateRequest(
+  req: FastifyRequest, pool: Pool, throttle: AuthFailureThrottle,
+  alternative?: (token: string) => Promise<Principal | undefined>,
+): Promise<Principal> {
+  const waitMs = throttle.waitMs(req.ip);
+  if (waitMs > 0) throw tooManyRequests('API 密钥验证失败次数过多，请稍后再试', waitMs / 1000);
+  const header = req.headers.authorization;
+  const m = header ? /^Bearer\s+(\S+)$/i.exec(header) : null;
+  if (!m) throw new ApiError(401, 'unauthenticated', '需要 API 密钥：Authorization: Bearer <key>');
+  const principal = (alternative ? await alternative(m[1]!) : undefined) ?? await authenticate(pool, m[1]!);
+  if (!principal) {
+    throttle.refused(req.ip);
+    throw new ApiError(401, 'unauthenticated', 'API 密钥无效或已停用');
+  }
+  req.principal = principal;
+  // Only the opaque key id goes to the log, never the key or personal data.
+  req.log = req.log.child({ keyId: principal.keyId });
+  return principal;
 }
 
 export function requireRole(req: FastifyRequest, ...roles: Role[]) {

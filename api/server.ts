@@ -8,6 +8,8 @@ import { createPool } from '../db/pool.js';
 import { migrateDatabase } from '../db/migrate.js';
 import { ConfigError, loadConfig } from '../domain/config.js';
 import { buildApp } from './app.js';
+import { payloadDataConverter } from '../worker/payload-codec.js';
+import { payloadKeysFor, PayloadKeyError } from '../domain/payload-keys.js';
 
 async function main() {
   const config = loadConfig(process.env);
@@ -16,7 +18,7 @@ async function main() {
   // As the owner when DATABASE_OWNER_URL is set (granting DATABASE_URL's role), else as DATABASE_URL's role.
   if (config.MIGRATE_ON_START) await migrateDatabase({ ...config, DATABASE_URL: config.DATABASE_URL });
   const connection = apiTemporalConnection(config.TEMPORAL_ADDRESS, config.TEMPORAL_API_KEY);
-  const temporal = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+  const temporal = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE, dataConverter: payloadDataConverter(payloadKeysFor(config)) });
   const app = await buildApp({ config, pool, temporal });
   await app.listen({ host: config.API_HOST, port: config.API_PORT });
 
@@ -31,6 +33,6 @@ async function main() {
 }
 
 main().catch((err: unknown) => {
-  process.stderr.write(`api: ${err instanceof ConfigError ? err.message : (err as Error).message}\n`);
+  process.stderr.write(`api: ${err instanceof ConfigError || err instanceof PayloadKeyError ? err.message : (err as Error).message}\n`);
   process.exit(1);
 });

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { parsePayloadKeys } from './payload-keys.js';
 
 /**
  * Every environment variable the service reads, in one place. `loadConfig` is pure (it takes the
@@ -36,6 +37,30 @@ export const configSchema = z.object({
   TEMPORAL_API_KEY: z.string().min(16).max(8192).optional(),
   /** Local time (Asia/Shanghai, HH:MM) of the daily audit-trail verification (a Temporal Schedule). */
   AUDIT_VERIFY_AT: z.string().regex(/^(?:[01]\d|2[0-3]):[0-5]\d$/, 'expected HH:MM').default('02:30'),
+  /**
+   * Keys of the payload codec (PIPL: personal data is AES-256-GCM ciphertext in Temporal's history,
+   * UI and database): `id:base64,id:base64…`, each 32 random bytes (`openssl rand -base64 32`).
+   * Rotation: add a key and make it current; keep the old ones listed while histories sealed with
+   * them exist. The API and the worker refuse to start without it in production; `npm start` makes
+   * one per data directory.
+   */
+  PAYLOAD_KEYS: z.string().max(8192).optional(),
+  /** The key new payloads are sealed with (default: the last one in PAYLOAD_KEYS). */
+  PAYLOAD_KEY_ID: z.string().regex(/^[A-Za-z0-9._-]{1,32}$/).optional(),
+  /**
+   * Origins allowed to call the codec endpoint (`/v1/codec/decode`) from a browser: the Temporal
+   * Web UI's address(es), comma-separated. Default: the dev server's UI.
+   */
+  CODEC_CORS_ORIGINS: z.string().max(2000).default('http://localhost:8233,http://127.0.0.1:8233')
+    .transform((s) => s.split(',').map((x) => x.trim()).filter(Boolean)),
+  /**
+   * The identity provider whose access tokens the codec endpoint accepts besides API keys (the
+   * production Web UI passes its user's token): its JWKS address, issuer and audience. The token's
+   * `county` claim is the user's division and `roles` their roles (domain/principal.ts).
+   */
+  CODEC_JWKS_URL: z.url().optional(),
+  CODEC_JWT_ISSUER: z.string().min(1).max(500).optional(),
+  CODEC_JWT_AUDIENCE: z.string().min(1).max(500).optional(),
   /** Public address of the Temporal Web UI, used to build links to matters and tasks. */
   TEMPORAL_UI_URL: z.url().default('http://localhost:8233'),
 
@@ -141,6 +166,17 @@ export const configSchema = z.object({
 }, {
   // Only between values that are valid themselves: a bad one is already named on its own.
   when: (payload) => !payload.issues.some((i) => orderedTimeouts.includes(String(i.path?.[0]))),
+}).superRefine((c, ctx) => {
+  // Personal data never goes to Temporal in clear in production.
+  if (c.PAYLOAD_KEYS) {
+    try {
+      parsePayloadKeys(c.PAYLOAD_KEYS, c.PAYLOAD_KEY_ID);
+    } catch (err) {
+      const m = (err as Error).message;
+      ctx.addIssue({ code: 'custom', path: [m.startsWith('PAYLOAD_KEY_ID') ? 'PAYLOAD_KEY_ID' : 'PAYLOAD_KEYS'], message: m.replace(/^PAYLOAD_KEY(?:S|_ID): /, '') });
+    }
+  }
+  if (c.PAYLOAD_KEY_ID && !c.PAYLOAD_KEYS) ctx.addIssue({ code: 'custom', path: ['PAYLOAD_KEY_ID'], message: 'set with PAYLOAD_KEYS' });
 }).superRefine((c, ctx) => {
   // Two roles: the owner migrates, DATABASE_URL's role (the runtime role) is granted what it needs.
   if (!c.DATABASE_OWNER_URL) return;

@@ -32,6 +32,15 @@ export function standaloneTaskWorkflowId(county: string, department: string, yea
 
 const workflowIdPattern = /^(?:matter|task):[0-9]{6}:[a-z0-9:-]+(?:\/[a-z]+:[a-z0-9:-]+)*$/;
 
+/**
+ * The county a workflow belongs to, read from its id (every matter, task, dispute and transfer id
+ * names it); undefined for the platform's own workflows (the audit verification, a calendar
+ * recomputation), which hold no county's data. The payload codec tags payloads with it.
+ */
+export function countyOfWorkflowId(workflowId: string): string | undefined {
+  return /^(?:matter|task):([0-9]{6}):/.exec(workflowId)?.[1];
+}
+
 export function toUrlId(workflowId: string): string {
   return workflowId.replaceAll('/', '~');
 }

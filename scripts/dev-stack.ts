@@ -176,6 +176,8 @@ export interface TemporalHandle extends Stoppable {
 export interface TemporalDevServerOptions {
   port: number;
   uiPort?: number;
+  /** The Web UI's codec endpoint (the API's `/v1/codec`), so the UI can ask it to decode payloads. */
+  uiCodecEndpoint?: string;
   /** SQLite file: state survives restarts. In memory when unset (tests). */
   dbFile?: string;
   namespace?: string;
@@ -227,6 +229,7 @@ export async function startTemporalDevServer(opts: TemporalDevServerOptions): Pr
     '--log-format', 'json',
     '--log-level', 'warn',
     ...(opts.uiPort ? ['--ui-port', String(opts.uiPort)] : ['--headless']),
+    ...(opts.uiPort && opts.uiCodecEndpoint ? ['--ui-codec-endpoint', opts.uiCodecEndpoint] : []),
     ...(opts.dbFile
       ? ['--db-filename', opts.dbFile, '--sqlite-pragma', 'journal_mode=wal', '--sqlite-pragma', 'synchronous=normal']
       : []),

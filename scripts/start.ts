@@ -22,6 +22,7 @@ import { ConfigError, loadConfig } from '../domain/config.js';
 import { portIsFree, startTemporalDevServer, waitForPort, type Stoppable } from './dev-stack.js';
 import { startLocalPostgres } from './local-db.js';
 import { seedDemo } from './demo.js';
+import { newPayloadKeySpec } from '../worker/payload-codec.js';
 import type { Role } from '../domain/principal.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
@@ -93,12 +94,14 @@ async function main() {
       say('PostgreSQL: DATABASE_URL without DATABASE_OWNER_URL: one role migrates and runs the service (set DATABASE_OWNER_URL for two).');
     }
 
+    const api = `http://${config.API_HOST === '0.0.0.0' ? 'localhost' : config.API_HOST}:${config.API_PORT}`;
     say(`Temporal: starting dev server (${path.join(config.DATA_DIR, 'temporal.db')}, port ${config.TEMPORAL_PORT}, UI ${config.TEMPORAL_UI_PORT})…`);
     const temporal = await startTemporalDevServer({
       port: config.TEMPORAL_PORT,
       uiPort: config.TEMPORAL_UI_PORT,
       dbFile: path.join(dataDir, 'temporal.db'),
       namespace: config.TEMPORAL_NAMESPACE,
+      uiCodecEndpoint: `${api}/v1/codec`,
     });
     started.push({ name: 'Temporal dev server', stop: () => temporal.stop() });
 
@@ -115,6 +118,10 @@ async function main() {
       TEMPORAL_ADDRESS: temporal.address,
       TEMPORAL_UI_URL: process.env.TEMPORAL_UI_URL ?? `http://localhost:${config.TEMPORAL_UI_PORT}`,
       MIGRATE_ON_START: 'false',
+      // Payloads are encrypted here too (PIPL), with a key made once per data directory.
+      ...(config.PAYLOAD_KEYS ? {} : { PAYLOAD_KEYS: devPayloadKeys(path.join(dataDir, 'payload-keys')) }),
+      // The dev UI calls the codec endpoint from its own origin.
+      CODEC_CORS_ORIGINS: process.env.CODEC_CORS_ORIGINS ?? `http://localhost:${config.TEMPORAL_UI_PORT},http://127.0.0.1:${config.TEMPORAL_UI_PORT}`,
     };
     // The worker and the API run as the runtime role only.
     delete env.DATABASE_OWNER_URL;
@@ -122,13 +129,13 @@ async function main() {
     started.push(child('API', spawnTsx('api/server.ts', env), () => void stopAll(1)));
     await waitForPort(config.API_PORT, config.API_HOST === '0.0.0.0' ? '127.0.0.1' : config.API_HOST, 60_000);
 
-    const api = `http://${config.API_HOST === '0.0.0.0' ? 'localhost' : config.API_HOST}:${config.API_PORT}`;
     say('');
     say('综合监管一件事 is running:');
     say(`  API              ${api}`);
     say(`  API docs         ${api}/docs   (OpenAPI: ${api}/openapi.json)`);
     say(`  Temporal Web UI  ${temporal.uiUrl}/namespaces/${config.TEMPORAL_NAMESPACE}/workflows`);
     say(`  Temporal gRPC    ${temporal.address}`);
+    say(`  Codec endpoint   ${api}/v1/codec   (payloads are encrypted; a supervisor's key decodes their county's)`);
     say(`  PostgreSQL       ${databaseUrl.replace(/:[^:@/]+@/, ':***@')}${ownerUrl ? `   (migrations as ${new URL(ownerUrl).username || 'the owner'})` : ''}`);
     say('');
     say('Demo API keys (Authorization: Bearer <key>):');
@@ -146,6 +153,14 @@ async function main() {
     process.stderr.write(`npm start: ${err instanceof ConfigError ? err.message : (err as Error).message}\n`);
     await stopAll(1);
   }
+}
+
+/** The dev stack's payload key: made once per data directory, kept beside the demo keys. */
+function devPayloadKeys(file: string): string {
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  const spec = newPayloadKeySpec(`dev-${new Date().toISOString().slice(0, 10)}`);
+  writeFileSync(file, `${spec}\n`, { mode: 0o600 });
+  return spec;
 }
 
 /** Demo keys are made once per data directory and stored hashed; the plaintext stays in .data/. */

@@ -11,17 +11,21 @@ import { createWorker } from './worker.js';
 import { withWebhookDispatcher } from './webhook-dispatcher.js';
 import { AddressGuard } from './webhook-guard.js';
 import { ensureSchedules } from './schedules.js';
+import { payloadDataConverter } from './payload-codec.js';
+import { payloadKeysFor, PayloadKeyError } from '../domain/payload-keys.js';
 
 async function main() {
   const config = loadConfig(process.env);
   if (!config.DATABASE_URL) throw new ConfigError(['DATABASE_URL: required for the worker']);
+  const dataConverter = payloadDataConverter(payloadKeysFor(config));
+  if (!dataConverter.payloadCodecs) process.stdout.write('worker: PAYLOAD_KEYS unset: payloads go to Temporal unencrypted (never in production)\n');
   const pool = createPool({ ...config, DATABASE_URL: config.DATABASE_URL });
   // As the owner when DATABASE_OWNER_URL is set (granting DATABASE_URL's role), else as DATABASE_URL's role.
   if (config.MIGRATE_ON_START) await migrateDatabase({ ...config, DATABASE_URL: config.DATABASE_URL });
   const auth = config.TEMPORAL_API_KEY ? { apiKey: config.TEMPORAL_API_KEY } : {};
   const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS, ...auth });
   const clientConnection = await Connection.connect({ address: config.TEMPORAL_ADDRESS, ...auth });
-  await ensureSchedules(new Client({ connection: clientConnection, namespace: config.TEMPORAL_NAMESPACE }), {
+  await ensureSchedules(new Client({ connection: clientConnection, namespace: config.TEMPORAL_NAMESPACE, dataConverter }), {
     taskQueue: config.TEMPORAL_TASK_QUEUE, auditVerifyAt: config.AUDIT_VERIFY_AT,
   });
   await clientConnection.close();
@@ -30,6 +34,7 @@ async function main() {
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: config.TEMPORAL_TASK_QUEUE,
     pool,
+    dataConverter,
     ...(config.WORKFLOW_BUNDLE_PATH ? { workflowBundle: { codePath: config.WORKFLOW_BUNDLE_PATH } } : {}),
   });
   // Worker.runUntil / run() installs SIGINT/SIGTERM handlers that call shutdown().
@@ -46,6 +51,6 @@ async function main() {
 }
 
 main().catch((err: unknown) => {
-  process.stderr.write(`worker: ${err instanceof ConfigError ? err.message : (err as Error).message}\n`);
+  process.stderr.write(`worker: ${err instanceof ConfigError || err instanceof PayloadKeyError ? err.message : (err as Error).message}\n`);
   process.exit(1);
 });

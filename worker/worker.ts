@@ -1,5 +1,6 @@
 import { createRequire } from 'node:module';
 import { NativeConnection, Worker, bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import type { DataConverter } from '@temporalio/common';
 import { createActivities, type ActivityDeps } from '../activities/index.js';
 
 const require = createRequire(import.meta.url);
@@ -14,6 +15,8 @@ export interface WorkerOptions extends ActivityDeps {
   /** A prebuilt bundle (production, tests that start many workers); otherwise bundled from source. */
   workflowBundle?: WorkflowBundleWithSourceMap | { codePath: string };
   identity?: string;
+  /** The payload codec (worker/payload-codec.ts); the same as the clients' of this namespace. */
+  dataConverter?: DataConverter;
 }
 
 export async function createWorker(opts: WorkerOptions): Promise<Worker> {
@@ -24,6 +27,7 @@ export async function createWorker(opts: WorkerOptions): Promise<Worker> {
     ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : { workflowsPath }),
     activities: createActivities(opts),
     ...(opts.identity ? { identity: opts.identity } : {}),
+    ...(opts.dataConverter ? { dataConverter: opts.dataConverter } : {}),
     // Workflows wait on long timers; keep a bounded cache so a worker with thousands of open
     // matters does not hold them all in memory.
     maxCachedWorkflows: 500,

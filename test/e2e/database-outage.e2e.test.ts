@@ -43,7 +43,7 @@ beforeAll(async () => {
   const url = await startPostgres();
   pool = createPool({ DATABASE_URL: url, PG_POOL_MAX: 5, PG_CONNECTION_TIMEOUT_MS: 2000, PG_STATEMENT_TIMEOUT_MS: 5000 });
   await migrate(pool);
-  worker = await createWorker({ connection: stack.nativeConnection, namespace: 'default', taskQueue: stack.taskQueue, pool, workflowBundle: await workflowBundle() });
+  worker = await createWorker({ connection: stack.nativeConnection, namespace: 'default', taskQueue: stack.taskQueue, pool, workflowBundle: await workflowBundle(), dataConverter: stack.dataConverter });
   running = worker.run();
 }, 180_000);
 

@@ -25,7 +25,7 @@ let base: string;
 let worker: { worker: Worker; done: Promise<void> } | undefined;
 
 beforeAll(async () => {
-  app = await buildApp({ config: { ...testConfig(), TEMPORAL_TASK_QUEUE: stack.taskQueue }, pool: stack.db.pool, temporal: new Client({ connection: stack.connection }), logger: false });
+  app = await buildApp({ config: { ...testConfig(), TEMPORAL_TASK_QUEUE: stack.taskQueue }, pool: stack.db.pool, temporal: new Client({ connection: stack.connection, dataConverter: stack.dataConverter }), logger: false });
   await app.listen({ host: '127.0.0.1', port: 0 });
   base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
 }, 60_000);

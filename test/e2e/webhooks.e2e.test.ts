@@ -17,6 +17,8 @@ import { freePort, startTemporalDevServer, type TemporalHandle } from '../../scr
 import { departmentTask } from '../../workflows/department-task.js';
 import { freshDatabase, type TestDatabase } from '../helpers/db.js';
 import { eventually } from '../helpers/eventually.js';
+import { parsePayloadKeys, payloadDataConverter } from '../../worker/payload-codec.js';
+import { testPayloadKeys } from '../helpers/config.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const taskQueue = `webhooks-e2e-${randomUUID()}`;
@@ -60,7 +62,7 @@ test('the worker process delivers a workflow’s notification to the registered 
     cwd: root,
     env: {
       ...process.env, DATABASE_URL: db.url, TEMPORAL_ADDRESS: temporal.address, TEMPORAL_TASK_QUEUE: taskQueue, WEBHOOK_ALLOWED_HOSTS: '127.0.0.1',
-      MIGRATE_ON_START: 'false', WORKFLOW_BUNDLE_PATH: '',
+      MIGRATE_ON_START: 'false', WORKFLOW_BUNDLE_PATH: '', PAYLOAD_KEYS: testPayloadKeys,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -69,13 +71,14 @@ test('the worker process delivers a workflow’s notification to the registered 
   const exited = new Promise<number | null>((resolve) => worker!.once('exit', (code) => resolve(code)));
 
   try {
-    const client = new Client({ connection });
+    // The deployed worker seals payloads with PAYLOAD_KEYS: the client needs the same codec.
+    const client = new Client({ connection, dataConverter: payloadDataConverter(parsePayloadKeys(testPayloadKeys)) });
     const workflowId = `task:610124:housing:e2e-${randomUUID().slice(0, 8)}`;
     await client.workflow.start(departmentTask, {
       taskQueue, workflowId, args: [{ county: '610124', department: 'housing', title: '推送端到端测试', instructions: '' }],
     });
 
-    const req = await eventually(() => received[0], { timeoutMs: 90_000, message: 'the webhook' });
+    const req = await eventually(() => received[0], { timeoutMs: 90_000, message: () => `the webhook; worker output: ${output.slice(-2000)}` });
     expect(req.headers['x-supervision-id']).toBe(`${workflowId}#1#0`);
     const ts = req.headers['x-supervision-timestamp'] as string;
     expect(req.headers['x-supervision-signature']).toBe(`sha256=${createHmac('sha256', secret).update(`${ts}.${req.body}`).digest('hex')}`);

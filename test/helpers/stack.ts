@@ -1,7 +1,8 @@
 /**
  * The end-to-end stack of a test file, real parts only: a Temporal CLI dev server on a free port,
  * a fresh PostgreSQL database, the worker as deployed (`createWorker`), the API listening on
- * 127.0.0.1, a client connection, and API keys; driven through HTTP with `call`.
+ * 127.0.0.1, a client connection, and API keys; driven through HTTP with `call`. Payloads are
+ * encrypted as in production (the tests' keys): a client of the stack's server needs `dataConverter`.
  */
 import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
@@ -14,6 +15,9 @@ import { createKey, type NewKey } from '../../db/keys.js';
 import { testConfig } from './config.js';
 import { freePort, startTemporalDevServer, type TemporalHandle } from '../../scripts/dev-stack.js';
 import { createWorker } from '../../worker/worker.js';
+import { payloadDataConverter } from '../../worker/payload-codec.js';
+import { payloadKeysFor } from '../../domain/payload-keys.js';
+import type { DataConverter } from '@temporalio/common';
 import { freshDatabase, type TestDatabase } from './db.js';
 import { liveView, type Unset } from './live.js';
 import { quietRuntime, workflowBundle } from './temporal.js';
@@ -43,7 +47,10 @@ export interface Stack {
   readonly temporal: TemporalHandle;
   readonly connection: Connection;
   readonly nativeConnection: NativeConnection;
+  /** A client of the stack's namespace, with the payload codec. */
   readonly client: Client;
+  /** The payload codec every client and worker of the stack uses. */
+  readonly dataConverter: DataConverter;
   readonly taskQueue: string;
   /** `http://127.0.0.1:<port>` of the API (`api` stacks only). */
   readonly base: string;
@@ -65,8 +72,10 @@ export function useStack(opts: StackOptions): Stack {
   let workerRun: Promise<void> | undefined;
   let app: FastifyInstance | undefined;
 
+  const config = testConfig();
+  const dataConverter = payloadDataConverter(payloadKeysFor(config));
   const newWorker = async () =>
-    createWorker({ connection: view.nativeConnection, namespace: 'default', taskQueue: view.taskQueue, pool: view.db.pool, workflowBundle: await workflowBundle() });
+    createWorker({ connection: view.nativeConnection, namespace: 'default', taskQueue: view.taskQueue, pool: view.db.pool, workflowBundle: await workflowBundle(), dataConverter });
 
   const state: Unset<Stack> = {
     db: undefined,
@@ -74,6 +83,7 @@ export function useStack(opts: StackOptions): Stack {
     connection: undefined,
     nativeConnection: undefined,
     client: undefined,
+    dataConverter,
     base: undefined,
     taskQueue: `${opts.queue}-${randomUUID()}`,
     keys: {},
@@ -105,9 +115,9 @@ export function useStack(opts: StackOptions): Stack {
       workerRun = worker.run();
     }
     const connection = await Connection.connect({ address: temporal.address });
-    Object.assign(state, { connection, client: new Client({ connection }) });
+    Object.assign(state, { connection, client: new Client({ connection, dataConverter }) });
     if (api) {
-      app = await buildApp({ config: { ...testConfig(), TEMPORAL_TASK_QUEUE: view.taskQueue }, pool: db.pool, temporal: new Client({ connection }), logger: false });
+      app = await buildApp({ config: { ...config, TEMPORAL_TASK_QUEUE: view.taskQueue }, pool: db.pool, temporal: new Client({ connection, dataConverter }), logger: false });
       await app.listen({ host: '127.0.0.1', port: 0 });
       state.base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
     }

@@ -17,6 +17,7 @@ const defaults = {
   TEMPORAL_NAMESPACE: 'default',
   TEMPORAL_TASK_QUEUE: 'integrated-supervision',
   AUDIT_VERIFY_AT: '02:30',
+  CODEC_CORS_ORIGINS: ['http://localhost:8233', 'http://127.0.0.1:8233'],
   TEMPORAL_UI_URL: 'http://localhost:8233',
   PG_POOL_MAX: 10,
   PG_CONNECTION_TIMEOUT_MS: 3000,

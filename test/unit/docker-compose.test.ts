@@ -60,7 +60,12 @@ const reference = /\$\{([A-Za-z_][A-Za-z0-9_]*)(?:(:?[-?])([^}]*))?\}/g;
 const requiredVariables = [...new Set([...composeText.matchAll(reference)].filter((m) => m[2]?.endsWith('?')).map((m) => m[1]!))];
 
 /** Sample values for the required variables: URL-safe, like the hex passwords deploy/env.example asks for. */
-const sampleEnv: Record<string, string> = Object.fromEntries(requiredVariables.map((name) => [name, `sample${name.replace(/_/g, '').toLowerCase()}0123456789abcdef`]));
+const sampleEnv: Record<string, string> = {
+  ...Object.fromEntries(requiredVariables.map((name) => [name, `sample${name.replace(/_/g, '').toLowerCase()}0123456789abcdef`])),
+  // Values with a shape of their own, as deploy/env.example describes them.
+  PAYLOAD_KEYS: `k202612:${Buffer.alloc(32, 3).toString('base64')}`,
+  TEMPORAL_JWKS_URL: 'https://idp.example/realms/county/protocol/openid-connect/certs',
+};
 
 /**
  * Compose's interpolation, enough for this file: `${VAR}`, `${VAR:-default}`, `${VAR-default}`,
@@ -96,8 +101,8 @@ const asList = (v: string | string[] | undefined) => (v === undefined ? [] : Arr
 
 /** What each process reads from its environment in production (domain/config.ts). */
 const needed: Record<'api' | 'worker' | 'migrate', (keyof Config)[]> = {
-  api: ['NODE_ENV', 'LOG_LEVEL', 'TEMPORAL_ADDRESS', 'TEMPORAL_NAMESPACE', 'TEMPORAL_TASK_QUEUE', 'TEMPORAL_UI_URL', 'TEMPORAL_API_KEY', 'DATABASE_URL', 'MIGRATE_ON_START', 'API_HOST', 'API_PORT'],
-  worker: ['NODE_ENV', 'LOG_LEVEL', 'TEMPORAL_ADDRESS', 'TEMPORAL_NAMESPACE', 'TEMPORAL_TASK_QUEUE', 'TEMPORAL_UI_URL', 'TEMPORAL_API_KEY', 'DATABASE_URL', 'MIGRATE_ON_START', 'WORKFLOW_BUNDLE_PATH'],
+  api: ['NODE_ENV', 'LOG_LEVEL', 'TEMPORAL_ADDRESS', 'TEMPORAL_NAMESPACE', 'TEMPORAL_TASK_QUEUE', 'TEMPORAL_UI_URL', 'TEMPORAL_API_KEY', 'DATABASE_URL', 'MIGRATE_ON_START', 'API_HOST', 'API_PORT', 'PAYLOAD_KEYS', 'CODEC_CORS_ORIGINS', 'CODEC_JWKS_URL'],
+  worker: ['NODE_ENV', 'LOG_LEVEL', 'TEMPORAL_ADDRESS', 'TEMPORAL_NAMESPACE', 'TEMPORAL_TASK_QUEUE', 'TEMPORAL_UI_URL', 'TEMPORAL_API_KEY', 'DATABASE_URL', 'MIGRATE_ON_START', 'WORKFLOW_BUNDLE_PATH', 'PAYLOAD_KEYS'],
   migrate: ['NODE_ENV', 'LOG_LEVEL', 'DATABASE_OWNER_URL', 'DATABASE_URL'],
 };
 /** Only for the local `npm start` dev stack: compose must not need them. */
@@ -369,12 +374,30 @@ describe('docker-compose.yml', () => {
     for (const s of ['TEMPORAL_DISABLE_WRITE_ACTIONS', 'supervision:read', 'temporal-system:admin', 'TEMPORAL_SERVICE_TOKEN']) expect(readme).toContain(s);
   });
 
+  test('payloads encrypted: api and worker seal with the same required keys; the UI decodes through the API’s codec endpoint with its user’s token', () => {
+    expect(requiredVariables).toContain('PAYLOAD_KEYS');
+    const api = loadConfig(envOf('api'));
+    const worker = loadConfig(envOf('worker'));
+    expect(api.PAYLOAD_KEYS).toBe(sampleEnv.PAYLOAD_KEYS);
+    expect(worker.PAYLOAD_KEYS).toBe(api.PAYLOAD_KEYS);
+    const ui = envOf('temporal-ui');
+    expect(ui.TEMPORAL_CODEC_ENDPOINT).toBe(`http://localhost:${api.API_PORT}/v1/codec`);
+    expect(ui.TEMPORAL_CODEC_PASS_ACCESS_TOKEN).toBe('true');
+    // The API lets the UI's origin call it and checks the UI users' tokens against the IdP's keys.
+    expect(api.CODEC_CORS_ORIGINS).toEqual([api.TEMPORAL_UI_URL]);
+    expect(api.CODEC_JWKS_URL).toBe(sampleEnv.TEMPORAL_JWKS_URL);
+    const readme = read('README.md');
+    for (const s of ['### Personal data in Temporal', 'PAYLOAD_KEYS', '/v1/codec/decode', '--ui-codec-endpoint']) expect(readme).toContain(s);
+  });
+
   test('no hard-coded passwords: secrets come from required ${...} variables', () => {
-    const secretKey = /pass|pwd|secret|token|(^|_)key$/i;
+    const secretKey = /pass|pwd|secret|token|(^|_)keys?$/i;
+    // Settings whose names mention a token but hold none: the UI's switch to pass its user's token.
+    const notSecrets = new Set(['TEMPORAL_CODEC_PASS_ACCESS_TOKEN']);
     const secretVariables = new Set<string>();
     for (const [name, s] of Object.entries(compose.services)) {
       for (const [key, value] of Object.entries(rawEnv(s))) {
-        if (secretKey.test(key)) {
+        if (secretKey.test(key) && !notSecrets.has(key)) {
           expect(value, `${name}.${key} must be exactly one required variable`).toMatch(/^\$\{[A-Z_][A-Z0-9_]*:\?[^}]*\}$/);
           secretVariables.add(/^\$\{([A-Z0-9_]+)/.exec(value)![1]!);
         }
@@ -387,12 +410,12 @@ describe('docker-compose.yml', () => {
       }
     }
     expect([...secretVariables].sort()).toEqual([
-      'APP_DB_OWNER_PASSWORD', 'APP_DB_PASSWORD', 'POSTGRES_PASSWORD', 'TEMPORAL_ADMIN_TOKEN', 'TEMPORAL_DB_PASSWORD', 'TEMPORAL_SERVICE_TOKEN', 'TEMPORAL_UI_OIDC_CLIENT_SECRET',
+      'APP_DB_OWNER_PASSWORD', 'APP_DB_PASSWORD', 'PAYLOAD_KEYS', 'POSTGRES_PASSWORD', 'TEMPORAL_ADMIN_TOKEN', 'TEMPORAL_DB_PASSWORD', 'TEMPORAL_SERVICE_TOKEN', 'TEMPORAL_UI_OIDC_CLIENT_SECRET',
     ]);
     // None of them may have a default (that would be a hard-coded password).
     for (const v of secretVariables) expect(composeText, v).not.toMatch(new RegExp(`\\$\\{${v}:?-`));
     // Nothing like `password: hunter2` / `PASSWORD=hunter2` anywhere in the text either.
-    for (const line of composeText.split('\n').filter((l) => !l.trim().startsWith('#'))) {
+    for (const line of composeText.split('\n').filter((l) => !l.trim().startsWith('#') && ![...notSecrets].some((k) => l.trim().startsWith(`${k}:`)))) {
       const m = /^\s*-?\s*["']?\w*(pass(word)?|pwd)\w*["']?\s*[:=]\s*["']?([^\s"'#]*)/i.exec(line);
       if (m?.[3]) expect(m[3], line).toMatch(/^\$\{/);
     }
