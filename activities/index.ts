@@ -16,6 +16,8 @@ import {
 } from '../domain/ladder.js';
 import type { EventRecord } from '../domain/events.js';
 import type { TaskView } from '../domain/task.js';
+import { ensureMatterSubject } from '../db/subjects.js';
+import type { RecordedMatterView } from '../db/matters.js';
 
 export interface ActivityDeps {
   pool: Pool;
@@ -76,10 +78,11 @@ export function createActivities(deps: ActivityDeps) {
     },
 
     /** Writes one matter event: read model, timeline, audit entry and notifications, atomically. */
-    async recordMatterEvent(input: { event: EventRecord; view: MatterView }): Promise<void> {
+    async recordMatterEvent(input: { event: EventRecord; view: MatterView | RecordedMatterView }): Promise<void> {
       await storing(eventName(input.event), () => inTransaction(deps.pool, async (client) => {
         await recordEvent(client, input.event);
         await upsertMatterView(client, input.view);
+        if ('subject' in input.view) await ensureMatterSubject(client, input.view.matterId, input.view.county, input.view.subject);
       }));
     },
 

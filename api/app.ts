@@ -26,6 +26,7 @@ import { auditRoutes } from './routes/audit.js';
 import { supervisionRoutes } from './routes/supervision.js';
 import { webhookRoutes } from './routes/webhooks.js';
 import { codecRoutes } from './routes/codec.js';
+import { subjectRoutes } from './routes/subjects.js';
 
 type RateLimitSetting = `RATE_LIMIT_${'IP' | 'KEY' | 'PUBLIC' | 'START'}_${'BURST' | 'PER_MINUTE'}`;
 
@@ -170,6 +171,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     await v1.register(disputeRoutes(deps));
     await v1.register(supervisionRoutes(deps));
     await v1.register(webhookRoutes(deps));
+    await v1.register(subjectRoutes(deps));
   }, { prefix: '/v1' });
 
   return app;

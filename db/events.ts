@@ -1,6 +1,7 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import type pg from 'pg';
 import type { EventRecord } from '../domain/events.js';
+import type { Queryable } from './pool.js';
 
 const genesis = '0'.repeat(64);
 
@@ -76,14 +77,67 @@ export async function appendAudit(client: pg.PoolClient, entry: AuditEntry): Pro
   await client.query('SELECT pg_advisory_xact_lock(7233003, hashtext($1))', [chain]);
   const exists = await client.query('SELECT 1 FROM audit_log WHERE event_id = $1', [a.eventId]);
   if (exists.rowCount) return;
+  // Free text leaves the chained details for audit_texts; the chain holds its salted digest.
+  const texts: { field: string; text: string; salt: Buffer; digest: string }[] = [];
+  const details: Record<string, unknown> = { ...a.details };
+  for (const field of freeTextFields) {
+    const text = details[field];
+    if (typeof text !== 'string') continue;
+    const salt = randomBytes(16);
+    const digest = textDigest(salt, text);
+    texts.push({ field, text, salt, digest });
+    details[field] = { $text: digest };
+  }
+  const chained = { ...a, details };
   const last = await client.query<{ hash: string }>('SELECT hash FROM audit_log WHERE chain = $1 ORDER BY id DESC LIMIT 1', [chain]);
   const prevHash = last.rows[0]?.hash ?? genesis;
-  const hash = auditHash(prevHash, a, chain);
+  const hash = auditHash(prevHash, chained, chain);
   await client.query(
     `INSERT INTO audit_log (event_id, at, county, actor_key_id, actor_department, action, object_id, details, prev_hash, hash, chain)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
-    [a.eventId, a.at, a.county, a.actorKeyId, a.actorDepartment, a.action, a.objectId, a.details, prevHash, hash, chain],
+    [a.eventId, a.at, a.county, a.actorKeyId, a.actorDepartment, a.action, a.objectId, details, prevHash, hash, chain],
   );
+  for (const t of texts) {
+    await client.query('INSERT INTO audit_texts (event_id, field, text, salt, digest) VALUES ($1, $2, $3, $4, $5)', [a.eventId, t.field, t.text, t.salt, t.digest]);
+  }
+}
+
+/**
+ * The audit details that are free text, personal data that may have to be erased (PIPL art. 47):
+ * kept outside the hash chain in audit_texts (db/migrations/0011_erasure.sql). The rest (ids,
+ * codes, dates, the actor) stays in the chained details.
+ */
+export const freeTextFields = ['summary', 'reason', 'comment', 'reasoning', 'basis', 'legalBasis', 'title', 'note'] as const;
+
+/** sha256(salt ‖ text): without the salt (erased with the text) the digest says nothing of the text. */
+export function textDigest(salt: Buffer, text: string): string {
+  return createHash('sha256').update(salt).update(text, 'utf8').digest('hex');
+}
+
+const isTextRef = (v: unknown): v is { $text: string } =>
+  !!v && typeof v === 'object' && typeof (v as { $text?: unknown }).$text === 'string' && Object.keys(v).length === 1;
+
+/**
+ * The entries as people read them: each free text back in its field, or null with the field named
+ * in `erased` when it was erased (the chained details hold only its digest).
+ */
+export async function withTexts<T extends { eventId: string; details: Record<string, unknown> }>(db: Queryable, rows: T[]): Promise<(T & { erased: string[] })[]> {
+  const refs = rows.filter((r) => Object.values(r.details).some(isTextRef)).map((r) => r.eventId);
+  const texts = new Map<string, string | null>();
+  if (refs.length) {
+    const res = await db.query<{ event_id: string; field: string; text: string | null }>('SELECT event_id, field, text FROM audit_texts WHERE event_id = ANY($1)', [refs]);
+    for (const t of res.rows) texts.set(`${t.event_id}\u0000${t.field}`, t.text);
+  }
+  return rows.map((r) => {
+    const erased: string[] = [];
+    const details = Object.fromEntries(Object.entries(r.details).map(([k, v]) => {
+      if (!isTextRef(v)) return [k, v];
+      const text = texts.get(`${r.eventId}\u0000${k}`) ?? null;
+      if (text === null) erased.push(k);
+      return [k, text];
+    }));
+    return { ...r, details, erased };
+  });
 }
 
 /** The hash of an entry after `prevHash`; a chained entry (per county) also binds its chain. */
@@ -136,7 +190,7 @@ export interface AuditVerification {
   ok: boolean;
   checked: number;
   chains: number;
-  firstBreak?: { id: number; eventId: string; chain: string | null; reason: 'hash' | 'link' };
+  firstBreak?: { id: number; eventId: string; chain: string | null; reason: 'hash' | 'link' | 'text' };
 }
 
 /**
@@ -173,7 +227,35 @@ export async function verifyAudit(db: pg.Pool | pg.PoolClient, f: { countyPrefix
       lastOf.set(r.chain, r.hash);
     }
   }
+  const text = await verifyTexts(db, rows);
+  if (text) return { ok: false, checked: rows.indexOf(text), chains: chains.size, firstBreak: { id: text.id, eventId: text.eventId, chain: text.chain, reason: 'text' } };
   return { ok: true, checked: rows.length, chains: chains.size };
+}
+
+/**
+ * The first entry whose free text does not verify: a text that no longer matches the digest in
+ * the chain (rewritten), a digest with no text row (removed), or an erasure that names no recorded
+ * `subject.erased` entry (text dropped outside the erasure route).
+ */
+async function verifyTexts(db: Queryable, rows: AuditRow[]): Promise<AuditRow | undefined> {
+  const refs = rows.filter((r) => Object.values(r.details).some(isTextRef));
+  if (!refs.length) return undefined;
+  const res = await db.query<{ event_id: string; field: string; text: string | null; salt: Buffer | null; digest: string; erased_by: string | null }>(
+    'SELECT event_id, field, text, salt, digest, erased_by FROM audit_texts WHERE event_id = ANY($1)', [refs.map((r) => r.eventId)]);
+  const stored = new Map(res.rows.map((t) => [`${t.event_id}\u0000${t.field}`, t]));
+  const erasures = [...new Set(res.rows.flatMap((t) => (t.erased_by ? [t.erased_by] : [])))];
+  const recorded = new Set(erasures.length
+    ? (await db.query<{ event_id: string }>("SELECT event_id FROM audit_log WHERE event_id = ANY($1) AND action = 'subject.erased'", [erasures])).rows.map((r) => r.event_id)
+    : []);
+  for (const r of refs) {
+    for (const [field, v] of Object.entries(r.details)) {
+      if (!isTextRef(v)) continue;
+      const t = stored.get(`${r.eventId}\u0000${field}`);
+      if (!t || t.digest !== v.$text) return r;
+      if (t.text !== null ? textDigest(t.salt!, t.text) !== t.digest : !recorded.has(t.erased_by ?? '')) return r;
+    }
+  }
+  return undefined;
 }
 
 /** Re-computes the chain written before per-county chains; the id of the first row that does not verify, or null. */

@@ -6,13 +6,22 @@ import { appendAudit } from './events.js';
 import { inTransaction, type Queryable } from './pool.js';
 
 /** Upserts the matter read model; a write older than the stored one (lower seq) is ignored. */
-export async function upsertMatterView(db: Queryable, v: MatterView): Promise<void> {
+/** A matter's view as later events record it: without the subject and facts the first one wrote. */
+export type RecordedMatterView = Omit<MatterView, 'subject' | 'facts'>;
+
+/**
+ * Writes a matter's row. A view without subject and facts (every event after the first) keeps
+ * the row's: they never change, and stay out of every later recording activity's input.
+ */
+export async function upsertMatterView(db: Queryable, v: MatterView | RecordedMatterView): Promise<void> {
   await db.query(
     `INSERT INTO matters (matter_id, county, scenario, stage, status, lead_department, created_at, closed_at, last_seq, view, updated_at)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, now())
      ON CONFLICT (matter_id) DO UPDATE SET
        stage = EXCLUDED.stage, status = EXCLUDED.status, closed_at = EXCLUDED.closed_at,
-       last_seq = EXCLUDED.last_seq, view = EXCLUDED.view, updated_at = now()
+       last_seq = EXCLUDED.last_seq, updated_at = now(),
+       view = CASE WHEN EXCLUDED.view ? 'subject' THEN EXCLUDED.view
+                   ELSE EXCLUDED.view || jsonb_build_object('subject', matters.view->'subject', 'facts', matters.view->'facts') END
      WHERE matters.last_seq < EXCLUDED.last_seq`,
     [v.matterId, v.county, v.scenario, v.stage, v.status, v.leadDepartment, v.createdAt, v.closedAt ?? null, v.lastEventSeq, v],
   );

@@ -36,7 +36,8 @@ export const runtimePrivileges: Record<string, readonly TablePrivilege[]> = {
   id_counters: ['SELECT', 'INSERT', 'UPDATE'],
   idempotency_keys: ['SELECT', 'INSERT'],
   tasks: ['SELECT', 'INSERT', 'UPDATE'],
-  timeline_events: ['SELECT', 'INSERT'],
+  // UPDATE: erasing a subject's personal data rewrites its entries' text (the audit log it is not).
+  timeline_events: ['SELECT', 'INSERT', 'UPDATE'],
   audit_log: ['SELECT', 'INSERT'],
   notifications: ['SELECT', 'INSERT', 'UPDATE'],
   calendar_years: ['SELECT', 'INSERT'],
@@ -50,6 +51,9 @@ export const runtimePrivileges: Record<string, readonly TablePrivilege[]> = {
   disputes: ['SELECT', 'INSERT', 'UPDATE'],
   transfers: ['SELECT', 'INSERT', 'UPDATE'],
   audit_verifications: ['SELECT', 'INSERT'],
+  // The audit log's free text, outside its chain: UPDATE only erases (text and salt to NULL).
+  audit_texts: ['SELECT', 'INSERT', 'UPDATE'],
+  subjects: ['SELECT', 'INSERT', 'UPDATE'],
 };
 
 /** The runtime role of a connection string: its user and password (`postgres://role:password@…`). */

@@ -14,7 +14,7 @@ import type { EventRecord } from '../domain/events.js';
 const { verifyAuditChains } = proxyActivities<Activities>({ startToCloseTimeout: '10 minutes', retry: { initialInterval: '10 seconds', maximumInterval: '5 minutes' } });
 const { recordAuditVerification } = proxyActivities<Activities>({ startToCloseTimeout: '1 minute', retry: { initialInterval: '1 second', maximumInterval: '1 minute' } });
 
-const reasons = { hash: '内容与哈希不符（记录被改写）', link: '与前一条记录的链接断开（记录被删除或插入）' } as const;
+const reasons = { hash: '内容与哈希不符（记录被改写）', link: '与前一条记录的链接断开（记录被删除或插入）', text: '正文与链中摘要不符，或未经登记的删除' } as const;
 
 /** The city a county answers to (6101xx → 610100); a city's own chain goes to itself. */
 const cityOf = (county: string) => `${county.slice(0, 4)}00`;

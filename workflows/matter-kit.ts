@@ -79,6 +79,11 @@ const PUBLICATION_CLOCK = 'publication-clock';
 
 /** Patch: children start with REJECT_DUPLICATE, and a taken id moves on to the next one. */
 const FRESH_CHILD_IDS = 'fresh-child-ids';
+/**
+ * The subject and facts (personal data, and the bulk of a matter's view) go to the record once,
+ * with the first event; later recording inputs leave them out and the row keeps them.
+ */
+const SLIM_RECORDING = 'slim-recording';
 
 /**
  * Patch: the criminal transfer runs as its own child workflow (`criminalTransfer`, 国务院令第310号
@@ -251,13 +256,17 @@ export function openMatter(input: MatterInput) {
     );
   }
 
+  let subjectRecorded = false;
   async function record(type: string, summary: string, opts: RecordOptions = {}) {
     view.lastEventSeq += 1;
     publishState();
     const event = eventRecord({ workflowId: info.workflowId, seq: view.lastEventSeq, county: input.county }, type, summary, opts);
     // Once an event has a sequence number it must be written, even while the matter is being
     // cancelled: a gap in the timeline would be a lost action.
-    await CancellationScope.nonCancellable(() => recordMatterEvent.executeWithOptions(recordingOptions(summary), [{ event, view: clone(view) }]));
+    const full = !subjectRecorded || !patched(SLIM_RECORDING);
+    const { subject: _subject, facts: _facts, ...rest } = view;
+    await CancellationScope.nonCancellable(() => recordMatterEvent.executeWithOptions(recordingOptions(summary), [{ event, view: clone(full ? view : rest) }]));
+    subjectRecorded = true;
   }
 
   /**

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { listAudit, verifyAudit, type AuditRow } from '../../db/events.js';
+import { listAudit, verifyAudit, withTexts, type AuditRow } from '../../db/events.js';
 import { toShanghaiIso } from '../../domain/calendar/index.js';
 import { safeText } from '../../domain/text.js';
 import { requireRole, visibleCountyPrefix } from '../auth.js';
@@ -22,13 +22,14 @@ const entrySchema = z.object({
   actor: z.object({ principalId: z.string(), name: z.string().nullable() }).nullable().describe('The person or system who acted (from the hashed details)'),
   action: z.string(),
   objectId: z.string(),
-  details: z.record(z.string(), z.unknown()),
+  details: z.record(z.string(), z.unknown()).describe('Free text (summary, reason, comment…) is stored outside the chain, which holds its salted digest; an erased text is null'),
+  erased: z.array(z.string()).describe('Fields of `details` whose text was erased (POST /v1/subjects/{subjectId}/erase)'),
   chain: z.string().nullable().describe('The county whose hash chain holds the entry (null: written before per-county chains)'),
   prevHash: z.string(),
   hash: z.string(),
 });
 
-const present = (r: AuditRow) => {
+const present = (r: AuditRow & { erased: string[] }) => {
   const a = r.details.actor as { principalId?: unknown; name?: unknown } | undefined;
   const actor = a && typeof a.principalId === 'string' ? { principalId: a.principalId, name: typeof a.name === 'string' ? a.name : null } : null;
   return { ...r, actor, at: toShanghaiIso(Date.parse(r.at)), recordedAt: toShanghaiIso(Date.parse(r.recordedAt)) };
@@ -74,7 +75,7 @@ export const auditRoutes = (deps: AppDeps): FastifyPluginAsyncZod => async (app)
       limit: q.limit + 1,
       ...(after ? { afterId: Number(after.id) } : {}),
     });
-    const page = rows.slice(0, q.limit);
+    const page = await withTexts(deps.pool, rows.slice(0, q.limit));
     const nextCursor = rows.length > q.limit ? Buffer.from(JSON.stringify({ id: String(page.at(-1)!.id) })).toString('base64url') : null;
     if (/\btext\/csv\b/.test(req.headers.accept ?? '')) {
       const lines = [csvColumns.join(','), ...page.map((r) => csvColumns.map((c) => csvField(present(r)[c])).join(','))];
@@ -94,7 +95,7 @@ export const auditRoutes = (deps: AppDeps): FastifyPluginAsyncZod => async (app)
           ok: z.boolean(),
           checked: z.number().int().describe('Entries checked before the first break (all when ok)'),
           chains: z.number().int().describe('County chains met'),
-          firstBreak: z.object({ id: z.number().int(), eventId: z.string(), chain: z.string().nullable(), reason: z.enum(['hash', 'link']) }).optional(),
+          firstBreak: z.object({ id: z.number().int(), eventId: z.string(), chain: z.string().nullable(), reason: z.enum(['hash', 'link', 'text']).describe('text: a free text that no longer matches its digest, or erased without a recorded erasure') }).optional(),
         }),
         ...errors,
       },

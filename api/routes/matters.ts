@@ -1,4 +1,5 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { subjectIdOfMatter } from '../../db/subjects.js';
 import {
   WorkflowExecutionAlreadyStartedError, WorkflowIdConflictPolicy, WorkflowIdReusePolicy, WorkflowNotFoundError, type WorkflowHandle,
 } from '@temporalio/client';
@@ -63,6 +64,7 @@ const matterDetailSchema = matterSchema.extend({
     approved: z.boolean().describe('Approved by the head: the matter cannot end without it (国务院令第310号 art. 11)'),
   })).describe('Criminal transfers (行刑衔接)'),
   temporalUiUrl: z.string(),
+  subjectId: z.string().nullable().describe('GET /v1/subjects/{subjectId} (null until the matter is first recorded)'),
 });
 
 function present(v: MatterView) {
@@ -232,9 +234,10 @@ export const matterRoutes = (deps: AppDeps): FastifyPluginAsyncZod => async (app
     },
   }, async (req) => {
     const { view } = await visibleMatter(req.principal, req.params.matterId);
-    const [taskRows, timeline] = await Promise.all([
+    const [taskRows, timeline, subjectId] = await Promise.all([
       listTasks(pool, { countyPrefix: view.county, matterId: view.matterId, limit: 500 }),
       getTimeline(pool, view.matterId),
+      subjectIdOfMatter(pool, view.matterId),
     ]);
     const keyOf = new Map(view.tasks.map((t) => [t.taskId, t.key]));
     const tasks = taskRows
@@ -252,6 +255,7 @@ export const matterRoutes = (deps: AppDeps): FastifyPluginAsyncZod => async (app
       escalationLevel: Math.max(0, ...open.map((t) => t.escalationLevel)),
       timeline,
       transfers: (view.transfers ?? []).map((t) => ({ ...t, transferId: toUrlId(t.transferId) })),
+      subjectId,
       temporalUiUrl: `${config.TEMPORAL_UI_URL}/namespaces/${encodeURIComponent(config.TEMPORAL_NAMESPACE)}/workflows/${encodeURIComponent(view.matterId)}`,
     };
   });

@@ -145,7 +145,7 @@ const byName: Record<string, string> = {
   county, township: '610124100', scenario: 'self-built-housing', department: 'agriculture', extensionId: 'ext-1',
   year: '2031', target: 'department:sports', from: '2031-01-01', to: '2031-01-01', adjustedWorkdays: '2031-01-05',
   url: 'https://example.test/hook', secret: 's'.repeat(40), sha256: 'a'.repeat(64), resultCode: 'compliant',
-  creditCode: '91610124MA6TG1234X', summary: '核查情况', reason: '测试理由',
+  creditCode: '91610124MA6TG1234X', summary: '核查情况', reason: '测试理由', subjectId: `s-${'0'.repeat(32)}`,
 };
 /** Keys for records (`additionalProperties`), by the record's name. */
 const recordKeys: Record<string, string> = { roles: 'lead', settings: 'maxRectificationRounds', limits: 'inspection.lead' };

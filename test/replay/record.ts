@@ -229,6 +229,21 @@ await worker.runUntil(async () => {
       await h.result();
       return h.workflowId;
     },
+    // After patched('slim-recording'): only the first recordMatterEvent carries subject and facts.
+    async 'prepaid-card-recorded-slim'() {
+      const h = await env.client.workflow.start(prepaidCardMatter, {
+        taskQueue: 'record', workflowId: 'prepaid-card-recorded-slim',
+        args: [{ county, subject: { name: '某游泳馆', kind: 'enterprise' }, facts: { trade: 'sports', signal: 'complaint' }, source: { channel: '12345', ref: 'WO-2' }, definition: resolveScenario(catalogue['prepaid-card'], undefined), createdBy: 'k' }],
+      });
+      const d = new MatterDriver(env.client, h);
+      await d.complete('triage', 'assigned');
+      await d.complete('acceptance', 'accepted');
+      await d.complete('reply.acceptance', 'replied');
+      await d.complete('mediation', 'agreed');
+      await d.complete('reply.outcome', 'replied');
+      await h.result();
+      return h.workflowId;
+    },
     // refined-oil-black-station-transferred.json and prepaid-card-fraud-transferred.json were
     // recorded with the transfer run inline (three tasks of the matter, before
     // patched('criminal-transfer-workflow')); they stay for replay and are not recorded again.

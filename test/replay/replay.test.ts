@@ -27,3 +27,22 @@ describe('replay of recorded histories', () => {
     await Worker.runReplayHistory({ workflowBundle: await workflowBundle() }, history, file.replace(/\.json$/, '').replaceAll('~', '/'));
   });
 });
+
+/** The inputs of a history's `type` activities, decoded (recorded histories are plain JSON payloads). */
+function activityInputs(file: string, type: string): Record<string, any>[] {
+  const events = JSON.parse(readFileSync(path.join(dir, file), 'utf8')).events as Record<string, any>[];
+  return events
+    .filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === type)
+    .map((e) => JSON.parse(Buffer.from(e.activityTaskScheduledEventAttributes.input.payloads[0].data, 'base64').toString('utf8')));
+}
+
+describe('what recording activities carry', () => {
+  test('after patched(slim-recording) only a matter’s first record carries its subject and facts; before it, every one did', () => {
+    const slim = activityInputs('prepaid-card-recorded-slim.json', 'recordMatterEvent');
+    expect(slim.length).toBeGreaterThan(5);
+    expect(slim.map((i) => 'subject' in i.view && 'facts' in i.view)).toEqual([true, ...Array(slim.length - 1).fill(false)]);
+    expect(slim.slice(1).every((i) => JSON.stringify(i).includes('某游泳馆') === false)).toBe(true);
+    const old = activityInputs('prepaid-card-complaint-told.json', 'recordMatterEvent');
+    expect(old.every((i) => 'subject' in i.view)).toBe(true);
+  });
+});
