@@ -60,6 +60,21 @@ let reassignedTaskId = '';
 let disputeOfCancelled = '';
 
 await worker.runUntil(async () => {
+  /** A 12345 complaint about a card issuer, mediated, the consumer told at acceptance and outcome. */
+  async function prepaidComplaintTold(workflowId: string, name: string, ref: string) {
+    const h = await env.client.workflow.start(prepaidCardMatter, {
+      taskQueue: 'record', workflowId,
+      args: [{ county, subject: { name, kind: 'enterprise' }, facts: { trade: 'sports', signal: 'complaint' }, source: { channel: '12345', ref }, definition: resolveScenario(catalogue['prepaid-card'], undefined), createdBy: 'k' }],
+    });
+    const d = new MatterDriver(env.client, h);
+    await d.complete('triage', 'assigned');
+    await d.complete('acceptance', 'accepted');
+    await d.complete('reply.acceptance', 'replied');
+    await d.complete('mediation', 'agreed');
+    await d.complete('reply.outcome', 'replied');
+    await h.result();
+    return h.workflowId;
+  }
   const scenarios: Record<string, () => Promise<string>> = {
     async 'jurisdiction-dispute-escalated'() {
       const h = await env.client.workflow.start(jurisdictionDispute, {
@@ -215,35 +230,9 @@ await worker.runUntil(async () => {
       await h.result();
       return h.workflowId;
     },
-    async 'prepaid-card-complaint-told'() {
-      const h = await env.client.workflow.start(prepaidCardMatter, {
-        taskQueue: 'record', workflowId: 'prepaid-card-complaint-told',
-        args: [{ county, subject: { name: '某健身房', kind: 'enterprise' }, facts: { trade: 'sports', signal: 'complaint' }, source: { channel: '12345', ref: 'WO-1' }, definition: resolveScenario(catalogue['prepaid-card'], undefined), createdBy: 'k' }],
-      });
-      const d = new MatterDriver(env.client, h);
-      await d.complete('triage', 'assigned');
-      await d.complete('acceptance', 'accepted');
-      await d.complete('reply.acceptance', 'replied');
-      await d.complete('mediation', 'agreed');
-      await d.complete('reply.outcome', 'replied');
-      await h.result();
-      return h.workflowId;
-    },
+    'prepaid-card-complaint-told': () => prepaidComplaintTold('prepaid-card-complaint-told', '某健身房', 'WO-1'),
     // After patched('slim-recording'): only the first recordMatterEvent carries subject and facts.
-    async 'prepaid-card-recorded-slim'() {
-      const h = await env.client.workflow.start(prepaidCardMatter, {
-        taskQueue: 'record', workflowId: 'prepaid-card-recorded-slim',
-        args: [{ county, subject: { name: '某游泳馆', kind: 'enterprise' }, facts: { trade: 'sports', signal: 'complaint' }, source: { channel: '12345', ref: 'WO-2' }, definition: resolveScenario(catalogue['prepaid-card'], undefined), createdBy: 'k' }],
-      });
-      const d = new MatterDriver(env.client, h);
-      await d.complete('triage', 'assigned');
-      await d.complete('acceptance', 'accepted');
-      await d.complete('reply.acceptance', 'replied');
-      await d.complete('mediation', 'agreed');
-      await d.complete('reply.outcome', 'replied');
-      await h.result();
-      return h.workflowId;
-    },
+    'prepaid-card-recorded-slim': () => prepaidComplaintTold('prepaid-card-recorded-slim', '某游泳馆', 'WO-2'),
     // refined-oil-black-station-transferred.json and prepaid-card-fraud-transferred.json were
     // recorded with the transfer run inline (three tasks of the matter, before
     // patched('criminal-transfer-workflow')); they stay for replay and are not recorded again.
