@@ -14,7 +14,8 @@ import { resolveDeadline, type Calendar, type TimeLimitRuleInput } from '../doma
 import {
   DAILY_CHASES_PER_RESOLUTION, resolveClock as resolveClockOn, workingMornings, type ClockRequest, type ResolvedClock,
 } from '../domain/ladder.js';
-import type { EventRecord } from '../domain/events.js';
+import type { EventRecord, ViewRecord } from '../domain/events.js';
+import { viewToWrite } from '../db/views.js';
 import type { TaskView } from '../domain/task.js';
 import { ensureMatterSubject } from '../db/subjects.js';
 import type { RecordedMatterView } from '../db/matters.js';
@@ -78,27 +79,31 @@ export function createActivities(deps: ActivityDeps) {
     },
 
     /** Writes one matter event: read model, timeline, audit entry and notifications, atomically. */
-    async recordMatterEvent(input: { event: EventRecord; view: MatterView | RecordedMatterView }): Promise<void> {
+    async recordMatterEvent(input: { event: EventRecord } & ViewRecord<MatterView | RecordedMatterView>): Promise<void> {
       await storing(eventName(input.event), () => inTransaction(deps.pool, async (client) => {
         await recordEvent(client, input.event);
-        await upsertMatterView(client, input.view);
-        if ('subject' in input.view) await ensureMatterSubject(client, input.view.matterId, input.view.county, input.view.subject);
+        const view = await viewToWrite(client, 'matters', input);
+        if (view) await upsertMatterView(client, view);
+        // The subject comes with a matter's first write (a whole view), and only then.
+        if ('view' in input && 'subject' in input.view) await ensureMatterSubject(client, input.view.matterId, input.view.county, input.view.subject);
       }));
     },
 
     /** Writes one dispute event: read model, timeline, audit entry and notifications, atomically. */
-    async recordDisputeEvent(input: { event: EventRecord; view: DisputeView }): Promise<void> {
+    async recordDisputeEvent(input: { event: EventRecord } & ViewRecord<DisputeView>): Promise<void> {
       await storing(eventName(input.event), () => inTransaction(deps.pool, async (client) => {
         await recordEvent(client, input.event);
-        await upsertDisputeView(client, input.view);
+        const view = await viewToWrite(client, 'disputes', input);
+        if (view) await upsertDisputeView(client, view);
       }));
     },
 
     /** Writes one criminal-transfer event: read model, timeline, audit entry and notifications, atomically. */
-    async recordTransferEvent(input: { event: EventRecord; view: TransferView }): Promise<void> {
+    async recordTransferEvent(input: { event: EventRecord } & ViewRecord<TransferView>): Promise<void> {
       await storing(eventName(input.event), () => inTransaction(deps.pool, async (client) => {
         await recordEvent(client, input.event);
-        await upsertTransferView(client, input.view);
+        const view = await viewToWrite(client, 'transfers', input);
+        if (view) await upsertTransferView(client, view);
       }));
     },
 
@@ -142,10 +147,11 @@ export function createActivities(deps: ActivityDeps) {
     },
 
     /** Writes one task event: read model, timeline, audit entry and notifications, atomically. */
-    async recordTaskEvent(input: { event: EventRecord; view: TaskView }): Promise<void> {
+    async recordTaskEvent(input: { event: EventRecord } & ViewRecord<TaskView>): Promise<void> {
       await storing(eventName(input.event), () => inTransaction(deps.pool, async (client) => {
         await recordEvent(client, input.event);
-        await upsertTaskView(client, input.view);
+        const view = await viewToWrite(client, 'tasks', input);
+        if (view) await upsertTaskView(client, view);
       }));
     },
   };

@@ -40,3 +40,16 @@ export interface EventRecord {
   data?: Record<string, unknown>;
   notifications?: NotificationDraft[];
 }
+
+/**
+ * What a recording activity is given besides the event: the workflow's view whole (a run's first
+ * write, and every write of runs from before patched('delta-recording')), or the top-level fields
+ * that changed since a write the workflow knows has landed (`set` always holds the view's id, its
+ * county and `lastEventSeq`; `unset` names fields that went away). Free text and personal data
+ * then travel once, when they change, not with every later event (PIPL art. 51: minimum copies).
+ */
+export type ViewRecord<V> = { view: V } | { patch: ViewPatch<V> };
+export interface ViewPatch<V> {
+  set: Partial<V> & { lastEventSeq: number };
+  unset: string[];
+}

@@ -10,6 +10,7 @@ import { register } from 'node:module';
 import net from 'node:net';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { Connection } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { searchAttributeRegistrations } from '../domain/search-attributes.js';
 import { findTemporalCli, mkdirReachable, othersCanReach, postgresBinaries, type PostgresBinaries } from './provision.js';
@@ -32,6 +33,25 @@ export async function waitForPort(port: number, host = '127.0.0.1', timeoutMs = 
     if (open) return;
     if (Date.now() > deadline) throw new Error(`nothing listening on ${host}:${port} after ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+/**
+ * Until the frontend answers GetSystemInfo: its port opens before it is healthy ("Frontend is not
+ * healthy yet"), and a worker or client connecting in between fails, on a busy machine often.
+ */
+export async function waitForFrontend(address: string, timeoutMs: number, child?: ChildProcess): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (child && child.exitCode !== null) throw new Error(`process exited with code ${child.exitCode} before its frontend was healthy`);
+    try {
+      const connection = await Connection.connect({ address, connectTimeout: 2_000 });
+      await connection.close();
+      return;
+    } catch (err) {
+      if (Date.now() > deadline) throw new Error(`the frontend at ${address} was not healthy after ${timeoutMs} ms: ${(err as Error).message}`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
   }
 }
 
@@ -249,7 +269,9 @@ export async function startTemporalDevServer(opts: TemporalDevServerOptions): Pr
   child.stdout.on('data', onData);
   child.stderr.on('data', onData);
   try {
+    const deadline = Date.now() + 120_000;
     await waitForPort(opts.port, '127.0.0.1', 120_000, child);
+    await waitForFrontend(`127.0.0.1:${opts.port}`, Math.max(deadline - Date.now(), 1_000), child);
   } catch (err) {
     child.kill('SIGKILL');
     throw new Error(`Temporal dev server (${cli}) did not start: ${(err as Error).message}\n${tail.join('\n')}`);

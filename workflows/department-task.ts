@@ -23,7 +23,7 @@ import type { NotificationDraft, Recipient } from '../domain/events.js';
 import type { Principal } from '../domain/principal.js';
 import { hasRole } from '../domain/principal.js';
 import { SA } from '../domain/search-attributes.js';
-import { clone, eventRecord, recordingOptions, type RecordOptions } from './recording.js';
+import { clone, DELTA_RECORDING, eventRecord, recordingOptions, viewDeltas, type RecordOptions } from './recording.js';
 import { parseOrRefuse, refuse } from './refusal.js';
 import { clocks, writes } from './activities.js';
 import {
@@ -232,13 +232,19 @@ export async function departmentTask(args: DepartmentTaskArgs): Promise<TaskResu
   const actingAudience = (a: Audience, kind: ClockKind): Audience => (kind === 'review' && a === 'task-department' ? 'lead-department' : a);
 
   /** Appends an event (sequence assigned synchronously, so ids are stable) and writes it. */
+  const deltas = viewDeltas<TaskView>(['taskId', 'county']);
+  // Decided once, as the run starts (a run from before the patch keeps writing whole views): asked
+  // later, after a local activity, a replay could ask before the server's history says the patch is there.
+  const writesChanges = patched(DELTA_RECORDING);
   const record = async (type: string, summary: string, opts: RecordOptions = {}) => {
     view.lastEventSeq += 1;
     publishState();
     const event = eventRecord({ workflowId: info.workflowId, seq: view.lastEventSeq, county: input.county }, type, summary, opts);
+    const written = deltas.next(view, !writesChanges);
     // Once an event has a sequence number it must be written, even while the task is being
     // cancelled: a gap in the timeline would be a lost action.
-    await CancellationScope.nonCancellable(() => recordTaskEvent.executeWithOptions(recordingOptions(summary), [{ event, view: clone(view) }]));
+    await CancellationScope.nonCancellable(() => recordTaskEvent.executeWithOptions(recordingOptions(summary), [{ event, ...written }]));
+    deltas.landed(event.seq);
   };
 
   /** Search attributes and the UI's current details follow every change. */

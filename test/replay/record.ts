@@ -75,19 +75,36 @@ await worker.runUntil(async () => {
     await h.result();
     return h.workflowId;
   }
+  /** A task extended, sent back once, then accepted by a supervisor. */
+  async function taskExtendedAndReworked(workflowId: string) {
+    const h = await env.client.workflow.start(departmentTask, { taskQueue: 'record', workflowId, args: [input] });
+    await h.executeUpdate(signUpdate, { args: [{ actor: housing }] });
+    await h.executeUpdate(requestExtensionUpdate, { args: [{ actor: housing, workingDays: 3, reason: '需检测' }] });
+    await h.executeUpdate(decideExtensionUpdate, { args: [{ actor: lead, extensionId: 'ext-1', approve: true }] });
+    await env.sleep(2 * DAY);
+    await h.executeUpdate(submitUpdate, { args: [{ actor: housing, summary: '初步核查' }] });
+    await h.executeUpdate(reviewUpdate, { args: [{ actor: lead, decision: 'rework', comment: '补充' }] });
+    await h.executeUpdate(submitUpdate, { args: [{ actor: housing, summary: '补充完成' }] });
+    await h.executeUpdate(reviewUpdate, { args: [{ actor: supervisor, decision: 'accept', comment: '同意' }] });
+    await h.result();
+    return h.workflowId;
+  }
+  /** A dispute that ran out its negotiation and was decided by the staffing office. */
+  async function disputeEscalated(workflowId: string) {
+    const h = await env.client.workflow.start(jurisdictionDispute, {
+      taskQueue: 'record', workflowId,
+      args: [{ county, taskKey: 'survey.planning', taskTitle: '规划核查', parties: ['natural-resources', 'agriculture'], returnedBy: 'natural-resources', reason: '非本部门职责' }],
+    });
+    for (let i = 0; i < 100 && !(await h.query(getDisputeQuery)).dueAt; i++) await new Promise((r) => setTimeout(r, 100));
+    await env.sleep(12 * DAY);
+    await new Promise((r) => setTimeout(r, 500));
+    await h.executeUpdate(decideDisputeUpdate, { args: [{ actor: { keyId: 'k', county, department: 'staffing-office', roles: ['arbiter'] }, department: 'agriculture', reasoning: '三定方案' }] });
+    await h.result();
+    return h.workflowId;
+  }
   const scenarios: Record<string, () => Promise<string>> = {
-    async 'jurisdiction-dispute-escalated'() {
-      const h = await env.client.workflow.start(jurisdictionDispute, {
-        taskQueue: 'record', workflowId: 'jurisdiction-dispute-escalated',
-        args: [{ county, taskKey: 'survey.planning', taskTitle: '规划核查', parties: ['natural-resources', 'agriculture'], returnedBy: 'natural-resources', reason: '非本部门职责' }],
-      });
-      for (let i = 0; i < 100 && !(await h.query(getDisputeQuery)).dueAt; i++) await new Promise((r) => setTimeout(r, 100));
-      await env.sleep(12 * DAY);
-      await new Promise((r) => setTimeout(r, 500));
-      await h.executeUpdate(decideDisputeUpdate, { args: [{ actor: { keyId: 'k', county, department: 'staffing-office', roles: ['arbiter'] }, department: 'agriculture', reasoning: '三定方案' }] });
-      await h.result();
-      return h.workflowId;
-    },
+    'jurisdiction-dispute-escalated': () => disputeEscalated('jurisdiction-dispute-escalated'),
+    'jurisdiction-dispute-recorded-as-changes': () => disputeEscalated('jurisdiction-dispute-recorded-as-changes'),
     async 'audit-verification-with-a-break'() {
       const h = await env.client.workflow.start(auditVerification, { taskQueue: 'record', workflowId: 'audit-verification-with-a-break' });
       await h.result();
@@ -116,19 +133,9 @@ await worker.runUntil(async () => {
       await h.result();
       return h.workflowId;
     },
-    async 'department-task-completed-with-extension-and-rework'() {
-      const h = await env.client.workflow.start(departmentTask, { taskQueue: 'record', workflowId: 'department-task-completed-with-extension-and-rework', args: [input] });
-      await h.executeUpdate(signUpdate, { args: [{ actor: housing }] });
-      await h.executeUpdate(requestExtensionUpdate, { args: [{ actor: housing, workingDays: 3, reason: '需检测' }] });
-      await h.executeUpdate(decideExtensionUpdate, { args: [{ actor: lead, extensionId: 'ext-1', approve: true }] });
-      await env.sleep(2 * DAY);
-      await h.executeUpdate(submitUpdate, { args: [{ actor: housing, summary: '初步核查' }] });
-      await h.executeUpdate(reviewUpdate, { args: [{ actor: lead, decision: 'rework', comment: '补充' }] });
-      await h.executeUpdate(submitUpdate, { args: [{ actor: housing, summary: '补充完成' }] });
-      await h.executeUpdate(reviewUpdate, { args: [{ actor: supervisor, decision: 'accept', comment: '同意' }] });
-      await h.result();
-      return h.workflowId;
-    },
+    'department-task-completed-with-extension-and-rework': () => taskExtendedAndReworked('department-task-completed-with-extension-and-rework'),
+    // After patched('delta-recording'): a task's writes after the first carry what changed.
+    'department-task-recorded-as-changes': () => taskExtendedAndReworked('department-task-recorded-as-changes'),
     async 'department-task-ladder-then-cancelled'() {
       const h = await env.client.workflow.start(departmentTask, { taskQueue: 'record', workflowId: 'department-task-ladder-then-cancelled', args: [input] });
       await env.sleep(25 * DAY);
@@ -233,6 +240,8 @@ await worker.runUntil(async () => {
     'prepaid-card-complaint-told': () => prepaidComplaintTold('prepaid-card-complaint-told', '某健身房', 'WO-1'),
     // After patched('slim-recording'): only the first recordMatterEvent carries subject and facts.
     'prepaid-card-recorded-slim': () => prepaidComplaintTold('prepaid-card-recorded-slim', '某游泳馆', 'WO-2'),
+    // After patched('delta-recording'): the matter's and its tasks' writes after the first carry what changed.
+    'prepaid-card-recorded-as-changes': () => prepaidComplaintTold('prepaid-card-recorded-as-changes', '某溜冰场', 'WO-3'),
     // refined-oil-black-station-transferred.json and prepaid-card-fraud-transferred.json were
     // recorded with the transfer run inline (three tasks of the matter, before
     // patched('criminal-transfer-workflow')); they stay for replay and are not recorded again.

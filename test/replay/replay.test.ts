@@ -46,3 +46,34 @@ describe('what recording activities carry', () => {
     expect(old.every((i) => 'subject' in i.view)).toBe(true);
   });
 });
+
+describe('what recording activities carry after patched(delta-recording)', () => {
+  /** For each write, whether its view or patch (not its event) holds `text`. */
+  const carries = (file: string, type: string, text: string) =>
+    activityInputs(file, type).map((i) => JSON.stringify(i.view ?? i.patch).includes(text));
+  const kinds = (file: string, type: string) => activityInputs(file, type).map((i) => ('view' in i ? 'view' : 'patch'));
+
+  test('a task’s first write carries its view, every later one what changed: its instructions once, a submission and an extension reason when they change', () => {
+    const file = 'department-task-recorded-as-changes.json';
+    expect(kinds(file, 'recordTaskEvent')).toEqual(['view', ...Array(7).fill('patch')]);
+    expect(carries(file, 'recordTaskEvent', '现场核查')).toEqual([true, false, false, false, false, false, false, false]);
+    // 需检测 is the extension's reason: asked (3) and decided (4); 初步核查 the first submission (5).
+    expect(carries(file, 'recordTaskEvent', '需检测')).toEqual([false, false, true, true, false, false, false, false]);
+    expect(carries(file, 'recordTaskEvent', '初步核查')).toEqual([false, false, false, false, true, false, false, false]);
+    const last = activityInputs(file, 'recordTaskEvent').at(-1)!;
+    expect(last.patch).toMatchObject({ set: { taskId: 'department-task-recorded-as-changes', county: '610124', state: 'completed', lastEventSeq: 8 }, unset: ['currentDeadline'] });
+    // Before the patch every write carried everything.
+    const old = 'department-task-completed-with-extension-and-rework.json';
+    expect(carries(old, 'recordTaskEvent', '现场核查')).toEqual(Array(8).fill(true));
+    expect(carries(old, 'recordTaskEvent', '需检测')).toEqual([false, false, true, true, true, true, true, true]);
+  });
+
+  test('a matter’s subject and a dispute’s reason travel with the first write only', () => {
+    const matter = 'prepaid-card-recorded-as-changes.json';
+    expect(kinds(matter, 'recordMatterEvent')).toEqual(['view', ...Array(15).fill('patch')]);
+    expect(carries(matter, 'recordMatterEvent', '某溜冰场')).toEqual([true, ...Array(15).fill(false)]);
+    const dispute = 'jurisdiction-dispute-recorded-as-changes.json';
+    expect(carries(dispute, 'recordDisputeEvent', '非本部门职责')).toEqual([true, false, false, false, false]);
+    expect(carries('jurisdiction-dispute-escalated.json', 'recordDisputeEvent', '非本部门职责')).toEqual(Array(5).fill(true));
+  });
+});
