@@ -197,7 +197,7 @@ describe('loadConfig', () => {
     const reads = directEnvReads();
     // Variables that only locate tools for the dev stack (scripts/provision.ts), not settings of
     // the service; each is documented in the README's tools section.
-    const toolLocators = ['PATH', 'XDG_CACHE_HOME', 'INTEGRATED_SUPERVISION_CACHE', 'SCHEMATHESIS'];
+    const toolLocators = ['PATH', 'XDG_CACHE_HOME', 'INTEGRATED_SUPERVISION_CACHE', 'SCHEMATHESIS', 'CHROMIUM'];
     const outside = [...reads].filter(([name]) => !(configKeys as string[]).includes(name) && !toolLocators.includes(name));
     expect(outside.map(([name, files]) => `${name} (${[...files].join(', ')})`)).toEqual([]);
     // The scan sees the reads that are there (so an empty result above means something).
