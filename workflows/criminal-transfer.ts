@@ -29,7 +29,7 @@ import {
 } from '../domain/transfer.js';
 import { transferMaterialNames, type TransferMaterial } from '../domain/transfer-materials.js';
 import { departmentTask } from './department-task.js';
-import { clone, DELTA_RECORDING, eventRecord, recordingOptions, viewDeltas, type RecordOptions } from './recording.js';
+import { clone, recorder } from './recording.js';
 import { parseOrRefuse } from './refusal.js';
 import { writes } from './activities.js';
 
@@ -69,18 +69,7 @@ export async function criminalTransfer(args: CriminalTransferInput): Promise<Tra
       : `**已结束** · ${({ refused: '不批准移送', filed: '公安机关已立案', 'not-filed': '公安机关不予立案', cancelled: '已终止' } as const)[view.state]}`);
   }
 
-  const deltas = viewDeltas<TransferView>(['transferId', 'county']);
-  // Decided once, as the run starts (a run from before the patch keeps writing whole views): asked
-  // later, after a local activity, a replay could ask before the server's history says the patch is there.
-  const writesChanges = patched(DELTA_RECORDING);
-  async function record(type: string, summary: string, opts: RecordOptions = {}) {
-    view.lastEventSeq += 1;
-    publishState();
-    const event = eventRecord({ workflowId: info.workflowId, seq: view.lastEventSeq, county: input.county }, type, summary, opts);
-    const written = deltas.next(view, !writesChanges);
-    await CancellationScope.nonCancellable(() => recordTransferEvent.executeWithOptions(recordingOptions(summary), [{ event, ...written }]));
-    deltas.landed(event.seq);
-  }
+  const record = recorder({ view, county: input.county, idField: 'transferId', write: recordTransferEvent, publish: publishState });
 
   const agencyNotice = (kind: string, title: string, body: string) => ({
     kind, title, body, recipients: [{ county: input.county, department: input.agency }, { county: input.county, role: 'supervisor' as const }],

@@ -23,7 +23,7 @@ import {
 import type { Recipient } from '../domain/events.js';
 import { hasRole, type Principal } from '../domain/principal.js';
 import { SA } from '../domain/search-attributes.js';
-import { clone, DELTA_RECORDING, eventRecord, recordingOptions, viewDeltas, type RecordOptions } from './recording.js';
+import { clone, recorder } from './recording.js';
 import { parseOrRefuse, refuse } from './refusal.js';
 import { clocks, writes } from './activities.js';
 import { recomputeDeadlinesSignal } from './department-task.js';
@@ -117,18 +117,7 @@ export async function jurisdictionDispute(args: DisputeInputDraft): Promise<Disp
         : `**已指定管辖**：${departmentName(view.decision!.department)}（${disputeRungNames[view.decision!.rung as DisputeRung['rung']] ?? view.decision!.rung}）`);
   }
 
-  const deltas = viewDeltas<DisputeView>(['disputeId', 'county']);
-  // Decided once, as the run starts (a run from before the patch keeps writing whole views): asked
-  // later, after a local activity, a replay could ask before the server's history says the patch is there.
-  const writesChanges = patched(DELTA_RECORDING);
-  async function record(type: string, summary: string, opts: RecordOptions = {}) {
-    view.lastEventSeq += 1;
-    publish();
-    const event = eventRecord({ workflowId: info.workflowId, seq: view.lastEventSeq, county: input.county }, type, summary, opts);
-    const written = deltas.next(view, !writesChanges);
-    await CancellationScope.nonCancellable(() => recordDisputeEvent.executeWithOptions(recordingOptions(summary), [{ event, ...written }]));
-    deltas.landed(event.seq);
-  }
+  const record = recorder({ view, county: input.county, idField: 'disputeId', write: recordDisputeEvent, publish });
 
   const decide = async (d: { department: string; reasoning: string; legalBasis?: string | undefined }, by: string, actor?: Principal) => {
     view.state = 'decided';

@@ -31,7 +31,7 @@ import { coversCounty, hasRole, principalSchema, type Principal } from '../domai
 import { SA } from '../domain/search-attributes.js';
 import { reassignBodySchema, type TaskResult } from '../domain/task.js';
 import { departmentTask, designatedSignal, reassignSignal, recomputeDeadlinesSignal, stepReturnedSignal } from './department-task.js';
-import { clone, DELTA_RECORDING, eventRecord, recordingOptions, viewDeltas, type RecordOptions } from './recording.js';
+import { clone, recorder } from './recording.js';
 import { parseOrRefuse, refuse } from './refusal.js';
 import { clocks, writes } from './activities.js';
 import { jurisdictionDispute, temporaryLeadSignal } from './jurisdiction-dispute.js';
@@ -257,27 +257,18 @@ export function openMatter(input: MatterInput) {
   }
 
   let subjectRecorded = false;
-  const deltas = viewDeltas<MatterView>(['matterId', 'county']);
-  // Decided once, as the run starts (a run from before the patch keeps writing whole views): asked
-  // later, after a local activity, a replay could ask before the server's history says the patch is there.
-  const writesChanges = patched(DELTA_RECORDING);
-  async function record(type: string, summary: string, opts: RecordOptions = {}) {
-    view.lastEventSeq += 1;
-    publishState();
-    const event = eventRecord({ workflowId: info.workflowId, seq: view.lastEventSeq, county: input.county }, type, summary, opts);
-    let written = deltas.next(view, !writesChanges);
-    if (!writesChanges) {
-      // Before delta-recording: whole views, after patched('slim-recording') without subject and facts.
+  const record = recorder({
+    view, county: input.county, idField: 'matterId', write: recordMatterEvent, publish: publishState,
+    // Before delta-recording: whole views, after patched('slim-recording') without subject and facts.
+    legacy: () => {
       const full = !subjectRecorded || !patched(SLIM_RECORDING);
       const { subject: _subject, facts: _facts, ...rest } = view;
-      written = { view: clone(full ? view : rest) as MatterView };
-    }
-    // Once an event has a sequence number it must be written, even while the matter is being
-    // cancelled: a gap in the timeline would be a lost action.
-    await CancellationScope.nonCancellable(() => recordMatterEvent.executeWithOptions(recordingOptions(summary), [{ event, ...written }]));
-    subjectRecorded = true;
-    deltas.landed(event.seq);
-  }
+      return { view: clone(full ? view : rest) as MatterView };
+    },
+    landed: () => {
+      subjectRecorded = true;
+    },
+  });
 
   /**
    * Starts a child under the next id of its kind. An id is never reused, even after its run

@@ -3,7 +3,7 @@
  * with a stable (workflow id, sequence) id, and the options of the recording activity. Shared by
  * the department task, the matter kit and the dispute, so the trail looks the same everywhere.
  */
-import type { ActivityOptions } from '@temporalio/workflow';
+import { CancellationScope, patched, workflowInfo, type ActivityOptions } from '@temporalio/workflow';
 import { toShanghaiIso } from '../domain/calendar/index.js';
 import type { EventRecord, NotificationDraft, ViewRecord } from '../domain/events.js';
 import type { Principal } from '../domain/principal.js';
@@ -85,5 +85,43 @@ export function viewDeltas<V extends { lastEventSeq: number }>(always: readonly 
     landed(seq: number): void {
       if (seq > landedSeq) landedSeq = seq;
     },
+  };
+}
+
+/** A recording activity's proxy (task, matter, dispute, transfer). */
+interface RecordingActivity<V> {
+  executeWithOptions(options: ActivityOptions, args: [{ event: EventRecord } & ViewRecord<V>]): Promise<void>;
+}
+
+/**
+ * The one `record()` of a workflow with a view: the event gets the next sequence number at once
+ * (so ids are stable), the UI and search attributes follow (`publish`), and the event and the view
+ * (whole, or what changed: viewDeltas) are written by `write`. Once an event has a sequence number
+ * it is written even while the workflow is being cancelled: a gap in the timeline would be a lost
+ * action. `patched('delta-recording')` is asked here, when the recorder is made as a run starts:
+ * asked later, after a local activity, a replay could ask before the history says it is there.
+ * `legacy` shapes the write of runs from before it (the matter's slim path); `landed` follows each write.
+ */
+export function recorder<V extends { lastEventSeq: number }>(o: {
+  view: V;
+  county: string;
+  idField: keyof V & string;
+  write: RecordingActivity<V>;
+  publish: () => void;
+  legacy?: (whole: ViewRecord<V>) => ViewRecord<V>;
+  landed?: () => void;
+}) {
+  const { workflowId } = workflowInfo();
+  const deltas = viewDeltas<V>([o.idField, 'county' as keyof V & string]);
+  const writesChanges = patched(DELTA_RECORDING);
+  return async (type: string, summary: string, opts: RecordOptions = {}): Promise<void> => {
+    o.view.lastEventSeq += 1;
+    o.publish();
+    const event = eventRecord({ workflowId, seq: o.view.lastEventSeq, county: o.county }, type, summary, opts);
+    let written = deltas.next(o.view, !writesChanges);
+    if (!writesChanges && o.legacy) written = o.legacy(written);
+    await CancellationScope.nonCancellable(() => o.write.executeWithOptions(recordingOptions(summary), [{ event, ...written }]));
+    o.landed?.();
+    deltas.landed(event.seq);
   };
 }
