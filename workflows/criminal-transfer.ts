@@ -12,7 +12,6 @@ import {
   defineSignal,
   getExternalWorkflowHandle,
   isCancellation,
-  patched,
   setCurrentDetails,
   setHandler,
   startChild,
