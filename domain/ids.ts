@@ -5,6 +5,8 @@
  *   matter:…/task:<department>:<n>          a department task of a matter
  *   matter:…/transfer:<n>                   a criminal transfer of a matter (行刑衔接)
  *   matter:…/transfer:<n>/task:<dept>:<n>   a step of that transfer
+ *   matter:…/dispute:<n>                    a jurisdiction dispute of a matter
+ *   matter:…/supervision:<dept>:<n>         a supervision order (督办单) of a matter
  *   task:<county>:<department>:<year>-<seq>  a standalone department task (e.g. a 12345 work order)
  *
  * In URLs the `/` of a workflow id becomes `~`, so every id is a single URL-safe path segment and
@@ -16,9 +18,29 @@ export function matterWorkflowId(county: string, scenario: string, year: number,
   return `matter:${county}:${scenario}:${year}-${seq(n)}`;
 }
 
-export function matterTaskWorkflowId(matterId: string, department: string, n: number): string {
-  return `${matterId}/task:${department}:${n}`;
+/** A department task of a matter, or a step of a matter's transfer (`parentId` is the transfer's id). */
+export function matterTaskWorkflowId(parentId: string, department: string, n: number): string {
+  return `${parentId}/task:${department}:${n}`;
 }
+
+/** A matter's jurisdiction dispute. */
+export function disputeWorkflowId(matterId: string, n: number): string {
+  return `${matterId}/dispute:${n}`;
+}
+
+/** A matter's criminal transfer (行刑衔接). */
+export function transferWorkflowId(matterId: string, n: number): string {
+  return `${matterId}/transfer:${n}`;
+}
+
+/** A supervision order (督办单) on a matter, to one department. */
+export function supervisionOrderWorkflowId(matterId: string, department: string, n: number): string {
+  return `${matterId}/supervision:${department}:${n}`;
+}
+
+/** The public result of a matter's check (one id, in versions), and its n-th published penalty decision. */
+export const publicResultId = (matterId: string) => `${matterId}/result`;
+export const penaltyResultId = (matterId: string, n: number) => `${matterId}/penalty:${n}`;
 
 /** The matter a task belongs to as one of its steps (a child workflow), or undefined. */
 export function matterOfStep(taskWorkflowId: string): string | undefined {

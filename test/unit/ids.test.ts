@@ -6,7 +6,8 @@ import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import { departmentNames } from '../../domain/departments.js';
 import {
-  fromUrlId, idKind, matterTaskWorkflowId, matterWorkflowId, standaloneTaskWorkflowId, toUrlId, urlIdPattern,
+  disputeWorkflowId, fromUrlId, idKind, matterTaskWorkflowId, matterWorkflowId, penaltyResultId, publicResultId,
+  standaloneTaskWorkflowId, supervisionOrderWorkflowId, toUrlId, transferWorkflowId, urlIdPattern,
 } from '../../domain/ids.js';
 
 const matter = 'matter:610124:refined-oil:2026-0001';
@@ -20,6 +21,19 @@ describe('workflow id formats', () => {
 
   test('a task of a matter: <matter id>/task:<department>:<n>', () => {
     expect(matterTaskWorkflowId(matter, 'market', 2)).toBe('matter:610124:refined-oil:2026-0001/task:market:2');
+  });
+
+  test("a matter's children and results, each of the kind idKind reads back", () => {
+    expect(disputeWorkflowId(matter, 1)).toBe('matter:610124:refined-oil:2026-0001/dispute:1');
+    expect(transferWorkflowId(matter, 2)).toBe('matter:610124:refined-oil:2026-0001/transfer:2');
+    expect(matterTaskWorkflowId(transferWorkflowId(matter, 1), 'police', 3)).toBe('matter:610124:refined-oil:2026-0001/transfer:1/task:police:3');
+    expect(supervisionOrderWorkflowId(matter, 'market', 1)).toBe('matter:610124:refined-oil:2026-0001/supervision:market:1');
+    expect(publicResultId(matter)).toBe('matter:610124:refined-oil:2026-0001/result');
+    expect(penaltyResultId(matter, 2)).toBe('matter:610124:refined-oil:2026-0001/penalty:2');
+    expect(idKind(disputeWorkflowId(matter, 1))).toBe('dispute');
+    expect(idKind(transferWorkflowId(matter, 2))).toBe('transfer');
+    expect(idKind(matterTaskWorkflowId(transferWorkflowId(matter, 1), 'police', 3))).toBe('task');
+    expect(idKind(supervisionOrderWorkflowId(matter, 'market', 1))).toBe('task');
   });
 
   test('a standalone task: task:<county>:<department>:<year>-<seq>', () => {

@@ -8,6 +8,7 @@
 import { CancellationScope, ParentClosePolicy, condition, getExternalWorkflowHandle, patched, startChild } from '@temporalio/workflow';
 import { departmentName } from '../../domain/departments.js';
 import type { DisputeResult } from '../../domain/dispute.js';
+import { disputeWorkflowId } from '../../domain/ids.js';
 import type { Principal } from '../../domain/principal.js';
 import type { TaskSpec } from '../../domain/scenarios/schema.js';
 import { designatedSignal, reassignSignal } from '../department-task.js';
@@ -28,7 +29,7 @@ async function openDispute(m: MatterRun, key: string, spec: TaskSpec, returnedBy
   const other = suggested && suggested !== returnedBy ? suggested : lead !== returnedBy ? lead : 'county-government';
   const ref = { disputeId: '', taskKey: key, state: 'open' as 'open' | 'decided' | 'ended', parties: [returnedBy, other] };
   if (listEarly) view.disputes = [...(view.disputes ?? []), ref];
-  const { handle, workflowId: disputeId } = await m.startFresh(() => (ref.disputeId = `${info.workflowId}/dispute:${++m.disputeCounter}`), (workflowId, reuse) => startChild(jurisdictionDispute, {
+  const { handle, workflowId: disputeId } = await m.startFresh(() => (ref.disputeId = disputeWorkflowId(info.workflowId, ++m.disputeCounter)), (workflowId, reuse) => startChild(jurisdictionDispute, {
     workflowId, ...reuse,
     args: [{ county: input.county, matterId: info.workflowId, taskKey: key, taskTitle: spec.title, parties: [returnedBy, other], returnedBy, reason: returned.reason, kind: returned.basis ?? 'duties', ...(def.disputes ? { settings: def.disputes } : {}) }],
     parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,

@@ -7,6 +7,7 @@ import { CancellationScope, ParentClosePolicy, TerminatedFailure, TimeoutFailure
 import { departmentName, divisionName } from '../../domain/departments.js';
 import type { MatterTaskRef } from '../../domain/matter.js';
 import type { TaskSpec } from '../../domain/scenarios/schema.js';
+import { matterTaskWorkflowId } from '../../domain/ids.js';
 import { SA } from '../../domain/search-attributes.js';
 import type { TaskResult } from '../../domain/task.js';
 import { departmentTask } from '../department-task.js';
@@ -45,7 +46,7 @@ async function runOne(m: MatterRun, key: string, spec: TaskSpec, department: str
   const ref: MatterTaskRef = { taskId: '', key, department, state: 'running', ...(replaces ? { replaces } : {}) };
   const listEarly = !patched(PATCH.freshChildIds);
   if (listEarly) view.tasks.push(ref);
-  const { handle, workflowId: taskId } = await m.startFresh(() => (ref.taskId = `${info.workflowId}/task:${department}:${++m.taskCounter}`), (workflowId, reuse) => startChild(departmentTask, {
+  const { handle, workflowId: taskId } = await m.startFresh(() => (ref.taskId = matterTaskWorkflowId(info.workflowId, department, ++m.taskCounter)), (workflowId, reuse) => startChild(departmentTask, {
     workflowId, ...reuse,
     args: [{
       county: input.county, department, title,

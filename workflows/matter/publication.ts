@@ -6,6 +6,7 @@
  */
 import { CancellationScope, patched } from '@temporalio/workflow';
 import { departmentName, divisionName } from '../../domain/departments.js';
+import { penaltyResultId, publicResultId } from '../../domain/ids.js';
 import { writes } from '../activities.js';
 import { dueOf, expiring } from './clock.js';
 import { PATCH, type MatterOutcome, type StepResult } from './messages.js';
@@ -36,7 +37,7 @@ function subjectLabel(m: MatterRun) {
 /** Publishes the next version of the matter's result, and records who published it. */
 async function publishVersion(m: MatterRun, outcome: { code: string; summary: string }, by: 'lead' | 'system') {
   const { input, def, info, view } = m;
-  const resultId = `${info.workflowId}/result`;
+  const resultId = publicResultId(info.workflowId);
   const version = (view.published?.version ?? 0) + 1;
   const at = now();
   await publishResult({
@@ -60,7 +61,7 @@ async function publishBefore(m: MatterRun, outcome: MatterOutcome) {
   await task(m, 'publication');
   const s = input.subject;
   const label = s.creditCode ? `${s.name}（${s.creditCode}）` : `${def.name.zh}对象（${divisionName(input.county)}）`;
-  const resultId = `${info.workflowId}/result`;
+  const resultId = publicResultId(info.workflowId);
   const at = now();
   await publishResult({
     resultId, matterId: info.workflowId, county: input.county, scenario: def.id, subjectLabel: label,
@@ -100,7 +101,7 @@ export async function checkEnded(m: MatterRun, interim: MatterOutcome) {
 export async function penaltyDecided(m: MatterRun, step: StepResult, title: string) {
   if (!patched(PATCH.publicationClock) || step.state !== 'completed') return;
   const { input, def, info, view } = m;
-  const resultId = `${info.workflowId}/penalty:${(view.penaltiesPublished?.length ?? 0) + 1}`;
+  const resultId = penaltyResultId(info.workflowId, (view.penaltiesPublished?.length ?? 0) + 1);
   const at = now();
   const summary = `${departmentName(step.department)}依法作出行政处罚决定（${title}）`;
   await publishResult({

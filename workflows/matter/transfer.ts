@@ -5,6 +5,7 @@
  */
 import { ParentClosePolicy, condition, patched, startChild } from '@temporalio/workflow';
 import { departmentName } from '../../domain/departments.js';
+import { transferWorkflowId } from '../../domain/ids.js';
 import type { MatterView } from '../../domain/matter.js';
 import { criminalTransferOutcomes } from '../../domain/scenarios/outcomes.js';
 import { SA } from '../../domain/search-attributes.js';
@@ -23,7 +24,7 @@ async function transferAsChild(m: MatterRun, reason: string): Promise<TransferOu
   const agency = m.department(def.tasks['transfer.approve']!.role);
   const police = m.department('police');
   const ref: NonNullable<MatterView['transfers']>[number] = { transferId: '', state: 'running', approved: false };
-  const { handle, workflowId: transferId } = await m.startFresh(() => (ref.transferId = `${info.workflowId}/transfer:${++m.transferCounter}`), (workflowId, reuse) => startChild(criminalTransferWorkflow, {
+  const { handle, workflowId: transferId } = await m.startFresh(() => (ref.transferId = transferWorkflowId(info.workflowId, ++m.transferCounter)), (workflowId, reuse) => startChild(criminalTransferWorkflow, {
     workflowId, ...reuse,
     args: [{ county: input.county, matterId: info.workflowId, scenario: def.id, reason, agency, police, steps, ladder: def.ladder, matterOpenedAt: m.matterOpenedAt }],
     parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
