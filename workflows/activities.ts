@@ -13,8 +13,11 @@ const untilDone: RetryPolicy = { initialInterval: '1 second', backoffCoefficient
 /** Writes to PostgreSQL: timeline, audit, notifications, read model, public results. */
 export const writes = proxyActivities<Activities>({ startToCloseTimeout: '30 seconds', retry: untilDone });
 
-/** Listing open work for a published calendar year: a larger query. */
+/** Listing open work for a published calendar year, recording a day's audit verification: larger statements. */
 export const listings = proxyActivities<Activities>({ startToCloseTimeout: '1 minute', retry: untilDone });
+
+/** Recomputing every county's audit hash chain: a long scan, retried less eagerly. */
+export const scans = proxyActivities<Activities>({ startToCloseTimeout: '10 minutes', retry: { initialInterval: '10 seconds', maximumInterval: '5 minutes' } });
 
 /** Deadlines from the working-day calendar, as local activities: the result lands in history. */
 export const clocks = proxyLocalActivities<Activities>({ startToCloseTimeout: '10 seconds', retry: untilDone });

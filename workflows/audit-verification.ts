@@ -6,13 +6,14 @@
  * supervisors of the county's city: a chain recomputed later to hide a rewrite no longer ends in
  * the head the city was given.
  */
-import { proxyActivities, workflowInfo } from '@temporalio/workflow';
-import type { Activities } from '../activities/index.js';
+import { workflowInfo } from '@temporalio/workflow';
 import { toShanghaiIso } from '../domain/calendar/index.js';
 import type { EventRecord } from '../domain/events.js';
 
-const { verifyAuditChains } = proxyActivities<Activities>({ startToCloseTimeout: '10 minutes', retry: { initialInterval: '10 seconds', maximumInterval: '5 minutes' } });
-const { recordAuditVerification } = proxyActivities<Activities>({ startToCloseTimeout: '1 minute', retry: { initialInterval: '1 second', maximumInterval: '1 minute' } });
+import { listings, scans } from './activities.js';
+
+const { verifyAuditChains } = scans;
+const { recordAuditVerification } = listings;
 
 const reasons = { hash: '内容与哈希不符（记录被改写）', link: '与前一条记录的链接断开（记录被删除或插入）', text: '正文与链中摘要不符，或未经登记的删除' } as const;
 

@@ -1,4 +1,5 @@
 import type { WorkflowHandle } from '@temporalio/client';
+import { eventually } from './eventually.js';
 
 export const historyLength = async (h: WorkflowHandle) => (await h.fetchHistory()).events?.length ?? 0;
 
@@ -11,9 +12,9 @@ const WFT_DONE = new Set([7, 8, 9]); // completed, timed out, failed
  * task has finished, no activity is pending, and the history has stopped growing.
  */
 export async function settle(h: WorkflowHandle, timeoutMs = 20_000) {
-  const deadline = Date.now() + timeoutMs;
   let last = -1;
-  for (let stable = 0; stable < 3;) {
+  let stable = 0;
+  await eventually(async () => {
     const events = (await h.fetchHistory()).events ?? [];
     const types = events.map((e) => Number(e.eventType));
     const scheduled = types.filter((t) => t === WFT_SCHEDULED).length;
@@ -22,7 +23,7 @@ export async function settle(h: WorkflowHandle, timeoutMs = 20_000) {
     const quiet = scheduled === done && pending === 0 && events.length === last;
     stable = quiet ? stable + 1 : 0;
     last = events.length;
-    if (Date.now() > deadline) throw new Error(`workflow ${h.workflowId} did not settle`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
+    // Quiet three checks in a row: a workflow task about to be scheduled would have shown by then.
+    return stable >= 3;
+  }, { timeoutMs, message: `workflow ${h.workflowId} to settle` });
 }

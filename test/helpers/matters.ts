@@ -9,6 +9,7 @@ import type { MatterInput, MatterView, Subject } from '../../domain/matter.js';
 import { catalogue } from '../../domain/scenarios/catalogue.js';
 import { resolveScenario, type ScenarioId, type ScenarioOverride } from '../../domain/scenarios/schema.js';
 import type { TestDatabase } from './db.js';
+import { eventually } from './eventually.js';
 import { MatterDriver } from './matter-driver.js';
 
 export interface MatterLaunch {
@@ -69,12 +70,10 @@ export function matterRecords(wf: { readonly db: TestDatabase }) {
 
     /** Waits (real time, bounded) until the matter has recorded `n` events of `type`. */
     async recorded(matterId: string, type: string, n: number): Promise<void> {
-      for (let i = 0; i < 150; i++) {
+      await eventually(async () => {
         const res = await wf.db.pool.query('SELECT count(*)::int AS n FROM timeline_events WHERE workflow_id = $1 AND type = $2', [matterId, type]);
-        if (res.rows[0].n >= n) return;
-        await new Promise((r) => setTimeout(r, 100));
-      }
-      throw new Error(`${matterId}: fewer than ${n} ${type} events`);
+        return res.rows[0].n >= n;
+      }, { intervalMs: 100, message: `${matterId} to record ${n} ${type} events` });
     },
 
     /** The matter's one public inspection result (asserted to be exactly one), as the public reads it now. */
@@ -139,11 +138,9 @@ export async function sleepPastTimer(env: SkippingEnv, handle: WorkflowHandle, n
  * started, so sleeping on that alone could race.
  */
 export async function timers(handle: WorkflowHandle, n: number): Promise<number[]> {
-  for (let i = 0; i < 150; i++) {
+  return eventually(async () => {
     const history = await handle.fetchHistory();
     const started = (history.events ?? []).flatMap((e) => (e.timerStartedEventAttributes ? [e.timerStartedEventAttributes] : []));
-    if (started.length >= n) return started.map((t) => Number(t.startToFireTimeout?.seconds ?? 0) * 1000 + Math.round((t.startToFireTimeout?.nanos ?? 0) / 1e6));
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`${handle.workflowId}: fewer than ${n} timers`);
+    return started.length >= n && started.map((t) => Number(t.startToFireTimeout?.seconds ?? 0) * 1000 + Math.round((t.startToFireTimeout?.nanos ?? 0) / 1e6));
+  }, { intervalMs: 100, message: `${handle.workflowId} to start ${n} timers` });
 }
