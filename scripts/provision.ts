@@ -56,6 +56,15 @@ function isExecutable(p: string): boolean {
   }
 }
 
+/** The executable an environment variable names, if it is one; what was tried goes to `tried`. */
+function fromEnvironment(variable: string, tried: string[], opts: { sayUnset?: boolean } = {}): string | undefined {
+  const value = process.env[variable];
+  if (value && isExecutable(value)) return value;
+  if (value) tried.push(`${variable}=${value}: not an executable file`);
+  else if (opts.sayUnset) tried.push(`${variable}: not set`);
+  return undefined;
+}
+
 function onPath(name: string): string | undefined {
   for (const dir of (process.env.PATH ?? '').split(path.delimiter)) {
     const candidate = path.join(dir, name);
@@ -69,11 +78,8 @@ const log = (msg: string) => process.stderr.write(`[provision] ${msg}\n`);
 /** The Temporal CLI's path, or `undefined` when only the SDK's download is left (see callers). */
 export async function findTemporalCli(opts: { allowDownloadFallback?: boolean } = {}): Promise<string | undefined> {
   const tried: string[] = [];
-  const fromEnv = process.env.TEMPORAL_CLI;
-  if (fromEnv) {
-    if (isExecutable(fromEnv)) return fromEnv;
-    tried.push(`TEMPORAL_CLI=${fromEnv}: not an executable file`);
-  } else tried.push('TEMPORAL_CLI: not set');
+  const fromEnv = fromEnvironment('TEMPORAL_CLI', tried, { sayUnset: true });
+  if (fromEnv) return fromEnv;
 
   const inPath = onPath('temporal');
   if (inPath) return inPath;
@@ -121,11 +127,8 @@ export async function findTemporalCli(opts: { allowDownloadFallback?: boolean } 
  */
 export async function findTestServer(opts: { allowDownloadFallback?: boolean } = {}): Promise<string | undefined> {
   const tried: string[] = [];
-  const fromEnv = process.env.TEMPORAL_TEST_SERVER;
-  if (fromEnv) {
-    if (isExecutable(fromEnv)) return fromEnv;
-    tried.push(`TEMPORAL_TEST_SERVER=${fromEnv}: not an executable file`);
-  } else tried.push('TEMPORAL_TEST_SERVER: not set');
+  const fromEnv = fromEnvironment('TEMPORAL_TEST_SERVER', tried, { sayUnset: true });
+  if (fromEnv) return fromEnv;
 
   const { group, artifact, version } = testServerArtifact;
   const home = path.join(cacheDir(), 'test-server', version);
@@ -332,11 +335,8 @@ export const schemathesisVersion = '4.32.5';
  */
 export async function findSchemathesis(): Promise<string> {
   const tried: string[] = [];
-  const fromEnv = process.env.SCHEMATHESIS;
-  if (fromEnv) {
-    if (isExecutable(fromEnv)) return fromEnv;
-    tried.push(`SCHEMATHESIS=${fromEnv}: not an executable file`);
-  }
+  const fromEnv = fromEnvironment('SCHEMATHESIS', tried);
+  if (fromEnv) return fromEnv;
   const home = path.join(cacheDir(), 'fuzz', `venv-${schemathesisVersion}`);
   const st = path.join(home, 'bin', 'st');
   if (isExecutable(st)) return st;
@@ -368,11 +368,8 @@ export async function findSchemathesis(): Promise<string> {
  */
 export async function findChromium(): Promise<string> {
   const tried: string[] = [];
-  const fromEnv = process.env.CHROMIUM;
-  if (fromEnv) {
-    if (isExecutable(fromEnv)) return fromEnv;
-    tried.push(`CHROMIUM=${fromEnv}: not an executable file`);
-  }
+  const fromEnv = fromEnvironment('CHROMIUM', tried);
+  if (fromEnv) return fromEnv;
   const debian = '/usr/bin/chromium';
   if (isExecutable(debian)) return debian;
   tried.push(`${debian}: not installed yet`);
