@@ -56,9 +56,11 @@ function isExecutable(p: string): boolean {
   }
 }
 
-/** The executable an environment variable names, if it is one; what was tried goes to `tried`. */
-function fromEnvironment(variable: string, tried: string[], opts: { sayUnset?: boolean } = {}): string | undefined {
-  const value = process.env[variable];
+/**
+ * The executable an environment variable names, if it is one; what was tried goes to `tried`.
+ * The caller reads `process.env.<NAME>` itself, so the config test's scan sees every variable read.
+ */
+function fromEnvironment(variable: string, value: string | undefined, tried: string[], opts: { sayUnset?: boolean } = {}): string | undefined {
   if (value && isExecutable(value)) return value;
   if (value) tried.push(`${variable}=${value}: not an executable file`);
   else if (opts.sayUnset) tried.push(`${variable}: not set`);
@@ -78,7 +80,7 @@ const log = (msg: string) => process.stderr.write(`[provision] ${msg}\n`);
 /** The Temporal CLI's path, or `undefined` when only the SDK's download is left (see callers). */
 export async function findTemporalCli(opts: { allowDownloadFallback?: boolean } = {}): Promise<string | undefined> {
   const tried: string[] = [];
-  const fromEnv = fromEnvironment('TEMPORAL_CLI', tried, { sayUnset: true });
+  const fromEnv = fromEnvironment('TEMPORAL_CLI', process.env.TEMPORAL_CLI, tried, { sayUnset: true });
   if (fromEnv) return fromEnv;
 
   const inPath = onPath('temporal');
@@ -127,7 +129,7 @@ export async function findTemporalCli(opts: { allowDownloadFallback?: boolean } 
  */
 export async function findTestServer(opts: { allowDownloadFallback?: boolean } = {}): Promise<string | undefined> {
   const tried: string[] = [];
-  const fromEnv = fromEnvironment('TEMPORAL_TEST_SERVER', tried, { sayUnset: true });
+  const fromEnv = fromEnvironment('TEMPORAL_TEST_SERVER', process.env.TEMPORAL_TEST_SERVER, tried, { sayUnset: true });
   if (fromEnv) return fromEnv;
 
   const { group, artifact, version } = testServerArtifact;
@@ -335,7 +337,7 @@ export const schemathesisVersion = '4.32.5';
  */
 export async function findSchemathesis(): Promise<string> {
   const tried: string[] = [];
-  const fromEnv = fromEnvironment('SCHEMATHESIS', tried);
+  const fromEnv = fromEnvironment('SCHEMATHESIS', process.env.SCHEMATHESIS, tried);
   if (fromEnv) return fromEnv;
   const home = path.join(cacheDir(), 'fuzz', `venv-${schemathesisVersion}`);
   const st = path.join(home, 'bin', 'st');
@@ -368,7 +370,7 @@ export async function findSchemathesis(): Promise<string> {
  */
 export async function findChromium(): Promise<string> {
   const tried: string[] = [];
-  const fromEnv = fromEnvironment('CHROMIUM', tried);
+  const fromEnv = fromEnvironment('CHROMIUM', process.env.CHROMIUM, tried);
   if (fromEnv) return fromEnv;
   const debian = '/usr/bin/chromium';
   if (isExecutable(debian)) return debian;
