@@ -1,8 +1,9 @@
 import { patched } from '@temporalio/workflow';
 import type { MatterInput, MatterView } from '../../domain/matter.js';
-import { businessTrades, selfBuiltHousingFacts, type SelfBuiltHousingFacts } from '../../domain/scenarios/facts.js';
+import { selfBuiltHousingFacts } from '../../domain/scenarios/facts.js';
 import { housingOutcomes as codes, unreachable } from '../../domain/scenarios/outcomes.js';
-import { openMatter, parseFacts, type MatterKit, type MatterOutcome, type StepResult } from '../matter-kit.js';
+import { openMatter, parseFacts, type MatterOutcome, type StepResult } from '../matter-kit.js';
+import { survey } from './self-built-housing/survey.js';
 
 /**
  * Patch: the process as the law writes it (issue "the law as written" §1): a found hazard starts
@@ -80,26 +81,6 @@ export async function selfBuiltHousingMatter(input: MatterInput): Promise<Matter
     await m.publish(outcome);
     return outcome;
   });
-}
-
-/**
- * The survey, in parallel: township, housing, planning, and the regulator of a business use.
- * `heard` sees the township's and the housing bureau's results as each arrives (the process as
- * the law writes it starts evacuation on a found hazard without waiting for the rest).
- */
-async function survey(m: MatterKit, facts: SelfBuiltHousingFacts, heard: <T extends string>(r: T) => T = (r) => r) {
-  const businessRegulator = facts.businessUse ? businessTrades[facts.businessUse.trade] : undefined;
-  const [locality, housing, planning, business] = await Promise.all([
-    m.task('survey.locality').then((r) => heard(m.outcome(r, codes['survey.locality']))),
-    m.task('survey.housing').then((r) => heard(m.outcome(r, codes['survey.housing']))),
-    m.task('survey.planning').then((r) => m.outcome(r, codes['survey.planning'])),
-    businessRegulator
-      ? m.task('survey.business', { department: businessRegulator }).then((r) => m.outcome(r, codes['survey.business']))
-      : Promise.resolve(undefined),
-  ]);
-  m.finding('legality', planning);
-  if (business) m.finding('businessSafety', business);
-  return { locality, housing, planning, business, illegal: planning === 'illegal' };
 }
 
 /**
