@@ -1,13 +1,12 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { describePgError, isDataException, pgErrorSummary } from '../db/errors.js';
-import { inTransaction, type Pool } from '../db/pool.js';
-import { insertAuditVerification, recordEvent, verifyEveryChain, type ChainVerification } from '../db/events.js';
-import { closeInterruptedTaskRow, upsertTaskView } from '../db/tasks.js';
-import { insertPublicResult, upsertMatterView, type PublicResult } from '../db/matters.js';
+import type { Pool } from '../db/pool.js';
+import { verifyEveryChain, type ChainVerification } from '../db/events.js';
+import { recordAuditVerification, recordViewEvent } from '../db/recording.js';
+import { closeInterruptedTaskRow } from '../db/tasks.js';
+import { insertPublicResult, type PublicResult } from '../db/matters.js';
 import type { MatterView } from '../domain/matter.js';
 import type { DisputeView } from '../domain/dispute.js';
-import { upsertDisputeView } from '../db/disputes.js';
-import { upsertTransferView } from '../db/transfers.js';
 import type { TransferView } from '../domain/transfer.js';
 import { CalendarStore, listOpenWorkflowsAffectedByYear } from '../db/calendar.js';
 import { resolveDeadline, type Calendar, type TimeLimitRuleInput } from '../domain/calendar/index.js';
@@ -15,9 +14,7 @@ import {
   DAILY_CHASES_PER_RESOLUTION, resolveClock as resolveClockOn, workingMornings, type ClockRequest, type ResolvedClock,
 } from '../domain/ladder.js';
 import type { EventRecord, ViewRecord } from '../domain/events.js';
-import { viewToWrite } from '../db/views.js';
 import type { TaskView } from '../domain/task.js';
-import { ensureMatterSubject } from '../db/subjects.js';
 import type { RecordedMatterView } from '../db/matters.js';
 
 export interface ActivityDeps {
@@ -80,31 +77,17 @@ export function createActivities(deps: ActivityDeps) {
 
     /** Writes one matter event: read model, timeline, audit entry and notifications, atomically. */
     async recordMatterEvent(input: { event: EventRecord } & ViewRecord<MatterView | RecordedMatterView>): Promise<void> {
-      await storing(eventName(input.event), () => inTransaction(deps.pool, async (client) => {
-        await recordEvent(client, input.event);
-        const view = await viewToWrite(client, 'matters', input);
-        if (view) await upsertMatterView(client, view);
-        // The subject comes with a matter's first write (a whole view), and only then.
-        if ('view' in input && 'subject' in input.view) await ensureMatterSubject(client, input.view.matterId, input.view.county, input.view.subject);
-      }));
+      await storing(eventName(input.event), () => recordViewEvent(deps.pool, 'matters', input));
     },
 
     /** Writes one dispute event: read model, timeline, audit entry and notifications, atomically. */
     async recordDisputeEvent(input: { event: EventRecord } & ViewRecord<DisputeView>): Promise<void> {
-      await storing(eventName(input.event), () => inTransaction(deps.pool, async (client) => {
-        await recordEvent(client, input.event);
-        const view = await viewToWrite(client, 'disputes', input);
-        if (view) await upsertDisputeView(client, view);
-      }));
+      await storing(eventName(input.event), () => recordViewEvent(deps.pool, 'disputes', input));
     },
 
     /** Writes one criminal-transfer event: read model, timeline, audit entry and notifications, atomically. */
     async recordTransferEvent(input: { event: EventRecord } & ViewRecord<TransferView>): Promise<void> {
-      await storing(eventName(input.event), () => inTransaction(deps.pool, async (client) => {
-        await recordEvent(client, input.event);
-        const view = await viewToWrite(client, 'transfers', input);
-        if (view) await upsertTransferView(client, view);
-      }));
+      await storing(eventName(input.event), () => recordViewEvent(deps.pool, 'transfers', input));
     },
 
     /** Writes the public record of a closed matter (一公开). Idempotent on the result id. */
@@ -140,19 +123,12 @@ export function createActivities(deps: ActivityDeps) {
      * own trail, a break told to its supervisors, the head sent to its city's), atomically.
      */
     async recordAuditVerification(input: { workflowId: string; at: string; chains: ChainVerification[]; legacyOk: boolean; events: EventRecord[] }): Promise<void> {
-      await storing(`audit verification ${input.workflowId}`, () => inTransaction(deps.pool, async (client) => {
-        await insertAuditVerification(client, input);
-        for (const e of input.events) await recordEvent(client, e);
-      }));
+      await storing(`audit verification ${input.workflowId}`, () => recordAuditVerification(deps.pool, input));
     },
 
     /** Writes one task event: read model, timeline, audit entry and notifications, atomically. */
     async recordTaskEvent(input: { event: EventRecord } & ViewRecord<TaskView>): Promise<void> {
-      await storing(eventName(input.event), () => inTransaction(deps.pool, async (client) => {
-        await recordEvent(client, input.event);
-        const view = await viewToWrite(client, 'tasks', input);
-        if (view) await upsertTaskView(client, view);
-      }));
+      await storing(eventName(input.event), () => recordViewEvent(deps.pool, 'tasks', input));
     },
   };
 }

@@ -1,8 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { authenticate } from '../db/keys.js';
 import type { Pool } from '../db/pool.js';
-import { divisionPrefix } from '../domain/departments.js';
-import { coversCounty, hasRole, isTransferStep, taskScope, type Principal, type Role } from '../domain/principal.js';
+import { hasRole, type Principal, type Role } from '../domain/principal.js';
 import { ApiError, forbidden, tooManyRequests } from './errors.js';
 
 declare module 'fastify' {
@@ -104,24 +103,4 @@ export async function authenticateRequest(
 
 export function requireRole(req: FastifyRequest, ...roles: Role[]) {
   if (!hasRole(req.principal, ...roles)) throw forbidden(`需要以下角色之一：${roles.join(', ')}`);
-}
-
-/** Prefix of county codes the principal may see: a county sees itself, a city its counties. */
-export function visibleCountyPrefix(p: Principal): string {
-  return divisionPrefix(p.county);
-}
-
-/**
- * Object-level rule for department tasks (ARCHITECTURE §7), by need (`taskScope`): supervisors see
- * their division's tasks; operators too, except a criminal transfer's steps; everyone else only
- * their department's tasks in their division, and the tasks their department leads.
- */
-export function canSeeTask(p: Principal, t: { taskId: string; county: string; department: string; leadDepartment?: string | undefined }): boolean {
-  if (!coversCounty(p, t.county)) return false;
-  const own = !!p.department && (p.department === t.department || p.department === t.leadDepartment);
-  switch (taskScope(p)) {
-    case 'all': return true;
-    case 'all-but-transfers': return own || !isTransferStep(t.taskId);
-    case 'department': return own;
-  }
 }

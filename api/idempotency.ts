@@ -3,9 +3,7 @@ import { z } from 'zod';
 import { stableStringify } from '../db/events.js';
 import { claimIdempotencyKey } from '../db/ids.js';
 import type { Pool } from '../db/pool.js';
-import { safeText } from '../domain/text.js';
 import { ApiError } from './errors.js';
-import { isoDateTimeSchema } from './schemas.js';
 
 export const idempotencyHeaders = z.object({
   'idempotency-key': z.string().min(8).max(128).regex(/^[\w.:-]+$/).optional()
@@ -47,48 +45,4 @@ export async function reserveWorkflowId(
 /** A deterministic Update id from the Idempotency-Key, so Temporal dedupes a retried action. */
 export function updateIdFor(key: string | undefined, action: string, workflowId: string): string | undefined {
   return key ? `${action}:${createHash('sha256').update(`${workflowId}|${key}`).digest('hex').slice(0, 32)}` : undefined;
-}
-
-/** Opaque keyset cursors: base64url JSON, checked field by field (a bad one is a 400). */
-export function encodeCursor(value: Record<string, string | null>): string {
-  return Buffer.from(JSON.stringify(value)).toString('base64url');
-}
-
-/**
- * A keyset page: callers fetch `limit + 1` rows; the extra row only says whether a next page
- * exists, and the cursor is made from the last row shown.
- */
-export function pageOf<R>(rows: R[], limit: number, cursorOf: (last: R) => Record<string, string | null>): { rows: R[]; nextCursor: string | null } {
-  const page = rows.slice(0, limit);
-  const last = page.at(-1);
-  return { rows: page, nextCursor: rows.length > limit && last !== undefined ? encodeCursor(cursorOf(last)) : null };
-}
-
-const cursorField = { string: safeText().max(300), time: isoDateTimeSchema };
-
-/**
- * A cursor's fields, each checked as the API checks its parameters: text PostgreSQL can store, and
- * times in the API's ISO form and years (`Date.parse` accepts "0", "2026" or year 275760; PostgreSQL does not).
- */
-export function decodeCursor<K extends string>(cursor: string, fields: { [F in K]: 'string' | 'time' | 'time-or-null' }): { [F in K]: string | null } {
-  const bad = () => new ApiError(400, 'validation_failed', '无效的分页游标', [{ path: 'querystring.cursor', message: 'invalid cursor' }]);
-  let raw: unknown;
-  try {
-    raw = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-  } catch {
-    throw bad();
-  }
-  if (!raw || typeof raw !== 'object') throw bad();
-  const out = {} as { [F in K]: string | null };
-  for (const [name, kind] of Object.entries(fields) as [K, string][]) {
-    const v = (raw as Record<string, unknown>)[name];
-    if (kind === 'time-or-null' && v === null) {
-      out[name] = null;
-      continue;
-    }
-    const checked = cursorField[kind === 'string' ? 'string' : 'time'].safeParse(v);
-    if (!checked.success) throw bad();
-    out[name] = checked.data;
-  }
-  return out;
 }

@@ -1,8 +1,8 @@
-import { divisionPrefix } from '../domain/departments.js';
 import type { DisputeView } from '../domain/dispute.js';
 import type { Principal } from '../domain/principal.js';
-import { hasRole } from '../domain/principal.js';
 import type { Queryable } from './pool.js';
+import { keyset, Where, type Keyed } from './sql.js';
+import { disputesVisibleTo } from './visibility.js';
 
 export async function upsertDisputeView(db: Queryable, v: DisputeView): Promise<void> {
   await db.query(
@@ -24,33 +24,18 @@ export async function getDisputeRow(db: Queryable, disputeId: string): Promise<D
   return res.rows[0]?.view;
 }
 
+const disputeOrder = keyset('desc', [{ sql: 'created_at', type: 'timestamptz' }, { sql: 'dispute_id' }]);
+
 /**
- * Disputes the principal may see: as a party (their department of their county: the first party
- * is of the dispute's county, the others of `other_county` when set), as an arbiter
- * of any rung of it (justice bureau, staffing office, county government, the city), or as a
- * supervisor of a county or city that covers it (need to know: not operators or admins).
+ * Disputes the principal may see (db/visibility.ts), newest first, keyset-paginated: the rule
+ * applies in SQL, so a page is full whenever a next one exists.
  */
-export async function listDisputes(db: Queryable, p: Principal, f: { state?: string; limit: number; before?: { createdAt: string; disputeId: string } }) {
-  const prefix = `${divisionPrefix(p.county)}%`;
-  const args: unknown[] = [p.county, p.department ?? null, prefix, hasRole(p, 'supervisor')];
-  const where = [`(
-      ($2::text IS NOT NULL AND ((county = $1 AND parties[1] = $2) OR (coalesce(other_county, county) = $1 AND $2 = ANY(parties[2:]))))
-   OR ($2::text IN ('justice', 'staffing-office', 'county-government') AND county = $1)
-   OR (arbiter_county = $1 AND ($2::text IS NULL OR arbiter_department = $2 OR arbiter_department IS NULL))
-   OR ($4::boolean AND (county LIKE $3 OR other_county LIKE $3))
-  )`];
-  if (f.state) {
-    args.push(f.state);
-    where.push(`state = $${args.length}`);
-  }
-  if (f.before) {
-    args.push(f.before.createdAt, f.before.disputeId);
-    where.push(`(created_at, dispute_id) < ($${args.length - 1}::timestamptz, $${args.length})`);
-  }
-  args.push(f.limit);
+export async function listDisputes(db: Queryable, p: Principal, f: { state?: string; limit: number; before?: { createdAt: string; disputeId: string } }): Promise<Keyed<DisputeView, { createdAt: string; disputeId: string }>[]> {
+  const w = disputesVisibleTo(new Where(), p).when(f.state, 'state = ?');
+  if (f.before) disputeOrder.after(w, [f.before.createdAt, f.before.disputeId]);
   const res = await db.query<{ view: DisputeView; created_at: Date; dispute_id: string }>(
-    `SELECT dispute_id, created_at, view FROM disputes WHERE ${where.join(' AND ')} ORDER BY created_at DESC, dispute_id DESC LIMIT $${args.length}`,
-    args,
+    `SELECT dispute_id, created_at, view FROM disputes WHERE ${w.sql} ORDER BY ${disputeOrder.orderBy} LIMIT ${w.param(f.limit)}`,
+    w.args,
   );
-  return res.rows;
+  return res.rows.map((r) => ({ view: r.view, cursor: { createdAt: r.created_at.toISOString(), disputeId: r.dispute_id } }));
 }

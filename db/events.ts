@@ -1,7 +1,11 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type pg from 'pg';
-import type { EventRecord } from '../domain/events.js';
+import { toShanghaiIso } from '../domain/calendar/index.js';
+import type { EventRecord, TimelineEntry } from '../domain/events.js';
 import type { Queryable } from './pool.js';
+import { keyset, Where } from './sql.js';
+
+const auditOrder = keyset('asc', [{ sql: 'id' }]);
 
 const genesis = '0'.repeat(64);
 
@@ -46,6 +50,21 @@ export async function recordEvent(client: pg.PoolClient, e: EventRecord): Promis
       );
     }
   }
+}
+
+/** A workflow's timeline (task, matter, dispute, transfer), in order, with its times in +08:00. */
+export async function getTimeline(db: Queryable, workflowId: string): Promise<TimelineEntry[]> {
+  const res = await db.query<{
+    seq: number; at: Date; type: string; summary: string; actor_department: string | null;
+    actor_principal_id: string | null; actor_name: string | null; data: Record<string, unknown>;
+  }>(
+    `SELECT seq, at, type, summary, actor_department, actor_principal_id, actor_name, data FROM timeline_events WHERE workflow_id = $1 ORDER BY seq`,
+    [workflowId],
+  );
+  return res.rows.map((r) => ({
+    seq: r.seq, at: toShanghaiIso(r.at.getTime()), type: r.type, summary: r.summary,
+    actorDepartment: r.actor_department, actor: r.actor_principal_id ? { principalId: r.actor_principal_id, name: r.actor_name } : null, data: r.data,
+  }));
 }
 
 export interface AuditEntry {
@@ -169,20 +188,15 @@ const auditRowOf = (r: Record<string, unknown>): AuditRow => ({
 export async function listAudit(db: pg.Pool | pg.PoolClient, f: {
   countyPrefix: string; objectId?: string; actor?: string; from?: string; to?: string; limit: number; afterId?: number;
 }): Promise<AuditRow[]> {
-  const args: unknown[] = [`${f.countyPrefix}%`];
-  const where = ['county LIKE $1'];
-  const add = (sql: string, v: unknown) => {
-    args.push(v);
-    where.push(sql.replace('?', `$${args.length}`));
-  };
-  if (f.objectId) add('object_id = ?', f.objectId);
+  const w = new Where()
+    .add('county LIKE ?', `${f.countyPrefix}%`)
+    .when(f.objectId, 'object_id = ?')
+    .when(f.from, 'at >= ?::timestamptz')
+    .when(f.to, 'at < ?::timestamptz');
   // A key id, or a principal id: everything a person did, across their keys (rotations).
-  if (f.actor) add(`(actor_key_id = ? OR details->'actor'->>'principalId' = $${args.length + 1})`, f.actor);
-  if (f.from) add('at >= ?::timestamptz', f.from);
-  if (f.to) add('at < ?::timestamptz', f.to);
-  if (f.afterId !== undefined) add('id > ?', f.afterId);
-  args.push(f.limit);
-  const res = await db.query(`SELECT * FROM audit_log WHERE ${where.join(' AND ')} ORDER BY id LIMIT $${args.length}`, args);
+  if (f.actor) w.add(`(actor_key_id = ? OR details->'actor'->>'principalId' = ?)`, f.actor, f.actor);
+  if (f.afterId !== undefined) auditOrder.after(w, [f.afterId]);
+  const res = await db.query(`SELECT * FROM audit_log WHERE ${w.sql} ORDER BY ${auditOrder.orderBy} LIMIT ${w.param(f.limit)}`, w.args);
   return res.rows.map(auditRowOf);
 }
 

@@ -1,11 +1,12 @@
 import { divisionPrefix } from '../domain/departments.js';
 import type { MatterView } from '../domain/matter.js';
+import type { ResultVersion } from '../domain/records.js';
 import type { ScenarioOverride } from '../domain/scenarios/schema.js';
 import type pg from 'pg';
 import { appendAudit } from './events.js';
-import { inTransaction, type Queryable } from './pool.js';
+import type { Queryable } from './pool.js';
+import { inTransaction, keyset, Where, type Keyed } from './sql.js';
 
-/** Upserts the matter read model; a write older than the stored one (lower seq) is ignored. */
 /** A matter's view as later events record it: without the subject and facts the first one wrote. */
 export type RecordedMatterView = Omit<MatterView, 'subject' | 'facts'>;
 
@@ -43,32 +44,25 @@ export interface MatterFilter {
   before?: { createdAt: string; matterId: string };
 }
 
+const matterOrder = keyset('desc', [{ sql: 'm.created_at', type: 'timestamptz' }, { sql: 'm.matter_id' }]);
+
 /** Newest first; `overdue` and `department` look at the matter's tasks. */
-export async function listMatters(db: Queryable, f: MatterFilter): Promise<{ view: MatterView; created_at: Date; matter_id: string }[]> {
-  const args: unknown[] = [`${f.countyPrefix}%`];
-  const where = ['m.county LIKE $1'];
-  const add = (sql: string, v: unknown) => {
-    args.push(v);
-    where.push(sql.replaceAll('?', `$${args.length}`));
-  };
-  if (f.scenario) add('m.scenario = ?', f.scenario);
-  if (f.stage) add('m.stage = ?', f.stage);
-  if (f.status) add('m.status = ?', f.status);
-  if (f.department) add('EXISTS (SELECT 1 FROM tasks t WHERE t.matter_id = m.matter_id AND t.department = ?)', f.department);
+export async function listMatters(db: Queryable, f: MatterFilter): Promise<Keyed<MatterView, { createdAt: string; matterId: string }>[]> {
+  const w = new Where()
+    .add('m.county LIKE ?', `${f.countyPrefix}%`)
+    .when(f.scenario, 'm.scenario = ?')
+    .when(f.stage, 'm.stage = ?')
+    .when(f.status, 'm.status = ?')
+    .when(f.department, 'EXISTS (SELECT 1 FROM tasks t WHERE t.matter_id = m.matter_id AND t.department = ?)');
   if (f.overdue !== undefined) {
-    where.push(`${f.overdue ? '' : 'NOT '}EXISTS (SELECT 1 FROM tasks t WHERE t.matter_id = m.matter_id AND t.overdue AND t.closed_at IS NULL)`);
+    w.add(`${f.overdue ? '' : 'NOT '}EXISTS (SELECT 1 FROM tasks t WHERE t.matter_id = m.matter_id AND t.overdue AND t.closed_at IS NULL)`);
   }
-  if (f.before) {
-    args.push(f.before.createdAt, f.before.matterId);
-    where.push(`(m.created_at, m.matter_id) < ($${args.length - 1}::timestamptz, $${args.length})`);
-  }
-  args.push(f.limit);
-  const res = await db.query(
-    `SELECT m.matter_id, m.created_at, m.view FROM matters m WHERE ${where.join(' AND ')}
-     ORDER BY m.created_at DESC, m.matter_id DESC LIMIT $${args.length}`,
-    args,
+  if (f.before) matterOrder.after(w, [f.before.createdAt, f.before.matterId]);
+  const res = await db.query<{ matter_id: string; created_at: Date; view: MatterView }>(
+    `SELECT m.matter_id, m.created_at, m.view FROM matters m WHERE ${w.sql} ORDER BY ${matterOrder.orderBy} LIMIT ${w.param(f.limit)}`,
+    w.args,
   );
-  return res.rows;
+  return res.rows.map((r) => ({ view: r.view, cursor: { createdAt: r.created_at.toISOString(), matterId: r.matter_id } }));
 }
 
 export async function getScenarioOverride(db: Queryable, county: string, scenario: string): Promise<{ version: number; override: ScenarioOverride } | undefined> {
@@ -155,15 +149,7 @@ export async function getPublicResult(db: Queryable, resultId: string): Promise<
   return res.rows[0] ? resultOf(res.rows[0]) : undefined;
 }
 
-export interface ResultVersion {
-  version: number;
-  change: 'published' | 'updated' | 'corrected' | 'withdrawn';
-  resultCode: string;
-  summary: string;
-  by: 'lead' | 'system' | 'supervisor';
-  reason?: string;
-  at: string;
-}
+export type { ResultVersion } from '../domain/records.js';
 
 /** Every version of a result, oldest first (the record keeps them all). */
 export async function listResultVersions(db: Queryable, resultId: string): Promise<ResultVersion[]> {
@@ -210,28 +196,20 @@ export async function changePublicResult(db: pg.Pool, c: {
   });
 }
 
+const resultOrder = keyset('desc', [{ sql: 'published_at', type: 'timestamptz' }, { sql: 'result_id' }]);
+
 export async function listPublicResults(db: Queryable, f: { county?: string; scenario?: string; from?: string; to?: string; limit: number; before?: { publishedAt: string; resultId: string } }): Promise<PublishedResult[]> {
-  const args: unknown[] = [];
-  const where: string[] = ['true'];
-  const add = (sql: string, v: unknown) => {
-    args.push(v);
-    where.push(sql.replace('?', `$${args.length}`));
-  };
-  if (f.county) {
+  const w = new Where()
+    .add('withdrawn_at IS NULL')
     // A city (xxxx00) or province (xx0000) code stands for all its counties.
-    add('county LIKE ?', `${divisionPrefix(f.county)}%`);
-  }
-  if (f.scenario) add('scenario = ?', f.scenario);
-  if (f.from) add('published_at >= ?::timestamptz', f.from);
-  if (f.to) add('published_at < ?::timestamptz', f.to);
-  if (f.before) {
-    args.push(f.before.publishedAt, f.before.resultId);
-    where.push(`(published_at, result_id) < ($${args.length - 1}::timestamptz, $${args.length})`);
-  }
-  args.push(f.limit);
+    .when(f.county ? `${divisionPrefix(f.county)}%` : undefined, 'county LIKE ?')
+    .when(f.scenario, 'scenario = ?')
+    .when(f.from, 'published_at >= ?::timestamptz')
+    .when(f.to, 'published_at < ?::timestamptz');
+  if (f.before) resultOrder.after(w, [f.before.publishedAt, f.before.resultId]);
   const res = await db.query(
-    `SELECT * FROM public_results WHERE withdrawn_at IS NULL AND ${where.join(' AND ')} ORDER BY published_at DESC, result_id DESC LIMIT $${args.length}`,
-    args,
+    `SELECT * FROM public_results WHERE ${w.sql} ORDER BY ${resultOrder.orderBy} LIMIT ${w.param(f.limit)}`,
+    w.args,
   );
   return res.rows.map(resultOf);
 }

@@ -1,26 +1,20 @@
 import { toShanghaiIso } from '../domain/calendar/index.js';
 import type { Principal } from '../domain/principal.js';
+import type { NotificationView } from '../domain/records.js';
 import type { Queryable } from './pool.js';
+import { keyset, Where } from './sql.js';
 
-export interface NotificationView {
-  id: string;
-  createdAt: string;
-  kind: string;
-  title: string;
-  body: string;
-  objectId: string;
-  to: { county: string; department: string | null; role: string | null };
-  readAt: string | null;
-}
+export type { NotificationView } from '../domain/records.js';
 
 const columns = 'id, created_at, kind, title, body, object_id, county, department, role, read_at';
 
 /**
  * The rows addressed to the principal: to their department in their division, or to one of their
- * roles in their division. `$1..$3` are `recipientArgs(p)`.
+ * roles in their division, bound to `recipientArgs(p)`.
  */
-const recipientWhere = ['county = $1', '((department IS NOT NULL AND department = $2) OR (role IS NOT NULL AND role = ANY($3)))'];
+const recipientWhere = 'county = ? AND ((department IS NOT NULL AND department = ?) OR (role IS NOT NULL AND role = ANY(?)))';
 const recipientArgs = (p: Principal): unknown[] => [p.county, p.department ?? null, p.roles];
+const notificationOrder = keyset('desc', [{ sql: 'created_at', type: 'timestamptz' }, { sql: 'id' }]);
 
 function view(r: Record<string, unknown>): NotificationView {
   return {
@@ -43,22 +37,12 @@ export async function listNotifications(
   db: Queryable, p: Principal,
   opts: { limit: number; before?: { createdAt: string; id: string }; objectId?: string; unread?: boolean },
 ): Promise<NotificationView[]> {
-  const args = recipientArgs(p);
-  const where = [...recipientWhere];
-  if (opts.objectId) {
-    args.push(opts.objectId);
-    where.push(`object_id = $${args.length}`);
-  }
-  if (opts.unread) where.push('read_at IS NULL');
-  if (opts.before) {
-    args.push(opts.before.createdAt, opts.before.id);
-    where.push(`(created_at, id) < ($${args.length - 1}::timestamptz, $${args.length})`);
-  }
-  args.push(opts.limit);
+  const w = new Where().add(recipientWhere, ...recipientArgs(p)).when(opts.objectId, 'object_id = ?');
+  if (opts.unread) w.add('read_at IS NULL');
+  if (opts.before) notificationOrder.after(w, [opts.before.createdAt, opts.before.id]);
   const res = await db.query(
-    `SELECT ${columns} FROM notifications
-     WHERE ${where.join(' AND ')} ORDER BY created_at DESC, id DESC LIMIT $${args.length}`,
-    args,
+    `SELECT ${columns} FROM notifications WHERE ${w.sql} ORDER BY ${notificationOrder.orderBy} LIMIT ${w.param(opts.limit)}`,
+    w.args,
   );
   return res.rows.map(view);
 }
@@ -70,12 +54,10 @@ export async function listNotifications(
  * recipient (one answer for both).
  */
 export async function markNotificationRead(db: Queryable, p: Principal, id: string): Promise<NotificationView | undefined> {
-  const args = [...recipientArgs(p), id];
+  const w = new Where().add('id = ?', id).add(recipientWhere, ...recipientArgs(p));
   const res = await db.query(
-    `UPDATE notifications SET read_at = COALESCE(read_at, now())
-     WHERE id = $4 AND ${recipientWhere.join(' AND ')}
-     RETURNING ${columns}`,
-    args,
+    `UPDATE notifications SET read_at = COALESCE(read_at, now()) WHERE ${w.sql} RETURNING ${columns}`,
+    w.args,
   );
   const row = res.rows[0] as Record<string, unknown> | undefined;
   return row ? view(row) : undefined;

@@ -34,22 +34,10 @@ export function createPool(config: PoolSettings): Pool {
   return pool;
 }
 
-export async function inTransaction<T>(pool: Pool, fn: (client: pg.PoolClient) => Promise<T>): Promise<T> {
-  const client = await pool.connect();
-  // A connection whose ROLLBACK failed (timed out, broken) is dropped, never handed out again:
-  // after a query timeout it may still be waiting for the server's answer.
-  let broken: Error | undefined;
-  try {
-    await client.query('BEGIN');
-    const result = await fn(client);
-    await client.query('COMMIT');
-    return result;
-  } catch (err) {
-    await client.query('ROLLBACK').catch((rollbackErr: unknown) => {
-      broken = rollbackErr instanceof Error ? rollbackErr : new Error('ROLLBACK failed');
-    });
-    throw err;
-  } finally {
-    client.release(broken);
-  }
+/** Transactions: one helper for every caller (db/sql.ts). */
+export { inTransaction } from './sql.js';
+
+/** A trivial query: the readiness check's "is PostgreSQL answering". */
+export async function ping(pool: Pool): Promise<void> {
+  await pool.query('SELECT 1');
 }

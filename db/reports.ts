@@ -1,14 +1,8 @@
 import { toShanghaiIso } from '../domain/calendar/index.js';
+import type { AccountabilityFlag } from '../domain/records.js';
 import type { Queryable } from './pool.js';
 
-export interface AccountabilityFlag {
-  department: string;
-  county: string;
-  matterId: string | null;
-  kind: 'repeated-returns' | 'repeated-extensions' | 'red-card' | 'return-designated-back' | 'return-upheld';
-  count: number;
-  evidence: { workflowId: string; seq: number; at: string; type: string; summary: string }[];
-}
+export type { AccountabilityFlag } from '../domain/records.js';
 
 /**
  * 推诿扯皮 flags for the county's evaluation (考核): a department that returned work, or asked for

@@ -5,6 +5,7 @@
 import type pg from 'pg';
 import type { Subject } from '../domain/matter.js';
 import { appendAudit, freeTextFields, type AuditEntry } from './events.js';
+import type { Erasure } from '../domain/records.js';
 import type { Queryable } from './pool.js';
 
 /** What an erased text reads as. */
@@ -35,6 +36,11 @@ export async function subjectIdOfMatter(db: Queryable, matterId: string): Promis
   return (await db.query<{ subject_id: string | null }>('SELECT subject_id FROM matters WHERE matter_id = $1', [matterId])).rows[0]?.subject_id ?? null;
 }
 
+/** The matters about a subject (workflow ids), in id order. */
+export async function mattersOfSubject(db: Queryable, subjectId: string): Promise<string[]> {
+  return (await db.query<{ matter_id: string }>('SELECT matter_id FROM matters WHERE subject_id = $1 ORDER BY matter_id', [subjectId])).rows.map((r) => r.matter_id);
+}
+
 export interface SubjectRow { subjectId: string; county: string; kind: string; erasedAt: string | null; erasure: Erasure | null }
 
 export async function getSubject(db: Queryable, subjectId: string): Promise<SubjectRow | undefined> {
@@ -42,17 +48,7 @@ export async function getSubject(db: Queryable, subjectId: string): Promise<Subj
   return r ? { subjectId: r.subject_id, county: r.county, kind: r.kind, erasedAt: r.erased_at ? (r.erased_at as Date).toISOString() : null, erasure: r.erasure } : undefined;
 }
 
-export interface Erasure {
-  subjectId: string;
-  erasedAt: string;
-  eventId: string;
-  matters: string[];
-  auditTexts: number;
-  timelineEntries: number;
-  notifications: number;
-  /** Audit entries written before texts left the chain (migration 0011): their text is in the hashed details and stays. */
-  retainedInChain: number;
-}
+export type { Erasure } from '../domain/records.js';
 
 export class SubjectInUse extends Error {}
 

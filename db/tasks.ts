@@ -1,6 +1,6 @@
-import { toShanghaiIso } from '../domain/calendar/index.js';
 import type { TaskView } from '../domain/task.js';
 import type { Queryable } from './pool.js';
+import { keyset, Where, type Keyed } from './sql.js';
 
 /** Upserts the task read model; a write older than the stored one (lower seq) is ignored. */
 export async function upsertTaskView(db: Queryable, v: TaskView): Promise<void> {
@@ -69,70 +69,33 @@ export interface TaskFilter {
   after?: { dueAt: string | null; taskId: string };
 }
 
-export interface TaskRow {
-  view: TaskView;
-  due_at: Date | null;
-  task_id: string;
-}
+const taskOrder = keyset('asc', [{ sql: "coalesce(due_at, 'infinity'::timestamptz)", type: 'timestamptz' }, { sql: 'task_id' }]);
 
 /** An inbox: open work first ordered by deadline (nulls last), keyset-paginated. */
-export async function listTasks(db: Queryable, f: TaskFilter): Promise<TaskRow[]> {
-  const where: string[] = ['county LIKE $1'];
-  const args: unknown[] = [`${f.countyPrefix}%`];
-  const add = (sql: string, value: unknown) => {
-    args.push(value);
-    where.push(sql.replace('?', `$${args.length}`));
-  };
-  if (f.department) add('department = ?', f.department);
-  if (f.leadDepartment) add('lead_department = ?', f.leadDepartment);
-  if (f.notDepartment) add('department <> ?', f.notDepartment);
-  if (f.state) add('state = ?', f.state);
-  if (f.overdue !== undefined) add('overdue = ?', f.overdue);
-  if (f.matterId) add('matter_id = ?', f.matterId);
-  if (f.idLike) add('task_id LIKE ?', f.idLike);
-  if (f.withoutTransferSteps) {
-    // A criminal transfer's steps (…/transfer:<n>/task:…), unless the department is the caller's.
-    args.push(f.withoutTransferSteps.exceptDepartment);
-    where.push(`(task_id NOT LIKE '%/transfer:%/task:%' OR department = $${args.length})`);
-  }
-  if (f.after) {
-    // Keyset on (due_at NULLS LAST, task_id): infinity stands in for "no deadline".
-    args.push(f.after.dueAt ?? 'infinity', f.after.taskId);
-    where.push(`(coalesce(due_at, 'infinity'::timestamptz), task_id) > ($${args.length - 1}::timestamptz, $${args.length})`);
-  }
-  args.push(f.limit);
-  const res = await db.query<TaskRow>(
-    `SELECT task_id, due_at, view FROM tasks WHERE ${where.join(' AND ')}
-     ORDER BY coalesce(due_at, 'infinity'::timestamptz), task_id LIMIT $${args.length}`,
-    args,
+export async function listTasks(db: Queryable, f: TaskFilter): Promise<Keyed<TaskView, { dueAt: string | null; taskId: string }>[]> {
+  const w = new Where()
+    .add('county LIKE ?', `${f.countyPrefix}%`)
+    .when(f.department, 'department = ?')
+    .when(f.leadDepartment, 'lead_department = ?')
+    .when(f.notDepartment, 'department <> ?')
+    .when(f.state, 'state = ?')
+    .when(f.overdue, 'overdue = ?')
+    .when(f.matterId, 'matter_id = ?')
+    .when(f.idLike, 'task_id LIKE ?');
+  // A criminal transfer's steps (…/transfer:<n>/task:…), unless the department is the caller's.
+  if (f.withoutTransferSteps) w.add("(task_id NOT LIKE '%/transfer:%/task:%' OR department = ?)", f.withoutTransferSteps.exceptDepartment);
+  // Keyset on (due_at NULLS LAST, task_id): infinity stands in for "no deadline".
+  if (f.after) taskOrder.after(w, [f.after.dueAt ?? 'infinity', f.after.taskId]);
+  const res = await db.query<{ task_id: string; due_at: Date | null; view: TaskView }>(
+    `SELECT task_id, due_at, view FROM tasks WHERE ${w.sql} ORDER BY ${taskOrder.orderBy} LIMIT ${w.param(f.limit)}`,
+    w.args,
   );
-  return res.rows;
+  return res.rows.map((r) => ({ view: r.view, cursor: { dueAt: r.due_at?.toISOString() ?? null, taskId: r.task_id } }));
 }
 
 export async function getTaskRow(db: Queryable, taskId: string): Promise<TaskView | undefined> {
   const res = await db.query<{ view: TaskView }>('SELECT view FROM tasks WHERE task_id = $1', [taskId]);
   return res.rows[0]?.view;
-}
-
-export interface TimelineEntry {
-  seq: number;
-  at: string;
-  type: string;
-  summary: string;
-  actorDepartment: string | null;
-  actor: { principalId: string; name: string | null } | null;
-  data: Record<string, unknown>;
-}
-
-export async function getTimeline(db: Queryable, workflowId: string): Promise<TimelineEntry[]> {
-  const res = await db.query(
-    `SELECT seq, at, type, summary, actor_department, actor_principal_id, actor_name, data FROM timeline_events WHERE workflow_id = $1 ORDER BY seq`,
-    [workflowId],
-  );
-  return res.rows.map((r) => ({
-    seq: r.seq, at: toShanghaiIso((r.at as Date).getTime()), type: r.type, summary: r.summary,
-    actorDepartment: r.actor_department, actor: r.actor_principal_id ? { principalId: r.actor_principal_id, name: r.actor_name } : null, data: r.data,
-  }));
 }
 
 /**

@@ -1,6 +1,8 @@
 import type pg from 'pg';
 import { toShanghaiIso } from '../domain/calendar/index.js';
+import type { DeliveryStats, WebhookEndpointView } from '../domain/records.js';
 import type { Queryable } from './pool.js';
+import { keyset, Where } from './sql.js';
 
 /**
  * Webhook endpoints and deliveries (db/migrations/0004_webhooks.sql). An endpoint belongs to a
@@ -20,16 +22,7 @@ export interface WebhookTarget {
   value: string;
 }
 
-export interface WebhookEndpointView {
-  county: string;
-  /** `department:<code>` or `role:<role>`. */
-  target: string;
-  url: string;
-  active: boolean;
-  activeSince: string;
-  createdAt: string;
-  updatedAt: string;
-}
+export type { DeliveryStats, WebhookEndpointView } from '../domain/records.js';
 
 export const targetString = (kind: string, value: string) => `${kind}:${value}`;
 
@@ -97,36 +90,22 @@ export async function deleteEndpoint(db: Queryable, t: WebhookTarget): Promise<b
   return (res.rowCount ?? 0) > 0;
 }
 
+const endpointOrder = keyset('asc', [{ sql: 'county' }, { sql: 'target_kind' }, { sql: 'target_value' }]);
+
 /** Endpoints of the divisions whose codes start with `countyPrefix`, ordered by (county, target). */
 export async function listEndpoints(
   db: Queryable,
   opts: { countyPrefix: string; county?: string; limit: number; after?: { county: string; kind: string; value: string } },
 ): Promise<WebhookEndpointView[]> {
-  const args: unknown[] = [opts.countyPrefix];
-  const where = ['left(county, length($1)) = $1'];
-  if (opts.county) {
-    args.push(opts.county);
-    where.push(`county = $${args.length}`);
-  }
-  if (opts.after) {
-    args.push(opts.after.county, opts.after.kind, opts.after.value);
-    where.push(`(county, target_kind, target_value) > ($${args.length - 2}, $${args.length - 1}, $${args.length})`);
-  }
-  args.push(opts.limit);
+  const w = new Where().add('left(county, length(?)) = ?', opts.countyPrefix, opts.countyPrefix).when(opts.county, 'county = ?');
+  if (opts.after) endpointOrder.after(w, [opts.after.county, opts.after.kind, opts.after.value]);
   const res = await db.query(
-    `SELECT ${endpointColumns} FROM webhook_endpoints WHERE ${where.join(' AND ')}
-     ORDER BY county, target_kind, target_value LIMIT $${args.length}`,
-    args,
+    `SELECT ${endpointColumns} FROM webhook_endpoints WHERE ${w.sql} ORDER BY ${endpointOrder.orderBy} LIMIT ${w.param(opts.limit)}`,
+    w.args,
   );
   return res.rows.map(endpointView);
 }
 
-export interface DeliveryStats {
-  pending: number;
-  delivered: number;
-  dead: number;
-  lastAttempt: { at: string; statusCode: number | null; error: string | null; durationMs: number } | null;
-}
 
 export async function deliveryStats(db: Queryable, endpointId: string): Promise<DeliveryStats> {
   const counts = await db.query<{ status: string; n: string }>(

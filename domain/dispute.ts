@@ -117,32 +117,36 @@ export const disputeRungNames: Record<DisputeRung['rung'], string> = {
   city: '市级指定管辖',
 };
 
-export interface DisputeView {
-  disputeId: string;
-  county: string;
-  matterId?: string;
-  taskKey: string;
-  taskTitle: string;
-  parties: string[];
-  returnedBy: string;
-  reason: string;
-  kind: 'law' | 'duties';
-  otherCounty?: string;
+export const disputeStates = ['open', 'decided', 'ended'] as const;
+
+/** The dispute as its workflow reports it (Query result, read model). */
+export const disputeViewSchema = z.object({
+  disputeId: z.string(),
+  county: z.string(),
+  matterId: z.string().optional(),
+  taskKey: z.string(),
+  taskTitle: z.string(),
+  parties: z.array(z.string()),
+  returnedBy: z.string(),
+  reason: z.string(),
+  kind: z.enum(['law', 'duties']),
+  otherCounty: z.string().optional(),
   /** `ended`: closed without a decision, because its matter ended (or the run was cancelled). */
-  state: 'open' | 'decided' | 'ended';
-  rung: DisputeRung['rung'];
-  rungName: string;
+  state: z.enum(disputeStates),
+  rung: disputeRungSchema.shape.rung,
+  rungName: z.string(),
   /** Level of the rung reached (0 negotiation, 1 coordination, 2 superior, 3 city): the EscalationLevel. */
-  level: number;
-  arbiter?: { county: string; department?: string };
-  dueAt?: string;
-  positions: { department: string; position: 'accept' | 'decline'; reason: string; at: string }[];
-  temporaryLead?: { department: string; by: string; at: string; reasoning: string };
-  decision?: { department: string; reasoning: string; legalBasis?: string; by: string; rung: string; at: string };
-  ended?: { reason: string; at: string };
-  history: { rung: string; from: string; to?: string; outcome?: string }[];
-  lastEventSeq: number;
-}
+  level: z.number().int(),
+  arbiter: z.object({ county: z.string(), department: z.string().optional() }).optional(),
+  dueAt: z.string().optional(),
+  positions: z.array(z.object({ department: z.string(), position: z.enum(['accept', 'decline']), reason: z.string(), at: z.string() })),
+  temporaryLead: z.object({ department: z.string(), by: z.string(), at: z.string(), reasoning: z.string() }).optional(),
+  decision: z.object({ department: z.string(), reasoning: z.string(), legalBasis: z.string().optional(), by: z.string(), rung: z.string(), at: z.string() }).optional(),
+  ended: z.object({ reason: z.string(), at: z.string() }).optional(),
+  history: z.array(z.object({ rung: z.string(), from: z.string(), to: z.string().optional(), outcome: z.string().optional() })),
+  lastEventSeq: z.number().int(),
+});
+export type DisputeView = z.infer<typeof disputeViewSchema>;
 
 export interface DisputeResult {
   disputeId: string;

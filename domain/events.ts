@@ -53,3 +53,16 @@ export interface ViewPatch<V> {
   set: Partial<V> & { lastEventSeq: number };
   unset: string[];
 }
+
+/** One entry of a workflow's timeline, as the API shows it (times in +08:00). */
+export const timelineEntrySchema = z.object({
+  seq: z.number().int(),
+  at: z.string(),
+  type: z.string(),
+  summary: z.string(),
+  actorDepartment: z.string().nullable(),
+  /** The person (or system) who acted; null for the system itself and for events recorded before principals. */
+  actor: z.object({ principalId: z.string(), name: z.string().nullable() }).nullable(),
+  data: z.record(z.string(), z.unknown()),
+});
+export type TimelineEntry = z.infer<typeof timelineEntrySchema>;

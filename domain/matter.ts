@@ -35,51 +35,54 @@ export const createMatterBodySchema = z.object({
 export const matterStatuses = ['open', 'closed', 'cancelled'] as const;
 export type MatterStatus = (typeof matterStatuses)[number];
 
-export interface MatterTaskRef {
-  taskId: string;
-  key: string;
-  department: string;
+export const matterTaskRefSchema = z.object({
+  taskId: z.string(),
+  key: z.string(),
+  department: z.string(),
   /**
    * `reassigned`: a supervisor moved the step to another department; `interrupted`: the task was
    * cancelled, terminated or failed outside the API (Temporal UI, CLI): both are issued again.
    */
-  state: 'running' | 'completed' | 'returned' | 'cancelled' | 'reassigned' | 'interrupted';
-  outcome?: string;
+  state: z.enum(['running', 'completed', 'returned', 'cancelled', 'reassigned', 'interrupted']),
+  outcome: z.string().optional(),
   /** The task this one took over from (re-issued after a reassignment or an interruption). */
-  replaces?: string;
-}
+  replaces: z.string().optional(),
+});
+export type MatterTaskRef = z.infer<typeof matterTaskRefSchema>;
 
-export interface MatterView {
-  matterId: string;
-  county: string;
-  scenario: z.infer<typeof scenarioIdSchema>;
-  scenarioName: string;
-  definitionVersion: number;
-  leadDepartment: string;
-  subject: Subject;
-  facts: Record<string, unknown>;
-  status: MatterStatus;
-  stage: string;
-  stageName: string;
-  createdAt: string;
-  closedAt?: string;
-  tasks: MatterTaskRef[];
+/** The matter as its workflow reports it (Query result, read model). */
+export const matterViewSchema = z.object({
+  matterId: z.string(),
+  county: z.string(),
+  scenario: scenarioIdSchema,
+  scenarioName: z.string(),
+  definitionVersion: z.number().int(),
+  leadDepartment: z.string(),
+  subject: subjectSchema,
+  facts: z.record(z.string(), z.unknown()),
+  status: z.enum(matterStatuses),
+  stage: z.string(),
+  stageName: z.string(),
+  createdAt: z.string(),
+  closedAt: z.string().optional(),
+  tasks: z.array(matterTaskRefSchema),
   /** Findings that drove the branches, e.g. `{ grade: 'D', legality: 'illegal' }`. */
-  findings: Record<string, string | number | boolean>;
-  result?: { code: string; summary: string };
+  findings: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])),
+  result: z.object({ code: z.string(), summary: z.string() }).optional(),
   /** Jurisdiction disputes opened by returned tasks (管辖争议). */
-  disputes?: { disputeId: string; taskKey: string; state: 'open' | 'decided' | 'ended'; parties: string[] }[];
+  disputes: z.array(z.object({ disputeId: z.string(), taskKey: z.string(), state: z.enum(['open', 'decided', 'ended']), parties: z.array(z.string()) })).optional(),
   /** Criminal transfers (行刑衔接, the `criminalTransfer` child workflow). */
-  transfers?: { transferId: string; state: 'running' | 'refused' | 'filed' | 'not-filed' | 'cancelled'; approved: boolean }[];
+  transfers: z.array(z.object({ transferId: z.string(), state: z.enum(['running', 'refused', 'filed', 'not-filed', 'cancelled']), approved: z.boolean() })).optional(),
   /** The public inspection result (一公开): its current version and who published it. */
-  published?: { at: string; resultId: string; version?: number; by?: 'lead' | 'system' };
+  published: z.object({ at: z.string(), resultId: z.string(), version: z.number().int().optional(), by: z.enum(['lead', 'system']).optional() }).optional(),
   /** Penalty decisions published (DOMAIN §9), one result each. */
-  penaltiesPublished?: { resultId: string; department: string; at: string }[];
+  penaltiesPublished: z.array(z.object({ resultId: z.string(), department: z.string(), at: z.string() })).optional(),
   /** Why nothing was published (complaint handling and mediation are not: DOMAIN §9). */
-  withheld?: { reason: string; at: string };
-  cancelled?: { reason: string; at: string };
-  lastEventSeq: number;
-}
+  withheld: z.object({ reason: z.string(), at: z.string() }).optional(),
+  cancelled: z.object({ reason: z.string(), at: z.string() }).optional(),
+  lastEventSeq: z.number().int(),
+});
+export type MatterView = z.infer<typeof matterViewSchema>;
 
 export interface MatterInput {
   county: string;

@@ -277,72 +277,81 @@ export const reassignBodySchema = z.object({
 
 // ---- What the task reports (Query result, API response) ----
 
-export interface DeadlineView {
-  kind: 'sign-for' | 'handle' | 'review';
-  dueAt: string;
-  provisional: boolean;
+const deadlineKindSchema = z.enum(['sign-for', 'handle', 'review']);
+/** Why a task left a department: a return (退回), or a return that opened a jurisdiction dispute. */
+const returnViewSchema = z.object({ reason: z.string(), suggestedDepartment: z.string().optional(), basis: z.enum(['law', 'duties']).optional(), at: z.string() });
+
+export const deadlineViewSchema = z.object({
+  kind: deadlineKindSchema,
+  dueAt: z.string(),
+  provisional: z.boolean(),
   /** The event and instant the limit counts from (absent on deadlines resolved before it was recorded). */
-  countsFrom?: { event: string; at: string };
+  countsFrom: z.object({ event: z.string(), at: z.string() }).optional(),
   /** Revision of the working-day calendar used (0 = the schedules shipped with the code). */
-  calendarRevision?: number;
-}
+  calendarRevision: z.number().int().optional(),
+});
+export type DeadlineView = z.infer<typeof deadlineViewSchema>;
 
-export interface ExtensionView {
-  id: string;
+export const extensionViewSchema = z.object({
+  id: z.string(),
   /** The length asked, in the task's extension unit (working days, or calendar days with `days`). */
-  workingDays: number;
+  workingDays: z.number().int(),
   /** Set when the task's extensions count calendar days: the same length, and the unit. */
-  days?: number;
-  reason: string;
-  requestedAt: string;
-  status: 'pending' | 'approved' | 'rejected';
-  decidedAt?: string;
-  comment?: string;
-  previousDueAt?: string;
-  newDueAt?: string;
-}
+  days: z.number().int().optional(),
+  reason: z.string(),
+  requestedAt: z.string(),
+  status: z.enum(['pending', 'approved', 'rejected']),
+  decidedAt: z.string().optional(),
+  comment: z.string().optional(),
+  previousDueAt: z.string().optional(),
+  newDueAt: z.string().optional(),
+});
+export type ExtensionView = z.infer<typeof extensionViewSchema>;
 
-export interface EscalationView {
-  rung: Rung | 'daily-chase';
-  level: number;
-  deadline: 'sign-for' | 'handle' | 'review';
-  firedAt: string;
-}
+export const escalationViewSchema = z.object({
+  rung: z.union([rungSchema, z.literal('daily-chase')]),
+  level: z.number().int(),
+  deadline: deadlineKindSchema,
+  firedAt: z.string(),
+});
+export type EscalationView = z.infer<typeof escalationViewSchema>;
 
-export interface TaskView {
-  taskId: string;
-  county: string;
-  department: string;
-  title: string;
-  instructions: string;
-  matterId?: string;
-  scenario?: string;
-  leadDepartment?: string;
+/** The task as its workflow reports it (Query result, read model); the API adds URL id and names. */
+export const taskViewSchema = z.object({
+  taskId: z.string(),
+  county: z.string(),
+  department: z.string(),
+  title: z.string(),
+  instructions: z.string(),
+  matterId: z.string().optional(),
+  scenario: z.string().optional(),
+  leadDepartment: z.string().optional(),
   /** Outcome codes the submission must choose from, when the matter branches on it. */
-  outcomes?: string[];
-  state: TaskState;
-  assignedAt: string;
-  signedAt?: string;
-  submittedAt?: string;
-  closedAt?: string;
-  deadlines: DeadlineView[];
-  currentDeadline?: DeadlineView;
-  overdue: boolean;
-  escalationLevel: number;
-  escalations: EscalationView[];
-  extensions: ExtensionView[];
-  submission?: z.infer<typeof submitBodySchema> & { at: string };
-  reviews: { decision: 'accept' | 'rework'; comment: string; at: string }[];
-  returned?: { reason: string; suggestedDepartment?: string; basis?: 'law' | 'duties'; at: string };
+  outcomes: z.array(z.string()).optional(),
+  state: taskStateSchema,
+  assignedAt: z.string(),
+  signedAt: z.string().optional(),
+  submittedAt: z.string().optional(),
+  closedAt: z.string().optional(),
+  deadlines: z.array(deadlineViewSchema),
+  currentDeadline: deadlineViewSchema.optional(),
+  overdue: z.boolean(),
+  escalationLevel: z.number().int(),
+  escalations: z.array(escalationViewSchema),
+  extensions: z.array(extensionViewSchema),
+  submission: submitBodySchema.extend({ at: z.string() }).optional(),
+  reviews: z.array(z.object({ decision: z.enum(['accept', 'rework']), comment: z.string(), at: z.string() })),
+  returned: returnViewSchema.optional(),
   /** A return that opened a jurisdiction dispute while the department keeps working the task. */
-  disputed?: { reason: string; suggestedDepartment?: string; basis?: 'law' | 'duties'; at: string };
+  disputed: returnViewSchema.optional(),
   /** A jurisdiction dispute designated this department: it may not return the task on the same grounds. */
-  designated?: { disputeId: string; basis: 'law' | 'duties' };
-  cancelled?: { reason: string; at: string };
+  designated: z.object({ disputeId: z.string(), basis: z.enum(['law', 'duties']) }).optional(),
+  cancelled: z.object({ reason: z.string(), at: z.string() }).optional(),
   /** The matter moved this step to another department (改派). */
-  reassigned?: { department: string; reason: string; at: string };
-  lastEventSeq: number;
-}
+  reassigned: z.object({ department: z.string(), reason: z.string(), at: z.string() }).optional(),
+  lastEventSeq: z.number().int(),
+});
+export type TaskView = z.infer<typeof taskViewSchema>;
 
 /** What a finished task tells its parent matter. */
 export interface TaskResult {

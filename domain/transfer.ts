@@ -3,7 +3,7 @@ import { countySchema, departmentSchema } from './departments.js';
 import { ladderSchema } from './task.js';
 import { taskSpecSchema } from './scenarios/schema.js';
 import { safeText } from './text.js';
-import type { TransferMaterial } from './transfer-materials.js';
+import { transferMaterialSchema } from './transfer-materials.js';
 
 /**
  * 行刑衔接: the transfer of a case suspected to be a crime to the police, by
@@ -76,35 +76,40 @@ export type CriminalTransferInput = z.infer<typeof criminalTransferInputSchema>;
 export type TransferOutcome = 'refused' | 'filed' | 'not-filed';
 export type TransferState = 'running' | TransferOutcome | 'cancelled';
 
-export interface TransferView {
-  transferId: string;
-  matterId: string;
-  county: string;
-  scenario: string;
-  agency: string;
-  police: string;
-  reason: string;
-  state: TransferState;
-  step: TransferStepKey | 'ended';
-  stepName: string;
+export const transferStates = ['running', 'refused', 'filed', 'not-filed', 'cancelled'] as const;
+const policeDecisionSchema = z.enum(['filed', 'not-filed']);
+
+/** The transfer as its workflow reports it (Query result, read model). */
+export const transferViewSchema = z.object({
+  transferId: z.string(),
+  matterId: z.string(),
+  county: z.string(),
+  scenario: z.string(),
+  agency: z.string(),
+  police: z.string(),
+  reason: z.string(),
+  state: z.enum(transferStates),
+  step: z.enum([...transferStepKeys, 'ended']),
+  stepName: z.string(),
   /** The officers of the case group who reported (art. 5). */
-  caseGroup?: { name: string; certificateNo?: string | undefined }[];
-  reportedAt?: string;
+  caseGroup: z.array(z.object({ name: z.string(), certificateNo: z.string().optional() })).optional(),
+  reportedAt: z.string().optional(),
   /** The head's decision (art. 5); a refusal keeps its reason on the record. */
-  approval?: { decision: 'approve' | 'refuse'; reason: string; at: string };
-  handedOver?: { at: string; materials: TransferMaterial[] };
+  approval: z.object({ decision: z.enum(['approve', 'refuse']), reason: z.string(), at: z.string() }).optional(),
+  handedOver: z.object({ at: z.string(), materials: z.array(transferMaterialSchema) }).optional(),
   /** Forwarded by a police organ that had no jurisdiction (art. 7), in order. */
-  forwarded: { organ: string; county?: string | undefined; at: string; withinHours: boolean }[];
-  policeDecision?: { decision: 'filed' | 'not-filed'; reason: string; at: string; county: string };
-  reconsideration?: { requestedAt: string; decision?: 'filed' | 'not-filed'; decidedAt?: string };
-  procuratorateSuggestedAt?: string;
-  evidenceHandedOverAt?: string;
-  tasks: { taskId: string; key: TransferStepKey; department: string; county: string; state: string; outcome?: string }[];
-  createdAt: string;
-  closedAt?: string;
-  cancelled?: { reason: string; at: string };
-  lastEventSeq: number;
-}
+  forwarded: z.array(z.object({ organ: z.string(), county: z.string().optional(), at: z.string(), withinHours: z.boolean() })),
+  policeDecision: z.object({ decision: policeDecisionSchema, reason: z.string(), at: z.string(), county: z.string() }).optional(),
+  reconsideration: z.object({ requestedAt: z.string(), decision: policeDecisionSchema.optional(), decidedAt: z.string().optional() }).optional(),
+  procuratorateSuggestedAt: z.string().optional(),
+  evidenceHandedOverAt: z.string().optional(),
+  tasks: z.array(z.object({ taskId: z.string(), key: z.enum(transferStepKeys), department: z.string(), county: z.string(), state: z.string(), outcome: z.string().optional() })),
+  createdAt: z.string(),
+  closedAt: z.string().optional(),
+  cancelled: z.object({ reason: z.string(), at: z.string() }).optional(),
+  lastEventSeq: z.number().int(),
+});
+export type TransferView = z.infer<typeof transferViewSchema>;
 
 /** What the transfer tells its matter. */
 export interface TransferResult {

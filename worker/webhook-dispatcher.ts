@@ -37,8 +37,8 @@
 import { createHmac } from 'node:crypto';
 import http from 'node:http';
 import https from 'node:https';
-import type pg from 'pg';
 import type { Pool } from '../db/pool.js';
+import { inTransaction } from '../db/sql.js';
 import { claimDueDeliveries, enqueueDeliveries, recordAttempt, type AttemptOutcome, type DueDelivery } from '../db/webhooks.js';
 import { AddressGuard } from './webhook-guard.js';
 
@@ -161,9 +161,9 @@ export function createWebhookDispatcher(opts: WebhookDispatcherOptions): Webhook
   }
 
   async function deliverBatch(): Promise<number> {
-    const client: pg.PoolClient = await opts.pool.connect();
-    try {
-      await client.query('BEGIN');
+    // One transaction: the claimed rows stay locked (SKIP LOCKED for other dispatchers) until
+    // their attempts are recorded.
+    return inTransaction(opts.pool, async (client) => {
       const due = await claimDueDeliveries(client, batchSize);
       const outcomes = await Promise.all(due.map((d) => send(d, d.attempts + 1)));
       for (const [i, d] of due.entries()) {
@@ -176,14 +176,8 @@ export function createWebhookDispatcher(opts: WebhookDispatcherOptions): Webhook
         if (!o.ok && retryInMs === null) log.warn('delivery dead: attempts exhausted', { ...fields, error });
         else if (!o.ok) log.warn('delivery attempt failed', { ...fields, error, retryInMs: Math.round(retryInMs!) });
       }
-      await client.query('COMMIT');
       return due.length;
-    } catch (err) {
-      await client.query('ROLLBACK').catch(() => {});
-      throw err;
-    } finally {
-      client.release();
-    }
+    });
   }
 
   async function tick(): Promise<number> {

@@ -1,39 +1,25 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { listAudit, verifyAudit, withTexts, type AuditRow } from '../../db/events.js';
-import { toShanghaiIso } from '../../domain/calendar/index.js';
+import { listAudit, verifyAudit, withTexts } from '../../db/events.js';
+import { auditEntryViewSchema } from '../../domain/records.js';
 import { safeText } from '../../domain/text.js';
-import { requireRole, visibleCountyPrefix } from '../auth.js';
+import { visibleCountyPrefix } from '../../db/visibility.js';
+import { requireRole } from '../auth.js';
 import type { AppDeps } from '../app.js';
-import { ApiError, errorBodySchema } from '../errors.js';
-import { decodeCursor } from '../idempotency.js';
+import { badCursor, cursorOf, errorResponses, keysetPage, pageQuery } from '../plumbing.js';
+import { presentAuditEntry as present } from '../presenters.js';
 import { isoDateTimeSchema } from '../schemas.js';
 
-const errors = { 400: errorBodySchema, 401: errorBodySchema, 403: errorBodySchema, 503: errorBodySchema };
+const errors = errorResponses(400, 401, 403, 503);
 
-const entrySchema = z.object({
-  id: z.number().int(),
-  eventId: z.string(),
-  at: z.string(),
-  recordedAt: z.string(),
-  county: z.string(),
-  actorKeyId: z.string().nullable(),
-  actorDepartment: z.string().nullable(),
-  actor: z.object({ principalId: z.string(), name: z.string().nullable() }).nullable().describe('The person or system who acted (from the hashed details)'),
-  action: z.string(),
-  objectId: z.string(),
-  details: z.record(z.string(), z.unknown()).describe('Free text (summary, reason, comment…) is stored outside the chain, which holds its salted digest; an erased text is null'),
-  erased: z.array(z.string()).describe('Fields of `details` whose text was erased (POST /v1/subjects/{subjectId}/erase)'),
-  chain: z.string().nullable().describe('The county whose hash chain holds the entry (null: written before per-county chains)'),
-  prevHash: z.string(),
-  hash: z.string(),
+const entry = auditEntryViewSchema.shape;
+const entrySchema = auditEntryViewSchema.extend({
+  actor: entry.actor.describe('The person or system who acted (from the hashed details)'),
+  details: entry.details.describe('Free text (summary, reason, comment…) is stored outside the chain, which holds its salted digest; an erased text is null'),
+  erased: entry.erased.describe('Fields of `details` whose text was erased (POST /v1/subjects/{subjectId}/erase)'),
+  chain: entry.chain.describe('The county whose hash chain holds the entry (null: written before per-county chains)'),
 });
 
-const present = (r: AuditRow & { erased: string[] }) => {
-  const a = r.details.actor as { principalId?: unknown; name?: unknown } | undefined;
-  const actor = a && typeof a.principalId === 'string' ? { principalId: a.principalId, name: typeof a.name === 'string' ? a.name : null } : null;
-  return { ...r, actor, at: toShanghaiIso(Date.parse(r.at)), recordedAt: toShanghaiIso(Date.parse(r.recordedAt)) };
-};
 
 /** RFC 4180 field: quoted when it holds a comma, a quote or a line break. */
 const csvField = (v: unknown) => {
@@ -56,16 +42,15 @@ export const auditRoutes = (deps: AppDeps): FastifyPluginAsyncZod => async (app)
         actor: safeText().max(64).optional().describe('An API key id, or a principal id (everything a person did, across their keys)'),
         from: isoDateTimeSchema.optional(),
         to: isoDateTimeSchema.optional(),
-        limit: z.coerce.number().int().min(1).max(1000).default(100),
-        cursor: safeText().max(400).optional(),
+        ...pageQuery({ max: 1000, default: 100 }),
       }),
       response: { 200: z.object({ items: z.array(entrySchema), nextCursor: z.string().nullable() }), ...errors },
     },
   }, async (req, reply) => {
     requireRole(req, 'supervisor', 'admin', 'auditor');
     const q = req.query;
-    const after = q.cursor ? (decodeCursor(q.cursor, { id: 'string' }) as { id: string }) : undefined;
-    if (after && !/^\d{1,18}$/.test(after.id)) throw new ApiError(400, 'validation_failed', '无效的分页游标', [{ path: 'querystring.cursor', message: 'invalid cursor' }]);
+    const after = cursorOf(q.cursor, { id: 'string' });
+    if (after && !/^\d{1,18}$/.test(after.id)) throw badCursor();
     const rows = await listAudit(deps.pool, {
       countyPrefix: visibleCountyPrefix(req.principal),
       ...(q.objectId ? { objectId: q.objectId.replaceAll('~', '/') } : {}),
@@ -75,8 +60,8 @@ export const auditRoutes = (deps: AppDeps): FastifyPluginAsyncZod => async (app)
       limit: q.limit + 1,
       ...(after ? { afterId: Number(after.id) } : {}),
     });
-    const page = await withTexts(deps.pool, rows.slice(0, q.limit));
-    const nextCursor = rows.length > q.limit ? Buffer.from(JSON.stringify({ id: String(page.at(-1)!.id) })).toString('base64url') : null;
+    const { rows: shown, nextCursor } = keysetPage(rows, q.limit, (last) => ({ id: String(last.id) }));
+    const page = await withTexts(deps.pool, shown);
     if (/\btext\/csv\b/.test(req.headers.accept ?? '')) {
       const lines = [csvColumns.join(','), ...page.map((r) => csvColumns.map((c) => csvField(present(r)[c])).join(','))];
       if (nextCursor) void reply.header('x-next-cursor', nextCursor);

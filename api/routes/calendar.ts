@@ -1,16 +1,14 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { CalendarStore, getCalendarYear, publishCalendarYear } from '../../db/calendar.js';
-import { actorOf, appendAudit } from '../../db/events.js';
-import { inTransaction } from '../../db/pool.js';
 import { resolveDeadline, timeUnitSchema, toShanghaiIso, validateCalendarYear } from '../../domain/calendar/index.js';
 import { safeText } from '../../domain/text.js';
 import { WorkflowIdConflictPolicy } from '@temporalio/client';
 import { calendarPublication } from '../../workflows/calendar-publication.js';
 import { requireRole } from '../auth.js';
 import type { AppDeps } from '../app.js';
-import { rowWaitMs } from './tasks.js';
 import { ApiError, errorBodySchema } from '../errors.js';
+import { adminAudit, rowWaitMs } from '../plumbing.js';
 import { isoDateTimeSchema, maxYear, minYear } from '../schemas.js';
 
 const yearParams = z.object({ year: z.coerce.number().int().min(minYear).max(maxYear).describe('Calendar year, e.g. 2027') });
@@ -101,16 +99,11 @@ export const calendarRoutes = (deps: AppDeps): FastifyPluginAsyncZod => async (a
       throw new ApiError(400, 'validation_failed', `${year} 年节假日安排不符合要求`,
         checked.issues.map((i) => ({ path: ['body', ...i.path].join('.'), message: i.message })));
     }
-    const rec = await inTransaction(deps.pool, async (client) => {
-      const r = await publishCalendarYear(client, year, checked.value, source, req.principal.keyId);
-      await appendAudit(client, {
-        eventId: `calendar:${year}:v${r.version}`, at: new Date().toISOString(), county: req.principal.county,
-        ...actorOf(req.principal),
-        action: 'calendar.published', objectId: `calendar:${year}`,
-        details: { version: r.version, source, holidays: checked.value.holidays.length, adjustedWorkdays: checked.value.adjustedWorkdays.length },
-      });
-      return r;
-    });
+    const rec = await adminAudit(deps, req.principal, (client) => publishCalendarYear(client, year, checked.value, source, req.principal.keyId), (r) => ({
+      eventId: `calendar:${year}:v${r.version}`, county: req.principal.county,
+      action: 'calendar.published', objectId: `calendar:${year}`,
+      details: { version: r.version, source, holidays: checked.value.holidays.length, adjustedWorkdays: checked.value.adjustedWorkdays.length },
+    }));
     // A workflow tells every affected open task (durably: an API crash loses nobody); the
     // answer waits for it briefly so small counties see the count at once.
     const recomputation = `calendar:${year}:v${rec.version}`;

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { AppDeps } from '../app.js';
+import { ping } from '../../db/pool.js';
 
 const readySchema = z.object({
   status: z.enum(['ready', 'unavailable']),
@@ -21,7 +22,7 @@ export const healthRoutes = (deps: AppDeps): FastifyPluginAsyncZod => async (app
       Promise.race([p, new Promise<never>((_, reject) => setTimeout(() => reject(new Error('timeout')), 2000).unref())]);
     const [temporal, postgres] = await Promise.all([
       within(deps.temporal.workflowService.getSystemInfo({})).then(() => 'ok' as const, () => 'down' as const),
-      within(deps.pool.query('SELECT 1')).then(() => 'ok' as const, () => 'down' as const),
+      within(ping(deps.pool)).then(() => 'ok' as const, () => 'down' as const),
     ]);
     const ready = temporal === 'ok' && postgres === 'ok';
     if (!ready) void reply.code(503).header('Retry-After', '5');

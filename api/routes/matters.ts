@@ -1,116 +1,47 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { subjectIdOfMatter } from '../../db/subjects.js';
 import {
-  WorkflowExecutionAlreadyStartedError, WorkflowIdConflictPolicy, WorkflowIdReusePolicy, WorkflowNotFoundError, type WorkflowHandle,
+  WorkflowExecutionAlreadyStartedError, WorkflowIdConflictPolicy, WorkflowIdReusePolicy, type WorkflowHandle,
 } from '@temporalio/client';
 import { z } from 'zod';
+import { getTimeline } from '../../db/events.js';
 import { nextSeq } from '../../db/ids.js';
 import { getMatterRow, getScenarioOverride, listMatters } from '../../db/matters.js';
-import { getTimeline, listTasks } from '../../db/tasks.js';
+import { subjectIdOfMatter } from '../../db/subjects.js';
+import { listTasks } from '../../db/tasks.js';
+import { canSeeMatter, visibleCountyPrefix } from '../../db/visibility.js';
 import { shanghaiDate, toShanghaiIso } from '../../domain/calendar/index.js';
 import { departmentName, departmentSchema, divisionName } from '../../domain/departments.js';
-import { fromUrlId, matterWorkflowId, toUrlId } from '../../domain/ids.js';
+import { matterWorkflowId, toUrlId } from '../../domain/ids.js';
 import { cancelMatterBodySchema, createMatterBodySchema, initialMatterView, type MatterInput, type MatterView } from '../../domain/matter.js';
-import { coversCounty, hasRole, taskScope, type Principal } from '../../domain/principal.js';
+import type { Principal } from '../../domain/principal.js';
 import { catalogue } from '../../domain/scenarios/catalogue.js';
 import { factsSchemas } from '../../domain/scenarios/facts.js';
 import { resolveScenario, scenarioIdSchema, scenarioWorkflowTypes } from '../../domain/scenarios/schema.js';
 import { SA } from '../../domain/search-attributes.js';
 import { safeText } from '../../domain/text.js';
+import { terminalTaskStates } from '../../domain/task.js';
 import { cancelMatterUpdate, getMatterQuery } from '../../workflows/matter-kit.js';
-import { requireRole, visibleCountyPrefix } from '../auth.js';
+import { requireRole } from '../auth.js';
 import type { AppDeps } from '../app.js';
 import { withUpdateDeadline } from '../temporal.js';
-import { ApiError, errorBodySchema, forbidden, notFound } from '../errors.js';
-import { decodeCursor, idempotencyHeaders, pageOf, reserveWorkflowId } from '../idempotency.js';
-import { boolQuery, pageSchema, taskSummarySchema, timelineEntrySchema, urlIdSchema } from '../schemas.js';
-import { presentTask, rowWaitMs } from './tasks.js';
-import { terminalTaskStates } from '../../domain/task.js';
+import { ApiError, forbidden } from '../errors.js';
+import { idempotencyHeaders, reserveWorkflowId } from '../idempotency.js';
+import { cursorOf, errorResponses, keysetPage, loadVisible, officerScope, pageQuery, rowWaitMs, uiLink } from '../plumbing.js';
+import { presentMatter, presentMatterSummary, presentTask } from '../presenters.js';
+import { boolQuery, matterDetailSchema, matterSchema, matterSummarySchema, pageSchema, urlIdSchema } from '../schemas.js';
 
-const errors = { 400: errorBodySchema, 401: errorBodySchema, 403: errorBodySchema, 404: errorBodySchema, 409: errorBodySchema, 503: errorBodySchema };
+const errors = errorResponses(400, 401, 403, 404, 409, 503);
 const params = z.object({ matterId: urlIdSchema });
-
-const matterSchema = z.object({
-  matterId: urlIdSchema,
-  workflowId: z.string(),
-  county: z.string(),
-  countyName: z.string(),
-  scenario: scenarioIdSchema,
-  scenarioName: z.string(),
-  definitionVersion: z.number().int(),
-  leadDepartment: z.string(),
-  leadDepartmentName: z.string(),
-  subject: createMatterBodySchema.shape.subject,
-  facts: z.record(z.string(), z.unknown()),
-  status: z.enum(['open', 'closed', 'cancelled']),
-  stage: z.string(),
-  stageName: z.string(),
-  createdAt: z.string(),
-  closedAt: z.string().optional(),
-  findings: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])),
-  result: z.object({ code: z.string(), summary: z.string() }).optional(),
-  published: z.object({ at: z.string(), resultId: z.string() }).optional(),
-  cancelled: z.object({ reason: z.string(), at: z.string() }).optional(),
-});
-const matterSummarySchema = matterSchema.omit({ facts: true, subject: true }).extend({ subjectKind: z.string() });
-const matterDetailSchema = matterSchema.extend({
-  tasks: z.array(taskSummarySchema.extend({ key: z.string().describe('Step of the scenario, e.g. `survey.planning`'), escalations: z.array(z.object({ rung: z.string(), firedAt: z.string() })) })),
-  overdue: z.boolean().describe('Some open task of the matter is overdue'),
-  escalationLevel: z.number().int().describe('Highest escalation level among its open tasks'),
-  timeline: z.array(timelineEntrySchema),
-  transfers: z.array(z.object({
-    transferId: z.string().describe('GET /v1/transfers/{transferId}'),
-    state: z.enum(['running', 'refused', 'filed', 'not-filed', 'cancelled']),
-    approved: z.boolean().describe('Approved by the head: the matter cannot end without it (国务院令第310号 art. 11)'),
-  })).describe('Criminal transfers (行刑衔接)'),
-  temporalUiUrl: z.string(),
-  subjectId: z.string().nullable().describe('GET /v1/subjects/{subjectId} (null until the matter is first recorded)'),
-});
-
-function present(v: MatterView) {
-  return {
-    matterId: toUrlId(v.matterId), workflowId: v.matterId, county: v.county, countyName: divisionName(v.county),
-    scenario: v.scenario, scenarioName: v.scenarioName, definitionVersion: v.definitionVersion,
-    leadDepartment: v.leadDepartment, leadDepartmentName: departmentName(v.leadDepartment),
-    subject: v.subject, facts: v.facts, status: v.status, stage: v.stage, stageName: v.stageName,
-    createdAt: v.createdAt, ...(v.closedAt ? { closedAt: v.closedAt } : {}), findings: v.findings,
-    ...(v.result ? { result: v.result } : {}), ...(v.published ? { published: v.published } : {}),
-    ...(v.cancelled ? { cancelled: v.cancelled } : {}),
-  };
-}
-
-/**
- * Who may see a matter (it names its subject): its county or a superior division; operators and
- * supervisors all of it (they launch and oversee matters); anyone else only when their department
- * leads it or has a task in it (`taskScope`: arbiters read disputes, admins the configuration).
- */
-function canSeeMatter(p: Principal, v: MatterView): boolean {
-  if (!coversCounty(p, v.county)) return false;
-  if (taskScope(p) !== 'department') return true;
-  return !!p.department && (v.leadDepartment === p.department || v.tasks.some((t) => t.department === p.department));
-}
 
 export const matterRoutes = (deps: AppDeps): FastifyPluginAsyncZod => async (app) => {
   const { pool, temporal, config } = deps;
 
-  async function visibleMatter(p: Principal, urlId: string): Promise<{ handle: WorkflowHandle; view: MatterView }> {
-    const workflowId = fromUrlId(urlId, 'matter');
-    if (!workflowId) throw notFound('事项');
-    const handle = temporal.workflow.getHandle(workflowId);
-    // The record answers (it outlives Temporal's retention); a matter too new to have written its
-    // row is asked live.
-    let view = await getMatterRow(pool, workflowId);
-    if (!view) {
-      try {
-        view = await handle.query(getMatterQuery);
-      } catch (err) {
-        if (!(err instanceof WorkflowNotFoundError)) throw err;
-        throw notFound('事项');
-      }
-    }
-    if (!canSeeMatter(p, view)) throw notFound('事项');
-    return { handle, view };
-  }
+  const visibleMatter = (p: Principal, urlId: string) => loadVisible<MatterView>(deps, {
+    urlId, kind: 'matter', what: '事项',
+    row: (id) => getMatterRow(pool, id),
+    live: (h) => h.query(getMatterQuery),
+    canSee: (v) => canSeeMatter(p, v),
+  });
 
   app.post('/matters', {
     schema: {
@@ -173,12 +104,12 @@ export const matterRoutes = (deps: AppDeps): FastifyPluginAsyncZod => async (app
       const closed = await getMatterRow(pool, workflowId)
         ?? await temporal.workflow.getHandle(workflowId).query(getMatterQuery);
       void reply.code(created ? 201 : 200);
-      return present(closed);
+      return presentMatter(closed);
     }
     void reply.code(created ? 201 : 200);
     // A new matter answers with its starting state at once (the worker may be busy); a retry
     // answers with the state it has reached.
-    return present(created ? initialMatterView(workflowId, input, toShanghaiIso(Date.now())) : await handle.query(getMatterQuery));
+    return presentMatter(created ? initialMatterView(workflowId, input, toShanghaiIso(Date.now())) : await handle.query(getMatterQuery));
   });
 
   app.get('/matters', {
@@ -191,20 +122,19 @@ export const matterRoutes = (deps: AppDeps): FastifyPluginAsyncZod => async (app
         status: z.enum(['open', 'closed', 'cancelled']).optional(),
         overdue: boolQuery.optional().describe('Some open task of the matter is overdue'),
         department: departmentSchema.optional().describe('Matters in which this department has a task'),
-        limit: z.coerce.number().int().min(1).max(200).default(50),
-        cursor: safeText().max(400).optional(),
+        ...pageQuery(),
       }),
       response: { 200: pageSchema(matterSummarySchema), ...errors },
     },
   }, async (req) => {
     const p = req.principal;
     const q = req.query;
-    const officerOnly = taskScope(p) === 'department';
     // A department-bound key without a department would otherwise list the whole county.
-    if (officerOnly && !p.department) throw forbidden(hasRole(p, 'officer', 'head') ? '该密钥未绑定部门' : '该角色不查看事项（仲裁人员查看争议，管理员管理配置，审计人员查看审计记录）');
-    if (officerOnly && q.department && q.department !== p.department) throw forbidden('只能查看本部门参与的事项');
-    const department = officerOnly ? p.department : q.department;
-    const before = q.cursor ? decodeCursor(q.cursor, { createdAt: 'time', matterId: 'string' }) as { createdAt: string; matterId: string } : undefined;
+    const { department } = officerScope(p, q.department, {
+      noDepartment: '该角色不查看事项（仲裁人员查看争议，管理员管理配置，审计人员查看审计记录）',
+      otherDepartment: '只能查看本部门参与的事项',
+    });
+    const before = cursorOf(q.cursor, { createdAt: 'time', matterId: 'string' });
     const rows = await listMatters(pool, {
       countyPrefix: visibleCountyPrefix(p),
       ...(q.scenario ? { scenario: q.scenario } : {}),
@@ -215,14 +145,8 @@ export const matterRoutes = (deps: AppDeps): FastifyPluginAsyncZod => async (app
       limit: q.limit + 1,
       ...(before ? { before } : {}),
     });
-    const page = pageOf(rows, q.limit, (last) => ({ createdAt: last.created_at.toISOString(), matterId: last.matter_id }));
-    return {
-      items: page.rows.map((r) => {
-        const { facts: _f, subject, ...rest } = present(r.view);
-        return { ...rest, subjectKind: subject.kind };
-      }),
-      nextCursor: page.nextCursor,
-    };
+    const page = keysetPage(rows, q.limit, (last) => last.cursor);
+    return { items: page.rows.map((r) => presentMatterSummary(r.view)), nextCursor: page.nextCursor };
   });
 
   app.get('/matters/:matterId', {
@@ -249,14 +173,14 @@ export const matterRoutes = (deps: AppDeps): FastifyPluginAsyncZod => async (app
       .sort((a, b) => a.assignedAt.localeCompare(b.assignedAt));
     const open = tasks.filter((t) => !terminalTaskStates.includes(t.state));
     return {
-      ...present(view),
+      ...presentMatter(view),
       tasks,
       overdue: open.some((t) => t.overdue),
       escalationLevel: Math.max(0, ...open.map((t) => t.escalationLevel)),
       timeline,
       transfers: (view.transfers ?? []).map((t) => ({ ...t, transferId: toUrlId(t.transferId) })),
       subjectId,
-      temporalUiUrl: `${config.TEMPORAL_UI_URL}/namespaces/${encodeURIComponent(config.TEMPORAL_NAMESPACE)}/workflows/${encodeURIComponent(view.matterId)}`,
+      temporalUiUrl: uiLink(config, view.matterId),
     };
   });
 
@@ -276,6 +200,6 @@ export const matterRoutes = (deps: AppDeps): FastifyPluginAsyncZod => async (app
     // Winding down (children cancelled, the event recorded) takes a moment: wait for it, briefly.
     // Within what is left of the request timeout; the matter winds down regardless.
     await Promise.race([handle.result().catch(() => undefined), new Promise((r) => setTimeout(r, Math.max(500, rowWaitMs(config) - (Date.now() - started))).unref())]);
-    return present((await getMatterRow(pool, view.matterId)) ?? await handle.query(getMatterQuery));
+    return presentMatter((await getMatterRow(pool, view.matterId)) ?? await handle.query(getMatterQuery));
   });
 };

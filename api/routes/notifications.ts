@@ -4,19 +4,9 @@ import { listNotifications, markNotificationRead } from '../../db/notifications.
 import { safeText } from '../../domain/text.js';
 import type { AppDeps } from '../app.js';
 import { errorBodySchema, notFound } from '../errors.js';
-import { decodeCursor, pageOf } from '../idempotency.js';
-import { boolQuery } from '../schemas.js';
+import { cursorOf, keysetPage, pageQuery } from '../plumbing.js';
+import { boolQuery, notificationSchema } from '../schemas.js';
 
-const notificationSchema = z.object({
-  id: z.string().describe('Stable id: receivers can deduplicate on it'),
-  createdAt: z.string(),
-  kind: z.string().describe('e.g. `task.assigned`, `ladder.chase`, `ladder.red-card`'),
-  title: z.string(),
-  body: z.string(),
-  objectId: z.string().describe('Workflow id of the task or matter it is about'),
-  to: z.object({ county: z.string(), department: z.string().nullable(), role: z.string().nullable() }),
-  readAt: z.string().nullable(),
-});
 
 export const notificationRoutes = (deps: AppDeps): FastifyPluginAsyncZod => async (app) => {
   app.get('/notifications', {
@@ -24,8 +14,7 @@ export const notificationRoutes = (deps: AppDeps): FastifyPluginAsyncZod => asyn
       summary: 'What was sent to the caller’s department, or to one of their roles, in their division (newest first)',
       tags: ['notifications'],
       querystring: z.object({
-        limit: z.coerce.number().int().min(1).max(200).default(50),
-        cursor: safeText().max(400).optional(),
+        ...pageQuery(),
         objectId: safeText().max(200).optional().describe('Only notifications about this task or matter (URL id or workflow id)'),
         unread: boolQuery.optional().describe('`true`: only those not marked read yet'),
       }),
@@ -35,7 +24,7 @@ export const notificationRoutes = (deps: AppDeps): FastifyPluginAsyncZod => asyn
       },
     },
   }, async (req) => {
-    const before = req.query.cursor ? decodeCursor(req.query.cursor, { createdAt: 'time', id: 'string' }) as { createdAt: string; id: string } : undefined;
+    const before = cursorOf(req.query.cursor, { createdAt: 'time', id: 'string' });
     const limit = req.query.limit;
     const rows = await listNotifications(deps.pool, req.principal, {
       limit: limit + 1,
@@ -43,7 +32,7 @@ export const notificationRoutes = (deps: AppDeps): FastifyPluginAsyncZod => asyn
       ...(req.query.objectId ? { objectId: req.query.objectId.replaceAll('~', '/') } : {}),
       ...(req.query.unread ? { unread: true } : {}),
     });
-    const page = pageOf(rows, limit, (last) => ({ createdAt: last.createdAt, id: last.id }));
+    const page = keysetPage(rows, limit, (last) => ({ createdAt: last.createdAt, id: last.id }));
     return { items: page.rows, nextCursor: page.nextCursor };
   });
 

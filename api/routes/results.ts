@@ -2,26 +2,20 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { CalendarStore } from '../../db/calendar.js';
 import { changePublicResult, getPublicResult, listResultVersions } from '../../db/matters.js';
+import { canSeeResultRecord } from '../../db/visibility.js';
 import { resolveDeadline, toShanghaiIso } from '../../domain/calendar/index.js';
-import { coversCounty, hasRole, type Principal } from '../../domain/principal.js';
+import { hasRole, type Principal } from '../../domain/principal.js';
 import { safeText } from '../../domain/text.js';
 import type { AppDeps } from '../app.js';
-import { ApiError, errorBodySchema, forbidden, notFound } from '../errors.js';
-import { isoDateTimeSchema, urlIdSchema } from '../schemas.js';
+import { ApiError, forbidden, notFound } from '../errors.js';
+import { errorResponses } from '../plumbing.js';
+import { presentResultRecord } from '../presenters.js';
+import { isoDateTimeSchema, urlIdSchema, versionSchema } from '../schemas.js';
 
-const errors = { 400: errorBodySchema, 401: errorBodySchema, 403: errorBodySchema, 404: errorBodySchema, 409: errorBodySchema, 503: errorBodySchema };
+const errors = errorResponses(400, 401, 403, 404, 409, 503);
 const params = z.object({ resultId: urlIdSchema.describe('The result id, `/` written `~` (e.g. `matter:610124:refined-oil:2026-0001~result`)') });
 const text = (max: number) => safeText().trim().min(1).max(max);
 
-const versionSchema = z.object({
-  version: z.number().int(),
-  change: z.enum(['published', 'updated', 'corrected', 'withdrawn']),
-  resultCode: z.string(),
-  summary: z.string(),
-  by: z.enum(['lead', 'system', 'supervisor']).describe('lead: the lead department; system: at the deadline, or the final result replacing the check’s'),
-  reason: z.string().optional(),
-  at: z.string(),
-});
 const recordSchema = z.object({
   resultId: z.string(),
   kind: z.enum(['inspection', 'penalty']),
@@ -42,17 +36,12 @@ export const resultRoutes = (deps: AppDeps): FastifyPluginAsyncZod => async (app
   async function visible(p: Principal, urlId: string) {
     const resultId = urlId.replaceAll('~', '/');
     const r = await getPublicResult(deps.pool, resultId);
-    if (!r || !coversCounty(p, r.county) || !hasRole(p, 'supervisor', 'admin', 'operator')) throw notFound('公开结果');
+    if (!r || !canSeeResultRecord(p, r)) throw notFound('公开结果');
     return r;
   }
   const record = async (resultId: string) => {
     const r = (await getPublicResult(deps.pool, resultId))!;
-    const versions = await listResultVersions(deps.pool, resultId);
-    return {
-      resultId: r.resultId.replaceAll('/', '~'), kind: r.kind,
-      current: { version: r.version, resultCode: r.resultCode, summary: r.summary, withdrawn: r.withdrawnAt !== undefined },
-      versions: versions.map((v) => ({ ...v, at: toShanghaiIso(Date.parse(v.at)) })),
-    };
+    return presentResultRecord(r, await listResultVersions(deps.pool, resultId));
   };
 
   app.get('/public/results/:resultId/versions', {

@@ -1,15 +1,15 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { actorOf, appendAudit } from '../../db/events.js';
 import { getScenarioOverride, putScenarioOverride } from '../../db/matters.js';
-import { inTransaction } from '../../db/pool.js';
-import { countySchema, departmentName } from '../../domain/departments.js';
+import { countySchema } from '../../domain/departments.js';
 import { coversCounty } from '../../domain/principal.js';
 import { catalogue } from '../../domain/scenarios/catalogue.js';
-import { checkOverride, resolveScenario, scenarioIdSchema, scenarioOverrideSchema, type ResolvedScenario } from '../../domain/scenarios/schema.js';
+import { checkOverride, resolveScenario, scenarioIdSchema, scenarioOverrideSchema } from '../../domain/scenarios/schema.js';
 import { requireRole } from '../auth.js';
 import type { AppDeps } from '../app.js';
 import { ApiError, errorBodySchema, forbidden } from '../errors.js';
+import { adminAudit } from '../plumbing.js';
+import { presentScenario, presentScenarioSummary } from '../presenters.js';
 
 const scenarioSummarySchema = z.object({
   id: scenarioIdSchema,
@@ -33,29 +33,6 @@ const scenarioDetailSchema = scenarioSummarySchema.extend({
   guide: z.string().describe('一业一册: what a business must comply with'),
 });
 
-function summary(r: ResolvedScenario) {
-  return {
-    id: r.id, version: r.version, name: r.name, leadDepartment: r.roles.lead!, leadDepartmentName: departmentName(r.roles.lead!),
-    countyOverrideVersion: r.countyOverrideVersion,
-  };
-}
-
-function detail(r: ResolvedScenario) {
-  return {
-    ...summary(r),
-    legalBases: r.legalBases,
-    roles: Object.entries(r.roles).map(([role, department]) => ({
-      role, roleName: r.roleNames[role] ?? role, department: role === 'locality' ? 'township:<乡镇代码>' : department,
-      departmentName: role === 'locality' ? '属地乡镇（按事项所在地）' : departmentName(department),
-    })),
-    stages: r.stages,
-    tasks: Object.entries(r.tasks).map(([key, t]) => ({ key, ...t })),
-    ladder: r.ladder,
-    settings: r.settings,
-    guide: r.guide,
-  };
-}
-
 export const scenarioRoutes = (deps: AppDeps): FastifyPluginAsyncZod => async (app) => {
   const resolved = async (county: string, id: keyof typeof catalogue) => {
     const o = await getScenarioOverride(deps.pool, county, id);
@@ -69,7 +46,7 @@ export const scenarioRoutes = (deps: AppDeps): FastifyPluginAsyncZod => async (a
       response: { 200: z.object({ items: z.array(scenarioSummarySchema) }), 401: errorBodySchema, 503: errorBodySchema },
     },
   }, async (req) => ({
-    items: await Promise.all(scenarioIdSchema.options.map(async (id) => summary(await resolved(req.principal.county, id)))),
+    items: await Promise.all(scenarioIdSchema.options.map(async (id) => presentScenarioSummary(await resolved(req.principal.county, id)))),
   }));
 
   app.get('/scenarios/:id', {
@@ -79,7 +56,7 @@ export const scenarioRoutes = (deps: AppDeps): FastifyPluginAsyncZod => async (a
       params: z.object({ id: scenarioIdSchema }),
       response: { 200: scenarioDetailSchema, 400: errorBodySchema, 401: errorBodySchema, 503: errorBodySchema },
     },
-  }, async (req) => detail(await resolved(req.principal.county, req.params.id)));
+  }, async (req) => presentScenario(await resolved(req.principal.county, req.params.id)));
 
   app.put('/counties/:county/scenarios/:id', {
     schema: {
@@ -98,14 +75,10 @@ export const scenarioRoutes = (deps: AppDeps): FastifyPluginAsyncZod => async (a
     if (issues.length) {
       throw new ApiError(400, 'validation_failed', '事项目录调整不符合要求', issues.map((i) => ({ path: ['body', ...i.path].join('.'), message: i.message })));
     }
-    await inTransaction(deps.pool, async (client) => {
-      const version = await putScenarioOverride(client, county, id, req.body, req.principal.keyId);
-      await appendAudit(client, {
-        eventId: `scenario-override:${county}:${id}:v${version}`, at: new Date().toISOString(), county,
-        ...actorOf(req.principal),
-        action: 'scenario.override', objectId: `scenario:${county}:${id}`, details: { version, override: req.body },
-      });
-    });
-    return detail(await resolved(county, id));
+    await adminAudit(deps, req.principal, (client) => putScenarioOverride(client, county, id, req.body, req.principal.keyId), (version) => ({
+      eventId: `scenario-override:${county}:${id}:v${version}`, county,
+      action: 'scenario.override', objectId: `scenario:${county}:${id}`, details: { version, override: req.body },
+    }));
+    return presentScenario(await resolved(county, id));
   });
 };

@@ -1,33 +1,26 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { actorOf } from '../../db/events.js';
-import { inTransaction } from '../../db/pool.js';
-import { eraseSubject, getSubject, SubjectInUse } from '../../db/subjects.js';
+import { inTransaction } from '../../db/sql.js';
+import { eraseSubject, getSubject, mattersOfSubject, SubjectInUse } from '../../db/subjects.js';
 import { toUrlId } from '../../domain/ids.js';
-import { coversCounty, type Principal } from '../../domain/principal.js';
+import { canSeeSubject } from '../../db/visibility.js';
+import type { Principal } from '../../domain/principal.js';
 import { safeText } from '../../domain/text.js';
 import { requireRole } from '../auth.js';
 import type { AppDeps } from '../app.js';
-import { ApiError, errorBodySchema, notFound } from '../errors.js';
+import { ApiError, notFound } from '../errors.js';
+import { errorResponses } from '../plumbing.js';
+import { presentErasure as present } from '../presenters.js';
+import { erasureSchema } from '../schemas.js';
 
-const errors = { 400: errorBodySchema, 401: errorBodySchema, 403: errorBodySchema, 404: errorBodySchema, 409: errorBodySchema, 503: errorBodySchema };
+const errors = errorResponses(400, 401, 403, 404, 409, 503);
 const params = z.object({ subjectId: z.string().regex(/^s-[0-9a-f]{32}$/, 'expected a subject id (s-…)') });
 
-const erasureSchema = z.object({
-  subjectId: z.string(),
-  erasedAt: z.string(),
-  eventId: z.string().describe('The audit entry of the erasure (`subject.erased`)'),
-  matters: z.array(z.string()).describe('The matters about the subject (URL ids)'),
-  auditTexts: z.number().int().describe('Free texts of audit entries erased (the chain still verifies)'),
-  timelineEntries: z.number().int(),
-  notifications: z.number().int(),
-  retainedInChain: z.number().int().describe('Audit entries written before texts left the chain: their text is hashed and stays'),
-});
-const present = (e: z.infer<typeof erasureSchema>) => ({ ...e, matters: e.matters.map(toUrlId) });
 
 async function visibleSubject(pool: AppDeps['pool'], p: Principal, subjectId: string) {
   const s = await getSubject(pool, subjectId);
-  if (!s || !coversCounty(p, s.county)) throw notFound('主体');
+  if (!s || !canSeeSubject(p, s)) throw notFound('主体');
   return s;
 }
 
@@ -49,7 +42,7 @@ export const subjectRoutes = (deps: AppDeps): FastifyPluginAsyncZod => async (ap
   }, async (req) => {
     requireRole(req, 'admin', 'supervisor', 'auditor');
     const s = await visibleSubject(deps.pool, req.principal, req.params.subjectId);
-    const matters = (await deps.pool.query<{ matter_id: string }>('SELECT matter_id FROM matters WHERE subject_id = $1 ORDER BY matter_id', [s.subjectId])).rows.map((r) => toUrlId(r.matter_id));
+    const matters = (await mattersOfSubject(deps.pool, s.subjectId)).map(toUrlId);
     return { subjectId: s.subjectId, county: s.county, kind: s.kind, matters, erasure: s.erasure ? present(s.erasure) : null };
   });
 

@@ -1,9 +1,9 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { WorkflowExecutionAlreadyStartedError, WorkflowIdReusePolicy } from '@temporalio/client';
 import { z } from 'zod';
 import { nextSeq } from '../../db/ids.js';
 import { accountabilityFlags } from '../../db/reports.js';
-import { listTasks, waitForTaskRow } from '../../db/tasks.js';
+import { listTasks } from '../../db/tasks.js';
+import { canSeeMatter, visibleCountyPrefix } from '../../db/visibility.js';
 import { countySchema, departmentInCounty, departmentName, departmentSchema, divisionPrefix } from '../../domain/departments.js';
 import { fromUrlId, toUrlId } from '../../domain/ids.js';
 import { coversCounty, departmentBound, type Principal } from '../../domain/principal.js';
@@ -11,15 +11,15 @@ import { SA } from '../../domain/search-attributes.js';
 import { defaultLadder, taskStateSchema } from '../../domain/task.js';
 import { safeText } from '../../domain/text.js';
 import { getMatterQuery } from '../../workflows/matter-kit.js';
-import { departmentTask, getTaskQuery } from '../../workflows/department-task.js';
-import { requireRole, visibleCountyPrefix } from '../auth.js';
+import { requireRole } from '../auth.js';
 import type { AppDeps } from '../app.js';
-import { errorBodySchema, forbidden, notFound, townshipOfAnotherCounty } from '../errors.js';
+import { forbidden, notFound, townshipOfAnotherCounty } from '../errors.js';
 import { idempotencyHeaders, reserveWorkflowId } from '../idempotency.js';
-import { isoDateSchema, pageSchema, taskSummarySchema, taskViewSchema, urlIdSchema } from '../schemas.js';
-import { presentTask, rowWaitMs } from './tasks.js';
+import { errorResponses, officerScope, shanghaiDayRange, startDepartmentTask } from '../plumbing.js';
+import { presentTask } from '../presenters.js';
+import { flagSchema, isoDateSchema, pageSchema, taskSummarySchema, taskViewSchema, urlIdSchema } from '../schemas.js';
 
-const errors = { 400: errorBodySchema, 401: errorBodySchema, 403: errorBodySchema, 404: errorBodySchema, 409: errorBodySchema, 503: errorBodySchema };
+const errors = errorResponses(400, 401, 403, 404, 409, 503);
 
 const orderBodySchema = z.object({
   department: departmentSchema.describe('The department that must answer'),
@@ -27,16 +27,6 @@ const orderBodySchema = z.object({
   dueInWorkingDays: z.number().int().min(1).max(60).describe('Answer within this many working days of acknowledging'),
 });
 
-const flagSchema = z.object({
-  department: z.string(),
-  departmentName: z.string(),
-  county: z.string(),
-  matterId: z.string().nullable(),
-  kind: z.enum(['repeated-returns', 'repeated-extensions', 'red-card', 'return-designated-back', 'return-upheld'])
-    .describe('return-designated-back: a dispute designated the department that returned the task (推诿); return-upheld: the task went to another department (not a fault)'),
-  count: z.number().int(),
-  evidence: z.array(z.object({ workflowId: z.string(), seq: z.number().int(), at: z.string(), type: z.string(), summary: z.string() })),
-});
 
 /**
  * 督办单 and the accountability report. A supervision order is a department task of the matter
@@ -44,7 +34,7 @@ const flagSchema = z.object({
  * ladder as every other duty and shows in the department's inbox.
  */
 export const supervisionRoutes = (deps: AppDeps): FastifyPluginAsyncZod => async (app) => {
-  const { pool, temporal, config } = deps;
+  const { pool, temporal } = deps;
 
   app.post('/matters/:matterId/supervision-orders', {
     schema: {
@@ -60,7 +50,8 @@ export const supervisionRoutes = (deps: AppDeps): FastifyPluginAsyncZod => async
     const matterId = fromUrlId(req.params.matterId, 'matter');
     if (!matterId) throw notFound('事项');
     const matter = await temporal.workflow.getHandle(matterId).query(getMatterQuery).catch(() => undefined);
-    if (!matter || !coversCounty(req.principal, matter.county)) throw notFound('事项');
+    // (A supervisor: every matter of a covering division.)
+    if (!matter || !canSeeMatter(req.principal, matter)) throw notFound('事项');
     const { department, instruction, dueInWorkingDays } = req.body;
     if (!departmentInCounty(department, matter.county)) throw townshipOfAnotherCounty('body.department', matter.county);
     const { workflowId, created } = await reserveWorkflowId(pool, {
@@ -70,37 +61,29 @@ export const supervisionRoutes = (deps: AppDeps): FastifyPluginAsyncZod => async
       newId: async () => `${matterId}/supervision:${department}:${await nextSeq(pool, `supervision:${matterId}`)}`,
     });
     // As POST /v1/tasks: a retry lands on the order whether it still runs or has closed
-    // (REJECT_DUPLICATE), never on a second run under its id.
-    try {
-      await temporal.workflow.start(departmentTask, {
-        taskQueue: config.TEMPORAL_TASK_QUEUE,
-        workflowId,
-        workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
-        args: [{
-          county: matter.county, department, title: `督办单：${instruction.slice(0, 60)}`, instructions: instruction,
-          matterId, scenario: matter.scenario,
-          limits: {
-            signFor: { amount: 1, unit: 'working_day', startsFrom: 'assignment' },
-            handle: { amount: dueInWorkingDays, unit: 'working_day', startsFrom: 'sign-for' },
-          },
-          ladder: defaultLadder,
-          assignedBy: req.principal,
-        }],
-        staticSummary: `督办单 · ${departmentName(department)} · ${matter.scenarioName}`,
-        staticDetails: `**督办单**（${req.principal.county === matter.county ? '本级' : '上级'}督办）\n\n${instruction}`,
-        typedSearchAttributes: [
-          { key: SA.County, value: matter.county },
-          { key: SA.Department, value: department },
-          { key: SA.MatterId, value: matterId },
-          { key: SA.Scenario, value: matter.scenario },
-        ],
-      });
-    } catch (err) {
-      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
-    }
-    // As POST /v1/tasks: answer once the assignment (with its deadline) is in the read model.
-    // The wait ends before the request's own deadline (API_REQUEST_TIMEOUT_MS), leaving time to ask the workflow.
-    const view = (await waitForTaskRow(pool, workflowId, rowWaitMs(config))) ?? await temporal.workflow.getHandle(workflowId).query(getTaskQuery);
+    // (REJECT_DUPLICATE), never on a second run under its id; the answer once the assignment
+    // (with its deadline) is in the read model.
+    const view = await startDepartmentTask(deps, {
+      workflowId,
+      input: {
+        county: matter.county, department, title: `督办单：${instruction.slice(0, 60)}`, instructions: instruction,
+        matterId, scenario: matter.scenario,
+        limits: {
+          signFor: { amount: 1, unit: 'working_day', startsFrom: 'assignment' },
+          handle: { amount: dueInWorkingDays, unit: 'working_day', startsFrom: 'sign-for' },
+        },
+        ladder: defaultLadder,
+        assignedBy: req.principal,
+      },
+      summary: `督办单 · ${departmentName(department)} · ${matter.scenarioName}`,
+      details: `**督办单**（${req.principal.county === matter.county ? '本级' : '上级'}督办）\n\n${instruction}`,
+      searchAttributes: [
+        { key: SA.County, value: matter.county },
+        { key: SA.Department, value: department },
+        { key: SA.MatterId, value: matterId },
+        { key: SA.Scenario, value: matter.scenario },
+      ],
+    });
     void reply.code(created ? 201 : 200);
     return presentTask(view);
   });
@@ -118,11 +101,10 @@ export const supervisionRoutes = (deps: AppDeps): FastifyPluginAsyncZod => async
     },
   }, async (req) => {
     const p: Principal = req.principal;
-    const officerOnly = departmentBound(p);
-    if (officerOnly && !p.department) throw forbidden('该密钥未绑定部门');
+    const { department } = officerScope(p, undefined, { noDepartment: '该密钥未绑定部门', otherDepartment: '' }, departmentBound(p));
     const rows = await listTasks(pool, {
       countyPrefix: visibleCountyPrefix(p),
-      ...(officerOnly && p.department ? { department: p.department } : {}),
+      ...(department ? { department } : {}),
       ...(req.query.state ? { state: req.query.state } : {}),
       ...(req.query.overdue !== undefined ? { overdue: req.query.overdue } : {}),
       idLike: '%/supervision:%',
@@ -148,8 +130,7 @@ export const supervisionRoutes = (deps: AppDeps): FastifyPluginAsyncZod => async
     if (!coversCounty(req.principal, county)) throw forbidden('只能查看本辖区的考核报告');
     const flags = await accountabilityFlags(pool, {
       countyPrefix: divisionPrefix(county),
-      from: `${from}T00:00:00+08:00`,
-      to: new Date(Date.parse(`${to}T00:00:00+08:00`) + 86_400_000).toISOString(),
+      ...shanghaiDayRange(from, to) as { from: string; to: string },
     });
     return {
       county, from, to,

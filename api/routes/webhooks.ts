@@ -1,9 +1,6 @@
-import { randomUUID } from 'node:crypto';
 import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { actorOf, appendAudit } from '../../db/events.js';
-import { inTransaction } from '../../db/pool.js';
 import {
   deleteEndpoint, deliveryStats, getEndpoint, listEndpoints, parseTarget, upsertEndpoint, type WebhookTarget,
 } from '../../db/webhooks.js';
@@ -11,10 +8,12 @@ import { countySchema, departmentNames, departmentSchema } from '../../domain/de
 import { coversCounty, roles, roleSchema } from '../../domain/principal.js';
 import { safeText } from '../../domain/text.js';
 import { AddressGuard } from '../../worker/webhook-guard.js';
-import { requireRole, visibleCountyPrefix } from '../auth.js';
+import { visibleCountyPrefix } from '../../db/visibility.js';
+import { requireRole } from '../auth.js';
 import type { AppDeps } from '../app.js';
-import { errorBodySchema, forbidden, invalidField, notFound } from '../errors.js';
-import { decodeCursor, encodeCursor } from '../idempotency.js';
+import { webhookDetailSchema as detailSchema, webhookEndpointSchema as endpointSchema } from '../schemas.js';
+import { forbidden, invalidField, notFound } from '../errors.js';
+import { adminAudit, auditEventId, cursorOf, errorResponses, keysetPage, pageQuery } from '../plumbing.js';
 
 // Published as checked (the OpenAPI document carries the pattern): a fixed department code or a
 // township, or a role.
@@ -65,31 +64,9 @@ const putBody = z.object({
   active: z.boolean().default(true).describe('Inactive endpoints receive nothing; re-activating does not replay what was missed'),
 });
 
-const endpointSchema = z.object({
-  county: z.string(),
-  target: z.string().describe('`department:<code>` or `role:<role>`'),
-  url: z.string(),
-  active: z.boolean(),
-  activeSince: z.string().describe('Notifications created from this time on are delivered'),
-  createdAt: z.string(),
-  updatedAt: z.string(),
-});
 
-const detailSchema = endpointSchema.extend({
-  deliveries: z.object({
-    pending: z.number().int(),
-    delivered: z.number().int(),
-    dead: z.number().int().describe('Attempts exhausted; the notification is still in the recipients’ inbox'),
-    lastAttempt: z.object({
-      at: z.string(),
-      statusCode: z.number().int().nullable(),
-      error: z.string().nullable().describe('`HTTP <status>`, `timeout`, `not-public-address` or `unreachable` (no network details)'),
-      durationMs: z.number().int(),
-    }).nullable(),
-  }),
-});
 
-const errors = { 400: errorBodySchema, 401: errorBodySchema, 403: errorBodySchema, 404: errorBodySchema, 503: errorBodySchema };
+const errors = errorResponses(400, 401, 403, 404, 503);
 
 const signingDoc = [
   'Each notification for the recipient is POSTed as JSON `{ id, kind, title, body, objectId, county, to, createdAt }` with headers',
@@ -119,16 +96,13 @@ export const webhookRoutes = (deps: AppDeps): FastifyPluginAsyncZod => async (ap
       tags: ['webhooks'],
       querystring: z.object({
         county: countySchema.optional().describe('Only this division'),
-        limit: z.coerce.number().int().min(1).max(200).default(50),
-        cursor: safeText().max(400).optional(),
+        ...pageQuery(),
       }),
       response: { 200: z.object({ items: z.array(endpointSchema), nextCursor: z.string().nullable() }), ...errors },
     },
   }, async (req) => {
     requireRole(req, 'admin');
-    const after = req.query.cursor
-      ? decodeCursor(req.query.cursor, { county: 'string', kind: 'string', value: 'string' }) as { county: string; kind: string; value: string }
-      : undefined;
+    const after = cursorOf(req.query.cursor, { county: 'string', kind: 'string', value: 'string' });
     const { limit } = req.query;
     const rows = await listEndpoints(pool, {
       countyPrefix: visibleCountyPrefix(req.principal),
@@ -136,15 +110,11 @@ export const webhookRoutes = (deps: AppDeps): FastifyPluginAsyncZod => async (ap
       ...(req.query.county ? { county: req.query.county } : {}),
       ...(after ? { after } : {}),
     });
-    const page = rows.slice(0, limit);
-    const last = page.at(-1);
-    const lastTarget = last ? parseTarget(last.target)! : undefined;
-    return {
-      items: page,
-      nextCursor: rows.length > limit && last && lastTarget
-        ? encodeCursor({ county: last.county, kind: lastTarget.kind, value: lastTarget.value })
-        : null,
-    };
+    const page = keysetPage(rows, limit, (last) => {
+      const t = parseTarget(last.target)!;
+      return { county: last.county, kind: t.kind, value: t.value };
+    });
+    return { items: page.rows, nextCursor: page.nextCursor };
   });
 
   app.get('/webhooks/:county/:target', {
@@ -181,17 +151,12 @@ export const webhookRoutes = (deps: AppDeps): FastifyPluginAsyncZod => async (ap
     if (!reachable.ok) {
       throw invalidField('body.url', '推送地址必须是公网地址（环回、内网、链路本地、运营商级 NAT 等地址不可用；如确需内网地址，请由平台在 WEBHOOK_ALLOWED_HOSTS 中登记）');
     }
-    const { endpoint, created } = await inTransaction(pool, async (client) => {
-      const r = await upsertEndpoint(client, t, { url, secret, active, keyId: req.principal.keyId });
-      await appendAudit(client, {
-        eventId: `webhook:${t.county}:${req.params.target}:${randomUUID()}`, at: new Date().toISOString(),
-        county: t.county, ...actorOf(req.principal),
-        action: r.created ? 'webhook.registered' : 'webhook.updated', objectId: `webhook:${t.county}:${req.params.target}`,
-        // The origin only: a path or query may carry a receiver's token. Never the secret.
-        details: { target: req.params.target, origin: new URL(url).origin, active },
-      });
-      return r;
-    });
+    const objectId = `webhook:${t.county}:${req.params.target}`;
+    const { endpoint, created } = await adminAudit(deps, req.principal, (client) => upsertEndpoint(client, t, { url, secret, active, keyId: req.principal.keyId }), (r) => ({
+      eventId: auditEventId(objectId), county: t.county, action: r.created ? 'webhook.registered' : 'webhook.updated', objectId,
+      // The origin only: a path or query may carry a receiver's token. Never the secret.
+      details: { target: req.params.target, origin: new URL(url).origin, active },
+    }));
     void reply.code(created ? 201 : 200);
     return endpoint;
   });
@@ -206,15 +171,10 @@ export const webhookRoutes = (deps: AppDeps): FastifyPluginAsyncZod => async (ap
   }, async (req, reply) => {
     requireAdminOf(req, req.params.county);
     const t = target(req.params);
-    const removed = await inTransaction(pool, async (client) => {
-      if (!(await deleteEndpoint(client, t))) return false;
-      await appendAudit(client, {
-        eventId: `webhook:${t.county}:${req.params.target}:${randomUUID()}`, at: new Date().toISOString(),
-        county: t.county, ...actorOf(req.principal),
-        action: 'webhook.deleted', objectId: `webhook:${t.county}:${req.params.target}`, details: { target: req.params.target },
-      });
-      return true;
-    });
+    const objectId = `webhook:${t.county}:${req.params.target}`;
+    const removed = await adminAudit(deps, req.principal, (client) => deleteEndpoint(client, t), (gone) => (gone
+      ? { eventId: auditEventId(objectId), county: t.county, action: 'webhook.deleted', objectId, details: { target: req.params.target } }
+      : undefined));
     if (!removed) throw notFound('推送地址');
     return reply.code(204).send(null);
   });

@@ -150,7 +150,7 @@ describe('jurisdictionDispute', () => {
     await h.result();
     const notes = await wf.db.pool.query("SELECT county, department FROM notifications WHERE object_id = $1 AND kind = 'dispute.decided' AND department IS NOT NULL ORDER BY county, department", [h.workflowId]);
     // The parties' lists: the other county's agriculture bureau sees it, this county's does not.
-    const listed = async (p: Principal) => (await listDisputes(wf.db.pool, p, { limit: 50 })).map((r) => r.dispute_id);
+    const listed = async (p: Principal) => (await listDisputes(wf.db.pool, p, { limit: 50 })).map((r) => r.view.disputeId);
     expect(await listed(officer('agriculture', '610122'))).toContain(h.workflowId);
     expect(await listed(officer('agriculture'))).not.toContain(h.workflowId);
     expect(await listed(officer('natural-resources'))).toContain(h.workflowId);

@@ -1,0 +1,58 @@
+import type { DisputeView } from '../domain/dispute.js';
+import type { EventRecord, ViewRecord } from '../domain/events.js';
+import type { MatterView } from '../domain/matter.js';
+import type { TaskView } from '../domain/task.js';
+import type { TransferView } from '../domain/transfer.js';
+import { upsertDisputeView } from './disputes.js';
+import { insertAuditVerification, recordEvent, type ChainVerification } from './events.js';
+import { upsertMatterView, type RecordedMatterView } from './matters.js';
+import type { Pool, Queryable } from './pool.js';
+import { inTransaction } from './sql.js';
+import { ensureMatterSubject } from './subjects.js';
+import { upsertTaskView } from './tasks.js';
+import { upsertTransferView } from './transfers.js';
+import { viewToWrite, type ViewTable } from './views.js';
+
+/**
+ * What the recording activities write, each event in one transaction: its timeline entry, audit
+ * entry and notifications, and the workflow's row in the read model (a whole view, or a patch
+ * applied to the locked row, db/views.ts).
+ */
+type Recorded = {
+  tasks: TaskView;
+  matters: MatterView | RecordedMatterView;
+  disputes: DisputeView;
+  transfers: TransferView;
+};
+
+const upserts: { [T in ViewTable]: (db: Queryable, v: Recorded[T]) => Promise<void> } = {
+  tasks: upsertTaskView,
+  matters: upsertMatterView,
+  disputes: upsertDisputeView,
+  transfers: upsertTransferView,
+};
+
+/** Writes one event of a task, matter, dispute or criminal transfer with its view, atomically. */
+export async function recordViewEvent<T extends ViewTable>(pool: Pool, table: T, input: { event: EventRecord } & ViewRecord<Recorded[T]>): Promise<void> {
+  await inTransaction(pool, async (client) => {
+    await recordEvent(client, input.event);
+    const view = await viewToWrite(client, table, input);
+    if (view) await upserts[table](client, view);
+    // A matter's subject comes with its first write (a whole view), and only then.
+    if (table === 'matters' && 'view' in input && 'subject' in input.view) {
+      const matter = input.view as MatterView;
+      await ensureMatterSubject(client, matter.matterId, matter.county, matter.subject);
+    }
+  });
+}
+
+/**
+ * Stores a verification run and its events (one per county chain: the result in the county's own
+ * trail, a break told to its supervisors, the head sent to its city's), atomically.
+ */
+export async function recordAuditVerification(pool: Pool, input: { workflowId: string; at: string; chains: ChainVerification[]; legacyOk: boolean; events: EventRecord[] }): Promise<void> {
+  await inTransaction(pool, async (client) => {
+    await insertAuditVerification(client, input);
+    for (const e of input.events) await recordEvent(client, e);
+  });
+}

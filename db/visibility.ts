@@ -1,0 +1,100 @@
+import { divisionPrefix } from '../domain/departments.js';
+import { isParty, type DisputeView } from '../domain/dispute.js';
+import type { MatterView } from '../domain/matter.js';
+import { coversCounty, hasRole, isTransferStep, taskScope, type Principal } from '../domain/principal.js';
+import type { TransferView } from '../domain/transfer.js';
+import type { Where } from './sql.js';
+
+/**
+ * Every object-level visibility rule (ARCHITECTURE §7), in one place: the check on one object the
+ * API has loaded, and, for a listing, the same rule as SQL, applied before paging so a page never
+ * comes back short while a cursor is set. The API answers 404 for what a caller may not see.
+ */
+
+/** Prefix of county codes the principal may see: a county sees itself, a city its counties. */
+export function visibleCountyPrefix(p: Principal): string {
+  return divisionPrefix(p.county);
+}
+
+/**
+ * Department tasks, by need (`taskScope`): supervisors see their division's tasks; operators too,
+ * except a criminal transfer's steps; everyone else only their department's tasks in their
+ * division, and the tasks their department leads.
+ */
+export function canSeeTask(p: Principal, t: { taskId: string; county: string; department: string; leadDepartment?: string | undefined }): boolean {
+  if (!coversCounty(p, t.county)) return false;
+  const own = !!p.department && (p.department === t.department || p.department === t.leadDepartment);
+  switch (taskScope(p)) {
+    case 'all': return true;
+    case 'all-but-transfers': return own || !isTransferStep(t.taskId);
+    case 'department': return own;
+  }
+}
+
+/**
+ * A matter (it names its subject): its county or a superior division; operators and supervisors
+ * all of it (they launch and oversee matters); anyone else only when their department leads it or
+ * has a task in it (`taskScope`: arbiters read disputes, admins the configuration).
+ */
+export function canSeeMatter(p: Principal, v: MatterView): boolean {
+  if (!coversCounty(p, v.county)) return false;
+  if (taskScope(p) !== 'department') return true;
+  return !!p.department && (v.leadDepartment === p.department || v.tasks.some((t) => t.department === p.department));
+}
+
+/** The departments that coordinate a county's disputes (their arbiters see the county's). */
+const countyArbiters = ['justice', 'staffing-office', 'county-government'];
+const cityOf = (county: string) => `${county.slice(0, 4)}00`;
+
+/**
+ * A dispute: its parties, the arbiters of its ladder (the county's coordinating departments, the
+ * city's), and supervisors of a covering division.
+ */
+export function canSeeDispute(p: Principal, v: DisputeView): boolean {
+  const counties = [v.county, ...(v.otherCounty ? [v.otherCounty] : [])];
+  if (hasRole(p, 'supervisor') && counties.some((c) => coversCounty(p, c))) return true;
+  if (isParty(v, p)) return true;
+  if (hasRole(p, 'arbiter') && p.county === v.county && countyArbiters.includes(p.department ?? '')) return true;
+  return hasRole(p, 'arbiter') && p.county === cityOf(v.county);
+}
+
+/**
+ * `canSeeDispute` in SQL, for the list, where a city's arbiter sees only the disputes now before
+ * the city (`arbiter_county`, its department or none), not every dispute of its counties it may
+ * open. Parties: the first of the dispute's county, the others of `other_county` when set.
+ */
+export function disputesVisibleTo(w: Where, p: Principal): Where {
+  const county = w.param(p.county);
+  const department = w.param(p.department ?? null);
+  const arbiter = w.param(hasRole(p, 'arbiter'));
+  const prefix = w.param(`${divisionPrefix(p.county)}%`);
+  const supervisor = w.param(hasRole(p, 'supervisor'));
+  return w.add(`(
+      (${department}::text IS NOT NULL AND ((county = ${county} AND parties[1] = ${department}) OR (coalesce(other_county, county) = ${county} AND ${department} = ANY(parties[2:]))))
+   OR (${arbiter}::boolean AND ${department}::text = ANY(?::text[]) AND county = ${county})
+   OR (${arbiter}::boolean AND left(county, 4) || '00' = ${county} AND arbiter_county = ${county}
+       AND (${department}::text IS NULL OR arbiter_department = ${department} OR arbiter_department IS NULL))
+   OR (${supervisor}::boolean AND (county LIKE ${prefix} OR other_county LIKE ${prefix}))
+  )`, countyArbiters);
+}
+
+/**
+ * A criminal transfer, need to know: the agency and the police of the transfer (their officers and
+ * heads, in the counties it runs in), and the supervisors of a covering division.
+ */
+export function canSeeTransfer(p: Principal, v: TransferView): boolean {
+  const counties = [v.county, ...v.tasks.map((t) => t.county)];
+  if (hasRole(p, 'supervisor') && counties.some((c) => coversCounty(p, c))) return true;
+  if (p.department === v.agency && p.county === v.county) return true;
+  return p.department === v.police && v.tasks.some((t) => t.department === v.police && t.county === p.county);
+}
+
+/** A subject (its matters, its erasure): a covering division's; the routes say which roles. */
+export function canSeeSubject(p: Principal, s: { county: string }): boolean {
+  return coversCounty(p, s.county);
+}
+
+/** The record behind a published result: supervisors, admins and operators of a covering division. */
+export function canSeeResultRecord(p: Principal, r: { county: string }): boolean {
+  return coversCounty(p, r.county) && hasRole(p, 'supervisor', 'admin', 'operator');
+}
