@@ -3,7 +3,7 @@ import { hasZodFastifySchemaValidationErrors, isResponseSerializationError } fro
 import { ServiceError, WorkflowNotFoundError, WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
 import { z } from 'zod';
-import { pgErrorSummary } from '../db/errors.js';
+import { isDatabaseUnavailable, pgErrorSummary } from '../db/errors.js';
 import { refusals, type FieldIssue, type RefusalType } from '../domain/refusals.js';
 import { isStorableText } from '../domain/text.js';
 
@@ -69,23 +69,18 @@ const unreachable = ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EHOSTUNREACH', 
 
 /**
  * A dependency that does not answer (or not in time), as opposed to a request that is wrong:
- * Temporal unreachable or past its deadline; PostgreSQL refusing connections, shutting down, out of
- * connections (SQLSTATE classes 08, 53300, 57P01–57P03), cancelling a statement at
- * `statement_timeout` (57014), or frozen (no connection from the pool in time, a handshake or a
- * query never answered: node-postgres' own errors, which carry no code); and the whole request
- * running past API_REQUEST_TIMEOUT_MS (Fastify's handler timeout).
+ * Temporal unreachable or past its deadline; PostgreSQL not answering (db/errors.ts
+ * `isDatabaseUnavailable`); and the whole request running past API_REQUEST_TIMEOUT_MS (Fastify's
+ * handler timeout). Nothing here reads an error's message text.
  */
 export function isUnavailable(err: unknown): boolean {
-  const e = err as { code?: unknown; name?: string; message?: string } | undefined;
+  const e = err as { code?: unknown } | undefined;
   if (!e) return false;
   if (err instanceof ServiceError) return true;
   if (e.code === 14 || e.code === 4) return true; // gRPC UNAVAILABLE / DEADLINE_EXCEEDED
-  if (typeof e.code === 'string') {
-    if (e.code === 'FST_ERR_HANDLER_TIMEOUT') return true;
-    if (unreachable.includes(e.code)) return true;
-    if (/^08[0-9A-Z]{3}$/.test(e.code) || ['57014', '57P01', '57P02', '57P03', '53300'].includes(e.code)) return true;
-  }
-  return /timeout exceeded when trying to connect|Connection terminated|connect ECONNREFUSED|Query read timeout|^timeout expired$/i.test(e.message ?? '');
+  if (e.code === 'FST_ERR_HANDLER_TIMEOUT') return true;
+  if (typeof e.code === 'string' && unreachable.includes(e.code)) return true;
+  return isDatabaseUnavailable(err);
 }
 
 /**

@@ -59,3 +59,17 @@ export function describePgError(s: PgErrorSummary): string {
   const where = [s.table && `table ${s.table}`, s.column && `column ${s.column}`, s.constraint && `constraint ${s.constraint}`].filter(Boolean).join(', ');
   return `SQLSTATE ${s.code} ${s.condition}${where ? ` (${where})` : ''}`;
 }
+
+/**
+ * PostgreSQL does not answer, as opposed to refusing a statement: refusing connections, shutting
+ * down, out of connections (SQLSTATE classes 08, 53300, 57P01–57P03), cancelling a statement at
+ * `statement_timeout` (57014); or frozen (no connection from the pool in time, a handshake or a
+ * query never answered). node-postgres raises the last kind as plain errors with no code, so
+ * their messages are the only sign: this is the one place that reads them.
+ */
+export function isDatabaseUnavailable(err: unknown): boolean {
+  const e = err as { code?: unknown; message?: unknown } | undefined;
+  if (!e) return false;
+  if (typeof e.code === 'string' && (/^08[0-9A-Z]{3}$/.test(e.code) || ['57014', '57P01', '57P02', '57P03', '53300'].includes(e.code))) return true;
+  return typeof e.message === 'string' && /timeout exceeded when trying to connect|Connection terminated|connect ECONNREFUSED|Query read timeout|^timeout expired$/i.test(e.message);
+}

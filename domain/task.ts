@@ -353,6 +353,29 @@ export const taskViewSchema = z.object({
 });
 export type TaskView = z.infer<typeof taskViewSchema>;
 
+/** What a task's view holds before anything has happened to it: no deadline, rung, extension or review yet. */
+export const untouchedTask = () => ({
+  deadlines: [],
+  overdue: false,
+  escalationLevel: 0,
+  escalations: [],
+  extensions: [],
+  reviews: [],
+  lastEventSeq: 0,
+}) satisfies Partial<TaskView>;
+
+/**
+ * The view a parent (matter or transfer) writes for a task that ended outside the API (cancelled
+ * or terminated in the Temporal UI or CLI): a terminated task cannot close its own inbox row.
+ */
+export function interruptedTaskView(
+  task: Pick<TaskView, 'taskId' | 'county' | 'department' | 'title' | 'instructions' | 'matterId' | 'scenario' | 'leadDepartment' | 'outcomes'>,
+  reason: string,
+  at: string,
+): TaskView {
+  return { ...task, state: 'cancelled', assignedAt: at, closedAt: at, ...untouchedTask(), cancelled: { reason, at } };
+}
+
 /** What a finished task tells its parent matter. */
 export interface TaskResult {
   taskId: string;

@@ -8,7 +8,7 @@ import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import { departmentName, divisionName } from '../../domain/departments.js';
 import { matterTaskWorkflowId } from '../../domain/ids.js';
 import { SA } from '../../domain/search-attributes.js';
-import type { TaskResult } from '../../domain/task.js';
+import { interruptedTaskView, type TaskResult } from '../../domain/task.js';
 import { transferOutcomes, transferStepNames, type TransferStepKey, type TransferView } from '../../domain/transfer.js';
 import { departmentTask } from '../department-task.js';
 import { writes } from '../activities.js';
@@ -93,12 +93,10 @@ export async function step(run: TransferRun, key: TransferStepKey, department: s
     // A terminated task cannot close its own inbox row: the transfer does, with what it knows of it.
     const at = now();
     await closeInterruptedTask({
-      view: {
+      view: interruptedTaskView({
         taskId, county, department, title: spec.title, instructions: spec.instructions, matterId: input.matterId,
-        scenario: input.scenario, leadDepartment: input.agency, outcomes: [...transferOutcomes[key]], state: 'cancelled',
-        assignedAt: at, closedAt: at, deadlines: [], overdue: false, escalationLevel: 0, escalations: [], extensions: [], reviews: [],
-        cancelled: { reason: '任务在系统外终止，已重新派发', at }, lastEventSeq: 0,
-      },
+        scenario: input.scenario, leadDepartment: input.agency, outcomes: [...transferOutcomes[key]],
+      }, '任务在系统外终止，已重新派发', at),
     });
     await run.record('transfer.task-interrupted', `${departmentName(department)}「${spec.title}」在系统外终止，已重新派发`, {
       data: { taskId, key },

@@ -11,7 +11,7 @@ import type { NotificationDraft, Recipient } from '../../domain/events.js';
 import { hasRole, type Principal } from '../../domain/principal.js';
 import { SA } from '../../domain/search-attributes.js';
 import {
-  departmentTaskInputSchema, taskStateNames, terminalTaskStates,
+  departmentTaskInputSchema, taskStateNames, terminalTaskStates, untouchedTask,
   type Audience, type DeadlineView, type DepartmentTaskInput, type Rung, type TaskState, type TaskView,
 } from '../../domain/task.js';
 import { recorder } from '../recording.js';
@@ -68,13 +68,7 @@ export class TaskRun {
       ...(input.designated ? { designated: input.designated } : {}),
       state: 'assigned',
       assignedAt: now(),
-      deadlines: [],
-      overdue: false,
-      escalationLevel: 0,
-      escalations: [],
-      extensions: [],
-      reviews: [],
-      lastEventSeq: 0,
+      ...untouchedTask(),
     };
     this.clock = args.carried?.clock;
     this.fired = new Set<Rung>(args.carried?.fired ?? []);

@@ -9,7 +9,7 @@ import type { MatterTaskRef } from '../../domain/matter.js';
 import type { TaskSpec } from '../../domain/scenarios/schema.js';
 import { matterTaskWorkflowId } from '../../domain/ids.js';
 import { SA } from '../../domain/search-attributes.js';
-import type { TaskResult } from '../../domain/task.js';
+import { interruptedTaskView, type TaskResult } from '../../domain/task.js';
 import { departmentTask } from '../department-task.js';
 import { writes } from '../activities.js';
 import { PATCH, type Designation, type StepResult, type ThroughDisputes } from './messages.js';
@@ -114,12 +114,10 @@ async function interrupted(m: MatterRun, ref: MatterTaskRef, spec: TaskSpec, tit
   const at = now();
   // A terminated task cannot close its own inbox row: the matter does, with what it knows of it.
   await closeInterruptedTask({
-    view: {
+    view: interruptedTaskView({
       taskId: ref.taskId, county: input.county, department: ref.department, title, instructions: spec.instructions,
       matterId: info.workflowId, scenario: def.id, leadDepartment: lead, ...(spec.outcomes ? { outcomes: spec.outcomes } : {}),
-      state: 'cancelled', assignedAt: at, closedAt: at, deadlines: [], overdue: false, escalationLevel: 0, escalations: [],
-      extensions: [], reviews: [], cancelled: { reason: `任务在系统外${how.name}，已重新派发`, at }, lastEventSeq: 0,
-    },
+    }, `任务在系统外${how.name}，已重新派发`, at),
   });
   await m.record('task.interrupted', `${dept}「${spec.title}」${how.name}（未经本系统办理），已重新派发`, {
     data: { taskId: ref.taskId, key: ref.key, how: how.code },
