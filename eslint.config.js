@@ -26,15 +26,18 @@ export default tseslint.config(
     // Workflow code and the pure domain it imports run inside Temporal's deterministic sandbox.
     files: ['workflows/**/*.ts', 'domain/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', {
-        patterns: [{ group: ['node:*'], message: 'Workflows and domain/ must not use Node built-ins.' }],
-        paths: [
-          ...nodeBuiltins.map((name) => ({ name, message: 'Workflows and domain/ must not use Node built-ins.' })),
-          { name: 'pg', message: 'No I/O in workflows: use an activity.' },
-          { name: '@temporalio/client', message: 'Workflows talk to Temporal through @temporalio/workflow.' },
-          { name: '@temporalio/activity', message: 'Activities live in activities/.' },
-        ],
-      }],
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [{ group: ['node:*'], message: 'Workflows and domain/ must not use Node built-ins.' }],
+          paths: [
+            ...nodeBuiltins.map((name) => ({ name, message: 'Workflows and domain/ must not use Node built-ins.' })),
+            { name: 'pg', message: 'No I/O in workflows: use an activity.' },
+            { name: '@temporalio/client', message: 'Workflows talk to Temporal through @temporalio/workflow.' },
+            { name: '@temporalio/activity', message: 'Activities live in activities/.' },
+          ],
+        },
+      ],
       'no-restricted-globals': ['error', 'setTimeout', 'setInterval', 'process', 'require'],
       'no-console': 'error',
     },

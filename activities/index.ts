@@ -10,9 +10,7 @@ import type { DisputeView } from '../domain/dispute.js';
 import type { TransferView } from '../domain/transfer.js';
 import { CalendarStore, listOpenWorkflowsAffectedByYear } from '../db/calendar.js';
 import { resolveDeadline, type Calendar, type TimeLimitRuleInput } from '../domain/calendar/index.js';
-import {
-  DAILY_CHASES_PER_RESOLUTION, resolveClock as resolveClockOn, workingMornings, type ClockRequest, type ResolvedClock,
-} from '../domain/ladder.js';
+import { DAILY_CHASES_PER_RESOLUTION, resolveClock as resolveClockOn, workingMornings, type ClockRequest, type ResolvedClock } from '../domain/ladder.js';
 import type { EventRecord, ViewRecord } from '../domain/events.js';
 import type { TaskView } from '../domain/task.js';
 import type { RecordedMatterView } from '../db/matters.js';
@@ -41,7 +39,11 @@ async function storing(what: string, write: () => Promise<void>): Promise<void> 
     if (!pgError) throw err; // connection errors and the like: no row contents in them
     const message = `PostgreSQL refused ${what}: ${describePgError(pgError)}`;
     if (isDataException(err)) {
-      throw ApplicationFailure.create({ type: 'DataRefused', nonRetryable: true, message: `${message}; its data cannot be stored (e.g. NUL or an unpaired surrogate in text), so it is not retried` });
+      throw ApplicationFailure.create({
+        type: 'DataRefused',
+        nonRetryable: true,
+        message: `${message}; its data cannot be stored (e.g. NUL or an unpaired surrogate in text), so it is not retried`,
+      });
     }
     throw ApplicationFailure.create({ type: 'DatabaseError', message });
   }
@@ -55,9 +57,7 @@ const eventName = (e: EventRecord) => `event ${e.workflowId}#${e.seq} (${e.type}
  */
 export function createActivities(deps: ActivityDeps) {
   const store = new CalendarStore(deps.pool);
-  const calendarWithRevision = deps.calendar
-    ? async () => ({ calendar: await deps.calendar!(), revision: 0 })
-    : () => store.currentWithRevision();
+  const calendarWithRevision = deps.calendar ? async () => ({ calendar: await deps.calendar!(), revision: 0 }) : () => store.currentWithRevision();
   const calendar = async () => (await calendarWithRevision()).calendar;
   return {
     /**
@@ -122,7 +122,13 @@ export function createActivities(deps: ActivityDeps) {
      * Stores a verification run and its events (one per county chain: the result in the county's
      * own trail, a break told to its supervisors, the head sent to its city's), atomically.
      */
-    async recordAuditVerification(input: { workflowId: string; at: string; chains: ChainVerification[]; legacyOk: boolean; events: EventRecord[] }): Promise<void> {
+    async recordAuditVerification(input: {
+      workflowId: string;
+      at: string;
+      chains: ChainVerification[];
+      legacyOk: boolean;
+      events: EventRecord[];
+    }): Promise<void> {
       await storing(`audit verification ${input.workflowId}`, () => recordAuditVerification(deps.pool, input));
     },
 

@@ -2,9 +2,7 @@ import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { Client } from '@temporalio/client';
-import {
-  jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider,
-} from 'fastify-type-provider-zod';
+import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Pool } from '../db/pool.js';
 import type { Config } from '../domain/config.js';
 import { factsSchemas } from '../domain/scenarios/facts.js';
@@ -34,8 +32,27 @@ type RateLimitSetting = `RATE_LIMIT_${'IP' | 'KEY' | 'PUBLIC' | 'START'}_${'BURS
 const startingRoutes = new Set(['POST /v1/matters', 'POST /v1/tasks', 'POST /v1/matters/:matterId/supervision-orders']);
 
 export interface AppDeps {
-  config: Pick<Config, 'API_BODY_LIMIT' | 'API_REQUEST_TIMEOUT_MS' | 'AUTH_FAILURE_BURST' | 'AUTH_FAILURES_PER_MINUTE' | 'LOG_LEVEL' | 'TEMPORAL_TASK_QUEUE' | 'TEMPORAL_NAMESPACE' | 'TEMPORAL_UI_URL' | 'UPDATE_TIMEOUT_MS' | 'WEBHOOK_ALLOWED_HOSTS' | RateLimitSetting
-    | 'NODE_ENV' | 'PAYLOAD_KEYS' | 'PAYLOAD_KEY_ID' | 'CODEC_CORS_ORIGINS' | 'CODEC_JWKS_URL' | 'CODEC_JWT_ISSUER' | 'CODEC_JWT_AUDIENCE'>;
+  config: Pick<
+    Config,
+    | 'API_BODY_LIMIT'
+    | 'API_REQUEST_TIMEOUT_MS'
+    | 'AUTH_FAILURE_BURST'
+    | 'AUTH_FAILURES_PER_MINUTE'
+    | 'LOG_LEVEL'
+    | 'TEMPORAL_TASK_QUEUE'
+    | 'TEMPORAL_NAMESPACE'
+    | 'TEMPORAL_UI_URL'
+    | 'UPDATE_TIMEOUT_MS'
+    | 'WEBHOOK_ALLOWED_HOSTS'
+    | RateLimitSetting
+    | 'NODE_ENV'
+    | 'PAYLOAD_KEYS'
+    | 'PAYLOAD_KEY_ID'
+    | 'CODEC_CORS_ORIGINS'
+    | 'CODEC_JWKS_URL'
+    | 'CODEC_JWT_ISSUER'
+    | 'CODEC_JWT_AUDIENCE'
+  >;
   pool: Pool;
   temporal: Client;
   /** Test runs pass false to keep output quiet. */
@@ -48,16 +65,19 @@ export interface AppDeps {
  */
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const app = Fastify({
-    logger: deps.logger === false ? false : {
-      level: deps.config.LOG_LEVEL,
-      // Keys and bodies never reach the log; URLs carry only readable ids (no personal data).
-      redact: ['req.headers.authorization', 'req.headers["idempotency-key"]'],
-      // An error is logged by its kind and code, never its stack; a PostgreSQL error by its SQLSTATE
-      // only (its message and detail quote row contents). Also covers what Fastify logs itself,
-      // e.g. a handler that fails after its request has already been answered 503.
-      // (Fastify's type for an err serializer insists on a `stack`, which is the point to leave out.)
-      serializers: { err: logSafeError as never },
-    },
+    logger:
+      deps.logger === false
+        ? false
+        : {
+            level: deps.config.LOG_LEVEL,
+            // Keys and bodies never reach the log; URLs carry only readable ids (no personal data).
+            redact: ['req.headers.authorization', 'req.headers["idempotency-key"]'],
+            // An error is logged by its kind and code, never its stack; a PostgreSQL error by its SQLSTATE
+            // only (its message and detail quote row contents). Also covers what Fastify logs itself,
+            // e.g. a handler that fails after its request has already been answered 503.
+            // (Fastify's type for an err serializer insists on a `stack`, which is the point to leave out.)
+            serializers: { err: logSafeError as never },
+          },
     bodyLimit: deps.config.API_BODY_LIMIT,
     // Every request is answered within API_REQUEST_TIMEOUT_MS: past it Fastify sends
     // FST_ERR_HANDLER_TIMEOUT through the error handler, which answers 503 `unavailable` with
@@ -83,10 +103,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
         return;
       }
       const tooLarge = e.code === 'HPE_HEADER_OVERFLOW';
-      const body = JSON.stringify({ error: tooLarge ? { code: 'headers_too_large', message: '请求头过大' } : { code: 'bad_request', message: '请求格式错误' } });
+      const body = JSON.stringify({
+        error: tooLarge ? { code: 'headers_too_large', message: '请求头过大' } : { code: 'bad_request', message: '请求格式错误' },
+      });
       socket.end(
-        `HTTP/1.1 ${tooLarge ? '431 Request Header Fields Too Large' : '400 Bad Request'}\r\nContent-Type: application/json; charset=utf-8\r\n`
-        + `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+        `HTTP/1.1 ${tooLarge ? '431 Request Header Fields Too Large' : '400 Bad Request'}\r\nContent-Type: application/json; charset=utf-8\r\n` +
+          `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
       );
     },
     frameworkErrors: (err, _req, reply) => {
@@ -125,7 +147,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.addHook('onRequest', async (req) => {
     const url = req.routeOptions.url ?? '';
     if (url === '/healthz' || url === '/readyz') return;
-    const wait = Math.max(perIp.take(req.ip), req.method === 'GET' && url.startsWith('/v1/public/results') && !url.includes(':resultId/versions') ? publicPerIp.take(req.ip) : 0);
+    const wait = Math.max(
+      perIp.take(req.ip),
+      req.method === 'GET' && url.startsWith('/v1/public/results') && !url.includes(':resultId/versions') ? publicPerIp.take(req.ip) : 0,
+    );
     if (wait > 0) throw tooManyRequests('请求过于频繁，请稍后再试', wait / 1000);
   });
 
@@ -149,30 +174,33 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(publicRoutes(deps), { prefix: '/v1/public' });
   // Outside the key-checked scope: browsers send CORS preflights without a key; it authenticates itself.
   await app.register(codecRoutes(deps), { prefix: '/v1/codec' });
-  await app.register(async (v1) => {
-    requireApiKey(v1, deps.pool, new AuthFailureThrottle(deps.config.AUTH_FAILURE_BURST, deps.config.AUTH_FAILURES_PER_MINUTE));
-    // Rates per key, once the key is known (the hook after authentication's).
-    const perKey = new TokenBuckets(c.RATE_LIMIT_KEY_BURST, c.RATE_LIMIT_KEY_PER_MINUTE);
-    const startsPerKey = new TokenBuckets(c.RATE_LIMIT_START_BURST, c.RATE_LIMIT_START_PER_MINUTE);
-    v1.addHook('onRequest', async (req) => {
-      const key = req.principal.keyId;
-      const starting = startingRoutes.has(`${req.method} ${req.routeOptions.url ?? ''}`);
-      const wait = Math.max(perKey.take(key), starting ? startsPerKey.take(key) : 0);
-      if (wait > 0) throw tooManyRequests(starting ? '发起过于频繁，请稍后再试' : '请求过于频繁，请稍后再试', wait / 1000);
-    });
-    await v1.register(taskRoutes(deps));
-    await v1.register(notificationRoutes(deps));
-    await v1.register(calendarRoutes(deps));
-    await v1.register(matterRoutes(deps));
-    await v1.register(scenarioRoutes(deps));
-    await v1.register(transferRoutes(deps));
-    await v1.register(resultRoutes(deps));
-    await v1.register(auditRoutes(deps));
-    await v1.register(disputeRoutes(deps));
-    await v1.register(supervisionRoutes(deps));
-    await v1.register(webhookRoutes(deps));
-    await v1.register(subjectRoutes(deps));
-  }, { prefix: '/v1' });
+  await app.register(
+    async (v1) => {
+      requireApiKey(v1, deps.pool, new AuthFailureThrottle(deps.config.AUTH_FAILURE_BURST, deps.config.AUTH_FAILURES_PER_MINUTE));
+      // Rates per key, once the key is known (the hook after authentication's).
+      const perKey = new TokenBuckets(c.RATE_LIMIT_KEY_BURST, c.RATE_LIMIT_KEY_PER_MINUTE);
+      const startsPerKey = new TokenBuckets(c.RATE_LIMIT_START_BURST, c.RATE_LIMIT_START_PER_MINUTE);
+      v1.addHook('onRequest', async (req) => {
+        const key = req.principal.keyId;
+        const starting = startingRoutes.has(`${req.method} ${req.routeOptions.url ?? ''}`);
+        const wait = Math.max(perKey.take(key), starting ? startsPerKey.take(key) : 0);
+        if (wait > 0) throw tooManyRequests(starting ? '发起过于频繁，请稍后再试' : '请求过于频繁，请稍后再试', wait / 1000);
+      });
+      await v1.register(taskRoutes(deps));
+      await v1.register(notificationRoutes(deps));
+      await v1.register(calendarRoutes(deps));
+      await v1.register(matterRoutes(deps));
+      await v1.register(scenarioRoutes(deps));
+      await v1.register(transferRoutes(deps));
+      await v1.register(resultRoutes(deps));
+      await v1.register(auditRoutes(deps));
+      await v1.register(disputeRoutes(deps));
+      await v1.register(supervisionRoutes(deps));
+      await v1.register(webhookRoutes(deps));
+      await v1.register(subjectRoutes(deps));
+    },
+    { prefix: '/v1' },
+  );
 
   return app;
 }

@@ -82,7 +82,9 @@ export function requireApiKey(app: FastifyInstance, pool: Pool, throttle: AuthFa
  * it recognises: the codec endpoint's OIDC access tokens), set as `req.principal`; 401 otherwise.
  */
 export async function authenticateRequest(
-  req: FastifyRequest, pool: Pool, throttle: AuthFailureThrottle,
+  req: FastifyRequest,
+  pool: Pool,
+  throttle: AuthFailureThrottle,
   alternative?: (token: string) => Promise<Principal | undefined>,
 ): Promise<Principal> {
   const waitMs = throttle.waitMs(req.ip);
@@ -90,7 +92,7 @@ export async function authenticateRequest(
   const header = req.headers.authorization;
   const m = header ? /^Bearer\s+(\S+)$/i.exec(header) : null;
   if (!m) throw new ApiError(401, 'unauthenticated', '需要 API 密钥：Authorization: Bearer <key>');
-  const principal = (alternative ? await alternative(m[1]!) : undefined) ?? await authenticate(pool, m[1]!);
+  const principal = (alternative ? await alternative(m[1]!) : undefined) ?? (await authenticate(pool, m[1]!));
   if (!principal) {
     throttle.refused(req.ip);
     throw new ApiError(401, 'unauthenticated', 'API 密钥无效或已停用');

@@ -51,11 +51,9 @@ export const tooManyRequests = (message: string, seconds: number) =>
 export const notFound = (what = '资源') => new ApiError(404, 'not_found', `${what}不存在或无权查看`);
 export const forbidden = (message = '无权执行此操作') => new ApiError(403, 'forbidden', message);
 /** 400 for one field, as a validation error names it (`body.department`). */
-export const invalidField = (path: string, message: string) =>
-  new ApiError(400, 'validation_failed', message, [{ path, message }]);
+export const invalidField = (path: string, message: string) => new ApiError(400, 'validation_failed', message, [{ path, message }]);
 /** A township of another county named for work in this one (a township code begins with its county's). */
-export const townshipOfAnotherCounty = (path: string, county: string) =>
-  invalidField(path, `该乡镇不属于 ${county}：只能派给本县的乡镇`);
+export const townshipOfAnotherCounty = (path: string, county: string) => invalidField(path, `该乡镇不属于 ${county}：只能派给本县的乡镇`);
 
 /** A workflow refusal's field issues (ApplicationFailure `details[0]`, see workflows/refusal.ts). */
 function refusalIssues(failure: ApplicationFailure): FieldIssue[] | undefined {
@@ -93,10 +91,21 @@ function storableErrorBody(body: ErrorBody): ErrorBody {
   const cleanPath = (path: string) => {
     if (isStorableText(path)) return path;
     const parts = path.split('.');
-    return parts.slice(0, Math.max(1, parts.findIndex((p) => !isStorableText(p)))).map(clean).join('.');
+    return parts
+      .slice(
+        0,
+        Math.max(
+          1,
+          parts.findIndex((p) => !isStorableText(p)),
+        ),
+      )
+      .map(clean)
+      .join('.');
   };
   const e = body.error;
-  return { error: { ...e, message: clean(e.message), ...(e.issues ? { issues: e.issues.map((i) => ({ path: cleanPath(i.path), message: clean(i.message) })) } : {}) } };
+  return {
+    error: { ...e, message: clean(e.message), ...(e.issues ? { issues: e.issues.map((i) => ({ path: cleanPath(i.path), message: clean(i.message) })) } : {}) },
+  };
 }
 
 export function registerErrorHandler(app: FastifyInstance) {
@@ -133,7 +142,12 @@ export function registerErrorHandler(app: FastifyInstance) {
     if (fe.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
       return send(413, { error: { code: 'body_too_large', message: '请求体过大' } });
     }
-    if (fe.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE' || fe.code === 'FST_ERR_CTP_EMPTY_JSON_BODY' || fe.code === 'FST_ERR_CTP_INVALID_JSON_BODY' || (fe.statusCode === 400 && fe.code?.startsWith('FST_'))) {
+    if (
+      fe.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE' ||
+      fe.code === 'FST_ERR_CTP_EMPTY_JSON_BODY' ||
+      fe.code === 'FST_ERR_CTP_INVALID_JSON_BODY' ||
+      (fe.statusCode === 400 && fe.code?.startsWith('FST_'))
+    ) {
       return send(fe.statusCode ?? 400, { error: { code: 'bad_request', message: '请求格式错误（需要 JSON）' } });
     }
     if (isUnavailable(err)) {

@@ -6,7 +6,12 @@ import type { Pool } from '../db/pool.js';
 import { ApiError } from './errors.js';
 
 export const idempotencyHeaders = z.object({
-  'idempotency-key': z.string().min(8).max(128).regex(/^[\w.:-]+$/).optional()
+  'idempotency-key': z
+    .string()
+    .min(8)
+    .max(128)
+    .regex(/^[\w.:-]+$/)
+    .optional()
     .describe('Retries with the same key return the first result instead of acting twice'),
 });
 
@@ -29,7 +34,8 @@ export function requestHashes(body: unknown): { canonical: string; asWritten: st
  * a 409.
  */
 export async function reserveWorkflowId(
-  pool: Pool, opts: { scope: string; key: string | undefined; body: unknown; newId: () => Promise<string> },
+  pool: Pool,
+  opts: { scope: string; key: string | undefined; body: unknown; newId: () => Promise<string> },
 ): Promise<{ workflowId: string; created: boolean }> {
   const candidate = await opts.newId();
   if (!opts.key) return { workflowId: candidate, created: true };

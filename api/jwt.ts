@@ -100,6 +100,12 @@ export class JwtVerifier {
     const county = countySchema.safeParse(claims.county);
     const roles = Array.isArray(claims.roles) ? claims.roles.flatMap((r) => (roleSchema.safeParse(r).success ? [r as Principal['roles'][number]] : [])) : [];
     if (!county.success || roles.length === 0 || typeof claims.sub !== 'string' || !claims.sub) return undefined;
-    return { keyId: `oidc:${claims.sub}`.slice(0, 64), county: county.data, roles, kind: 'person', ...(typeof claims.name === 'string' && claims.name ? { name: claims.name.slice(0, 100) } : {}) };
+    return {
+      keyId: `oidc:${claims.sub}`.slice(0, 64),
+      county: county.data,
+      roles,
+      kind: 'person',
+      ...(typeof claims.name === 'string' && claims.name ? { name: claims.name.slice(0, 100) } : {}),
+    };
   }
 }

@@ -7,6 +7,7 @@ import { actorOf, appendAudit, type AuditEntry } from '../db/events.js';
 import { inTransaction } from '../db/sql.js';
 import { waitForTaskRow } from '../db/tasks.js';
 import { fromUrlId } from '../domain/ids.js';
+import { SA } from '../domain/search-attributes.js';
 import { taskScope, hasRole, type Principal } from '../domain/principal.js';
 import type { DepartmentTaskInput, TaskView } from '../domain/task.js';
 import { safeText } from '../domain/text.js';
@@ -65,7 +66,10 @@ type CursorField = 'string' | 'time' | 'time-or-null';
  * A cursor's fields, each checked as the API checks its parameters: text PostgreSQL can store, and
  * times in the API's ISO form and years (`Date.parse` accepts "0", "2026" or year 275760; PostgreSQL does not).
  */
-export function decodeCursor<F extends Record<string, CursorField>>(cursor: string, fields: F): { [N in keyof F]: F[N] extends 'time-or-null' ? string | null : string } {
+export function decodeCursor<F extends Record<string, CursorField>>(
+  cursor: string,
+  fields: F,
+): { [N in keyof F]: F[N] extends 'time-or-null' ? string | null : string } {
   let raw: unknown;
   try {
     raw = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
@@ -97,7 +101,8 @@ export const cursorOf = <F extends Record<string, CursorField>>(cursor: string |
  * Anyone else lists the department asked for, or all.
  */
 export function officerScope(
-  p: Principal, asked: string | undefined,
+  p: Principal,
+  asked: string | undefined,
   refusals: { noDepartment: string; otherDepartment: string },
   bound = taskScope(p) === 'department',
 ): { officerOnly: boolean; department: string | undefined } {
@@ -111,12 +116,17 @@ export function officerScope(
  * record (PostgreSQL) answers, since it outlives Temporal's retention; only an object too new to
  * have written its row is asked live.
  */
-export async function loadVisible<V>(deps: Pick<AppDeps, 'temporal'>, o: {
-  urlId: string; kind: 'task' | 'matter' | 'dispute' | 'transfer'; what: string;
-  row: (workflowId: string) => Promise<V | undefined>;
-  live: (handle: WorkflowHandle) => Promise<V>;
-  canSee: (view: V) => boolean;
-}): Promise<{ workflowId: string; handle: WorkflowHandle; view: V }> {
+export async function loadVisible<V>(
+  deps: Pick<AppDeps, 'temporal'>,
+  o: {
+    urlId: string;
+    kind: 'task' | 'matter' | 'dispute' | 'transfer';
+    what: string;
+    row: (workflowId: string) => Promise<V | undefined>;
+    live: (handle: WorkflowHandle) => Promise<V>;
+    canSee: (view: V) => boolean;
+  },
+): Promise<{ workflowId: string; handle: WorkflowHandle; view: V }> {
   const workflowId = fromUrlId(o.urlId, o.kind);
   if (!workflowId) throw notFound(o.what);
   const handle = deps.temporal.workflow.getHandle(workflowId);
@@ -156,8 +166,7 @@ export const rowWaitMs = (config: Pick<AppDeps['config'], 'API_REQUEST_TIMEOUT_M
  * deadline), leaving time to ask the workflow.
  */
 export async function recordedTask(deps: Pick<AppDeps, 'pool' | 'temporal'>, workflowId: string, waitMs: number): Promise<TaskView> {
-  return (await waitForTaskRow(deps.pool, workflowId, waitMs))
-    ?? deps.temporal.workflow.getHandle<typeof departmentTask>(workflowId).query(getTaskQuery);
+  return (await waitForTaskRow(deps.pool, workflowId, waitMs)) ?? deps.temporal.workflow.getHandle<typeof departmentTask>(workflowId).query(getTaskQuery);
 }
 
 /**
@@ -168,9 +177,17 @@ export async function recordedTask(deps: Pick<AppDeps, 'pool' | 'temporal'>, wor
  * second run, whose events would collide with the first run's and be dropped. Either way (also
  * when a concurrent retry with the same key started it first) the answer is the read model's.
  */
-export async function startDepartmentTask(deps: Pick<AppDeps, 'pool' | 'temporal' | 'config'>, o: {
-  workflowId: string; input: DepartmentTaskInput | Parameters<typeof departmentTask>[0]; summary: string; details: string; searchAttributes: SearchAttributePair[];
-}): Promise<TaskView> {
+export async function startDepartmentTask(
+  deps: Pick<AppDeps, 'pool' | 'temporal' | 'config'>,
+  o: {
+    workflowId: string;
+    input: DepartmentTaskInput | Parameters<typeof departmentTask>[0];
+    summary: string;
+    details: string;
+    /** Besides the county and the department, which every task carries. */
+    searchAttributes: SearchAttributePair[];
+  },
+): Promise<TaskView> {
   try {
     await deps.temporal.workflow.start(departmentTask, {
       taskQueue: deps.config.TEMPORAL_TASK_QUEUE,
@@ -179,7 +196,7 @@ export async function startDepartmentTask(deps: Pick<AppDeps, 'pool' | 'temporal
       workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
       staticSummary: o.summary,
       staticDetails: o.details,
-      typedSearchAttributes: o.searchAttributes,
+      typedSearchAttributes: [{ key: SA.County, value: o.input.county }, { key: SA.Department, value: o.input.department }, ...o.searchAttributes],
     });
   } catch (err) {
     if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
@@ -193,7 +210,9 @@ export async function startDepartmentTask(deps: Pick<AppDeps, 'pool' | 'temporal
  * caller, the time now.
  */
 export async function adminAudit<T>(
-  deps: Pick<AppDeps, 'pool'>, p: Principal, change: (client: pg.PoolClient) => Promise<T>,
+  deps: Pick<AppDeps, 'pool'>,
+  p: Principal,
+  change: (client: pg.PoolClient) => Promise<T>,
   entry: (result: T) => Pick<AuditEntry, 'eventId' | 'county' | 'action' | 'objectId' | 'details'> | undefined,
 ): Promise<T> {
   return inTransaction(deps.pool, async (client) => {

@@ -31,12 +31,25 @@ export function presentTask(v: TaskView) {
 /** A matter, as GET /v1/matters/{matterId} begins. */
 export function presentMatter(v: MatterView) {
   return {
-    matterId: toUrlId(v.matterId), workflowId: v.matterId, county: v.county, countyName: divisionName(v.county),
-    scenario: v.scenario, scenarioName: v.scenarioName, definitionVersion: v.definitionVersion,
-    leadDepartment: v.leadDepartment, leadDepartmentName: departmentName(v.leadDepartment),
-    subject: v.subject, facts: v.facts, status: v.status, stage: v.stage, stageName: v.stageName,
-    createdAt: v.createdAt, ...(v.closedAt ? { closedAt: v.closedAt } : {}), findings: v.findings,
-    ...(v.result ? { result: v.result } : {}), ...(v.published ? { published: v.published } : {}),
+    matterId: toUrlId(v.matterId),
+    workflowId: v.matterId,
+    county: v.county,
+    countyName: divisionName(v.county),
+    scenario: v.scenario,
+    scenarioName: v.scenarioName,
+    definitionVersion: v.definitionVersion,
+    leadDepartment: v.leadDepartment,
+    leadDepartmentName: departmentName(v.leadDepartment),
+    subject: v.subject,
+    facts: v.facts,
+    status: v.status,
+    stage: v.stage,
+    stageName: v.stageName,
+    createdAt: v.createdAt,
+    ...(v.closedAt ? { closedAt: v.closedAt } : {}),
+    findings: v.findings,
+    ...(v.result ? { result: v.result } : {}),
+    ...(v.published ? { published: v.published } : {}),
     ...(v.cancelled ? { cancelled: v.cancelled } : {}),
   };
 }
@@ -83,18 +96,27 @@ export function presentAuditEntry(r: AuditRow & { erased: string[] }): AuditEntr
 /** A published result as the public list shows it (no personal data). */
 export function presentPublicResult(r: PublishedResult) {
   return {
-    resultId: r.resultId, county: r.county, countyName: divisionName(r.county), scenario: r.scenario as keyof typeof catalogue,
-    scenarioName: catalogue[r.scenario as keyof typeof catalogue]?.name.zh ?? r.scenario, subject: r.subjectLabel,
-    resultCode: r.resultCode, summary: r.summary, inspectedBy: r.inspectedBy.map(departmentName),
+    resultId: r.resultId,
+    county: r.county,
+    countyName: divisionName(r.county),
+    scenario: r.scenario as keyof typeof catalogue,
+    scenarioName: catalogue[r.scenario as keyof typeof catalogue]?.name.zh ?? r.scenario,
+    subject: r.subjectLabel,
+    resultCode: r.resultCode,
+    summary: r.summary,
+    inspectedBy: r.inspectedBy.map(departmentName),
     publishedAt: toShanghaiIso(Date.parse(r.publishedAt)),
-    kind: r.kind, version: r.version, ...(r.updatedAt ? { updatedAt: toShanghaiIso(Date.parse(r.updatedAt)) } : {}),
+    kind: r.kind,
+    version: r.version,
+    ...(r.updatedAt ? { updatedAt: toShanghaiIso(Date.parse(r.updatedAt)) } : {}),
   };
 }
 
 /** The record behind a published result: its current version and every version. */
 export function presentResultRecord(r: PublishedResult, versions: ResultVersion[]) {
   return {
-    resultId: r.resultId.replaceAll('/', '~'), kind: r.kind,
+    resultId: r.resultId.replaceAll('/', '~'),
+    kind: r.kind,
     current: { version: r.version, resultCode: r.resultCode, summary: r.summary, withdrawn: r.withdrawnAt !== undefined },
     versions: versions.map((v) => ({ ...v, at: toShanghaiIso(Date.parse(v.at)) })),
   };
@@ -106,7 +128,11 @@ export const presentErasure = (e: Erasure) => ({ ...e, matters: e.matters.map(to
 /** A scenario as it applies in a county, in a list. */
 export function presentScenarioSummary(r: ResolvedScenario) {
   return {
-    id: r.id, version: r.version, name: r.name, leadDepartment: r.roles.lead!, leadDepartmentName: departmentName(r.roles.lead!),
+    id: r.id,
+    version: r.version,
+    name: r.name,
+    leadDepartment: r.roles.lead!,
+    leadDepartmentName: departmentName(r.roles.lead!),
     countyOverrideVersion: r.countyOverrideVersion,
   };
 }
@@ -117,7 +143,9 @@ export function presentScenario(r: ResolvedScenario) {
     ...presentScenarioSummary(r),
     legalBases: r.legalBases,
     roles: Object.entries(r.roles).map(([role, department]) => ({
-      role, roleName: r.roleNames[role] ?? role, department: role === 'locality' ? 'township:<乡镇代码>' : department,
+      role,
+      roleName: r.roleNames[role] ?? role,
+      department: role === 'locality' ? 'township:<乡镇代码>' : department,
       departmentName: role === 'locality' ? '属地乡镇（按事项所在地）' : departmentName(department),
     })),
     stages: r.stages,

@@ -3,13 +3,15 @@ import { disputeViewSchema } from '../domain/dispute.js';
 import { timelineEntrySchema as domainTimelineEntrySchema } from '../domain/events.js';
 import { matterViewSchema } from '../domain/matter.js';
 import {
-  accountabilityFlagSchema, deliveryStatsSchema, erasureSchema as domainErasureSchema, notificationViewSchema, resultVersionSchema,
+  accountabilityFlagSchema,
+  deliveryStatsSchema,
+  erasureSchema as domainErasureSchema,
+  notificationViewSchema,
+  resultVersionSchema,
   webhookEndpointViewSchema,
 } from '../domain/records.js';
 import { transferStepKeys, transferViewSchema } from '../domain/transfer.js';
-import {
-  deadlineViewSchema, escalationViewSchema, extensionViewSchema, submitBodySchema, taskViewSchema as domainTaskViewSchema,
-} from '../domain/task.js';
+import { deadlineViewSchema, escalationViewSchema, extensionViewSchema, submitBodySchema, taskViewSchema as domainTaskViewSchema } from '../domain/task.js';
 import { urlIdPattern } from '../domain/ids.js';
 
 const time = z.string().describe('ISO-8601 time with +08:00');
@@ -72,8 +74,9 @@ export const extensionSchema = extensionViewSchema.extend({
 export const timelineEntrySchema = domainTimelineEntrySchema.extend({
   at: time,
   type: domainTimelineEntrySchema.shape.type.describe('e.g. `assigned`, `signed`, `ladder.chase`, `extension.approved`'),
-  actor: domainTimelineEntrySchema.shape.actor
-    .describe('The person (or system) who acted; null for the system itself and for events recorded before principals'),
+  actor: domainTimelineEntrySchema.shape.actor.describe(
+    'The person (or system) who acted; null for the system itself and for events recorded before principals',
+  ),
 });
 
 const task = domainTaskViewSchema.shape;
@@ -97,10 +100,12 @@ export const taskViewSchema = apiView(domainTaskViewSchema, {
     submission: submitBodySchema.extend({ at: time }).optional(),
     reviews: z.array(task.reviews.element.extend({ at: time })),
     returned: task.returned.unwrap().extend({ at: time }).optional(),
-    disputed: task.disputed.unwrap().extend({ at: time }).optional()
+    disputed: task.disputed
+      .unwrap()
+      .extend({ at: time })
+      .optional()
       .describe('Returned as not the department’s remit: a jurisdiction dispute runs while the department keeps working the task (原职责划分)'),
-    designated: task.designated
-      .describe('A jurisdiction dispute designated this department: it cannot return the task on the same grounds'),
+    designated: task.designated.describe('A jurisdiction dispute designated this department: it cannot return the task on the same grounds'),
     cancelled: task.cancelled.unwrap().extend({ at: time }).optional(),
     reassigned: task.reassigned.unwrap().extend({ at: time }).optional().describe('The matter moved this step to another department (改派)'),
   },
@@ -143,8 +148,19 @@ export const taskDetailSchema = taskViewSchema.extend({
 });
 
 export const taskSummarySchema = taskViewSchema.pick({
-  taskId: true, workflowId: true, county: true, department: true, departmentName: true, title: true, matterId: true,
-  state: true, stateName: true, assignedAt: true, currentDeadline: true, overdue: true, escalationLevel: true,
+  taskId: true,
+  workflowId: true,
+  county: true,
+  department: true,
+  departmentName: true,
+  title: true,
+  matterId: true,
+  state: true,
+  stateName: true,
+  assignedAt: true,
+  currentDeadline: true,
+  overdue: true,
+  escalationLevel: true,
 });
 
 /** A matter: URL id and names added; its tasks, disputes and internal bookkeeping left to the detail. */
@@ -162,14 +178,23 @@ export const matterSchema = apiView(matterViewSchema, {
 });
 export const matterSummarySchema = matterSchema.omit({ facts: true, subject: true }).extend({ subjectKind: z.string() });
 export const matterDetailSchema = matterSchema.extend({
-  tasks: z.array(taskSummarySchema.extend({ key: z.string().describe('Step of the scenario, e.g. `survey.planning`'), escalations: z.array(z.object({ rung: z.string(), firedAt: z.string() })) })),
+  tasks: z.array(
+    taskSummarySchema.extend({
+      key: z.string().describe('Step of the scenario, e.g. `survey.planning`'),
+      escalations: z.array(z.object({ rung: z.string(), firedAt: z.string() })),
+    }),
+  ),
   overdue: z.boolean().describe('Some open task of the matter is overdue'),
   escalationLevel: z.number().int().describe('Highest escalation level among its open tasks'),
   timeline: z.array(timelineEntrySchema),
-  transfers: z.array(matterViewSchema.shape.transfers.unwrap().element.extend({
-    transferId: z.string().describe('GET /v1/transfers/{transferId}'),
-    approved: z.boolean().describe('Approved by the head: the matter cannot end without it (国务院令第310号 art. 11)'),
-  })).describe('Criminal transfers (行刑衔接)'),
+  transfers: z
+    .array(
+      matterViewSchema.shape.transfers.unwrap().element.extend({
+        transferId: z.string().describe('GET /v1/transfers/{transferId}'),
+        approved: z.boolean().describe('Approved by the head: the matter cannot end without it (国务院令第310号 art. 11)'),
+      }),
+    )
+    .describe('Criminal transfers (行刑衔接)'),
   temporalUiUrl: z.string(),
   subjectId: z.string().nullable().describe('GET /v1/subjects/{subjectId} (null until the matter is first recorded)'),
 });
@@ -188,8 +213,9 @@ export const versionSchema = resultVersionSchema.extend({
 export const flagSchema = apiView(accountabilityFlagSchema, {
   set: {
     departmentName: z.string(),
-    kind: accountabilityFlagSchema.shape.kind
-      .describe('return-designated-back: a dispute designated the department that returned the task (推诿); return-upheld: the task went to another department (not a fault)'),
+    kind: accountabilityFlagSchema.shape.kind.describe(
+      'return-designated-back: a dispute designated the department that returned the task (推诿); return-upheld: the task went to another department (not a fault)',
+    ),
   },
   after: { department: ['departmentName'] },
 });
@@ -203,9 +229,12 @@ const deliveries = deliveryStatsSchema.shape;
 export const webhookDetailSchema = webhookEndpointSchema.extend({
   deliveries: deliveryStatsSchema.extend({
     dead: deliveries.dead.describe('Attempts exhausted; the notification is still in the recipients’ inbox'),
-    lastAttempt: deliveries.lastAttempt.unwrap().extend({
-      error: z.string().nullable().describe('`HTTP <status>`, `timeout`, `not-public-address` or `unreachable` (no network details)'),
-    }).nullable(),
+    lastAttempt: deliveries.lastAttempt
+      .unwrap()
+      .extend({
+        error: z.string().nullable().describe('`HTTP <status>`, `timeout`, `not-public-address` or `unreachable` (no network details)'),
+      })
+      .nullable(),
   }),
 });
 
@@ -223,6 +252,4 @@ export const pageSchema = <T extends z.ZodType>(item: T) =>
     nextCursor: z.string().nullable().describe('Pass as `cursor` for the next page; null on the last page'),
   });
 
-export const boolQuery = z
-  .enum(['true', 'false'])
-  .transform((v) => v === 'true');
+export const boolQuery = z.enum(['true', 'false']).transform((v) => v === 'true');

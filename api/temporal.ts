@@ -1,6 +1,4 @@
-import {
-  Connection, defaultGrpcRetryOptions, makeGrpcRetryInterceptor, WorkflowUpdateRPCTimeoutOrCancelledError, type Client,
-} from '@temporalio/client';
+import { Connection, defaultGrpcRetryOptions, makeGrpcRetryInterceptor, WorkflowUpdateRPCTimeoutOrCancelledError, type Client } from '@temporalio/client';
 import type { Config } from '../domain/config.js';
 import { ApiError } from './errors.js';
 
@@ -26,10 +24,7 @@ export function apiTemporalConnection(address: string, apiKey?: string): Connect
  *
  *     await withUpdateDeadline(deps, () => handle.executeUpdate(signUpdate, { args: [...] }))
  */
-export async function withUpdateDeadline<R>(
-  deps: { temporal: Client; config: Pick<Config, 'UPDATE_TIMEOUT_MS'> },
-  send: () => Promise<R>,
-): Promise<R> {
+export async function withUpdateDeadline<R>(deps: { temporal: Client; config: Pick<Config, 'UPDATE_TIMEOUT_MS'> }, send: () => Promise<R>): Promise<R> {
   try {
     return await deps.temporal.withDeadline(Date.now() + deps.config.UPDATE_TIMEOUT_MS, send);
   } catch (err) {

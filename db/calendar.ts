@@ -21,12 +21,26 @@ export async function getCalendarYear(db: Queryable, year: number): Promise<Cale
   );
   const row = res.rows[0];
   if (row) {
-    return { year: row.year, version: row.version, data: row.data, source: row.source, publishedAt: (row.published_at as Date).toISOString(), publishedBy: row.published_by ?? null, origin: 'database' };
+    return {
+      year: row.year,
+      version: row.version,
+      data: row.data,
+      source: row.source,
+      publishedAt: (row.published_at as Date).toISOString(),
+      publishedBy: row.published_by ?? null,
+      origin: 'database',
+    };
   }
   const builtIn = cnWorkdayCalendarData.years[String(year)];
   if (!builtIn) return undefined;
   return {
-    year, version: 0, data: builtIn as CalendarYearData, source: cnWorkdayCalendarData.sources[String(year)] ?? '', publishedAt: null, publishedBy: null, origin: 'built-in',
+    year,
+    version: 0,
+    data: builtIn as CalendarYearData,
+    source: cnWorkdayCalendarData.sources[String(year)] ?? '',
+    publishedAt: null,
+    publishedBy: null,
+    origin: 'built-in',
   };
 }
 
@@ -38,7 +52,15 @@ export async function publishCalendarYear(db: Queryable, year: number, data: Cal
      RETURNING version, published_at`,
     [year, data, source, by],
   );
-  return { year, version: res.rows[0].version, data, source, publishedAt: (res.rows[0].published_at as Date).toISOString(), publishedBy: by, origin: 'database' };
+  return {
+    year,
+    version: res.rows[0].version,
+    data,
+    source,
+    publishedAt: (res.rows[0].published_at as Date).toISOString(),
+    publishedBy: by,
+    origin: 'database',
+  };
 }
 
 /**
@@ -93,9 +115,7 @@ export class CalendarStore {
       throw err;
     }
     if (this.cached?.revision === revision) return this.cached;
-    const rows = await this.db.query(
-      'SELECT DISTINCT ON (year) year, data FROM calendar_years ORDER BY year, version DESC',
-    );
+    const rows = await this.db.query('SELECT DISTINCT ON (year) year, data FROM calendar_years ORDER BY year, version DESC');
     const years: Record<string, CalendarYearData> = { ...(cnWorkdayCalendarData.years as Record<string, CalendarYearData>) };
     for (const r of rows.rows) years[String(r.year)] = r.data;
     this.cached = { revision, calendar: compileCalendar(years) };

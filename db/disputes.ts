@@ -13,8 +13,21 @@ export async function upsertDisputeView(db: Queryable, v: DisputeView): Promise<
        arbiter_department = EXCLUDED.arbiter_department, due_at = EXCLUDED.due_at, last_seq = EXCLUDED.last_seq,
        view = EXCLUDED.view, updated_at = now()
      WHERE disputes.last_seq < EXCLUDED.last_seq`,
-    [v.disputeId, v.county, v.otherCounty ?? null, v.matterId ?? null, v.state, v.rung, v.level, v.parties,
-      v.arbiter?.county ?? null, v.arbiter?.department ?? null, v.state === 'open' ? v.dueAt ?? null : null, v.lastEventSeq, v],
+    [
+      v.disputeId,
+      v.county,
+      v.otherCounty ?? null,
+      v.matterId ?? null,
+      v.state,
+      v.rung,
+      v.level,
+      v.parties,
+      v.arbiter?.county ?? null,
+      v.arbiter?.department ?? null,
+      v.state === 'open' ? (v.dueAt ?? null) : null,
+      v.lastEventSeq,
+      v,
+    ],
   );
 }
 
@@ -30,7 +43,11 @@ const disputeOrder = keyset('desc', [{ sql: 'created_at', type: 'timestamptz' },
  * Disputes the principal may see (db/visibility.ts), newest first, keyset-paginated: the rule
  * applies in SQL, so a page is full whenever a next one exists.
  */
-export async function listDisputes(db: Queryable, p: Principal, f: { state?: string; limit: number; before?: { createdAt: string; disputeId: string } }): Promise<Keyed<DisputeView, { createdAt: string; disputeId: string }>[]> {
+export async function listDisputes(
+  db: Queryable,
+  p: Principal,
+  f: { state?: string; limit: number; before?: { createdAt: string; disputeId: string } },
+): Promise<Keyed<DisputeView, { createdAt: string; disputeId: string }>[]> {
   const w = disputesVisibleTo(new Where(), p).when(f.state, 'state = ?');
   if (f.before) disputeOrder.after(w, [f.before.createdAt, f.before.disputeId]);
   const res = await db.query<{ view: DisputeView; created_at: Date; dispute_id: string }>(

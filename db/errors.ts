@@ -35,7 +35,13 @@ const conditions: Record<string, string> = {
 
 export function pgErrorSummary(err: unknown): PgErrorSummary | undefined {
   if (!(err instanceof pg.DatabaseError) || typeof err.code !== 'string') return undefined;
-  const classes: Record<string, string> = { 22: 'data_exception', 23: 'integrity_constraint_violation', 40: 'transaction_rollback', 42: 'syntax_error_or_access_rule_violation', 57: 'operator_intervention' };
+  const classes: Record<string, string> = {
+    22: 'data_exception',
+    23: 'integrity_constraint_violation',
+    40: 'transaction_rollback',
+    42: 'syntax_error_or_access_rule_violation',
+    57: 'operator_intervention',
+  };
   return {
     name: 'DatabaseError',
     code: err.code,
@@ -71,5 +77,8 @@ export function isDatabaseUnavailable(err: unknown): boolean {
   const e = err as { code?: unknown; message?: unknown } | undefined;
   if (!e) return false;
   if (typeof e.code === 'string' && (/^08[0-9A-Z]{3}$/.test(e.code) || ['57014', '57P01', '57P02', '57P03', '53300'].includes(e.code))) return true;
-  return typeof e.message === 'string' && /timeout exceeded when trying to connect|Connection terminated|connect ECONNREFUSED|Query read timeout|^timeout expired$/i.test(e.message);
+  return (
+    typeof e.message === 'string' &&
+    /timeout exceeded when trying to connect|Connection terminated|connect ECONNREFUSED|Query read timeout|^timeout expired$/i.test(e.message)
+  );
 }

@@ -16,7 +16,18 @@ export async function recordEvent(client: pg.PoolClient, e: EventRecord): Promis
     `INSERT INTO timeline_events (workflow_id, seq, at, type, summary, actor_key_id, actor_department, data, actor_principal_id, actor_name)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
      ON CONFLICT (workflow_id, seq) DO NOTHING`,
-    [e.workflowId, e.seq, e.at, e.type, e.summary, e.actor?.keyId ?? null, e.actor?.department ?? null, e.data ?? {}, e.actor?.principalId ?? null, e.actor?.name ?? null],
+    [
+      e.workflowId,
+      e.seq,
+      e.at,
+      e.type,
+      e.summary,
+      e.actor?.keyId ?? null,
+      e.actor?.department ?? null,
+      e.data ?? {},
+      e.actor?.principalId ?? null,
+      e.actor?.name ?? null,
+    ],
   );
   if (inserted.rowCount === 0) return; // already recorded by an earlier attempt of this activity
 
@@ -55,15 +66,25 @@ export async function recordEvent(client: pg.PoolClient, e: EventRecord): Promis
 /** A workflow's timeline (task, matter, dispute, transfer), in order, with its times in +08:00. */
 export async function getTimeline(db: Queryable, workflowId: string): Promise<TimelineEntry[]> {
   const res = await db.query<{
-    seq: number; at: Date; type: string; summary: string; actor_department: string | null;
-    actor_principal_id: string | null; actor_name: string | null; data: Record<string, unknown>;
-  }>(
-    `SELECT seq, at, type, summary, actor_department, actor_principal_id, actor_name, data FROM timeline_events WHERE workflow_id = $1 ORDER BY seq`,
-    [workflowId],
-  );
+    seq: number;
+    at: Date;
+    type: string;
+    summary: string;
+    actor_department: string | null;
+    actor_principal_id: string | null;
+    actor_name: string | null;
+    data: Record<string, unknown>;
+  }>(`SELECT seq, at, type, summary, actor_department, actor_principal_id, actor_name, data FROM timeline_events WHERE workflow_id = $1 ORDER BY seq`, [
+    workflowId,
+  ]);
   return res.rows.map((r) => ({
-    seq: r.seq, at: toShanghaiIso(r.at.getTime()), type: r.type, summary: r.summary,
-    actorDepartment: r.actor_department, actor: r.actor_principal_id ? { principalId: r.actor_principal_id, name: r.actor_name } : null, data: r.data,
+    seq: r.seq,
+    at: toShanghaiIso(r.at.getTime()),
+    type: r.type,
+    summary: r.summary,
+    actorDepartment: r.actor_department,
+    actor: r.actor_principal_id ? { principalId: r.actor_principal_id, name: r.actor_name } : null,
+    data: r.data,
   }));
 }
 
@@ -81,8 +102,17 @@ export interface AuditEntry {
 }
 
 /** The audit entry's actor fields for a principal (the key, its department, the person). */
-export function actorOf(p: { keyId: string; department?: string | undefined; principalId?: string | undefined; name?: string | undefined }): Pick<AuditEntry, 'actorKeyId' | 'actorDepartment' | 'actor'> {
-  return { actorKeyId: p.keyId, actorDepartment: p.department ?? null, ...(p.principalId ? { actor: { principalId: p.principalId, name: p.name ?? null } } : {}) };
+export function actorOf(p: {
+  keyId: string;
+  department?: string | undefined;
+  principalId?: string | undefined;
+  name?: string | undefined;
+}): Pick<AuditEntry, 'actorKeyId' | 'actorDepartment' | 'actor'> {
+  return {
+    actorKeyId: p.keyId,
+    actorDepartment: p.department ?? null,
+    ...(p.principalId ? { actor: { principalId: p.principalId, name: p.name ?? null } } : {}),
+  };
 }
 
 /**
@@ -117,7 +147,13 @@ export async function appendAudit(client: pg.PoolClient, entry: AuditEntry): Pro
     [a.eventId, a.at, a.county, a.actorKeyId, a.actorDepartment, a.action, a.objectId, details, prevHash, hash, chain],
   );
   for (const t of texts) {
-    await client.query('INSERT INTO audit_texts (event_id, field, text, salt, digest) VALUES ($1, $2, $3, $4, $5)', [a.eventId, t.field, t.text, t.salt, t.digest]);
+    await client.query('INSERT INTO audit_texts (event_id, field, text, salt, digest) VALUES ($1, $2, $3, $4, $5)', [
+      a.eventId,
+      t.field,
+      t.text,
+      t.salt,
+      t.digest,
+    ]);
   }
 }
 
@@ -140,21 +176,29 @@ const isTextRef = (v: unknown): v is { $text: string } =>
  * The entries as people read them: each free text back in its field, or null with the field named
  * in `erased` when it was erased (the chained details hold only its digest).
  */
-export async function withTexts<T extends { eventId: string; details: Record<string, unknown> }>(db: Queryable, rows: T[]): Promise<(T & { erased: string[] })[]> {
+export async function withTexts<T extends { eventId: string; details: Record<string, unknown> }>(
+  db: Queryable,
+  rows: T[],
+): Promise<(T & { erased: string[] })[]> {
   const refs = rows.filter((r) => Object.values(r.details).some(isTextRef)).map((r) => r.eventId);
   const texts = new Map<string, string | null>();
   if (refs.length) {
-    const res = await db.query<{ event_id: string; field: string; text: string | null }>('SELECT event_id, field, text FROM audit_texts WHERE event_id = ANY($1)', [refs]);
+    const res = await db.query<{ event_id: string; field: string; text: string | null }>(
+      'SELECT event_id, field, text FROM audit_texts WHERE event_id = ANY($1)',
+      [refs],
+    );
     for (const t of res.rows) texts.set(`${t.event_id}\u0000${t.field}`, t.text);
   }
   return rows.map((r) => {
     const erased: string[] = [];
-    const details = Object.fromEntries(Object.entries(r.details).map(([k, v]) => {
-      if (!isTextRef(v)) return [k, v];
-      const text = texts.get(`${r.eventId}\u0000${k}`) ?? null;
-      if (text === null) erased.push(k);
-      return [k, text];
-    }));
+    const details = Object.fromEntries(
+      Object.entries(r.details).map(([k, v]) => {
+        if (!isTextRef(v)) return [k, v];
+        const text = texts.get(`${r.eventId}\u0000${k}`) ?? null;
+        if (text === null) erased.push(k);
+        return [k, text];
+      }),
+    );
     return { ...r, details, erased };
   });
 }
@@ -162,9 +206,7 @@ export async function withTexts<T extends { eventId: string; details: Record<str
 /** The hash of an entry after `prevHash`; a chained entry (per county) also binds its chain. */
 export function auditHash(prevHash: string, a: AuditEntry, chain?: string | null): string {
   // Keys sorted recursively: jsonb does not keep key order, and the chain must verify after a round trip.
-  const fields = [
-    prevHash, a.eventId, new Date(a.at).toISOString(), a.county, a.actorKeyId, a.actorDepartment, a.action, a.objectId, a.details,
-  ];
+  const fields = [prevHash, a.eventId, new Date(a.at).toISOString(), a.county, a.actorKeyId, a.actorDepartment, a.action, a.objectId, a.details];
   const canonical = stableStringify(chain ? ['chain', chain, ...fields] : fields);
   return createHash('sha256').update(canonical).digest('hex');
 }
@@ -178,16 +220,34 @@ export interface AuditRow extends AuditEntry {
 }
 
 const auditRowOf = (r: Record<string, unknown>): AuditRow => ({
-  id: Number(r.id), eventId: r.event_id as string, at: (r.at as Date).toISOString(), county: r.county as string,
-  actorKeyId: r.actor_key_id as string | null, actorDepartment: r.actor_department as string | null, action: r.action as string,
-  objectId: r.object_id as string, details: r.details as Record<string, unknown>, prevHash: r.prev_hash as string, hash: r.hash as string,
-  chain: r.chain as string | null, recordedAt: (r.recorded_at as Date).toISOString(),
+  id: Number(r.id),
+  eventId: r.event_id as string,
+  at: (r.at as Date).toISOString(),
+  county: r.county as string,
+  actorKeyId: r.actor_key_id as string | null,
+  actorDepartment: r.actor_department as string | null,
+  action: r.action as string,
+  objectId: r.object_id as string,
+  details: r.details as Record<string, unknown>,
+  prevHash: r.prev_hash as string,
+  hash: r.hash as string,
+  chain: r.chain as string | null,
+  recordedAt: (r.recorded_at as Date).toISOString(),
 });
 
 /** Audit entries of a division, oldest first, a page at a time (keyset on id). */
-export async function listAudit(db: pg.Pool | pg.PoolClient, f: {
-  countyPrefix: string; objectId?: string; actor?: string; from?: string; to?: string; limit: number; afterId?: number;
-}): Promise<AuditRow[]> {
+export async function listAudit(
+  db: pg.Pool | pg.PoolClient,
+  f: {
+    countyPrefix: string;
+    objectId?: string;
+    actor?: string;
+    from?: string;
+    to?: string;
+    limit: number;
+    afterId?: number;
+  },
+): Promise<AuditRow[]> {
   const w = new Where()
     .add('county LIKE ?', `${f.countyPrefix}%`)
     .when(f.objectId, 'object_id = ?')
@@ -228,7 +288,8 @@ export async function verifyAudit(db: pg.Pool | pg.PoolClient, f: { countyPrefix
   const chains = new Set<string>();
   for (const r of rows) {
     const expected = auditHash(r.prevHash, r, r.chain);
-    if (expected !== r.hash) return { ok: false, checked: rows.indexOf(r), chains: chains.size, firstBreak: { id: r.id, eventId: r.eventId, chain: r.chain, reason: 'hash' } };
+    if (expected !== r.hash)
+      return { ok: false, checked: rows.indexOf(r), chains: chains.size, firstBreak: { id: r.id, eventId: r.eventId, chain: r.chain, reason: 'hash' } };
     if (r.chain) {
       chains.add(r.chain);
       // The entry before it in its chain, read from the table when it lies before the range.
@@ -237,12 +298,19 @@ export async function verifyAudit(db: pg.Pool | pg.PoolClient, f: { countyPrefix
         const before = await db.query<{ hash: string }>('SELECT hash FROM audit_log WHERE chain = $1 AND id < $2 ORDER BY id DESC LIMIT 1', [r.chain, r.id]);
         prev = before.rows[0]?.hash ?? genesis;
       }
-      if (prev !== r.prevHash) return { ok: false, checked: rows.indexOf(r), chains: chains.size, firstBreak: { id: r.id, eventId: r.eventId, chain: r.chain, reason: 'link' } };
+      if (prev !== r.prevHash)
+        return { ok: false, checked: rows.indexOf(r), chains: chains.size, firstBreak: { id: r.id, eventId: r.eventId, chain: r.chain, reason: 'link' } };
       lastOf.set(r.chain, r.hash);
     }
   }
   const text = await verifyTexts(db, rows);
-  if (text) return { ok: false, checked: rows.indexOf(text), chains: chains.size, firstBreak: { id: text.id, eventId: text.eventId, chain: text.chain, reason: 'text' } };
+  if (text)
+    return {
+      ok: false,
+      checked: rows.indexOf(text),
+      chains: chains.size,
+      firstBreak: { id: text.id, eventId: text.eventId, chain: text.chain, reason: 'text' },
+    };
   return { ok: true, checked: rows.length, chains: chains.size };
 }
 
@@ -255,12 +323,18 @@ async function verifyTexts(db: Queryable, rows: AuditRow[]): Promise<AuditRow | 
   const refs = rows.filter((r) => Object.values(r.details).some(isTextRef));
   if (!refs.length) return undefined;
   const res = await db.query<{ event_id: string; field: string; text: string | null; salt: Buffer | null; digest: string; erased_by: string | null }>(
-    'SELECT event_id, field, text, salt, digest, erased_by FROM audit_texts WHERE event_id = ANY($1)', [refs.map((r) => r.eventId)]);
+    'SELECT event_id, field, text, salt, digest, erased_by FROM audit_texts WHERE event_id = ANY($1)',
+    [refs.map((r) => r.eventId)],
+  );
   const stored = new Map(res.rows.map((t) => [`${t.event_id}\u0000${t.field}`, t]));
   const erasures = [...new Set(res.rows.flatMap((t) => (t.erased_by ? [t.erased_by] : [])))];
-  const recorded = new Set(erasures.length
-    ? (await db.query<{ event_id: string }>("SELECT event_id FROM audit_log WHERE event_id = ANY($1) AND action = 'subject.erased'", [erasures])).rows.map((r) => r.event_id)
-    : []);
+  const recorded = new Set(
+    erasures.length
+      ? (await db.query<{ event_id: string }>("SELECT event_id FROM audit_log WHERE event_id = ANY($1) AND action = 'subject.erased'", [erasures])).rows.map(
+          (r) => r.event_id,
+        )
+      : [],
+  );
   for (const r of refs) {
     for (const [field, v] of Object.entries(r.details)) {
       if (!isTextRef(v)) continue;
@@ -280,8 +354,14 @@ export async function verifyAuditChain(client: pg.Pool | pg.PoolClient): Promise
   let prev = genesis;
   for (const r of rows.rows) {
     const expected = auditHash(prev, {
-      eventId: r.event_id, at: r.at, county: r.county, actorKeyId: r.actor_key_id,
-      actorDepartment: r.actor_department, action: r.action, objectId: r.object_id, details: r.details,
+      eventId: r.event_id,
+      at: r.at,
+      county: r.county,
+      actorKeyId: r.actor_key_id,
+      actorDepartment: r.actor_department,
+      action: r.action,
+      objectId: r.object_id,
+      details: r.details,
     });
     if (r.prev_hash !== prev || r.hash !== expected) return Number(r.id);
     prev = r.hash;
@@ -324,7 +404,10 @@ export async function verifyEveryChain(db: pg.Pool | pg.PoolClient): Promise<{ c
     const v = await verifyAudit(db, { countyPrefix: county });
     const head = (await db.query<{ id: string; hash: string }>('SELECT id, hash FROM audit_log WHERE chain = $1 ORDER BY id DESC LIMIT 1', [county])).rows[0];
     chains.push({
-      county, ok: v.ok, checked: v.checked, ...(v.firstBreak ? { firstBreak: v.firstBreak } : {}),
+      county,
+      ok: v.ok,
+      checked: v.checked,
+      ...(v.firstBreak ? { firstBreak: v.firstBreak } : {}),
       head: head ? { id: Number(head.id), hash: head.hash } : null,
     });
   }
@@ -332,9 +415,15 @@ export async function verifyEveryChain(db: pg.Pool | pg.PoolClient): Promise<{ c
 }
 
 /** Stores one verification run (idempotent on the run's workflow id). */
-export async function insertAuditVerification(db: pg.Pool | pg.PoolClient, v: { workflowId: string; at: string; chains: ChainVerification[]; legacyOk: boolean }): Promise<void> {
-  await db.query(
-    `INSERT INTO audit_verifications (workflow_id, at, ok, checked, chains) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (workflow_id) DO NOTHING`,
-    [v.workflowId, v.at, v.legacyOk && v.chains.every((c) => c.ok), v.chains.reduce((n, c) => n + c.checked, 0), JSON.stringify({ legacyOk: v.legacyOk, chains: v.chains })],
-  );
+export async function insertAuditVerification(
+  db: pg.Pool | pg.PoolClient,
+  v: { workflowId: string; at: string; chains: ChainVerification[]; legacyOk: boolean },
+): Promise<void> {
+  await db.query(`INSERT INTO audit_verifications (workflow_id, at, ok, checked, chains) VALUES ($1, $2, $3, $4, $5) ON CONFLICT (workflow_id) DO NOTHING`, [
+    v.workflowId,
+    v.at,
+    v.legacyOk && v.chains.every((c) => c.ok),
+    v.chains.reduce((n, c) => n + c.checked, 0),
+    JSON.stringify({ legacyOk: v.legacyOk, chains: v.chains }),
+  ]);
 }

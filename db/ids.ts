@@ -21,7 +21,11 @@ export interface IdempotencyHit {
  * before (the caller then answers with that resource), or undefined when this call claimed it.
  */
 export async function claimIdempotencyKey(
-  db: Queryable, scope: string, key: string, requestHash: string, resourceId: string,
+  db: Queryable,
+  scope: string,
+  key: string,
+  requestHash: string,
+  resourceId: string,
 ): Promise<IdempotencyHit | undefined> {
   const res = await db.query(
     `INSERT INTO idempotency_keys (scope, key, request_hash, resource_id) VALUES ($1, $2, $3, $4)

@@ -28,9 +28,13 @@ export interface NewKey {
 export async function createKey(db: Queryable, k: NewKey): Promise<{ keyId: string; key: string; principalId: string }> {
   const keyId = randomBytes(6).toString('hex');
   const key = `isk_${keyId}_${randomBytes(24).toString('base64url')}`;
-  const principalId = k.principalId ?? await createPrincipal(db, {
-    kind: k.kind ?? 'person', name: k.name ?? (k.label || `key ${keyId}`), ...(k.certificateNo ? { certificateNo: k.certificateNo } : {}),
-  });
+  const principalId =
+    k.principalId ??
+    (await createPrincipal(db, {
+      kind: k.kind ?? 'person',
+      name: k.name ?? (k.label || `key ${keyId}`),
+      ...(k.certificateNo ? { certificateNo: k.certificateNo } : {}),
+    }));
   await db.query(
     'INSERT INTO api_keys (key_id, key_hash, county, department, roles, label, principal_id, rotated_from) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)',
     [keyId, hashKey(key), k.county, k.department ?? null, k.roles, k.label ?? '', principalId, k.rotatedFrom ?? null],
@@ -40,7 +44,12 @@ export async function createKey(db: Queryable, k: NewKey): Promise<{ keyId: stri
 
 export async function createPrincipal(db: Queryable, p: { kind: 'person' | 'system'; name: string; certificateNo?: string }): Promise<string> {
   const principalId = `p-${randomBytes(6).toString('hex')}`;
-  await db.query('INSERT INTO principals (principal_id, kind, name, certificate_no) VALUES ($1, $2, $3, $4)', [principalId, p.kind, p.name.slice(0, 100), p.certificateNo ?? null]);
+  await db.query('INSERT INTO principals (principal_id, kind, name, certificate_no) VALUES ($1, $2, $3, $4)', [
+    principalId,
+    p.kind,
+    p.name.slice(0, 100),
+    p.certificateNo ?? null,
+  ]);
   return principalId;
 }
 
@@ -68,9 +77,18 @@ export async function listKeys(db: Queryable, f: { countyPrefix?: string; includ
     [`${f.countyPrefix ?? ''}%`, f.includeRevoked ?? true],
   );
   return res.rows.map((r) => ({
-    keyId: r.key_id, principalId: r.principal_id, name: r.name, kind: r.kind, certificateNo: r.certificate_no, county: r.county,
-    department: r.department, roles: r.roles, label: r.label, createdAt: (r.created_at as Date).toISOString(),
-    revokedAt: r.revoked_at ? (r.revoked_at as Date).toISOString() : null, rotatedFrom: r.rotated_from,
+    keyId: r.key_id,
+    principalId: r.principal_id,
+    name: r.name,
+    kind: r.kind,
+    certificateNo: r.certificate_no,
+    county: r.county,
+    department: r.department,
+    roles: r.roles,
+    label: r.label,
+    createdAt: (r.created_at as Date).toISOString(),
+    revokedAt: r.revoked_at ? (r.revoked_at as Date).toISOString() : null,
+    rotatedFrom: r.rotated_from,
   }));
 }
 
@@ -85,11 +103,17 @@ export async function revokeKey(db: Queryable, keyId: string): Promise<boolean> 
  * one transaction (the caller's `db` is a transaction client): the new key is shown once.
  */
 export async function rotateKey(db: Queryable, keyId: string): Promise<{ keyId: string; key: string; principalId: string } | undefined> {
-  const old = await db.query('SELECT county, department, roles, label, principal_id FROM api_keys WHERE key_id = $1 AND revoked_at IS NULL FOR UPDATE', [keyId]);
+  const old = await db.query('SELECT county, department, roles, label, principal_id FROM api_keys WHERE key_id = $1 AND revoked_at IS NULL FOR UPDATE', [
+    keyId,
+  ]);
   const row = old.rows[0];
   if (!row) return undefined;
   const created = await createKey(db, {
-    county: row.county, roles: row.roles, label: row.label, principalId: row.principal_id, rotatedFrom: keyId,
+    county: row.county,
+    roles: row.roles,
+    label: row.label,
+    principalId: row.principal_id,
+    rotatedFrom: keyId,
     ...(row.department ? { department: row.department } : {}),
   });
   await revokeKey(db, keyId);
@@ -102,10 +126,11 @@ export async function ensureKey(db: Queryable, key: string, k: NewKey): Promise<
   if (!keyId) throw new Error('malformed key');
   // The demo key's principal is named after it: stable across starts, created once.
   const principalId = `p-${keyId}`;
-  await db.query(
-    `INSERT INTO principals (principal_id, kind, name) VALUES ($1, $2, $3) ON CONFLICT (principal_id) DO NOTHING`,
-    [principalId, k.kind ?? 'person', (k.name ?? (k.label || `key ${keyId}`)).slice(0, 100)],
-  );
+  await db.query(`INSERT INTO principals (principal_id, kind, name) VALUES ($1, $2, $3) ON CONFLICT (principal_id) DO NOTHING`, [
+    principalId,
+    k.kind ?? 'person',
+    (k.name ?? (k.label || `key ${keyId}`)).slice(0, 100),
+  ]);
   await db.query(
     `INSERT INTO api_keys (key_id, key_hash, county, department, roles, label, principal_id) VALUES ($1, $2, $3, $4, $5, $6, $7)
      ON CONFLICT (key_id) DO NOTHING`,
@@ -136,6 +161,8 @@ export async function authenticate(db: Queryable, key: string): Promise<Principa
     county: row.county,
     ...(row.department ? { department: row.department } : {}),
     roles: row.roles,
-    principalId: row.principal_id, name: row.name, kind: row.kind,
+    principalId: row.principal_id,
+    name: row.name,
+    kind: row.kind,
   };
 }

@@ -65,11 +65,15 @@ export async function listMatters(db: Queryable, f: MatterFilter): Promise<Keyed
   return res.rows.map((r) => ({ view: r.view, cursor: { createdAt: r.created_at.toISOString(), matterId: r.matter_id } }));
 }
 
-export async function getScenarioOverride(db: Queryable, county: string, scenario: string): Promise<{ version: number; override: ScenarioOverride } | undefined> {
-  const res = await db.query(
-    'SELECT version, override FROM scenario_overrides WHERE county = $1 AND scenario = $2 ORDER BY version DESC LIMIT 1',
-    [county, scenario],
-  );
+export async function getScenarioOverride(
+  db: Queryable,
+  county: string,
+  scenario: string,
+): Promise<{ version: number; override: ScenarioOverride } | undefined> {
+  const res = await db.query('SELECT version, override FROM scenario_overrides WHERE county = $1 AND scenario = $2 ORDER BY version DESC LIMIT 1', [
+    county,
+    scenario,
+  ]);
   return res.rows[0] ? { version: res.rows[0].version, override: res.rows[0].override } : undefined;
 }
 
@@ -122,7 +126,20 @@ export async function insertPublicResult(db: pg.Pool, r: PublicResult): Promise<
          subject_label = EXCLUDED.subject_label, result_code = EXCLUDED.result_code, summary = EXCLUDED.summary,
          inspected_by = EXCLUDED.inspected_by, version = EXCLUDED.version, published_by = EXCLUDED.published_by, updated_at = EXCLUDED.published_at
        WHERE public_results.version < EXCLUDED.version`,
-      [r.resultId, r.matterId, r.county, r.scenario, r.subjectLabel, r.resultCode, r.summary, r.inspectedBy, r.publishedAt, r.kind ?? 'inspection', version, by],
+      [
+        r.resultId,
+        r.matterId,
+        r.county,
+        r.scenario,
+        r.subjectLabel,
+        r.resultCode,
+        r.summary,
+        r.inspectedBy,
+        r.publishedAt,
+        r.kind ?? 'inspection',
+        version,
+        by,
+      ],
     );
   });
 }
@@ -136,10 +153,18 @@ export interface PublishedResult extends PublicResult {
 }
 
 const resultOf = (r: Record<string, unknown>): PublishedResult => ({
-  resultId: r.result_id as string, matterId: r.matter_id as string, county: r.county as string, scenario: r.scenario as string,
-  subjectLabel: r.subject_label as string, resultCode: r.result_code as string, summary: r.summary as string,
-  inspectedBy: r.inspected_by as string[], publishedAt: (r.published_at as Date).toISOString(),
-  kind: r.kind as PublishedResult['kind'], version: r.version as number, publishedBy: r.published_by as PublishedResult['publishedBy'],
+  resultId: r.result_id as string,
+  matterId: r.matter_id as string,
+  county: r.county as string,
+  scenario: r.scenario as string,
+  subjectLabel: r.subject_label as string,
+  resultCode: r.result_code as string,
+  summary: r.summary as string,
+  inspectedBy: r.inspected_by as string[],
+  publishedAt: (r.published_at as Date).toISOString(),
+  kind: r.kind as PublishedResult['kind'],
+  version: r.version as number,
+  publishedBy: r.published_by as PublishedResult['publishedBy'],
   ...(r.updated_at ? { updatedAt: (r.updated_at as Date).toISOString() } : {}),
   ...(r.withdrawn_at ? { withdrawnAt: (r.withdrawn_at as Date).toISOString() } : {}),
 });
@@ -155,8 +180,13 @@ export type { ResultVersion } from '../domain/records.js';
 export async function listResultVersions(db: Queryable, resultId: string): Promise<ResultVersion[]> {
   const res = await db.query('SELECT * FROM public_result_versions WHERE result_id = $1 ORDER BY version', [resultId]);
   return res.rows.map((r) => ({
-    version: r.version, change: r.change, resultCode: r.result_code, summary: r.summary, by: r.by_whom,
-    ...(r.reason ? { reason: r.reason as string } : {}), at: (r.at as Date).toISOString(),
+    version: r.version,
+    change: r.change,
+    resultCode: r.result_code,
+    summary: r.summary,
+    by: r.by_whom,
+    ...(r.reason ? { reason: r.reason as string } : {}),
+    at: (r.at as Date).toISOString(),
   }));
 }
 
@@ -165,10 +195,21 @@ export async function listResultVersions(db: Queryable, resultId: string): Promi
  * the record, with its reason and who acted, and the public row changed to match; with an audit
  * entry. Answers the new version, or undefined when the result had changed meanwhile (retry).
  */
-export async function changePublicResult(db: pg.Pool, c: {
-  resultId: string; expectVersion: number; change: 'corrected' | 'withdrawn'; reason: string; actorKeyId: string;
-  actorCounty: string; resultCode?: string; summary?: string; at: string; details?: Record<string, unknown>;
-}): Promise<number | undefined> {
+export async function changePublicResult(
+  db: pg.Pool,
+  c: {
+    resultId: string;
+    expectVersion: number;
+    change: 'corrected' | 'withdrawn';
+    reason: string;
+    actorKeyId: string;
+    actorCounty: string;
+    resultCode?: string;
+    summary?: string;
+    at: string;
+    details?: Record<string, unknown>;
+  },
+): Promise<number | undefined> {
   return inTransaction(db, async (client) => {
     const cur = await client.query('SELECT * FROM public_results WHERE result_id = $1 FOR UPDATE', [c.resultId]);
     const row = cur.rows[0];
@@ -188,8 +229,13 @@ export async function changePublicResult(db: pg.Pool, c: {
       [c.resultId, version, code, summary, c.at, c.change === 'withdrawn'],
     );
     await appendAudit(client, {
-      eventId: `${c.resultId}#v${version}`, at: c.at, county: row.county as string, actorKeyId: c.actorKeyId, actorDepartment: null,
-      action: `public-result.${c.change}`, objectId: row.matter_id as string,
+      eventId: `${c.resultId}#v${version}`,
+      at: c.at,
+      county: row.county as string,
+      actorKeyId: c.actorKeyId,
+      actorDepartment: null,
+      action: `public-result.${c.change}`,
+      objectId: row.matter_id as string,
       details: { resultId: c.resultId, version, reason: c.reason, resultCode: code, ...(c.details ?? {}) },
     });
     return version;
@@ -198,7 +244,10 @@ export async function changePublicResult(db: pg.Pool, c: {
 
 const resultOrder = keyset('desc', [{ sql: 'published_at', type: 'timestamptz' }, { sql: 'result_id' }]);
 
-export async function listPublicResults(db: Queryable, f: { county?: string; scenario?: string; from?: string; to?: string; limit: number; before?: { publishedAt: string; resultId: string } }): Promise<PublishedResult[]> {
+export async function listPublicResults(
+  db: Queryable,
+  f: { county?: string; scenario?: string; from?: string; to?: string; limit: number; before?: { publishedAt: string; resultId: string } },
+): Promise<PublishedResult[]> {
   const w = new Where()
     .add('withdrawn_at IS NULL')
     // A city (xxxx00) or province (xx0000) code stands for all its counties.
@@ -207,9 +256,6 @@ export async function listPublicResults(db: Queryable, f: { county?: string; sce
     .when(f.from, 'published_at >= ?::timestamptz')
     .when(f.to, 'published_at < ?::timestamptz');
   if (f.before) resultOrder.after(w, [f.before.publishedAt, f.before.resultId]);
-  const res = await db.query(
-    `SELECT * FROM public_results WHERE ${w.sql} ORDER BY ${resultOrder.orderBy} LIMIT ${w.param(f.limit)}`,
-    w.args,
-  );
+  const res = await db.query(`SELECT * FROM public_results WHERE ${w.sql} ORDER BY ${resultOrder.orderBy} LIMIT ${w.param(f.limit)}`, w.args);
   return res.rows.map(resultOf);
 }

@@ -33,9 +33,7 @@ export async function migrate(pool: Pool, opts: MigrateOptions = {}): Promise<st
         'CREATE TABLE IF NOT EXISTS schema_migrations (id integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())',
       );
     }
-    const done = new Set(
-      (await client.query<{ id: number }>('SELECT id FROM schema_migrations')).rows.map((r) => r.id),
-    );
+    const done = new Set((await client.query<{ id: number }>('SELECT id FROM schema_migrations')).rows.map((r) => r.id));
     for (const file of files) {
       const id = Number(file.slice(0, 4));
       if (done.has(id)) continue;
@@ -48,9 +46,8 @@ export async function migrate(pool: Pool, opts: MigrateOptions = {}): Promise<st
         applied.push(file);
       } catch (err) {
         await client.query('ROLLBACK');
-        const hint = (err as { code?: string }).code === '42501'
-          ? ' (the role migrating may not change the schema: migrate as the owner, DATABASE_OWNER_URL)'
-          : '';
+        const hint =
+          (err as { code?: string }).code === '42501' ? ' (the role migrating may not change the schema: migrate as the owner, DATABASE_OWNER_URL)' : '';
         throw new Error(`migration ${file} failed: ${(err as Error).message}${hint}`);
       }
     }

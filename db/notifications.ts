@@ -34,16 +34,14 @@ function view(r: Record<string, unknown>): NotificationView {
  * in their division. Keyset-paginated, newest first.
  */
 export async function listNotifications(
-  db: Queryable, p: Principal,
+  db: Queryable,
+  p: Principal,
   opts: { limit: number; before?: { createdAt: string; id: string }; objectId?: string; unread?: boolean },
 ): Promise<NotificationView[]> {
   const w = new Where().add(recipientWhere, ...recipientArgs(p)).when(opts.objectId, 'object_id = ?');
   if (opts.unread) w.add('read_at IS NULL');
   if (opts.before) notificationOrder.after(w, [opts.before.createdAt, opts.before.id]);
-  const res = await db.query(
-    `SELECT ${columns} FROM notifications WHERE ${w.sql} ORDER BY ${notificationOrder.orderBy} LIMIT ${w.param(opts.limit)}`,
-    w.args,
-  );
+  const res = await db.query(`SELECT ${columns} FROM notifications WHERE ${w.sql} ORDER BY ${notificationOrder.orderBy} LIMIT ${w.param(opts.limit)}`, w.args);
   return res.rows.map(view);
 }
 
@@ -55,10 +53,7 @@ export async function listNotifications(
  */
 export async function markNotificationRead(db: Queryable, p: Principal, id: string): Promise<NotificationView | undefined> {
   const w = new Where().add('id = ?', id).add(recipientWhere, ...recipientArgs(p));
-  const res = await db.query(
-    `UPDATE notifications SET read_at = COALESCE(read_at, now()) WHERE ${w.sql} RETURNING ${columns}`,
-    w.args,
-  );
+  const res = await db.query(`UPDATE notifications SET read_at = COALESCE(read_at, now()) WHERE ${w.sql} RETURNING ${columns}`, w.args);
   const row = res.rows[0] as Record<string, unknown> | undefined;
   return row ? view(row) : undefined;
 }

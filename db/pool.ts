@@ -4,8 +4,8 @@ import type { Config } from '../domain/config.js';
 export type Pool = pg.Pool;
 export type Queryable = pg.Pool | pg.PoolClient;
 
-export type PoolSettings = Pick<Config, 'PG_POOL_MAX' | 'PG_CONNECTION_TIMEOUT_MS' | 'PG_STATEMENT_TIMEOUT_MS'>
-  & Partial<Pick<Config, 'PG_QUERY_TIMEOUT_MS'>> & { DATABASE_URL: string };
+export type PoolSettings = Pick<Config, 'PG_POOL_MAX' | 'PG_CONNECTION_TIMEOUT_MS' | 'PG_STATEMENT_TIMEOUT_MS'> &
+  Partial<Pick<Config, 'PG_QUERY_TIMEOUT_MS'>> & { DATABASE_URL: string };
 
 /**
  * One pool per process, bounded so that a database in trouble turns into a 503 rather than a pile

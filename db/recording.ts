@@ -50,7 +50,10 @@ export async function recordViewEvent<T extends ViewTable>(pool: Pool, table: T,
  * Stores a verification run and its events (one per county chain: the result in the county's own
  * trail, a break told to its supervisors, the head sent to its city's), atomically.
  */
-export async function recordAuditVerification(pool: Pool, input: { workflowId: string; at: string; chains: ChainVerification[]; legacyOk: boolean; events: EventRecord[] }): Promise<void> {
+export async function recordAuditVerification(
+  pool: Pool,
+  input: { workflowId: string; at: string; chains: ChainVerification[]; legacyOk: boolean; events: EventRecord[] },
+): Promise<void> {
   await inTransaction(pool, async (client) => {
     await insertAuditVerification(client, input);
     for (const e of input.events) await recordEvent(client, e);

@@ -53,7 +53,9 @@ export async function accountabilityFlags(db: Queryable, f: { countyPrefix: stri
     matterId: r.matter_id,
     kind: r.kind,
     count: r.n,
-    evidence: (r.evidence as { workflowId: string; seq: number; at: string; type: string; summary: string }[])
-      .map((e) => ({ ...e, at: toShanghaiIso(Date.parse(e.at)) })),
+    evidence: (r.evidence as { workflowId: string; seq: number; at: string; type: string; summary: string }[]).map((e) => ({
+      ...e,
+      at: toShanghaiIso(Date.parse(e.at)),
+    })),
   }));
 }

@@ -94,44 +94,61 @@ export async function grantRuntimeRole(client: pg.PoolClient, role: RuntimeRole)
   }
   const password = role.password === undefined ? '' : ` PASSWORD ${pg.escapeLiteral(role.password)}`;
   // Two migrators (two databases of one cluster) may create it at once: the loser sees it exist.
-  const created = await attempt(client, `CREATE ROLE ${id} LOGIN${password}`, (err) => code(err) === '42710' || code(err) === '23505')
-    .catch((err: unknown) => {
-      throw code(err) === '42501'
-        ? new Error(`the runtime role ${role.name} does not exist and ${me} may not create it: give ${me} CREATEROLE, or create the role (LOGIN, no other attribute) as a superuser`)
-        : err;
-    });
+  const created = await attempt(client, `CREATE ROLE ${id} LOGIN${password}`, (err) => code(err) === '42710' || code(err) === '23505').catch((err: unknown) => {
+    throw code(err) === '42501'
+      ? new Error(
+          `the runtime role ${role.name} does not exist and ${me} may not create it: give ${me} CREATEROLE, or create the role (LOGIN, no other attribute) as a superuser`,
+        )
+      : err;
+  });
   if (!created) {
     // Keeps the password in step with the configuration where the owner administers the role
     // (it created it); a role someone else manages (42501), or one altered at this moment by
     // another migrator (XX000 "tuple concurrently updated"), is left as it is.
-    await attempt(client, `ALTER ROLE ${id} WITH LOGIN${password}`,
-      (err) => code(err) === '42501' || (code(err) === 'XX000' && /concurrently/.test((err as Error).message)));
+    await attempt(
+      client,
+      `ALTER ROLE ${id} WITH LOGIN${password}`,
+      (err) => code(err) === '42501' || (code(err) === 'XX000' && /concurrently/.test((err as Error).message)),
+    );
   }
 
-  const attrs = (await client.query<Record<string, boolean>>(
-    'SELECT rolsuper, rolcreaterole, rolcreatedb, rolreplication, rolbypassrls FROM pg_roles WHERE rolname = $1', [role.name],
-  )).rows[0];
+  const attrs = (
+    await client.query<Record<string, boolean>>('SELECT rolsuper, rolcreaterole, rolcreatedb, rolreplication, rolbypassrls FROM pg_roles WHERE rolname = $1', [
+      role.name,
+    ])
+  ).rows[0];
   if (!attrs) throw new Error(`the runtime role ${role.name} does not exist`);
   const attributeNames: Record<string, string> = {
-    rolsuper: 'SUPERUSER', rolcreaterole: 'CREATEROLE', rolcreatedb: 'CREATEDB', rolreplication: 'REPLICATION', rolbypassrls: 'BYPASSRLS',
+    rolsuper: 'SUPERUSER',
+    rolcreaterole: 'CREATEROLE',
+    rolcreatedb: 'CREATEDB',
+    rolreplication: 'REPLICATION',
+    rolbypassrls: 'BYPASSRLS',
   };
-  const excess = Object.entries(attrs).filter(([, on]) => on).map(([attr]) => attributeNames[attr] ?? attr);
-  if (excess.length) throw new Error(`the runtime role ${role.name} has ${excess.join(', ')}: it must have none (ALTER ROLE ${role.name} NO${excess.join(' NO')})`);
+  const excess = Object.entries(attrs)
+    .filter(([, on]) => on)
+    .map(([attr]) => attributeNames[attr] ?? attr);
+  if (excess.length)
+    throw new Error(`the runtime role ${role.name} has ${excess.join(', ')}: it must have none (ALTER ROLE ${role.name} NO${excess.join(' NO')})`);
 
   // Owning (or being a member of the owner of) a table, a sequence, a function or the database
   // would let it ALTER, DROP or disable triggers whatever it is granted.
-  const owned = (await client.query<{ what: string }>(
-    `SELECT 'database ' || datname AS what FROM pg_database WHERE datname = current_database() AND pg_has_role($1::name, datdba, 'MEMBER')
+  const owned = (
+    await client.query<{ what: string }>(
+      `SELECT 'database ' || datname AS what FROM pg_database WHERE datname = current_database() AND pg_has_role($1::name, datdba, 'MEMBER')
      UNION ALL SELECT 'schema public' FROM pg_namespace WHERE nspname = 'public' AND pg_has_role($1::name, nspowner, 'MEMBER')
      UNION ALL SELECT 'relation ' || relname FROM pg_class WHERE relnamespace = 'public'::regnamespace AND pg_has_role($1::name, relowner, 'MEMBER')
      UNION ALL SELECT 'function ' || proname FROM pg_proc WHERE pronamespace = 'public'::regnamespace AND pg_has_role($1::name, proowner, 'MEMBER')`,
-    [role.name],
-  )).rows.map((r) => r.what);
+      [role.name],
+    )
+  ).rows.map((r) => r.what);
   if (owned.length) throw new Error(`the runtime role ${role.name} owns (or is a member of the owner of) ${owned.join(', ')}: the owner must be another role`);
 
-  const tables = (await client.query<{ name: string }>(
-    "SELECT relname AS name FROM pg_class WHERE relnamespace = 'public'::regnamespace AND relkind IN ('r', 'p') ORDER BY relname",
-  )).rows.map((r) => r.name);
+  const tables = (
+    await client.query<{ name: string }>(
+      "SELECT relname AS name FROM pg_class WHERE relnamespace = 'public'::regnamespace AND relkind IN ('r', 'p') ORDER BY relname",
+    )
+  ).rows.map((r) => r.name);
   const undeclared = tables.filter((t) => !Object.hasOwn(runtimePrivileges, t));
   if (undeclared.length) throw new Error(`no runtime privileges declared for table(s) ${undeclared.join(', ')}: add them to runtimePrivileges in db/roles.ts`);
   const missing = Object.keys(runtimePrivileges).filter((t) => !tables.includes(t));
@@ -148,12 +165,14 @@ export async function grantRuntimeRole(client: pg.PoolClient, role: RuntimeRole)
     const privileges = runtimePrivileges[table]!;
     if (privileges.length) await client.query(`GRANT ${privileges.join(', ')} ON TABLE ${pg.escapeIdentifier(table)} TO ${id}`);
   }
-  const sequences = (await client.query<{ seq: string; tbl: string }>(
-    `SELECT s.relname AS seq, t.relname AS tbl FROM pg_class s
+  const sequences = (
+    await client.query<{ seq: string; tbl: string }>(
+      `SELECT s.relname AS seq, t.relname AS tbl FROM pg_class s
      JOIN pg_depend d ON d.classid = 'pg_class'::regclass AND d.objid = s.oid AND d.refclassid = 'pg_class'::regclass AND d.deptype IN ('a', 'i')
      JOIN pg_class t ON t.oid = d.refobjid
      WHERE s.relkind = 'S' AND s.relnamespace = 'public'::regnamespace`,
-  )).rows;
+    )
+  ).rows;
   for (const { seq, tbl } of sequences) {
     if (runtimePrivileges[tbl]?.includes('INSERT')) await client.query(`GRANT USAGE ON SEQUENCE ${pg.escapeIdentifier(seq)} TO ${id}`);
   }

@@ -26,10 +26,10 @@ export async function ensureMatterSubject(db: Queryable, matterId: string, count
      ON CONFLICT (match_key) DO NOTHING`,
     [county, s.kind, key],
   );
-  await db.query(
-    'UPDATE matters SET subject_id = (SELECT subject_id FROM subjects WHERE match_key = $2) WHERE matter_id = $1 AND subject_id IS NULL',
-    [matterId, key],
-  );
+  await db.query('UPDATE matters SET subject_id = (SELECT subject_id FROM subjects WHERE match_key = $2) WHERE matter_id = $1 AND subject_id IS NULL', [
+    matterId,
+    key,
+  ]);
 }
 
 export async function subjectIdOfMatter(db: Queryable, matterId: string): Promise<string | null> {
@@ -38,14 +38,24 @@ export async function subjectIdOfMatter(db: Queryable, matterId: string): Promis
 
 /** The matters about a subject (workflow ids), in id order. */
 export async function mattersOfSubject(db: Queryable, subjectId: string): Promise<string[]> {
-  return (await db.query<{ matter_id: string }>('SELECT matter_id FROM matters WHERE subject_id = $1 ORDER BY matter_id', [subjectId])).rows.map((r) => r.matter_id);
+  return (await db.query<{ matter_id: string }>('SELECT matter_id FROM matters WHERE subject_id = $1 ORDER BY matter_id', [subjectId])).rows.map(
+    (r) => r.matter_id,
+  );
 }
 
-export interface SubjectRow { subjectId: string; county: string; kind: string; erasedAt: string | null; erasure: Erasure | null }
+export interface SubjectRow {
+  subjectId: string;
+  county: string;
+  kind: string;
+  erasedAt: string | null;
+  erasure: Erasure | null;
+}
 
 export async function getSubject(db: Queryable, subjectId: string): Promise<SubjectRow | undefined> {
   const r = (await db.query('SELECT * FROM subjects WHERE subject_id = $1', [subjectId])).rows[0];
-  return r ? { subjectId: r.subject_id, county: r.county, kind: r.kind, erasedAt: r.erased_at ? (r.erased_at as Date).toISOString() : null, erasure: r.erasure } : undefined;
+  return r
+    ? { subjectId: r.subject_id, county: r.county, kind: r.kind, erasedAt: r.erased_at ? (r.erased_at as Date).toISOString() : null, erasure: r.erasure }
+    : undefined;
 }
 
 export type { Erasure } from '../domain/records.js';
@@ -56,8 +66,7 @@ export class SubjectInUse extends Error {}
 function scrub(v: unknown): unknown {
   if (Array.isArray(v)) return v.map(scrub);
   if (!v || typeof v !== 'object') return v;
-  return Object.fromEntries(Object.entries(v).map(([k, x]) => [k,
-    typeof x === 'string' && (scrubbed.has(k)) ? ERASED : scrub(x)]));
+  return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, typeof x === 'string' && scrubbed.has(k) ? ERASED : scrub(x)]));
 }
 const scrubbed = new Set<string>([...freeTextFields, 'name', 'address', 'phone', 'instructions']);
 
@@ -69,17 +78,30 @@ const scrubbed = new Set<string>([...freeTextFields, 'name', 'address', 'phone',
  * Refused while one of its matters is open (its workflow would write the data again). A second
  * call answers the first erasure. Public results (一公开) stay: publication is the law's.
  */
-export async function eraseSubject(client: pg.PoolClient, subjectId: string, by: Pick<AuditEntry, 'actorKeyId' | 'actorDepartment' | 'actor'>, reason: string, now = new Date()): Promise<Erasure> {
+export async function eraseSubject(
+  client: pg.PoolClient,
+  subjectId: string,
+  by: Pick<AuditEntry, 'actorKeyId' | 'actorDepartment' | 'actor'>,
+  reason: string,
+  now = new Date(),
+): Promise<Erasure> {
   const subject = (await client.query('SELECT * FROM subjects WHERE subject_id = $1 FOR UPDATE', [subjectId])).rows[0];
   if (subject.erasure) return subject.erasure as Erasure;
-  const matters = (await client.query<{ matter_id: string; status: string }>('SELECT matter_id, status FROM matters WHERE subject_id = $1 ORDER BY matter_id', [subjectId])).rows;
+  const matters = (
+    await client.query<{ matter_id: string; status: string }>('SELECT matter_id, status FROM matters WHERE subject_id = $1 ORDER BY matter_id', [subjectId])
+  ).rows;
   if (matters.some((m) => m.status === 'open')) throw new SubjectInUse();
   const ids = matters.map((m) => m.matter_id);
   const like = ids.map((m) => `${m.replace(/[\\%_]/g, (c) => `\\${c}`)}/%`);
   const objects = `(object_id = ANY($1) OR object_id LIKE ANY($2))`;
   const eventId = `subject:${subjectId}#erased`;
   await appendAudit(client, {
-    eventId, at: now.toISOString(), county: subject.county, ...by, action: 'subject.erased', objectId: subjectId,
+    eventId,
+    at: now.toISOString(),
+    county: subject.county,
+    ...by,
+    action: 'subject.erased',
+    objectId: subjectId,
     details: { summary: `依法删除主体个人信息（${ids.length} 个事项）`, reason, matters: ids },
   });
   const texts = await client.query(
@@ -92,20 +114,36 @@ export async function eraseSubject(client: pg.PoolClient, subjectId: string, by:
     [ids, like],
   );
   const timeline = await client.query<{ workflow_id: string; seq: number; data: unknown }>(
-    `SELECT workflow_id, seq, data FROM timeline_events WHERE workflow_id = ANY($1) OR workflow_id LIKE ANY($2)`, [ids, like]);
+    `SELECT workflow_id, seq, data FROM timeline_events WHERE workflow_id = ANY($1) OR workflow_id LIKE ANY($2)`,
+    [ids, like],
+  );
   for (const t of timeline.rows) {
     await client.query('UPDATE timeline_events SET summary = $3, data = $4 WHERE workflow_id = $1 AND seq = $2', [t.workflow_id, t.seq, ERASED, scrub(t.data)]);
   }
   const notes = await client.query(`UPDATE notifications SET title = $3, body = $3 WHERE ${objects}`, [ids, like, ERASED]);
   for (const table of ['matters', 'tasks', 'disputes', 'transfers'] as const) {
     const key = { matters: 'matter_id', tasks: 'task_id', disputes: 'dispute_id', transfers: 'transfer_id' }[table];
-    const rows = await client.query<{ id: string; view: unknown }>(`SELECT ${key} AS id, view FROM ${table} WHERE ${key} = ANY($1) OR ${key} LIKE ANY($2)`, [ids, like]);
+    const rows = await client.query<{ id: string; view: unknown }>(`SELECT ${key} AS id, view FROM ${table} WHERE ${key} = ANY($1) OR ${key} LIKE ANY($2)`, [
+      ids,
+      like,
+    ]);
     for (const r of rows.rows) await client.query(`UPDATE ${table} SET view = $2 WHERE ${key} = $1`, [r.id, scrub(r.view)]);
   }
   const erasure: Erasure = {
-    subjectId, erasedAt: now.toISOString(), eventId, matters: ids, auditTexts: texts.rowCount ?? 0,
-    timelineEntries: timeline.rowCount ?? 0, notifications: notes.rowCount ?? 0, retainedInChain: Number(retained.rows[0]!.n),
+    subjectId,
+    erasedAt: now.toISOString(),
+    eventId,
+    matters: ids,
+    auditTexts: texts.rowCount ?? 0,
+    timelineEntries: timeline.rowCount ?? 0,
+    notifications: notes.rowCount ?? 0,
+    retainedInChain: Number(retained.rows[0]!.n),
   };
-  await client.query('UPDATE subjects SET match_key = $2, erased_at = $3, erasure = $4 WHERE subject_id = $1', [subjectId, `erased:${subjectId}`, now, erasure]);
+  await client.query('UPDATE subjects SET match_key = $2, erased_at = $3, erasure = $4 WHERE subject_id = $1', [
+    subjectId,
+    `erased:${subjectId}`,
+    now,
+    erasure,
+  ]);
   return erasure;
 }

@@ -15,9 +15,22 @@ export async function upsertTaskView(db: Queryable, v: TaskView): Promise<void> 
        last_seq = EXCLUDED.last_seq, view = EXCLUDED.view, updated_at = now()
      WHERE tasks.last_seq < EXCLUDED.last_seq`,
     [
-      v.taskId, v.matterId ?? null, v.county, v.department, v.leadDepartment ?? null, v.scenario ?? null, v.title,
-      v.state, due?.dueAt ?? null, due?.provisional ?? false, v.overdue, v.escalationLevel, v.assignedAt,
-      v.closedAt ?? null, v.lastEventSeq, v,
+      v.taskId,
+      v.matterId ?? null,
+      v.county,
+      v.department,
+      v.leadDepartment ?? null,
+      v.scenario ?? null,
+      v.title,
+      v.state,
+      due?.dueAt ?? null,
+      due?.provisional ?? false,
+      v.overdue,
+      v.escalationLevel,
+      v.assignedAt,
+      v.closedAt ?? null,
+      v.lastEventSeq,
+      v,
     ],
   );
 }
@@ -44,8 +57,18 @@ export async function closeInterruptedTaskRow(db: Queryable, closed: TaskView): 
        view = CASE WHEN tasks.state IN ('completed', 'returned', 'cancelled', 'reassigned') THEN tasks.view ELSE tasks.view || $12::jsonb END,
        updated_at = now()`,
     [
-      closed.taskId, closed.matterId ?? null, closed.county, closed.department, closed.leadDepartment ?? null, closed.scenario ?? null,
-      closed.title, closed.assignedAt, closed.closedAt ?? null, TOMBSTONE_SEQ, closed, JSON.stringify(ended),
+      closed.taskId,
+      closed.matterId ?? null,
+      closed.county,
+      closed.department,
+      closed.leadDepartment ?? null,
+      closed.scenario ?? null,
+      closed.title,
+      closed.assignedAt,
+      closed.closedAt ?? null,
+      TOMBSTONE_SEQ,
+      closed,
+      JSON.stringify(ended),
     ],
   );
 }

@@ -22,9 +22,7 @@ export async function viewToWrite<V extends { lastEventSeq: number }>(db: Querya
   const { set, unset } = written.patch;
   const id = (set as Record<string, unknown>)[field];
   if (typeof id !== 'string') throw new Error(`a ${table} patch without its ${field}`);
-  const res = await db.query<{ view: Record<string, unknown>; last_seq: number }>(
-    `SELECT view, last_seq FROM ${table} WHERE ${column} = $1 FOR UPDATE`, [id],
-  );
+  const res = await db.query<{ view: Record<string, unknown>; last_seq: number }>(`SELECT view, last_seq FROM ${table} WHERE ${column} = $1 FOR UPDATE`, [id]);
   const row = res.rows[0];
   // The workflow sends a patch only after one of its writes has landed, so the row exists; if it
   // does not (restored from an older backup), the error is retried and names only the id.

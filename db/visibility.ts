@@ -25,9 +25,12 @@ export function canSeeTask(p: Principal, t: { taskId: string; county: string; de
   if (!coversCounty(p, t.county)) return false;
   const own = !!p.department && (p.department === t.department || p.department === t.leadDepartment);
   switch (taskScope(p)) {
-    case 'all': return true;
-    case 'all-but-transfers': return own || !isTransferStep(t.taskId);
-    case 'department': return own;
+    case 'all':
+      return true;
+    case 'all-but-transfers':
+      return own || !isTransferStep(t.taskId);
+    case 'department':
+      return own;
   }
 }
 
@@ -69,13 +72,16 @@ export function disputesVisibleTo(w: Where, p: Principal): Where {
   const arbiter = w.param(hasRole(p, 'arbiter'));
   const prefix = w.param(`${divisionPrefix(p.county)}%`);
   const supervisor = w.param(hasRole(p, 'supervisor'));
-  return w.add(`(
+  return w.add(
+    `(
       (${department}::text IS NOT NULL AND ((county = ${county} AND parties[1] = ${department}) OR (coalesce(other_county, county) = ${county} AND ${department} = ANY(parties[2:]))))
    OR (${arbiter}::boolean AND ${department}::text = ANY(?::text[]) AND county = ${county})
    OR (${arbiter}::boolean AND left(county, 4) || '00' = ${county} AND arbiter_county = ${county}
        AND (${department}::text IS NULL OR arbiter_department = ${department} OR arbiter_department IS NULL))
    OR (${supervisor}::boolean AND (county LIKE ${prefix} OR other_county LIKE ${prefix}))
-  )`, countyArbiters);
+  )`,
+    countyArbiters,
+  );
 }
 
 /**

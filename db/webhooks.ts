@@ -56,7 +56,9 @@ function endpointView(r: Record<string, unknown>): WebhookEndpointView {
  * `active_since` to now: notifications created while it was inactive are not replayed.
  */
 export async function upsertEndpoint(
-  db: Queryable, t: WebhookTarget, e: { url: string; secret: string; active: boolean; keyId: string },
+  db: Queryable,
+  t: WebhookTarget,
+  e: { url: string; secret: string; active: boolean; keyId: string },
 ): Promise<{ endpoint: WebhookEndpointView; created: boolean }> {
   const res = await db.query(
     `INSERT INTO webhook_endpoints (county, target_kind, target_value, url, secret, active, updated_by)
@@ -73,20 +75,18 @@ export async function upsertEndpoint(
 }
 
 export async function getEndpoint(db: Queryable, t: WebhookTarget): Promise<(WebhookEndpointView & { id: string }) | undefined> {
-  const res = await db.query(
-    `SELECT id, ${endpointColumns} FROM webhook_endpoints WHERE county = $1 AND target_kind = $2 AND target_value = $3`,
-    [t.county, t.kind, t.value],
-  );
+  const res = await db.query(`SELECT id, ${endpointColumns} FROM webhook_endpoints WHERE county = $1 AND target_kind = $2 AND target_value = $3`, [
+    t.county,
+    t.kind,
+    t.value,
+  ]);
   const row = res.rows[0] as Record<string, unknown> | undefined;
   return row ? { ...endpointView(row), id: String(row.id) } : undefined;
 }
 
 /** Deletes an endpoint with its deliveries and attempts. Returns false when there was none. */
 export async function deleteEndpoint(db: Queryable, t: WebhookTarget): Promise<boolean> {
-  const res = await db.query(
-    'DELETE FROM webhook_endpoints WHERE county = $1 AND target_kind = $2 AND target_value = $3',
-    [t.county, t.kind, t.value],
-  );
+  const res = await db.query('DELETE FROM webhook_endpoints WHERE county = $1 AND target_kind = $2 AND target_value = $3', [t.county, t.kind, t.value]);
   return (res.rowCount ?? 0) > 0;
 }
 
@@ -106,12 +106,10 @@ export async function listEndpoints(
   return res.rows.map(endpointView);
 }
 
-
 export async function deliveryStats(db: Queryable, endpointId: string): Promise<DeliveryStats> {
-  const counts = await db.query<{ status: string; n: string }>(
-    'SELECT status, count(*) AS n FROM webhook_deliveries WHERE endpoint_id = $1 GROUP BY status',
-    [endpointId],
-  );
+  const counts = await db.query<{ status: string; n: string }>('SELECT status, count(*) AS n FROM webhook_deliveries WHERE endpoint_id = $1 GROUP BY status', [
+    endpointId,
+  ]);
   const last = await db.query(
     `SELECT a.at, a.status_code, a.error, a.duration_ms FROM webhook_attempts a
      JOIN webhook_deliveries d ON d.id = a.delivery_id WHERE d.endpoint_id = $1 ORDER BY a.at DESC, a.id DESC LIMIT 1`,
@@ -124,7 +122,12 @@ export async function deliveryStats(db: Queryable, endpointId: string): Promise<
     delivered: n('delivered'),
     dead: n('dead'),
     lastAttempt: a
-      ? { at: iso(a.at as Date), statusCode: (a.status_code as number | null) ?? null, error: (a.error as string | null) ?? null, durationMs: a.duration_ms as number }
+      ? {
+          at: iso(a.at as Date),
+          statusCode: (a.status_code as number | null) ?? null,
+          error: (a.error as string | null) ?? null,
+          durationMs: a.duration_ms as number,
+        }
       : null,
   };
 }
@@ -234,7 +237,10 @@ export interface AttemptOutcome {
  * or dead when `retryInMs` is null (attempts exhausted).
  */
 export async function recordAttempt(
-  client: pg.PoolClient, d: { deliveryId: string; attempt: number }, o: AttemptOutcome, retryInMs: number | null,
+  client: pg.PoolClient,
+  d: { deliveryId: string; attempt: number },
+  o: AttemptOutcome,
+  retryInMs: number | null,
 ): Promise<void> {
   await client.query(
     `INSERT INTO webhook_attempts (delivery_id, attempt, at, status_code, error, duration_ms)

@@ -36,7 +36,10 @@ export const complainantSchema = z
     anonymous: z.boolean().describe('An anonymous clue has neither name nor phone; it is handled like any other'),
     wantsReply: z.boolean().describe('The complainant asked to be told the outcome (答复)'),
   })
-  .refine((c) => !c.anonymous || (c.name === undefined && c.phone === undefined), { message: 'an anonymous complainant has no name or phone', path: ['anonymous'] })
+  .refine((c) => !c.anonymous || (c.name === undefined && c.phone === undefined), {
+    message: 'an anonymous complainant has no name or phone',
+    path: ['anonymous'],
+  })
   .refine((c) => !c.wantsReply || c.phone !== undefined, { message: 'a reply needs a phone number', path: ['phone'] });
 
 export const clueBodySchema = z.object({
@@ -45,12 +48,18 @@ export const clueBodySchema = z.object({
   category: z.enum(clueCategories),
   urgency: z.enum(clueUrgencies),
   county: countySchema,
-  township: z.string().regex(/^\d{9,12}$/, 'expected a township division code').optional(),
+  township: z
+    .string()
+    .regex(/^\d{9,12}$/, 'expected a township division code')
+    .optional(),
   /**
    * The trade the 12345 platform classified the work order under (诉求分类), e.g. `education`,
    * `catering`: one of the dispatch catalogue's criteria. Optional: not every platform sends it.
    */
-  trade: z.string().regex(/^[a-z][a-z0-9-]{1,40}$/).optional(),
+  trade: z
+    .string()
+    .regex(/^[a-z][a-z0-9-]{1,40}$/)
+    .optional(),
   subject: subjectSchema.pick({ name: true, kind: true, creditCode: true, address: true }).optional(),
   complainant: complainantSchema.optional(),
   content: safeText().trim().min(1).max(4000),
@@ -69,13 +78,19 @@ export const dispatchRuleSchema = z
     id: z.string().regex(/^[a-z0-9][a-z0-9-]{0,60}$/),
     match: z.object({
       categories: z.array(z.enum(clueCategories)).min(1).optional(),
-      trades: z.array(z.string().regex(/^[a-z][a-z0-9-]{1,40}$/)).min(1).optional(),
+      trades: z
+        .array(z.string().regex(/^[a-z][a-z0-9-]{1,40}$/))
+        .min(1)
+        .optional(),
       subjectKinds: z.array(subjectSchema.shape.kind).min(1).optional(),
       keywords: z.array(safeText().trim().min(1).max(20)).min(1).max(50).optional(),
     }),
     duty: z.enum(['functional', 'territorial']),
     lead: z.union([departmentSchema, z.literal('locality')]),
-    coHandlers: z.array(z.union([departmentSchema, z.literal('locality')])).max(10).default([]),
+    coHandlers: z
+      .array(z.union([departmentSchema, z.literal('locality')]))
+      .max(10)
+      .default([]),
     /** A rule may open a matter of this scenario from the clue at once (the lead's step otherwise). */
     openMatter: z.object({ scenario: scenarioIdSchema }).optional(),
   })
@@ -96,7 +111,11 @@ function isTownship(d: string): boolean {
 }
 
 /** What a clue is matched on: its classification, its subject's kind and its content. */
-export type Dispatchable = Pick<ClueBody, 'category' | 'content'> & { trade?: string | undefined; township?: string | undefined; subject?: { kind: string } | undefined };
+export type Dispatchable = Pick<ClueBody, 'category' | 'content'> & {
+  trade?: string | undefined;
+  township?: string | undefined;
+  subject?: { kind: string } | undefined;
+};
 
 export interface Dispatch {
   ruleId: string;
@@ -123,7 +142,12 @@ export function dispatchClue(catalogue: DispatchCatalogue, clue: Dispatchable): 
     const lead = place(rule.lead);
     const coHandlers = rule.coHandlers.map(place);
     if (!lead || coHandlers.some((d) => d === undefined)) continue;
-    return { ruleId: rule.id, lead, coHandlers: [...new Set(coHandlers as string[])].filter((d) => d !== lead), ...(rule.openMatter ? { openMatter: rule.openMatter } : {}) };
+    return {
+      ruleId: rule.id,
+      lead,
+      coHandlers: [...new Set(coHandlers as string[])].filter((d) => d !== lead),
+      ...(rule.openMatter ? { openMatter: rule.openMatter } : {}),
+    };
   }
   return undefined;
 }
@@ -131,19 +155,33 @@ export function dispatchClue(catalogue: DispatchCatalogue, clue: Dispatchable): 
 /** The clocks of the 12345 loop (DOMAIN §6), county-configurable; defaults from Sichuan 2025 and Tianjin. */
 export const clueSettingsSchema = z.object({
   /** 办理: by category, in working days, counted from sign-for. */
-  handleWorkingDays: z.object({
-    consultation: z.number().int().min(1).max(60).default(3),
-    help: z.number().int().min(1).max(60).default(7),
-    suggestion: z.number().int().min(1).max(60).default(7),
-    complaint: z.number().int().min(1).max(60).default(15),
-    report: z.number().int().min(1).max(60).default(15),
-  }).prefault({}),
+  handleWorkingDays: z
+    .object({
+      consultation: z.number().int().min(1).max(60).default(3),
+      help: z.number().int().min(1).max(60).default(7),
+      suggestion: z.number().int().min(1).max(60).default(7),
+      complaint: z.number().int().min(1).max(60).default(15),
+      report: z.number().int().min(1).max(60).default(15),
+    })
+    .prefault({}),
   /** 签收: a normal clue in working days; urgent and emergency ones in minutes, through holidays. */
-  signFor: z.object({
-    normalWorkingDays: z.number().int().min(1).max(5).default(1),
-    urgentMinutes: z.number().int().min(5).max(24 * 60).default(30),
-    emergencyMinutes: z.number().int().min(5).max(24 * 60).default(15),
-  }).prefault({}),
+  signFor: z
+    .object({
+      normalWorkingDays: z.number().int().min(1).max(5).default(1),
+      urgentMinutes: z
+        .number()
+        .int()
+        .min(5)
+        .max(24 * 60)
+        .default(30),
+      emergencyMinutes: z
+        .number()
+        .int()
+        .min(5)
+        .max(24 * 60)
+        .default(15),
+    })
+    .prefault({}),
   /** 退单: within this many working days of the dispatch, with reason and basis. */
   returnWorkingDays: z.number().int().min(1).max(5).default(1),
   /** After this many dispatches the 12345 office designates the handler, who cannot return it. */
@@ -160,9 +198,10 @@ export const defaultClueSettings: ClueSettings = clueSettingsSchema.parse({});
 
 /** The limits of a clue's department task, by its category and urgency. */
 export function clueLimits(settings: ClueSettings, category: ClueCategory, urgency: ClueUrgency): { signFor: TimeLimitRuleInput; handle: TimeLimitRuleInput } {
-  const signFor: TimeLimitRuleInput = urgency === 'normal'
-    ? { amount: settings.signFor.normalWorkingDays, unit: 'working_day', startsFrom: 'assignment' }
-    : { amount: urgency === 'urgent' ? settings.signFor.urgentMinutes : settings.signFor.emergencyMinutes, unit: 'minute', startsFrom: 'assignment' };
+  const signFor: TimeLimitRuleInput =
+    urgency === 'normal'
+      ? { amount: settings.signFor.normalWorkingDays, unit: 'working_day', startsFrom: 'assignment' }
+      : { amount: urgency === 'urgent' ? settings.signFor.urgentMinutes : settings.signFor.emergencyMinutes, unit: 'minute', startsFrom: 'assignment' };
   return { signFor, handle: { amount: settings.handleWorkingDays[category], unit: 'working_day', startsFrom: 'sign-for' } };
 }
 
@@ -171,7 +210,9 @@ export function clueLimits(settings: ClueSettings, category: ClueCategory, urgen
  * normalised (full-width forms folded, spaces and punctuation dropped, case folded), with the
  * category. No key (no subject, or a subject with neither): never merged.
  */
-export function mergeKey(clue: Pick<ClueBody, 'category' | 'county'> & { subject?: { creditCode?: string | undefined; address?: string | undefined } | undefined }): string | undefined {
+export function mergeKey(
+  clue: Pick<ClueBody, 'category' | 'county'> & { subject?: { creditCode?: string | undefined; address?: string | undefined } | undefined },
+): string | undefined {
   const s = clue.subject;
   if (s?.creditCode) return `${clue.county}|${clue.category}|uscc:${s.creditCode.toUpperCase()}`;
   const address = s?.address ? normaliseAddress(s.address) : '';
@@ -179,7 +220,10 @@ export function mergeKey(clue: Pick<ClueBody, 'category' | 'county'> & { subject
 }
 
 export function normaliseAddress(address: string): string {
-  return address.normalize('NFKC').toLowerCase().replace(/[\s\p{P}\p{S}]+/gu, '');
+  return address
+    .normalize('NFKC')
+    .toLowerCase()
+    .replace(/[\s\p{P}\p{S}]+/gu, '');
 }
 
 /** `13812341234` → `138****1234`; a landline keeps its area code and last four digits. */

@@ -34,10 +34,9 @@ export type FixedDepartment = keyof typeof departmentNames;
 // Published as checked: the OpenAPI document lists the fixed codes and the township pattern, so
 // a code the API refuses (e.g. `aa`) is invalid by the spec too.
 export const departmentSchema = z
-  .union([
-    z.enum(Object.keys(departmentNames) as [FixedDepartment, ...FixedDepartment[]]),
-    z.string().regex(/^township:\d{6,12}$/),
-  ], { error: 'unknown department code' })
+  .union([z.enum(Object.keys(departmentNames) as [FixedDepartment, ...FixedDepartment[]]), z.string().regex(/^township:\d{6,12}$/)], {
+    error: 'unknown department code',
+  })
   .describe('Department code, e.g. `housing`, `market`, or `township:610124100` (DOMAIN.md §2)');
 
 /** The department and its county agree: a township code starts with its county's code (GB/T 10114). */

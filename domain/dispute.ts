@@ -25,19 +25,25 @@ export type DisputeRung = z.infer<typeof disputeRungSchema>;
  * A county's settings for its dispute ladder (who coordinates, the clocks); anything left out
  * keeps the default. Set per county and scenario with PUT /v1/counties/{county}/scenarios/{id}.
  */
-export const disputeSettingsSchema = z.object({
-  negotiation: timeLimitRuleSchema.optional().describe('Time to agree (default 7 working days)'),
-  coordination: z.object({
-    lawArbiter: departmentSchema.optional().describe('Coordinates disputes over applying the law (default justice)'),
-    dutiesArbiter: departmentSchema.optional().describe('Coordinates disputes over duties (default staffing-office)'),
-    within: timeLimitRuleSchema.optional().describe('Time to review and decide (default 3 + 7 working days)'),
-  }).optional(),
-  countyGovernment: z.object({
-    arbiter: departmentSchema.optional().describe('The common superior in the county (default county-government)'),
-    within: timeLimitRuleSchema.optional(),
-  }).optional(),
-  city: z.object({ within: timeLimitRuleSchema.optional() }).optional(),
-}).strict();
+export const disputeSettingsSchema = z
+  .object({
+    negotiation: timeLimitRuleSchema.optional().describe('Time to agree (default 7 working days)'),
+    coordination: z
+      .object({
+        lawArbiter: departmentSchema.optional().describe('Coordinates disputes over applying the law (default justice)'),
+        dutiesArbiter: departmentSchema.optional().describe('Coordinates disputes over duties (default staffing-office)'),
+        within: timeLimitRuleSchema.optional().describe('Time to review and decide (default 3 + 7 working days)'),
+      })
+      .optional(),
+    countyGovernment: z
+      .object({
+        arbiter: departmentSchema.optional().describe('The common superior in the county (default county-government)'),
+        within: timeLimitRuleSchema.optional(),
+      })
+      .optional(),
+    city: z.object({ within: timeLimitRuleSchema.optional() }).optional(),
+  })
+  .strict();
 export type DisputeSettings = z.infer<typeof disputeSettingsSchema>;
 
 /** The ladder: 7 working days to agree, 3 + 7 to coordinate, 10 for the county government, then the city. */
@@ -53,12 +59,16 @@ export function defaultDisputeLadder(kind: z.infer<typeof disputeKindSchema>, sk
     { rung: 'negotiation', within: settings.negotiation ?? wd(7) },
     {
       rung: 'coordination',
-      arbiter: kind === 'law' ? c?.lawArbiter ?? 'justice' : c?.dutiesArbiter ?? 'staffing-office',
+      arbiter: kind === 'law' ? (c?.lawArbiter ?? 'justice') : (c?.dutiesArbiter ?? 'staffing-office'),
       within: c?.within ?? wd(10),
     },
   ];
   if (!skipCountyGovernment) {
-    ladder.push({ rung: 'county-government', arbiter: settings.countyGovernment?.arbiter ?? 'county-government', within: settings.countyGovernment?.within ?? wd(10) });
+    ladder.push({
+      rung: 'county-government',
+      arbiter: settings.countyGovernment?.arbiter ?? 'county-government',
+      within: settings.countyGovernment?.within ?? wd(10),
+    });
   }
   ladder.push({ rung: 'city', within: settings.city?.within ?? wd(10) });
   return ladder;
@@ -71,11 +81,14 @@ export function defaultDisputeLadder(kind: z.infer<typeof disputeKindSchema>, sk
  * parties, and neither can speak for the other.
  */
 export function disputeParties(d: { county: string; otherCounty?: string | undefined; parties: readonly string[] }): { county: string; department: string }[] {
-  return d.parties.map((department, i) => ({ county: i === 0 ? d.county : d.otherCounty ?? d.county, department }));
+  return d.parties.map((department, i) => ({ county: i === 0 ? d.county : (d.otherCounty ?? d.county), department }));
 }
 
 /** Whether the principal's department is one of the parties (department and county both). */
-export function isParty(d: { county: string; otherCounty?: string | undefined; parties: readonly string[] }, p: { county: string; department?: string | undefined }): boolean {
+export function isParty(
+  d: { county: string; otherCounty?: string | undefined; parties: readonly string[] },
+  p: { county: string; department?: string | undefined },
+): boolean {
   return !!p.department && disputeParties(d).some((x) => x.county === p.county && x.department === p.department);
 }
 
@@ -84,7 +97,11 @@ export const disputeInputSchema = z.object({
   matterId: safeText().max(200).optional(),
   taskKey: safeText().max(80),
   taskTitle: safeText().max(200),
-  parties: z.array(departmentSchema).min(2).max(6).describe('Departments concerned; the first is the returning side (of `county`), the others of `otherCounty` when set'),
+  parties: z
+    .array(departmentSchema)
+    .min(2)
+    .max(6)
+    .describe('Departments concerned; the first is the returning side (of `county`), the others of `otherCounty` when set'),
   returnedBy: departmentSchema,
   reason: safeText().max(2000),
   kind: disputeKindSchema.default('duties'),
@@ -141,7 +158,9 @@ export const disputeViewSchema = z.object({
   dueAt: z.string().optional(),
   positions: z.array(z.object({ department: z.string(), position: z.enum(['accept', 'decline']), reason: z.string(), at: z.string() })),
   temporaryLead: z.object({ department: z.string(), by: z.string(), at: z.string(), reasoning: z.string() }).optional(),
-  decision: z.object({ department: z.string(), reasoning: z.string(), legalBasis: z.string().optional(), by: z.string(), rung: z.string(), at: z.string() }).optional(),
+  decision: z
+    .object({ department: z.string(), reasoning: z.string(), legalBasis: z.string().optional(), by: z.string(), rung: z.string(), at: z.string() })
+    .optional(),
   ended: z.object({ reason: z.string(), at: z.string() }).optional(),
   history: z.array(z.object({ rung: z.string(), from: z.string(), to: z.string().optional(), outcome: z.string().optional() })),
   lastEventSeq: z.number().int(),

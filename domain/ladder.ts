@@ -15,7 +15,13 @@
  * - After the last rung, chasing goes on every working day at 09:00 until the work is done.
  */
 import {
-  addWorkingDays, isWorkingDay, resolveDeadline, shanghaiDate, shiftByWorkingDays, toShanghaiIso, type Calendar,
+  addWorkingDays,
+  isWorkingDay,
+  resolveDeadline,
+  shanghaiDate,
+  shiftByWorkingDays,
+  toShanghaiIso,
+  type Calendar,
   type TimeLimitRuleInput,
 } from './calendar/index.js';
 import { rungLevel, type LadderRung, type Rung } from './task.js';
@@ -132,8 +138,15 @@ export function resolveClock(req: ClockRequest, cal: Calendar, calendarRevision?
     .sort((a, b) => a.atMs - b.atMs);
   const last = Math.max(due.dueAtMs, ...rungs.map((r) => r.atMs));
   return {
-    kind: req.kind, startMs: req.startMs, rule: req.rule, extraWorkingDays: extra, ...(days > 0 ? { extraCalendarDays: days } : {}),
-    dueAtMs: due.dueAtMs, dueAt: due.dueAt, provisional: due.provisional, rungs,
+    kind: req.kind,
+    startMs: req.startMs,
+    rule: req.rule,
+    extraWorkingDays: extra,
+    ...(days > 0 ? { extraCalendarDays: days } : {}),
+    dueAtMs: due.dueAtMs,
+    dueAt: due.dueAt,
+    provisional: due.provisional,
+    rungs,
     ...(req.origin ? { origin: req.origin } : {}),
     ...(calendarRevision !== undefined ? { calendarRevision } : {}),
     dailyChases: workingMornings(last, DAILY_CHASES_PER_RESOLUTION, cal),

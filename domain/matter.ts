@@ -8,9 +8,16 @@ import { safeText } from './text.js';
 
 /** 综合监管一件事: one cross-department matter about one subject. */
 export const subjectSchema = z.object({
-  name: safeText().trim().min(1).max(200).describe('Name of the subject (a station, an owner, a card issuer). Personal data: never in ids, search attributes or logs'),
+  name: safeText()
+    .trim()
+    .min(1)
+    .max(200)
+    .describe('Name of the subject (a station, an owner, a card issuer). Personal data: never in ids, search attributes or logs'),
   kind: z.enum(['enterprise', 'individual-business', 'person', 'house', 'other']).describe('Kind of subject'),
-  creditCode: z.string().regex(/^[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}$/, 'expected an 18-character unified social credit code').optional(),
+  creditCode: z
+    .string()
+    .regex(/^[0-9A-HJ-NPQRTUWXY]{2}\d{6}[0-9A-HJ-NPQRTUWXY]{10}$/, 'expected an 18-character unified social credit code')
+    .optional(),
   address: safeText().max(300).optional(),
   tags: z.array(safeText().max(40)).max(20).optional(),
 });
@@ -21,7 +28,9 @@ export const sourceSchema = z.object({
   ref: safeText().max(100).optional().describe('Reference in the source system (no personal data)'),
   receivedAt: isoDateTimeSchema
     .optional()
-    .describe('When the complaint or signal was received (e.g. the 12345 work order); limits that count from the opening of the matter count from it (消费者权益保护法 art. 46)'),
+    .describe(
+      'When the complaint or signal was received (e.g. the 12345 work order); limits that count from the opening of the matter count from it (消费者权益保护法 art. 46)',
+    ),
 });
 
 export const createMatterBodySchema = z.object({
@@ -70,9 +79,13 @@ export const matterViewSchema = z.object({
   findings: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])),
   result: z.object({ code: z.string(), summary: z.string() }).optional(),
   /** Jurisdiction disputes opened by returned tasks (管辖争议). */
-  disputes: z.array(z.object({ disputeId: z.string(), taskKey: z.string(), state: z.enum(['open', 'decided', 'ended']), parties: z.array(z.string()) })).optional(),
+  disputes: z
+    .array(z.object({ disputeId: z.string(), taskKey: z.string(), state: z.enum(['open', 'decided', 'ended']), parties: z.array(z.string()) }))
+    .optional(),
   /** Criminal transfers (行刑衔接, the `criminalTransfer` child workflow). */
-  transfers: z.array(z.object({ transferId: z.string(), state: z.enum(['running', 'refused', 'filed', 'not-filed', 'cancelled']), approved: z.boolean() })).optional(),
+  transfers: z
+    .array(z.object({ transferId: z.string(), state: z.enum(['running', 'refused', 'filed', 'not-filed', 'cancelled']), approved: z.boolean() }))
+    .optional(),
   /** The public inspection result (一公开): its current version and who published it. */
   published: z.object({ at: z.string(), resultId: z.string(), version: z.number().int().optional(), by: z.enum(['lead', 'system']).optional() }).optional(),
   /** Penalty decisions published (DOMAIN §9), one result each. */

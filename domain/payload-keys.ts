@@ -18,7 +18,10 @@ export class PayloadKeyError extends Error {}
  */
 export function parsePayloadKeys(spec: string, currentId?: string): PayloadKeys {
   const keys = new Map<string, Buffer>();
-  for (const entry of spec.split(',').map((s) => s.trim()).filter(Boolean)) {
+  for (const entry of spec
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     const m = /^([A-Za-z0-9._-]{1,32}):([A-Za-z0-9+/=_-]+)$/.exec(entry);
     if (!m) throw new PayloadKeyError('PAYLOAD_KEYS: expected id:base64 entries, comma-separated (ids of letters, digits, . _ -)');
     const key = Buffer.from(m[2]!, 'base64');
@@ -31,7 +34,6 @@ export function parsePayloadKeys(spec: string, currentId?: string): PayloadKeys 
   if (!keys.has(current)) throw new PayloadKeyError(`PAYLOAD_KEY_ID: ${current} is not in PAYLOAD_KEYS`);
   return { keys, current };
 }
-
 
 /**
  * The keys the API and the worker use, from their configuration. In production a process without

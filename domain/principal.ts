@@ -65,4 +65,3 @@ export function taskScope(p: Principal): 'all' | 'all-but-transfers' | 'departme
   if (hasRole(p, 'operator')) return 'all-but-transfers';
   return 'department';
 }
-

@@ -46,29 +46,20 @@ export const rungNames: Record<Rung, string> = {
 };
 
 /** Who a ladder rung notifies, resolved against the task when it fires. */
-export const audienceSchema = z.enum([
-  'task-department',
-  'lead-department',
-  'county-supervisors',
-  'county-government',
-  'higher-authority',
-]);
+export const audienceSchema = z.enum(['task-department', 'lead-department', 'county-supervisors', 'county-government', 'higher-authority']);
 export type Audience = z.infer<typeof audienceSchema>;
 
 export const ladderRungSchema = z.object({
   rung: rungSchema,
-  workingDaysAfterDeadline: z
-    .number()
-    .int()
-    .min(-10)
-    .max(60)
-    .describe('When the rung fires, in working days relative to the deadline (negative = before it)'),
+  workingDaysAfterDeadline: z.number().int().min(-10).max(60).describe('When the rung fires, in working days relative to the deadline (negative = before it)'),
   hoursAfterDeadline: z
     .number()
     .min(-72)
     .max(720)
     .optional()
-    .describe('For hour- and minute-scale clocks: when the rung fires, in hours after the deadline (default: reminder at half time, chase 0, yellow 2, red 4, escalation 8)'),
+    .describe(
+      'For hour- and minute-scale clocks: when the rung fires, in hours after the deadline (default: reminder at half time, chase 0, yellow 2, red 4, escalation 8)',
+    ),
   notify: z.array(audienceSchema).min(1),
 });
 export type LadderRung = z.infer<typeof ladderRungSchema>;
@@ -149,11 +140,15 @@ export const departmentTaskInputSchema = z.object({
       approvedBy: z.enum(['reviewer', 'head']).default('reviewer'),
     })
     .optional()
-    .describe('How an extension is counted and who grants it: calendar days granted by the department’s own head, e.g. a seizure (行政强制法 art. 25: +30 days with the head’s approval); default working days granted by the reviewer. The cap is `maxExtensionWorkingDays`, in this unit'),
+    .describe(
+      'How an extension is counted and who grants it: calendar days granted by the department’s own head, e.g. a seizure (行政强制法 art. 25: +30 days with the head’s approval); default working days granted by the reviewer. The cap is `maxExtensionWorkingDays`, in this unit',
+    ),
   decidedBy: z
     .enum(['officer', 'head'])
     .optional()
-    .describe('Who may submit: `head` for a decision the law gives the department head (正职负责人), e.g. approving a criminal transfer (国务院令第310号 art. 5); default an officer'),
+    .describe(
+      'Who may submit: `head` for a decision the law gives the department head (正职负责人), e.g. approving a criminal transfer (国务院令第310号 art. 5); default an officer',
+    ),
   review: z
     .enum(['lead', 'none'])
     .optional()
@@ -168,11 +163,15 @@ export const departmentTaskInputSchema = z.object({
   worksThroughDisputes: z
     .boolean()
     .optional()
-    .describe('Set by the matter: a return (退回) opens a jurisdiction dispute while the department keeps working the task under the existing division of duties (原职责划分), clocks running, until the arbiter moves it (DOMAIN §5)'),
+    .describe(
+      'Set by the matter: a return (退回) opens a jurisdiction dispute while the department keeps working the task under the existing division of duties (原职责划分), clocks running, until the arbiter moves it (DOMAIN §5)',
+    ),
   returnable: z
     .boolean()
     .optional()
-    .describe('false: the task cannot be returned (退回) — a statutory step of a fixed party, e.g. the police forward a transfer instead (国务院令第310号 art. 7)'),
+    .describe(
+      'false: the task cannot be returned (退回) — a statutory step of a fixed party, e.g. the police forward a transfer instead (国务院令第310号 art. 7)',
+    ),
   ladderScale: z
     .enum(['hours'])
     .optional()
@@ -195,13 +194,7 @@ export const submitBodySchema = z.object({
   summary: text(2000).describe('What was done (办理情况)'),
   findings: safeText().max(4000).optional().describe('Findings (检查发现), if any'),
   outcome: safeText().trim().min(1).max(64).optional().describe('Outcome code, e.g. `compliant`, `hazard`'),
-  rectifyWithinDays: z
-    .number()
-    .int()
-    .min(1)
-    .max(365)
-    .optional()
-    .describe('Rectification period set in a rectification notice (整改期限, calendar days)'),
+  rectifyWithinDays: z.number().int().min(1).max(365).optional().describe('Rectification period set in a rectification notice (整改期限, calendar days)'),
   evidence: z
     .array(z.object({ name: text(200), sha256 }))
     .max(50)
@@ -218,9 +211,7 @@ export const submitBodySchema = z.object({
     .refine((m) => new Set(m).size === m.length, 'each material at most once')
     .optional()
     .describe('Materials handed over with a criminal transfer (国务院令第310号 art. 6)'),
-  namedDepartment: departmentSchema
-    .optional()
-    .describe('A department the step names, e.g. at triage (分办) the sector regulator that takes the complaint'),
+  namedDepartment: departmentSchema.optional().describe('A department the step names, e.g. at triage (分办) the sector regulator that takes the complaint'),
   forwardedTo: z
     .object({
       county: countySchema.optional().describe('County of the organ with jurisdiction, when not this one'),
@@ -243,7 +234,9 @@ export const returnBodySchema = z.object({
   basis: z
     .enum(['law', 'duties'])
     .optional()
-    .describe('What the disagreement is about: applying the law (the justice bureau coordinates) or the division of duties (the staffing office); default duties'),
+    .describe(
+      'What the disagreement is about: applying the law (the justice bureau coordinates) or the division of duties (the staffing office); default duties',
+    ),
 });
 export const returnInputSchema = returnBodySchema.extend({ actor: principalSchema });
 
@@ -279,7 +272,12 @@ export const reassignBodySchema = z.object({
 
 const deadlineKindSchema = z.enum(['sign-for', 'handle', 'review']);
 /** Why a task left a department: a return (退回), or a return that opened a jurisdiction dispute. */
-const returnViewSchema = z.object({ reason: z.string(), suggestedDepartment: z.string().optional(), basis: z.enum(['law', 'duties']).optional(), at: z.string() });
+const returnViewSchema = z.object({
+  reason: z.string(),
+  suggestedDepartment: z.string().optional(),
+  basis: z.enum(['law', 'duties']).optional(),
+  at: z.string(),
+});
 
 export const deadlineViewSchema = z.object({
   kind: deadlineKindSchema,
@@ -354,15 +352,16 @@ export const taskViewSchema = z.object({
 export type TaskView = z.infer<typeof taskViewSchema>;
 
 /** What a task's view holds before anything has happened to it: no deadline, rung, extension or review yet. */
-export const untouchedTask = () => ({
-  deadlines: [],
-  overdue: false,
-  escalationLevel: 0,
-  escalations: [],
-  extensions: [],
-  reviews: [],
-  lastEventSeq: 0,
-}) satisfies Partial<TaskView>;
+export const untouchedTask = () =>
+  ({
+    deadlines: [],
+    overdue: false,
+    escalationLevel: 0,
+    escalations: [],
+    extensions: [],
+    reviews: [],
+    lastEventSeq: 0,
+  }) satisfies Partial<TaskView>;
 
 /**
  * The view a parent (matter or transfer) writes for a task that ended outside the API (cancelled

@@ -103,7 +103,16 @@ export const transferViewSchema = z.object({
   reconsideration: z.object({ requestedAt: z.string(), decision: policeDecisionSchema.optional(), decidedAt: z.string().optional() }).optional(),
   procuratorateSuggestedAt: z.string().optional(),
   evidenceHandedOverAt: z.string().optional(),
-  tasks: z.array(z.object({ taskId: z.string(), key: z.enum(transferStepKeys), department: z.string(), county: z.string(), state: z.string(), outcome: z.string().optional() })),
+  tasks: z.array(
+    z.object({
+      taskId: z.string(),
+      key: z.enum(transferStepKeys),
+      department: z.string(),
+      county: z.string(),
+      state: z.string(),
+      outcome: z.string().optional(),
+    }),
+  ),
   createdAt: z.string(),
   closedAt: z.string().optional(),
   cancelled: z.object({ reason: z.string(), at: z.string() }).optional(),

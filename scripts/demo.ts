@@ -8,10 +8,19 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { loadConfig } from '../domain/config.js';
 
-interface DemoKey { label: string; county: string; department?: string; roles: string[]; key: string }
+interface DemoKey {
+  label: string;
+  county: string;
+  department?: string;
+  roles: string[];
+  key: string;
+}
 
 /** Polls `list` (bounded) until it returns items; empty after `timeoutMs`. */
-async function waitForSteps(list: () => Promise<Record<string, any>>, timeoutMs: number): Promise<{ taskId: string; title: string; state: string; stateName?: string }[]> {
+async function waitForSteps(
+  list: () => Promise<Record<string, any>>,
+  timeoutMs: number,
+): Promise<{ taskId: string; title: string; state: string; stateName?: string }[]> {
   const until = Date.now() + timeoutMs;
   for (;;) {
     const items = (await list()).items as { taskId: string; title: string; state: string; stateName?: string }[];
@@ -25,7 +34,10 @@ async function waitForSteps(list: () => Promise<Record<string, any>>, timeoutMs:
  * `stepTimeoutMs`: how long to wait for the worker to assign the first step (default 3 minutes).
  */
 export async function seedDemo(
-  api: string, keys: DemoKey[], log: (m: string) => void = (m) => process.stdout.write(`${m}\n`), opts: { stepTimeoutMs?: number } = {},
+  api: string,
+  keys: DemoKey[],
+  log: (m: string) => void = (m) => process.stdout.write(`${m}\n`),
+  opts: { stepTimeoutMs?: number } = {},
 ) {
   const keyOf = (pred: (k: DemoKey) => boolean) => keys.find(pred)?.key;
   const operator = keyOf((k) => k.county === '610124' && k.roles.includes('operator'))!;
@@ -43,12 +55,66 @@ export async function seedDemo(
   }
 
   const launches = [
-    { id: 'sbh-1', body: { scenario: 'self-built-housing', county: '610124', subject: { name: '某村民自建房', kind: 'house' }, facts: { township: '610124100', reportedHazard: true, storeys: 4 }, source: { channel: '12345' } } },
-    { id: 'sbh-2', body: { scenario: 'self-built-housing', county: '610124', subject: { name: '某农家乐', kind: 'individual-business' }, facts: { township: '610124101', businessUse: { trade: 'catering' } }, source: { channel: 'inspection-plan' } } },
-    { id: 'oil-1', body: { scenario: 'refined-oil', county: '610124', subject: { name: '某石油销售有限公司', kind: 'enterprise', creditCode: '91610124MA6TG1XK2C' }, facts: { township: '610124100', stationKind: 'licensed-station', participants: ['safety', 'quality'] }, source: { channel: 'inspection-plan' } } },
-    { id: 'oil-2', body: { scenario: 'refined-oil', county: '610124', subject: { name: '疑似黑加油点', kind: 'other' }, facts: { township: '610124102', stationKind: 'suspected-black-station', participants: ['safety', 'quality'] }, source: { channel: '12345' } } },
-    { id: 'card-1', body: { scenario: 'prepaid-card', county: '610124', subject: { name: '某健身房', kind: 'enterprise', creditCode: '91610124MA6TG2AB3D' }, facts: { trade: 'sports', signal: 'store-closing', consumers: 120 }, source: { channel: '12345' } } },
-    { id: 'card-2', body: { scenario: 'prepaid-card', county: '610124', subject: { name: '某培训机构', kind: 'enterprise', creditCode: '91610124MA6TG3CD4E' }, facts: { trade: 'education', signal: 'complaint', amountYuan: 5800 }, source: { channel: 'online' } } },
+    {
+      id: 'sbh-1',
+      body: {
+        scenario: 'self-built-housing',
+        county: '610124',
+        subject: { name: '某村民自建房', kind: 'house' },
+        facts: { township: '610124100', reportedHazard: true, storeys: 4 },
+        source: { channel: '12345' },
+      },
+    },
+    {
+      id: 'sbh-2',
+      body: {
+        scenario: 'self-built-housing',
+        county: '610124',
+        subject: { name: '某农家乐', kind: 'individual-business' },
+        facts: { township: '610124101', businessUse: { trade: 'catering' } },
+        source: { channel: 'inspection-plan' },
+      },
+    },
+    {
+      id: 'oil-1',
+      body: {
+        scenario: 'refined-oil',
+        county: '610124',
+        subject: { name: '某石油销售有限公司', kind: 'enterprise', creditCode: '91610124MA6TG1XK2C' },
+        facts: { township: '610124100', stationKind: 'licensed-station', participants: ['safety', 'quality'] },
+        source: { channel: 'inspection-plan' },
+      },
+    },
+    {
+      id: 'oil-2',
+      body: {
+        scenario: 'refined-oil',
+        county: '610124',
+        subject: { name: '疑似黑加油点', kind: 'other' },
+        facts: { township: '610124102', stationKind: 'suspected-black-station', participants: ['safety', 'quality'] },
+        source: { channel: '12345' },
+      },
+    },
+    {
+      id: 'card-1',
+      body: {
+        scenario: 'prepaid-card',
+        county: '610124',
+        subject: { name: '某健身房', kind: 'enterprise', creditCode: '91610124MA6TG2AB3D' },
+        facts: { trade: 'sports', signal: 'store-closing', consumers: 120 },
+        source: { channel: '12345' },
+      },
+    },
+    {
+      id: 'card-2',
+      body: {
+        scenario: 'prepaid-card',
+        county: '610124',
+        subject: { name: '某培训机构', kind: 'enterprise', creditCode: '91610124MA6TG3CD4E' },
+        facts: { trade: 'education', signal: 'complaint', amountYuan: 5800 },
+        source: { channel: 'online' },
+      },
+    },
   ];
 
   const matters: string[] = [];

@@ -125,7 +125,9 @@ export function reachableDataDir(dir: string, clustersRoot = '/var/lib/integrate
   if (link?.isSymbolicLink() && path.resolve(path.dirname(dir), readlinkSync(dir)) === cluster) return cluster;
   if (link?.isDirectory() && readdirSync(dir).length === 0) rmdirSync(dir);
   else if (link) {
-    throw new Error(`PostgreSQL data directory ${dir} is not reachable by the postgres OS user (a parent directory lacks o+x) and is not a link into ${clustersRoot}: move it away or open its parent directories`);
+    throw new Error(
+      `PostgreSQL data directory ${dir} is not reachable by the postgres OS user (a parent directory lacks o+x) and is not a link into ${clustersRoot}: move it away or open its parent directories`,
+    );
   }
   rmSync(cluster, { recursive: true, force: true });
   symlinkSync(cluster, dir);
@@ -162,7 +164,11 @@ export async function startEmbeddedPostgres(opts: { dir: string; port: number; p
     // TCP only (every URL is 127.0.0.1): no Unix socket, whose lock file would go to /tmp, which
     // the postgres OS user may not be able to write (a machine's /tmp without the sticky 1777 mode).
     // Durability is not needed for a throwaway test cluster; it is for `npm start`.
-    postgresFlags: ['-c', 'unix_socket_directories=', ...(opts.persistent ? [] : ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off'])],
+    postgresFlags: [
+      '-c',
+      'unix_socket_directories=',
+      ...(opts.persistent ? [] : ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off']),
+    ],
     onLog: (m) => opts.log?.(String(m)),
     onError: (m) => opts.log?.(String(m)),
   });
@@ -214,8 +220,10 @@ export async function startTemporalDevServer(opts: TemporalDevServerOptions): Pr
   const cli = await findTemporalCli();
   const saArgs = searchAttributeRegistrations.flatMap((sa) => ['--search-attribute', `${sa.name}=${sa.type}`]);
   const common = [
-    '--dynamic-config-value', 'frontend.enableUpdateWorkflowExecution=true',
-    '--dynamic-config-value', 'frontend.enableUpdateWorkflowExecutionAsyncAccepted=true',
+    '--dynamic-config-value',
+    'frontend.enableUpdateWorkflowExecution=true',
+    '--dynamic-config-value',
+    'frontend.enableUpdateWorkflowExecutionAsyncAccepted=true',
     ...(opts.extraArgs ?? []),
   ];
   if (opts.dbFile) mkdirSync(path.dirname(path.resolve(opts.dbFile)), { recursive: true });
@@ -242,17 +250,21 @@ export async function startTemporalDevServer(opts: TemporalDevServerOptions): Pr
   }
 
   const args = [
-    'server', 'start-dev',
-    '--ip', '127.0.0.1',
-    '--port', String(opts.port),
-    '--namespace', namespace,
-    '--log-format', 'json',
-    '--log-level', 'warn',
+    'server',
+    'start-dev',
+    '--ip',
+    '127.0.0.1',
+    '--port',
+    String(opts.port),
+    '--namespace',
+    namespace,
+    '--log-format',
+    'json',
+    '--log-level',
+    'warn',
     ...(opts.uiPort ? ['--ui-port', String(opts.uiPort)] : ['--headless']),
     ...(opts.uiPort && opts.uiCodecEndpoint ? ['--ui-codec-endpoint', opts.uiCodecEndpoint] : []),
-    ...(opts.dbFile
-      ? ['--db-filename', opts.dbFile, '--sqlite-pragma', 'journal_mode=wal', '--sqlite-pragma', 'synchronous=normal']
-      : []),
+    ...(opts.dbFile ? ['--db-filename', opts.dbFile, '--sqlite-pragma', 'journal_mode=wal', '--sqlite-pragma', 'synchronous=normal'] : []),
     ...saArgs,
     ...common,
   ];

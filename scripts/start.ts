@@ -28,7 +28,13 @@ import type { Role } from '../domain/principal.js';
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const say = (m: string) => process.stdout.write(`${m}\n`);
 
-interface DemoKey { label: string; county: string; department?: string; roles: Role[]; key: string }
+interface DemoKey {
+  label: string;
+  county: string;
+  department?: string;
+  roles: Role[];
+  key: string;
+}
 
 /** Demo principals for 周至县 (610124) and its city 西安市 (610100). */
 const demoPrincipals: Omit<DemoKey, 'key'>[] = [
@@ -74,7 +80,11 @@ async function main() {
 
   try {
     const busy: string[] = [];
-    const ports: [string, number][] = [['TEMPORAL_PORT', config.TEMPORAL_PORT], ['TEMPORAL_UI_PORT', config.TEMPORAL_UI_PORT], ['API_PORT', config.API_PORT]];
+    const ports: [string, number][] = [
+      ['TEMPORAL_PORT', config.TEMPORAL_PORT],
+      ['TEMPORAL_UI_PORT', config.TEMPORAL_UI_PORT],
+      ['API_PORT', config.API_PORT],
+    ];
     if (!config.DATABASE_URL) ports.push(['PG_PORT', config.PG_PORT]);
     for (const [name, port] of ports) if (!(await portIsFree(port))) busy.push(`${name}=${port}`);
     if (busy.length) {

@@ -26,7 +26,8 @@ async function main() {
   const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS, ...auth });
   const clientConnection = await Connection.connect({ address: config.TEMPORAL_ADDRESS, ...auth });
   await ensureSchedules(new Client({ connection: clientConnection, namespace: config.TEMPORAL_NAMESPACE, dataConverter }), {
-    taskQueue: config.TEMPORAL_TASK_QUEUE, auditVerifyAt: config.AUDIT_VERIFY_AT,
+    taskQueue: config.TEMPORAL_TASK_QUEUE,
+    auditVerifyAt: config.AUDIT_VERIFY_AT,
   });
   await clientConnection.close();
   const worker = await createWorker({
@@ -39,13 +40,16 @@ async function main() {
   });
   // Worker.runUntil / run() installs SIGINT/SIGTERM handlers that call shutdown().
   process.stdout.write(`worker: task queue ${config.TEMPORAL_TASK_QUEUE} on ${config.TEMPORAL_ADDRESS}\n`);
-  await withWebhookDispatcher({
-    pool,
-    pollIntervalMs: config.WEBHOOK_POLL_INTERVAL_MS,
-    maxAttempts: config.WEBHOOK_MAX_ATTEMPTS,
-    requestTimeoutMs: config.WEBHOOK_REQUEST_TIMEOUT_MS,
-    guard: new AddressGuard(config.WEBHOOK_ALLOWED_HOSTS),
-  }, () => worker.run()); // webhooks run beside the worker, outside workflows
+  await withWebhookDispatcher(
+    {
+      pool,
+      pollIntervalMs: config.WEBHOOK_POLL_INTERVAL_MS,
+      maxAttempts: config.WEBHOOK_MAX_ATTEMPTS,
+      requestTimeoutMs: config.WEBHOOK_REQUEST_TIMEOUT_MS,
+      guard: new AddressGuard(config.WEBHOOK_ALLOWED_HOSTS),
+    },
+    () => worker.run(),
+  ); // webhooks run beside the worker, outside workflows
   await connection.close();
   await pool.end();
 }

@@ -121,14 +121,18 @@ export function createWebhookDispatcher(opts: WebhookDispatcherOptions): Webhook
       return { at, durationMs: performance.now() - started, statusCode: null, error: 'not-public-address', ok: false, detail: 'EADDRNOTPUBLIC' };
     }
     try {
-      const status = await post(url, {
-        'content-type': 'application/json; charset=utf-8',
-        'user-agent': 'integrated-supervision-webhooks/1',
-        'x-supervision-id': d.notification.id,
-        'x-supervision-timestamp': timestamp,
-        'x-supervision-signature': signWebhook(d.secret, timestamp, body),
-        'x-supervision-attempt': String(attempt),
-      }, body);
+      const status = await post(
+        url,
+        {
+          'content-type': 'application/json; charset=utf-8',
+          'user-agent': 'integrated-supervision-webhooks/1',
+          'x-supervision-id': d.notification.id,
+          'x-supervision-timestamp': timestamp,
+          'x-supervision-signature': signWebhook(d.secret, timestamp, body),
+          'x-supervision-attempt': String(attempt),
+        },
+        body,
+      );
       const ok = status >= 200 && status < 300;
       return { at, durationMs: performance.now() - started, statusCode: status, error: ok ? null : `HTTP ${status}`, ok };
     } catch (err) {
@@ -144,17 +148,21 @@ export function createWebhookDispatcher(opts: WebhookDispatcherOptions): Webhook
    */
   function post(url: URL, headers: Record<string, string>, body: string): Promise<number> {
     return new Promise((resolve, reject) => {
-      const req = (url.protocol === 'https:' ? https : http).request(url, {
-        method: 'POST',
-        headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) },
-        agent: false,
-        lookup: guard.lookupFor(url.hostname.toLowerCase()),
-        signal: AbortSignal.timeout(requestTimeoutMs),
-      }, (res) => {
-        // The answer's body is not needed (and never logged): drain it.
-        res.resume();
-        resolve(res.statusCode ?? 0);
-      });
+      const req = (url.protocol === 'https:' ? https : http).request(
+        url,
+        {
+          method: 'POST',
+          headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) },
+          agent: false,
+          lookup: guard.lookupFor(url.hostname.toLowerCase()),
+          signal: AbortSignal.timeout(requestTimeoutMs),
+        },
+        (res) => {
+          // The answer's body is not needed (and never logged): drain it.
+          res.resume();
+          resolve(res.statusCode ?? 0);
+        },
+      );
       req.on('error', reject);
       req.end(body);
     });

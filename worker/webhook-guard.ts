@@ -120,7 +120,9 @@ export class AddressGuard {
     try {
       const addresses = await Promise.race([
         dns.lookup(host, { all: true, verbatim: true }),
-        new Promise<never>((_, reject) => { timer = setTimeout(() => reject(new Error('timeout')), timeoutMs); }),
+        new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(new Error('timeout')), timeoutMs);
+        }),
       ]);
       if (!addresses.length) return { ok: true, resolved: false };
       return addresses.every((a) => this.permits(a.address)) ? { ok: true, resolved: true } : { ok: false, reason: 'not-public-address' };

@@ -15,7 +15,11 @@ import { listings, scans } from './activities.js';
 const { verifyAuditChains } = scans;
 const { recordAuditVerification } = listings;
 
-const reasons = { hash: '内容与哈希不符（记录被改写）', link: '与前一条记录的链接断开（记录被删除或插入）', text: '正文与链中摘要不符，或未经登记的删除' } as const;
+const reasons = {
+  hash: '内容与哈希不符（记录被改写）',
+  link: '与前一条记录的链接断开（记录被删除或插入）',
+  text: '正文与链中摘要不符，或未经登记的删除',
+} as const;
 
 /** The city a county answers to (6101xx → 610100); a city's own chain goes to itself. */
 const cityOf = (county: string) => `${county.slice(0, 4)}00`;
@@ -40,17 +44,35 @@ export async function auditVerification(): Promise<AuditVerificationResult> {
       recipients: [{ county: cityOf(c.county), role: 'supervisor' }],
     };
     if (c.ok) {
-      return { ...base, type: 'audit.verified', summary: `审计链校验通过：${c.checked} 条，链头 ${head}`, data: { checked: c.checked, head: c.head }, notifications: [headNotice] };
+      return {
+        ...base,
+        type: 'audit.verified',
+        summary: `审计链校验通过：${c.checked} 条，链头 ${head}`,
+        data: { checked: c.checked, head: c.head },
+        notifications: [headNotice],
+      };
     }
     const where = c.firstBreak ? `第 ${c.firstBreak.id} 条（${c.firstBreak.eventId}）${reasons[c.firstBreak.reason]}` : '';
     return {
-      ...base, type: 'audit.broken', summary: `审计链断裂：${where}`, data: { checked: c.checked, head: c.head, firstBreak: c.firstBreak ?? null },
+      ...base,
+      type: 'audit.broken',
+      summary: `审计链断裂：${where}`,
+      data: { checked: c.checked, head: c.head, firstBreak: c.firstBreak ?? null },
       notifications: [
-        { kind: 'audit.broken', title: `审计记录可能被篡改：${c.county}`, body: `${at} 的每日校验发现${where}。请立即核查并报告。`, recipients: [{ county: c.county, role: 'supervisor' }] },
+        {
+          kind: 'audit.broken',
+          title: `审计记录可能被篡改：${c.county}`,
+          body: `${at} 的每日校验发现${where}。请立即核查并报告。`,
+          recipients: [{ county: c.county, role: 'supervisor' }],
+        },
         headNotice,
       ],
     };
   });
   await recordAuditVerification({ workflowId, at, chains, legacyOk, events });
-  return { ok: legacyOk && chains.every((c) => c.ok), checked: chains.reduce((n, c) => n + c.checked, 0), broken: chains.filter((c) => !c.ok).map((c) => c.county) };
+  return {
+    ok: legacyOk && chains.every((c) => c.ok),
+    checked: chains.reduce((n, c) => n + c.checked, 0),
+    broken: chains.filter((c) => !c.ok).map((c) => c.county),
+  };
 }

@@ -25,13 +25,14 @@ export function eventRecord(at: { workflowId: string; seq: number; county: strin
     summary,
     ...(opts.actor
       ? {
-        actor: {
-          keyId: opts.actor.keyId, county: opts.actor.county,
-          ...(opts.actor.department ? { department: opts.actor.department } : {}),
-          ...(opts.actor.principalId ? { principalId: opts.actor.principalId } : {}),
-          ...(opts.actor.name ? { name: opts.actor.name } : {}),
-        },
-      }
+          actor: {
+            keyId: opts.actor.keyId,
+            county: opts.actor.county,
+            ...(opts.actor.department ? { department: opts.actor.department } : {}),
+            ...(opts.actor.principalId ? { principalId: opts.actor.principalId } : {}),
+            ...(opts.actor.name ? { name: opts.actor.name } : {}),
+          },
+        }
       : {}),
     ...(opts.data ? { data: opts.data } : {}),
     ...(opts.notifications ? { notifications: opts.notifications } : {}),

@@ -20,7 +20,6 @@ const entrySchema = auditEntryViewSchema.extend({
   chain: entry.chain.describe('The county whose hash chain holds the entry (null: written before per-county chains)'),
 });
 
-
 /** RFC 4180 field: quoted when it holds a comma, a quote or a line break. */
 const csvField = (v: unknown) => {
   const s = v === null || v === undefined ? '' : typeof v === 'string' ? v : JSON.stringify(v);
@@ -32,65 +31,84 @@ const csvColumns = ['id', 'eventId', 'at', 'county', 'actorKeyId', 'actorDepartm
  * The audit trail (等保 2.0 level 3: audit, integrity), for supervisors, admins and auditors of a
  * division: every recorded action, and a verification that recomputes each county's hash chain.
  */
-export const auditRoutes = (deps: AppDeps): FastifyPluginAsyncZod => async (app) => {
-  app.get('/audit', {
-    schema: {
-      summary: 'Audit entries of the caller’s division, oldest first (supervisor, admin, auditor); CSV with Accept: text/csv',
-      tags: ['audit'],
-      querystring: z.object({
-        objectId: safeText().max(300).optional().describe('A workflow id (matter, task, dispute, transfer), `/` written `~`'),
-        actor: safeText().max(64).optional().describe('An API key id, or a principal id (everything a person did, across their keys)'),
-        from: isoDateTimeSchema.optional(),
-        to: isoDateTimeSchema.optional(),
-        ...pageQuery({ max: 1000, default: 100 }),
-      }),
-      response: { 200: z.object({ items: z.array(entrySchema), nextCursor: z.string().nullable() }), ...errors },
-    },
-  }, async (req, reply) => {
-    requireRole(req, 'supervisor', 'admin', 'auditor');
-    const q = req.query;
-    const after = cursorOf(q.cursor, { id: 'string' });
-    if (after && !/^\d{1,18}$/.test(after.id)) throw badCursor();
-    const rows = await listAudit(deps.pool, {
-      countyPrefix: visibleCountyPrefix(req.principal),
-      ...(q.objectId ? { objectId: q.objectId.replaceAll('~', '/') } : {}),
-      ...(q.actor ? { actor: q.actor } : {}),
-      ...(q.from ? { from: q.from } : {}),
-      ...(q.to ? { to: q.to } : {}),
-      limit: q.limit + 1,
-      ...(after ? { afterId: Number(after.id) } : {}),
-    });
-    const { rows: shown, nextCursor } = keysetPage(rows, q.limit, (last) => ({ id: String(last.id) }));
-    const page = await withTexts(deps.pool, shown);
-    if (/\btext\/csv\b/.test(req.headers.accept ?? '')) {
-      const lines = [csvColumns.join(','), ...page.map((r) => csvColumns.map((c) => csvField(present(r)[c])).join(','))];
-      if (nextCursor) void reply.header('x-next-cursor', nextCursor);
-      return reply.type('text/csv; charset=utf-8').send(`${lines.join('\r\n')}\r\n` as never);
-    }
-    return { items: page.map(present), nextCursor };
-  });
-
-  app.get('/audit/verify', {
-    schema: {
-      summary: 'Recompute the hash chains of the caller’s division (supervisor, admin, auditor)',
-      tags: ['audit'],
-      querystring: z.object({ from: isoDateTimeSchema.optional(), to: isoDateTimeSchema.optional() }),
-      response: {
-        200: z.object({
-          ok: z.boolean(),
-          checked: z.number().int().describe('Entries checked before the first break (all when ok)'),
-          chains: z.number().int().describe('County chains met'),
-          firstBreak: z.object({ id: z.number().int(), eventId: z.string(), chain: z.string().nullable(), reason: z.enum(['hash', 'link', 'text']).describe('text: a free text that no longer matches its digest, or erased without a recorded erasure') }).optional(),
-        }),
-        ...errors,
+export const auditRoutes =
+  (deps: AppDeps): FastifyPluginAsyncZod =>
+  async (app) => {
+    app.get(
+      '/audit',
+      {
+        schema: {
+          summary: 'Audit entries of the caller’s division, oldest first (supervisor, admin, auditor); CSV with Accept: text/csv',
+          tags: ['audit'],
+          querystring: z.object({
+            objectId: safeText().max(300).optional().describe('A workflow id (matter, task, dispute, transfer), `/` written `~`'),
+            actor: safeText().max(64).optional().describe('An API key id, or a principal id (everything a person did, across their keys)'),
+            from: isoDateTimeSchema.optional(),
+            to: isoDateTimeSchema.optional(),
+            ...pageQuery({ max: 1000, default: 100 }),
+          }),
+          response: { 200: z.object({ items: z.array(entrySchema), nextCursor: z.string().nullable() }), ...errors },
+        },
       },
-    },
-  }, async (req) => {
-    requireRole(req, 'supervisor', 'admin', 'auditor');
-    return verifyAudit(deps.pool, {
-      countyPrefix: visibleCountyPrefix(req.principal),
-      ...(req.query.from ? { from: req.query.from } : {}),
-      ...(req.query.to ? { to: req.query.to } : {}),
-    });
-  });
-};
+      async (req, reply) => {
+        requireRole(req, 'supervisor', 'admin', 'auditor');
+        const q = req.query;
+        const after = cursorOf(q.cursor, { id: 'string' });
+        if (after && !/^\d{1,18}$/.test(after.id)) throw badCursor();
+        const rows = await listAudit(deps.pool, {
+          countyPrefix: visibleCountyPrefix(req.principal),
+          ...(q.objectId ? { objectId: q.objectId.replaceAll('~', '/') } : {}),
+          ...(q.actor ? { actor: q.actor } : {}),
+          ...(q.from ? { from: q.from } : {}),
+          ...(q.to ? { to: q.to } : {}),
+          limit: q.limit + 1,
+          ...(after ? { afterId: Number(after.id) } : {}),
+        });
+        const { rows: shown, nextCursor } = keysetPage(rows, q.limit, (last) => ({ id: String(last.id) }));
+        const page = await withTexts(deps.pool, shown);
+        if (/\btext\/csv\b/.test(req.headers.accept ?? '')) {
+          const lines = [csvColumns.join(','), ...page.map((r) => csvColumns.map((c) => csvField(present(r)[c])).join(','))];
+          if (nextCursor) void reply.header('x-next-cursor', nextCursor);
+          return reply.type('text/csv; charset=utf-8').send(`${lines.join('\r\n')}\r\n` as never);
+        }
+        return { items: page.map(present), nextCursor };
+      },
+    );
+
+    app.get(
+      '/audit/verify',
+      {
+        schema: {
+          summary: 'Recompute the hash chains of the caller’s division (supervisor, admin, auditor)',
+          tags: ['audit'],
+          querystring: z.object({ from: isoDateTimeSchema.optional(), to: isoDateTimeSchema.optional() }),
+          response: {
+            200: z.object({
+              ok: z.boolean(),
+              checked: z.number().int().describe('Entries checked before the first break (all when ok)'),
+              chains: z.number().int().describe('County chains met'),
+              firstBreak: z
+                .object({
+                  id: z.number().int(),
+                  eventId: z.string(),
+                  chain: z.string().nullable(),
+                  reason: z
+                    .enum(['hash', 'link', 'text'])
+                    .describe('text: a free text that no longer matches its digest, or erased without a recorded erasure'),
+                })
+                .optional(),
+            }),
+            ...errors,
+          },
+        },
+      },
+      async (req) => {
+        requireRole(req, 'supervisor', 'admin', 'auditor');
+        return verifyAudit(deps.pool, {
+          countyPrefix: visibleCountyPrefix(req.principal),
+          ...(req.query.from ? { from: req.query.from } : {}),
+          ...(req.query.to ? { to: req.query.to } : {}),
+        });
+      },
+    );
+  };

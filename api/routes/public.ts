@@ -26,35 +26,41 @@ const resultSchema = z.object({
 });
 
 /** 一公开: published results, readable by anyone without a key. */
-export const publicRoutes = (deps: AppDeps): FastifyPluginAsyncZod => async (app) => {
-  app.get('/results', {
-    schema: {
-      summary: 'Published inspection results and penalty decisions, current versions, withdrawn ones left out (no key needed, no personal data)',
-      tags: ['public'],
-      security: [],
-      querystring: z.object({
-        county: countySchema.optional().describe('A county, or a city code for all its counties'),
-        scenario: scenarioIdSchema.optional(),
-        from: isoDateSchema.optional().describe('Published on or after this date (Asia/Shanghai)'),
-        to: isoDateSchema.optional().describe('Published on or before this date (Asia/Shanghai)'),
-        ...pageQuery(),
-      }),
-      response: { 200: z.object({ items: z.array(resultSchema), nextCursor: z.string().nullable() }), 400: errorBodySchema, 503: errorBodySchema },
-    },
-  }, async (req) => {
-    const q = req.query;
-    const before = cursorOf(q.cursor, { publishedAt: 'time', resultId: 'string' });
-    const rows = await listPublicResults(deps.pool, {
-      ...(q.county ? { county: q.county } : {}),
-      ...(q.scenario ? { scenario: q.scenario } : {}),
-      ...shanghaiDayRange(q.from, q.to),
-      limit: q.limit + 1,
-      ...(before ? { before } : {}),
-    });
-    const page = keysetPage(rows, q.limit, (last) => ({ publishedAt: last.publishedAt, resultId: last.resultId }));
-    return {
-      items: page.rows.map(presentPublicResult),
-      nextCursor: page.nextCursor,
-    };
-  });
-};
+export const publicRoutes =
+  (deps: AppDeps): FastifyPluginAsyncZod =>
+  async (app) => {
+    app.get(
+      '/results',
+      {
+        schema: {
+          summary: 'Published inspection results and penalty decisions, current versions, withdrawn ones left out (no key needed, no personal data)',
+          tags: ['public'],
+          security: [],
+          querystring: z.object({
+            county: countySchema.optional().describe('A county, or a city code for all its counties'),
+            scenario: scenarioIdSchema.optional(),
+            from: isoDateSchema.optional().describe('Published on or after this date (Asia/Shanghai)'),
+            to: isoDateSchema.optional().describe('Published on or before this date (Asia/Shanghai)'),
+            ...pageQuery(),
+          }),
+          response: { 200: z.object({ items: z.array(resultSchema), nextCursor: z.string().nullable() }), 400: errorBodySchema, 503: errorBodySchema },
+        },
+      },
+      async (req) => {
+        const q = req.query;
+        const before = cursorOf(q.cursor, { publishedAt: 'time', resultId: 'string' });
+        const rows = await listPublicResults(deps.pool, {
+          ...(q.county ? { county: q.county } : {}),
+          ...(q.scenario ? { scenario: q.scenario } : {}),
+          ...shanghaiDayRange(q.from, q.to),
+          limit: q.limit + 1,
+          ...(before ? { before } : {}),
+        });
+        const page = keysetPage(rows, q.limit, (last) => ({ publishedAt: last.publishedAt, resultId: last.resultId }));
+        return {
+          items: page.rows.map(presentPublicResult),
+          nextCursor: page.nextCursor,
+        };
+      },
+    );
+  };

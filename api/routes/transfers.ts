@@ -13,22 +13,29 @@ import { timelineEntrySchema, transferSchema, urlIdSchema } from '../schemas.js'
 const errors = errorResponses(400, 401, 403, 404, 503);
 const params = z.object({ transferId: urlIdSchema });
 
-
-export const transferRoutes = (deps: AppDeps): FastifyPluginAsyncZod => async (app) => {
-  app.get('/transfers/:transferId', {
-    schema: {
-      summary: 'One criminal transfer (行刑衔接, 国务院令第310号): its step, the approval, hand-over, the police’s decision, timeline',
-      tags: ['matters'],
-      params,
-      response: { 200: transferSchema.extend({ timeline: z.array(timelineEntrySchema) }), ...errors },
-    },
-  }, async (req) => {
-    const { view } = await loadVisible<TransferView>(deps, {
-      urlId: req.params.transferId, kind: 'transfer', what: '移送',
-      row: (id) => getTransferRow(deps.pool, id),
-      live: (h) => h.query(getTransferQuery),
-      canSee: (v) => canSeeTransfer(req.principal, v),
-    });
-    return { ...presentTransfer(view), timeline: await getTimeline(deps.pool, view.transferId) };
-  });
-};
+export const transferRoutes =
+  (deps: AppDeps): FastifyPluginAsyncZod =>
+  async (app) => {
+    app.get(
+      '/transfers/:transferId',
+      {
+        schema: {
+          summary: 'One criminal transfer (行刑衔接, 国务院令第310号): its step, the approval, hand-over, the police’s decision, timeline',
+          tags: ['matters'],
+          params,
+          response: { 200: transferSchema.extend({ timeline: z.array(timelineEntrySchema) }), ...errors },
+        },
+      },
+      async (req) => {
+        const { view } = await loadVisible<TransferView>(deps, {
+          urlId: req.params.transferId,
+          kind: 'transfer',
+          what: '移送',
+          row: (id) => getTransferRow(deps.pool, id),
+          live: (h) => h.query(getTransferQuery),
+          canSee: (v) => canSeeTransfer(req.principal, v),
+        });
+        return { ...presentTransfer(view), timeline: await getTimeline(deps.pool, view.transferId) };
+      },
+    );
+  };

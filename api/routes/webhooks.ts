@@ -1,9 +1,7 @@
 import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import {
-  deleteEndpoint, deliveryStats, getEndpoint, listEndpoints, parseTarget, upsertEndpoint, type WebhookTarget,
-} from '../../db/webhooks.js';
+import { deleteEndpoint, deliveryStats, getEndpoint, listEndpoints, parseTarget, upsertEndpoint, type WebhookTarget } from '../../db/webhooks.js';
 import { countySchema, departmentNames, departmentSchema } from '../../domain/departments.js';
 import { coversCounty, roles, roleSchema } from '../../domain/principal.js';
 import { safeText } from '../../domain/text.js';
@@ -64,8 +62,6 @@ const putBody = z.object({
   active: z.boolean().default(true).describe('Inactive endpoints receive nothing; re-activating does not replay what was missed'),
 });
 
-
-
 const errors = errorResponses(400, 401, 403, 404, 503);
 
 const signingDoc = [
@@ -86,96 +82,131 @@ function target(p: { county: string; target: string }): WebhookTarget {
   return { county: p.county, kind: t.kind, value: t.value };
 }
 
-export const webhookRoutes = (deps: AppDeps): FastifyPluginAsyncZod => async (app) => {
-  const { pool } = deps;
-  const guard = new AddressGuard(deps.config.WEBHOOK_ALLOWED_HOSTS);
+export const webhookRoutes =
+  (deps: AppDeps): FastifyPluginAsyncZod =>
+  async (app) => {
+    const { pool } = deps;
+    const guard = new AddressGuard(deps.config.WEBHOOK_ALLOWED_HOSTS);
 
-  app.get('/webhooks', {
-    schema: {
-      summary: 'Webhook endpoints of the caller’s division and its subordinate divisions (admin); secrets are never returned',
-      tags: ['webhooks'],
-      querystring: z.object({
-        county: countySchema.optional().describe('Only this division'),
-        ...pageQuery(),
-      }),
-      response: { 200: z.object({ items: z.array(endpointSchema), nextCursor: z.string().nullable() }), ...errors },
-    },
-  }, async (req) => {
-    requireRole(req, 'admin');
-    const after = cursorOf(req.query.cursor, { county: 'string', kind: 'string', value: 'string' });
-    const { limit } = req.query;
-    const rows = await listEndpoints(pool, {
-      countyPrefix: visibleCountyPrefix(req.principal),
-      limit: limit + 1,
-      ...(req.query.county ? { county: req.query.county } : {}),
-      ...(after ? { after } : {}),
-    });
-    const page = keysetPage(rows, limit, (last) => {
-      const t = parseTarget(last.target)!;
-      return { county: last.county, kind: t.kind, value: t.value };
-    });
-    return { items: page.rows, nextCursor: page.nextCursor };
-  });
+    app.get(
+      '/webhooks',
+      {
+        schema: {
+          summary: 'Webhook endpoints of the caller’s division and its subordinate divisions (admin); secrets are never returned',
+          tags: ['webhooks'],
+          querystring: z.object({
+            county: countySchema.optional().describe('Only this division'),
+            ...pageQuery(),
+          }),
+          response: { 200: z.object({ items: z.array(endpointSchema), nextCursor: z.string().nullable() }), ...errors },
+        },
+      },
+      async (req) => {
+        requireRole(req, 'admin');
+        const after = cursorOf(req.query.cursor, { county: 'string', kind: 'string', value: 'string' });
+        const { limit } = req.query;
+        const rows = await listEndpoints(pool, {
+          countyPrefix: visibleCountyPrefix(req.principal),
+          limit: limit + 1,
+          ...(req.query.county ? { county: req.query.county } : {}),
+          ...(after ? { after } : {}),
+        });
+        const page = keysetPage(rows, limit, (last) => {
+          const t = parseTarget(last.target)!;
+          return { county: last.county, kind: t.kind, value: t.value };
+        });
+        return { items: page.rows, nextCursor: page.nextCursor };
+      },
+    );
 
-  app.get('/webhooks/:county/:target', {
-    schema: {
-      summary: 'One webhook endpoint with its delivery counts and last attempt (admin)',
-      tags: ['webhooks'],
-      params,
-      response: { 200: detailSchema, ...errors },
-    },
-  }, async (req) => {
-    requireAdminOf(req, req.params.county);
-    const e = await getEndpoint(pool, target(req.params));
-    if (!e) throw notFound('推送地址');
-    const { id, ...view } = e;
-    return { ...view, deliveries: await deliveryStats(pool, id) };
-  });
+    app.get(
+      '/webhooks/:county/:target',
+      {
+        schema: {
+          summary: 'One webhook endpoint with its delivery counts and last attempt (admin)',
+          tags: ['webhooks'],
+          params,
+          response: { 200: detailSchema, ...errors },
+        },
+      },
+      async (req) => {
+        requireAdminOf(req, req.params.county);
+        const e = await getEndpoint(pool, target(req.params));
+        if (!e) throw notFound('推送地址');
+        const { id, ...view } = e;
+        return { ...view, deliveries: await deliveryStats(pool, id) };
+      },
+    );
 
-  app.put('/webhooks/:county/:target', {
-    schema: {
-      summary: 'Register or replace the webhook endpoint of a department or a role in a division (admin of it or of a superior division)',
-      description: signingDoc,
-      tags: ['webhooks'],
-      params,
-      body: putBody,
-      response: { 200: endpointSchema, 201: endpointSchema, ...errors },
-    },
-  }, async (req, reply) => {
-    requireAdminOf(req, req.params.county);
-    const t = target(req.params);
-    const { url, secret, active } = req.body;
-    // No SSRF: the receiver must be on the public internet (or allow-listed); the dispatcher checks
-    // again at every delivery, since what a name resolves to can change.
-    const reachable = await guard.check(url);
-    if (!reachable.ok) {
-      throw invalidField('body.url', '推送地址必须是公网地址（环回、内网、链路本地、运营商级 NAT 等地址不可用；如确需内网地址，请由平台在 WEBHOOK_ALLOWED_HOSTS 中登记）');
-    }
-    const objectId = `webhook:${t.county}:${req.params.target}`;
-    const { endpoint, created } = await adminAudit(deps, req.principal, (client) => upsertEndpoint(client, t, { url, secret, active, keyId: req.principal.keyId }), (r) => ({
-      eventId: auditEventId(objectId), county: t.county, action: r.created ? 'webhook.registered' : 'webhook.updated', objectId,
-      // The origin only: a path or query may carry a receiver's token. Never the secret.
-      details: { target: req.params.target, origin: new URL(url).origin, active },
-    }));
-    void reply.code(created ? 201 : 200);
-    return endpoint;
-  });
+    app.put(
+      '/webhooks/:county/:target',
+      {
+        schema: {
+          summary: 'Register or replace the webhook endpoint of a department or a role in a division (admin of it or of a superior division)',
+          description: signingDoc,
+          tags: ['webhooks'],
+          params,
+          body: putBody,
+          response: { 200: endpointSchema, 201: endpointSchema, ...errors },
+        },
+      },
+      async (req, reply) => {
+        requireAdminOf(req, req.params.county);
+        const t = target(req.params);
+        const { url, secret, active } = req.body;
+        // No SSRF: the receiver must be on the public internet (or allow-listed); the dispatcher checks
+        // again at every delivery, since what a name resolves to can change.
+        const reachable = await guard.check(url);
+        if (!reachable.ok) {
+          throw invalidField(
+            'body.url',
+            '推送地址必须是公网地址（环回、内网、链路本地、运营商级 NAT 等地址不可用；如确需内网地址，请由平台在 WEBHOOK_ALLOWED_HOSTS 中登记）',
+          );
+        }
+        const objectId = `webhook:${t.county}:${req.params.target}`;
+        const { endpoint, created } = await adminAudit(
+          deps,
+          req.principal,
+          (client) => upsertEndpoint(client, t, { url, secret, active, keyId: req.principal.keyId }),
+          (r) => ({
+            eventId: auditEventId(objectId),
+            county: t.county,
+            action: r.created ? 'webhook.registered' : 'webhook.updated',
+            objectId,
+            // The origin only: a path or query may carry a receiver's token. Never the secret.
+            details: { target: req.params.target, origin: new URL(url).origin, active },
+          }),
+        );
+        void reply.code(created ? 201 : 200);
+        return endpoint;
+      },
+    );
 
-  app.delete('/webhooks/:county/:target', {
-    schema: {
-      summary: 'Remove a webhook endpoint with its pending deliveries and delivery history (admin)',
-      tags: ['webhooks'],
-      params,
-      response: { 204: z.null().describe('Removed'), ...errors },
-    },
-  }, async (req, reply) => {
-    requireAdminOf(req, req.params.county);
-    const t = target(req.params);
-    const objectId = `webhook:${t.county}:${req.params.target}`;
-    const removed = await adminAudit(deps, req.principal, (client) => deleteEndpoint(client, t), (gone) => (gone
-      ? { eventId: auditEventId(objectId), county: t.county, action: 'webhook.deleted', objectId, details: { target: req.params.target } }
-      : undefined));
-    if (!removed) throw notFound('推送地址');
-    return reply.code(204).send(null);
-  });
-};
+    app.delete(
+      '/webhooks/:county/:target',
+      {
+        schema: {
+          summary: 'Remove a webhook endpoint with its pending deliveries and delivery history (admin)',
+          tags: ['webhooks'],
+          params,
+          response: { 204: z.null().describe('Removed'), ...errors },
+        },
+      },
+      async (req, reply) => {
+        requireAdminOf(req, req.params.county);
+        const t = target(req.params);
+        const objectId = `webhook:${t.county}:${req.params.target}`;
+        const removed = await adminAudit(
+          deps,
+          req.principal,
+          (client) => deleteEndpoint(client, t),
+          (gone) =>
+            gone
+              ? { eventId: auditEventId(objectId), county: t.county, action: 'webhook.deleted', objectId, details: { target: req.params.target } }
+              : undefined,
+        );
+        if (!removed) throw notFound('推送地址');
+        return reply.code(204).send(null);
+      },
+    );
+  };

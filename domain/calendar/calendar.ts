@@ -227,8 +227,7 @@ function dayOfMs(ms: number): number {
   return Math.floor((ms + OFFSET_MS) / DAY_MS);
 }
 
-const INSTANT_RE =
-  /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(Z|[+-]\d{2}:\d{2})?)?$/;
+const INSTANT_RE = /^(\d{4})-(\d{2})-(\d{2})(?:T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(Z|[+-]\d{2}:\d{2})?)?$/;
 
 /**
  * Epoch ms of 'YYYY-MM-DD' (00:00 in Shanghai) or 'YYYY-MM-DDTHH:MM[:SS[.fff]][Z|±HH:MM]'. A
@@ -239,9 +238,7 @@ function parseInstant(s: string): number {
   const m = INSTANT_RE.exec(s);
   const day = m ? tryParseDay(s.slice(0, 10)) : undefined;
   if (!m || day === undefined) {
-    throw new RangeError(
-      `Invalid start ${JSON.stringify(s)}: expected YYYY-MM-DD or YYYY-MM-DDTHH:MM[:SS[.sss]][Z|±HH:MM]`,
-    );
+    throw new RangeError(`Invalid start ${JSON.stringify(s)}: expected YYYY-MM-DD or YYYY-MM-DDTHH:MM[:SS[.sss]][Z|±HH:MM]`);
   }
   const h = m[4] === undefined ? 0 : Number(m[4]);
   const mi = m[5] === undefined ? 0 : Number(m[5]);
@@ -301,9 +298,9 @@ function addWorkingDaysNum(c: CompiledCalendar, day: number, n: number): number 
   // working days outside the table.
   let d = day;
   if (n > 0) {
-    for (let left = n; left > 0; ) if (workingAt(c, ++d)) left--;
+    for (let left = n; left > 0;) if (workingAt(c, ++d)) left--;
   } else {
-    for (let left = -n; left > 0; ) if (workingAt(c, --d)) left--;
+    for (let left = -n; left > 0;) if (workingAt(c, --d)) left--;
   }
   return d;
 }
@@ -370,9 +367,7 @@ export const calendarYearDataSchema = z.object({
       }),
     )
     .describe('Holiday ranges (放假), inclusive, as published by the General Office of the State Council'),
-  adjustedWorkdays: z
-    .array(isoDateString('Adjusted working day'))
-    .describe('Saturdays and Sundays that are working days (调休上班)'),
+  adjustedWorkdays: z.array(isoDateString('Adjusted working day')).describe('Saturdays and Sundays that are working days (调休上班)'),
 });
 
 export type CalendarIssue = { path: (string | number)[]; message: string };
@@ -383,10 +378,7 @@ export type CalendarIssue = { path: (string | number)[]; message: string };
  * working days on a Saturday or Sunday of `year`, outside every holiday, listed once. Returns every
  * issue found, each with the path of the offending field.
  */
-export function validateCalendarYear(
-  year: number,
-  data: unknown,
-): { ok: true; value: CalendarYearData } | { ok: false; issues: CalendarIssue[] } {
+export function validateCalendarYear(year: number, data: unknown): { ok: true; value: CalendarYearData } | { ok: false; issues: CalendarIssue[] } {
   if (!Number.isInteger(year) || year < 1000 || year > 9999) {
     return { ok: false, issues: [{ path: [], message: `Year must be a four-digit integer, got ${String(year)}` }] };
   }
@@ -476,10 +468,7 @@ const OFFICE_CLOSE_RE = /^([01]\d|2[0-3]):([0-5]\d)$/;
  * naming every issue if a year fails `validateCalendarYear`, because a wrong holiday silently moves
  * statutory deadlines.
  */
-export function compileCalendar(
-  years: Record<string, CalendarYearData>,
-  opts: { officeClose?: string } = {},
-): Calendar {
+export function compileCalendar(years: Record<string, CalendarYearData>, opts: { officeClose?: string } = {}): Calendar {
   let endOfDayMs = END_OF_DAY_MS;
   let officeClose: string | null = null;
   if (opts.officeClose !== undefined) {
@@ -583,18 +572,9 @@ export function workingDaysBetween(a: string, b: string, cal: Calendar = default
  * string; a string without an offset is Shanghai wall-clock time, a bare date is its midnight).
  * Conventions 2–5. `rule.startsFrom` only tells the caller which event to pass as `start`.
  */
-export function resolveDeadline(
-  start: number | string | Date,
-  rule: TimeLimitRuleInput,
-  cal: Calendar = defaultCalendar,
-): ResolvedDeadline {
+export function resolveDeadline(start: number | string | Date, rule: TimeLimitRuleInput, cal: Calendar = defaultCalendar): ResolvedDeadline {
   const c = internals(cal);
-  const startMs =
-    typeof start === 'number'
-      ? checkMs(start, 'start')
-      : typeof start === 'string'
-        ? parseInstant(start)
-        : checkMs(start.getTime(), 'start'); // no instanceof: a Date may come from another realm
+  const startMs = typeof start === 'number' ? checkMs(start, 'start') : typeof start === 'string' ? parseInstant(start) : checkMs(start.getTime(), 'start'); // no instanceof: a Date may come from another realm
   const amount = rule.amount;
   if (!Number.isInteger(amount) || amount <= 0 || amount > 3650) {
     throw new RangeError(`Time limit amount must be an integer from 1 to 3650, got ${String(amount)}`);

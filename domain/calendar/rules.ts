@@ -15,12 +15,7 @@ export const timeUnitSchema = z
 export type TimeUnit = z.infer<typeof timeUnitSchema>;
 
 export const timeLimitRuleSchema = z.object({
-  amount: z
-    .number()
-    .int()
-    .positive()
-    .max(3650)
-    .describe('Length of the time limit in `unit`s, e.g. 5 for "within 5 working days"'),
+  amount: z.number().int().positive().max(3650).describe('Length of the time limit in `unit`s, e.g. 5 for "within 5 working days"'),
   unit: timeUnitSchema.describe(
     'Unit of `amount`. Day units end at the end of their last day (23:59:59.999 +08:00, or office close); ' +
       'the start day itself is not counted (民法典 art. 201)',

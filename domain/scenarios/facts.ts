@@ -30,7 +30,9 @@ export const selfBuiltHousingFacts = z.object({
     .optional()
     .describe('Present when the house is used for business: its regulator joins the survey'),
   reportedHazard: z.boolean().default(false).describe('A hazard was reported (owner self-check, 12345): evacuation starts at once'),
-  planningArea: z.enum(['rural', 'urban']).default('rural')
+  planningArea: z
+    .enum(['rural', 'urban'])
+    .default('rural')
     .describe('乡村规划区 (the township government orders correction or demolition, 城乡规划法 art. 65) or 城市、镇规划区 (the planning authority, art. 64)'),
 });
 

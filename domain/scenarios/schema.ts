@@ -53,26 +53,30 @@ export const scenarioDefinitionSchema = z.object({
   stages: z.array(z.object({ key: z.string(), name: z.string() })).min(2),
   tasks: z.record(z.string(), taskSpecSchema),
   ladder: ladderSchema,
-  settings: z.object({
-    maxRectificationRounds: z.number().int().min(1).max(10).default(2),
-    publishWithin: timeLimitRuleSchema,
-  }).catchall(z.union([z.number(), z.string(), z.boolean()])),
+  settings: z
+    .object({
+      maxRectificationRounds: z.number().int().min(1).max(10).default(2),
+      publishWithin: timeLimitRuleSchema,
+    })
+    .catchall(z.union([z.number(), z.string(), z.boolean()])),
   guide: z.string().min(1).describe('一业一册: what a business must comply with, told once'),
   disputes: disputeSettingsSchema.optional().describe('Jurisdiction-dispute ladder settings (default: DOMAIN §5)'),
 });
 export type ScenarioDefinition = z.infer<typeof scenarioDefinitionSchema>;
 
 /** What a county may change (PUT /v1/counties/{county}/scenarios/{id}). */
-export const scenarioOverrideSchema = z.object({
-  roles: z.record(safeText(), departmentSchema).optional().describe('e.g. `{ "lead": "market" }` for a county where 市场监管 leads refined oil'),
-  limits: z
-    .record(safeText(), z.object({ signFor: timeLimitRuleSchema.optional(), handle: timeLimitRuleSchema.optional() }))
-    .optional()
-    .describe('Per task key, replacement time limits'),
-  ladder: ladderSchema.optional(),
-  settings: z.record(safeText(), z.union([z.number(), safeText(), z.boolean()])).optional(),
-  disputes: disputeSettingsSchema.optional().describe('Who coordinates disputes and the clocks of each rung'),
-}).strict();
+export const scenarioOverrideSchema = z
+  .object({
+    roles: z.record(safeText(), departmentSchema).optional().describe('e.g. `{ "lead": "market" }` for a county where 市场监管 leads refined oil'),
+    limits: z
+      .record(safeText(), z.object({ signFor: timeLimitRuleSchema.optional(), handle: timeLimitRuleSchema.optional() }))
+      .optional()
+      .describe('Per task key, replacement time limits'),
+    ladder: ladderSchema.optional(),
+    settings: z.record(safeText(), z.union([z.number(), safeText(), z.boolean()])).optional(),
+    disputes: disputeSettingsSchema.optional().describe('Who coordinates disputes and the clocks of each rung'),
+  })
+  .strict();
 export type ScenarioOverride = z.infer<typeof scenarioOverrideSchema>;
 
 /** Problems of an override against its scenario (unknown roles or task keys), as field paths. */
@@ -87,7 +91,8 @@ export function checkOverride(def: ScenarioDefinition, o: ScenarioOverride): { p
   for (const [key, value] of Object.entries(o.settings ?? {})) {
     const current = (def.settings as Record<string, unknown>)[key];
     if (!(key in def.settings)) issues.push({ path: ['settings', key], message: `unknown setting for ${def.id}: ${key}` });
-    else if (typeof value !== typeof current) issues.push({ path: ['settings', key], message: `expected a ${typeof current}, like the catalogue's ${JSON.stringify(current)}` });
+    else if (typeof value !== typeof current)
+      issues.push({ path: ['settings', key], message: `expected a ${typeof current}, like the catalogue's ${JSON.stringify(current)}` });
   }
   if (o.ladder?.length === 0) issues.push({ path: ['ladder'], message: 'at least one rung: an empty ladder chases nobody' });
   if (issues.length) return issues;
@@ -102,7 +107,11 @@ export function checkOverride(def: ScenarioDefinition, o: ScenarioOverride): { p
 }
 
 /** The definition as it applies in one county: defaults with the county's override laid over. */
-export function resolveScenario(def: ScenarioDefinition, o: ScenarioOverride | undefined, overrideVersion = 0): ScenarioDefinition & { countyOverrideVersion: number } {
+export function resolveScenario(
+  def: ScenarioDefinition,
+  o: ScenarioOverride | undefined,
+  overrideVersion = 0,
+): ScenarioDefinition & { countyOverrideVersion: number } {
   const tasks: ScenarioDefinition['tasks'] = {};
   for (const [key, spec] of Object.entries(def.tasks)) {
     const l = o?.limits?.[key];
@@ -113,7 +122,7 @@ export function resolveScenario(def: ScenarioDefinition, o: ScenarioOverride | u
     roles: { ...def.roles, ...(o?.roles ?? {}) },
     tasks,
     ladder: o?.ladder ?? def.ladder,
-    ...(o?.disputes ?? def.disputes ? { disputes: o?.disputes ?? def.disputes } : {}),
+    ...((o?.disputes ?? def.disputes) ? { disputes: o?.disputes ?? def.disputes } : {}),
     settings: { ...def.settings, ...(o?.settings ?? {}) } as ScenarioDefinition['settings'],
     countyOverrideVersion: overrideVersion,
   };

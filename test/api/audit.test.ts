@@ -20,8 +20,18 @@ const wf = useWorkflowEnv({
 });
 
 const call = async (who: keyof typeof wf.keys, method: 'GET' | 'POST', url: string, payload?: unknown, headers: Record<string, string> = {}) => {
-  const res = await wf.app.inject({ method, url, headers: { authorization: `Bearer ${wf.keys[who]}`, ...headers }, ...(payload ? { payload: payload as object } : {}) });
-  return { status: res.statusCode, headers: res.headers, text: res.body, body: res.headers['content-type']?.toString().startsWith('application/json') ? res.json() : undefined };
+  const res = await wf.app.inject({
+    method,
+    url,
+    headers: { authorization: `Bearer ${wf.keys[who]}`, ...headers },
+    ...(payload ? { payload: payload as object } : {}),
+  });
+  return {
+    status: res.statusCode,
+    headers: res.headers,
+    text: res.body,
+    body: res.headers['content-type']?.toString().startsWith('application/json') ? res.json() : undefined,
+  };
 };
 
 async function newTask(who: 'operator' | 'otherOperator') {
@@ -83,15 +93,36 @@ describe('GET /v1/audit', () => {
     await pool.query('ALTER TABLE audit_log DISABLE TRIGGER audit_log_no_update');
     try {
       await pool.query(`UPDATE audit_log SET details = details || '{"summary":"改写"}' WHERE id = $1`, [victim.id]);
-      expect((await call('auditor', 'GET', '/v1/audit/verify')).body).toEqual({ ok: false, checked: 0, chains: 0, firstBreak: { id: Number(victim.id), eventId: victim.event_id, chain: '610124', reason: 'hash' } });
+      expect((await call('auditor', 'GET', '/v1/audit/verify')).body).toEqual({
+        ok: false,
+        checked: 0,
+        chains: 0,
+        firstBreak: { id: Number(victim.id), eventId: victim.event_id, chain: '610124', reason: 'hash' },
+      });
       // The other county's chain is not affected: it verifies on its own.
       expect((await call('otherOperator', 'GET', '/v1/audit/verify')).status).toBe(403);
       // An entry re-hashed to match its new content no longer links to the next one.
       const row = (await pool.query('SELECT * FROM audit_log WHERE id = $1', [victim.id])).rows[0];
-      const rehashed = auditHash(row.prev_hash, { eventId: row.event_id, at: row.at, county: row.county, actorKeyId: row.actor_key_id, actorDepartment: row.actor_department, action: row.action, objectId: row.object_id, details: row.details }, row.chain);
+      const rehashed = auditHash(
+        row.prev_hash,
+        {
+          eventId: row.event_id,
+          at: row.at,
+          county: row.county,
+          actorKeyId: row.actor_key_id,
+          actorDepartment: row.actor_department,
+          action: row.action,
+          objectId: row.object_id,
+          details: row.details,
+        },
+        row.chain,
+      );
       await pool.query('UPDATE audit_log SET hash = $2 WHERE id = $1', [victim.id, rehashed]);
       const next = (await pool.query("SELECT id FROM audit_log WHERE chain = '610124' AND id > $1 ORDER BY id LIMIT 1", [victim.id])).rows[0];
-      expect((await call('auditor', 'GET', '/v1/audit/verify')).body).toMatchObject({ ok: false, firstBreak: { id: Number(next.id), chain: '610124', reason: 'link' } });
+      expect((await call('auditor', 'GET', '/v1/audit/verify')).body).toMatchObject({
+        ok: false,
+        firstBreak: { id: Number(next.id), chain: '610124', reason: 'link' },
+      });
     } finally {
       await pool.query('ALTER TABLE audit_log ENABLE TRIGGER audit_log_no_update');
     }

@@ -44,9 +44,13 @@ afterAll(async () => {
   await db?.drop();
 });
 
-const get = (key: string | undefined, ip: string) => app.inject({
-  method: 'GET', url: '/v1/notifications', remoteAddress: ip, ...(key !== undefined ? { headers: { authorization: `Bearer ${key}` } } : {}),
-});
+const get = (key: string | undefined, ip: string) =>
+  app.inject({
+    method: 'GET',
+    url: '/v1/notifications',
+    remoteAddress: ip,
+    ...(key !== undefined ? { headers: { authorization: `Bearer ${key}` } } : {}),
+  });
 
 describe('failed authentication per IP', () => {
   test('after AUTH_FAILURE_BURST refused keys the IP gets 429 with Retry-After and the one error shape, and its keys are not looked up', async () => {
@@ -76,7 +80,9 @@ describe('failed authentication per IP', () => {
     const ip = '198.51.100.10';
     for (let i = 0; i < 5; i++) expect((await get(undefined, ip)).statusCode).toBe(401);
     for (let i = 0; i < 5; i++) {
-      expect((await app.inject({ method: 'GET', url: '/v1/notifications', remoteAddress: ip, headers: { authorization: `Basic ${valid}` } })).statusCode).toBe(401);
+      expect((await app.inject({ method: 'GET', url: '/v1/notifications', remoteAddress: ip, headers: { authorization: `Basic ${valid}` } })).statusCode).toBe(
+        401,
+      );
     }
     for (let i = 0; i < 3; i++) expect((await get(neverIssued, ip)).statusCode).toBe(401);
     expect((await get(neverIssued, ip)).statusCode).toBe(429);
@@ -88,10 +94,13 @@ describe('failed authentication per IP', () => {
     const throttled = await get(valid, ip);
     expect(throttled.statusCode).toBe(429);
     // Throttled requests take no token, so asking again until the answer changes is harmless.
-    const status = await eventually(async () => {
-      const s = (await get(valid, ip)).statusCode;
-      return s === 429 ? undefined : s;
-    }, { timeoutMs: Number(throttled.headers['retry-after']) * 1000 + 2000, intervalMs: 100, message: 'a token back in the bucket' });
+    const status = await eventually(
+      async () => {
+        const s = (await get(valid, ip)).statusCode;
+        return s === 429 ? undefined : s;
+      },
+      { timeoutMs: Number(throttled.headers['retry-after']) * 1000 + 2000, intervalMs: 100, message: 'a token back in the bucket' },
+    );
     expect(status).toBe(200);
   });
 

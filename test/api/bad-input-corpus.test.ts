@@ -48,9 +48,20 @@ type Who = 'operator' | 'supervisor' | 'admin' | 'housing' | 'agriculture' | 'ar
 
 const NUL = '\u0000';
 const LONE = '\ud800';
-const poisons = [{ name: 'NUL', text: NUL }, { name: 'an unpaired surrogate', text: LONE }] as const;
+const poisons = [
+  { name: 'NUL', text: NUL },
+  { name: 'an unpaired surrogate', text: LONE },
+] as const;
 /** Accepted by `Date.parse`, refused by PostgreSQL (or outside the API's years). */
-const badTimes = ['0', '2026', '+275760-09-13T00:00:00Z', '0000-01-01T00:00:00Z', '9999-12-31T23:59:59+08:00', '1989-12-31T23:59:59+08:00', '2201-01-01T00:00:00Z'];
+const badTimes = [
+  '0',
+  '2026',
+  '+275760-09-13T00:00:00Z',
+  '0000-01-01T00:00:00Z',
+  '9999-12-31T23:59:59+08:00',
+  '1989-12-31T23:59:59+08:00',
+  '2201-01-01T00:00:00Z',
+];
 const badDates = ['0', '2026', '0000-01-01', '1989-12-31', '2201-01-01', '9999-12-31'];
 const badYearNumbers = ['0', '1989', '2201', '9999', '275760'];
 /** Concurrent requests at most (the API, the worker and this file share a pool of 5 connections). */
@@ -75,7 +86,12 @@ interface Schema {
   format?: string;
   title?: string;
 }
-interface Parameter { in: 'path' | 'query' | 'header'; name: string; required?: boolean; schema: Schema }
+interface Parameter {
+  in: 'path' | 'query' | 'header';
+  name: string;
+  required?: boolean;
+  schema: Schema;
+}
 interface Operation {
   parameters?: Parameter[];
   requestBody?: { content: Record<string, { schema: Schema }> };
@@ -92,14 +108,16 @@ interface Op {
 }
 
 function operationsOf(doc: { paths: Record<string, Record<string, Operation>> }): Op[] {
-  return Object.entries(doc.paths).flatMap(([p, ops]) => Object.entries(ops).map(([method, op]) => ({
-    id: `${method.toUpperCase()} ${p}`,
-    method: method.toUpperCase(),
-    path: p,
-    params: op.parameters ?? [],
-    ...(op.requestBody ? { body: op.requestBody.content['application/json']!.schema } : {}),
-    open: Array.isArray(op.security) && op.security.length === 0,
-  })));
+  return Object.entries(doc.paths).flatMap(([p, ops]) =>
+    Object.entries(ops).map(([method, op]) => ({
+      id: `${method.toUpperCase()} ${p}`,
+      method: method.toUpperCase(),
+      path: p,
+      params: op.parameters ?? [],
+      ...(op.requestBody ? { body: op.requestBody.content['application/json']!.schema } : {}),
+      open: Array.isArray(op.security) && op.security.length === 0,
+    })),
+  );
 }
 
 // ---------------------------------------------------------------- fixtures and who calls
@@ -127,14 +145,18 @@ const callers: Record<string, Who> = {
   'POST /v1/disputes/{disputeId}/positions': 'agriculture',
   'POST /v1/disputes/{disputeId}/decision': 'arbiter',
 };
-const callerOf = (op: Op): Who | null => (op.open ? null : callers[op.id] ?? 'supervisor');
+const callerOf = (op: Op): Who | null => (op.open ? null : (callers[op.id] ?? 'supervisor'));
 
 /** The object a route's id parameter names by default (a matter's step for the routes on steps). */
 const idParamDefaults: Record<string, IdKindName> = { taskId: 'task', matterId: 'matter', disputeId: 'dispute', transferId: 'transfer', resultId: 'result' };
 const idParamOverrides: Record<string, IdKindName> = { 'POST /v1/tasks/{taskId}/reassign taskId': 'matterTask' };
 /** The kinds an id parameter accepts: the others are "ids of another kind". */
 const acceptedKinds: Record<string, IdKindName[]> = {
-  taskId: ['task', 'matterTask', 'supervisionOrder'], matterId: ['matter'], disputeId: ['dispute'], transferId: ['transfer'], resultId: ['result'],
+  taskId: ['task', 'matterTask', 'supervisionOrder'],
+  matterId: ['matter'],
+  disputeId: ['dispute'],
+  transferId: ['transfer'],
+  resultId: ['result'],
 };
 const isIdParam = (p: Parameter) => p.in === 'path' && !p.schema.enum && (p.schema.pattern === urlIdPattern || (p.name === 'id' && !p.schema.pattern));
 
@@ -142,10 +164,24 @@ const isIdParam = (p: Parameter) => p.in === 'path' && !p.schema.enum && (p.sche
 
 /** Good values by field name, where the schema alone does not say what a valid one is. */
 const byName: Record<string, string> = {
-  county, township: '610124100', scenario: 'self-built-housing', department: 'agriculture', extensionId: 'ext-1',
-  year: '2031', target: 'department:sports', from: '2031-01-01', to: '2031-01-01', adjustedWorkdays: '2031-01-05',
-  url: 'https://example.test/hook', secret: 's'.repeat(40), sha256: 'a'.repeat(64), resultCode: 'compliant',
-  creditCode: '91610124MA6TG1234X', summary: '核查情况', reason: '测试理由', subjectId: `s-${'0'.repeat(32)}`,
+  county,
+  township: '610124100',
+  scenario: 'self-built-housing',
+  department: 'agriculture',
+  extensionId: 'ext-1',
+  year: '2031',
+  target: 'department:sports',
+  from: '2031-01-01',
+  to: '2031-01-01',
+  adjustedWorkdays: '2031-01-05',
+  url: 'https://example.test/hook',
+  secret: 's'.repeat(40),
+  sha256: 'a'.repeat(64),
+  resultCode: 'compliant',
+  creditCode: '91610124MA6TG1234X',
+  summary: '核查情况',
+  reason: '测试理由',
+  subjectId: `s-${'0'.repeat(32)}`,
 };
 /** Keys for records (`additionalProperties`), by the record's name. */
 const recordKeys: Record<string, string> = { roles: 'lead', settings: 'maxRectificationRounds', limits: 'inspection.lead' };
@@ -154,9 +190,21 @@ const recordKeys: Record<string, string> = { roles: 'lead', settings: 'maxRectif
 // say (both are optional there); the base body takes the common one.
 const alwaysInclude = new Set(['facts', 'workingDays']);
 /** Strings for patterns `byName` does not cover, tried in order. */
-const patternCandidates = ['610124', '610124100', 'department:sports', 'township:610124100', 'housing', 'ext-1', 'compliant', 'a'.repeat(64), 'https://example.test/hook', 'x'];
+const patternCandidates = [
+  '610124',
+  '610124100',
+  'department:sports',
+  'township:610124100',
+  'housing',
+  'ext-1',
+  'compliant',
+  'a'.repeat(64),
+  'https://example.test/hook',
+  'x',
+];
 
-const isStringSchema = (s: Schema): boolean => s.type === 'string' || (s.enum?.every((v) => typeof v === 'string') ?? false) || (s.anyOf?.some(isStringSchema) ?? false);
+const isStringSchema = (s: Schema): boolean =>
+  s.type === 'string' || (s.enum?.every((v) => typeof v === 'string') ?? false) || (s.anyOf?.some(isStringSchema) ?? false);
 
 /** The branch of an `anyOf` a value takes: the scenario's facts schema, else the first object, else the first. */
 function branch(s: Schema): Schema {
@@ -202,7 +250,12 @@ function sample(s: Schema | undefined, name: string): unknown {
 
 type Step = string | number;
 /** A string a body can be poisoned at: a value, or the key of a record entry. */
-interface Leaf { at: Step[]; schema: Schema; name: string; key?: true }
+interface Leaf {
+  at: Step[];
+  schema: Schema;
+  name: string;
+  key?: true;
+}
 
 /** Every string leaf of a body schema (each property, required or not; arrays at index 0). */
 function leavesOf(s: Schema | undefined, at: Step[], name: string): Leaf[] {
@@ -250,7 +303,11 @@ const bodyWith = (root: Schema, at: Step[], name: string, value: string) => plac
 // ---------------------------------------------------------------- requests
 
 /** A query or path value as it goes on the wire: UTF-8 percent-encoded, a lone surrogate as its WTF-8 bytes. */
-const encode = (v: string) => v.split(/(\ud800)/).map((part) => (part === LONE ? '%ED%A0%80' : encodeURIComponent(part))).join('');
+const encode = (v: string) =>
+  v
+    .split(/(\ud800)/)
+    .map((part) => (part === LONE ? '%ED%A0%80' : encodeURIComponent(part)))
+    .join('');
 
 type Expect =
   /** This status and code, naming `path` (or a path under `pathPrefix`) among the issues, every issue under it. */
@@ -274,7 +331,11 @@ interface Case {
   forbid: string[];
 }
 
-interface Answer { status: number; contentType: string; text: string }
+interface Answer {
+  status: number;
+  contentType: string;
+  text: string;
+}
 
 /** The request a case sends for an operation: its path filled in, its required query, its body, who calls. */
 interface Request {
@@ -285,7 +346,9 @@ interface Request {
 
 function urlOf(op: Op, r: Request): string {
   const p = op.path.replace(/\{(\w+)\}/g, (_m, name: string) => encode(r.pathValues[name] ?? ''));
-  const q = Object.entries(r.query).map(([k, v]) => `${encodeURIComponent(k)}=${encode(v)}`).join('&');
+  const q = Object.entries(r.query)
+    .map(([k, v]) => `${encodeURIComponent(k)}=${encode(v)}`)
+    .join('&');
   return q ? `${p}?${q}` : p;
 }
 
@@ -307,7 +370,12 @@ function baseRequest(op: Op): Request {
 function makeCase(op: Op, category: Case['category'], what: string, r: Request, expect: Expect, forbid: string[] = []): Case {
   const takesKey = op.params.some((p) => p.in === 'header' && p.name === 'idempotency-key');
   return {
-    category, op: op.id, what, method: op.method, url: urlOf(op, r), who: callerOf(op),
+    category,
+    op: op.id,
+    what,
+    method: op.method,
+    url: urlOf(op, r),
+    who: callerOf(op),
     ...(r.body !== undefined && category !== 'header' ? { body: JSON.stringify(r.body) } : {}),
     headers: {
       ...(takesKey ? { 'idempotency-key': `corpus-${randomUUID()}` } : {}),
@@ -349,9 +417,8 @@ function corpusOf(ops: Op[]): Case[] {
       const good = p.in === 'path' ? base.pathValues[p.name]! : String(sample(p.schema, p.name));
       for (const poison of poisons) {
         const value = `${good}${poison.text}`;
-        const r: Request = p.in === 'path'
-          ? { ...base, pathValues: { ...base.pathValues, [p.name]: value } }
-          : { ...base, query: { ...base.query, [p.name]: value } };
+        const r: Request =
+          p.in === 'path' ? { ...base, pathValues: { ...base.pathValues, [p.name]: value } } : { ...base, query: { ...base.query, [p.name]: value } };
         const where = `${p.in === 'path' ? 'params' : 'querystring'}.${p.name}`;
         // A URL cannot carry a lone surrogate: its WTF-8 bytes (%ED%A0%80) are invalid UTF-8, which
         // the router refuses in a path and the query parser keeps as the literal text `%ED%A0%80`.
@@ -368,7 +435,16 @@ function corpusOf(ops: Op[]): Case[] {
           const expect: Expect = leaf.key
             ? { status: 400, code: 'validation_failed', pathPrefix: ['body', ...leaf.at.slice(0, -1)].join('.') }
             : refused(where);
-          cases.push(makeCase(op, 'poison', `${poison.name} in ${leaf.key ? `the key of ${where}` : where}`, { ...base, body }, expect, echoes(`${leaf.key ? leaf.name : exampleString(leaf.schema, leaf.name)}${poison.text}`)));
+          cases.push(
+            makeCase(
+              op,
+              'poison',
+              `${poison.name} in ${leaf.key ? `the key of ${where}` : where}`,
+              { ...base, body },
+              expect,
+              echoes(`${leaf.key ? leaf.name : exampleString(leaf.schema, leaf.name)}${poison.text}`),
+            ),
+          );
         }
       }
     }
@@ -394,8 +470,14 @@ function corpusOf(ops: Op[]): Case[] {
     // Years out of bounds: dates and times in the query, a year in the path, times in the body.
     for (const p of op.params.filter((x) => x.in === 'path' || x.in === 'query')) {
       const where = `${p.in === 'path' ? 'params' : 'querystring'}.${p.name}`;
-      const values = p.schema.format === 'date' ? badDates : p.schema.format === 'date-time' ? badTimes
-        : p.name === 'year' && p.schema.type === 'integer' ? badYearNumbers : [];
+      const values =
+        p.schema.format === 'date'
+          ? badDates
+          : p.schema.format === 'date-time'
+            ? badTimes
+            : p.name === 'year' && p.schema.type === 'integer'
+              ? badYearNumbers
+              : [];
       for (const v of values) {
         const r: Request = p.in === 'path' ? { ...base, pathValues: { ...base.pathValues, [p.name]: v } } : { ...base, query: { ...base.query, [p.name]: v } };
         cases.push(makeCase(op, 'year', `${where}=${v}`, r, refused(where), [v]));
@@ -416,7 +498,15 @@ function corpusOf(ops: Op[]): Case[] {
       const accepted = acceptedKinds[p.name] ?? (p.name === 'id' ? ['notification'] : []);
       const others = (Object.keys(ids) as IdKindName[]).filter((k) => !accepted.includes(k) && (k !== 'notification' || p.schema.pattern !== urlIdPattern));
       for (const kind of others) {
-        cases.push(makeCase(op, 'wrong-kind', `a ${kind} id in params.${p.name}`, { ...base, pathValues: { ...base.pathValues, [p.name]: ids[kind] } }, { status: 404, code: 'not_found' }));
+        cases.push(
+          makeCase(
+            op,
+            'wrong-kind',
+            `a ${kind} id in params.${p.name}`,
+            { ...base, pathValues: { ...base.pathValues, [p.name]: ids[kind] } },
+            { status: 404, code: 'not_found' },
+          ),
+        );
       }
     }
 
@@ -447,7 +537,10 @@ async function send(c: Case): Promise<Answer> {
     });
   }
   const res = await fetch(`${stack.base}${c.url}`, {
-    method: c.method, headers, ...(c.body !== undefined ? { body: c.body } : {}), signal: AbortSignal.timeout(20_000),
+    method: c.method,
+    headers,
+    ...(c.body !== undefined ? { body: c.body } : {}),
+    signal: AbortSignal.timeout(20_000),
   });
   return { status: res.status, contentType: res.headers.get('content-type') ?? '', text: await res.text() };
 }
@@ -484,8 +577,18 @@ function problems(c: Case, a: Answer): string[] {
   const extra = Object.keys(err).filter((k) => !['code', 'message', 'issues'].includes(k));
   if (extra.length) out.push(`error has ${extra.join(', ')}`);
   const issues = err.issues;
-  if (issues !== undefined && (!Array.isArray(issues) || issues.some((i: unknown) => !i || typeof i !== 'object'
-    || Object.keys(i).sort().join() !== 'message,path' || typeof (i as { path: unknown }).path !== 'string' || typeof (i as { message: unknown }).message !== 'string'))) {
+  if (
+    issues !== undefined &&
+    (!Array.isArray(issues) ||
+      issues.some(
+        (i: unknown) =>
+          !i ||
+          typeof i !== 'object' ||
+          Object.keys(i).sort().join() !== 'message,path' ||
+          typeof (i as { path: unknown }).path !== 'string' ||
+          typeof (i as { message: unknown }).message !== 'string',
+      ))
+  ) {
     out.push('error.issues is not [{ path, message }]');
   }
   if (typeof e.status === 'number' && err.code !== e.code) out.push(`code ${String(err.code)}, expected ${e.code}`);
@@ -512,12 +615,14 @@ function problems(c: Case, a: Answer): string[] {
 async function inBatches<T, R>(items: T[], n: number, fn: (item: T) => Promise<R>): Promise<R[]> {
   const out: R[] = new Array<R>(items.length);
   let next = 0;
-  await Promise.all(Array.from({ length: n }, async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i]!);
-    }
-  }));
+  await Promise.all(
+    Array.from({ length: n }, async () => {
+      while (next < items.length) {
+        const i = next++;
+        out[i] = await fn(items[i]!);
+      }
+    }),
+  );
   return out;
 }
 
@@ -526,7 +631,8 @@ async function inBatches<T, R>(items: T[], n: number, fn: (item: T) => Promise<R
 /** Every table the migrations create, and any other table of the schema. */
 function migrationTables(): string[] {
   const dir = fileURLToPath(new URL('../../db/migrations', import.meta.url));
-  return readdirSync(dir).filter((f) => f.endsWith('.sql'))
+  return readdirSync(dir)
+    .filter((f) => f.endsWith('.sql'))
     .flatMap((f) => [...readFileSync(path.join(dir, f), 'utf8').matchAll(/CREATE TABLE (?:IF NOT EXISTS )?"?(\w+)"?/gi)].map((m) => m[1]!));
 }
 
@@ -535,8 +641,11 @@ async function dbSnapshot(): Promise<Record<string, { rows: number; content: str
     "SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' AND table_type = 'BASE TABLE'",
   );
   const tables = [...new Set([...migrationTables(), ...listed.rows.map((r) => r.table_name)])].sort();
-  const res = await stack.db.pool.query<{ t: string; n: number; h: string }>(tables.map((t) =>
-    `SELECT '${t}' AS t, count(*)::int AS n, md5(coalesce(string_agg(md5(x::text), ',' ORDER BY md5(x::text)), '')) AS h FROM "${t}" x`).join(' UNION ALL '));
+  const res = await stack.db.pool.query<{ t: string; n: number; h: string }>(
+    tables
+      .map((t) => `SELECT '${t}' AS t, count(*)::int AS n, md5(coalesce(string_agg(md5(x::text), ',' ORDER BY md5(x::text)), '')) AS h FROM "${t}" x`)
+      .join(' UNION ALL '),
+  );
   return Object.fromEntries(res.rows.map((r) => [r.t, { rows: r.n, content: r.h }]));
 }
 
@@ -588,24 +697,44 @@ beforeAll(async () => {
   ids.task = (await call('operator', 'POST', '/v1/tasks', { department: 'housing', title: '核查自建房安全隐患', instructions: '' })).taskId as string;
   await call('operator', 'POST', '/v1/tasks', { department: 'housing', title: '复核', instructions: '' });
   const matter = await call('operator', 'POST', '/v1/matters', {
-    scenario: 'self-built-housing', county, subject: { name: '某村自建房', kind: 'house' }, facts: { township: '610124100' },
+    scenario: 'self-built-housing',
+    county,
+    subject: { name: '某村自建房', kind: 'house' },
+    facts: { township: '610124100' },
   });
   ids.matter = matter.matterId as string;
   const matterWorkflowId = matter.workflowId as string;
-  ids.matterTask = await eventually(async () => {
-    const d = await stack.call('supervisor', 'GET', `/v1/matters/${ids.matter}`);
-    return d.body?.tasks?.[0]?.taskId as string | undefined;
-  }, { message: 'a step of the matter', timeoutMs: 30_000 });
-  ids.supervisionOrder = (await call('supervisor', 'POST', `/v1/matters/${ids.matter}/supervision-orders`, { department: 'market', instruction: '核查', dueInWorkingDays: 3 })).taskId as string;
+  ids.matterTask = await eventually(
+    async () => {
+      const d = await stack.call('supervisor', 'GET', `/v1/matters/${ids.matter}`);
+      return d.body?.tasks?.[0]?.taskId as string | undefined;
+    },
+    { message: 'a step of the matter', timeoutMs: 30_000 },
+  );
+  ids.supervisionOrder = (
+    await call('supervisor', 'POST', `/v1/matters/${ids.matter}/supervision-orders`, { department: 'market', instruction: '核查', dueInWorkingDays: 3 })
+  ).taskId as string;
   // A jurisdiction dispute (started as a matter's step would start it), and a transfer id of the matter.
   const disputeId = `matter:${county}:self-built-housing:2026-8888/dispute:1`;
   await stack.client.workflow.start(jurisdictionDispute, {
-    taskQueue: stack.taskQueue, workflowId: disputeId,
-    args: [{ county, taskKey: 'survey.planning', taskTitle: '规划与用地合法性核查', parties: ['natural-resources', 'agriculture'], returnedBy: 'natural-resources', reason: '宅基地审批属农业农村部门' }],
+    taskQueue: stack.taskQueue,
+    workflowId: disputeId,
+    args: [
+      {
+        county,
+        taskKey: 'survey.planning',
+        taskTitle: '规划与用地合法性核查',
+        parties: ['natural-resources', 'agriculture'],
+        returnedBy: 'natural-resources',
+        reason: '宅基地审批属农业农村部门',
+      },
+    ],
   });
   ids.dispute = toUrlId(disputeId);
   ids.transfer = toUrlId(`${matterWorkflowId}/transfer:1`);
-  await eventually(async () => ((await stack.db.pool.query('SELECT 1 FROM disputes WHERE dispute_id = $1', [disputeId])).rowCount ? true : undefined), { message: 'the dispute in the read model' });
+  await eventually(async () => ((await stack.db.pool.query('SELECT 1 FROM disputes WHERE dispute_id = $1', [disputeId])).rowCount ? true : undefined), {
+    message: 'the dispute in the read model',
+  });
   // Two published results (as the matter would publish them), with their first versions.
   for (const [n, suffix] of ['result', 'result-2'].entries()) {
     const resultId = `${matterWorkflowId}/${suffix}`;
@@ -625,9 +754,15 @@ beforeAll(async () => {
   for (const target of ['department:sports', 'department:tax']) {
     await call('admin', 'PUT', `/v1/webhooks/${county}/${target}`, { url: 'https://example.test/hook', secret: 's'.repeat(40), active: false });
   }
-  ids.notification = await eventually(async () => (await stack.db.pool.query<{ id: string }>(
-    "SELECT id FROM notifications WHERE county = $1 AND department = 'housing' ORDER BY created_at LIMIT 1", [county],
-  )).rows[0]?.id, { message: 'a notification for housing' });
+  ids.notification = await eventually(
+    async () =>
+      (
+        await stack.db.pool.query<{ id: string }>("SELECT id FROM notifications WHERE county = $1 AND department = 'housing' ORDER BY created_at LIMIT 1", [
+          county,
+        ])
+      ).rows[0]?.id,
+    { message: 'a notification for housing' },
+  );
 
   const doc = await fetch(`${stack.base}/openapi.json`).then((r) => r.json() as Promise<{ paths: Record<string, Record<string, Operation>> }>);
   ops = operationsOf(doc);
@@ -640,7 +775,9 @@ afterAll(() => {
   for (const c of corpus) counts.set(c.category, (counts.get(c.category) ?? 0) + 1);
   const byCategory = [...counts].map(([k, n]) => `${k} ${n}`).join(', ');
   const through = corpus.filter((c) => (results.get(c)?.answer?.status ?? 0) < 300 && results.get(c)?.answer).map((c) => `${c.method} ${c.url}`);
-  console.info(`bad-input corpus: ${ops.length} operations, ${corpus.length} cases (${byCategory}), ${((Date.now() - started) / 1000).toFixed(1)} s; answered 2xx (a lone surrogate a URL cannot carry): ${through.length}${through.length ? `\n  ${through.join('\n  ')}` : ''}`);
+  console.info(
+    `bad-input corpus: ${ops.length} operations, ${corpus.length} cases (${byCategory}), ${((Date.now() - started) / 1000).toFixed(1)} s; answered 2xx (a lone surrogate a URL cannot carry): ${through.length}${through.length ? `\n  ${through.join('\n  ')}` : ''}`,
+  );
 });
 
 describe('the bad-input corpus on every operation of the OpenAPI document', () => {
@@ -664,27 +801,35 @@ describe('the bad-input corpus on every operation of the OpenAPI document', () =
     }
   });
 
-  test.each(['poison', 'cursor', 'year', 'wrong-kind', 'header'] as const)('%s cases: 4xx, the one error shape, nothing echoed', async (category) => {
-    const cases = corpus.filter((c) => c.category === category);
-    expect(cases.length).toBeGreaterThan(0);
-    await inBatches(cases, concurrency, async (c) => {
-      try {
-        const answer = await send(c);
-        results.set(c, { answer, problems: problems(c, answer) });
-      } catch (err) {
-        results.set(c, { problems: [`no answer: ${(err as Error).message}`] });
-      }
-    });
-    const failing = cases.flatMap((c) => {
-      const r = results.get(c)!;
-      return r.problems.length ? [{
-        case: `${c.method} ${c.url}${c.body !== undefined ? ` body ${c.body}` : ''} as ${c.who ?? 'anyone'} (${c.op}: ${c.what})`,
-        got: r.answer ? `${r.answer.status} ${r.answer.text.slice(0, 600)}` : 'nothing',
-        problems: r.problems,
-      }] : [];
-    });
-    expect(failing).toEqual([]);
-  }, 120_000);
+  test.each(['poison', 'cursor', 'year', 'wrong-kind', 'header'] as const)(
+    '%s cases: 4xx, the one error shape, nothing echoed',
+    async (category) => {
+      const cases = corpus.filter((c) => c.category === category);
+      expect(cases.length).toBeGreaterThan(0);
+      await inBatches(cases, concurrency, async (c) => {
+        try {
+          const answer = await send(c);
+          results.set(c, { answer, problems: problems(c, answer) });
+        } catch (err) {
+          results.set(c, { problems: [`no answer: ${(err as Error).message}`] });
+        }
+      });
+      const failing = cases.flatMap((c) => {
+        const r = results.get(c)!;
+        return r.problems.length
+          ? [
+              {
+                case: `${c.method} ${c.url}${c.body !== undefined ? ` body ${c.body}` : ''} as ${c.who ?? 'anyone'} (${c.op}: ${c.what})`,
+                got: r.answer ? `${r.answer.status} ${r.answer.text.slice(0, 600)}` : 'nothing',
+                problems: r.problems,
+              },
+            ]
+          : [];
+      });
+      expect(failing).toEqual([]);
+    },
+    120_000,
+  );
 
   test('nothing was written: every table and every workflow as before the corpus', async () => {
     await new Promise((r) => setTimeout(r, 500)); // anything a request started would be writing by now

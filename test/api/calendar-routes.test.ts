@@ -31,7 +31,16 @@ describe('calendar routes', () => {
     expect(y2026.json()).toMatchObject({ year: 2026, provisional: false, version: 0 });
     expect(y2026.json().adjustedWorkdays).toContain('2026-02-14');
     const y2030 = await wf.app.inject({ url: '/v1/calendar/2030', headers: as('officer') });
-    expect(y2030.json()).toEqual({ year: 2030, provisional: true, version: 0, source: '', publishedAt: null, publishedBy: null, holidays: [], adjustedWorkdays: [] });
+    expect(y2030.json()).toEqual({
+      year: 2030,
+      provisional: true,
+      version: 0,
+      source: '',
+      publishedAt: null,
+      publishedBy: null,
+      holidays: [],
+      adjustedWorkdays: [],
+    });
   });
 
   test('PUT publishes a year (the platform administrator only); deadlines in it are no longer provisional; a correction is a new version', async () => {
@@ -64,16 +73,35 @@ describe('calendar routes', () => {
   test.each([
     ['a range outside the year', { holidays: [{ name: '元旦', from: '2028-12-31', to: '2029-01-01' }], adjustedWorkdays: [] }, 'body.holidays.0'],
     ['a range that runs backwards', { holidays: [{ name: '春节', from: '2028-01-30', to: '2028-01-26' }], adjustedWorkdays: [] }, 'body.holidays.0'],
-    ['overlapping ranges', { holidays: [{ name: 'a', from: '2028-05-01', to: '2028-05-05' }, { name: 'b', from: '2028-05-05', to: '2028-05-06' }], adjustedWorkdays: [] }, 'body.holidays.1'],
+    [
+      'overlapping ranges',
+      {
+        holidays: [
+          { name: 'a', from: '2028-05-01', to: '2028-05-05' },
+          { name: 'b', from: '2028-05-05', to: '2028-05-06' },
+        ],
+        adjustedWorkdays: [],
+      },
+      'body.holidays.1',
+    ],
     ['an adjusted working day on a weekday', { holidays: [], adjustedWorkdays: ['2028-05-09'] }, 'body.adjustedWorkdays.0'],
-    ['an adjusted working day inside a holiday', { holidays: [{ name: '劳动节', from: '2028-05-01', to: '2028-05-07' }], adjustedWorkdays: ['2028-05-06'] }, 'body.adjustedWorkdays.0'],
+    [
+      'an adjusted working day inside a holiday',
+      { holidays: [{ name: '劳动节', from: '2028-05-01', to: '2028-05-07' }], adjustedWorkdays: ['2028-05-06'] },
+      'body.adjustedWorkdays.0',
+    ],
     ['a date that does not exist', { holidays: [{ name: 'x', from: '2028-02-30', to: '2028-03-01' }], adjustedWorkdays: [] }, 'body.holidays.0.from'],
     ['a duplicate adjusted working day', { holidays: [], adjustedWorkdays: ['2028-04-29', '2028-04-29'] }, 'body.adjustedWorkdays.1'],
   ])('PUT with %s is a 400 naming the field, and stores nothing', async (_name, body, path) => {
     const res = await wf.app.inject({ method: 'PUT', url: '/v1/calendar/2028', headers: as('platform'), payload: body });
     expect(res.statusCode).toBe(400);
     expect(res.json().error.code).toBe('validation_failed');
-    expect(res.json().error.issues.map((i: { path: string }) => i.path).some((p: string) => p.startsWith(path))).toBe(true);
+    expect(
+      res
+        .json()
+        .error.issues.map((i: { path: string }) => i.path)
+        .some((p: string) => p.startsWith(path)),
+    ).toBe(true);
     expect((await wf.app.inject({ url: '/v1/calendar/2028', headers: as('officer') })).json().provisional).toBe(true);
   });
 
@@ -91,6 +119,11 @@ describe('calendar routes', () => {
   test('GET /v1/calendar/deadline validates its query', async () => {
     const res = await wf.app.inject({ url: '/v1/calendar/deadline?start=yesterday&amount=0&unit=fortnight', headers: as('officer') });
     expect(res.statusCode).toBe(400);
-    expect(res.json().error.issues.map((i: { path: string }) => i.path).sort()).toEqual(['querystring.amount', 'querystring.start', 'querystring.unit']);
+    expect(
+      res
+        .json()
+        .error.issues.map((i: { path: string }) => i.path)
+        .sort(),
+    ).toEqual(['querystring.amount', 'querystring.start', 'querystring.unit']);
   });
 });

@@ -44,9 +44,13 @@ async function sealedFor(workflowId: string, value: unknown) {
   const [p] = await codec.encode([defaultPayloadConverter.toPayload(value)], { type: 'workflow', namespace: 'default', workflowId });
   return json(p!);
 }
-const decode = (authorization: string | undefined, payloads: unknown[]) => app.inject({
-  method: 'POST', url: '/v1/codec/decode', headers: { 'x-namespace': 'default', ...(authorization ? { authorization } : {}) }, payload: { payloads },
-});
+const decode = (authorization: string | undefined, payloads: unknown[]) =>
+  app.inject({
+    method: 'POST',
+    url: '/v1/codec/decode',
+    headers: { 'x-namespace': 'default', ...(authorization ? { authorization } : {}) },
+    payload: { payloads },
+  });
 const texts = (body: { payloads: { data: string }[] }) => body.payloads.map((p) => Buffer.from(p.data, 'base64').toString('utf8'));
 
 beforeAll(async () => {
@@ -58,8 +62,14 @@ beforeAll(async () => {
   await new Promise<void>((resolve) => jwks.listen(0, '127.0.0.1', resolve));
   const temporal = new Client({ connection: apiTemporalConnection(`127.0.0.1:${await freePort()}`) });
   app = await buildApp({
-    config: testConfig({ CODEC_JWKS_URL: `http://127.0.0.1:${(jwks.address() as AddressInfo).port}/certs`, CODEC_JWT_ISSUER: issuer, CODEC_JWT_AUDIENCE: audience }),
-    pool: db.pool, temporal, logger: false,
+    config: testConfig({
+      CODEC_JWKS_URL: `http://127.0.0.1:${(jwks.address() as AddressInfo).port}/certs`,
+      CODEC_JWT_ISSUER: issuer,
+      CODEC_JWT_AUDIENCE: audience,
+    }),
+    pool: db.pool,
+    temporal,
+    logger: false,
   });
 });
 afterAll(async () => {
@@ -115,12 +125,17 @@ describe('the codec endpoint with an API key', () => {
     expect(res.json().payloads).toEqual([plain]);
 
     const retired = new EncryptionCodec(parsePayloadKeys(`retired:${Buffer.alloc(32, 8).toString('base64')}`));
-    const [old] = await retired.encode([defaultPayloadConverter.toPayload('x')], { type: 'workflow', namespace: 'default', workflowId: 'task:610124:housing:2025-0001' });
+    const [old] = await retired.encode([defaultPayloadConverter.toPayload('x')], {
+      type: 'workflow',
+      namespace: 'default',
+      workflowId: 'task:610124:housing:2025-0001',
+    });
     const gone = await decode(`Bearer ${auditor}`, [json(old!)]);
     expect(gone.statusCode).toBe(422);
     expect(gone.json().error).toEqual({ code: 'undecodable', message: '载荷无法解密（未知密钥或内容被篡改）' });
 
-    const enc = (k: string) => app.inject({ method: 'POST', url: '/v1/codec/encode', headers: { authorization: `Bearer ${k}` }, payload: { payloads: [plain] } });
+    const enc = (k: string) =>
+      app.inject({ method: 'POST', url: '/v1/codec/encode', headers: { authorization: `Bearer ${k}` }, payload: { payloads: [plain] } });
     expect((await enc(auditor)).statusCode).toBe(403);
     const { key: platform } = await createKey(db.pool, { county: '610000', roles: ['platform'] });
     const encoded = await enc(platform);
@@ -130,7 +145,12 @@ describe('the codec endpoint with an API key', () => {
 
   test('a body that is not Payloads is 400 with the field path', async () => {
     const { key } = await createKey(db.pool, { county: '610124', roles: ['supervisor'] });
-    const res = await app.inject({ method: 'POST', url: '/v1/codec/decode', headers: { authorization: `Bearer ${key}` }, payload: { payloads: [{ data: '!!not base64!!' }] } });
+    const res = await app.inject({
+      method: 'POST',
+      url: '/v1/codec/decode',
+      headers: { authorization: `Bearer ${key}` },
+      payload: { payloads: [{ data: '!!not base64!!' }] },
+    });
     expect(res.statusCode).toBe(400);
     expect(res.json().error.issues).toEqual([{ path: 'body.payloads.0.data', message: 'expected base64' }]);
   });

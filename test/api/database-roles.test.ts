@@ -71,7 +71,11 @@ const auditRows = async () => (await db.pool.query('SELECT id, event_id, action,
 describe('the runtime role', () => {
   test('connects as itself, is no superuser, and owns nothing: no table, sequence, function, schema or database', async () => {
     expect((await runtime.query('SELECT current_user AS me')).rows[0].me).toBe(runtimeRole);
-    const attrs = (await db.pool.query('SELECT rolsuper, rolcreaterole, rolcreatedb, rolreplication, rolbypassrls, rolcanlogin FROM pg_roles WHERE rolname = $1', [runtimeRole])).rows[0];
+    const attrs = (
+      await db.pool.query('SELECT rolsuper, rolcreaterole, rolcreatedb, rolreplication, rolbypassrls, rolcanlogin FROM pg_roles WHERE rolname = $1', [
+        runtimeRole,
+      ])
+    ).rows[0];
     expect(attrs).toEqual({ rolsuper: false, rolcreaterole: false, rolcreatedb: false, rolreplication: false, rolbypassrls: false, rolcanlogin: true });
 
     const owned = await db.pool.query(
@@ -104,10 +108,12 @@ describe('the runtime role', () => {
     expect(Object.fromEntries(held.rows.map((r) => [r.table, r.privileges]))).toEqual(expected);
     expect(expected.audit_log).toEqual(['INSERT', 'SELECT']);
     // The audit log's id sequence: nextval (INSERT needs it), never setval.
-    const seq = (await db.pool.query(
-      "SELECT has_sequence_privilege($1::name, 'audit_log_id_seq', 'USAGE') AS usage, has_sequence_privilege($1::name, 'audit_log_id_seq', 'UPDATE') AS update",
-      [runtimeRole],
-    )).rows[0];
+    const seq = (
+      await db.pool.query(
+        "SELECT has_sequence_privilege($1::name, 'audit_log_id_seq', 'USAGE') AS usage, has_sequence_privilege($1::name, 'audit_log_id_seq', 'UPDATE') AS update",
+        [runtimeRole],
+      )
+    ).rows[0];
     expect(seq).toEqual({ usage: true, update: false });
     expect((await db.pool.query("SELECT has_schema_privilege($1::name, 'public', 'CREATE') AS c", [runtimeRole])).rows[0].c).toBe(false);
   });
@@ -129,7 +135,11 @@ describe('the runtime role', () => {
     ['UPDATE of one entry', "UPDATE audit_log SET details = '{}' WHERE id = (SELECT max(id) FROM audit_log)", denied('audit_log')],
     ['DELETE', 'DELETE FROM audit_log', denied('audit_log')],
     ['TRUNCATE', 'TRUNCATE audit_log', denied('audit_log')],
-    ['an upsert that rewrites', "INSERT INTO audit_log (event_id, at, county, action, object_id, prev_hash, hash) SELECT event_id, at, county, 'x', object_id, prev_hash, hash FROM audit_log LIMIT 1 ON CONFLICT (event_id) DO UPDATE SET action = 'x'", denied('audit_log')],
+    [
+      'an upsert that rewrites',
+      "INSERT INTO audit_log (event_id, at, county, action, object_id, prev_hash, hash) SELECT event_id, at, county, 'x', object_id, prev_hash, hash FROM audit_log LIMIT 1 ON CONFLICT (event_id) DO UPDATE SET action = 'x'",
+      denied('audit_log'),
+    ],
     ['ALTER TABLE … ADD COLUMN', 'ALTER TABLE audit_log ADD COLUMN forged text', notOwner('table audit_log')],
     ['ALTER TABLE … DISABLE TRIGGER (update/delete)', 'ALTER TABLE audit_log DISABLE TRIGGER audit_log_no_update', notOwner('table audit_log')],
     ['ALTER TABLE … DISABLE TRIGGER (truncate)', 'ALTER TABLE audit_log DISABLE TRIGGER audit_log_no_truncate', notOwner('table audit_log')],
@@ -137,7 +147,11 @@ describe('the runtime role', () => {
     ['DROP TRIGGER (update/delete)', 'DROP TRIGGER audit_log_no_update ON audit_log', notOwner('table audit_log')],
     ['DROP TRIGGER (truncate)', 'DROP TRIGGER audit_log_no_truncate ON audit_log', notOwner('table audit_log')],
     ['CREATE TRIGGER', 'CREATE TRIGGER forged BEFORE INSERT ON audit_log FOR EACH ROW EXECUTE FUNCTION audit_log_append_only()', denied('audit_log')],
-    ['replacing the trigger function', "CREATE OR REPLACE FUNCTION audit_log_append_only() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$", /^permission denied for schema public$/],
+    [
+      'replacing the trigger function',
+      'CREATE OR REPLACE FUNCTION audit_log_append_only() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$',
+      /^permission denied for schema public$/,
+    ],
     ['dropping the trigger function with its triggers', 'DROP FUNCTION audit_log_append_only() CASCADE', notOwner('function audit_log_append_only')],
     ['ALTER TABLE … OWNER TO', `ALTER TABLE audit_log OWNER TO ${runtimeRole}`, notOwner('table audit_log')],
     ['DROP TABLE', 'DROP TABLE audit_log', notOwner('table audit_log')],
@@ -156,7 +170,10 @@ describe('the runtime role', () => {
   test('the audit log is unchanged after every attempt and still verifies', async () => {
     expect(await verifyAudit(db.pool, { countyPrefix: '610124' })).toMatchObject({ ok: true });
     const triggers = await db.pool.query("SELECT tgname, tgenabled FROM pg_trigger WHERE tgrelid = 'audit_log'::regclass AND NOT tgisinternal ORDER BY tgname");
-    expect(triggers.rows).toEqual([{ tgname: 'audit_log_no_truncate', tgenabled: 'O' }, { tgname: 'audit_log_no_update', tgenabled: 'O' }]);
+    expect(triggers.rows).toEqual([
+      { tgname: 'audit_log_no_truncate', tgenabled: 'O' },
+      { tgname: 'audit_log_no_update', tgenabled: 'O' },
+    ]);
   });
 
   test('may check that the database is migrated (no DDL), and a pending migration names the owner to run it', async () => {
@@ -189,7 +206,9 @@ describe('the API and the worker as the runtime role', () => {
     // The receiver below is on loopback: allowed for this API, as a platform would register it.
     const config = loadConfig({ TEMPORAL_TASK_QUEUE: `roles-${randomUUID()}`, WEBHOOK_ALLOWED_HOSTS: '127.0.0.1' });
     worker = await Worker.create({
-      connection: env.nativeConnection, taskQueue: config.TEMPORAL_TASK_QUEUE, workflowBundle: await workflowBundle(),
+      connection: env.nativeConnection,
+      taskQueue: config.TEMPORAL_TASK_QUEUE,
+      workflowBundle: await workflowBundle(),
       activities: createActivities({ pool: runtime }),
     });
     running = worker.run();
@@ -219,12 +238,19 @@ describe('the API and the worker as the runtime role', () => {
 
   const call = async (who: keyof typeof keys, method: 'GET' | 'POST' | 'PUT' | 'DELETE', url: string, body?: unknown, headers: Record<string, string> = {}) => {
     const res = await app.inject({ method, url, headers: { authorization: `Bearer ${keys[who]}`, ...headers }, ...(body ? { payload: body as object } : {}) });
-    return { status: res.statusCode, text: res.body, body: res.body && res.headers['content-type']?.toString().startsWith('application/json') ? res.json() : undefined };
+    return {
+      status: res.statusCode,
+      text: res.body,
+      body: res.body && res.headers['content-type']?.toString().startsWith('application/json') ? res.json() : undefined,
+    };
   };
 
   test('a task assigned, signed and submitted; inbox, notifications, audit and webhooks all work', async () => {
     const port = (receiver.address() as AddressInfo).port;
-    const hook = await call('admin', 'PUT', '/v1/webhooks/610124/department:housing', { url: `http://127.0.0.1:${port}/in`, secret: randomBytes(24).toString('hex') });
+    const hook = await call('admin', 'PUT', '/v1/webhooks/610124/department:housing', {
+      url: `http://127.0.0.1:${port}/in`,
+      secret: randomBytes(24).toString('hex'),
+    });
     expect(hook.status, hook.text).toBe(201);
 
     const idem = { 'idempotency-key': `roles-${randomUUID()}` };
@@ -234,37 +260,50 @@ describe('the API and the worker as the runtime role', () => {
     expect(again.status, again.text).toBe(200);
     const taskId = created.body.taskId as string;
     const workflowId = created.body.workflowId as string;
-    await eventually(async () => (await runtime.query('SELECT 1 FROM tasks WHERE task_id = $1', [workflowId])).rowCount, { message: 'the task in the read model' });
+    await eventually(async () => (await runtime.query('SELECT 1 FROM tasks WHERE task_id = $1', [workflowId])).rowCount, {
+      message: 'the task in the read model',
+    });
 
     const signed = await call('housing', 'POST', `/v1/tasks/${taskId}/sign`);
     expect(signed.status, signed.text).toBe(200);
     const submitted = await call('housing', 'POST', `/v1/tasks/${taskId}/submit`, { summary: '已现场核查，未发现隐患', outcome: 'compliant' });
     expect(submitted.status, submitted.text).toBe(200);
-    await eventually(async () => (await call('housing', 'GET', `/v1/tasks/${taskId}`)).body?.state === 'submitted' || undefined, { message: 'the submission recorded' });
+    await eventually(async () => (await call('housing', 'GET', `/v1/tasks/${taskId}`)).body?.state === 'submitted' || undefined, {
+      message: 'the submission recorded',
+    });
 
     const inbox = await call('housing', 'GET', '/v1/tasks');
     expect(inbox.status, inbox.text).toBe(200);
-    const notices = await eventually(async () => {
-      const n = await call('housing', 'GET', '/v1/notifications');
-      return n.body?.items?.length ? n.body.items as { id: string }[] : undefined;
-    }, { message: 'a notification for housing' });
+    const notices = await eventually(
+      async () => {
+        const n = await call('housing', 'GET', '/v1/notifications');
+        return n.body?.items?.length ? (n.body.items as { id: string }[]) : undefined;
+      },
+      { message: 'a notification for housing' },
+    );
     const read = await call('housing', 'POST', `/v1/notifications/${encodeURIComponent(notices[0]!.id)}/read`);
     expect(read.status, read.text).toBe(200);
 
-    const audit = await eventually(async () => {
-      const a = await call('auditor', 'GET', `/v1/audit?objectId=${encodeURIComponent(workflowId)}`);
-      return a.body?.items?.length >= 3 ? a.body.items as { action: string }[] : undefined;
-    }, { message: 'assigned, signed and submitted in the audit trail' });
+    const audit = await eventually(
+      async () => {
+        const a = await call('auditor', 'GET', `/v1/audit?objectId=${encodeURIComponent(workflowId)}`);
+        return a.body?.items?.length >= 3 ? (a.body.items as { action: string }[]) : undefined;
+      },
+      { message: 'assigned, signed and submitted in the audit trail' },
+    );
     expect(audit.map((a) => a.action).slice(0, 3)).toEqual(['assigned', 'signed', 'submitted']);
     expect((await call('auditor', 'GET', '/v1/audit/verify')).body).toMatchObject({ ok: true });
 
     // The worker's webhook dispatcher, as the runtime role: deliveries created, claimed, sent, marked.
     const dispatcher = createWebhookDispatcher({ pool: runtime, guard: new AddressGuard(['127.0.0.1']), jitter: 0, requestTimeoutMs: 2000 });
-    await eventually(async () => {
-      await dispatcher.tick();
-      const r = await runtime.query("SELECT count(*)::int AS n FROM webhook_deliveries WHERE status = 'delivered'");
-      return r.rows[0].n > 0;
-    }, { message: 'a webhook delivered' });
+    await eventually(
+      async () => {
+        await dispatcher.tick();
+        const r = await runtime.query("SELECT count(*)::int AS n FROM webhook_deliveries WHERE status = 'delivered'");
+        return r.rows[0].n > 0;
+      },
+      { message: 'a webhook delivered' },
+    );
     expect(received.length).toBeGreaterThan(0);
     expect((await runtime.query('SELECT count(*)::int AS n FROM webhook_attempts')).rows[0].n).toBeGreaterThan(0);
     const removed = await call('admin', 'DELETE', '/v1/webhooks/610124/department:housing');
@@ -321,10 +360,18 @@ describe('an owner that is no superuser (as in docker-compose: LOGIN CREATEROLE,
     try {
       await inTransaction(rt, (client) => recordEvent(client, event('610122')));
       expect((await rt.query('SELECT count(*)::int AS n FROM audit_log')).rows[0].n).toBe(1);
-      for (const sql of ['UPDATE audit_log SET action = \'x\'', 'DELETE FROM audit_log', 'TRUNCATE audit_log', 'ALTER TABLE audit_log DISABLE TRIGGER ALL', 'DROP TRIGGER audit_log_no_update ON audit_log']) {
+      for (const sql of [
+        "UPDATE audit_log SET action = 'x'",
+        'DELETE FROM audit_log',
+        'TRUNCATE audit_log',
+        'ALTER TABLE audit_log DISABLE TRIGGER ALL',
+        'DROP TRIGGER audit_log_no_update ON audit_log',
+      ]) {
         expect((await refusal(rt, sql)).code, sql).toBe('42501');
       }
-      const owners = await rt.query<{ owner: string }>("SELECT DISTINCT pg_get_userbyid(relowner) AS owner FROM pg_class WHERE relnamespace = 'public'::regnamespace AND relkind IN ('r', 'S')");
+      const owners = await rt.query<{ owner: string }>(
+        "SELECT DISTINCT pg_get_userbyid(relowner) AS owner FROM pg_class WHERE relnamespace = 'public'::regnamespace AND relkind IN ('r', 'S')",
+      );
       expect(owners.rows.map((r) => r.owner)).toEqual([owner.name]);
     } finally {
       await rt.end();
@@ -343,17 +390,18 @@ describe('an owner that is no superuser (as in docker-compose: LOGIN CREATEROLE,
 
   test('refuses a runtime role that is the owner, a superuser, or owns a table', async () => {
     const ownerUrl = urlFor(owner.name, owner.password);
-    await expect(migrateDatabase({ ...settings, DATABASE_OWNER_URL: ownerUrl, DATABASE_URL: ownerUrl }))
-      .rejects.toThrow(/is the role running the migrations/);
+    await expect(migrateDatabase({ ...settings, DATABASE_OWNER_URL: ownerUrl, DATABASE_URL: ownerUrl })).rejects.toThrow(/is the role running the migrations/);
     const superuser = new URL(adminUrl);
-    await expect(migrateDatabase({ ...settings, DATABASE_OWNER_URL: ownerUrl, DATABASE_URL: urlFor(superuser.username, decodeURIComponent(superuser.password)) }))
-      .rejects.toThrow(new RegExp(`runtime role ${superuser.username}: .*has SUPERUSER\\b`));
+    await expect(
+      migrateDatabase({ ...settings, DATABASE_OWNER_URL: ownerUrl, DATABASE_URL: urlFor(superuser.username, decodeURIComponent(superuser.password)) }),
+    ).rejects.toThrow(new RegExp(`runtime role ${superuser.username}: .*has SUPERUSER\\b`));
     // A table given to the runtime role (by a superuser, in this database).
     const su = new pg.Client({ connectionString: urlFor(superuser.username, decodeURIComponent(superuser.password)) });
     await su.connect();
     await su.query(`ALTER TABLE matters OWNER TO ${role}`);
     await su.end();
-    await expect(migrateDatabase({ ...settings, DATABASE_OWNER_URL: ownerUrl, DATABASE_URL: urlFor(role, 'second-password') }))
-      .rejects.toThrow(/owns \(or is a member of the owner of\) relation matters/);
+    await expect(migrateDatabase({ ...settings, DATABASE_OWNER_URL: ownerUrl, DATABASE_URL: urlFor(role, 'second-password') })).rejects.toThrow(
+      /owns \(or is a member of the owner of\) relation matters/,
+    );
   });
 });

@@ -14,16 +14,33 @@ let h: ApiHarness;
 let justiceOfficer: string;
 
 const dispute = (n: number, parties: string[]): DisputeView => ({
-  disputeId: `dispute:610124:paging-${n}`, county: '610124', taskKey: 'survey.planning', taskTitle: `第 ${n} 件`,
-  parties, returnedBy: parties[0]!, reason: '非本部门职责', kind: 'duties', state: 'open', rung: 'negotiation',
-  rungName: '部门协商', level: 0, positions: [], history: [{ rung: 'negotiation', from: '2026-03-02T09:00:00+08:00' }], lastEventSeq: 1,
+  disputeId: `dispute:610124:paging-${n}`,
+  county: '610124',
+  taskKey: 'survey.planning',
+  taskTitle: `第 ${n} 件`,
+  parties,
+  returnedBy: parties[0]!,
+  reason: '非本部门职责',
+  kind: 'duties',
+  state: 'open',
+  rung: 'negotiation',
+  rungName: '部门协商',
+  level: 0,
+  positions: [],
+  history: [{ rung: 'negotiation', from: '2026-03-02T09:00:00+08:00' }],
+  lastEventSeq: 1,
 });
 
 beforeAll(async () => {
   h = await startApiHarness();
   justiceOfficer = (await createKey(h.db.pool, { county: '610124', department: 'justice', roles: ['officer'], label: 'justice officer' })).key;
   // Newest first: 4 (justice not a party), 3 (a party), 2 (not), 1 (a party).
-  for (const [n, parties] of [[1, ['housing', 'justice']], [2, ['housing', 'market']], [3, ['justice', 'market']], [4, ['market', 'housing']]] as const) {
+  for (const [n, parties] of [
+    [1, ['housing', 'justice']],
+    [2, ['housing', 'market']],
+    [3, ['justice', 'market']],
+    [4, ['market', 'housing']],
+  ] as const) {
     await upsertDisputeView(h.db.pool, dispute(n, [...parties]));
     await h.db.pool.query('UPDATE disputes SET created_at = $2 WHERE dispute_id = $1', [`dispute:610124:paging-${n}`, `2026-03-0${n}T09:00:00+08:00`]);
   }

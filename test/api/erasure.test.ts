@@ -38,11 +38,18 @@ describe('erasing a subject (PIPL art. 47)', () => {
     const name = '删除测试户主甲乙';
     const launched = await h.call('POST', '/v1/matters', {
       as: 'operator',
-      body: { scenario: 'self-built-housing', county: '610124', subject: { name, kind: 'house', address: '周至县删除村 9 号' }, facts: { township: '610124100', reportedHazard: true } },
+      body: {
+        scenario: 'self-built-housing',
+        county: '610124',
+        subject: { name, kind: 'house', address: '周至县删除村 9 号' },
+        facts: { township: '610124100', reportedHazard: true },
+      },
     });
     expect(launched.status, launched.text).toBe(201);
     const matterId = launched.body.matterId as string;
-    const subjectId = await eventually(async () => (await h.call('GET', `/v1/matters/${matterId}`, { as: 'supervisor' })).body.subjectId as string | null, { message: 'the subject recorded' });
+    const subjectId = await eventually(async () => (await h.call('GET', `/v1/matters/${matterId}`, { as: 'supervisor' })).body.subjectId as string | null, {
+      message: 'the subject recorded',
+    });
     expect(subjectId).toMatch(/^s-[0-9a-f]{32}$/);
 
     // Open: refused, nothing changed.
@@ -52,12 +59,17 @@ describe('erasing a subject (PIPL art. 47)', () => {
 
     const cancelled = await h.call('POST', `/v1/matters/${matterId}/cancel`, { as: 'operator', body: { reason: `${name}已自行拆除，撤销本事项` } });
     expect(cancelled.status, cancelled.text).toBe(200);
-    await eventually(async () => (await h.call('GET', `/v1/matters/${matterId}`, { as: 'supervisor' })).body.status === 'cancelled' || undefined, { message: 'cancelled' });
+    await eventually(async () => (await h.call('GET', `/v1/matters/${matterId}`, { as: 'supervisor' })).body.status === 'cancelled' || undefined, {
+      message: 'cancelled',
+    });
     // Before: the trail reads the reason back, while the chained details hold only its digest.
-    const before = await eventually(async () => {
-      const r = await h.call('GET', `/v1/audit?objectId=${matterId}`, { as: as(auditor) });
-      return r.body.items.some((e: { action: string }) => e.action === 'cancelled') ? r : undefined;
-    }, { message: 'the cancellation audited' });
+    const before = await eventually(
+      async () => {
+        const r = await h.call('GET', `/v1/audit?objectId=${matterId}`, { as: as(auditor) });
+        return r.body.items.some((e: { action: string }) => e.action === 'cancelled') ? r : undefined;
+      },
+      { message: 'the cancellation audited' },
+    );
     expect(JSON.stringify(before.body)).toContain(name);
     const counts = await occurrences(name);
     expect(counts.auditChain).toBe(0);
@@ -84,22 +96,46 @@ describe('erasing a subject (PIPL art. 47)', () => {
     expect(trail.body.items.map((e: { action: string }) => e.action)).toEqual(['subject.erased']);
     const again = await h.call('POST', `/v1/subjects/${subjectId}/erase`, { as: as(admin), body: { reason: '重复提交' } });
     expect(again.body).toEqual(erased.body);
-    expect((await h.call('GET', `/v1/subjects/${subjectId}`, { as: as(auditor) })).body).toMatchObject({ subjectId, county: '610124', kind: 'house', matters: [matterId], erasure: erased.body });
+    expect((await h.call('GET', `/v1/subjects/${subjectId}`, { as: as(auditor) })).body).toMatchObject({
+      subjectId,
+      county: '610124',
+      kind: 'house',
+      matters: [matterId],
+      erasure: erased.body,
+    });
   });
 
   test('a text rewritten, or dropped without a recorded erasure, breaks the verification; the runtime trigger allows only erasure', async () => {
     const launched = await h.call('POST', '/v1/matters', {
       as: 'operator',
-      body: { scenario: 'self-built-housing', county: '610124', subject: { name: '篡改测试户主', kind: 'house' }, facts: { township: '610124100', reportedHazard: true } },
+      body: {
+        scenario: 'self-built-housing',
+        county: '610124',
+        subject: { name: '篡改测试户主', kind: 'house' },
+        facts: { township: '610124100', reportedHazard: true },
+      },
     });
-    const matterId = (launched.body.workflowId as string);
-    const row = await eventually(async () => (await h.db.pool.query<{ event_id: string; field: string }>(
-      'SELECT t.event_id, t.field FROM audit_texts t JOIN audit_log a USING (event_id) WHERE a.object_id = $1 ORDER BY a.id LIMIT 1', [matterId])).rows[0], { message: 'a text' });
-    await expect(h.db.pool.query("UPDATE audit_texts SET text = 'x' WHERE event_id = $1 AND field = $2", [row.event_id, row.field])).rejects.toThrow(/can only be erased/);
+    const matterId = launched.body.workflowId as string;
+    const row = await eventually(
+      async () =>
+        (
+          await h.db.pool.query<{ event_id: string; field: string }>(
+            'SELECT t.event_id, t.field FROM audit_texts t JOIN audit_log a USING (event_id) WHERE a.object_id = $1 ORDER BY a.id LIMIT 1',
+            [matterId],
+          )
+        ).rows[0],
+      { message: 'a text' },
+    );
+    await expect(h.db.pool.query("UPDATE audit_texts SET text = 'x' WHERE event_id = $1 AND field = $2", [row.event_id, row.field])).rejects.toThrow(
+      /can only be erased/,
+    );
     const verify = async () => (await h.call('GET', '/v1/audit/verify', { as: as(auditor) })).body;
     expect((await verify()).ok).toBe(true);
     // Dropped outside the erasure route: the erasure it names was never recorded.
-    await h.db.pool.query("UPDATE audit_texts SET text = NULL, salt = NULL, erased_at = now(), erased_by = 'nobody' WHERE event_id = $1 AND field = $2", [row.event_id, row.field]);
+    await h.db.pool.query("UPDATE audit_texts SET text = NULL, salt = NULL, erased_at = now(), erased_by = 'nobody' WHERE event_id = $1 AND field = $2", [
+      row.event_id,
+      row.field,
+    ]);
     expect(await verify()).toMatchObject({ ok: false, firstBreak: { eventId: row.event_id, reason: 'text' } });
   });
 });

@@ -62,7 +62,10 @@ function postgresProcesses(): number[] {
   const postmaster = Number(readFileSync(path.join(dir, 'data', 'postmaster.pid'), 'utf8').split('\n')[0]);
   let children: number[] = [];
   try {
-    children = execFileSync('pgrep', ['-P', String(postmaster)], { encoding: 'utf8' }).split('\n').filter(Boolean).map(Number);
+    children = execFileSync('pgrep', ['-P', String(postmaster)], { encoding: 'utf8' })
+      .split('\n')
+      .filter(Boolean)
+      .map(Number);
   } catch {
     // pgrep exits 1 when there are none
   }
@@ -80,7 +83,12 @@ async function frozen<T>(during: () => Promise<T>): Promise<T> {
   }
 }
 
-interface Timed { status: number | 'no answer'; retryAfter: string | null; code: string | undefined; ms: number }
+interface Timed {
+  status: number | 'no answer';
+  retryAfter: string | null;
+  code: string | undefined;
+  ms: number;
+}
 
 /** One HTTP request, timed; "no answer" after 12 s (the old code hung far longer). */
 async function timed(method: string, url: string, key: string, body?: unknown, headers: Record<string, string> = {}, at = base): Promise<Timed> {
@@ -161,7 +169,9 @@ describe('PostgreSQL that does not answer', () => {
       // asks more at once than the pool holds (10), so some requests also wait for a connection.
       for (let round = 0; round < 2; round++) {
         const reads = Array.from({ length: 6 }, () => timed('GET', '/v1/tasks', keys.housing));
-        const writes = Array.from({ length: 6 }, (_, i) => timed('POST', '/v1/tasks', keys.operator, newTask(`冻结期间的任务 ${round}-${i}`), { 'idempotency-key': `${writeKey}-${round}-${i}` }));
+        const writes = Array.from({ length: 6 }, (_, i) =>
+          timed('POST', '/v1/tasks', keys.operator, newTask(`冻结期间的任务 ${round}-${i}`), { 'idempotency-key': `${writeKey}-${round}-${i}` }),
+        );
         const all = await Promise.all([...reads, ...writes]);
         answers.push(Object.fromEntries(all.map((a, i) => [`${i < 6 ? 'GET' : 'POST'} /v1/tasks #${i % 6}`, a])));
       }
@@ -169,7 +179,12 @@ describe('PostgreSQL that does not answer', () => {
     });
     for (const round of rounds) {
       for (const [request, a] of Object.entries(round)) {
-        expect({ request, status: a.status, code: a.code, retryAfter: a.retryAfter }, JSON.stringify(a)).toEqual({ request, status: 503, code: 'unavailable', retryAfter: '5' });
+        expect({ request, status: a.status, code: a.code, retryAfter: a.retryAfter }, JSON.stringify(a)).toEqual({
+          request,
+          status: 503,
+          code: 'unavailable',
+          retryAfter: '5',
+        });
         expect(a.ms, `${request} answered after ${a.ms} ms`).toBeLessThan(10_000);
       }
     }
@@ -189,9 +204,13 @@ describe('PostgreSQL that does not answer', () => {
     // A second API over the same database whose pool would wait a minute: only Fastify's handler
     // timeout (API_REQUEST_TIMEOUT_MS) can answer in time.
     const slow = loadConfig({
-      DATABASE_URL: apiPool.options.connectionString!, TEMPORAL_TASK_QUEUE: `frozen-slow-${randomUUID()}`,
-      API_REQUEST_TIMEOUT_MS: '2000', UPDATE_TIMEOUT_MS: '1000',
-      PG_CONNECTION_TIMEOUT_MS: '60000', PG_STATEMENT_TIMEOUT_MS: '50000', PG_QUERY_TIMEOUT_MS: '60000',
+      DATABASE_URL: apiPool.options.connectionString!,
+      TEMPORAL_TASK_QUEUE: `frozen-slow-${randomUUID()}`,
+      API_REQUEST_TIMEOUT_MS: '2000',
+      UPDATE_TIMEOUT_MS: '1000',
+      PG_CONNECTION_TIMEOUT_MS: '60000',
+      PG_STATEMENT_TIMEOUT_MS: '50000',
+      PG_QUERY_TIMEOUT_MS: '60000',
     });
     const slowPool = createPool({ ...slow, DATABASE_URL: slow.DATABASE_URL! });
     const slowApp = await buildApp({ config: slow, pool: slowPool, temporal: steadyClient(env), logger: false });
@@ -199,10 +218,12 @@ describe('PostgreSQL that does not answer', () => {
     const slowBase = `http://127.0.0.1:${(slowApp.server.address() as AddressInfo).port}`;
     try {
       expect((await fetch(`${slowBase}/v1/tasks`, { headers: { authorization: `Bearer ${keys.housing}` } })).status).toBe(200);
-      const answers = await frozen(() => Promise.all([
-        timed('GET', '/v1/tasks', keys.housing, undefined, {}, slowBase),
-        timed('POST', '/v1/tasks', keys.operator, newTask('请求超时'), { 'idempotency-key': `frozen-slow-${randomUUID()}` }, slowBase),
-      ]));
+      const answers = await frozen(() =>
+        Promise.all([
+          timed('GET', '/v1/tasks', keys.housing, undefined, {}, slowBase),
+          timed('POST', '/v1/tasks', keys.operator, newTask('请求超时'), { 'idempotency-key': `frozen-slow-${randomUUID()}` }, slowBase),
+        ]),
+      );
       for (const a of answers) {
         expect({ status: a.status, code: a.code, retryAfter: a.retryAfter }, JSON.stringify(a)).toEqual({ status: 503, code: 'unavailable', retryAfter: '5' });
         expect(a.ms).toBeGreaterThanOrEqual(2000);

@@ -26,13 +26,25 @@ describe('the same body, its keys in another order', () => {
     const headers = { 'idempotency-key': `canonical-task-${randomUUID()}` };
     const title = `键序不同的同一请求 ${randomUUID().slice(0, 8)}`;
     const first = await h.call('POST', '/v1/tasks', {
-      as: 'operator', headers,
-      payload: asWritten([['department', 'housing'], ['leadDepartment', 'commerce'], ['title', title], ['instructions', '现场核查']]),
+      as: 'operator',
+      headers,
+      payload: asWritten([
+        ['department', 'housing'],
+        ['leadDepartment', 'commerce'],
+        ['title', title],
+        ['instructions', '现场核查'],
+      ]),
     });
     expect(first.status, first.text).toBe(201);
     const again = await h.call('POST', '/v1/tasks', {
-      as: 'operator', headers,
-      payload: asWritten([['instructions', '现场核查'], ['title', title], ['leadDepartment', 'commerce'], ['department', 'housing']]),
+      as: 'operator',
+      headers,
+      payload: asWritten([
+        ['instructions', '现场核查'],
+        ['title', title],
+        ['leadDepartment', 'commerce'],
+        ['department', 'housing'],
+      ]),
     });
     expect(again.status, again.text).toBe(200);
     expect(again.body.workflowId).toBe(first.body.workflowId);
@@ -43,9 +55,11 @@ describe('the same body, its keys in another order', () => {
   test('POST /v1/matters, nested objects reordered too: 201, then 200 with the same matter', async () => {
     const headers = { 'idempotency-key': `canonical-matter-${randomUUID()}` };
     const first = await h.call('POST', '/v1/matters', {
-      as: 'operator', headers,
+      as: 'operator',
+      headers,
       payload: asWritten([
-        ['scenario', 'self-built-housing'], ['county', '610124'],
+        ['scenario', 'self-built-housing'],
+        ['county', '610124'],
         ['subject', { name: '某村民自建房', kind: 'house', address: '某镇某村' }],
         ['facts', { township: '610124100', reportedHazard: true, storeys: 4 }],
         ['source', { channel: '12345', ref: 'WO-1' }],
@@ -53,12 +67,14 @@ describe('the same body, its keys in another order', () => {
     });
     expect(first.status, first.text).toBe(201);
     const again = await h.call('POST', '/v1/matters', {
-      as: 'operator', headers,
+      as: 'operator',
+      headers,
       payload: asWritten([
         ['source', { ref: 'WO-1', channel: '12345' }],
         ['facts', { storeys: 4, reportedHazard: true, township: '610124100' }],
         ['subject', { address: '某镇某村', kind: 'house', name: '某村民自建房' }],
-        ['county', '610124'], ['scenario', 'self-built-housing'],
+        ['county', '610124'],
+        ['scenario', 'self-built-housing'],
       ]),
     });
     expect(again.status, again.text).toBe(200);
@@ -75,7 +91,9 @@ describe('the same body, its keys in another order', () => {
 
     const matterHeaders = { 'idempotency-key': `canonical-array-${randomUUID()}` };
     const matter = (participants: string[]) => ({
-      scenario: 'refined-oil', county: '610124', subject: { name: '某加油站', kind: 'enterprise' },
+      scenario: 'refined-oil',
+      county: '610124',
+      subject: { name: '某加油站', kind: 'enterprise' },
       facts: { township: '610124100', stationKind: 'licensed-station', participants },
     });
     expect((await h.call('POST', '/v1/matters', { as: 'operator', headers: matterHeaders, body: matter(['safety', 'quality']) })).status).toBe(201);
@@ -92,9 +110,17 @@ describe('the same body, its keys in another order', () => {
     const legacy = createHash('sha256').update(JSON.stringify(body)).digest('hex');
     expect(requestHashes(body).asWritten).toBe(legacy);
     expect(requestHashes(body).canonical).not.toBe(legacy);
-    await h.db.pool.query('INSERT INTO idempotency_keys (scope, key, request_hash, resource_id) VALUES ($1, $2, $3, $4)', [scope, key, legacy, 'task:610124:housing:2026-9999']);
+    await h.db.pool.query('INSERT INTO idempotency_keys (scope, key, request_hash, resource_id) VALUES ($1, $2, $3, $4)', [
+      scope,
+      key,
+      legacy,
+      'task:610124:housing:2026-9999',
+    ]);
     const newId = async () => 'task:610124:housing:2026-9998';
     expect(await reserveWorkflowId(h.db.pool, { scope, key, body, newId })).toEqual({ workflowId: 'task:610124:housing:2026-9999', created: false });
-    await expect(reserveWorkflowId(h.db.pool, { scope, key, body: { ...body, scenario: 'refined-oil' }, newId })).rejects.toMatchObject({ statusCode: 409, code: 'idempotency_key_reused' });
+    await expect(reserveWorkflowId(h.db.pool, { scope, key, body: { ...body, scenario: 'refined-oil' }, newId })).rejects.toMatchObject({
+      statusCode: 409,
+      code: 'idempotency_key_reused',
+    });
   });
 });

@@ -20,7 +20,14 @@ afterAll(async () => {
   await h?.close();
 });
 
-interface Note { id: string; kind: string; objectId: string; readAt: string | null; createdAt: string; to: { county: string; department: string | null; role: string | null } }
+interface Note {
+  id: string;
+  kind: string;
+  objectId: string;
+  readAt: string | null;
+  createdAt: string;
+  to: { county: string; department: string | null; role: string | null };
+}
 
 let titles = 0;
 
@@ -32,10 +39,13 @@ async function assign(overrides: Record<string, unknown> = {}) {
   });
   expect(res.status, res.text).toBe(201);
   const t = res.body as { taskId: string; workflowId: string };
-  await eventually(async () => {
-    const r = await h.db.pool.query('SELECT 1 FROM notifications WHERE object_id = $1', [t.workflowId]);
-    return r.rowCount !== 0;
-  }, { message: `notification of ${t.workflowId}` });
+  await eventually(
+    async () => {
+      const r = await h.db.pool.query('SELECT 1 FROM notifications WHERE object_id = $1', [t.workflowId]);
+      return r.rowCount !== 0;
+    },
+    { message: `notification of ${t.workflowId}` },
+  );
   return t;
 }
 
@@ -50,14 +60,23 @@ const read = (id: string, as: Caller | null) => h.call('POST', `/v1/notification
 function expectError(res: ApiResponse, status: number, code: string, fieldPath?: string) {
   expect(res.status, res.text).toBe(status);
   expect(res.body?.error?.code, res.text).toBe(code);
-  if (fieldPath) expect(res.body.error.issues.map((i: { path: string }) => i.path), res.text).toContain(fieldPath);
+  if (fieldPath)
+    expect(
+      res.body.error.issues.map((i: { path: string }) => i.path),
+      res.text,
+    ).toContain(fieldPath);
 }
 
 /** Writes one event with notifications the way the activities do. */
 let seq = 0;
 async function writeEvent(workflowId: string, recipients: Recipient[], at = new Date()) {
   const e: EventRecord = {
-    workflowId, seq: ++seq, county: '610124', at: at.toISOString(), type: 'test.notice', summary: '测试通知',
+    workflowId,
+    seq: ++seq,
+    county: '610124',
+    at: at.toISOString(),
+    type: 'test.notice',
+    summary: '测试通知',
     notifications: [{ kind: 'test.notice', title: `测试通知 ${seq}`, body: '正文', recipients }],
   };
   await inTransaction(h.db.pool, (c) => recordEvent(c, e));
@@ -113,7 +132,10 @@ describe('POST /v1/notifications/{id}/read', () => {
 
   test('ids with `#`, `:` and `/` are accepted URL-encoded; `~` may stand for `/`', async () => {
     const matterTask = 'matter:610124:refined-oil:2026-0001/task:housing:1';
-    const [a, b] = [...await writeEvent(matterTask, [{ county: '610124', department: 'housing' }]), ...await writeEvent(matterTask, [{ county: '610124', department: 'housing' }])];
+    const [a, b] = [
+      ...(await writeEvent(matterTask, [{ county: '610124', department: 'housing' }])),
+      ...(await writeEvent(matterTask, [{ county: '610124', department: 'housing' }])),
+    ];
     expect(encodeURIComponent(a!)).toContain('%2F');
     const encoded = await read(a!, 'housing');
     expect(encoded.status, encoded.text).toBe(200);
@@ -155,8 +177,16 @@ describe('GET /v1/notifications?unread=true', () => {
     // Eight notifications to the sports department, four sharing one timestamp (the keyset tie-break on id).
     const base = Date.now() + 60_000;
     const ids: string[] = [];
-    for (let i = 0; i < 4; i++) ids.push(...await writeEvent(`task:610124:sports:2026-${String(i + 1).padStart(4, '0')}`, [{ county: '610124', department: 'sports' }], new Date(base + i * 1000)));
-    for (let i = 0; i < 4; i++) ids.push(...await writeEvent('task:610124:sports:2026-0099', [{ county: '610124', department: 'sports' }], new Date(base + 10_000)));
+    for (let i = 0; i < 4; i++)
+      ids.push(
+        ...(await writeEvent(
+          `task:610124:sports:2026-${String(i + 1).padStart(4, '0')}`,
+          [{ county: '610124', department: 'sports' }],
+          new Date(base + i * 1000),
+        )),
+      );
+    for (let i = 0; i < 4; i++)
+      ids.push(...(await writeEvent('task:610124:sports:2026-0099', [{ county: '610124', department: 'sports' }], new Date(base + 10_000))));
     const sports = await createKey(h.db.pool, { county: '610124', department: 'sports', roles: ['officer'] });
     const auth = { authorization: `Bearer ${sports.key}` };
 

@@ -11,7 +11,19 @@ import { factsSchemas } from '../../domain/scenarios/facts.js';
 import { startApiHarness, type ApiHarness } from '../helpers/api.js';
 
 let h: ApiHarness;
-let doc: { paths: Record<string, Record<string, { security?: unknown[]; responses: Record<string, { content?: Record<string, { schema: unknown }> }>; requestBody?: { content: Record<string, { schema: { properties: Record<string, unknown> } }> } }>> };
+let doc: {
+  paths: Record<
+    string,
+    Record<
+      string,
+      {
+        security?: unknown[];
+        responses: Record<string, { content?: Record<string, { schema: unknown }> }>;
+        requestBody?: { content: Record<string, { schema: { properties: Record<string, unknown> } }> };
+      }
+    >
+  >;
+};
 beforeAll(async () => {
   h = await startApiHarness();
   doc = (await h.call('GET', '/openapi.json', { as: null })).body as typeof doc;
@@ -64,7 +76,9 @@ describe('the OpenAPI document', () => {
 
 describe('matter facts are published as checked', () => {
   test('POST /v1/matters lists each scenario’s facts schema, with what each requires', () => {
-    const body = doc.paths['/v1/matters']!.post!.requestBody!.content['application/json']!.schema.properties.facts as { anyOf: { title: string; required?: string[]; properties: Record<string, unknown> }[] };
+    const body = doc.paths['/v1/matters']!.post!.requestBody!.content['application/json']!.schema.properties.facts as {
+      anyOf: { title: string; required?: string[]; properties: Record<string, unknown> }[];
+    };
     expect(body.anyOf.map((s) => s.title).sort()).toEqual(Object.keys(factsSchemas).sort());
     const housing = body.anyOf.find((s) => s.title === 'self-built-housing')!;
     expect(housing.required).toContain('township');
@@ -75,7 +89,18 @@ describe('matter facts are published as checked', () => {
 
 describe('webhook targets and URLs are published as checked', () => {
   test('the target pattern admits a known department or role only; the URL pattern http(s) without credentials', async () => {
-    const put = (doc.paths as Record<string, Record<string, { parameters?: { name: string; schema: { pattern?: string } }[]; requestBody?: { content: Record<string, { schema: { properties: Record<string, { pattern?: string }> } }> } }>>)['/v1/webhooks/{county}/{target}']!.put!;
+    const put = (
+      doc.paths as Record<
+        string,
+        Record<
+          string,
+          {
+            parameters?: { name: string; schema: { pattern?: string } }[];
+            requestBody?: { content: Record<string, { schema: { properties: Record<string, { pattern?: string }> } }> };
+          }
+        >
+      >
+    )['/v1/webhooks/{county}/{target}']!.put!;
     const target = new RegExp(put.parameters!.find((p) => p.name === 'target')!.schema.pattern!);
     expect(['department:housing', 'department:township:610124100', 'role:supervisor'].map((t) => target.test(t))).toEqual([true, true, true]);
     expect(['department:aa', 'role:boss', 'housing', 'department:'].map((t) => target.test(t))).toEqual([false, false, false, false]);
@@ -83,7 +108,10 @@ describe('webhook targets and URLs are published as checked', () => {
     expect(['https://hooks.example.cn/supervision', 'http://10.0.0.5:8080/x?y=1'].map((u) => url.test(u))).toEqual([true, true]);
     expect(['ftp://x.cn/', 'https://user:pw@x.cn/', 'hooks.example.cn'].map((u) => url.test(u))).toEqual([false, false, false]);
     // And the API refuses what the document refuses.
-    const refused = await h.call('PUT', '/v1/webhooks/610124/department:aa', { as: 'supervisor', body: { url: 'https://user:pw@x.cn/', secret: 's'.repeat(40) } });
+    const refused = await h.call('PUT', '/v1/webhooks/610124/department:aa', {
+      as: 'supervisor',
+      body: { url: 'https://user:pw@x.cn/', secret: 's'.repeat(40) },
+    });
     expect(refused.status).toBe(400);
     expect((refused.body as { error: { issues: { path: string }[] } }).error.issues.map((i) => i.path)).toContain('params.target');
   });

@@ -32,7 +32,8 @@ describe('every recorded action names the person', () => {
     expect((await call(wf.keys.housing, 'POST', `/v1/tasks/${taskId}/sign`)).status).toBe(200);
 
     const principals = await wf.db.pool.query<{ name: string; principal_id: string; kind: string; certificate_no: string | null }>(
-      `SELECT p.name, p.principal_id, p.kind, p.certificate_no FROM principals p JOIN api_keys k USING (principal_id) ORDER BY p.name`);
+      `SELECT p.name, p.principal_id, p.kind, p.certificate_no FROM principals p JOIN api_keys k USING (principal_id) ORDER BY p.name`,
+    );
     const idOf = (name: string) => principals.rows.find((r) => r.name === name)!.principal_id;
     expect(principals.rows.find((r) => r.name === '王执法')).toMatchObject({ kind: 'person', certificate_no: 'ZF-61012401' });
     expect(principals.rows.find((r) => r.name === '12345 热线平台')).toMatchObject({ kind: 'system' });
@@ -59,13 +60,23 @@ describe('every recorded action names the person', () => {
   });
 
   test('a matter launched by the 12345 platform names it on `opened`', async () => {
-    const m = await call(wf.keys.hotline, 'POST', '/v1/matters', { scenario: 'prepaid-card', county: '610124', subject: { name: '某健身房', kind: 'enterprise' }, facts: { trade: 'sports', signal: 'complaint' } });
+    const m = await call(wf.keys.hotline, 'POST', '/v1/matters', {
+      scenario: 'prepaid-card',
+      county: '610124',
+      subject: { name: '某健身房', kind: 'enterprise' },
+      facts: { trade: 'sports', signal: 'complaint' },
+    });
     expect(m.status).toBe(201);
     // The launch answers with the starting state; the event is recorded a moment later.
-    const rows = await eventually(async () => {
-      const r = await wf.db.pool.query(`SELECT actor_name FROM timeline_events WHERE workflow_id = $1 AND type = 'opened'`, [m.body.matterId.replaceAll('~', '/')]);
-      return r.rows.length ? r.rows : undefined;
-    }, { message: 'the matter recorded its opening' });
+    const rows = await eventually(
+      async () => {
+        const r = await wf.db.pool.query(`SELECT actor_name FROM timeline_events WHERE workflow_id = $1 AND type = 'opened'`, [
+          m.body.matterId.replaceAll('~', '/'),
+        ]);
+        return r.rows.length ? r.rows : undefined;
+      },
+      { message: 'the matter recorded its opening' },
+    );
     expect(rows).toEqual([{ actor_name: '12345 热线平台' }]);
   });
 

@@ -22,7 +22,12 @@ const wf = useWorkflowEnv({
 const start = matterLauncher(wf, 'refined-oil', refinedOilMatter);
 
 const call = async (who: keyof typeof wf.keys | null, method: 'GET' | 'POST', url: string, payload?: unknown) => {
-  const res = await wf.app.inject({ method, url, headers: who ? { authorization: `Bearer ${wf.keys[who]}` } : {}, ...(payload ? { payload: payload as object } : {}) });
+  const res = await wf.app.inject({
+    method,
+    url,
+    headers: who ? { authorization: `Bearer ${wf.keys[who]}` } : {},
+    ...(payload ? { payload: payload as object } : {}),
+  });
   return { status: res.statusCode, body: res.json() };
 };
 
@@ -38,8 +43,10 @@ describe('published results: versions, correction, withdrawal', () => {
     const v = await d.handle.result();
     const id = `${v.matterId}~result`;
 
-    const listed = async () => (await call(null, 'GET', '/v1/public/results?county=610124&scenario=refined-oil')).body.items
-      .filter((r: { resultId: string }) => r.resultId === `${v.matterId}/result`);
+    const listed = async () =>
+      (await call(null, 'GET', '/v1/public/results?county=610124&scenario=refined-oil')).body.items.filter(
+        (r: { resultId: string }) => r.resultId === `${v.matterId}/result`,
+      );
     expect(await listed()).toEqual([expect.objectContaining({ resultCode: 'compliant', summary: '联合检查未发现问题', kind: 'inspection', version: 1 })]);
 
     // Only a supervisor of a covering division; another county's does not even see it.
@@ -50,27 +57,45 @@ describe('published results: versions, correction, withdrawal', () => {
     expect(bad.status).toBe(400);
     expect(bad.body.error.issues.map((i: { path: string }) => i.path).sort()).toEqual(['body.reason', 'body.summary']);
 
-    const corrected = await call('city', 'POST', `/v1/public/results/${id}/correct`, { reason: '检查项目表述不完整', summary: '联合检查（经营资格、危化品安全）未发现问题' });
+    const corrected = await call('city', 'POST', `/v1/public/results/${id}/correct`, {
+      reason: '检查项目表述不完整',
+      summary: '联合检查（经营资格、危化品安全）未发现问题',
+    });
     expect(corrected.status).toBe(200);
     expect(corrected.body.current).toEqual({ version: 2, resultCode: 'compliant', summary: '联合检查（经营资格、危化品安全）未发现问题', withdrawn: false });
-    expect(await listed()).toEqual([expect.objectContaining({ summary: '联合检查（经营资格、危化品安全）未发现问题', version: 2, updatedAt: expect.any(String) })]);
+    expect(await listed()).toEqual([
+      expect.objectContaining({ summary: '联合检查（经营资格、危化品安全）未发现问题', version: 2, updatedAt: expect.any(String) }),
+    ]);
 
     // The decision behind it was revoked five working days ago: withdrawn, and late (3 working days).
     const changedAt = `${addWorkingDays(shanghaiDate(Date.now()), -5)}T10:00:00+08:00`;
     const withdrawn = await call('supervisor', 'POST', `/v1/public/results/${id}/withdraw`, { reason: '原决定已撤销', changedAt });
     expect(withdrawn.status).toBe(200);
-    expect(withdrawn.body).toMatchObject({ late: true, withdrawBy: `${addWorkingDays(shanghaiDate(Date.parse(changedAt)), 3)}T23:59:59.999+08:00`, current: { version: 3, withdrawn: true } });
+    expect(withdrawn.body).toMatchObject({
+      late: true,
+      withdrawBy: `${addWorkingDays(shanghaiDate(Date.parse(changedAt)), 3)}T23:59:59.999+08:00`,
+      current: { version: 3, withdrawn: true },
+    });
     expect(await listed()).toEqual([]);
     expect((await call('supervisor', 'POST', `/v1/public/results/${id}/withdraw`, { reason: '再撤' })).status).toBe(409);
     expect((await call('supervisor', 'POST', `/v1/public/results/${id}/correct`, { reason: 'x', summary: 'y' })).status).toBe(409);
 
     const record = await call('supervisor', 'GET', `/v1/public/results/${id}/versions`);
-    expect(record.body.versions.map((x: { version: number; change: string; by: string; reason?: string }) => [x.version, x.change, x.by, x.reason ?? null])).toEqual([
-      [1, 'published', 'lead', null], [2, 'corrected', 'supervisor', '检查项目表述不完整'], [3, 'withdrawn', 'supervisor', '原决定已撤销'],
+    expect(
+      record.body.versions.map((x: { version: number; change: string; by: string; reason?: string }) => [x.version, x.change, x.by, x.reason ?? null]),
+    ).toEqual([
+      [1, 'published', 'lead', null],
+      [2, 'corrected', 'supervisor', '检查项目表述不完整'],
+      [3, 'withdrawn', 'supervisor', '原决定已撤销'],
     ]);
     // On the audit trail, with who acted.
-    const audit = await wf.db.pool.query("SELECT action, details FROM audit_log WHERE object_id = $1 AND action LIKE 'public-result.%' ORDER BY id", [v.matterId]);
-    expect(audit.rows.map((r) => [r.action, r.details.version, r.details.late ?? null])).toEqual([['public-result.corrected', 2, null], ['public-result.withdrawn', 3, true]]);
+    const audit = await wf.db.pool.query("SELECT action, details FROM audit_log WHERE object_id = $1 AND action LIKE 'public-result.%' ORDER BY id", [
+      v.matterId,
+    ]);
+    expect(audit.rows.map((r) => [r.action, r.details.version, r.details.late ?? null])).toEqual([
+      ['public-result.corrected', 2, null],
+      ['public-result.withdrawn', 3, true],
+    ]);
   });
 
   test('a withdrawal within 3 working days of the change is on time', async () => {
@@ -84,7 +109,10 @@ describe('published results: versions, correction, withdrawal', () => {
     const v = await d.handle.result();
     const res = await call('supervisor', 'POST', `/v1/public/results/${v.matterId}~result/withdraw`, { reason: '原决定已变更' });
     expect(res.body).toMatchObject({ late: false, current: { withdrawn: true } });
-    const future = await call('supervisor', 'POST', `/v1/public/results/${v.matterId}~result/withdraw`, { reason: 'x', changedAt: '2099-01-01T00:00:00+08:00' });
+    const future = await call('supervisor', 'POST', `/v1/public/results/${v.matterId}~result/withdraw`, {
+      reason: 'x',
+      changedAt: '2099-01-01T00:00:00+08:00',
+    });
     expect(future.status).toBe(409); // already withdrawn: the state is checked first
   });
 });

@@ -19,14 +19,20 @@ beforeAll(async () => {
   app = await buildApp({
     config: {
       ...testConfig({
-        RATE_LIMIT_IP_BURST: '40', RATE_LIMIT_IP_PER_MINUTE: '1',
-        RATE_LIMIT_PUBLIC_BURST: '3', RATE_LIMIT_PUBLIC_PER_MINUTE: '1',
-        RATE_LIMIT_KEY_BURST: '6', RATE_LIMIT_KEY_PER_MINUTE: '1',
-        RATE_LIMIT_START_BURST: '2', RATE_LIMIT_START_PER_MINUTE: '1',
+        RATE_LIMIT_IP_BURST: '40',
+        RATE_LIMIT_IP_PER_MINUTE: '1',
+        RATE_LIMIT_PUBLIC_BURST: '3',
+        RATE_LIMIT_PUBLIC_PER_MINUTE: '1',
+        RATE_LIMIT_KEY_BURST: '6',
+        RATE_LIMIT_KEY_PER_MINUTE: '1',
+        RATE_LIMIT_START_BURST: '2',
+        RATE_LIMIT_START_PER_MINUTE: '1',
       }),
       TEMPORAL_TASK_QUEUE: wf.taskQueue,
     },
-    pool: wf.db.pool, temporal: wf.client, logger: false,
+    pool: wf.db.pool,
+    temporal: wf.client,
+    logger: false,
   });
   await app.ready();
   keys.operator = (await createKey(wf.db.pool, { county: '610124', roles: ['operator'] })).key;
@@ -36,9 +42,12 @@ afterAll(async () => {
   await app?.close();
 });
 
-const get = (url: string, opts: { key?: string; ip?: string } = {}) => app.inject({
-  url, remoteAddress: opts.ip ?? '203.0.113.10', headers: opts.key ? { authorization: `Bearer ${opts.key}` } : {},
-});
+const get = (url: string, opts: { key?: string; ip?: string } = {}) =>
+  app.inject({
+    url,
+    remoteAddress: opts.ip ?? '203.0.113.10',
+    headers: opts.key ? { authorization: `Bearer ${opts.key}` } : {},
+  });
 
 function expect429(res: Awaited<ReturnType<typeof get>>, message: string) {
   expect(res.statusCode).toBe(429);
@@ -63,11 +72,14 @@ describe('request rates', () => {
   });
 
   test('starting calls: 2 a burst per key, then 429 and nothing is started', async () => {
-    const start = (n: number) => app.inject({
-      method: 'POST', url: '/v1/tasks', remoteAddress: '192.0.2.30',
-      headers: { authorization: `Bearer ${keys.operator}`, 'idempotency-key': `rate-limit-${n}` },
-      payload: { department: 'housing', title: `核查 ${n}` },
-    });
+    const start = (n: number) =>
+      app.inject({
+        method: 'POST',
+        url: '/v1/tasks',
+        remoteAddress: '192.0.2.30',
+        headers: { authorization: `Bearer ${keys.operator}`, 'idempotency-key': `rate-limit-${n}` },
+        payload: { department: 'housing', title: `核查 ${n}` },
+      });
     const first = await start(1);
     expect(first.statusCode, first.body).toBe(201);
     expect((await start(2)).statusCode).toBe(201);

@@ -27,59 +27,96 @@ afterAll(async () => {
 });
 
 const baseView = (taskId: string): TaskView => ({
-  taskId, county: '610124', department: 'housing', title: '核查', instructions: '现场核查（只应写一次）',
-  state: 'assigned', assignedAt: '2026-03-02T09:00:00+08:00', deadlines: [], overdue: false, escalationLevel: 0,
-  escalations: [], extensions: [], reviews: [], lastEventSeq: 0,
+  taskId,
+  county: '610124',
+  department: 'housing',
+  title: '核查',
+  instructions: '现场核查（只应写一次）',
+  state: 'assigned',
+  assignedAt: '2026-03-02T09:00:00+08:00',
+  deadlines: [],
+  overdue: false,
+  escalationLevel: 0,
+  escalations: [],
+  extensions: [],
+  reviews: [],
+  lastEventSeq: 0,
 });
 const due = (n: number) => ({ kind: 'handle' as const, dueAt: `2026-03-${String(10 + n).padStart(2, '0')}T17:30:00+08:00`, provisional: false });
 
 /** One change a workflow makes to its view between two writes; some undo what another did. */
 const change = fc.oneof(
-  fc.constantFrom<TaskView['state']>('assigned', 'signed', 'submitted').map((state) => (v: TaskView) => { v.state = state; }),
-  fc.boolean().map((overdue) => (v: TaskView) => { v.overdue = overdue; }),
-  fc.integer({ min: 0, max: 2 }).map((n) => (v: TaskView) => { v.currentDeadline = due(n); }),
-  fc.constant((v: TaskView) => { delete v.currentDeadline; }),
-  fc.string({ maxLength: 4 }).map((comment) => (v: TaskView) => { v.reviews.push({ decision: 'rework', comment, at: '2026-03-03T10:00:00+08:00' }); }),
-  fc.constant((v: TaskView) => { v.reviews = []; }),
+  fc.constantFrom<TaskView['state']>('assigned', 'signed', 'submitted').map((state) => (v: TaskView) => {
+    v.state = state;
+  }),
+  fc.boolean().map((overdue) => (v: TaskView) => {
+    v.overdue = overdue;
+  }),
+  fc.integer({ min: 0, max: 2 }).map((n) => (v: TaskView) => {
+    v.currentDeadline = due(n);
+  }),
+  fc.constant((v: TaskView) => {
+    delete v.currentDeadline;
+  }),
+  fc.string({ maxLength: 4 }).map((comment) => (v: TaskView) => {
+    v.reviews.push({ decision: 'rework', comment, at: '2026-03-03T10:00:00+08:00' });
+  }),
+  fc.constant((v: TaskView) => {
+    v.reviews = [];
+  }),
 );
 /** The workflow either writes its next event, or one of its writes in flight lands (index among them). */
-const step = fc.oneof(fc.array(change, { minLength: 0, maxLength: 3 }).map((changes) => ({ write: changes })), fc.nat().map((pick) => ({ land: pick })));
+const step = fc.oneof(
+  fc.array(change, { minLength: 0, maxLength: 3 }).map((changes) => ({ write: changes })),
+  fc.nat().map((pick) => ({ land: pick })),
+);
 
 let runs = 0;
-const event = (workflowId: string, seq: number): EventRecord => ({ workflowId, seq, county: '610124', at: '2026-03-02T09:00:00+08:00', type: 'test', summary: `#${seq}` });
-const row = async (taskId: string) => (await db.pool.query<{ view: TaskView; last_seq: number }>('SELECT view, last_seq FROM tasks WHERE task_id = $1', [taskId])).rows[0];
+const event = (workflowId: string, seq: number): EventRecord => ({
+  workflowId,
+  seq,
+  county: '610124',
+  at: '2026-03-02T09:00:00+08:00',
+  type: 'test',
+  summary: `#${seq}`,
+});
+const row = async (taskId: string) =>
+  (await db.pool.query<{ view: TaskView; last_seq: number }>('SELECT view, last_seq FROM tasks WHERE task_id = $1', [taskId])).rows[0];
 
 describe('recording what changed', () => {
   test('whatever order writes land in, the row always equals the view of the latest write landed, and ends equal to the last', async () => {
-    await fc.assert(fc.asyncProperty(fc.array(step, { minLength: 1, maxLength: 14 }), async (steps) => {
-      const taskId = `task:610124:housing:2026-${String(++runs).padStart(4, '0')}`;
-      const view = baseView(taskId);
-      const deltas = viewDeltas<TaskView>(['taskId', 'county']);
-      const snapshots = new Map<number, TaskView>();
-      const inFlight: { seq: number; input: Parameters<typeof acts.recordTaskEvent>[0] }[] = [];
-      let landedMax = 0;
-      const land = async (i: number) => {
-        const [w] = inFlight.splice(i, 1);
-        await acts.recordTaskEvent(w!.input);
-        deltas.landed(w!.seq);
-        landedMax = Math.max(landedMax, w!.seq);
-        expect((await row(taskId))!.view).toEqual(snapshots.get(landedMax));
-      };
-      for (const s of [{ write: [] as ((v: TaskView) => void)[] }, ...steps]) {
-        if ('write' in s) {
-          for (const c of s.write) c(view);
-          view.lastEventSeq += 1;
-          snapshots.set(view.lastEventSeq, JSON.parse(JSON.stringify(view)) as TaskView);
-          inFlight.push({ seq: view.lastEventSeq, input: { event: event(taskId, view.lastEventSeq), ...deltas.next(view, false) } });
-        } else if (inFlight.length) {
-          await land(s.land % inFlight.length);
+    await fc.assert(
+      fc.asyncProperty(fc.array(step, { minLength: 1, maxLength: 14 }), async (steps) => {
+        const taskId = `task:610124:housing:2026-${String(++runs).padStart(4, '0')}`;
+        const view = baseView(taskId);
+        const deltas = viewDeltas<TaskView>(['taskId', 'county']);
+        const snapshots = new Map<number, TaskView>();
+        const inFlight: { seq: number; input: Parameters<typeof acts.recordTaskEvent>[0] }[] = [];
+        let landedMax = 0;
+        const land = async (i: number) => {
+          const [w] = inFlight.splice(i, 1);
+          await acts.recordTaskEvent(w!.input);
+          deltas.landed(w!.seq);
+          landedMax = Math.max(landedMax, w!.seq);
+          expect((await row(taskId))!.view).toEqual(snapshots.get(landedMax));
+        };
+        for (const s of [{ write: [] as ((v: TaskView) => void)[] }, ...steps]) {
+          if ('write' in s) {
+            for (const c of s.write) c(view);
+            view.lastEventSeq += 1;
+            snapshots.set(view.lastEventSeq, JSON.parse(JSON.stringify(view)) as TaskView);
+            inFlight.push({ seq: view.lastEventSeq, input: { event: event(taskId, view.lastEventSeq), ...deltas.next(view, false) } });
+          } else if (inFlight.length) {
+            await land(s.land % inFlight.length);
+          }
         }
-      }
-      while (inFlight.length) await land(0);
-      const last = await row(taskId);
-      expect(last!.view).toEqual(snapshots.get(view.lastEventSeq));
-      expect(last!.last_seq).toBe(view.lastEventSeq);
-    }), { numRuns: 60 });
+        while (inFlight.length) await land(0);
+        const last = await row(taskId);
+        expect(last!.view).toEqual(snapshots.get(view.lastEventSeq));
+        expect(last!.last_seq).toBe(view.lastEventSeq);
+      }),
+      { numRuns: 60 },
+    );
   });
 
   test('after the first write lands, later writes leave out what did not change; a retried patch changes nothing', async () => {
@@ -106,8 +143,12 @@ describe('recording what changed', () => {
 
   test('a patch for a row that is not there is an error naming only the id, retried, and writes nothing', async () => {
     const taskId = 'task:610124:housing:2026-9002';
-    const err = await acts.recordTaskEvent({ event: event(taskId, 2), patch: { set: { taskId, county: '610124', lastEventSeq: 2, instructions: '不应出现' }, unset: [] } })
-      .then(() => undefined, (e: unknown) => e as Error);
+    const err = await acts
+      .recordTaskEvent({ event: event(taskId, 2), patch: { set: { taskId, county: '610124', lastEventSeq: 2, instructions: '不应出现' }, unset: [] } })
+      .then(
+        () => undefined,
+        (e: unknown) => e as Error,
+      );
     expect(err).toBeInstanceOf(Error);
     expect(err?.message).toBe(`no tasks row for ${taskId} to apply the write of #2 to`);
     expect(await row(taskId)).toBeUndefined();

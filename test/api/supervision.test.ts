@@ -27,7 +27,12 @@ const call = async (who: keyof typeof wf.keys, method: 'GET' | 'POST', url: stri
 
 describe('supervision orders (督办单)', () => {
   test('a supervisor orders a department on a matter; it acknowledges and answers in its inbox; the matter shows it', async () => {
-    const m = await call('operator', 'POST', '/v1/matters', { scenario: 'prepaid-card', county: '610124', subject: { name: '某健身房', kind: 'enterprise' }, facts: { trade: 'sports', signal: 'complaint' } });
+    const m = await call('operator', 'POST', '/v1/matters', {
+      scenario: 'prepaid-card',
+      county: '610124',
+      subject: { name: '某健身房', kind: 'enterprise' },
+      facts: { trade: 'sports', signal: 'complaint' },
+    });
     expect(m.status).toBe(201);
     const url = `/v1/matters/${m.body.matterId}/supervision-orders`;
     expect((await call('market', 'POST', url, { department: 'market', instruction: 'x', dueInWorkingDays: 3 })).status).toBe(403);
@@ -73,17 +78,26 @@ describe('accountability report (推诿扯皮)', () => {
     const due = lateView.deadlines.find((x) => x.kind === 'sign-for')!.dueAt;
     const reminderAt = Date.parse(`${addWorkingDays(due.slice(0, 10), -1)}T09:00:00.000+08:00`);
     const reminded = reminderAt > Date.parse(lateView.assignedAt) ? ['reminder'] : [];
-    expect(lateView.escalations.filter((e) => e.rung !== 'daily-chase').map((e) => e.rung)).toEqual([...reminded, 'chase', 'yellow-card', 'red-card', 'escalation']);
+    expect(lateView.escalations.filter((e) => e.rung !== 'daily-chase').map((e) => e.rung)).toEqual([
+      ...reminded,
+      'chase',
+      'yellow-card',
+      'red-card',
+      'escalation',
+    ]);
     // After the last rung, a chase every working morning at 09:00 (+08:00), on consecutive working days.
     const daily = lateView.escalations.filter((e) => e.rung === 'daily-chase').map((e) => shanghaiDate(Date.parse(e.firedAt)));
     expect(daily.length).toBeGreaterThan(0); // 40 days leave working days after the last rung, whatever the holidays
     daily.forEach((day, i) => expect(day).toBe(addWorkingDays(daily[0]!, i)));
     lateView.escalations.filter((e) => e.rung === 'daily-chase').forEach((e) => expect(e.firedAt.slice(10, 16)).toBe('T09:00'));
     // The read model catches up with the workflow (its last event written), then shows the level.
-    const row = await eventually(async () => {
-      const r = await wf.db.pool.query('SELECT escalation_level, last_seq FROM tasks WHERE task_id = $1', [late.body.workflowId]);
-      return r.rows[0]?.last_seq === lateView.lastEventSeq ? r.rows[0] : undefined;
-    }, { message: `the read model of ${late.body.workflowId} at seq ${lateView.lastEventSeq}` });
+    const row = await eventually(
+      async () => {
+        const r = await wf.db.pool.query('SELECT escalation_level, last_seq FROM tasks WHERE task_id = $1', [late.body.workflowId]);
+        return r.rows[0]?.last_seq === lateView.lastEventSeq ? r.rows[0] : undefined;
+      },
+      { message: `the read model of ${late.body.workflowId} at seq ${lateView.lastEventSeq}` },
+    );
     expect(row.escalation_level).toBe(5);
 
     const today = shanghaiDate(await wf.env.currentTimeMs());
@@ -93,10 +107,15 @@ describe('accountability report (推诿扯皮)', () => {
     // This test's two tasks, exactly (the first test's matter left its triage task to commerce
     // unworked: its red card is flagged too, and left out here).
     type Flag = { department: string; kind: string; count: number; evidence: { workflowId: string; type: string }[] };
-    const ours = (flags: Flag[]) => flags
-      .filter((f) => f.evidence.every((e) => [taskId, late.body.taskId as string].includes(e.workflowId.replaceAll('/', '~'))))
-      .map((f) => [f.department, f.kind, f.count]);
-    expect(ours(report.body.flags)).toEqual([['housing', 'red-card', 1], ['housing', 'repeated-extensions', 2], ['market', 'red-card', 1]]);
+    const ours = (flags: Flag[]) =>
+      flags
+        .filter((f) => f.evidence.every((e) => [taskId, late.body.taskId as string].includes(e.workflowId.replaceAll('/', '~'))))
+        .map((f) => [f.department, f.kind, f.count]);
+    expect(ours(report.body.flags)).toEqual([
+      ['housing', 'red-card', 1],
+      ['housing', 'repeated-extensions', 2],
+      ['market', 'red-card', 1],
+    ]);
     const ext = report.body.flags.find((f: { kind: string }) => f.kind === 'repeated-extensions');
     expect(ext.evidence.map((e: { type: string }) => e.type)).toEqual(['extension.requested', 'extension.requested']);
     expect(ext.evidence[0].workflowId).toBe(taskId.replaceAll('~', '/'));
@@ -105,7 +124,11 @@ describe('accountability report (推诿扯皮)', () => {
     expect((await call('otherSupervisor', 'GET', `/v1/reports/accountability?county=610124&from=${from}&to=${today}`)).status).toBe(403);
     // The city's report holds its counties' flags: the same.
     const cityReport = await call('city', 'GET', `/v1/reports/accountability?county=610100&from=${from}&to=${today}`);
-    expect(ours(cityReport.body.flags)).toEqual([['housing', 'red-card', 1], ['housing', 'repeated-extensions', 2], ['market', 'red-card', 1]]);
+    expect(ours(cityReport.body.flags)).toEqual([
+      ['housing', 'red-card', 1],
+      ['housing', 'repeated-extensions', 2],
+      ['market', 'red-card', 1],
+    ]);
     expect(cityReport.body.flags).toEqual(report.body.flags);
     const badQuery = await call('supervisor', 'GET', '/v1/reports/accountability?county=61&from=yesterday');
     expect(badQuery.status).toBe(400);
@@ -113,10 +136,21 @@ describe('accountability report (推诿扯皮)', () => {
   });
 
   test('a return a dispute designated back to its returner is flagged apart from one it upheld', async () => {
-    const open = (tag: string) => wf.client.workflow.start(jurisdictionDispute, {
-      taskQueue: wf.taskQueue, workflowId: `dispute:610124:acc-${tag}-${randomUUID().slice(0, 8)}`,
-      args: [{ county: '610124', taskKey: 'survey.planning', taskTitle: '规划与用地合法性核查', parties: ['natural-resources', 'agriculture'], returnedBy: 'natural-resources', reason: '宅基地审批属农业农村部门' }],
-    });
+    const open = (tag: string) =>
+      wf.client.workflow.start(jurisdictionDispute, {
+        taskQueue: wf.taskQueue,
+        workflowId: `dispute:610124:acc-${tag}-${randomUUID().slice(0, 8)}`,
+        args: [
+          {
+            county: '610124',
+            taskKey: 'survey.planning',
+            taskTitle: '规划与用地合法性核查',
+            parties: ['natural-resources', 'agriculture'],
+            returnedBy: 'natural-resources',
+            reason: '宅基地审批属农业农村部门',
+          },
+        ],
+      });
     const officer = (department: string): Principal => ({ keyId: `k-${department}`, county: '610124', department, roles: ['officer'] });
     const back = await open('back');
     const upheld = await open('upheld');
@@ -125,14 +159,20 @@ describe('accountability report (推诿扯皮)', () => {
     await upheld.executeUpdate(statePositionUpdate, { args: [{ actor: officer('agriculture'), position: 'accept', reason: '宅基地审批属本部门' }] });
     await Promise.all([back.result(), upheld.result()]);
     for (const h of [back, upheld]) {
-      await eventually(async () => (await wf.db.pool.query("SELECT 1 FROM timeline_events WHERE workflow_id = $1 AND type = 'dispute.decided'", [h.workflowId])).rows[0], { message: 'the decision on the record' });
+      await eventually(
+        async () => (await wf.db.pool.query("SELECT 1 FROM timeline_events WHERE workflow_id = $1 AND type = 'dispute.decided'", [h.workflowId])).rows[0],
+        { message: 'the decision on the record' },
+      );
     }
     const today = shanghaiDate(await wf.env.currentTimeMs());
     const from = shanghaiDate(Date.now() - 86_400_000);
     const report = await call('supervisor', 'GET', `/v1/reports/accountability?county=610124&from=${from}&to=${today}`);
     expect(report.status).toBe(200);
     type Flag = { department: string; kind: string; count: number; matterId: string | null; evidence: { workflowId: string; type: string }[] };
-    const of = (h: { workflowId: string }) => (report.body.flags as Flag[]).filter((f) => f.evidence.some((e) => e.workflowId === h.workflowId)).map((f) => [f.department, f.kind, f.count, f.evidence.map((e) => e.type)]);
+    const of = (h: { workflowId: string }) =>
+      (report.body.flags as Flag[])
+        .filter((f) => f.evidence.some((e) => e.workflowId === h.workflowId))
+        .map((f) => [f.department, f.kind, f.count, f.evidence.map((e) => e.type)]);
     expect(of(back)).toEqual([['natural-resources', 'return-designated-back', 1, ['dispute.decided']]]);
     expect(of(upheld)).toEqual([['natural-resources', 'return-upheld', 1, ['dispute.decided']]]);
   });

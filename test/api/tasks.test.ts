@@ -36,11 +36,14 @@ const newTitle = (what = '核查自建房安全隐患') => `${what} #${++titles}
 
 /** The read model row has caught up with the workflow (its event `seq` or later is written). */
 async function recorded(workflowId: string, seq = 1) {
-  return eventually(async () => {
-    const r = await h.db.pool.query('SELECT state, overdue, last_seq FROM tasks WHERE task_id = $1', [workflowId]);
-    const row = r.rows[0] as { state: string; overdue: boolean; last_seq: number } | undefined;
-    return row && row.last_seq >= seq ? row : undefined;
-  }, { message: `read model of ${workflowId} at seq ${seq}` });
+  return eventually(
+    async () => {
+      const r = await h.db.pool.query('SELECT state, overdue, last_seq FROM tasks WHERE task_id = $1', [workflowId]);
+      const row = r.rows[0] as { state: string; overdue: boolean; last_seq: number } | undefined;
+      return row && row.last_seq >= seq ? row : undefined;
+    },
+    { message: `read model of ${workflowId} at seq ${seq}` },
+  );
 }
 
 /** POST /v1/tasks as the operator; waits until the assignment is recorded (timeline, inbox, notifications). */
@@ -85,7 +88,10 @@ function expectError(res: ApiResponse, status: number, code: string, fieldPath?:
   expect(res.body?.error?.code, res.text).toBe(code);
   expect(typeof res.body.error.message).toBe('string');
   if (fieldPath) {
-    expect(res.body.error.issues.map((i: { path: string }) => i.path), res.text).toContain(fieldPath);
+    expect(
+      res.body.error.issues.map((i: { path: string }) => i.path),
+      res.text,
+    ).toContain(fieldPath);
   }
 }
 
@@ -183,14 +189,16 @@ describe('POST /v1/tasks', () => {
     expect(t.workflowId).toBe(t.taskId);
     const expected = resolveDeadline(t.assignedAt as string, { amount: 1, unit: 'working_day', startsFrom: 'assignment' });
     expect(t.currentDeadline).toEqual({
-      kind: 'sign-for', dueAt: expected.dueAt, provisional: expected.provisional,
-      countsFrom: { event: 'assignment', at: t.assignedAt }, calendarRevision: await calendarRevision(),
+      kind: 'sign-for',
+      dueAt: expected.dueAt,
+      provisional: expected.provisional,
+      countsFrom: { event: 'assignment', at: t.assignedAt },
+      calendarRevision: await calendarRevision(),
     });
     expect(t.currentDeadline?.dueAt).toMatch(/T23:59:59\.999\+08:00$/);
     expect(t.deadlines).toEqual([t.currentDeadline]);
     expect(res.headers['x-request-id']).toBeTruthy();
   });
-
 
   test('the answer carries the sign-for deadline even when resolving the clock is slow (the inbox shows it at once too)', async () => {
     // Hold the calendar table so the task's clock resolution waits on PostgreSQL: the answer must
@@ -199,13 +207,17 @@ describe('POST /v1/tasks', () => {
     await blocker.query('BEGIN');
     await blocker.query('LOCK TABLE calendar_years IN ACCESS EXCLUSIVE MODE');
     const pending = h.call<TaskBody>('POST', '/v1/tasks', {
-      as: 'operator', body: { department: 'housing', title: newTitle(), instructions: '现场核查并反馈' },
+      as: 'operator',
+      body: { department: 'housing', title: newTitle(), instructions: '现场核查并反馈' },
     });
     // The lock is released only once the task has started and is waiting on it.
-    await eventually(async () => {
-      const r = await h.db.pool.query(`SELECT 1 FROM pg_locks WHERE relation = 'calendar_years'::regclass AND NOT granted`);
-      return r.rowCount ? true : undefined;
-    }, { message: 'clock resolution blocked on the calendar' });
+    await eventually(
+      async () => {
+        const r = await h.db.pool.query(`SELECT 1 FROM pg_locks WHERE relation = 'calendar_years'::regclass AND NOT granted`);
+        return r.rowCount ? true : undefined;
+      },
+      { message: 'clock resolution blocked on the calendar' },
+    );
     await blocker.query('COMMIT');
     blocker.release();
     const res = await pending;
@@ -293,7 +305,11 @@ describe('POST /v1/tasks', () => {
 
   test('a malformed Idempotency-Key → 400 naming headers.idempotency-key', async () => {
     for (const key of ['short', 'has spaces in it', 'x'.repeat(129)]) {
-      const res = await h.call('POST', '/v1/tasks', { as: 'operator', body: { department: 'housing', title: newTitle() }, headers: { 'idempotency-key': key } });
+      const res = await h.call('POST', '/v1/tasks', {
+        as: 'operator',
+        body: { department: 'housing', title: newTitle() },
+        headers: { 'idempotency-key': key },
+      });
       expectError(res, 400, 'validation_failed', 'headers.idempotency-key');
     }
   });
@@ -311,14 +327,14 @@ describe('GET /v1/tasks/:taskId', () => {
     const res = await h.call('GET', path(t), { as: 'housing' });
     expect(res.status, res.text).toBe(200);
     expect(res.body).toMatchObject({
-      taskId: t.taskId, state: 'assigned', stateName: '待签收', currentDeadline: t.currentDeadline, overdue: false,
+      taskId: t.taskId,
+      state: 'assigned',
+      stateName: '待签收',
+      currentDeadline: t.currentDeadline,
+      overdue: false,
     });
-    expect(res.body.timeline).toEqual([
-      expect.objectContaining({ seq: 1, type: 'assigned', actorDepartment: null, at: expect.stringMatching(/\+08:00$/) }),
-    ]);
-    expect(res.body.temporalUiUrl).toBe(
-      `${h.config.TEMPORAL_UI_URL}/namespaces/default/workflows/${encodeURIComponent(t.workflowId)}`,
-    );
+    expect(res.body.timeline).toEqual([expect.objectContaining({ seq: 1, type: 'assigned', actorDepartment: null, at: expect.stringMatching(/\+08:00$/) })]);
+    expect(res.body.temporalUiUrl).toBe(`${h.config.TEMPORAL_UI_URL}/namespaces/default/workflows/${encodeURIComponent(t.workflowId)}`);
   });
 
   test('the lead department (commerce) can see the task it leads', async () => {
@@ -439,8 +455,11 @@ describe('POST /v1/tasks/:taskId/sign', () => {
     expect(res.body).toMatchObject({ taskId: t.taskId, state: 'signed', stateName: '办理中', overdue: false });
     const expected = resolveDeadline(res.body.signedAt as string, { amount: 5, unit: 'working_day', startsFrom: 'sign-for' });
     expect(res.body.currentDeadline).toEqual({
-      kind: 'handle', dueAt: expected.dueAt, provisional: expected.provisional,
-      countsFrom: { event: 'sign-for', at: res.body.signedAt }, calendarRevision: await calendarRevision(),
+      kind: 'handle',
+      dueAt: expected.dueAt,
+      provisional: expected.provisional,
+      countsFrom: { event: 'sign-for', at: res.body.signedAt },
+      calendarRevision: await calendarRevision(),
     });
     expect(res.body.deadlines.map((d: { kind: string }) => d.kind)).toEqual(['sign-for', 'handle']);
     expect(await timelineTypes(t)).toEqual(['assigned', 'signed']);
@@ -464,7 +483,12 @@ describe('POST /v1/tasks/:taskId/sign', () => {
 
   test('a malformed Idempotency-Key or task id → 400 naming the field', async () => {
     const t = await assign();
-    expectError(await h.call('POST', path(t, '/sign'), { as: 'housing', headers: { 'idempotency-key': 'bad key!' } }), 400, 'validation_failed', 'headers.idempotency-key');
+    expectError(
+      await h.call('POST', path(t, '/sign'), { as: 'housing', headers: { 'idempotency-key': 'bad key!' } }),
+      400,
+      'validation_failed',
+      'headers.idempotency-key',
+    );
     expectError(await h.call('POST', path('..%2Fetc', '/sign'), { as: 'housing' }), 400, 'validation_failed', 'params.taskId');
   });
 });
@@ -478,14 +502,18 @@ describe('POST /v1/tasks/:taskId/submit', () => {
     const res = await act(t, '/submit', 'housing', { summary: '已现场核查，存在一般隐患', outcome: 'hazard', findings: '外墙开裂', evidence });
     expect(res.status, res.text).toBe(200);
     expect(res.body).toMatchObject({
-      state: 'submitted', stateName: '待审核',
+      state: 'submitted',
+      stateName: '待审核',
       submission: { summary: '已现场核查，存在一般隐患', outcome: 'hazard', findings: '外墙开裂', evidence },
     });
     expect(res.body.submittedAt).toMatch(/\+08:00$/);
     const review = resolveDeadline(res.body.submittedAt as string, { amount: 2, unit: 'working_day' });
     expect(res.body.currentDeadline).toEqual({
-      kind: 'review', dueAt: review.dueAt, provisional: review.provisional,
-      countsFrom: { event: 'submission', at: res.body.submittedAt }, calendarRevision: await calendarRevision(),
+      kind: 'review',
+      dueAt: review.dueAt,
+      provisional: review.provisional,
+      countsFrom: { event: 'submission', at: res.body.submittedAt },
+      calendarRevision: await calendarRevision(),
     });
     expect(await timelineTypes(t)).toEqual(['assigned', 'signed', 'submitted']);
   });
@@ -513,7 +541,12 @@ describe('POST /v1/tasks/:taskId/submit', () => {
   test('a summary that is a number, or evidence without a SHA-256 → 400 naming the field', async () => {
     const t = await signed();
     expectError(await act(t, '/submit', 'housing', { summary: 123 }), 400, 'validation_failed', 'body.summary');
-    expectError(await act(t, '/submit', 'housing', { summary: '已核查', evidence: [{ name: '照片', sha256: 'abc' }] }), 400, 'validation_failed', 'body.evidence.0.sha256');
+    expectError(
+      await act(t, '/submit', 'housing', { summary: '已核查', evidence: [{ name: '照片', sha256: 'abc' }] }),
+      400,
+      'validation_failed',
+      'body.evidence.0.sha256',
+    );
   });
 
   test('submitting before signing → 409 wrong_state', async () => {
@@ -580,21 +613,31 @@ describe('POST /v1/tasks/:taskId/return', () => {
     const res = await act(t, '/return', 'housing', { reason: '属于市场监管职责', suggestedDepartment: 'market' });
     expect(res.status, res.text).toBe(200);
     expect(res.body).toMatchObject({
-      state: 'returned', stateName: '已退回', returned: { reason: '属于市场监管职责', suggestedDepartment: 'market' },
+      state: 'returned',
+      stateName: '已退回',
+      returned: { reason: '属于市场监管职责', suggestedDepartment: 'market' },
     });
     expect(res.body.currentDeadline).toBeUndefined();
     expect(await timelineTypes(t)).toEqual(['assigned', 'returned']);
     // The lead department and the county supervisors (a role, not a department) are told.
     for (const who of ['commerce', 'supervisor'] as const) {
       const notes = await h.call('GET', `/v1/notifications?objectId=${encodeURIComponent(t.taskId)}`, { as: who });
-      expect(notes.body.items.map((n: { kind: string }) => n.kind), who).toEqual(['task.returned']);
+      expect(
+        notes.body.items.map((n: { kind: string }) => n.kind),
+        who,
+      ).toEqual(['task.returned']);
     }
   });
 
   test('a missing reason, or an unknown suggested department → 400 naming the field', async () => {
     const t = await assign();
     expectError(await act(t, '/return', 'housing', {}), 400, 'validation_failed', 'body.reason');
-    expectError(await act(t, '/return', 'housing', { reason: '非本部门职责', suggestedDepartment: 'nowhere' }), 400, 'validation_failed', 'body.suggestedDepartment');
+    expectError(
+      await act(t, '/return', 'housing', { reason: '非本部门职责', suggestedDepartment: 'nowhere' }),
+      400,
+      'validation_failed',
+      'body.suggestedDepartment',
+    );
     expectError(await act(t, '/return', 'housing', { reason: ['非本部门职责'] }), 400, 'validation_failed', 'body.reason');
   });
 
@@ -782,8 +825,13 @@ describe('GET /v1/tasks (inbox)', () => {
     const res = await h.call('GET', '/v1/tasks?limit=200', { as: 'housing' });
     const item = (res.body.items as TaskBody[]).find((t) => t.taskId === housingTask.taskId);
     expect(item).toMatchObject({
-      taskId: housingTask.taskId, state: 'assigned', stateName: '待签收', departmentName: '住房和城乡建设局',
-      currentDeadline: housingTask.currentDeadline, overdue: false, escalationLevel: 0,
+      taskId: housingTask.taskId,
+      state: 'assigned',
+      stateName: '待签收',
+      departmentName: '住房和城乡建设局',
+      currentDeadline: housingTask.currentDeadline,
+      overdue: false,
+      escalationLevel: 0,
     });
   });
 
@@ -836,7 +884,8 @@ describe('GET /v1/tasks (inbox)', () => {
     const expected = ids(full);
     // Every task of housing's department, or led by it, in its county (the read model, queried here).
     const rows = await h.db.pool.query<{ task_id: string }>(
-      "SELECT task_id FROM tasks WHERE county = '610124' AND (department = 'housing' OR lead_department = 'housing')");
+      "SELECT task_id FROM tasks WHERE county = '610124' AND (department = 'housing' OR lead_department = 'housing')",
+    );
     expect([...expected].sort()).toEqual(rows.rows.map((r) => r.task_id.replaceAll('/', '~')).sort());
     expect(expected.length, 'enough tasks for many pages').toBeGreaterThan(10);
     expect(full.body.items.some((t: TaskBody) => !t.currentDeadline)).toBe(true);
@@ -896,7 +945,10 @@ describe('GET /v1/notifications', () => {
     expect(res.status, res.text).toBe(200);
     expect(res.body.items).toEqual([
       expect.objectContaining({
-        kind: 'task.assigned', objectId: t.workflowId, to: { county: '610124', department: 'housing', role: null }, readAt: null,
+        kind: 'task.assigned',
+        objectId: t.workflowId,
+        to: { county: '610124', department: 'housing', role: null },
+        readAt: null,
       }),
     ]);
     expect(res.body.items[0].title).toContain(t.title);
@@ -987,10 +1039,30 @@ describe('GET /v1/calendar/deadline', () => {
   });
 
   test('an amount that is not a number, or a start without a time and offset → 400 naming the parameter', async () => {
-    expectError(await h.call('GET', '/v1/calendar/deadline?start=2026-09-30T10:00:00%2B08:00&amount=three&unit=working_day', { as: 'housing' }), 400, 'validation_failed', 'querystring.amount');
-    expectError(await h.call('GET', '/v1/calendar/deadline?start=2026-09-30T10:00:00%2B08:00&amount=0&unit=working_day', { as: 'housing' }), 400, 'validation_failed', 'querystring.amount');
-    expectError(await h.call('GET', '/v1/calendar/deadline?start=2026-09-30&amount=3&unit=working_day', { as: 'housing' }), 400, 'validation_failed', 'querystring.start');
-    expectError(await h.call('GET', '/v1/calendar/deadline?start=2026-09-30T10:00:00%2B08:00&amount=3&unit=fortnight', { as: 'housing' }), 400, 'validation_failed', 'querystring.unit');
+    expectError(
+      await h.call('GET', '/v1/calendar/deadline?start=2026-09-30T10:00:00%2B08:00&amount=three&unit=working_day', { as: 'housing' }),
+      400,
+      'validation_failed',
+      'querystring.amount',
+    );
+    expectError(
+      await h.call('GET', '/v1/calendar/deadline?start=2026-09-30T10:00:00%2B08:00&amount=0&unit=working_day', { as: 'housing' }),
+      400,
+      'validation_failed',
+      'querystring.amount',
+    );
+    expectError(
+      await h.call('GET', '/v1/calendar/deadline?start=2026-09-30&amount=3&unit=working_day', { as: 'housing' }),
+      400,
+      'validation_failed',
+      'querystring.start',
+    );
+    expectError(
+      await h.call('GET', '/v1/calendar/deadline?start=2026-09-30T10:00:00%2B08:00&amount=3&unit=fortnight', { as: 'housing' }),
+      400,
+      'validation_failed',
+      'querystring.unit',
+    );
   });
 });
 
@@ -1018,20 +1090,22 @@ describe('health, OpenAPI and docs (no key needed)', () => {
       .flatMap(([p, ops]) => Object.keys(ops).map((m) => `${m.toUpperCase()} ${p}`))
       .sort();
     // Every route this file exercises (other files may add more).
-    expect(v1).toEqual(expect.arrayContaining([
-      'GET /v1/calendar/deadline',
-      'GET /v1/notifications',
-      'GET /v1/tasks',
-      'GET /v1/tasks/{taskId}',
-      'POST /v1/tasks',
-      'POST /v1/tasks/{taskId}/cancel',
-      'POST /v1/tasks/{taskId}/extensions',
-      'POST /v1/tasks/{taskId}/extensions/{extensionId}/decision',
-      'POST /v1/tasks/{taskId}/return',
-      'POST /v1/tasks/{taskId}/review',
-      'POST /v1/tasks/{taskId}/sign',
-      'POST /v1/tasks/{taskId}/submit',
-    ]));
+    expect(v1).toEqual(
+      expect.arrayContaining([
+        'GET /v1/calendar/deadline',
+        'GET /v1/notifications',
+        'GET /v1/tasks',
+        'GET /v1/tasks/{taskId}',
+        'POST /v1/tasks',
+        'POST /v1/tasks/{taskId}/cancel',
+        'POST /v1/tasks/{taskId}/extensions',
+        'POST /v1/tasks/{taskId}/extensions/{extensionId}/decision',
+        'POST /v1/tasks/{taskId}/return',
+        'POST /v1/tasks/{taskId}/review',
+        'POST /v1/tasks/{taskId}/sign',
+        'POST /v1/tasks/{taskId}/submit',
+      ]),
+    );
     expect(res.body.components.securitySchemes.apiKey).toEqual({ type: 'http', scheme: 'bearer' });
   });
 
@@ -1101,9 +1175,16 @@ describe('overdue tasks (time skipped past the sign-for deadline)', () => {
   test('a task not signed in time is recorded overdue at its deadline and chased the next working morning; ?overdue=true finds it', async () => {
     const t = await assign();
     // The ladder as the service resolves it (office hours: the chase at 09:00 of the next working day).
-    const clock = resolveClock({
-      kind: 'sign-for', startMs: Date.parse(t.assignedAt), rule: { amount: 1, unit: 'working_day' }, ladder: defaultLadder, nowMs: Date.parse(t.assignedAt),
-    }, defaultCalendar);
+    const clock = resolveClock(
+      {
+        kind: 'sign-for',
+        startMs: Date.parse(t.assignedAt),
+        rule: { amount: 1, unit: 'working_day' },
+        ladder: defaultLadder,
+        nowMs: Date.parse(t.assignedAt),
+      },
+      defaultCalendar,
+    );
     const chase = clock.rungs.find((r) => r.rung === 'chase')!;
     expect(chase.at).toBe(`${addWorkingDays(t.currentDeadline!.dueAt.slice(0, 10), 1)}T09:00:00.000+08:00`);
     const levelAt = (ms: number) => escalationLevel(clock.rungs.filter((r) => r.atMs <= ms).map((r) => r.rung));

@@ -57,7 +57,12 @@ describe('visibility follows need', () => {
     // Keys can be made behind the script's checks (an old key, a hand-made row): the routes refuse.
     const officerless = (await createKey(wf.db.pool, { county: '610124', roles: ['officer'] })).key;
     const headless = (await createKey(wf.db.pool, { county: '610124', roles: ['head'] })).key;
-    const launched = await call('operator', 'POST', '/v1/matters', { scenario: 'prepaid-card', county: '610124', subject: { name: '某健身房', kind: 'enterprise' }, facts: { trade: 'sports', signal: 'complaint' } });
+    const launched = await call('operator', 'POST', '/v1/matters', {
+      scenario: 'prepaid-card',
+      county: '610124',
+      subject: { name: '某健身房', kind: 'enterprise' },
+      facts: { trade: 'sports', signal: 'complaint' },
+    });
     expect(launched.status).toBe(201);
     const task = await call('operator', 'POST', '/v1/tasks', { department: 'housing', title: '核查自建房' });
     expect(task.status).toBe(201);
@@ -96,7 +101,10 @@ describe('a county’s scenario override is checked like the catalogue', () => {
       const res = await call('admin', 'PUT', url, body);
       expect(res.status, JSON.stringify(body)).toBe(400);
       expect(res.body.error.code).toBe('validation_failed');
-      expect(res.body.error.issues.map((i: { path: string }) => i.path), JSON.stringify(body)).toEqual(paths);
+      expect(
+        res.body.error.issues.map((i: { path: string }) => i.path),
+        JSON.stringify(body),
+      ).toEqual(paths);
     }
     expect((await wf.db.pool.query('SELECT count(*)::int AS n FROM scenario_overrides')).rows[0].n).toBe(0);
     // A good one is stored.
@@ -108,9 +116,18 @@ describe('a county’s scenario override is checked like the catalogue', () => {
 
 describe('work goes to the county’s own townships', () => {
   test('a supervision order or a task for another county’s township: 400 on body.department, nothing started', async () => {
-    const m = await call('operator', 'POST', '/v1/matters', { scenario: 'prepaid-card', county: '610124', subject: { name: '某美容店', kind: 'enterprise' }, facts: { trade: 'commerce', signal: 'complaint' } });
+    const m = await call('operator', 'POST', '/v1/matters', {
+      scenario: 'prepaid-card',
+      county: '610124',
+      subject: { name: '某美容店', kind: 'enterprise' },
+      facts: { trade: 'commerce', signal: 'complaint' },
+    });
     expect(m.status).toBe(201);
-    const order = await call('supervisor', 'POST', `/v1/matters/${m.body.matterId}/supervision-orders`, { department: 'township:610122100', instruction: '核查', dueInWorkingDays: 3 });
+    const order = await call('supervisor', 'POST', `/v1/matters/${m.body.matterId}/supervision-orders`, {
+      department: 'township:610122100',
+      instruction: '核查',
+      dueInWorkingDays: 3,
+    });
     expect(order.status).toBe(400);
     expect(order.body.error.issues).toEqual([{ path: 'body.department', message: '该乡镇不属于 610124：只能派给本县的乡镇' }]);
     const task = await call('operator', 'POST', '/v1/tasks', { department: 'township:610122100', title: '核查' });
@@ -119,6 +136,14 @@ describe('work goes to the county’s own townships', () => {
     const started = await wf.db.pool.query(`SELECT count(*)::int AS n FROM tasks WHERE department = 'township:610122100'`);
     expect(started.rows[0].n).toBe(0);
     // The county's own township is fine.
-    expect((await call('supervisor', 'POST', `/v1/matters/${m.body.matterId}/supervision-orders`, { department: 'township:610124100', instruction: '核查', dueInWorkingDays: 3 })).status).toBe(201);
+    expect(
+      (
+        await call('supervisor', 'POST', `/v1/matters/${m.body.matterId}/supervision-orders`, {
+          department: 'township:610124100',
+          instruction: '核查',
+          dueInWorkingDays: 3,
+        })
+      ).status,
+    ).toBe(201);
   });
 });

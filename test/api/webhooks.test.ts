@@ -62,10 +62,17 @@ const newSecret = () => {
 function expectError(res: ApiResponse, status: number, code: string, fieldPath?: string) {
   expect(res.status, res.text).toBe(status);
   expect(res.body?.error?.code, res.text).toBe(code);
-  if (fieldPath) expect(res.body.error.issues.map((i: { path: string }) => i.path), res.text).toContain(fieldPath);
+  if (fieldPath)
+    expect(
+      res.body.error.issues.map((i: { path: string }) => i.path),
+      res.text,
+    ).toContain(fieldPath);
 }
 
-interface Received { headers: IncomingHttpHeaders; body: string }
+interface Received {
+  headers: IncomingHttpHeaders;
+  body: string;
+}
 
 /** A real HTTP receiver on 127.0.0.1 (port 0). `answer` gets each request and its 1-based number. */
 async function receiver(answer: (r: Received, n: number) => number | Promise<number> = () => 200) {
@@ -104,7 +111,11 @@ async function closedPortUrl(): Promise<string> {
 
 async function register(county: string, target: string, url: string, extra: { active?: boolean; as?: Who } = {}) {
   const secret = newSecret();
-  const res = await call('PUT', `/v1/webhooks/${county}/${target}`, extra.as ?? 'admin', { url, secret, ...(extra.active === undefined ? {} : { active: extra.active }) });
+  const res = await call('PUT', `/v1/webhooks/${county}/${target}`, extra.as ?? 'admin', {
+    url,
+    secret,
+    ...(extra.active === undefined ? {} : { active: extra.active }),
+  });
   expect([200, 201], res.text).toContain(res.status);
   return secret;
 }
@@ -113,7 +124,12 @@ async function register(county: string, target: string, url: string, extra: { ac
 let seq = 0;
 async function notify(recipients: Recipient[], workflowId = 'task:610124:tax:2026-0001'): Promise<string[]> {
   const e: EventRecord = {
-    workflowId, seq: ++seq, county: '610124', at: new Date().toISOString(), type: 'test.notice', summary: '测试',
+    workflowId,
+    seq: ++seq,
+    county: '610124',
+    at: new Date().toISOString(),
+    type: 'test.notice',
+    summary: '测试',
     notifications: [{ kind: 'ladder.chase', title: `催办：测试任务 ${seq}`, body: `请尽快办理（第 ${seq} 号）`, recipients }],
   };
   await inTransaction(h.db.pool, (c) => recordEvent(c, e));
@@ -129,29 +145,50 @@ const quietLog = {
 /** Dispatchers started by a test; each test stops its own. */
 function dispatcher(opts: Partial<WebhookDispatcherOptions> = {}): WebhookDispatcher {
   const d = createWebhookDispatcher({
-    pool: h.db.pool, pollIntervalMs: 20, backoffMs: [50, 100], jitter: 0, requestTimeoutMs: 2000, log: quietLog, guard: new AddressGuard(['127.0.0.1']), ...opts,
+    pool: h.db.pool,
+    pollIntervalMs: 20,
+    backoffMs: [50, 100],
+    jitter: 0,
+    requestTimeoutMs: 2000,
+    log: quietLog,
+    guard: new AddressGuard(['127.0.0.1']),
+    ...opts,
   });
   d.start();
   return d;
 }
 
-interface DeliveryRow { id: string; notification_id: string; status: string; attempts: number; last_status: number | null; last_error: string | null }
+interface DeliveryRow {
+  id: string;
+  notification_id: string;
+  status: string;
+  attempts: number;
+  last_status: number | null;
+  last_error: string | null;
+}
 
 async function deliveryOf(notificationId: string): Promise<DeliveryRow | undefined> {
-  const r = await h.db.pool.query('SELECT id, notification_id, status, attempts, last_status, last_error FROM webhook_deliveries WHERE notification_id = $1', [notificationId]);
+  const r = await h.db.pool.query('SELECT id, notification_id, status, attempts, last_status, last_error FROM webhook_deliveries WHERE notification_id = $1', [
+    notificationId,
+  ]);
   return r.rows[0] as DeliveryRow | undefined;
 }
 
 async function attemptsOf(deliveryId: string) {
-  const r = await h.db.pool.query('SELECT attempt, status_code, error, duration_ms FROM webhook_attempts WHERE delivery_id = $1 ORDER BY attempt', [deliveryId]);
+  const r = await h.db.pool.query('SELECT attempt, status_code, error, duration_ms FROM webhook_attempts WHERE delivery_id = $1 ORDER BY attempt', [
+    deliveryId,
+  ]);
   return r.rows as { attempt: number; status_code: number | null; error: string | null; duration_ms: number }[];
 }
 
 const settled = (notificationId: string, status: 'delivered' | 'dead', timeoutMs = 15_000) =>
-  eventually(async () => {
-    const d = await deliveryOf(notificationId);
-    return d?.status === status ? d : undefined;
-  }, { timeoutMs, message: `${notificationId} ${status}` });
+  eventually(
+    async () => {
+      const d = await deliveryOf(notificationId);
+      return d?.status === status ? d : undefined;
+    },
+    { timeoutMs, message: `${notificationId} ${status}` },
+  );
 
 // ---- the API ----
 
@@ -161,8 +198,13 @@ describe('PUT / GET / DELETE /v1/webhooks', () => {
     const put = await call('PUT', '/v1/webhooks/610124/department:housing', 'admin', { url: 'https://hooks.zhouzhi.example/housing', secret });
     expect(put.status, put.text).toBe(201);
     expect(put.body).toEqual({
-      county: '610124', target: 'department:housing', url: 'https://hooks.zhouzhi.example/housing', active: true,
-      activeSince: expect.stringMatching(/\+08:00$/), createdAt: expect.any(String), updatedAt: expect.any(String),
+      county: '610124',
+      target: 'department:housing',
+      url: 'https://hooks.zhouzhi.example/housing',
+      active: true,
+      activeSince: expect.stringMatching(/\+08:00$/),
+      createdAt: expect.any(String),
+      updatedAt: expect.any(String),
     });
 
     const list = await call('GET', '/v1/webhooks', 'admin');
@@ -174,12 +216,18 @@ describe('PUT / GET / DELETE /v1/webhooks', () => {
     expect(one.body).toEqual({ ...put.body, deliveries: { pending: 0, delivered: 0, dead: 0, lastAttempt: null } });
 
     // A PUT replaces it (200): new URL, new secret, paused.
-    const replaced = await call('PUT', '/v1/webhooks/610124/department:housing', 'admin', { url: 'http://59.110.10.8:8080/in', secret: newSecret(), active: false });
+    const replaced = await call('PUT', '/v1/webhooks/610124/department:housing', 'admin', {
+      url: 'http://59.110.10.8:8080/in',
+      secret: newSecret(),
+      active: false,
+    });
     expect(replaced.status, replaced.text).toBe(200);
     expect(replaced.body).toMatchObject({ url: 'http://59.110.10.8:8080/in', active: false, createdAt: put.body.createdAt });
 
     // Township departments (a colon in the code) and roles are targets too.
-    expect((await call('PUT', '/v1/webhooks/610124/department:township:610124100', 'admin', { url: 'https://t.example/', secret: newSecret() })).status).toBe(201);
+    expect((await call('PUT', '/v1/webhooks/610124/department:township:610124100', 'admin', { url: 'https://t.example/', secret: newSecret() })).status).toBe(
+      201,
+    );
     expect((await call('PUT', '/v1/webhooks/610124/role:supervisor', 'admin', { url: 'https://s.example/', secret: newSecret() })).status).toBe(201);
     const all = await call('GET', '/v1/webhooks', 'admin');
     expect(all.body.items.map((e: { target: string }) => e.target)).toEqual(['department:housing', 'department:township:610124100', 'role:supervisor']);
@@ -202,10 +250,15 @@ describe('PUT / GET / DELETE /v1/webhooks', () => {
   test('a city admin manages its counties’ endpoints and sees them; a county admin does not see the city’s', async () => {
     expect((await call('PUT', '/v1/webhooks/610124/department:market', 'cityAdmin', { url: 'https://m.example/', secret: newSecret() })).status).toBe(201);
     expect((await call('PUT', '/v1/webhooks/610100/role:supervisor', 'cityAdmin', { url: 'https://city.example/', secret: newSecret() })).status).toBe(201);
-    expect((await call('PUT', '/v1/webhooks/610122/department:market', 'otherCountyAdmin', { url: 'https://lt.example/', secret: newSecret() })).status).toBe(201);
+    expect((await call('PUT', '/v1/webhooks/610122/department:market', 'otherCountyAdmin', { url: 'https://lt.example/', secret: newSecret() })).status).toBe(
+      201,
+    );
     const city = await call('GET', '/v1/webhooks', 'cityAdmin');
-    expect(city.body.items.map((e: { county: string; target: string }) => `${e.county} ${e.target}`))
-      .toEqual(['610100 role:supervisor', '610122 department:market', '610124 department:market']);
+    expect(city.body.items.map((e: { county: string; target: string }) => `${e.county} ${e.target}`)).toEqual([
+      '610100 role:supervisor',
+      '610122 department:market',
+      '610124 department:market',
+    ]);
     const county = await call('GET', '/v1/webhooks', 'admin');
     expect(county.body.items.map((e: { county: string; target: string }) => `${e.county} ${e.target}`)).toEqual(['610124 department:market']);
     const filtered = await call('GET', '/v1/webhooks?county=610122', 'cityAdmin');
@@ -264,12 +317,26 @@ describe('PUT / GET / DELETE /v1/webhooks', () => {
     const refused = [
       // (A name resolving to loopback, `localhost`, is refused by the guard without an allow-list:
       // test/unit/webhook-guard.test.ts; here 127.0.0.1 is allowed.)
-      'http://127.0.0.2/in', 'http://2130706434/in', 'http://0x7f.0.0.2/in', 'http://[::1]/in', 'http://[::ffff:127.0.0.2]/in',
-      'http://10.1.2.3/in', 'http://172.16.0.1/in', 'http://192.168.1.1/in', // RFC 1918
-      'http://169.254.169.254/latest/meta-data/', 'http://[fd00:ec2::254]/latest/meta-data/', // metadata services
-      'http://100.100.100.200/latest/meta-data/', 'http://100.64.0.1/', // CGNAT
-      'http://[fe80::1]/in', 'http://0.0.0.0/in', 'http://224.0.0.1/in', 'http://255.255.255.255/in', 'http://[fc00::1]/in',
-      'http://198.18.0.1/in', 'http://[64:ff9b::7f00:1]/in', 'http://[2002:7f00:1::]/in',
+      'http://127.0.0.2/in',
+      'http://2130706434/in',
+      'http://0x7f.0.0.2/in',
+      'http://[::1]/in',
+      'http://[::ffff:127.0.0.2]/in',
+      'http://10.1.2.3/in',
+      'http://172.16.0.1/in',
+      'http://192.168.1.1/in', // RFC 1918
+      'http://169.254.169.254/latest/meta-data/',
+      'http://[fd00:ec2::254]/latest/meta-data/', // metadata services
+      'http://100.100.100.200/latest/meta-data/',
+      'http://100.64.0.1/', // CGNAT
+      'http://[fe80::1]/in',
+      'http://0.0.0.0/in',
+      'http://224.0.0.1/in',
+      'http://255.255.255.255/in',
+      'http://[fc00::1]/in',
+      'http://198.18.0.1/in',
+      'http://[64:ff9b::7f00:1]/in',
+      'http://[2002:7f00:1::]/in',
     ];
     for (const url of refused) {
       const res = await put(url);
@@ -284,8 +351,10 @@ describe('PUT / GET / DELETE /v1/webhooks', () => {
 
   test('no key, or an unknown key → 401 on every route', async () => {
     const routes: ['GET' | 'PUT' | 'DELETE' | 'POST', string][] = [
-      ['GET', '/v1/webhooks'], ['GET', '/v1/webhooks/610124/department:housing'],
-      ['PUT', '/v1/webhooks/610124/department:housing'], ['DELETE', '/v1/webhooks/610124/department:housing'],
+      ['GET', '/v1/webhooks'],
+      ['GET', '/v1/webhooks/610124/department:housing'],
+      ['PUT', '/v1/webhooks/610124/department:housing'],
+      ['DELETE', '/v1/webhooks/610124/department:housing'],
       ['POST', `/v1/notifications/${encodeURIComponent('task:610124:housing:2026-0001#1#0')}/read`],
     ];
     for (const [method, url] of routes) {
@@ -316,10 +385,15 @@ describe('PUT / GET / DELETE /v1/webhooks', () => {
     expect(res.status).toBe(200);
     const paths = res.body.paths as Record<string, Record<string, { description?: string }>>;
     const ops = Object.entries(paths).flatMap(([p, o]) => Object.keys(o).map((m) => `${m.toUpperCase()} ${p}`));
-    expect(ops).toEqual(expect.arrayContaining([
-      'GET /v1/webhooks', 'GET /v1/webhooks/{county}/{target}', 'PUT /v1/webhooks/{county}/{target}',
-      'DELETE /v1/webhooks/{county}/{target}', 'POST /v1/notifications/{id}/read',
-    ]));
+    expect(ops).toEqual(
+      expect.arrayContaining([
+        'GET /v1/webhooks',
+        'GET /v1/webhooks/{county}/{target}',
+        'PUT /v1/webhooks/{county}/{target}',
+        'DELETE /v1/webhooks/{county}/{target}',
+        'POST /v1/notifications/{id}/read',
+      ]),
+    );
     expect(paths['/v1/webhooks/{county}/{target}']!.put!.description).toContain('HMAC-SHA256(secret, timestamp + "." + raw body)');
     expect(paths['/v1/notifications/{id}/read']!.post!.description).toContain('encodeURIComponent');
   });
@@ -354,8 +428,13 @@ describe('the dispatcher', () => {
       expect(req!.headers['x-supervision-attempt']).toBe('1');
       expect(req!.headers['content-type']).toMatch(/^application\/json/);
       expect(JSON.parse(req!.body)).toEqual({
-        id, kind: 'ladder.chase', title: expect.stringMatching(/^催办：/), body: expect.stringMatching(/^请尽快办理/),
-        objectId: 'task:610124:tax:2026-0001', county: '610124', to: { county: '610124', department: 'tax', role: null },
+        id,
+        kind: 'ladder.chase',
+        title: expect.stringMatching(/^催办：/),
+        body: expect.stringMatching(/^请尽快办理/),
+        objectId: 'task:610124:tax:2026-0001',
+        county: '610124',
+        to: { county: '610124', department: 'tax', role: null },
         createdAt: expect.stringMatching(/\+08:00$/),
       });
       // Notified before the endpoint existed: not delivered (no backlog replay).
@@ -377,7 +456,11 @@ describe('the dispatcher', () => {
       const delivery = await settled(id!, 'delivered');
       expect(delivery).toMatchObject({ attempts: 3, last_status: 200, last_error: null });
       const attempts = await attemptsOf(delivery.id);
-      expect(attempts.map((a) => [a.attempt, a.status_code, a.error])).toEqual([[1, 500, 'HTTP 500'], [2, 500, 'HTTP 500'], [3, 200, null]]);
+      expect(attempts.map((a) => [a.attempt, a.status_code, a.error])).toEqual([
+        [1, 500, 'HTTP 500'],
+        [2, 500, 'HTTP 500'],
+        [3, 200, null],
+      ]);
       expect(r.ids()).toEqual([id, id, id]);
       expect(r.requests.map((q) => q.headers['x-supervision-attempt'])).toEqual(['1', '2', '3']);
       // More passes of the dispatcher (run here, not waited for): a delivered notification is not sent again.
@@ -399,16 +482,21 @@ describe('the dispatcher', () => {
     const ids: string[] = [];
     // 40 notifications, one per event (an event notifies a recipient once).
     for (let i = 0; i < 40; i++) {
-      ids.push(...await notify([{ county: '610124', department: 'transport' }], `task:610124:transport:2026-${String(i).padStart(4, '0')}`));
+      ids.push(...(await notify([{ county: '610124', department: 'transport' }], `task:610124:transport:2026-${String(i).padStart(4, '0')}`)));
     }
-    const pools = [createPool({ DATABASE_URL: h.db.url, PG_POOL_MAX: 3, PG_CONNECTION_TIMEOUT_MS: 5000, PG_STATEMENT_TIMEOUT_MS: 30000 }),
-      createPool({ DATABASE_URL: h.db.url, PG_POOL_MAX: 3, PG_CONNECTION_TIMEOUT_MS: 5000, PG_STATEMENT_TIMEOUT_MS: 30000 })];
+    const pools = [
+      createPool({ DATABASE_URL: h.db.url, PG_POOL_MAX: 3, PG_CONNECTION_TIMEOUT_MS: 5000, PG_STATEMENT_TIMEOUT_MS: 30000 }),
+      createPool({ DATABASE_URL: h.db.url, PG_POOL_MAX: 3, PG_CONNECTION_TIMEOUT_MS: 5000, PG_STATEMENT_TIMEOUT_MS: 30000 }),
+    ];
     const ds = pools.map((pool) => dispatcher({ pool, batchSize: 4, pollIntervalMs: 5 }));
     try {
-      await eventually(async () => {
-        const n = await h.db.pool.query("SELECT count(*)::int AS n FROM webhook_deliveries WHERE status = 'delivered'");
-        return n.rows[0].n === ids.length;
-      }, { message: '40 deliveries' });
+      await eventually(
+        async () => {
+          const n = await h.db.pool.query("SELECT count(*)::int AS n FROM webhook_deliveries WHERE status = 'delivered'");
+          return n.rows[0].n === ids.length;
+        },
+        { message: '40 deliveries' },
+      );
       // One more pass of each (run here, not waited for) sends nothing: each notification once, none twice.
       for (const d of ds) expect(await d.tick()).toBe(0);
       expect(r.ids().sort()).toEqual([...ids].sort());
@@ -425,20 +513,26 @@ describe('the dispatcher', () => {
     let hang = true;
     // The receiver hangs longer than the dispatcher's request timeout (the point of the test), then
     // answers at once once the timeout has been recorded.
-    const r = await receiver(() => new Promise((resolve) => {
-      if (!hang) resolve(204);
-      else setTimeout(() => resolve(200), 1500);
-    }));
+    const r = await receiver(
+      () =>
+        new Promise((resolve) => {
+          if (!hang) resolve(204);
+          else setTimeout(() => resolve(200), 1500);
+        }),
+    );
     await register('610124', 'department:ecology', r.url);
     const [id] = await notify([{ county: '610124', department: 'ecology' }], 'task:610124:ecology:2026-0001');
     const d = dispatcher({ requestTimeoutMs: 200 });
     try {
-      await eventually(async () => {
-        const row = await deliveryOf(id!);
-        if (row?.last_error !== 'timeout') return undefined;
-        hang = false;
-        return row;
-      }, { message: 'a timed-out attempt' });
+      await eventually(
+        async () => {
+          const row = await deliveryOf(id!);
+          if (row?.last_error !== 'timeout') return undefined;
+          hang = false;
+          return row;
+        },
+        { message: 'a timed-out attempt' },
+      );
       const delivery = await settled(id!, 'delivered');
       const attempts = await attemptsOf(delivery.id);
       expect(attempts[0]).toMatchObject({ attempt: 1, status_code: null, error: 'timeout' });
@@ -499,7 +593,8 @@ describe('the dispatcher', () => {
     const d = dispatcher({ maxAttempts: 3, backoffMs: [50, 100] });
     try {
       const created = await h.call('POST', '/v1/tasks', {
-        as: 'operator', body: { department: 'housing', leadDepartment: 'commerce', title: '核查自建房（推送测试）', instructions: '现场核查' },
+        as: 'operator',
+        body: { department: 'housing', leadDepartment: 'commerce', title: '核查自建房（推送测试）', instructions: '现场核查' },
       });
       expect(created.status, created.text).toBe(201);
       const t = created.body as { taskId: string; workflowId: string };
@@ -510,7 +605,9 @@ describe('the dispatcher', () => {
       expect(submit.body).toMatchObject({ state: 'submitted' });
 
       const notes = await h.db.pool.query<{ id: string; kind: string; department: string }>(
-        'SELECT id, kind, department FROM notifications WHERE object_id = $1 ORDER BY id', [t.workflowId]);
+        'SELECT id, kind, department FROM notifications WHERE object_id = $1 ORDER BY id',
+        [t.workflowId],
+      );
       const assigned = notes.rows.find((n) => n.kind === 'task.assigned')!;
       const toLead = notes.rows.find((n) => n.kind === 'task.submitted')!;
       expect(assigned.department).toBe('housing');
@@ -522,7 +619,11 @@ describe('the dispatcher', () => {
 
       const dead = await settled(assigned.id, 'dead');
       expect(dead).toMatchObject({ attempts: 3, last_status: null, last_error: 'unreachable' });
-      expect((await attemptsOf(dead.id)).map((a) => [a.attempt, a.error])).toEqual([[1, 'unreachable'], [2, 'unreachable'], [3, 'unreachable']]);
+      expect((await attemptsOf(dead.id)).map((a) => [a.attempt, a.error])).toEqual([
+        [1, 'unreachable'],
+        [2, 'unreachable'],
+        [3, 'unreachable'],
+      ]);
       const stats = await call('GET', '/v1/webhooks/610124/department:housing', 'admin');
       // The county's admin reads that it was unreachable, not how (a port scan would read ECONNREFUSED).
       expect(stats.body.deliveries).toMatchObject({ dead: 1, lastAttempt: { statusCode: null, error: 'unreachable' } });

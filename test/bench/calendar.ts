@@ -4,11 +4,7 @@
  * first so the JIT has compiled the hot path, then runs for a fixed wall-clock time on this one
  * thread. The checksum keeps the results alive so the work cannot be optimised away.
  */
-import {
-  resolveDeadline,
-  shiftByWorkingDays,
-  type TimeLimitRuleInput,
-} from '../../domain/calendar/index.js';
+import { resolveDeadline, shiftByWorkingDays, type TimeLimitRuleInput } from '../../domain/calendar/index.js';
 
 const WARMUP_MS = 500;
 const RUN_MS = Number(process.env.BENCH_MS ?? 3000);

@@ -42,13 +42,15 @@ async function runPool(n: number, c: number, one: (i: number) => Promise<void>) 
   const latencies: number[] = [];
   let next = 0;
   const t0 = performance.now();
-  await Promise.all(Array.from({ length: c }, async () => {
-    for (let i = next++; i < n; i = next++) {
-      const s = performance.now();
-      await one(i);
-      latencies.push(performance.now() - s);
-    }
-  }));
+  await Promise.all(
+    Array.from({ length: c }, async () => {
+      for (let i = next++; i < n; i = next++) {
+        const s = performance.now();
+        await one(i);
+        latencies.push(performance.now() - s);
+      }
+    }),
+  );
   return stats(latencies, performance.now() - t0);
 }
 
@@ -73,17 +75,27 @@ async function main() {
   const { key } = await createKey(pool, { county: '610124', roles: ['operator'] });
 
   const body = {
-    scenario: 'self-built-housing', county: '610124', subject: { name: '某自建房', kind: 'house' },
-    facts: { township: '610124100' }, source: { channel: 'inspection-plan' },
+    scenario: 'self-built-housing',
+    county: '610124',
+    subject: { name: '某自建房', kind: 'house' },
+    facts: { township: '610124100' },
+    source: { channel: 'inspection-plan' },
   };
   const input: MatterInput = {
-    county: '610124', subject: body.subject as MatterInput['subject'], facts: { township: '610124100', reportedHazard: false },
-    definition: resolveScenario(catalogue['self-built-housing'], undefined), createdBy: 'bench',
+    county: '610124',
+    subject: body.subject as MatterInput['subject'],
+    facts: { township: '610124100', reportedHazard: false },
+    definition: resolveScenario(catalogue['self-built-housing'], undefined),
+    createdBy: 'bench',
   };
 
   // Warm up both paths (bundle caches, connections, JIT) before measuring.
   for (let i = 0; i < 5; i++) {
-    await fetch(`${api}/v1/matters`, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+    await fetch(`${api}/v1/matters`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
     await client.workflow.start(selfBuiltHousingMatter, { taskQueue, workflowId: `warm-${i}-${randomUUID()}`, args: [input] });
   }
 
@@ -97,14 +109,20 @@ async function main() {
     if (res.status !== 201) throw new Error(`POST /v1/matters: ${res.status} ${await res.text()}`);
   });
   const direct = await runPool(N, C, async (i) => {
-    await client.workflow.start(selfBuiltHousingMatter, { taskQueue, workflowId: `matter:610124:self-built-housing:bench-${i}-${randomUUID().slice(0, 8)}`, args: [input] });
+    await client.workflow.start(selfBuiltHousingMatter, {
+      taskQueue,
+      workflowId: `matter:610124:self-built-housing:bench-${i}-${randomUUID().slice(0, 8)}`,
+      args: [input],
+    });
   });
 
   const row = (name: string, s: ReturnType<typeof stats>) =>
     `${name.padEnd(34)} ${s.perSecond.toFixed(1).padStart(8)} /s   p50 ${s.p50.toFixed(1).padStart(7)} ms   p99 ${s.p99.toFixed(1).padStart(7)} ms`;
   log(row('HTTP API  POST /v1/matters', viaApi));
   log(row('Temporal client  workflow.start', direct));
-  log(`ratio API/client: throughput ${(viaApi.perSecond / direct.perSecond).toFixed(2)}, p50 ${(viaApi.p50 / direct.p50).toFixed(2)}, p99 ${(viaApi.p99 / direct.p99).toFixed(2)}`);
+  log(
+    `ratio API/client: throughput ${(viaApi.perSecond / direct.perSecond).toFixed(2)}, p50 ${(viaApi.p50 / direct.p50).toFixed(2)}, p99 ${(viaApi.p99 / direct.p99).toFixed(2)}`,
+  );
   log('(the API also authenticates the key, validates facts, resolves the county catalogue and reserves the id in PostgreSQL)');
 
   await app.close();

@@ -17,25 +17,36 @@ const stack = useStack({
   },
 });
 
-interface Run { workflow_id: string; ok: boolean; checked: number; chains: { legacyOk: boolean; chains: { county: string; ok: boolean; head: { id: number; hash: string } | null }[] } }
+interface Run {
+  workflow_id: string;
+  ok: boolean;
+  checked: number;
+  chains: { legacyOk: boolean; chains: { county: string; ok: boolean; head: { id: number; hash: string } | null }[] };
+}
 
 async function triggerAndWait(after: number): Promise<Run> {
   const schedule = stack.client.schedule.getHandle(auditScheduleId);
   // The schedule skips a run while the last one is still open (overlap SKIP): the previous run
   // writes its row a moment before its workflow closes, so wait for it to close.
-  const info = await eventually(async () => {
-    const i = (await schedule.describe()).info;
-    return i.runningActions.length === 0 ? i : undefined;
-  }, { message: 'the previous run to close' });
+  const info = await eventually(
+    async () => {
+      const i = (await schedule.describe()).info;
+      return i.runningActions.length === 0 ? i : undefined;
+    },
+    { message: 'the previous run to close' },
+  );
   // A run's workflow id is the schedule's id and the second it was taken: a trigger within the
   // same second as the last run would name the same workflow, and start nothing.
   const last = info.recentActions.at(-1)?.takenAt.getTime() ?? 0;
   await eventually(async () => (Math.floor(Date.now() / 1000) > Math.floor(last / 1000) ? true : undefined), { message: 'the next second' });
   await schedule.trigger();
-  return eventually(async () => {
-    const r = await stack.db.pool.query<Run>('SELECT workflow_id, ok, checked, chains FROM audit_verifications ORDER BY at DESC, workflow_id DESC');
-    return r.rows.length > after ? r.rows[0] : undefined;
-  }, { timeoutMs: 30_000, message: `verification run ${after + 1}` });
+  return eventually(
+    async () => {
+      const r = await stack.db.pool.query<Run>('SELECT workflow_id, ok, checked, chains FROM audit_verifications ORDER BY at DESC, workflow_id DESC');
+      return r.rows.length > after ? r.rows[0] : undefined;
+    },
+    { timeoutMs: 30_000, message: `verification run ${after + 1}` },
+  );
 }
 
 describe('the daily audit verification (a Temporal Schedule)', () => {
@@ -56,16 +67,27 @@ describe('the daily audit verification (a Temporal Schedule)', () => {
     }
     const first = await triggerAndWait(0);
     expect(first.ok).toBe(true);
-    expect(first.chains.chains.map((c) => [c.county, c.ok])).toEqual([['610122', true], ['610124', true]]);
+    expect(first.chains.chains.map((c) => [c.county, c.ok])).toEqual([
+      ['610122', true],
+      ['610124', true],
+    ]);
     const head124 = first.chains.chains.find((c) => c.county === '610124')!.head!;
     const tail = await stack.db.pool.query(`SELECT id, hash FROM audit_log WHERE chain = '610124' AND action NOT LIKE 'audit.%' ORDER BY id DESC LIMIT 1`);
     expect(head124).toEqual({ id: Number(tail.rows[0].id), hash: tail.rows[0].hash });
     // The heads went to the city's supervisors, one notice per county; the result is in each county's trail.
-    const heads = await stack.db.pool.query(`SELECT county, role, title, body FROM notifications WHERE kind = 'audit.head' AND object_id = $1 ORDER BY title`, [first.workflow_id]);
-    expect(heads.rows.map((n) => [n.county, n.role])).toEqual([['610100', 'supervisor'], ['610100', 'supervisor']]);
+    const heads = await stack.db.pool.query(`SELECT county, role, title, body FROM notifications WHERE kind = 'audit.head' AND object_id = $1 ORDER BY title`, [
+      first.workflow_id,
+    ]);
+    expect(heads.rows.map((n) => [n.county, n.role])).toEqual([
+      ['610100', 'supervisor'],
+      ['610100', 'supervisor'],
+    ]);
     expect(heads.rows.find((n) => n.title.includes('610124')).body).toContain(head124.hash);
     const recorded = await stack.db.pool.query(`SELECT county, action FROM audit_log WHERE object_id = $1 ORDER BY county`, [first.workflow_id]);
-    expect(recorded.rows).toEqual([{ county: '610122', action: 'audit.verified' }, { county: '610124', action: 'audit.verified' }]);
+    expect(recorded.rows).toEqual([
+      { county: '610122', action: 'audit.verified' },
+      { county: '610124', action: 'audit.verified' },
+    ]);
 
     // Somebody with the owner's rights rewrites an entry of 610124 behind the triggers.
     const victim = (await stack.db.pool.query(`SELECT id, event_id FROM audit_log WHERE chain = '610124' ORDER BY id LIMIT 1`)).rows[0];
@@ -77,8 +99,15 @@ describe('the daily audit verification (a Temporal Schedule)', () => {
     }
     const second = await triggerAndWait(1);
     expect(second.ok).toBe(false);
-    expect(second.chains.chains.map((c) => [c.county, c.ok])).toEqual([['610122', true], ['610124', false]]);
-    const alarms = await stack.db.pool.query(`SELECT county, role, body FROM notifications WHERE kind = 'audit.broken' AND object_id = $1`, [second.workflow_id]);
-    expect(alarms.rows).toEqual([{ county: '610124', role: 'supervisor', body: expect.stringContaining(`第 ${victim.id} 条（${victim.event_id}）内容与哈希不符`) }]);
+    expect(second.chains.chains.map((c) => [c.county, c.ok])).toEqual([
+      ['610122', true],
+      ['610124', false],
+    ]);
+    const alarms = await stack.db.pool.query(`SELECT county, role, body FROM notifications WHERE kind = 'audit.broken' AND object_id = $1`, [
+      second.workflow_id,
+    ]);
+    expect(alarms.rows).toEqual([
+      { county: '610124', role: 'supervisor', body: expect.stringContaining(`第 ${victim.id} 条（${victim.event_id}）内容与哈希不符`) },
+    ]);
   });
 });

@@ -25,7 +25,12 @@ let base: string;
 let worker: { worker: Worker; done: Promise<void> } | undefined;
 
 beforeAll(async () => {
-  app = await buildApp({ config: { ...testConfig(), TEMPORAL_TASK_QUEUE: stack.taskQueue }, pool: stack.db.pool, temporal: new Client({ connection: stack.connection, dataConverter: stack.dataConverter }), logger: false });
+  app = await buildApp({
+    config: { ...testConfig(), TEMPORAL_TASK_QUEUE: stack.taskQueue },
+    pool: stack.db.pool,
+    temporal: new Client({ connection: stack.connection, dataConverter: stack.dataConverter }),
+    logger: false,
+  });
   await app.listen({ host: '127.0.0.1', port: 0 });
   base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
 }, 60_000);
@@ -59,6 +64,9 @@ describe('the demo seed', () => {
     );
     expect(survey.rows, JSON.stringify(lines)).toEqual([{ task_id: expect.any(String), state: 'submitted', outcome: 'appraisal-needed' }]);
     const taskUrlId = (survey.rows[0].task_id as string).replaceAll('/', '~');
-    expect(lines.some((l) => l.includes(taskUrlId) && /signed for and submitted/.test(l)), JSON.stringify(lines)).toBe(true);
+    expect(
+      lines.some((l) => l.includes(taskUrlId) && /signed for and submitted/.test(l)),
+      JSON.stringify(lines),
+    ).toBe(true);
   });
 });

@@ -31,9 +31,18 @@ async function settledHistoryLength(workflowId: string) {
 
 describe('a department task worked through HTTP', () => {
   test('assign, sign, submit, review; inboxes, notifications, read model; another department is refused', async () => {
-    const created = await call('operator', 'POST', '/v1/tasks', {
-      department: 'housing', leadDepartment: 'commerce', title: '核查某村自建房隐患', instructions: '现场核查并反馈',
-    }, { 'idempotency-key': `e2e-${randomUUID()}` });
+    const created = await call(
+      'operator',
+      'POST',
+      '/v1/tasks',
+      {
+        department: 'housing',
+        leadDepartment: 'commerce',
+        title: '核查某村自建房隐患',
+        instructions: '现场核查并反馈',
+      },
+      { 'idempotency-key': `e2e-${randomUUID()}` },
+    );
     expect(created.status).toBe(201);
     const taskId = created.body.taskId as string;
     expect(taskId).toMatch(/^task:610124:housing:\d{4}-\d{4}$/);
@@ -55,7 +64,9 @@ describe('a department task worked through HTTP', () => {
 
     expect((await call('housing', 'POST', `/v1/tasks/${taskId}/sign`)).body.state).toBe('signed');
     const submitted = await call('housing', 'POST', `/v1/tasks/${taskId}/submit`, {
-      summary: '已现场核查，存在一般隐患，已下达整改通知', outcome: 'hazard', evidence: [{ name: '现场照片', sha256: 'b'.repeat(64) }],
+      summary: '已现场核查，存在一般隐患，已下达整改通知',
+      outcome: 'hazard',
+      evidence: [{ name: '现场照片', sha256: 'b'.repeat(64) }],
     });
     expect(submitted.body.state).toBe('submitted');
     const accepted = await call('commerce', 'POST', `/v1/tasks/${taskId}/review`, { decision: 'accept', comment: '同意办结' });
@@ -91,30 +102,64 @@ describe('a department task worked through HTTP', () => {
     expect((await call('commerce', 'POST', `/v1/tasks/${taskId}/review`, { decision: 'accept', comment: '同意' })).body.state).toBe('completed');
     const before = await call('housing', 'GET', `/v1/tasks/${taskId}`);
     // A cancelled matter.
-    const matter = await call('operator', 'POST', '/v1/matters', {
-      scenario: 'self-built-housing', county: '610124', subject: { name: '钱某某', kind: 'house' }, facts: { township: '610124100' },
-    }, { 'idempotency-key': `e2e-${randomUUID()}` });
+    const matter = await call(
+      'operator',
+      'POST',
+      '/v1/matters',
+      {
+        scenario: 'self-built-housing',
+        county: '610124',
+        subject: { name: '钱某某', kind: 'house' },
+        facts: { township: '610124100' },
+      },
+      { 'idempotency-key': `e2e-${randomUUID()}` },
+    );
     const matterId = matter.body.matterId as string;
     expect((await call('operator', 'POST', `/v1/matters/${matterId}/cancel`, { reason: '重复立案' })).body.status).toBe('cancelled');
     const matterBefore = await call('operator', 'GET', `/v1/matters/${matterId}`);
     // A dispute over one of its steps, ended (cancelled) before the purge.
     const disputeWorkflowId = `${matter.body.workflowId as string}/dispute:9`;
     const dispute = await stack.client.workflow.start(jurisdictionDispute, {
-      taskQueue: stack.taskQueue, workflowId: disputeWorkflowId,
-      args: [{ county: '610124', taskKey: 'survey.planning', taskTitle: '规划与用地合法性核查', parties: ['natural-resources', 'agriculture'], returnedBy: 'natural-resources', reason: '宅基地审批属农业农村部门' }],
+      taskQueue: stack.taskQueue,
+      workflowId: disputeWorkflowId,
+      args: [
+        {
+          county: '610124',
+          taskKey: 'survey.planning',
+          taskTitle: '规划与用地合法性核查',
+          parties: ['natural-resources', 'agriculture'],
+          returnedBy: 'natural-resources',
+          reason: '宅基地审批属农业农村部门',
+        },
+      ],
     });
-    await eventually(async () => ((await call('supervisor', 'GET', `/v1/disputes/${toUrlId(disputeWorkflowId)}`)).status === 200 ? true : undefined), { message: 'the dispute in the record' });
+    await eventually(async () => ((await call('supervisor', 'GET', `/v1/disputes/${toUrlId(disputeWorkflowId)}`)).status === 200 ? true : undefined), {
+      message: 'the dispute in the record',
+    });
     await dispute.cancel();
-    const disputeBefore = await eventually(async () => {
-      const r = await call('supervisor', 'GET', `/v1/disputes/${toUrlId(disputeWorkflowId)}`);
-      // Ended, and the end recorded (the state is set a moment before the record is written).
-      return r.body.state === 'ended' && r.body.timeline?.some((e: { type: string }) => e.type === 'dispute.ended') ? r : undefined;
-    }, { message: 'the dispute ended and recorded' });
+    const disputeBefore = await eventually(
+      async () => {
+        const r = await call('supervisor', 'GET', `/v1/disputes/${toUrlId(disputeWorkflowId)}`);
+        // Ended, and the end recorded (the state is set a moment before the record is written).
+        return r.body.state === 'ended' && r.body.timeline?.some((e: { type: string }) => e.type === 'dispute.ended') ? r : undefined;
+      },
+      { message: 'the dispute ended and recorded' },
+    );
 
     // Retention ends (as `temporal workflow delete` does): the executions are gone from the server.
     for (const workflowId of [taskId, matter.body.workflowId as string, disputeWorkflowId]) {
       await stack.client.workflowService.deleteWorkflowExecution({ namespace: 'default', workflowExecution: { workflowId } });
-      await eventually(async () => stack.client.workflow.getHandle(workflowId).describe().then(() => false, (err: unknown) => err instanceof WorkflowNotFoundError), { timeoutMs: 90_000, intervalMs: 500, message: `${workflowId} deleted` });
+      await eventually(
+        async () =>
+          stack.client.workflow
+            .getHandle(workflowId)
+            .describe()
+            .then(
+              () => false,
+              (err: unknown) => err instanceof WorkflowNotFoundError,
+            ),
+        { timeoutMs: 90_000, intervalMs: 500, message: `${workflowId} deleted` },
+      );
     }
     const after = await call('housing', 'GET', `/v1/tasks/${taskId}`);
     expect(after.status).toBe(200);

@@ -7,9 +7,7 @@ import { isGrpcServiceError } from '@temporalio/client';
 import { describe, expect, test } from 'vitest';
 import type { Principal } from '../../domain/principal.js';
 import { SA } from '../../domain/search-attributes.js';
-import {
-  decideExtensionUpdate, departmentTask, getTaskQuery, requestExtensionUpdate, signUpdate, submitUpdate,
-} from '../../workflows/department-task.js';
+import { decideExtensionUpdate, departmentTask, getTaskQuery, requestExtensionUpdate, signUpdate, submitUpdate } from '../../workflows/department-task.js';
 import { eventually } from '../helpers/eventually.js';
 import { useStack } from '../helpers/stack.js';
 
@@ -49,7 +47,8 @@ describe('durability', () => {
     const { worker, done } = await startWorker();
     try {
       const h = await stack.client.workflow.start(departmentTask, {
-        taskQueue, workflowId: `task:${county}:housing:can-${randomUUID().slice(0, 8)}`,
+        taskQueue,
+        workflowId: `task:${county}:housing:can-${randomUUID().slice(0, 8)}`,
         args: [{ county, department: 'housing', title: '长周期任务', instructions: '' }],
       });
       const firstRun = (await h.describe()).runId;
@@ -87,7 +86,8 @@ describe('durability', () => {
   test('an action sent while no worker runs is carried out when a worker comes back', async () => {
     let { worker, done } = await startWorker();
     const h = await stack.client.workflow.start(departmentTask, {
-      taskQueue, workflowId: `task:${county}:housing:crash-${randomUUID().slice(0, 8)}`,
+      taskQueue,
+      workflowId: `task:${county}:housing:crash-${randomUUID().slice(0, 8)}`,
       args: [{ county, department: 'housing', title: '宕机恢复', instructions: '' }],
     });
     await h.query(getTaskQuery);

@@ -30,10 +30,13 @@ const matterBody = {
 /** Waits until the read model's `sql` (first row, column `v`) shows `want`. */
 async function readModelShows(sql: string, args: unknown[], want: unknown) {
   let last: unknown;
-  await eventually(async () => {
-    last = (await stack.db.pool.query(sql, args)).rows[0]?.v;
-    return last === want;
-  }, { message: () => `the read model to show ${String(want)} for ${String(args[0])} (it shows ${String(last)})` });
+  await eventually(
+    async () => {
+      last = (await stack.db.pool.query(sql, args)).rows[0]?.v;
+      return last === want;
+    },
+    { message: () => `the read model to show ${String(want)} for ${String(args[0])} (it shows ${String(last)})` },
+  );
 }
 
 /**
@@ -41,11 +44,14 @@ async function readModelShows(sql: string, args: unknown[], want: unknown) {
  * it shows the first run closed (so it has caught up with everything that happened before).
  */
 async function runsOf(workflowId: string, firstRunId: string): Promise<{ runId: string; status: string }[]> {
-  return eventually(async () => {
-    const runs: { runId: string; status: string }[] = [];
-    for await (const w of stack.client.workflow.list({ query: `WorkflowId = '${workflowId}'` })) runs.push({ runId: w.runId, status: w.status.name });
-    return runs.some((r) => r.runId === firstRunId && r.status !== 'RUNNING') ? runs : undefined;
-  }, { message: `visibility to show ${workflowId} closed` });
+  return eventually(
+    async () => {
+      const runs: { runId: string; status: string }[] = [];
+      for await (const w of stack.client.workflow.list({ query: `WorkflowId = '${workflowId}'` })) runs.push({ runId: w.runId, status: w.status.name });
+      return runs.some((r) => r.runId === firstRunId && r.status !== 'RUNNING') ? runs : undefined;
+    },
+    { message: `visibility to show ${workflowId} closed` },
+  );
 }
 
 /** The run the server holds as current under `workflowId`. */
@@ -70,7 +76,10 @@ describe('a retry with the same Idempotency-Key after the workflow closed', () =
 
     const cancelled = await call('operator', 'POST', `/v1/matters/${first.body.matterId}/cancel`, { reason: '重复受理，撤销' });
     expect(cancelled.status, JSON.stringify(cancelled.body)).toBe(200);
-    await stack.client.workflow.getHandle(matterId).result().catch(() => undefined);
+    await stack.client.workflow
+      .getHandle(matterId)
+      .result()
+      .catch(() => undefined);
     await readModelShows("SELECT view->>'status' AS v FROM matters WHERE matter_id = $1", [matterId], 'cancelled');
 
     const again = await call('operator', 'POST', '/v1/matters', matterBody, headers);

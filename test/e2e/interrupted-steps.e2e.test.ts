@@ -38,7 +38,9 @@ async function published(matterId: string) {
 async function terminate(d: MatterDriver, key: string) {
   const t = await d.waitFor(key);
   await stack.client.workflow.getHandle(t.taskId).terminate('在 Temporal UI 中终止');
-  const next = await eventually(async () => (await d.view()).tasks.find((x) => x.replaces === t.taskId && x.state === 'running'), { message: `${key} issued again` });
+  const next = await eventually(async () => (await d.view()).tasks.find((x) => x.replaces === t.taskId && x.state === 'running'), {
+    message: `${key} issued again`,
+  });
   expect(next.department).toBe(t.department);
 
   const matterId = d.handle.workflowId;
@@ -47,10 +49,13 @@ async function terminate(d: MatterDriver, key: string) {
   expect(detail.body.timeline.filter((e: { type: string }) => e.type === 'task.interrupted')).toHaveLength(1);
   // The dead task leaves the inbox (its row closed, or never written); the re-issued one is there
   // with a fresh sign-for clock.
-  const fresh = await eventually(async () => {
-    const r = await stack.db.pool.query('SELECT state, due_at FROM tasks WHERE task_id = $1', [next.taskId]);
-    return r.rows[0] as { state: string; due_at: Date | null } | undefined;
-  }, { message: 'the re-issued task in the read model' });
+  const fresh = await eventually(
+    async () => {
+      const r = await stack.db.pool.query('SELECT state, due_at FROM tasks WHERE task_id = $1', [next.taskId]);
+      return r.rows[0] as { state: string; due_at: Date | null } | undefined;
+    },
+    { message: 'the re-issued task in the read model' },
+  );
   expect(fresh.state).toBe('assigned');
   expect(fresh.due_at).not.toBeNull();
   const dead = await stack.db.pool.query('SELECT state FROM tasks WHERE task_id = $1', [t.taskId]);
@@ -65,7 +70,11 @@ async function terminate(d: MatterDriver, key: string) {
 
 describe('a step terminated from outside is issued again (real dev server)', () => {
   test('自建房: the appraisal terminated; re-issued; graded D, repaired, and published as such', async () => {
-    const d = await launch({ scenario: 'self-built-housing', subject: { name: '赵某某', kind: 'house' }, facts: { township: '610124100', reportedHazard: true } });
+    const d = await launch({
+      scenario: 'self-built-housing',
+      subject: { name: '赵某某', kind: 'house' },
+      facts: { township: '610124100', reportedHazard: true },
+    });
     await d.complete('survey.locality', 'hazard-suspected');
     await d.complete('survey.housing', 'appraisal-needed');
     await d.complete('survey.planning', 'legal');
@@ -81,7 +90,8 @@ describe('a step terminated from outside is issued again (real dev server)', () 
 
   test('成品油: an inspection terminated; the verdict waits for the re-issued one', async () => {
     const d = await launch({
-      scenario: 'refined-oil', subject: { name: '周至县某某石化有限公司', kind: 'enterprise', creditCode: '91610124MA6TG1234X' },
+      scenario: 'refined-oil',
+      subject: { name: '周至县某某石化有限公司', kind: 'enterprise', creditCode: '91610124MA6TG1234X' },
       facts: { township: '610124100', stationKind: 'licensed-station', participants: ['safety', 'quality'] },
     });
     await d.complete('inspection.lead', 'compliant');
@@ -95,7 +105,8 @@ describe('a step terminated from outside is issued again (real dev server)', () 
 
   test('预付卡: the transfer approval terminated; re-issued, not silently refused', async () => {
     const d = await launch({
-      scenario: 'prepaid-card', subject: { name: '周至县某某健身服务有限公司', kind: 'enterprise', creditCode: '91610124MA6TH5678Y' },
+      scenario: 'prepaid-card',
+      subject: { name: '周至县某某健身服务有限公司', kind: 'enterprise', creditCode: '91610124MA6TH5678Y' },
       facts: { trade: 'sports', signal: 'complaint' },
     });
     await d.complete('triage', 'assigned');
@@ -108,16 +119,27 @@ describe('a step terminated from outside is issued again (real dev server)', () 
     await stack.client.workflow.getHandle(dead.taskId).terminate('在 Temporal UI 中终止');
     const transferId = (await d.transfer()).transferId;
     // Through the API: the transfer shows the step interrupted and issued again.
-    const shown = await eventually(async () => {
-      const r = await call('supervisor', 'GET', `/v1/transfers/${transferId.replaceAll('/', '~')}`);
-      return r.status === 200 && r.body.tasks.filter((t: { key: string }) => t.key === 'transfer.approve').length === 2 ? r.body : undefined;
-    }, { message: 'the approval issued again' });
+    const shown = await eventually(
+      async () => {
+        const r = await call('supervisor', 'GET', `/v1/transfers/${transferId.replaceAll('/', '~')}`);
+        return r.status === 200 && r.body.tasks.filter((t: { key: string }) => t.key === 'transfer.approve').length === 2 ? r.body : undefined;
+      },
+      { message: 'the approval issued again' },
+    );
     expect(shown.tasks.map((t: { key: string; state: string }) => [t.key, t.state])).toEqual([
-      ['transfer.report', 'completed'], ['transfer.approve', 'interrupted'], ['transfer.approve', 'running'],
+      ['transfer.report', 'completed'],
+      ['transfer.approve', 'interrupted'],
+      ['transfer.approve', 'running'],
     ]);
     expect(shown.timeline.map((e: { type: string }) => e.type)).toContain('transfer.task-interrupted');
-    const row = await eventually(async () => (await stack.db.pool.query('SELECT state FROM tasks WHERE task_id = $1', [dead.taskId])).rows[0] as { state: string } | undefined, { message: 'the dead row' });
-    await eventually(async () => ((await stack.db.pool.query('SELECT state FROM tasks WHERE task_id = $1', [dead.taskId])).rows[0]?.state === 'cancelled' ? true : undefined), { message: `the dead task's row closed (was ${row.state})` });
+    const row = await eventually(
+      async () => (await stack.db.pool.query('SELECT state FROM tasks WHERE task_id = $1', [dead.taskId])).rows[0] as { state: string } | undefined,
+      { message: 'the dead row' },
+    );
+    await eventually(
+      async () => ((await stack.db.pool.query('SELECT state FROM tasks WHERE task_id = $1', [dead.taskId])).rows[0]?.state === 'cancelled' ? true : undefined),
+      { message: `the dead task's row closed (was ${row.state})` },
+    );
     await d.complete('disposal.sector', 'corrected');
     await d.complete('disposal.penalty', 'decided');
     await d.step('transfer.approve', 'approve');

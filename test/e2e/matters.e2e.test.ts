@@ -39,11 +39,15 @@ function reviewerOf(task: { leadDepartment?: string; department: string }): stri
  * officer is notified, opens the task and accepts it. Returns who reviewed.
  */
 async function work(dept: string, matterId: string, key: string, outcome: string): Promise<string> {
-  const task = await eventually(async () => {
-    const detail = await call('supervisor', 'GET', `/v1/matters/${matterId}`);
-    return (detail.body.tasks as { taskId: string; key: string; state: string; department: string }[] | undefined)
-      ?.find((t) => t.key === key && t.state === 'assigned' && t.department === dept);
-  }, { message: `${dept}'s ${key} task in ${matterId}` });
+  const task = await eventually(
+    async () => {
+      const detail = await call('supervisor', 'GET', `/v1/matters/${matterId}`);
+      return (detail.body.tasks as { taskId: string; key: string; state: string; department: string }[] | undefined)?.find(
+        (t) => t.key === key && t.state === 'assigned' && t.department === dept,
+      );
+    },
+    { message: `${dept}'s ${key} task in ${matterId}` },
+  );
   const inbox = await call(dept, 'GET', '/v1/tasks?state=assigned');
   expect(inbox.body.items.map((t: { taskId: string }) => t.taskId)).toContain(task.taskId);
   expect((await call(dept, 'POST', `/v1/tasks/${task.taskId}/sign`)).status).toBe(200);
@@ -52,8 +56,13 @@ async function work(dept: string, matterId: string, key: string, outcome: string
   const reviewer = reviewerOf(submitted.body as { leadDepartment?: string; department: string });
   if (reviewer !== 'supervisor') {
     // The lead department learns of the submission from its notifications and opens the task.
-    await eventually(async () => (await call(reviewer, 'GET', `/v1/notifications?objectId=${encodeURIComponent(task.taskId)}`)).body.items
-      .some((n: { kind: string }) => n.kind === 'task.submitted'), { message: `the task.submitted notice of ${task.taskId} to ${reviewer}` });
+    await eventually(
+      async () =>
+        (await call(reviewer, 'GET', `/v1/notifications?objectId=${encodeURIComponent(task.taskId)}`)).body.items.some(
+          (n: { kind: string }) => n.kind === 'task.submitted',
+        ),
+      { message: `the task.submitted notice of ${task.taskId} to ${reviewer}` },
+    );
     const opened = await call(reviewer, 'GET', `/v1/tasks/${task.taskId}`);
     expect(opened.status, JSON.stringify(opened.body)).toBe(200);
     expect(opened.body).toMatchObject({ state: 'submitted', leadDepartment: reviewer, submission: { outcome } });
@@ -65,10 +74,13 @@ async function work(dept: string, matterId: string, key: string, outcome: string
 }
 
 async function closed(matterId: string) {
-  return eventually(async () => {
-    const detail = await call('supervisor', 'GET', `/v1/matters/${matterId}`);
-    return detail.body.status === 'closed' ? detail.body : undefined;
-  }, { message: `matter ${matterId} closed` });
+  return eventually(
+    async () => {
+      const detail = await call('supervisor', 'GET', `/v1/matters/${matterId}`);
+      return detail.body.status === 'closed' ? detail.body : undefined;
+    },
+    { message: `matter ${matterId} closed` },
+  );
 }
 
 const launchBody = {
@@ -82,7 +94,9 @@ const launchBody = {
 describe('the other pilots from launch to published result', () => {
   test('refined oil: one joint visit, every department compliant, result published with the company named', async () => {
     const created = await call('operator', 'POST', '/v1/matters', {
-      scenario: 'refined-oil', county: '610124', subject: { name: '某石油销售有限公司', kind: 'enterprise', creditCode: '91610124MA6TG1XK2C' },
+      scenario: 'refined-oil',
+      county: '610124',
+      subject: { name: '某石油销售有限公司', kind: 'enterprise', creditCode: '91610124MA6TG1XK2C' },
       facts: { township: '610124100', stationKind: 'licensed-station', participants: ['safety', 'quality'] },
     });
     expect(created.status).toBe(201);
@@ -102,26 +116,50 @@ describe('the other pilots from launch to published result', () => {
 
   test('refined oil: the transfer refused, the seizure runs its 30 days; the agency head extends it by 30 (行政强制法 art. 25) through HTTP', async () => {
     const created = await call('operator', 'POST', '/v1/matters', {
-      scenario: 'refined-oil', county: '610124', subject: { name: '赵某某', kind: 'person' },
+      scenario: 'refined-oil',
+      county: '610124',
+      subject: { name: '赵某某', kind: 'person' },
       facts: { township: '610124100', stationKind: 'mobile-refuelling', participants: ['safety'] },
     });
     const matterId = created.body.matterId as string;
     await work('commerce', matterId, 'inspection.lead', 'compliant');
     await work('emergency', matterId, 'inspection.safety', 'unlicensed');
     await work('emergency', matterId, 'disposal.seal', 'sealed');
-    const transferId = await eventually(async () => (await call('supervisor', 'GET', `/v1/matters/${matterId}`)).body.transfers?.[0]?.transferId as string | undefined, { message: 'the transfer started' });
-    const running = (key: string) => eventually(async () => (await call('supervisor', 'GET', `/v1/transfers/${transferId}`)).body.tasks
-      ?.find((x: { key: string; state: string }) => x.key === key && x.state === 'running') as { taskId: string } | undefined, { message: key });
+    const transferId = await eventually(
+      async () => (await call('supervisor', 'GET', `/v1/matters/${matterId}`)).body.transfers?.[0]?.transferId as string | undefined,
+      { message: 'the transfer started' },
+    );
+    const running = (key: string) =>
+      eventually(
+        async () =>
+          (await call('supervisor', 'GET', `/v1/transfers/${transferId}`)).body.tasks?.find(
+            (x: { key: string; state: string }) => x.key === key && x.state === 'running',
+          ) as { taskId: string } | undefined,
+        { message: key },
+      );
     const report = await running('transfer.report');
     // The lead (commerce) is the transferring agency; its head refuses the transfer.
     expect((await call('commerce', 'POST', `/v1/tasks/${report.taskId}/sign`)).status).toBe(200);
-    expect((await call('commerce', 'POST', `/v1/tasks/${report.taskId}/submit`, { summary: '报告', outcome: 'reported', caseGroup: [{ name: '甲' }, { name: '乙' }] })).status).toBe(200);
+    expect(
+      (
+        await call('commerce', 'POST', `/v1/tasks/${report.taskId}/submit`, {
+          summary: '报告',
+          outcome: 'reported',
+          caseGroup: [{ name: '甲' }, { name: '乙' }],
+        })
+      ).status,
+    ).toBe(200);
     const approval = await running('transfer.approve');
     expect((await call('commerce', 'POST', `/v1/tasks/${approval.taskId}/sign`)).status).toBe(200);
     expect((await call('commerce-head', 'POST', `/v1/tasks/${approval.taskId}/submit`, { summary: '情节轻微，不移送', outcome: 'refuse' })).status).toBe(200);
 
-    const seizure = await eventually(async () => ((await call('supervisor', 'GET', `/v1/matters/${matterId}`)).body.tasks as { taskId: string; key: string; state: string }[])
-      .find((t) => t.key === 'disposal.seizure' && t.state === 'assigned'), { message: 'the seizure step' });
+    const seizure = await eventually(
+      async () =>
+        ((await call('supervisor', 'GET', `/v1/matters/${matterId}`)).body.tasks as { taskId: string; key: string; state: string }[]).find(
+          (t) => t.key === 'disposal.seizure' && t.state === 'assigned',
+        ),
+      { message: 'the seizure step' },
+    );
     const signed = await call('emergency', 'POST', `/v1/tasks/${seizure.taskId}/sign`);
     const due = signed.body.currentDeadline.dueAt as string;
     // Days, not working days.
@@ -143,7 +181,9 @@ describe('the other pilots from launch to published result', () => {
 
   test('refined oil black station: sealed, then transferred to the police step by step (国务院令第310号) through HTTP', async () => {
     const created = await call('operator', 'POST', '/v1/matters', {
-      scenario: 'refined-oil', county: '610124', subject: { name: '李某某', kind: 'person' },
+      scenario: 'refined-oil',
+      county: '610124',
+      subject: { name: '李某某', kind: 'person' },
       facts: { township: '610124100', stationKind: 'suspected-black-station', participants: ['safety'] },
     });
     expect(created.status).toBe(201);
@@ -151,13 +191,25 @@ describe('the other pilots from launch to published result', () => {
     await work('commerce', matterId, 'inspection.lead', 'unlicensed');
     await work('emergency', matterId, 'inspection.safety', 'compliant');
     await work('emergency', matterId, 'disposal.seal', 'sealed');
-    const transferId = await eventually(async () => (await call('supervisor', 'GET', `/v1/matters/${matterId}`)).body.transfers?.[0]?.transferId as string | undefined, { message: 'the transfer started' });
+    const transferId = await eventually(
+      async () => (await call('supervisor', 'GET', `/v1/matters/${matterId}`)).body.transfers?.[0]?.transferId as string | undefined,
+      { message: 'the transfer started' },
+    );
 
     /** The step's department signs from its inbox; `by` submits (the head for the approval). */
     const step = async (dept: string, key: string, body: Record<string, unknown>, by = dept) => {
-      const t = await eventually(async () => (await call(dept, 'GET', `/v1/transfers/${transferId}`)).body.tasks
-        ?.find((x: { key: string; state: string }) => x.key === key && x.state === 'running') as { taskId: string } | undefined, { message: `${key} of ${transferId}` });
-      await eventually(async () => ((await call(dept, 'GET', '/v1/tasks?state=assigned')).body.items.some((x: { taskId: string }) => x.taskId === t.taskId) ? true : undefined), { message: `${key} in ${dept}'s inbox` });
+      const t = await eventually(
+        async () =>
+          (await call(dept, 'GET', `/v1/transfers/${transferId}`)).body.tasks?.find(
+            (x: { key: string; state: string }) => x.key === key && x.state === 'running',
+          ) as { taskId: string } | undefined,
+        { message: `${key} of ${transferId}` },
+      );
+      await eventually(
+        async () =>
+          (await call(dept, 'GET', '/v1/tasks?state=assigned')).body.items.some((x: { taskId: string }) => x.taskId === t.taskId) ? true : undefined,
+        { message: `${key} in ${dept}'s inbox` },
+      );
       expect((await call(dept, 'POST', `/v1/tasks/${t.taskId}/sign`)).status).toBe(200);
       const submitted = await call(by, 'POST', `/v1/tasks/${t.taskId}/submit`, { summary: key, ...body });
       expect(submitted.status, JSON.stringify(submitted.body)).toBe(200);
@@ -166,36 +218,70 @@ describe('the other pilots from launch to published result', () => {
       return t.taskId;
     };
     const report = await call('commerce', 'GET', `/v1/transfers/${transferId}`);
-    expect(report.body).toMatchObject({ state: 'running', step: 'transfer.report', agency: { department: 'commerce', name: '商务局' }, police: { department: 'police' } });
+    expect(report.body).toMatchObject({
+      state: 'running',
+      step: 'transfer.report',
+      agency: { department: 'commerce', name: '商务局' },
+      police: { department: 'police' },
+    });
     await step('commerce', 'transfer.report', { outcome: 'reported', caseGroup: [{ name: '王执法', certificateNo: 'ZF-001' }, { name: '赵执法' }] });
     // Only the head approves: an officer's approval is refused.
-    const approval = await eventually(async () => (await call('commerce', 'GET', `/v1/transfers/${transferId}`)).body.tasks
-      ?.find((x: { key: string; state: string }) => x.key === 'transfer.approve' && x.state === 'running') as { taskId: string } | undefined, { message: 'the approval' });
+    const approval = await eventually(
+      async () =>
+        (await call('commerce', 'GET', `/v1/transfers/${transferId}`)).body.tasks?.find(
+          (x: { key: string; state: string }) => x.key === 'transfer.approve' && x.state === 'running',
+        ) as { taskId: string } | undefined,
+      { message: 'the approval' },
+    );
     expect((await call('commerce', 'POST', `/v1/tasks/${approval.taskId}/sign`)).status).toBe(200);
     const byOfficer = await call('commerce', 'POST', `/v1/tasks/${approval.taskId}/submit`, { summary: '同意', outcome: 'approve' });
     expect(byOfficer.status).toBe(403);
-    expect((await call('commerce-head', 'POST', `/v1/tasks/${approval.taskId}/submit`, { summary: '经审批同意移送', outcome: 'approve' })).body.state).toBe('completed');
+    expect((await call('commerce-head', 'POST', `/v1/tasks/${approval.taskId}/submit`, { summary: '经审批同意移送', outcome: 'approve' })).body.state).toBe(
+      'completed',
+    );
     // Approved: the matter cannot be closed without the transfer (a fine never replaces it, art. 11).
-    await eventually(async () => ((await call('supervisor', 'GET', `/v1/matters/${matterId}`)).body.transfers[0].approved ? true : undefined), { message: 'approved on the matter' });
+    await eventually(async () => ((await call('supervisor', 'GET', `/v1/matters/${matterId}`)).body.transfers[0].approved ? true : undefined), {
+      message: 'approved on the matter',
+    });
     const cancel = await call('operator', 'POST', `/v1/matters/${matterId}/cancel`, { reason: '罚款结案' });
     expect(cancel.status).toBe(409);
     expect(cancel.body.error.code).toBe('transfer_pending');
     // Art. 6: the hand-over lists its materials; without them it is refused with the field.
-    const handover = await eventually(async () => (await call('commerce', 'GET', `/v1/transfers/${transferId}`)).body.tasks
-      ?.find((x: { key: string; state: string }) => x.key === 'transfer.handover' && x.state === 'running') as { taskId: string } | undefined, { message: 'the hand-over' });
+    const handover = await eventually(
+      async () =>
+        (await call('commerce', 'GET', `/v1/transfers/${transferId}`)).body.tasks?.find(
+          (x: { key: string; state: string }) => x.key === 'transfer.handover' && x.state === 'running',
+        ) as { taskId: string } | undefined,
+      { message: 'the hand-over' },
+    );
     expect((await call('commerce', 'POST', `/v1/tasks/${handover.taskId}/sign`)).status).toBe(200);
     const noMaterials = await call('commerce', 'POST', `/v1/tasks/${handover.taskId}/submit`, { summary: '移送', outcome: 'transferred' });
     expect(noMaterials.status).toBe(400);
     expect(noMaterials.body.error.issues).toEqual([{ path: 'body.materials', message: '缺少 transfer-letter, investigation-report, evidence-list' }]);
-    expect((await call('commerce', 'POST', `/v1/tasks/${handover.taskId}/submit`, { summary: '移送', outcome: 'transferred', materials: ['transfer-letter', 'investigation-report', 'evidence-list'] })).status).toBe(200);
+    expect(
+      (
+        await call('commerce', 'POST', `/v1/tasks/${handover.taskId}/submit`, {
+          summary: '移送',
+          outcome: 'transferred',
+          materials: ['transfer-letter', 'investigation-report', 'evidence-list'],
+        })
+      ).status,
+    ).toBe(200);
     await step('police', 'transfer.police-decision', { outcome: 'filed' });
     await step('commerce', 'transfer.evidence', { outcome: 'handed-over' });
-    const done = await eventually(async () => {
-      const r = await call('police', 'GET', `/v1/transfers/${transferId}`);
-      return r.body.state === 'filed' ? r.body : undefined;
-    }, { message: 'the transfer filed' });
+    const done = await eventually(
+      async () => {
+        const r = await call('police', 'GET', `/v1/transfers/${transferId}`);
+        return r.body.state === 'filed' ? r.body : undefined;
+      },
+      { message: 'the transfer filed' },
+    );
     expect(done.tasks.map((t: { key: string; department: string }) => [t.key, t.department])).toEqual([
-      ['transfer.report', 'commerce'], ['transfer.approve', 'commerce'], ['transfer.handover', 'commerce'], ['transfer.police-decision', 'police'], ['transfer.evidence', 'commerce'],
+      ['transfer.report', 'commerce'],
+      ['transfer.approve', 'commerce'],
+      ['transfer.handover', 'commerce'],
+      ['transfer.police-decision', 'police'],
+      ['transfer.evidence', 'commerce'],
     ]);
     expect(done.timeline.at(-1)).toMatchObject({ type: 'transfer.ended' });
     // Neither another department nor another county reads the transfer.
@@ -207,7 +293,8 @@ describe('the other pilots from launch to published result', () => {
     const policeStep = done.tasks.find((t: { key: string }) => t.key === 'transfer.police-decision').taskId as string;
     expect((await call('operator', 'GET', `/v1/tasks/${policeStep}`)).status).toBe(404);
     expect((await call('supervisor', 'GET', `/v1/tasks/${policeStep}`)).status).toBe(200);
-    const listed = async (who: string) => (await call(who, 'GET', `/v1/tasks?matterId=${matterId}&limit=200`)).body.items.map((t: { taskId: string }) => t.taskId) as string[];
+    const listed = async (who: string) =>
+      (await call(who, 'GET', `/v1/tasks?matterId=${matterId}&limit=200`)).body.items.map((t: { taskId: string }) => t.taskId) as string[];
     expect((await listed('operator')).filter((id) => id.includes('~transfer:'))).toEqual([]);
     expect((await listed('supervisor')).filter((id) => id.includes('~transfer:'))).toHaveLength(5);
     // 回头看: the lead checks the sealed site again.
@@ -218,7 +305,9 @@ describe('the other pilots from launch to published result', () => {
 
   test('prepaid card: triage to the sports bureau, mediation fails, verification finds nothing: the verification is published, the mediation not', async () => {
     const created = await call('operator', 'POST', '/v1/matters', {
-      scenario: 'prepaid-card', county: '610124', subject: { name: '某健身房', kind: 'enterprise' },
+      scenario: 'prepaid-card',
+      county: '610124',
+      subject: { name: '某健身房', kind: 'enterprise' },
       facts: { trade: 'sports', signal: 'complaint', amountYuan: 3000 },
     });
     const matterId = created.body.matterId as string;
@@ -239,7 +328,9 @@ describe('the other pilots from launch to published result', () => {
 
   test('prepaid card: a complaint not accepted is not published (DOMAIN §9)', async () => {
     const created = await call('operator', 'POST', '/v1/matters', {
-      scenario: 'prepaid-card', county: '610124', subject: { name: '某培训机构', kind: 'enterprise' },
+      scenario: 'prepaid-card',
+      county: '610124',
+      subject: { name: '某培训机构', kind: 'enterprise' },
       facts: { trade: 'education', signal: 'complaint', amountYuan: 2000 },
     });
     const matterId = created.body.matterId as string;
@@ -257,10 +348,17 @@ describe('the other pilots from launch to published result', () => {
 
 describe('a self-built-housing matter through HTTP', () => {
   test('bad facts are a 400 with field paths and start nothing', async () => {
-    const countRows = async () => (await stack.db.pool.query("SELECT count(*)::int AS n FROM matters WHERE scenario = 'self-built-housing'")).rows[0].n as number;
+    const countRows = async () =>
+      (await stack.db.pool.query("SELECT count(*)::int AS n FROM matters WHERE scenario = 'self-built-housing'")).rows[0].n as number;
     const countRuns = async () => (await stack.client.workflow.count(`WorkflowType = 'selfBuiltHousingMatter'`)).count;
     const [rowsBefore, runsBefore] = [await countRows(), await countRuns()];
-    const res = await call('operator', 'POST', '/v1/matters', { ...launchBody, facts: { township: 'abc', storeys: 'three' } }, { 'idempotency-key': `bad-${randomUUID()}` });
+    const res = await call(
+      'operator',
+      'POST',
+      '/v1/matters',
+      { ...launchBody, facts: { township: 'abc', storeys: 'three' } },
+      { 'idempotency-key': `bad-${randomUUID()}` },
+    );
     expect(res.status).toBe(400);
     expect(res.body.error.issues.map((i: { path: string }) => i.path).sort()).toEqual(['body.facts.storeys', 'body.facts.township']);
     expect(await countRows()).toBe(rowsBefore);
@@ -293,7 +391,18 @@ describe('a self-built-housing matter through HTTP', () => {
 
     const detail = { body: await closed(matterId) };
     expect(detail.body).toMatchObject({ status: 'closed', stage: 'closed', result: { code: 'D-repaired' }, findings: { grade: 'D', legality: 'legal' } });
-    expect(detail.body.tasks.map((t: { key: string }) => t.key)).toEqual(expect.arrayContaining(['survey.locality', 'survey.housing', 'survey.planning', 'appraisal', 'emergency.evacuate', 'emergency.follow-up', 'closing.ledger', 'publication']));
+    expect(detail.body.tasks.map((t: { key: string }) => t.key)).toEqual(
+      expect.arrayContaining([
+        'survey.locality',
+        'survey.housing',
+        'survey.planning',
+        'appraisal',
+        'emergency.evacuate',
+        'emergency.follow-up',
+        'closing.ledger',
+        'publication',
+      ]),
+    );
     expect(detail.body.timeline.map((e: { type: string }) => e.type)).toContain('published');
     expect(detail.body.temporalUiUrl).toContain(encodeURIComponent(matterId));
 
@@ -307,7 +416,9 @@ describe('a self-built-housing matter through HTTP', () => {
 
     // Lists: the county's supervisor and its city see it; another county does not; an officer
     // sees the matters their department works in.
-    expect((await call('supervisor', 'GET', '/v1/matters?scenario=self-built-housing')).body.items.map((m: { matterId: string }) => m.matterId)).toEqual([matterId]);
+    expect((await call('supervisor', 'GET', '/v1/matters?scenario=self-built-housing')).body.items.map((m: { matterId: string }) => m.matterId)).toEqual([
+      matterId,
+    ]);
     expect((await call('city', 'GET', '/v1/matters?scenario=self-built-housing')).body.items.map((m: { matterId: string }) => m.matterId)).toEqual([matterId]);
     expect((await call('otherCounty', 'GET', '/v1/matters')).body.items).toEqual([]);
     expect((await call('otherCounty', 'GET', `/v1/matters/${matterId}`)).status).toBe(404);
@@ -331,49 +442,79 @@ describe('a self-built-housing matter through HTTP', () => {
   test('a task returned by housing as natural-resources’ remit: decided by the justice bureau, done by the designated department', async () => {
     const created = await call('operator', 'POST', '/v1/matters', { ...launchBody, facts: { township: '610124100' } });
     const matterId = created.body.matterId as string;
-    const task = await eventually(async () => (await call('housing', 'GET', '/v1/tasks?state=assigned')).body.items
-      .find((t: { taskId: string; title: string }) => t.taskId.startsWith(matterId) && t.title.startsWith('结构安全')) as { taskId: string } | undefined,
-    { message: `housing's 结构安全 task of ${matterId}` });
-    const returned = await call('housing', 'POST', `/v1/tasks/${task.taskId}/return`, { reason: '房屋用地与规划问题属自然资源部门', suggestedDepartment: 'natural-resources', basis: 'law' });
+    const task = await eventually(
+      async () =>
+        (await call('housing', 'GET', '/v1/tasks?state=assigned')).body.items.find(
+          (t: { taskId: string; title: string }) => t.taskId.startsWith(matterId) && t.title.startsWith('结构安全'),
+        ) as { taskId: string } | undefined,
+      { message: `housing's 结构安全 task of ${matterId}` },
+    );
+    const returned = await call('housing', 'POST', `/v1/tasks/${task.taskId}/return`, {
+      reason: '房屋用地与规划问题属自然资源部门',
+      suggestedDepartment: 'natural-resources',
+      basis: 'law',
+    });
     // The return opens a dispute; housing keeps the task meanwhile (原职责划分), its clock running.
     expect(returned.status).toBe(200);
-    expect(returned.body).toMatchObject({ state: 'assigned', disputed: { reason: '房屋用地与规划问题属自然资源部门', suggestedDepartment: 'natural-resources', basis: 'law' }, currentDeadline: { kind: 'sign-for' } });
+    expect(returned.body).toMatchObject({
+      state: 'assigned',
+      disputed: { reason: '房屋用地与规划问题属自然资源部门', suggestedDepartment: 'natural-resources', basis: 'law' },
+      currentDeadline: { kind: 'sign-for' },
+    });
     expect((await call('housing', 'GET', '/v1/tasks?state=assigned')).body.items.map((t: { taskId: string }) => t.taskId)).toContain(task.taskId);
 
     // The dispute reaches the parties' lists; the other party declines too, so there is no agreement.
-    const dispute = await eventually(async () => {
-      const listed = await call('natural-resources', 'GET', '/v1/disputes?state=open');
-      expect(listed.status, JSON.stringify(listed.body)).toBe(200);
-      return (listed.body.items as { disputeId: string; rung: string; matterId?: string }[]).find((x) => x.matterId === matterId);
-    }, { message: `the dispute about ${matterId} in natural-resources' list` });
+    const dispute = await eventually(
+      async () => {
+        const listed = await call('natural-resources', 'GET', '/v1/disputes?state=open');
+        expect(listed.status, JSON.stringify(listed.body)).toBe(200);
+        return (listed.body.items as { disputeId: string; rung: string; matterId?: string }[]).find((x) => x.matterId === matterId);
+      },
+      { message: `the dispute about ${matterId} in natural-resources' list` },
+    );
     expect(dispute.rung).toBe('negotiation');
     expect((await call('market', 'GET', `/v1/disputes/${dispute.disputeId}`)).status).toBe(404);
-    expect((await call('natural-resources', 'POST', `/v1/disputes/${dispute.disputeId}/positions`, { position: 'decline', reason: '结构安全属住建部门' })).status).toBe(200);
-    const detail = await eventually(async () => {
-      const d = await call('justice', 'GET', `/v1/disputes/${dispute.disputeId}`);
-      return d.body.rung === 'coordination' ? d : undefined;
-    }, { message: `dispute ${dispute.disputeId} at coordination` });
+    expect(
+      (await call('natural-resources', 'POST', `/v1/disputes/${dispute.disputeId}/positions`, { position: 'decline', reason: '结构安全属住建部门' })).status,
+    ).toBe(200);
+    const detail = await eventually(
+      async () => {
+        const d = await call('justice', 'GET', `/v1/disputes/${dispute.disputeId}`);
+        return d.body.rung === 'coordination' ? d : undefined;
+      },
+      { message: `dispute ${dispute.disputeId} at coordination` },
+    );
     expect(detail.body).toMatchObject({ rung: 'coordination', arbiter: { department: 'justice' } });
     // Only the current arbiter decides: not the staffing office, not a party.
     expect((await call('staffing-office', 'POST', `/v1/disputes/${dispute!.disputeId}/decision`, { department: 'housing', reasoning: 'x' })).status).toBe(403);
     expect((await call('housing', 'POST', `/v1/disputes/${dispute!.disputeId}/decision`, { department: 'housing', reasoning: 'x' })).status).toBe(403);
     const decided = await call('justice', 'POST', `/v1/disputes/${dispute!.disputeId}/decision`, {
-      department: 'natural-resources', reasoning: '涉及违法用地认定，属自然资源部门法定职责', legalBasis: '《土地管理法》第七十八条',
+      department: 'natural-resources',
+      reasoning: '涉及违法用地认定，属自然资源部门法定职责',
+      legalBasis: '《土地管理法》第七十八条',
     });
     expect(decided.status).toBe(200);
     expect(decided.body.decision).toMatchObject({ department: 'natural-resources', rung: 'coordination' });
 
     // The designated department receives the task with fresh clocks and completes it.
-    const next = await eventually(async () => (await call('natural-resources', 'GET', '/v1/tasks?state=assigned')).body.items
-      .find((t: { taskId: string; title: string }) => t.taskId.startsWith(matterId) && t.title.startsWith('结构安全')) as { taskId: string } | undefined,
-    { message: `natural-resources' 结构安全 task of ${matterId}` });
+    const next = await eventually(
+      async () =>
+        (await call('natural-resources', 'GET', '/v1/tasks?state=assigned')).body.items.find(
+          (t: { taskId: string; title: string }) => t.taskId.startsWith(matterId) && t.title.startsWith('结构安全'),
+        ) as { taskId: string } | undefined,
+      { message: `natural-resources' 结构安全 task of ${matterId}` },
+    );
     expect((await call('natural-resources', 'POST', `/v1/tasks/${next.taskId}/sign`)).status).toBe(200);
     expect((await call('natural-resources', 'POST', `/v1/tasks/${next.taskId}/submit`, { summary: '已核查', outcome: 'appraisal-needed' })).status).toBe(200);
     // Reviewed by the lead department (housing), the one that returned it.
     expect((await call('housing', 'POST', `/v1/tasks/${next.taskId}/review`, { decision: 'accept', comment: '同意' })).body.state).toBe('completed');
     const matter = await call('supervisor', 'GET', `/v1/matters/${matterId}`);
-    expect(matter.body.tasks.filter((t: { key: string }) => t.key === 'survey.housing').map((t: { department: string; state: string }) => [t.department, t.state]))
-      .toEqual([['housing', 'reassigned'], ['natural-resources', 'completed']]);
+    expect(
+      matter.body.tasks.filter((t: { key: string }) => t.key === 'survey.housing').map((t: { department: string; state: string }) => [t.department, t.state]),
+    ).toEqual([
+      ['housing', 'reassigned'],
+      ['natural-resources', 'completed'],
+    ]);
     await call('operator', 'POST', `/v1/matters/${matterId}/cancel`, { reason: '测试结束' });
   });
 
@@ -401,15 +542,19 @@ describe('a self-built-housing matter through HTTP', () => {
       expect(created.status).toBe(201);
       mine.push(created.body.matterId as string);
     }
-    await eventually(async () => (await stack.db.pool.query('SELECT 1 FROM matters WHERE matter_id = ANY($1)', [mine])).rowCount === mine.length,
-      { message: `the read model to hold ${mine.join(', ')}` });
+    await eventually(async () => (await stack.db.pool.query('SELECT 1 FROM matters WHERE matter_id = ANY($1)', [mine])).rowCount === mine.length, {
+      message: `the read model to hold ${mine.join(', ')}`,
+    });
     const all = (await call('supervisor', 'GET', '/v1/matters?limit=200')).body.items.map((m: { matterId: string }) => m.matterId);
     const inCounty = await stack.db.pool.query<{ matter_id: string }>("SELECT matter_id FROM matters WHERE county = '610124'");
     expect([...all].sort()).toEqual(inCounty.rows.map((r) => r.matter_id).sort());
     const paged: string[] = [];
     let cursor: string | null = null;
     do {
-      const page = (await call('supervisor', 'GET', `/v1/matters?limit=2${cursor ? `&cursor=${cursor}` : ''}`)).body as { items: { matterId: string }[]; nextCursor: string | null };
+      const page = (await call('supervisor', 'GET', `/v1/matters?limit=2${cursor ? `&cursor=${cursor}` : ''}`)).body as {
+        items: { matterId: string }[];
+        nextCursor: string | null;
+      };
       paged.push(...page.items.map((m) => m.matterId));
       cursor = page.nextCursor;
     } while (cursor);

@@ -60,7 +60,11 @@ function encryptedPayloads(doc: unknown): { metadata: Record<string, string>; da
 async function history(workflowId: string, extra: string[] = []): Promise<string> {
   const cli = await findTemporalCli();
   if (!cli) throw new Error('the Temporal CLI is not built (npm run provision)');
-  const { stdout } = await run(cli, ['workflow', 'show', '--address', stack.temporal.address, '--namespace', 'default', '-w', workflowId, '--output', 'json', ...extra], { maxBuffer: 64 * 1024 * 1024 });
+  const { stdout } = await run(
+    cli,
+    ['workflow', 'show', '--address', stack.temporal.address, '--namespace', 'default', '-w', workflowId, '--output', 'json', ...extra],
+    { maxBuffer: 64 * 1024 * 1024 },
+  );
   return stdout;
 }
 
@@ -71,7 +75,8 @@ describe('personal data in Temporal (PIPL)', () => {
     const address = `周至县密文村${tag}号`;
     const reason = `户主${tag}正在住院，需延期核查`;
     const created = await stack.call('operator', 'POST', '/v1/matters', {
-      scenario: 'self-built-housing', county: '610124',
+      scenario: 'self-built-housing',
+      county: '610124',
       subject: { name, kind: 'house', address },
       facts: { township: '610124100', reportedHazard: true },
     });
@@ -79,8 +84,14 @@ describe('personal data in Temporal (PIPL)', () => {
     const matterId = created.body.workflowId as string;
 
     // The first step's officer signs and asks for more time, with a reason naming the owner.
-    const first = await eventually(async () => ((await stack.call('supervisor', 'GET', `/v1/matters/${created.body.matterId}`)).body.tasks as { taskId: string; state: string; department: string }[] | undefined)
-      ?.find((t) => t.state === 'assigned'), { message: 'the first step assigned' });
+    const first = await eventually(
+      async () =>
+        (
+          (await stack.call('supervisor', 'GET', `/v1/matters/${created.body.matterId}`)).body.tasks as
+            { taskId: string; state: string; department: string }[] | undefined
+        )?.find((t) => t.state === 'assigned'),
+      { message: 'the first step assigned' },
+    );
     const officer = first.department;
     expect(departments).toContain(officer);
     expect((await stack.call(officer, 'POST', `/v1/tasks/${first.taskId}/sign`)).status).toBe(200);
@@ -89,7 +100,12 @@ describe('personal data in Temporal (PIPL)', () => {
     // The API itself still reads it all back (it holds the keys).
     expect((await stack.call('supervisor', 'GET', `/v1/matters/${created.body.matterId}`)).body.subject).toMatchObject({ name, address });
 
-    const ids = [matterId, ...((await stack.call('supervisor', 'GET', `/v1/matters/${created.body.matterId}`)).body.tasks as { taskId: string }[]).map((t) => t.taskId.replaceAll('~', '/'))];
+    const ids = [
+      matterId,
+      ...((await stack.call('supervisor', 'GET', `/v1/matters/${created.body.matterId}`)).body.tasks as { taskId: string }[]).map((t) =>
+        t.taskId.replaceAll('~', '/'),
+      ),
+    ];
     expect(ids.length).toBeGreaterThanOrEqual(2);
     const sealed: { metadata: Record<string, string>; data: string }[] = [];
     for (const id of ids) {
@@ -98,7 +114,10 @@ describe('personal data in Temporal (PIPL)', () => {
       const texts = readableTexts(doc);
       for (const secret of [name, address, reason, tag]) {
         expect(json.includes(secret), `${secret} in the history of ${id}`).toBe(false);
-        expect(texts.some((t) => t.includes(secret)), `${secret} base64-readable in the history of ${id}`).toBe(false);
+        expect(
+          texts.some((t) => t.includes(secret)),
+          `${secret} base64-readable in the history of ${id}`,
+        ).toBe(false);
       }
       const payloads = encryptedPayloads(doc);
       expect(payloads.length, `encrypted payloads in ${id}`).toBeGreaterThan(0);
@@ -110,7 +129,9 @@ describe('personal data in Temporal (PIPL)', () => {
     const decode = (who: string | undefined) => stack.call(who, 'POST', '/v1/codec/decode', { payloads: sealed });
     const opened = await decode('supervisor');
     expect(opened.status, JSON.stringify(opened.body).slice(0, 300)).toBe(200);
-    const plain = (opened.body.payloads as { metadata: Record<string, string>; data: string }[]).map((p) => Buffer.from(p.data, 'base64').toString('utf8')).join('\n');
+    const plain = (opened.body.payloads as { metadata: Record<string, string>; data: string }[])
+      .map((p) => Buffer.from(p.data, 'base64').toString('utf8'))
+      .join('\n');
     for (const secret of [name, address, reason]) expect(plain).toContain(secret);
     expect((await decode('auditor')).status).toBe(200);
     expect((await decode('city')).status).toBe(200); // 西安市 oversees 周至县
@@ -128,12 +149,19 @@ describe('personal data in Temporal (PIPL)', () => {
   test('the Web UI may call the codec endpoint from its own origin only (CORS)', async () => {
     const preflight = await fetch(`${stack.base}/v1/codec/decode`, {
       method: 'OPTIONS',
-      headers: { origin: 'http://localhost:8233', 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization,content-type,x-namespace' },
+      headers: {
+        origin: 'http://localhost:8233',
+        'access-control-request-method': 'POST',
+        'access-control-request-headers': 'authorization,content-type,x-namespace',
+      },
     });
     expect(preflight.status).toBe(204);
     expect(preflight.headers.get('access-control-allow-origin')).toBe('http://localhost:8233');
     expect(preflight.headers.get('access-control-allow-headers')).toContain('authorization');
-    const elsewhere = await fetch(`${stack.base}/v1/codec/decode`, { method: 'OPTIONS', headers: { origin: 'http://evil.example', 'access-control-request-method': 'POST' } });
+    const elsewhere = await fetch(`${stack.base}/v1/codec/decode`, {
+      method: 'OPTIONS',
+      headers: { origin: 'http://evil.example', 'access-control-request-method': 'POST' },
+    });
     expect(elsewhere.headers.get('access-control-allow-origin')).toBeNull();
   });
 });

@@ -31,7 +31,10 @@ beforeAll(async () => {
 }, 120_000);
 afterAll(async () => browser?.close());
 
-interface CodecCall { status: number; hadKey: boolean }
+interface CodecCall {
+  status: number;
+  hadKey: boolean;
+}
 
 /** A page in a new context whose codec requests carry `key` (none when undefined), and the calls it made. */
 async function uiPage(key: string | undefined): Promise<{ page: Page; context: BrowserContext; calls: CodecCall[] }> {
@@ -58,7 +61,8 @@ describe('the Temporal Web UI and the codec endpoint', () => {
   test('a matter’s subject shows decoded for the county’s supervisor; without a key, or for another county, the UI shows no name', async () => {
     const name = '界面解码测试业户丙丁';
     const launched = await stack.call('operator', 'POST', '/v1/matters', {
-      scenario: 'self-built-housing', county,
+      scenario: 'self-built-housing',
+      county,
       subject: { name, kind: 'house', address: '鄠邑区界面路1号' },
       facts: { township: '610124100', reportedHazard: true },
     });
@@ -78,12 +82,19 @@ describe('the Temporal Web UI and the codec endpoint', () => {
     expect(sup.calls.every((c) => c.status === 200 && c.hadKey)).toBe(true);
 
     // No key, and another county's supervisor: the endpoint refuses (401, 403) and no name shows.
-    for (const [key, status] of [[undefined, 401], [stack.keys.otherCounty, 403]] as const) {
+    for (const [key, status] of [
+      [undefined, 401],
+      [stack.keys.otherCounty, 403],
+    ] as const) {
       const other = await uiPage(key);
       await other.page.goto(url);
       // The UI has asked the endpoint, been refused, says so, and shows the input as it is stored:
       // ciphertext with its key id and county.
-      await waitFor(other.page, 'const t = document.body.innerText; return t.includes(arg) && t.includes("encryption-key-id")', 'Codec Server could not connect');
+      await waitFor(
+        other.page,
+        'const t = document.body.innerText; return t.includes(arg) && t.includes("encryption-key-id")',
+        'Codec Server could not connect',
+      );
       expect(other.calls.length).toBeGreaterThan(0);
       expect(other.calls.every((c) => c.status === status && c.hadKey === !!key)).toBe(true);
       expect(await other.page.locator('body').innerText()).not.toContain(name);

@@ -54,15 +54,28 @@ test('the worker process delivers a workflow’s notification to the registered 
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const secret = randomBytes(32).toString('base64url');
-  await upsertEndpoint(db.pool, { county: '610124', kind: 'department', value: 'housing' }, {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/in`, secret, active: true, keyId: 'e2e',
-  });
+  await upsertEndpoint(
+    db.pool,
+    { county: '610124', kind: 'department', value: 'housing' },
+    {
+      url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/in`,
+      secret,
+      active: true,
+      keyId: 'e2e',
+    },
+  );
 
   worker = spawn(process.execPath, ['--import', 'tsx', path.join(root, 'worker/main.ts')], {
     cwd: root,
     env: {
-      ...process.env, DATABASE_URL: db.url, TEMPORAL_ADDRESS: temporal.address, TEMPORAL_TASK_QUEUE: taskQueue, WEBHOOK_ALLOWED_HOSTS: '127.0.0.1',
-      MIGRATE_ON_START: 'false', WORKFLOW_BUNDLE_PATH: '', PAYLOAD_KEYS: testPayloadKeys,
+      ...process.env,
+      DATABASE_URL: db.url,
+      TEMPORAL_ADDRESS: temporal.address,
+      TEMPORAL_TASK_QUEUE: taskQueue,
+      WEBHOOK_ALLOWED_HOSTS: '127.0.0.1',
+      MIGRATE_ON_START: 'false',
+      WORKFLOW_BUNDLE_PATH: '',
+      PAYLOAD_KEYS: testPayloadKeys,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -75,7 +88,9 @@ test('the worker process delivers a workflow’s notification to the registered 
     const client = new Client({ connection, dataConverter: payloadDataConverter(parsePayloadKeys(testPayloadKeys)) });
     const workflowId = `task:610124:housing:e2e-${randomUUID().slice(0, 8)}`;
     await client.workflow.start(departmentTask, {
-      taskQueue, workflowId, args: [{ county: '610124', department: 'housing', title: '推送端到端测试', instructions: '' }],
+      taskQueue,
+      workflowId,
+      args: [{ county: '610124', department: 'housing', title: '推送端到端测试', instructions: '' }],
     });
 
     const req = await eventually(() => received[0], { timeoutMs: 90_000, message: () => `the webhook; worker output: ${output.slice(-2000)}` });
@@ -84,10 +99,13 @@ test('the worker process delivers a workflow’s notification to the registered 
     expect(req.headers['x-supervision-signature']).toBe(`sha256=${createHmac('sha256', secret).update(`${ts}.${req.body}`).digest('hex')}`);
     expect(JSON.parse(req.body)).toMatchObject({ kind: 'task.assigned', objectId: workflowId, to: { county: '610124', department: 'housing', role: null } });
     // The receiver answers before the dispatcher commits: wait for the row.
-    const row = await eventually(async () => {
-      const r = await db.pool.query('SELECT status, attempts FROM webhook_deliveries WHERE notification_id = $1', [`${workflowId}#1#0`]);
-      return r.rows[0]?.status === 'delivered' ? r.rows[0] : undefined;
-    }, { message: 'the delivery row' });
+    const row = await eventually(
+      async () => {
+        const r = await db.pool.query('SELECT status, attempts FROM webhook_deliveries WHERE notification_id = $1', [`${workflowId}#1#0`]);
+        return r.rows[0]?.status === 'delivered' ? r.rows[0] : undefined;
+      },
+      { message: 'the delivery row' },
+    );
     expect(row).toEqual({ status: 'delivered', attempts: 1 });
 
     worker.kill('SIGTERM');

@@ -80,7 +80,12 @@ export async function startApiHarness(): Promise<ApiHarness> {
 
   const errorBodies: string[] = [];
   const harness: ApiHarness = {
-    app, db, env, config, keys, errorBodies,
+    app,
+    db,
+    env,
+    config,
+    keys,
+    errorBodies,
     async call(method, url, opts = {}) {
       const headers: Record<string, string> = { ...opts.headers };
       const as = opts.as === undefined ? 'operator' : opts.as;

@@ -15,6 +15,11 @@ export const testPayloadKeys = `test-2026a:${Buffer.alloc(32, 1).toString('base6
  * requests a second from one address and key; test/api/rate-limits.test.ts sets small ones).
  */
 export function testConfig(env: Record<string, string> = {}): Config {
-  const unlimited = Object.fromEntries(['IP', 'KEY', 'PUBLIC', 'START'].flatMap((k) => [[`RATE_LIMIT_${k}_BURST`, '1000000'], [`RATE_LIMIT_${k}_PER_MINUTE`, '10000000']]));
+  const unlimited = Object.fromEntries(
+    ['IP', 'KEY', 'PUBLIC', 'START'].flatMap((k) => [
+      [`RATE_LIMIT_${k}_BURST`, '1000000'],
+      [`RATE_LIMIT_${k}_PER_MINUTE`, '10000000'],
+    ]),
+  );
   return loadConfig({ WEBHOOK_ALLOWED_HOSTS: testWebhookHosts, PAYLOAD_KEYS: testPayloadKeys, ...unlimited, ...env });
 }

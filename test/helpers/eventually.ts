@@ -30,7 +30,15 @@ export async function eventually<T>(condition: () => T | NotYet | Promise<T | No
     // A check that itself hangs (a query to a stuck server) fails the wait on time too.
     let timer: ReturnType<typeof setTimeout> | undefined;
     const hung = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`gave up after ${timeoutMs} ms waiting for ${typeof opts.message === 'string' ? opts.message : 'a condition'}: check ${attempt} did not return`)), Math.max(deadline - Date.now(), 0) + intervalMs);
+      timer = setTimeout(
+        () =>
+          reject(
+            new Error(
+              `gave up after ${timeoutMs} ms waiting for ${typeof opts.message === 'string' ? opts.message : 'a condition'}: check ${attempt} did not return`,
+            ),
+          ),
+        Math.max(deadline - Date.now(), 0) + intervalMs,
+      );
     });
     const value = await Promise.race([(async () => condition())(), hung]).finally(() => clearTimeout(timer));
     if (value !== undefined && value !== null && value !== false) return value as T;

@@ -14,16 +14,19 @@ const WFT_DONE = new Set([7, 8, 9]); // completed, timed out, failed
 export async function settle(h: WorkflowHandle, timeoutMs = 20_000) {
   let last = -1;
   let stable = 0;
-  await eventually(async () => {
-    const events = (await h.fetchHistory()).events ?? [];
-    const types = events.map((e) => Number(e.eventType));
-    const scheduled = types.filter((t) => t === WFT_SCHEDULED).length;
-    const done = types.filter((t) => WFT_DONE.has(t)).length;
-    const pending = (await h.describe()).raw.pendingActivities?.length ?? 0;
-    const quiet = scheduled === done && pending === 0 && events.length === last;
-    stable = quiet ? stable + 1 : 0;
-    last = events.length;
-    // Quiet three checks in a row: a workflow task about to be scheduled would have shown by then.
-    return stable >= 3;
-  }, { timeoutMs, message: `workflow ${h.workflowId} to settle` });
+  await eventually(
+    async () => {
+      const events = (await h.fetchHistory()).events ?? [];
+      const types = events.map((e) => Number(e.eventType));
+      const scheduled = types.filter((t) => t === WFT_SCHEDULED).length;
+      const done = types.filter((t) => WFT_DONE.has(t)).length;
+      const pending = (await h.describe()).raw.pendingActivities?.length ?? 0;
+      const quiet = scheduled === done && pending === 0 && events.length === last;
+      stable = quiet ? stable + 1 : 0;
+      last = events.length;
+      // Quiet three checks in a row: a workflow task about to be scheduled would have shown by then.
+      return stable >= 3;
+    },
+    { timeoutMs, message: `workflow ${h.workflowId} to settle` },
+  );
 }

@@ -16,7 +16,11 @@ import { eventually } from './eventually.js';
 export class MatterDriver {
   private readonly handled = new Set<string>();
 
-  constructor(private readonly client: Client, readonly handle: WorkflowHandle<(input: MatterInput) => Promise<MatterView>>, private readonly county = '610124') {}
+  constructor(
+    private readonly client: Client,
+    readonly handle: WorkflowHandle<(input: MatterInput) => Promise<MatterView>>,
+    private readonly county = '610124',
+  ) {}
 
   officer(department: string): Principal {
     return { keyId: `k-${department}`, county: this.county, department, roles: ['officer'] };
@@ -33,13 +37,21 @@ export class MatterDriver {
   /** Waits (real time, bounded) for a running task with `key` that this driver has not handled. */
   async waitFor(key: string, timeoutMs = 15_000): Promise<{ taskId: string; department: string }> {
     let last: MatterView | undefined;
-    const t = await eventually(async () => {
-      const v = (last = await this.view());
-      const found = v.tasks.find((x) => x.key === key && x.state === 'running' && !this.handled.has(x.taskId));
-      if (!found && v.status !== 'open') throw new Error(`matter ${v.status} while waiting for ${key}; tasks: ${v.tasks.map((x) => `${x.key}:${x.state}`).join(', ')}`);
-      // The matter lists the task before its child workflow has started: wait until it answers queries.
-      return found && (await this.answers(found.taskId)) ? found : undefined;
-    }, { timeoutMs, intervalMs: 100, message: () => `a running task ${key} that answers queries; stage ${last?.stage}; tasks: ${last?.tasks.map((x) => `${x.key}:${x.state}`).join(', ')}` });
+    const t = await eventually(
+      async () => {
+        const v = (last = await this.view());
+        const found = v.tasks.find((x) => x.key === key && x.state === 'running' && !this.handled.has(x.taskId));
+        if (!found && v.status !== 'open')
+          throw new Error(`matter ${v.status} while waiting for ${key}; tasks: ${v.tasks.map((x) => `${x.key}:${x.state}`).join(', ')}`);
+        // The matter lists the task before its child workflow has started: wait until it answers queries.
+        return found && (await this.answers(found.taskId)) ? found : undefined;
+      },
+      {
+        timeoutMs,
+        intervalMs: 100,
+        message: () => `a running task ${key} that answers queries; stage ${last?.stage}; tasks: ${last?.tasks.map((x) => `${x.key}:${x.state}`).join(', ')}`,
+      },
+    );
     return t;
   }
 
@@ -69,53 +81,81 @@ export class MatterDriver {
     const h = this.client.workflow.getHandle(t.taskId);
     const actor = this.officer(t.department);
     await h.executeUpdate(signUpdate, { args: [{ actor }] });
-    const submitted = await h.executeUpdate(submitUpdate, { args: [{ actor, summary: extra.summary ?? `${key}: ${outcome}`, outcome, ...(extra.rectifyWithinDays ? { rectifyWithinDays: extra.rectifyWithinDays } : {}) }] });
+    const submitted = await h.executeUpdate(submitUpdate, {
+      args: [
+        { actor, summary: extra.summary ?? `${key}: ${outcome}`, outcome, ...(extra.rectifyWithinDays ? { rectifyWithinDays: extra.rectifyWithinDays } : {}) },
+      ],
+    });
     await h.executeUpdate(reviewUpdate, { args: [{ actor: this.reviewer(submitted), decision: 'accept', comment: '同意' }] });
     return t.taskId;
   }
 
   /** The matter's (last) criminal transfer, once it answers queries. */
   async transfer(timeoutMs = 15_000): Promise<TransferView> {
-    return eventually(async () => {
-      const ref = (await this.view()).transfers?.at(-1);
-      if (!ref) return undefined;
-      try {
-        return await this.client.workflow.getHandle(ref.transferId).query(getTransferQuery);
-      } catch (err) {
-        if (err instanceof WorkflowNotFoundError) return undefined;
-        throw err;
-      }
-    }, { timeoutMs, intervalMs: 100, message: 'the matter to start its criminal transfer' });
+    return eventually(
+      async () => {
+        const ref = (await this.view()).transfers?.at(-1);
+        if (!ref) return undefined;
+        try {
+          return await this.client.workflow.getHandle(ref.transferId).query(getTransferQuery);
+        } catch (err) {
+          if (err instanceof WorkflowNotFoundError) return undefined;
+          throw err;
+        }
+      },
+      { timeoutMs, intervalMs: 100, message: 'the matter to start its criminal transfer' },
+    );
   }
 
   /** Waits for a running step of the transfer that this driver has not handled, answering queries. */
   async waitForStep(key: TransferStepKey, timeoutMs = 15_000): Promise<{ taskId: string; department: string; county: string }> {
     let last: TransferView | undefined;
-    return eventually(async () => {
-      const v = (last = await this.transfer());
-      const found = v.tasks.find((x) => x.key === key && x.state === 'running' && !this.handled.has(x.taskId));
-      if (!found && v.state !== 'running') throw new Error(`transfer ${v.state} while waiting for ${key}`);
-      return found && (await this.answers(found.taskId)) ? found : undefined;
-    }, { timeoutMs, intervalMs: 100, message: () => `a running transfer step ${key}; at ${last?.step}; tasks: ${last?.tasks.map((x) => `${x.key}:${x.state}`).join(', ')}` });
+    return eventually(
+      async () => {
+        const v = (last = await this.transfer());
+        const found = v.tasks.find((x) => x.key === key && x.state === 'running' && !this.handled.has(x.taskId));
+        if (!found && v.state !== 'running') throw new Error(`transfer ${v.state} while waiting for ${key}`);
+        return found && (await this.answers(found.taskId)) ? found : undefined;
+      },
+      {
+        timeoutMs,
+        intervalMs: 100,
+        message: () => `a running transfer step ${key}; at ${last?.step}; tasks: ${last?.tasks.map((x) => `${x.key}:${x.state}`).join(', ')}`,
+      },
+    );
   }
 
   /**
    * A transfer step: its department signs and submits (the head for the approval); the
    * submission is final (nobody reviews a head's or the police's decision).
    */
-  async step(key: TransferStepKey, outcome: string, extra: {
-    summary?: string; caseGroup?: { name: string; certificateNo?: string }[]; materials?: TransferMaterial[];
-    forwardedTo?: { county?: string; organ: string };
-  } = {}): Promise<string> {
+  async step(
+    key: TransferStepKey,
+    outcome: string,
+    extra: {
+      summary?: string;
+      caseGroup?: { name: string; certificateNo?: string }[];
+      materials?: TransferMaterial[];
+      forwardedTo?: { county?: string; organ: string };
+    } = {},
+  ): Promise<string> {
     const t = await this.waitForStep(key);
     this.handled.add(t.taskId);
     const h = this.client.workflow.getHandle(t.taskId);
     const officer: Principal = { keyId: `k-${t.department}`, county: t.county, department: t.department, roles: ['officer'] };
     await h.executeUpdate(signUpdate, { args: [{ actor: officer }] });
     const actor: Principal = key === 'transfer.approve' ? { ...officer, keyId: `k-${t.department}-head`, roles: ['head'] } : officer;
-    const defaults = key === 'transfer.report'
-      ? { caseGroup: [{ name: '王执法', certificateNo: 'ZF-001' }, { name: '赵执法', certificateNo: 'ZF-002' }] }
-      : key === 'transfer.handover' ? { materials: ['transfer-letter', 'investigation-report', 'evidence-list'] as TransferMaterial[] } : {};
+    const defaults =
+      key === 'transfer.report'
+        ? {
+            caseGroup: [
+              { name: '王执法', certificateNo: 'ZF-001' },
+              { name: '赵执法', certificateNo: 'ZF-002' },
+            ],
+          }
+        : key === 'transfer.handover'
+          ? { materials: ['transfer-letter', 'investigation-report', 'evidence-list'] as TransferMaterial[] }
+          : {};
     await h.executeUpdate(submitUpdate, { args: [{ actor, summary: extra.summary ?? `${key}: ${outcome}`, outcome, ...defaults, ...extra }] });
     return t.taskId;
   }

@@ -44,7 +44,9 @@ export function matterLauncher(
       createdBy: o.createdBy ?? 'k-operator',
     };
     const handle = await wf.client.workflow.start(workflow, {
-      taskQueue: wf.taskQueue, workflowId: l.workflowId ?? `matter:${county}:${scenario}:${o.idTag ?? 't'}-${randomUUID().slice(0, 8)}`, args: [input],
+      taskQueue: wf.taskQueue,
+      workflowId: l.workflowId ?? `matter:${county}:${scenario}:${o.idTag ?? 't'}-${randomUUID().slice(0, 8)}`,
+      args: [input],
     });
     return new MatterDriver(wf.client, handle);
   };
@@ -64,34 +66,46 @@ export function matterRecords(wf: { readonly db: TestDatabase }) {
   return {
     /** The stages the matter entered, in order. */
     async stages(matterId: string): Promise<string[]> {
-      const res = await wf.db.pool.query("SELECT data->>'stage' AS stage FROM timeline_events WHERE workflow_id = $1 AND type = 'stage' ORDER BY seq", [matterId]);
+      const res = await wf.db.pool.query("SELECT data->>'stage' AS stage FROM timeline_events WHERE workflow_id = $1 AND type = 'stage' ORDER BY seq", [
+        matterId,
+      ]);
       return res.rows.map((r) => r.stage as string);
     },
 
     /** Waits (real time, bounded) until the matter has recorded `n` events of `type`. */
     async recorded(matterId: string, type: string, n: number): Promise<void> {
-      await eventually(async () => {
-        const res = await wf.db.pool.query('SELECT count(*)::int AS n FROM timeline_events WHERE workflow_id = $1 AND type = $2', [matterId, type]);
-        return res.rows[0].n >= n;
-      }, { intervalMs: 100, message: `${matterId} to record ${n} ${type} events` });
+      await eventually(
+        async () => {
+          const res = await wf.db.pool.query('SELECT count(*)::int AS n FROM timeline_events WHERE workflow_id = $1 AND type = $2', [matterId, type]);
+          return res.rows[0].n >= n;
+        },
+        { intervalMs: 100, message: `${matterId} to record ${n} ${type} events` },
+      );
     },
 
     /** The matter's one public inspection result (asserted to be exactly one), as the public reads it now. */
     async publicRecord(matterId: string): Promise<PublicRecord> {
-      const pub = await wf.db.pool.query("SELECT subject_label, result_code, summary, inspected_by, version, published_by FROM public_results WHERE matter_id = $1 AND kind = 'inspection'", [matterId]);
+      const pub = await wf.db.pool.query(
+        "SELECT subject_label, result_code, summary, inspected_by, version, published_by FROM public_results WHERE matter_id = $1 AND kind = 'inspection'",
+        [matterId],
+      );
       expect(pub.rows).toHaveLength(1);
       return pub.rows[0] as PublicRecord;
     },
 
     /** Every version of the matter's inspection result, oldest first: [code, change, by]. */
     async resultVersions(matterId: string): Promise<[string, string, string][]> {
-      const res = await wf.db.pool.query("SELECT result_code, change, by_whom FROM public_result_versions WHERE result_id = $1 ORDER BY version", [`${matterId}/result`]);
+      const res = await wf.db.pool.query('SELECT result_code, change, by_whom FROM public_result_versions WHERE result_id = $1 ORDER BY version', [
+        `${matterId}/result`,
+      ]);
       return res.rows.map((r) => [r.result_code, r.change, r.by_whom]);
     },
 
     /** The penalty decisions published for the matter: [department, summary]. */
     async penaltiesPublished(matterId: string): Promise<string[][]> {
-      const res = await wf.db.pool.query("SELECT inspected_by, summary FROM public_results WHERE matter_id = $1 AND kind = 'penalty' ORDER BY result_id", [matterId]);
+      const res = await wf.db.pool.query("SELECT inspected_by, summary FROM public_results WHERE matter_id = $1 AND kind = 'penalty' ORDER BY result_id", [
+        matterId,
+      ]);
       return res.rows.map((r) => [r.inspected_by[0], r.summary]);
     },
   };
@@ -114,9 +128,17 @@ export async function skipTime(env: SkippingEnv, ms: number, stallMs = 40_000): 
   let timer: ReturnType<typeof setTimeout> | undefined;
   const stalled = new Promise<never>((_, reject) => {
     timer = setTimeout(() => {
-      void env.currentTimeMs().then((at) => reject(new Error(
-        `time skipping stalled: asked to move ${Math.round(ms / 1000)} s from ${new Date(from).toISOString()}, the server is at ${new Date(at).toISOString()} after ${stallMs / 1000} s of real time`,
-      )), reject);
+      void env
+        .currentTimeMs()
+        .then(
+          (at) =>
+            reject(
+              new Error(
+                `time skipping stalled: asked to move ${Math.round(ms / 1000)} s from ${new Date(from).toISOString()}, the server is at ${new Date(at).toISOString()} after ${stallMs / 1000} s of real time`,
+              ),
+            ),
+          reject,
+        );
     }, stallMs);
   });
   await Promise.race([env.sleep(ms), stalled]).finally(() => clearTimeout(timer));
@@ -138,9 +160,14 @@ export async function sleepPastTimer(env: SkippingEnv, handle: WorkflowHandle, n
  * started, so sleeping on that alone could race.
  */
 export async function timers(handle: WorkflowHandle, n: number): Promise<number[]> {
-  return eventually(async () => {
-    const history = await handle.fetchHistory();
-    const started = (history.events ?? []).flatMap((e) => (e.timerStartedEventAttributes ? [e.timerStartedEventAttributes] : []));
-    return started.length >= n && started.map((t) => Number(t.startToFireTimeout?.seconds ?? 0) * 1000 + Math.round((t.startToFireTimeout?.nanos ?? 0) / 1e6));
-  }, { intervalMs: 100, message: `${handle.workflowId} to start ${n} timers` });
+  return eventually(
+    async () => {
+      const history = await handle.fetchHistory();
+      const started = (history.events ?? []).flatMap((e) => (e.timerStartedEventAttributes ? [e.timerStartedEventAttributes] : []));
+      return (
+        started.length >= n && started.map((t) => Number(t.startToFireTimeout?.seconds ?? 0) * 1000 + Math.round((t.startToFireTimeout?.nanos ?? 0) / 1e6))
+      );
+    },
+    { intervalMs: 100, message: `${handle.workflowId} to start ${n} timers` },
+  );
 }

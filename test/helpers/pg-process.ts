@@ -16,7 +16,14 @@ export interface PostgresProcess {
 
 /** Resolves once the server prints `ready <url>`; `persistent` keeps the data directory across stops. */
 export function startPostgresProcess(dataDir: string, port: number, opts: { persistent?: boolean } = {}): Promise<PostgresProcess> {
-  const args = ['--import', 'tsx', path.join(import.meta.dirname, '../../scripts/pg-server.ts'), dataDir, String(port), ...(opts.persistent ? ['--persistent'] : [])];
+  const args = [
+    '--import',
+    'tsx',
+    path.join(import.meta.dirname, '../../scripts/pg-server.ts'),
+    dataDir,
+    String(port),
+    ...(opts.persistent ? ['--persistent'] : []),
+  ];
   const child = spawn(process.execPath, args, { stdio: ['pipe', 'pipe', 'pipe'] });
   const stop = async () => {
     if (child.exitCode !== null || child.signalCode !== null) return;

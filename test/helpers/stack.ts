@@ -80,7 +80,14 @@ export function useStack(opts: StackOptions): Stack {
   const config = testConfig();
   const dataConverter = payloadDataConverter(payloadKeysFor(config));
   const newWorker = async () =>
-    createWorker({ connection: view.nativeConnection, namespace: 'default', taskQueue: view.taskQueue, pool: view.db.pool, workflowBundle: await workflowBundle(), dataConverter });
+    createWorker({
+      connection: view.nativeConnection,
+      namespace: 'default',
+      taskQueue: view.taskQueue,
+      pool: view.db.pool,
+      workflowBundle: await workflowBundle(),
+      dataConverter,
+    });
 
   const state: Unset<Stack> = {
     db: undefined,
@@ -114,11 +121,13 @@ export function useStack(opts: StackOptions): Stack {
     if (uiPort) config.CODEC_CORS_ORIGINS = [`http://localhost:${uiPort}`];
     const [db, temporal] = await Promise.all([
       freshDatabase(),
-      freePort().then((port) => startTemporalDevServer({
-        port,
-        ...(opts.devServerArgs ? { extraArgs: opts.devServerArgs } : {}),
-        ...(uiPort ? { uiPort, uiCodecEndpoint: `http://127.0.0.1:${apiPort}/v1/codec` } : {}),
-      })),
+      freePort().then((port) =>
+        startTemporalDevServer({
+          port,
+          ...(opts.devServerArgs ? { extraArgs: opts.devServerArgs } : {}),
+          ...(uiPort ? { uiPort, uiCodecEndpoint: `http://127.0.0.1:${apiPort}/v1/codec` } : {}),
+        }),
+      ),
     ]);
     Object.assign(state, { db, temporal });
     state.nativeConnection = await NativeConnection.connect({ address: temporal.address });
@@ -129,7 +138,12 @@ export function useStack(opts: StackOptions): Stack {
     const connection = await Connection.connect({ address: temporal.address });
     Object.assign(state, { connection, client: new Client({ connection, dataConverter }) });
     if (api) {
-      app = await buildApp({ config: { ...config, TEMPORAL_TASK_QUEUE: view.taskQueue }, pool: db.pool, temporal: new Client({ connection, dataConverter }), logger: false });
+      app = await buildApp({
+        config: { ...config, TEMPORAL_TASK_QUEUE: view.taskQueue },
+        pool: db.pool,
+        temporal: new Client({ connection, dataConverter }),
+        logger: false,
+      });
       await app.listen({ host: '127.0.0.1', port: apiPort });
       state.base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
     }

@@ -29,9 +29,7 @@ export function steadyClient(env: TestWorkflowEnvironment): Client {
 export async function timeSkippingEnv(): Promise<TestWorkflowEnvironment> {
   quietRuntime();
   const path = await findTestServer();
-  const env = await TestWorkflowEnvironment.createTimeSkipping(
-    path ? { server: { executable: { type: 'existing-path', path } } } : {},
-  );
+  const env = await TestWorkflowEnvironment.createTimeSkipping(path ? { server: { executable: { type: 'existing-path', path } } } : {});
   await registerSearchAttributes(env);
   return env;
 }

@@ -56,7 +56,9 @@ export function useWorkflowEnv<K extends string = never>(opts: WorkflowEnvOption
 
   const createWorker = async (taskQueue: string) =>
     Worker.create({
-      connection: view.env.nativeConnection, taskQueue, workflowBundle: await workflowBundle(),
+      connection: view.env.nativeConnection,
+      taskQueue,
+      workflowBundle: await workflowBundle(),
       activities: createActivities({ pool: view.db.pool }),
     });
 

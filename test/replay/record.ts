@@ -25,7 +25,15 @@ import { prepaidCardMatter } from '../../workflows/scenarios/prepaid-card.js';
 import { MatterDriver } from '../helpers/matter-driver.js';
 import type { Principal } from '../../domain/principal.js';
 import {
-  cancelUpdate, decideExtensionUpdate, departmentTask, recomputeDeadlinesSignal, requestExtensionUpdate, returnUpdate, reviewUpdate, signUpdate, submitUpdate,
+  cancelUpdate,
+  decideExtensionUpdate,
+  departmentTask,
+  recomputeDeadlinesSignal,
+  requestExtensionUpdate,
+  returnUpdate,
+  reviewUpdate,
+  signUpdate,
+  submitUpdate,
 } from '../../workflows/department-task.js';
 import { timeSkippingEnv, workflowBundle } from '../helpers/temporal.js';
 
@@ -39,16 +47,27 @@ const DAY = 86_400_000;
 const env = await timeSkippingEnv();
 const real = createActivities({ pool: undefined as never, calendar: async () => defaultCalendar });
 const activities = {
-  resolveClock: real.resolveClock, resolveDue: real.resolveDue,
-  recordTaskEvent: async () => {}, recordMatterEvent: async () => {}, publishResult: async () => {},
+  resolveClock: real.resolveClock,
+  resolveDue: real.resolveDue,
+  recordTaskEvent: async () => {},
+  recordMatterEvent: async () => {},
+  publishResult: async () => {},
   listTasksAffectedByYear: async () => ['department-task-returned', 'no-such-task'],
-  recordDisputeEvent: async () => {}, recordTransferEvent: async () => {}, closeInterruptedTask: async () => {},
+  recordDisputeEvent: async () => {},
+  recordTransferEvent: async () => {},
+  closeInterruptedTask: async () => {},
   // One county chain intact, one broken: both branches of the daily verification.
   verifyAuditChains: async () => ({
     legacyOk: true,
     chains: [
       { county: '610122', ok: true, checked: 3, head: { id: 7, hash: 'a'.repeat(64) } },
-      { county: '610124', ok: false, checked: 1, firstBreak: { id: 2, eventId: 'task:610124:housing:2026-0001#1', chain: '610124', reason: 'hash' as const }, head: { id: 9, hash: 'b'.repeat(64) } },
+      {
+        county: '610124',
+        ok: false,
+        checked: 1,
+        firstBreak: { id: 2, eventId: 'task:610124:housing:2026-0001#1', chain: '610124', reason: 'hash' as const },
+        head: { id: 9, hash: 'b'.repeat(64) },
+      },
     ],
   }),
   recordAuditVerification: async () => {},
@@ -63,8 +82,18 @@ await worker.runUntil(async () => {
   /** A 12345 complaint about a card issuer, mediated, the consumer told at acceptance and outcome. */
   async function prepaidComplaintTold(workflowId: string, name: string, ref: string) {
     const h = await env.client.workflow.start(prepaidCardMatter, {
-      taskQueue: 'record', workflowId,
-      args: [{ county, subject: { name, kind: 'enterprise' }, facts: { trade: 'sports', signal: 'complaint' }, source: { channel: '12345', ref }, definition: resolveScenario(catalogue['prepaid-card'], undefined), createdBy: 'k' }],
+      taskQueue: 'record',
+      workflowId,
+      args: [
+        {
+          county,
+          subject: { name, kind: 'enterprise' },
+          facts: { trade: 'sports', signal: 'complaint' },
+          source: { channel: '12345', ref },
+          definition: resolveScenario(catalogue['prepaid-card'], undefined),
+          createdBy: 'k',
+        },
+      ],
     });
     const d = new MatterDriver(env.client, h);
     await d.complete('triage', 'assigned');
@@ -92,13 +121,25 @@ await worker.runUntil(async () => {
   /** A dispute that ran out its negotiation and was decided by the staffing office. */
   async function disputeEscalated(workflowId: string) {
     const h = await env.client.workflow.start(jurisdictionDispute, {
-      taskQueue: 'record', workflowId,
-      args: [{ county, taskKey: 'survey.planning', taskTitle: '规划核查', parties: ['natural-resources', 'agriculture'], returnedBy: 'natural-resources', reason: '非本部门职责' }],
+      taskQueue: 'record',
+      workflowId,
+      args: [
+        {
+          county,
+          taskKey: 'survey.planning',
+          taskTitle: '规划核查',
+          parties: ['natural-resources', 'agriculture'],
+          returnedBy: 'natural-resources',
+          reason: '非本部门职责',
+        },
+      ],
     });
     for (let i = 0; i < 100 && !(await h.query(getDisputeQuery)).dueAt; i++) await new Promise((r) => setTimeout(r, 100));
     await env.sleep(12 * DAY);
     await new Promise((r) => setTimeout(r, 500));
-    await h.executeUpdate(decideDisputeUpdate, { args: [{ actor: { keyId: 'k', county, department: 'staffing-office', roles: ['arbiter'] }, department: 'agriculture', reasoning: '三定方案' }] });
+    await h.executeUpdate(decideDisputeUpdate, {
+      args: [{ actor: { keyId: 'k', county, department: 'staffing-office', roles: ['arbiter'] }, department: 'agriculture', reasoning: '三定方案' }],
+    });
     await h.result();
     return h.workflowId;
   }
@@ -111,23 +152,42 @@ await worker.runUntil(async () => {
       return h.workflowId;
     },
     async 'calendar-publication'() {
-      const h = await env.client.workflow.start(calendarPublication, { taskQueue: 'record', workflowId: 'calendar-publication', args: [{ year: 2027, version: 1 }] });
+      const h = await env.client.workflow.start(calendarPublication, {
+        taskQueue: 'record',
+        workflowId: 'calendar-publication',
+        args: [{ year: 2027, version: 1 }],
+      });
       await h.result();
       return h.workflowId;
     },
     async 'calendar-publication-keyset'() {
-      const h = await env.client.workflow.start(calendarPublication, { taskQueue: 'record', workflowId: 'calendar-publication-keyset', args: [{ year: 2027, version: 2 }] });
+      const h = await env.client.workflow.start(calendarPublication, {
+        taskQueue: 'record',
+        workflowId: 'calendar-publication-keyset',
+        args: [{ year: 2027, version: 2 }],
+      });
       await h.result();
       return h.workflowId;
     },
     async 'department-task-extended-in-days-by-the-head'() {
       const h = await env.client.workflow.start(departmentTask, {
-        taskQueue: 'record', workflowId: 'department-task-extended-in-days-by-the-head',
-        args: [{ ...input, title: '查封扣押期限内作出处理决定', limits: { signFor: { amount: 24, unit: 'hour', startsFrom: 'assignment' }, handle: { amount: 30, unit: 'calendar_day', startsFrom: 'sign-for' } }, maxExtensionWorkingDays: 30, extension: { unit: 'calendar_day', approvedBy: 'head' } }],
+        taskQueue: 'record',
+        workflowId: 'department-task-extended-in-days-by-the-head',
+        args: [
+          {
+            ...input,
+            title: '查封扣押期限内作出处理决定',
+            limits: { signFor: { amount: 24, unit: 'hour', startsFrom: 'assignment' }, handle: { amount: 30, unit: 'calendar_day', startsFrom: 'sign-for' } },
+            maxExtensionWorkingDays: 30,
+            extension: { unit: 'calendar_day', approvedBy: 'head' },
+          },
+        ],
       });
       await h.executeUpdate(signUpdate, { args: [{ actor: housing }] });
       await h.executeUpdate(requestExtensionUpdate, { args: [{ actor: housing, days: 30, reason: '情况复杂' }] });
-      await h.executeUpdate(decideExtensionUpdate, { args: [{ actor: { keyId: 'k-head', county, department: 'housing', roles: ['head'] }, extensionId: 'ext-1', approve: true }] });
+      await h.executeUpdate(decideExtensionUpdate, {
+        args: [{ actor: { keyId: 'k-head', county, department: 'housing', roles: ['head'] }, extensionId: 'ext-1', approve: true }],
+      });
       await h.executeUpdate(submitUpdate, { args: [{ actor: housing, summary: '已作出处理决定' }] });
       await h.executeUpdate(reviewUpdate, { args: [{ actor: lead, decision: 'accept', comment: '同意' }] });
       await h.result();
@@ -145,7 +205,11 @@ await worker.runUntil(async () => {
     },
     async 'department-task-review-overdue-chased-daily'() {
       // The review clock, the recorded overdue, the ladder in office hours, daily chases after it.
-      const h = await env.client.workflow.start(departmentTask, { taskQueue: 'record', workflowId: 'department-task-review-overdue-chased-daily', args: [input] });
+      const h = await env.client.workflow.start(departmentTask, {
+        taskQueue: 'record',
+        workflowId: 'department-task-review-overdue-chased-daily',
+        args: [input],
+      });
       await h.executeUpdate(signUpdate, { args: [{ actor: housing }] });
       await h.executeUpdate(submitUpdate, { args: [{ actor: housing, summary: '已核查' }] });
       await env.sleep(25 * DAY);
@@ -161,8 +225,17 @@ await worker.runUntil(async () => {
     },
     async 'refined-oil-follow-up-by-calendar'() {
       const h = await env.client.workflow.start(refinedOilMatter, {
-        taskQueue: 'record', workflowId: 'refined-oil-follow-up-by-calendar',
-        args: [{ county, subject: { name: '某加油站', kind: 'enterprise' }, facts: { township: '610124100', stationKind: 'licensed-station', participants: ['quality'] }, definition: resolveScenario(catalogue['refined-oil'], undefined), createdBy: 'k' }],
+        taskQueue: 'record',
+        workflowId: 'refined-oil-follow-up-by-calendar',
+        args: [
+          {
+            county,
+            subject: { name: '某加油站', kind: 'enterprise' },
+            facts: { township: '610124100', stationKind: 'licensed-station', participants: ['quality'] },
+            definition: resolveScenario(catalogue['refined-oil'], undefined),
+            createdBy: 'k',
+          },
+        ],
       });
       const d = new MatterDriver(env.client, h);
       await d.complete('inspection.lead', 'compliant');
@@ -177,15 +250,25 @@ await worker.runUntil(async () => {
     },
     async 'refined-oil-published-by-system'() {
       const h = await env.client.workflow.start(refinedOilMatter, {
-        taskQueue: 'record', workflowId: 'refined-oil-published-by-system',
-        args: [{ county, subject: { name: '某加油站', kind: 'enterprise', creditCode: '91610124MA6TG1234X' }, facts: { township: '610124100', stationKind: 'licensed-station', participants: ['quality'] }, definition: resolveScenario(catalogue['refined-oil'], undefined), createdBy: 'k' }],
+        taskQueue: 'record',
+        workflowId: 'refined-oil-published-by-system',
+        args: [
+          {
+            county,
+            subject: { name: '某加油站', kind: 'enterprise', creditCode: '91610124MA6TG1234X' },
+            facts: { township: '610124100', stationKind: 'licensed-station', participants: ['quality'] },
+            definition: resolveScenario(catalogue['refined-oil'], undefined),
+            createdBy: 'k',
+          },
+        ],
       });
       const d = new MatterDriver(env.client, h);
       await d.complete('inspection.lead', 'compliant');
       await d.complete('inspection.quality', 'violation');
       await d.complete('penalty.quality', 'decided', { rectifyWithinDays: 30 });
       // The lead never publishes the check's result: the system does at its deadline.
-      for (let i = 0; i < 100 && (await h.fetchHistory()).events!.filter((e) => Number(e.eventType) === 17).length < 2; i++) await new Promise((r) => setTimeout(r, 100));
+      for (let i = 0; i < 100 && (await h.fetchHistory()).events!.filter((e) => Number(e.eventType) === 17).length < 2; i++)
+        await new Promise((r) => setTimeout(r, 100));
       await env.sleep(35 * DAY);
       await d.complete('reinspection', 'rectified');
       await h.result();
@@ -194,8 +277,17 @@ await worker.runUntil(async () => {
     async 'refined-oil-filed-with-penalties'() {
       // Unlicensed trading filed by the police; the quality violation still penalised, from its 立案.
       const h = await env.client.workflow.start(refinedOilMatter, {
-        taskQueue: 'record', workflowId: 'refined-oil-filed-with-penalties',
-        args: [{ county, subject: { name: '某加油点', kind: 'other' }, facts: { township: '610124100', stationKind: 'suspected-black-station', participants: ['quality'] }, definition: resolveScenario(catalogue['refined-oil'], undefined), createdBy: 'k' }],
+        taskQueue: 'record',
+        workflowId: 'refined-oil-filed-with-penalties',
+        args: [
+          {
+            county,
+            subject: { name: '某加油点', kind: 'other' },
+            facts: { township: '610124100', stationKind: 'suspected-black-station', participants: ['quality'] },
+            definition: resolveScenario(catalogue['refined-oil'], undefined),
+            createdBy: 'k',
+          },
+        ],
       });
       const d = new MatterDriver(env.client, h);
       await d.complete('inspection.lead', 'unlicensed');
@@ -211,8 +303,17 @@ await worker.runUntil(async () => {
     async 'refined-oil-seizure-decided'() {
       // Not transferred: the seizure decided within its 30 days, the site checked again.
       const h = await env.client.workflow.start(refinedOilMatter, {
-        taskQueue: 'record', workflowId: 'refined-oil-seizure-decided',
-        args: [{ county, subject: { name: '某加油点', kind: 'other' }, facts: { township: '610124100', stationKind: 'mobile-refuelling', participants: ['safety'] }, definition: resolveScenario(catalogue['refined-oil'], undefined), createdBy: 'k' }],
+        taskQueue: 'record',
+        workflowId: 'refined-oil-seizure-decided',
+        args: [
+          {
+            county,
+            subject: { name: '某加油点', kind: 'other' },
+            facts: { township: '610124100', stationKind: 'mobile-refuelling', participants: ['safety'] },
+            definition: resolveScenario(catalogue['refined-oil'], undefined),
+            createdBy: 'k',
+          },
+        ],
       });
       const d = new MatterDriver(env.client, h);
       await d.complete('inspection.lead', 'compliant');
@@ -228,8 +329,17 @@ await worker.runUntil(async () => {
     },
     async 'prepaid-card-complaint-withheld'() {
       const h = await env.client.workflow.start(prepaidCardMatter, {
-        taskQueue: 'record', workflowId: 'prepaid-card-complaint-withheld',
-        args: [{ county, subject: { name: '某培训机构', kind: 'enterprise' }, facts: { trade: 'education', signal: 'complaint' }, definition: resolveScenario(catalogue['prepaid-card'], undefined), createdBy: 'k' }],
+        taskQueue: 'record',
+        workflowId: 'prepaid-card-complaint-withheld',
+        args: [
+          {
+            county,
+            subject: { name: '某培训机构', kind: 'enterprise' },
+            facts: { trade: 'education', signal: 'complaint' },
+            definition: resolveScenario(catalogue['prepaid-card'], undefined),
+            createdBy: 'k',
+          },
+        ],
       });
       const d = new MatterDriver(env.client, h);
       await d.complete('triage', 'assigned');
@@ -247,8 +357,17 @@ await worker.runUntil(async () => {
     // patched('criminal-transfer-workflow')); they stay for replay and are not recorded again.
     async 'refined-oil-transfer-as-child'() {
       const h = await env.client.workflow.start(refinedOilMatter, {
-        taskQueue: 'record', workflowId: 'refined-oil-transfer-as-child',
-        args: [{ county, subject: { name: '某加油点', kind: 'other' }, facts: { township: '610124100', stationKind: 'own-tank', participants: ['safety'] }, definition: resolveScenario(catalogue['refined-oil'], undefined), createdBy: 'k' }],
+        taskQueue: 'record',
+        workflowId: 'refined-oil-transfer-as-child',
+        args: [
+          {
+            county,
+            subject: { name: '某加油点', kind: 'other' },
+            facts: { township: '610124100', stationKind: 'own-tank', participants: ['safety'] },
+            definition: resolveScenario(catalogue['refined-oil'], undefined),
+            createdBy: 'k',
+          },
+        ],
       });
       const d = new MatterDriver(env.client, h);
       await d.complete('inspection.lead', 'unlicensed');
@@ -262,8 +381,17 @@ await worker.runUntil(async () => {
     },
     async 'criminal-transfer-forwarded-reconsidered'() {
       const h = await env.client.workflow.start(prepaidCardMatter, {
-        taskQueue: 'record', workflowId: 'criminal-transfer-forwarded-reconsidered-matter',
-        args: [{ county, subject: { name: '某健身房', kind: 'enterprise' }, facts: { trade: 'sports', signal: 'absconding' }, definition: resolveScenario(catalogue['prepaid-card'], undefined), createdBy: 'k' }],
+        taskQueue: 'record',
+        workflowId: 'criminal-transfer-forwarded-reconsidered-matter',
+        args: [
+          {
+            county,
+            subject: { name: '某健身房', kind: 'enterprise' },
+            facts: { trade: 'sports', signal: 'absconding' },
+            definition: resolveScenario(catalogue['prepaid-card'], undefined),
+            createdBy: 'k',
+          },
+        ],
       });
       const d = new MatterDriver(env.client, h);
       await d.complete('triage', 'assigned');
@@ -290,8 +418,17 @@ await worker.runUntil(async () => {
     },
     async 'prepaid-card-mediation-expired'() {
       const h = await env.client.workflow.start(prepaidCardMatter, {
-        taskQueue: 'record', workflowId: 'prepaid-card-mediation-expired',
-        args: [{ county, subject: { name: '某培训机构', kind: 'enterprise' }, facts: { trade: 'education', signal: 'complaint' }, definition: resolveScenario(catalogue['prepaid-card'], undefined), createdBy: 'k' }],
+        taskQueue: 'record',
+        workflowId: 'prepaid-card-mediation-expired',
+        args: [
+          {
+            county,
+            subject: { name: '某培训机构', kind: 'enterprise' },
+            facts: { trade: 'education', signal: 'complaint' },
+            definition: resolveScenario(catalogue['prepaid-card'], undefined),
+            createdBy: 'k',
+          },
+        ],
       });
       const d = new MatterDriver(env.client, h);
       await d.complete('triage', 'assigned');
@@ -306,8 +443,17 @@ await worker.runUntil(async () => {
     },
     async 'self-built-housing-step-reassigned-and-reissued'() {
       const h = await env.client.workflow.start(selfBuiltHousingMatter, {
-        taskQueue: 'record', workflowId: 'self-built-housing-step-reassigned-and-reissued',
-        args: [{ county, subject: { name: '某房屋', kind: 'house' }, facts: { township: '610124100', reportedHazard: true }, definition: resolveScenario(catalogue['self-built-housing'], undefined), createdBy: 'k' }],
+        taskQueue: 'record',
+        workflowId: 'self-built-housing-step-reassigned-and-reissued',
+        args: [
+          {
+            county,
+            subject: { name: '某房屋', kind: 'house' },
+            facts: { township: '610124100', reportedHazard: true },
+            definition: resolveScenario(catalogue['self-built-housing'], undefined),
+            createdBy: 'k',
+          },
+        ],
       });
       const d = new MatterDriver(env.client, h);
       const planning = await d.waitFor('survey.planning');
@@ -328,14 +474,34 @@ await worker.runUntil(async () => {
     },
     async 'self-built-housing-cancelled-with-open-dispute'() {
       const h = await env.client.workflow.start(selfBuiltHousingMatter, {
-        taskQueue: 'record', workflowId: 'self-built-housing-cancelled-with-open-dispute',
-        args: [{ county, subject: { name: '某房屋', kind: 'house' }, facts: { township: '610124100' }, definition: resolveScenario(catalogue['self-built-housing'], undefined), createdBy: 'k' }],
+        taskQueue: 'record',
+        workflowId: 'self-built-housing-cancelled-with-open-dispute',
+        args: [
+          {
+            county,
+            subject: { name: '某房屋', kind: 'house' },
+            facts: { township: '610124100' },
+            definition: resolveScenario(catalogue['self-built-housing'], undefined),
+            createdBy: 'k',
+          },
+        ],
       });
       const d = new MatterDriver(env.client, h);
       await d.giveBack('survey.planning', '不属本部门', 'agriculture');
       for (let i = 0; i < 100 && !(await d.view()).disputes?.length; i++) await new Promise((r) => setTimeout(r, 100));
       disputeOfCancelled = (await d.view()).disputes![0]!.disputeId;
-      for (let i = 0; i < 100 && !(await env.client.workflow.getHandle(disputeOfCancelled).query(getDisputeQuery).catch(() => undefined))?.dueAt; i++) await new Promise((r) => setTimeout(r, 100));
+      for (
+        let i = 0;
+        i < 100 &&
+        !(
+          await env.client.workflow
+            .getHandle(disputeOfCancelled)
+            .query(getDisputeQuery)
+            .catch(() => undefined)
+        )?.dueAt;
+        i++
+      )
+        await new Promise((r) => setTimeout(r, 100));
       await h.cancel();
       await h.result().catch(() => undefined);
       return h.workflowId;
@@ -344,8 +510,17 @@ await worker.runUntil(async () => {
       // The returning department keeps the step through the dispute; a temporary lead takes it
       // over; the final decision moves it to the designated department, which finishes it.
       const h = await env.client.workflow.start(selfBuiltHousingMatter, {
-        taskQueue: 'record', workflowId: 'self-built-housing-dispute-worked-through',
-        args: [{ county, subject: { name: '某房屋', kind: 'house' }, facts: { township: '610124100' }, definition: resolveScenario(catalogue['self-built-housing'], undefined), createdBy: 'k' }],
+        taskQueue: 'record',
+        workflowId: 'self-built-housing-dispute-worked-through',
+        args: [
+          {
+            county,
+            subject: { name: '某房屋', kind: 'house' },
+            facts: { township: '610124100' },
+            definition: resolveScenario(catalogue['self-built-housing'], undefined),
+            createdBy: 'k',
+          },
+        ],
       });
       const d = new MatterDriver(env.client, h);
       await d.complete('survey.locality', 'no-hazard');
@@ -355,7 +530,9 @@ await worker.runUntil(async () => {
       const dispute = env.client.workflow.getHandle((await d.view()).disputes![0]!.disputeId);
       for (let i = 0; i < 100 && !(await dispute.query(getDisputeQuery).catch(() => undefined))?.dueAt; i++) await new Promise((r) => setTimeout(r, 100));
       const arbiter: Principal = { keyId: 'k-staffing', county, department: 'staffing-office', roles: ['arbiter'] };
-      await dispute.executeUpdate(decideDisputeUpdate, { args: [{ actor: arbiter, department: 'urban-management', reasoning: '紧急：先行处置', temporary: true }] });
+      await dispute.executeUpdate(decideDisputeUpdate, {
+        args: [{ actor: arbiter, department: 'urban-management', reasoning: '紧急：先行处置', temporary: true }],
+      });
       await d.waitFor('survey.planning');
       await env.sleep(12 * DAY); // past the negotiation: the staffing office coordinates and decides
       await dispute.executeUpdate(decideDisputeUpdate, { args: [{ actor: arbiter, department: 'agriculture', reasoning: '宅基地审批职责' }] });
@@ -368,11 +545,24 @@ await worker.runUntil(async () => {
     },
     async 'self-built-housing-step-id-taken'() {
       const id = 'self-built-housing-step-id-taken';
-      const old = await env.client.workflow.start(departmentTask, { taskQueue: 'record', workflowId: `${id}/task:township:610124100:1`, args: [{ ...input, department: 'township:610124100' }] });
+      const old = await env.client.workflow.start(departmentTask, {
+        taskQueue: 'record',
+        workflowId: `${id}/task:township:610124100:1`,
+        args: [{ ...input, department: 'township:610124100' }],
+      });
       await old.terminate('closed by hand');
       const h = await env.client.workflow.start(selfBuiltHousingMatter, {
-        taskQueue: 'record', workflowId: id,
-        args: [{ county, subject: { name: '某房屋', kind: 'house' }, facts: { township: '610124100' }, definition: resolveScenario(catalogue['self-built-housing'], undefined), createdBy: 'k' }],
+        taskQueue: 'record',
+        workflowId: id,
+        args: [
+          {
+            county,
+            subject: { name: '某房屋', kind: 'house' },
+            facts: { township: '610124100' },
+            definition: resolveScenario(catalogue['self-built-housing'], undefined),
+            createdBy: 'k',
+          },
+        ],
       });
       const d = new MatterDriver(env.client, h);
       await d.complete('survey.locality', 'no-hazard');
@@ -385,8 +575,17 @@ await worker.runUntil(async () => {
     },
     async 'self-built-housing-rectification-recomputed'() {
       const h = await env.client.workflow.start(selfBuiltHousingMatter, {
-        taskQueue: 'record', workflowId: 'self-built-housing-rectification-recomputed',
-        args: [{ county, subject: { name: '某房屋', kind: 'house' }, facts: { township: '610124100' }, definition: resolveScenario(catalogue['self-built-housing'], undefined), createdBy: 'k' }],
+        taskQueue: 'record',
+        workflowId: 'self-built-housing-rectification-recomputed',
+        args: [
+          {
+            county,
+            subject: { name: '某房屋', kind: 'house' },
+            facts: { township: '610124100' },
+            definition: resolveScenario(catalogue['self-built-housing'], undefined),
+            createdBy: 'k',
+          },
+        ],
       });
       const d = new MatterDriver(env.client, h);
       await d.complete('survey.locality', 'hazard-suspected');
@@ -407,22 +606,43 @@ await worker.runUntil(async () => {
     },
     async 'jurisdiction-dispute-recomputed'() {
       const h = await env.client.workflow.start(jurisdictionDispute, {
-        taskQueue: 'record', workflowId: 'jurisdiction-dispute-recomputed',
-        args: [{ county, taskKey: 'survey.planning', taskTitle: '规划核查', parties: ['natural-resources', 'agriculture'], returnedBy: 'natural-resources', reason: '非本部门职责' }],
+        taskQueue: 'record',
+        workflowId: 'jurisdiction-dispute-recomputed',
+        args: [
+          {
+            county,
+            taskKey: 'survey.planning',
+            taskTitle: '规划核查',
+            parties: ['natural-resources', 'agriculture'],
+            returnedBy: 'natural-resources',
+            reason: '非本部门职责',
+          },
+        ],
       });
       for (let i = 0; i < 100 && !(await h.query(getDisputeQuery)).dueAt; i++) await new Promise((r) => setTimeout(r, 100));
       await h.signal(recomputeDeadlinesSignal, { year: 2027 });
       await new Promise((r) => setTimeout(r, 500));
       await env.sleep(12 * DAY);
       await new Promise((r) => setTimeout(r, 500));
-      await h.executeUpdate(decideDisputeUpdate, { args: [{ actor: { keyId: 'k-so', county, department: 'staffing-office', roles: ['arbiter'] }, department: 'agriculture', reasoning: '宅基地审批' }] });
+      await h.executeUpdate(decideDisputeUpdate, {
+        args: [{ actor: { keyId: 'k-so', county, department: 'staffing-office', roles: ['arbiter'] }, department: 'agriculture', reasoning: '宅基地审批' }],
+      });
       await h.result();
       return h.workflowId;
     },
     async 'self-built-housing-hazard-first-illegal-safe'() {
       const h = await env.client.workflow.start(selfBuiltHousingMatter, {
-        taskQueue: 'record', workflowId: 'self-built-housing-hazard-first-illegal-safe',
-        args: [{ county, subject: { name: '某房屋', kind: 'house' }, facts: { township: '610124100', reportedHazard: true, businessUse: { trade: 'catering' } }, definition: resolveScenario(catalogue['self-built-housing'], undefined), createdBy: 'k' }],
+        taskQueue: 'record',
+        workflowId: 'self-built-housing-hazard-first-illegal-safe',
+        args: [
+          {
+            county,
+            subject: { name: '某房屋', kind: 'house' },
+            facts: { township: '610124100', reportedHazard: true, businessUse: { trade: 'catering' } },
+            definition: resolveScenario(catalogue['self-built-housing'], undefined),
+            createdBy: 'k',
+          },
+        ],
       });
       const d = new MatterDriver(env.client, h);
       await d.complete('emergency.evacuate', 'sealed');
@@ -443,8 +663,17 @@ await worker.runUntil(async () => {
     },
     async 'self-built-housing-sealed-then-repaired'() {
       const h = await env.client.workflow.start(selfBuiltHousingMatter, {
-        taskQueue: 'record', workflowId: 'self-built-housing-sealed-then-repaired',
-        args: [{ county, subject: { name: '某房屋', kind: 'house' }, facts: { township: '610124100' }, definition: resolveScenario(catalogue['self-built-housing'], undefined), createdBy: 'k' }],
+        taskQueue: 'record',
+        workflowId: 'self-built-housing-sealed-then-repaired',
+        args: [
+          {
+            county,
+            subject: { name: '某房屋', kind: 'house' },
+            facts: { township: '610124100' },
+            definition: resolveScenario(catalogue['self-built-housing'], undefined),
+            createdBy: 'k',
+          },
+        ],
       });
       const d = new MatterDriver(env.client, h);
       await d.complete('survey.locality', 'hazard-suspected');
@@ -460,15 +689,27 @@ await worker.runUntil(async () => {
     },
     async 'jurisdiction-dispute-government-party'() {
       const h = await env.client.workflow.start(jurisdictionDispute, {
-        taskQueue: 'record', workflowId: 'jurisdiction-dispute-government-party',
-        args: [{ county, taskKey: 'survey.housing', taskTitle: '结构安全初步研判', parties: ['housing', 'county-government'], returnedBy: 'housing', reason: '牵头部门认为不属本部门' }],
+        taskQueue: 'record',
+        workflowId: 'jurisdiction-dispute-government-party',
+        args: [
+          {
+            county,
+            taskKey: 'survey.housing',
+            taskTitle: '结构安全初步研判',
+            parties: ['housing', 'county-government'],
+            returnedBy: 'housing',
+            reason: '牵头部门认为不属本部门',
+          },
+        ],
       });
       for (let i = 0; i < 100 && !(await h.query(getDisputeQuery)).dueAt; i++) await new Promise((r) => setTimeout(r, 100));
       await env.sleep(12 * DAY);
       await new Promise((r) => setTimeout(r, 500));
       await env.sleep(20 * DAY);
       await new Promise((r) => setTimeout(r, 500));
-      await h.executeUpdate(decideDisputeUpdate, { args: [{ actor: { keyId: 'k-city', county: '610100', roles: ['supervisor'] }, department: 'housing', reasoning: '牵头部门职责' }] });
+      await h.executeUpdate(decideDisputeUpdate, {
+        args: [{ actor: { keyId: 'k-city', county: '610100', roles: ['supervisor'] }, department: 'housing', reasoning: '牵头部门职责' }],
+      });
       await h.result();
       return h.workflowId;
     },
@@ -482,8 +723,17 @@ await worker.runUntil(async () => {
     },
     async 'self-built-housing-rectified'() {
       const h = await env.client.workflow.start(selfBuiltHousingMatter, {
-        taskQueue: 'record', workflowId: 'self-built-housing-rectified',
-        args: [{ county, subject: { name: '某房屋', kind: 'house' }, facts: { township: '610124100', reportedHazard: true }, definition: resolveScenario(catalogue['self-built-housing'], undefined), createdBy: 'k' }],
+        taskQueue: 'record',
+        workflowId: 'self-built-housing-rectified',
+        args: [
+          {
+            county,
+            subject: { name: '某房屋', kind: 'house' },
+            facts: { township: '610124100', reportedHazard: true },
+            definition: resolveScenario(catalogue['self-built-housing'], undefined),
+            createdBy: 'k',
+          },
+        ],
       });
       const d = new MatterDriver(env.client, h);
       await d.complete('survey.locality', 'hazard-suspected');

@@ -13,11 +13,15 @@ import * as workflows from '../../workflows/index.js';
  * patched() branch.
  */
 const dir = path.join(path.dirname(fileURLToPath(import.meta.url)), 'histories');
-const files = readdirSync(dir).filter((f) => f.endsWith('.json')).sort();
+const files = readdirSync(dir)
+  .filter((f) => f.endsWith('.json'))
+  .sort();
 
 describe('replay of recorded histories', () => {
   test('there is a recorded history for every workflow type', () => {
-    const types = new Set(files.map((f) => JSON.parse(readFileSync(path.join(dir, f), 'utf8')).events[0].workflowExecutionStartedEventAttributes.workflowType.name as string));
+    const types = new Set(
+      files.map((f) => JSON.parse(readFileSync(path.join(dir, f), 'utf8')).events[0].workflowExecutionStartedEventAttributes.workflowType.name as string),
+    );
     expect([...types].sort()).toEqual(Object.keys(workflows).sort());
   });
 
@@ -49,8 +53,7 @@ describe('what recording activities carry', () => {
 
 describe('what recording activities carry after patched(delta-recording)', () => {
   /** For each write, whether its view or patch (not its event) holds `text`. */
-  const carries = (file: string, type: string, text: string) =>
-    activityInputs(file, type).map((i) => JSON.stringify(i.view ?? i.patch).includes(text));
+  const carries = (file: string, type: string, text: string) => activityInputs(file, type).map((i) => JSON.stringify(i.view ?? i.patch).includes(text));
   const kinds = (file: string, type: string) => activityInputs(file, type).map((i) => ('view' in i ? 'view' : 'patch'));
 
   test('a task’s first write carries its view, every later one what changed: its instructions once, a submission and an extension reason when they change', () => {
@@ -61,7 +64,10 @@ describe('what recording activities carry after patched(delta-recording)', () =>
     expect(carries(file, 'recordTaskEvent', '需检测')).toEqual([false, false, true, true, false, false, false, false]);
     expect(carries(file, 'recordTaskEvent', '初步核查')).toEqual([false, false, false, false, true, false, false, false]);
     const last = activityInputs(file, 'recordTaskEvent').at(-1)!;
-    expect(last.patch).toMatchObject({ set: { taskId: 'department-task-recorded-as-changes', county: '610124', state: 'completed', lastEventSeq: 8 }, unset: ['currentDeadline'] });
+    expect(last.patch).toMatchObject({
+      set: { taskId: 'department-task-recorded-as-changes', county: '610124', state: 'completed', lastEventSeq: 8 },
+      unset: ['currentDeadline'],
+    });
     // Before the patch every write carried everything.
     const old = 'department-task-completed-with-extension-and-rework.json';
     expect(carries(old, 'recordTaskEvent', '现场核查')).toEqual(Array(8).fill(true));

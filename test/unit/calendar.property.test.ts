@@ -41,7 +41,7 @@ function refIsWorking(d: string): boolean {
 }
 function refAdd(d: string, n: number): string {
   let ms = Date.parse(`${d}T00:00:00Z`);
-  for (let left = Math.abs(n); left > 0; ) {
+  for (let left = Math.abs(n); left > 0;) {
     ms += Math.sign(n) * DAY_MS;
     if (refIsWorking(dateOf(ms))) left--;
   }
@@ -50,7 +50,10 @@ function refAdd(d: string, n: number): string {
 
 describe('working-day arithmetic', () => {
   test('isWorkingDay matches the reference', () => {
-    fc.assert(fc.property(dateArb, (d) => isWorkingDay(d) === refIsWorking(d)), { numRuns: 2000 });
+    fc.assert(
+      fc.property(dateArb, (d) => isWorkingDay(d) === refIsWorking(d)),
+      { numRuns: 2000 },
+    );
   });
 
   test('addWorkingDays matches the reference', () => {
@@ -61,7 +64,10 @@ describe('working-day arithmetic', () => {
   });
 
   test('addWorkingDays lands on a working day for n ≠ 0', () => {
-    fc.assert(fc.property(dateArb, nonZeroOffsetArb, (d, n) => isWorkingDay(addWorkingDays(d, n))), { numRuns: 2000 });
+    fc.assert(
+      fc.property(dateArb, nonZeroOffsetArb, (d, n) => isWorkingDay(addWorkingDays(d, n))),
+      { numRuns: 2000 },
+    );
   });
 
   test('addWorkingDays(d, 0) is d', () => {

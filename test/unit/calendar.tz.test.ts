@@ -72,7 +72,11 @@ describe('process time zone', () => {
     // Spot checks against the hand-checked table: 2026-09-30 + 1 working day is 10-08 (国庆), and a
     // string without an offset is read as Shanghai time in every zone.
     const byKey = new Map(utc!.results.map((row) => [(row as unknown[])[0], row as unknown[]]));
-    expect(byKey.get('2026-09-30T23:30')?.[1]).toEqual({ dueAtMs: Date.parse('2026-10-08T23:59:59.999+08:00'), dueAt: '2026-10-08T23:59:59.999+08:00', provisional: false });
+    expect(byKey.get('2026-09-30T23:30')?.[1]).toEqual({
+      dueAtMs: Date.parse('2026-10-08T23:59:59.999+08:00'),
+      dueAt: '2026-10-08T23:59:59.999+08:00',
+      provisional: false,
+    });
     expect(byKey.get('2026-09-30T23:30')?.[2]).toMatchObject({ dueAt: '2026-10-01T09:30:00.000+08:00' });
     expect(byKey.get('date')?.[1]).toMatchObject({ dueAt: '2026-02-24T23:59:59.999+08:00' });
     // (2025-01-01, 2026-02-14]: 2025 has 261 weekdays − 18 weekday holidays + 5 调休 = 248 working

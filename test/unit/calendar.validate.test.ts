@@ -4,12 +4,7 @@
  * that point at the mistake.
  */
 import { describe, expect, test } from 'vitest';
-import {
-  cnWorkdayCalendarData,
-  compileCalendar,
-  validateCalendarYear,
-  type CalendarYearData,
-} from '../../domain/calendar/index.js';
+import { cnWorkdayCalendarData, compileCalendar, validateCalendarYear, type CalendarYearData } from '../../domain/calendar/index.js';
 
 const ok2025 = cnWorkdayCalendarData.years['2025']!;
 
@@ -72,13 +67,23 @@ describe('semantic errors', () => {
       'adjusted working day on a weekday',
       2025,
       year2025({ adjustedWorkdays: ['2025-09-28', '2025-09-29'] }),
-      [{ path: ['adjustedWorkdays', 1], message: 'Adjusted working day 2025-09-29 is a Monday; an adjusted working day (调休上班) must be a Saturday or Sunday' }],
+      [
+        {
+          path: ['adjustedWorkdays', 1],
+          message: 'Adjusted working day 2025-09-29 is a Monday; an adjusted working day (调休上班) must be a Saturday or Sunday',
+        },
+      ],
     ],
     [
       'adjusted working day inside a holiday',
       2025,
       year2025({ adjustedWorkdays: ['2025-02-01'] }),
-      [{ path: ['adjustedWorkdays', 0], message: 'Adjusted working day 2025-02-01 is inside holidays[1] 春节 (2025-01-28..2025-02-04); a day cannot be both a holiday and a working day' }],
+      [
+        {
+          path: ['adjustedWorkdays', 0],
+          message: 'Adjusted working day 2025-02-01 is inside holidays[1] 春节 (2025-01-28..2025-02-04); a day cannot be both a holiday and a working day',
+        },
+      ],
     ],
     [
       'adjusted working day in another year',
@@ -97,17 +102,14 @@ describe('semantic errors', () => {
   });
 
   test('reports every issue at once', () => {
-    const result = validateCalendarYear(
-      2026,
-      {
-        holidays: [
-          { name: '春节', from: '2026-02-15', to: '2026-02-23' },
-          { name: '春节', from: '2026-02-20', to: '2026-02-27' },
-          { name: '国庆节', from: '2026-10-07', to: '2026-10-01' },
-        ],
-        adjustedWorkdays: ['2026-02-16', '2026-03-03', '2026-03-03'],
-      },
-    );
+    const result = validateCalendarYear(2026, {
+      holidays: [
+        { name: '春节', from: '2026-02-15', to: '2026-02-23' },
+        { name: '春节', from: '2026-02-20', to: '2026-02-27' },
+        { name: '国庆节', from: '2026-10-07', to: '2026-10-01' },
+      ],
+      adjustedWorkdays: ['2026-02-16', '2026-03-03', '2026-03-03'],
+    });
     expect(result.ok).toBe(false);
     expect(!result.ok && result.issues.map((i) => i.path)).toEqual([
       ['holidays', 1],
@@ -122,13 +124,48 @@ describe('semantic errors', () => {
 
 describe('shape and date-string errors', () => {
   test.each<[string, unknown, (string | number)[], string]>([
-    ['impossible date', year2025({ holidays: [{ name: '春节', from: '2025-02-28', to: '2025-02-30' }] }), ['holidays', 0, 'to'], 'Last day off (inclusive) must be a real date written YYYY-MM-DD, got "2025-02-30"'],
-    ['slashes', year2025({ holidays: [{ name: '元旦', from: '2025/01/01', to: '2025-01-01' }] }), ['holidays', 0, 'from'], 'First day off must be a real date written YYYY-MM-DD, got "2025/01/01"'],
-    ['missing zero padding', year2025({ adjustedWorkdays: ['2025-9-28'] }), ['adjustedWorkdays', 0], 'Adjusted working day must be a real date written YYYY-MM-DD, got "2025-9-28"'],
-    ['month 13', year2025({ adjustedWorkdays: ['2025-09-28', '2025-13-01'] }), ['adjustedWorkdays', 1], 'Adjusted working day must be a real date written YYYY-MM-DD, got "2025-13-01"'],
-    ['date-time instead of date', year2025({ adjustedWorkdays: ['2025-09-28T00:00:00+08:00'] }), ['adjustedWorkdays', 0], 'Adjusted working day must be a real date written YYYY-MM-DD, got "2025-09-28T00:00:00+08:00"'],
-    ['not a string', year2025({ adjustedWorkdays: [20250928 as unknown as string] }), ['adjustedWorkdays', 0], 'Invalid input: expected string, received number'],
-    ['empty holiday name', year2025({ holidays: [{ name: '', from: '2025-01-01', to: '2025-01-01' }] }), ['holidays', 0, 'name'], 'Holiday name must not be empty'],
+    [
+      'impossible date',
+      year2025({ holidays: [{ name: '春节', from: '2025-02-28', to: '2025-02-30' }] }),
+      ['holidays', 0, 'to'],
+      'Last day off (inclusive) must be a real date written YYYY-MM-DD, got "2025-02-30"',
+    ],
+    [
+      'slashes',
+      year2025({ holidays: [{ name: '元旦', from: '2025/01/01', to: '2025-01-01' }] }),
+      ['holidays', 0, 'from'],
+      'First day off must be a real date written YYYY-MM-DD, got "2025/01/01"',
+    ],
+    [
+      'missing zero padding',
+      year2025({ adjustedWorkdays: ['2025-9-28'] }),
+      ['adjustedWorkdays', 0],
+      'Adjusted working day must be a real date written YYYY-MM-DD, got "2025-9-28"',
+    ],
+    [
+      'month 13',
+      year2025({ adjustedWorkdays: ['2025-09-28', '2025-13-01'] }),
+      ['adjustedWorkdays', 1],
+      'Adjusted working day must be a real date written YYYY-MM-DD, got "2025-13-01"',
+    ],
+    [
+      'date-time instead of date',
+      year2025({ adjustedWorkdays: ['2025-09-28T00:00:00+08:00'] }),
+      ['adjustedWorkdays', 0],
+      'Adjusted working day must be a real date written YYYY-MM-DD, got "2025-09-28T00:00:00+08:00"',
+    ],
+    [
+      'not a string',
+      year2025({ adjustedWorkdays: [20250928 as unknown as string] }),
+      ['adjustedWorkdays', 0],
+      'Invalid input: expected string, received number',
+    ],
+    [
+      'empty holiday name',
+      year2025({ holidays: [{ name: '', from: '2025-01-01', to: '2025-01-01' }] }),
+      ['holidays', 0, 'name'],
+      'Holiday name must not be empty',
+    ],
     ['missing adjustedWorkdays', { holidays: [] }, ['adjustedWorkdays'], 'Invalid input: expected array, received undefined'],
     ['not an object', null, [], 'Invalid input: expected object, received null'],
   ])('%s', (_label, data, path, message) => {

@@ -4,14 +4,35 @@
  */
 import { describe, expect, test } from 'vitest';
 import {
-  clueBodySchema, clueLimits, defaultClueSettings, dispatchCatalogueSchema, dispatchClue, maskName, maskPhone, mergeKey, normaliseAddress,
+  clueBodySchema,
+  clueLimits,
+  defaultClueSettings,
+  dispatchCatalogueSchema,
+  dispatchClue,
+  maskName,
+  maskPhone,
+  mergeKey,
+  normaliseAddress,
   type Dispatchable,
 } from '../../domain/clue.js';
 
 const catalogue = dispatchCatalogueSchema.parse({
   rules: [
-    { id: 'prepaid-card', match: { keywords: ['预付卡', '办卡', '退费'] }, duty: 'functional', lead: 'commerce', coHandlers: ['market'], openMatter: { scenario: 'prepaid-card' } },
-    { id: 'training-school', match: { trades: ['education'], categories: ['complaint', 'report'] }, duty: 'functional', lead: 'education', coHandlers: ['market', 'education'] },
+    {
+      id: 'prepaid-card',
+      match: { keywords: ['预付卡', '办卡', '退费'] },
+      duty: 'functional',
+      lead: 'commerce',
+      coHandlers: ['market'],
+      openMatter: { scenario: 'prepaid-card' },
+    },
+    {
+      id: 'training-school',
+      match: { trades: ['education'], categories: ['complaint', 'report'] },
+      duty: 'functional',
+      lead: 'education',
+      coHandlers: ['market', 'education'],
+    },
     { id: 'house-crack', match: { subjectKinds: ['house'], keywords: ['裂缝', '危房'] }, duty: 'territorial', lead: 'locality', coHandlers: ['housing'] },
     { id: 'black-station', match: { keywords: ['黑加油站'] }, duty: 'functional', lead: 'commerce', coHandlers: ['market', 'emergency', 'police'] },
   ],
@@ -21,10 +42,26 @@ const clue = (over: Partial<Dispatchable>): Dispatchable => ({ category: 'compla
 
 describe('dispatch by the county catalogue (派单目录)', () => {
   test.each([
-    ['a keyword in the content', clue({ content: '该店办卡后拒绝退费' }), { ruleId: 'prepaid-card', lead: 'commerce', coHandlers: ['market'], openMatter: { scenario: 'prepaid-card' } }],
-    ['full-width and case do not matter to keywords', clue({ content: '发现ＸＸ路有黑加油站' }), { ruleId: 'black-station', lead: 'commerce', coHandlers: ['market', 'emergency', 'police'] }],
-    ['trade and category both hold; the lead is not its own co-handler', clue({ trade: 'education', content: '培训机构跑路' }), { ruleId: 'training-school', lead: 'education', coHandlers: ['market'] }],
-    ["locality becomes the clue's township", clue({ subject: { kind: 'house' }, township: '610124100', content: '墙体出现裂缝' }), { ruleId: 'house-crack', lead: 'township:610124100', coHandlers: ['housing'] }],
+    [
+      'a keyword in the content',
+      clue({ content: '该店办卡后拒绝退费' }),
+      { ruleId: 'prepaid-card', lead: 'commerce', coHandlers: ['market'], openMatter: { scenario: 'prepaid-card' } },
+    ],
+    [
+      'full-width and case do not matter to keywords',
+      clue({ content: '发现ＸＸ路有黑加油站' }),
+      { ruleId: 'black-station', lead: 'commerce', coHandlers: ['market', 'emergency', 'police'] },
+    ],
+    [
+      'trade and category both hold; the lead is not its own co-handler',
+      clue({ trade: 'education', content: '培训机构跑路' }),
+      { ruleId: 'training-school', lead: 'education', coHandlers: ['market'] },
+    ],
+    [
+      "locality becomes the clue's township",
+      clue({ subject: { kind: 'house' }, township: '610124100', content: '墙体出现裂缝' }),
+      { ruleId: 'house-crack', lead: 'township:610124100', coHandlers: ['housing'] },
+    ],
   ])('%s', (_name, input, expected) => {
     expect(dispatchClue(catalogue, input)).toEqual(expected);
   });
@@ -38,7 +75,7 @@ describe('dispatch by the county catalogue (派单目录)', () => {
     expect(dispatchClue(catalogue, input)).toBeUndefined();
   });
 
-  test('the first matching rule in the county\'s order wins', () => {
+  test("the first matching rule in the county's order wins", () => {
     const both = clue({ content: '黑加油站也卖预付卡' });
     expect(dispatchClue(catalogue, both)?.ruleId).toBe('prepaid-card');
   });
@@ -46,13 +83,21 @@ describe('dispatch by the county catalogue (派单目录)', () => {
   test("a functional department's item is never dispatched to a township (国办函〔2025〕66号)", () => {
     const r = dispatchCatalogueSchema.safeParse({ rules: [{ id: 'x', match: { keywords: ['噪音'] }, duty: 'functional', lead: 'township:610124100' }] });
     expect(r.success).toBe(false);
-    expect(r.error?.issues.map((i) => [i.path.join('.'), i.message])).toEqual([['rules.0.lead', "a functional department's item is never dispatched to a township"]]);
-    const co = dispatchCatalogueSchema.safeParse({ rules: [{ id: 'x', match: { keywords: ['噪音'] }, duty: 'functional', lead: 'ecology', coHandlers: ['locality'] }] });
+    expect(r.error?.issues.map((i) => [i.path.join('.'), i.message])).toEqual([
+      ['rules.0.lead', "a functional department's item is never dispatched to a township"],
+    ]);
+    const co = dispatchCatalogueSchema.safeParse({
+      rules: [{ id: 'x', match: { keywords: ['噪音'] }, duty: 'functional', lead: 'ecology', coHandlers: ['locality'] }],
+    });
     expect(co.success).toBe(false);
   });
 
   test('a rule matches on something, and ids are unique', () => {
-    expect(dispatchCatalogueSchema.safeParse({ rules: [{ id: 'x', match: {}, duty: 'functional', lead: 'market' }] }).error?.issues[0]?.path).toEqual(['rules', 0, 'match']);
+    expect(dispatchCatalogueSchema.safeParse({ rules: [{ id: 'x', match: {}, duty: 'functional', lead: 'market' }] }).error?.issues[0]?.path).toEqual([
+      'rules',
+      0,
+      'match',
+    ]);
     const twice = { id: 'x', match: { keywords: ['a'] }, duty: 'functional', lead: 'market' };
     expect(dispatchCatalogueSchema.safeParse({ rules: [twice, twice] }).error?.issues[0]?.message).toBe('rule ids are unique');
   });
@@ -60,7 +105,11 @@ describe('dispatch by the county catalogue (派单目录)', () => {
 
 describe('clocks by category and urgency (DOMAIN §6 defaults)', () => {
   test.each([
-    ['consultation', 3], ['help', 7], ['suggestion', 7], ['complaint', 15], ['report', 15],
+    ['consultation', 3],
+    ['help', 7],
+    ['suggestion', 7],
+    ['complaint', 15],
+    ['report', 15],
   ] as const)('%s: handled within %i working days of sign-for', (category, days) => {
     expect(clueLimits(defaultClueSettings, category, 'normal').handle).toEqual({ amount: days, unit: 'working_day', startsFrom: 'sign-for' });
   });
@@ -72,17 +121,28 @@ describe('clocks by category and urgency (DOMAIN §6 defaults)', () => {
   });
 
   test('the other defaults: return 1 wd, 3 dispatches, visit-back 3 wd, merge window 30 days, extension ≤ 10 wd', () => {
-    expect(defaultClueSettings).toMatchObject({ returnWorkingDays: 1, maxDispatches: 3, visitWorkingDays: 3, mergeWindowDays: 30, maxExtensionWorkingDays: 10 });
+    expect(defaultClueSettings).toMatchObject({
+      returnWorkingDays: 1,
+      maxDispatches: 3,
+      visitWorkingDays: 3,
+      mergeWindowDays: 30,
+      maxExtensionWorkingDays: 10,
+    });
   });
 });
 
 describe('repeats (并单) and personal data', () => {
   test('the credit code, else the normalised address, with county and category', () => {
-    expect(mergeKey({ county: '610124', category: 'complaint', subject: { creditCode: '91610124ma6u1234x5', address: '二曲街道' } })).toBe('610124|complaint|uscc:91610124MA6U1234X5');
-    expect(mergeKey({ county: '610124', category: 'complaint', subject: { address: '周至县 二曲街道 中心路１２号。' } }))
-      .toBe(mergeKey({ county: '610124', category: 'complaint', subject: { address: '周至县二曲街道中心路12号' } }));
+    expect(mergeKey({ county: '610124', category: 'complaint', subject: { creditCode: '91610124ma6u1234x5', address: '二曲街道' } })).toBe(
+      '610124|complaint|uscc:91610124MA6U1234X5',
+    );
+    expect(mergeKey({ county: '610124', category: 'complaint', subject: { address: '周至县 二曲街道 中心路１２号。' } })).toBe(
+      mergeKey({ county: '610124', category: 'complaint', subject: { address: '周至县二曲街道中心路12号' } }),
+    );
     expect(normaliseAddress('周至县 二曲街道，中心路１２号')).toBe('周至县二曲街道中心路12号');
-    expect(mergeKey({ county: '610124', category: 'report', subject: { address: '中心路12号' } })).not.toBe(mergeKey({ county: '610124', category: 'complaint', subject: { address: '中心路12号' } }));
+    expect(mergeKey({ county: '610124', category: 'report', subject: { address: '中心路12号' } })).not.toBe(
+      mergeKey({ county: '610124', category: 'complaint', subject: { address: '中心路12号' } }),
+    );
     expect(mergeKey({ county: '610124', category: 'complaint' })).toBeUndefined();
   });
 

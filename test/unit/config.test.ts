@@ -71,7 +71,12 @@ function directEnvReads(): Map<string, Set<string>> {
     const names = [
       ...[...text.matchAll(/process\.env\.([A-Za-z_][A-Za-z0-9_]*)/g)].map((m) => m[1]!),
       ...[...text.matchAll(/process\.env\[\s*['"`]([^'"`]+)['"`]\s*\]/g)].map((m) => m[1]!),
-      ...[...text.matchAll(/\{([^{}]*)\}\s*=\s*process\.env\b/g)].flatMap((m) => m[1]!.split(',').map((n) => n.split(':')[0]!.trim()).filter(Boolean)),
+      ...[...text.matchAll(/\{([^{}]*)\}\s*=\s*process\.env\b/g)].flatMap((m) =>
+        m[1]!
+          .split(',')
+          .map((n) => n.split(':')[0]!.trim())
+          .filter(Boolean),
+      ),
     ];
     for (const name of names) {
       if (!reads.has(name)) reads.set(name, new Set());
@@ -110,9 +115,14 @@ describe('loadConfig', () => {
       LOG_LEVEL: 'warn',
     });
     expect(c).toMatchObject({
-      API_PORT: 8080, PG_POOL_MAX: 4, API_BODY_LIMIT: 1024, MIGRATE_ON_START: false,
-      TEMPORAL_ADDRESS: 'temporal.internal:7233', DATABASE_URL: 'postgresql://isv:secret@db:5432/isv',
-      NODE_ENV: 'production', LOG_LEVEL: 'warn',
+      API_PORT: 8080,
+      PG_POOL_MAX: 4,
+      API_BODY_LIMIT: 1024,
+      MIGRATE_ON_START: false,
+      TEMPORAL_ADDRESS: 'temporal.internal:7233',
+      DATABASE_URL: 'postgresql://isv:secret@db:5432/isv',
+      NODE_ENV: 'production',
+      LOG_LEVEL: 'warn',
     });
     expect(loadConfig({ MIGRATE_ON_START: 'true' }).MIGRATE_ON_START).toBe(true);
     expect(loadConfig({ MIGRATE_ON_START: '1' }).MIGRATE_ON_START).toBe(true);
@@ -152,8 +162,13 @@ describe('loadConfig', () => {
   });
 
   test('timeouts that only work in order: the query timeout outlasts the statement timeout, the request timeout the Update wait', () => {
-    expect(loadConfig({ PG_STATEMENT_TIMEOUT_MS: '20000', PG_QUERY_TIMEOUT_MS: '25000', API_REQUEST_TIMEOUT_MS: '30000', UPDATE_TIMEOUT_MS: '20000' })).toMatchObject({
-      PG_STATEMENT_TIMEOUT_MS: 20000, PG_QUERY_TIMEOUT_MS: 25000, API_REQUEST_TIMEOUT_MS: 30000, UPDATE_TIMEOUT_MS: 20000,
+    expect(
+      loadConfig({ PG_STATEMENT_TIMEOUT_MS: '20000', PG_QUERY_TIMEOUT_MS: '25000', API_REQUEST_TIMEOUT_MS: '30000', UPDATE_TIMEOUT_MS: '20000' }),
+    ).toMatchObject({
+      PG_STATEMENT_TIMEOUT_MS: 20000,
+      PG_QUERY_TIMEOUT_MS: 25000,
+      API_REQUEST_TIMEOUT_MS: 30000,
+      UPDATE_TIMEOUT_MS: 20000,
     });
     expect(configError({ PG_STATEMENT_TIMEOUT_MS: '6000' }).problems).toEqual(['PG_QUERY_TIMEOUT_MS: must be longer than PG_STATEMENT_TIMEOUT_MS (6000)']);
     expect(configError({ API_REQUEST_TIMEOUT_MS: '5000' }).problems).toEqual(['UPDATE_TIMEOUT_MS: must be shorter than API_REQUEST_TIMEOUT_MS (5000)']);
@@ -165,11 +180,15 @@ describe('loadConfig', () => {
     expect(loadConfig({ DATABASE_OWNER_URL: owner, DATABASE_URL: runtime })).toMatchObject({ DATABASE_OWNER_URL: owner, DATABASE_URL: runtime });
     expect(loadConfig({}).DATABASE_OWNER_URL).toBeUndefined();
     expect(loadConfig({ DATABASE_URL: runtime, DATABASE_OWNER_URL: '' }).DATABASE_OWNER_URL).toBeUndefined();
-    expect(configError({ DATABASE_OWNER_URL: owner }).problems).toEqual(['DATABASE_URL: required with DATABASE_OWNER_URL: the runtime role the API and the worker connect as']);
-    expect(configError({ DATABASE_OWNER_URL: owner, DATABASE_URL: 'postgres://db:5432/supervision' }).problems)
-      .toEqual(['DATABASE_URL: must name the runtime role (postgres://role:password@host/database) when DATABASE_OWNER_URL is set']);
-    expect(configError({ DATABASE_OWNER_URL: owner, DATABASE_URL: 'postgres://supervision:other@db:5432/supervision' }).problems)
-      .toEqual(['DATABASE_OWNER_URL: must name another role than DATABASE_URL (supervision): the runtime role may not own the tables']);
+    expect(configError({ DATABASE_OWNER_URL: owner }).problems).toEqual([
+      'DATABASE_URL: required with DATABASE_OWNER_URL: the runtime role the API and the worker connect as',
+    ]);
+    expect(configError({ DATABASE_OWNER_URL: owner, DATABASE_URL: 'postgres://db:5432/supervision' }).problems).toEqual([
+      'DATABASE_URL: must name the runtime role (postgres://role:password@host/database) when DATABASE_OWNER_URL is set',
+    ]);
+    expect(configError({ DATABASE_OWNER_URL: owner, DATABASE_URL: 'postgres://supervision:other@db:5432/supervision' }).problems).toEqual([
+      'DATABASE_OWNER_URL: must name another role than DATABASE_URL (supervision): the runtime role may not own the tables',
+    ]);
     // A bad URL is named on its own, not also as a pair that does not fit.
     expect(configError({ DATABASE_OWNER_URL: owner, DATABASE_URL: 'mysql://x' }).problems).toEqual(['DATABASE_URL: expected postgres://…']);
   });
@@ -184,7 +203,9 @@ describe('loadConfig', () => {
     const emptied = Object.fromEntries(configKeys.map((k) => [k, '']));
     expect(loadConfig(emptied)).toEqual(defaults);
     expect(loadConfig({ API_PORT: '', DATABASE_URL: '', TEMPORAL_ADDRESS: '', PG_POOL_MAX: '' })).toMatchObject({
-      API_PORT: 3000, TEMPORAL_ADDRESS: '127.0.0.1:7233', PG_POOL_MAX: 10,
+      API_PORT: 3000,
+      TEMPORAL_ADDRESS: '127.0.0.1:7233',
+      PG_POOL_MAX: 10,
     });
     expect(loadConfig({ DATABASE_URL: '' }).DATABASE_URL).toBeUndefined();
   });
@@ -201,18 +222,21 @@ describe('loadConfig', () => {
     const outside = [...reads].filter(([name]) => !(configKeys as string[]).includes(name) && !toolLocators.includes(name));
     expect(outside.map(([name, files]) => `${name} (${[...files].join(', ')})`)).toEqual([]);
     // The scan sees the reads that are there (so an empty result above means something).
-    expect([...reads.get('TEMPORAL_CLI') ?? []]).toEqual(['scripts/provision.ts']);
+    expect([...(reads.get('TEMPORAL_CLI') ?? [])]).toEqual(['scripts/provision.ts']);
     for (const name of toolLocators) expect(reads.has(name), name).toBe(true);
   });
 
   test('every key in configKeys is read from the environment by loadConfig', () => {
     const asked = new Set<string>();
-    const env = new Proxy<Record<string, string | undefined>>({}, {
-      get(_t, name) {
-        if (typeof name === 'string') asked.add(name);
-        return undefined;
+    const env = new Proxy<Record<string, string | undefined>>(
+      {},
+      {
+        get(_t, name) {
+          if (typeof name === 'string') asked.add(name);
+          return undefined;
+        },
       },
-    });
+    );
     loadConfig(env);
     expect([...asked].sort()).toEqual([...configKeys].sort());
   });

@@ -16,7 +16,9 @@ import { searchAttributeRegistrations } from '../../domain/search-attributes.js'
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const read = (file: string) => readFileSync(path.join(root, file), 'utf8');
 
-interface DependsOn { condition?: string }
+interface DependsOn {
+  condition?: string;
+}
 interface Service {
   image?: string;
   build?: unknown;
@@ -28,7 +30,9 @@ interface Service {
   volumes?: (string | { source?: string; target?: string })[];
   restart?: string;
 }
-interface Compose { services: Record<string, Service> }
+interface Compose {
+  services: Record<string, Service>;
+}
 
 const composeText = read('docker-compose.yml');
 // `merge: true`: the api and worker share their environment through a YAML merge key (`<<`).
@@ -44,10 +48,12 @@ function service(name: string): Service {
 function rawEnv(s: Service): Record<string, string> {
   const env = s.environment ?? {};
   if (Array.isArray(env)) {
-    return Object.fromEntries(env.map((line) => {
-      const i = line.indexOf('=');
-      return i < 0 ? [line, ''] : [line.slice(0, i), line.slice(i + 1)];
-    }));
+    return Object.fromEntries(
+      env.map((line) => {
+        const i = line.indexOf('=');
+        return i < 0 ? [line, ''] : [line.slice(0, i), line.slice(i + 1)];
+      }),
+    );
   }
   return Object.fromEntries(Object.entries(env).map(([k, v]) => [k, v == null ? '' : String(v)]));
 }
@@ -76,11 +82,18 @@ function substitute(value: string, vars: Record<string, string | undefined>): st
     const v = vars[name];
     const unsetOrEmpty = v === undefined || v === '';
     switch (op) {
-      case ':-': return unsetOrEmpty ? (arg ?? '') : v;
-      case '-': return v === undefined ? (arg ?? '') : v;
-      case ':?': if (unsetOrEmpty) throw new Error(`required variable ${name} is not set: ${arg ?? ''}`); return v;
-      case '?': if (v === undefined) throw new Error(`required variable ${name} is not set: ${arg ?? ''}`); return v;
-      default: return v ?? '';
+      case ':-':
+        return unsetOrEmpty ? (arg ?? '') : v;
+      case '-':
+        return v === undefined ? (arg ?? '') : v;
+      case ':?':
+        if (unsetOrEmpty) throw new Error(`required variable ${name} is not set: ${arg ?? ''}`);
+        return v;
+      case '?':
+        if (v === undefined) throw new Error(`required variable ${name} is not set: ${arg ?? ''}`);
+        return v;
+      default:
+        return v ?? '';
     }
   });
   return out.replace(/\$\$/g, '$');
@@ -101,8 +114,35 @@ const asList = (v: string | string[] | undefined) => (v === undefined ? [] : Arr
 
 /** What each process reads from its environment in production (domain/config.ts). */
 const needed: Record<'api' | 'worker' | 'migrate', (keyof Config)[]> = {
-  api: ['NODE_ENV', 'LOG_LEVEL', 'TEMPORAL_ADDRESS', 'TEMPORAL_NAMESPACE', 'TEMPORAL_TASK_QUEUE', 'TEMPORAL_UI_URL', 'TEMPORAL_API_KEY', 'DATABASE_URL', 'MIGRATE_ON_START', 'API_HOST', 'API_PORT', 'PAYLOAD_KEYS', 'CODEC_CORS_ORIGINS', 'CODEC_JWKS_URL'],
-  worker: ['NODE_ENV', 'LOG_LEVEL', 'TEMPORAL_ADDRESS', 'TEMPORAL_NAMESPACE', 'TEMPORAL_TASK_QUEUE', 'TEMPORAL_UI_URL', 'TEMPORAL_API_KEY', 'DATABASE_URL', 'MIGRATE_ON_START', 'WORKFLOW_BUNDLE_PATH', 'PAYLOAD_KEYS'],
+  api: [
+    'NODE_ENV',
+    'LOG_LEVEL',
+    'TEMPORAL_ADDRESS',
+    'TEMPORAL_NAMESPACE',
+    'TEMPORAL_TASK_QUEUE',
+    'TEMPORAL_UI_URL',
+    'TEMPORAL_API_KEY',
+    'DATABASE_URL',
+    'MIGRATE_ON_START',
+    'API_HOST',
+    'API_PORT',
+    'PAYLOAD_KEYS',
+    'CODEC_CORS_ORIGINS',
+    'CODEC_JWKS_URL',
+  ],
+  worker: [
+    'NODE_ENV',
+    'LOG_LEVEL',
+    'TEMPORAL_ADDRESS',
+    'TEMPORAL_NAMESPACE',
+    'TEMPORAL_TASK_QUEUE',
+    'TEMPORAL_UI_URL',
+    'TEMPORAL_API_KEY',
+    'DATABASE_URL',
+    'MIGRATE_ON_START',
+    'WORKFLOW_BUNDLE_PATH',
+    'PAYLOAD_KEYS',
+  ],
   migrate: ['NODE_ENV', 'LOG_LEVEL', 'DATABASE_OWNER_URL', 'DATABASE_URL'],
 };
 /** Only for the local `npm start` dev stack: compose must not need them. */
@@ -195,7 +235,12 @@ describe('docker-compose.yml', () => {
     expect(asList(service('temporal').healthcheck?.test).join(' ')).toContain('temporal operator cluster health');
     const apiCheck = asList(service('api').healthcheck?.test).join(' ');
     expect(apiCheck).toContain(`:${loadConfig(envOf('api')).API_PORT}/healthz`);
-    expect(service('api').healthcheck?.test).toEqual(['CMD', 'node', '-e', "fetch('http://127.0.0.1:3000/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]);
+    expect(service('api').healthcheck?.test).toEqual([
+      'CMD',
+      'node',
+      '-e',
+      "fetch('http://127.0.0.1:3000/healthz').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))",
+    ]);
 
     expect(dependsOn('temporal-schema')).toMatchObject({ postgresql: 'service_healthy' });
     expect(dependsOn('temporal')).toMatchObject({ postgresql: 'service_healthy', 'temporal-schema': 'service_completed_successfully' });
@@ -277,12 +322,14 @@ describe('docker-compose.yml', () => {
     // Only the job and PostgreSQL's first-start script see the owner's password.
     const withOwnerPassword = Object.entries(compose.services)
       .filter(([, s]) => Object.values(rawEnv(s)).some((v) => v.includes(`\${${ownerPassword}`)))
-      .map(([name]) => name).sort();
+      .map(([name]) => name)
+      .sort();
     expect(withOwnerPassword).toEqual(['migrate', 'postgresql']);
 
     // PostgreSQL's first start creates the owner (CREATEROLE: the job creates the runtime role) and
     // its database, with the password of DATABASE_OWNER_URL; the runtime role is the job's to make.
-    const initMount = (service('postgresql').volumes ?? []).map((v) => (typeof v === 'string' ? v : `${v.source}:${v.target}`))
+    const initMount = (service('postgresql').volumes ?? [])
+      .map((v) => (typeof v === 'string' ? v : `${v.source}:${v.target}`))
       .map((v) => v.split(':'))
       .find(([, target]) => target === '/docker-entrypoint-initdb.d');
     expect(initMount, 'init scripts are mounted').toBeDefined();
@@ -313,7 +360,8 @@ describe('docker-compose.yml', () => {
 
     // The script the job runs creates the namespace if missing and each attribute by name and type.
     const entry = asList(job.entrypoint).join(' ');
-    const mount = (job.volumes ?? []).map((v) => (typeof v === 'string' ? v : `${v.source}:${v.target}`))
+    const mount = (job.volumes ?? [])
+      .map((v) => (typeof v === 'string' ? v : `${v.source}:${v.target}`))
       .map((v) => v.split(':'))
       .find(([, target]) => target !== undefined && entry.includes(target));
     expect(mount, 'the job runs a script mounted from deploy/').toBeDefined();
@@ -329,7 +377,8 @@ describe('docker-compose.yml', () => {
     const env = envOf('temporal');
     expect(env).toMatchObject({ DB: 'postgres12', POSTGRES_SEEDS: 'postgresql', BIND_ON_IP: '0.0.0.0' });
     const file = env.DYNAMIC_CONFIG_FILE_PATH!;
-    const mount = (service('temporal').volumes ?? []).map((v) => (typeof v === 'string' ? v : `${v.source}:${v.target}`))
+    const mount = (service('temporal').volumes ?? [])
+      .map((v) => (typeof v === 'string' ? v : `${v.source}:${v.target}`))
       .map((v) => v.split(':'))
       .find(([, target]) => target !== undefined && file.startsWith(`${target}/`));
     expect(mount, 'dynamic config file is mounted').toBeDefined();
@@ -347,15 +396,20 @@ describe('docker-compose.yml', () => {
   test('the Temporal UI: OIDC login, write actions off; the server authorizes every call by JWT; the service and the setup job present tokens', () => {
     const ui = envOf('temporal-ui');
     expect(ui).toMatchObject({
-      TEMPORAL_AUTH_ENABLED: 'true', TEMPORAL_DISABLE_WRITE_ACTIONS: 'true', TEMPORAL_SHOW_TEMPORAL_SYSTEM_NAMESPACE: 'false',
-      TEMPORAL_AUTH_SCOPES: 'openid,profile,email', TEMPORAL_AUTH_CALLBACK_URL: 'http://localhost:8080/auth/sso/callback',
+      TEMPORAL_AUTH_ENABLED: 'true',
+      TEMPORAL_DISABLE_WRITE_ACTIONS: 'true',
+      TEMPORAL_SHOW_TEMPORAL_SYSTEM_NAMESPACE: 'false',
+      TEMPORAL_AUTH_SCOPES: 'openid,profile,email',
+      TEMPORAL_AUTH_CALLBACK_URL: 'http://localhost:8080/auth/sso/callback',
     });
     for (const v of ['TEMPORAL_UI_OIDC_PROVIDER_URL', 'TEMPORAL_UI_OIDC_CLIENT_ID', 'TEMPORAL_UI_OIDC_CLIENT_SECRET']) {
       expect(requiredVariables, `${v} is required: the UI never starts without login`).toContain(v);
     }
     const server = envOf('temporal');
     expect(server).toMatchObject({
-      TEMPORAL_AUTH_AUTHORIZER: 'default', TEMPORAL_AUTH_CLAIM_MAPPER: 'default', TEMPORAL_JWT_PERMISSIONS_CLAIM: 'permissions',
+      TEMPORAL_AUTH_AUTHORIZER: 'default',
+      TEMPORAL_AUTH_CLAIM_MAPPER: 'default',
+      TEMPORAL_JWT_PERMISSIONS_CLAIM: 'permissions',
       USE_INTERNAL_FRONTEND: 'true',
     });
     expect(server.SERVICES!.split(':')).toEqual(expect.arrayContaining(['frontend', 'internal-frontend', 'history', 'matching', 'worker']));
@@ -410,7 +464,14 @@ describe('docker-compose.yml', () => {
       }
     }
     expect([...secretVariables].sort()).toEqual([
-      'APP_DB_OWNER_PASSWORD', 'APP_DB_PASSWORD', 'PAYLOAD_KEYS', 'POSTGRES_PASSWORD', 'TEMPORAL_ADMIN_TOKEN', 'TEMPORAL_DB_PASSWORD', 'TEMPORAL_SERVICE_TOKEN', 'TEMPORAL_UI_OIDC_CLIENT_SECRET',
+      'APP_DB_OWNER_PASSWORD',
+      'APP_DB_PASSWORD',
+      'PAYLOAD_KEYS',
+      'POSTGRES_PASSWORD',
+      'TEMPORAL_ADMIN_TOKEN',
+      'TEMPORAL_DB_PASSWORD',
+      'TEMPORAL_SERVICE_TOKEN',
+      'TEMPORAL_UI_OIDC_CLIENT_SECRET',
     ]);
     // None of them may have a default (that would be a hard-coded password).
     for (const v of secretVariables) expect(composeText, v).not.toMatch(new RegExp(`\\$\\{${v}:?-`));
@@ -428,7 +489,10 @@ describe('docker-compose.yml', () => {
 describe('Dockerfile', () => {
   const dockerfile = read('Dockerfile');
   // Instructions with their continuation lines joined, comments dropped.
-  const instructions = dockerfile.replace(/\\\r?\n/g, ' ').split(/\r?\n/).map((l) => l.trim())
+  const instructions = dockerfile
+    .replace(/\\\r?\n/g, ' ')
+    .split(/\r?\n/)
+    .map((l) => l.trim())
     .filter((l) => l && !l.startsWith('#'));
   const stages: string[][] = [];
   for (const line of instructions) {
@@ -460,7 +524,11 @@ describe('Dockerfile', () => {
     const buildStage = stages.find((s) => s.some((l) => /scripts\/build-workflow-bundle\.ts/.test(l)));
     expect(buildStage, 'a stage runs scripts/build-workflow-bundle.ts').toBeDefined();
     expect(buildStage).not.toBe(runtime);
-    const workdir = (stage: string[]) => stage.filter((l) => /^WORKDIR\s/i.test(l)).map((l) => l.split(/\s+/)[1]!).at(-1) ?? '/';
+    const workdir = (stage: string[]) =>
+      stage
+        .filter((l) => /^WORKDIR\s/i.test(l))
+        .map((l) => l.split(/\s+/)[1]!)
+        .at(-1) ?? '/';
     const out = /scripts\/build-workflow-bundle\.ts\s+(\S+)/.exec(buildStage!.join('\n'))![1]!;
     const builtAt = path.posix.resolve(workdir(buildStage!), out);
     const stageName = /\sAS\s+(\S+)/i.exec(buildStage![0]!)?.[1];
@@ -475,7 +543,10 @@ describe('Dockerfile', () => {
   });
 
   test('.dockerignore keeps local state, tests and secrets out of the image', () => {
-    const ignored = read('.dockerignore').split(/\r?\n/).map((l) => l.trim()).filter((l) => l && !l.startsWith('#'));
+    const ignored = read('.dockerignore')
+      .split(/\r?\n/)
+      .map((l) => l.trim())
+      .filter((l) => l && !l.startsWith('#'));
     for (const entry of ['node_modules', '.data', 'dist', '.git', 'test', '.env']) expect(ignored, entry).toContain(entry);
   });
 });

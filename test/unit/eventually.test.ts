@@ -13,23 +13,30 @@ describe('eventually', () => {
 
   test('after timeoutMs it fails naming what it waited for and the last value', async () => {
     const started = Date.now();
-    await expect(eventually(() => false, { timeoutMs: 60, intervalMs: 10, message: () => 'the answer' }))
-      .rejects.toThrow(/^timed out after 60 ms \(\d+ checks\) waiting for the answer; last value: false$/);
+    await expect(eventually(() => false, { timeoutMs: 60, intervalMs: 10, message: () => 'the answer' })).rejects.toThrow(
+      /^timed out after 60 ms \(\d+ checks\) waiting for the answer; last value: false$/,
+    );
     expect(Date.now() - started).toBeGreaterThanOrEqual(60);
   });
 
   test('an error thrown by the condition fails at once: it is not retried', async () => {
     let calls = 0;
-    await expect(eventually(() => {
-      calls++;
-      throw new Error('assertion inside');
-    }, { timeoutMs: 1000, intervalMs: 1 })).rejects.toThrow('assertion inside');
+    await expect(
+      eventually(
+        () => {
+          calls++;
+          throw new Error('assertion inside');
+        },
+        { timeoutMs: 1000, intervalMs: 1 },
+      ),
+    ).rejects.toThrow('assertion inside');
     expect(calls).toBe(1);
   });
 
   test('a check that never returns fails the wait on time too, saying so', async () => {
     const started = Date.now();
-    await expect(eventually(() => new Promise<boolean>(() => undefined), { timeoutMs: 50, intervalMs: 10, message: 'a stuck query' }))
-      .rejects.toThrow('gave up after 50 ms waiting for a stuck query: check 1 did not return');
+    await expect(eventually(() => new Promise<boolean>(() => undefined), { timeoutMs: 50, intervalMs: 10, message: 'a stuck query' })).rejects.toThrow(
+      'gave up after 50 ms waiting for a stuck query: check 1 did not return',
+    );
   });
 });

@@ -6,8 +6,18 @@ import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import { departmentNames } from '../../domain/departments.js';
 import {
-  disputeWorkflowId, fromUrlId, idKind, matterTaskWorkflowId, matterWorkflowId, penaltyResultId, publicResultId,
-  standaloneTaskWorkflowId, supervisionOrderWorkflowId, toUrlId, transferWorkflowId, urlIdPattern,
+  disputeWorkflowId,
+  fromUrlId,
+  idKind,
+  matterTaskWorkflowId,
+  matterWorkflowId,
+  penaltyResultId,
+  publicResultId,
+  standaloneTaskWorkflowId,
+  supervisionOrderWorkflowId,
+  toUrlId,
+  transferWorkflowId,
+  urlIdPattern,
 } from '../../domain/ids.js';
 
 const matter = 'matter:610124:refined-oil:2026-0001';
@@ -66,17 +76,19 @@ describe('URL ids', () => {
     const department = fc.constantFrom(...Object.keys(departmentNames));
     const year = fc.integer({ min: 2000, max: 2099 });
     const n = fc.integer({ min: 1, max: 99_999 });
-    fc.assert(fc.property(county, department, year, n, fc.integer({ min: 1, max: 99 }), (c, d, y, seq, k) => {
-      for (const id of [
-        standaloneTaskWorkflowId(c, d, y, seq),
-        matterWorkflowId(c, 'refined-oil', y, seq),
-        matterTaskWorkflowId(matterWorkflowId(c, 'refined-oil', y, seq), d, k),
-      ]) {
-        const url = toUrlId(id);
-        expect(url).not.toContain('/');
-        expect(fromUrlId(url)).toBe(id);
-      }
-    }));
+    fc.assert(
+      fc.property(county, department, year, n, fc.integer({ min: 1, max: 99 }), (c, d, y, seq, k) => {
+        for (const id of [
+          standaloneTaskWorkflowId(c, d, y, seq),
+          matterWorkflowId(c, 'refined-oil', y, seq),
+          matterTaskWorkflowId(matterWorkflowId(c, 'refined-oil', y, seq), d, k),
+        ]) {
+          const url = toUrlId(id);
+          expect(url).not.toContain('/');
+          expect(fromUrlId(url)).toBe(id);
+        }
+      }),
+    );
   });
 
   test.each([

@@ -29,7 +29,10 @@ describe('day-scale ladders are delivered in office hours', () => {
 
   test('after the last rung: every working morning', () => {
     expect(c.dailyChases!.slice(0, 4).map((ms) => new Date(ms).toISOString())).toEqual([
-      '2026-10-21T01:00:00.000Z', '2026-10-22T01:00:00.000Z', '2026-10-23T01:00:00.000Z', '2026-10-26T01:00:00.000Z',
+      '2026-10-21T01:00:00.000Z',
+      '2026-10-22T01:00:00.000Z',
+      '2026-10-23T01:00:00.000Z',
+      '2026-10-26T01:00:00.000Z',
     ]);
     expect(c.dailyChases).toHaveLength(20);
   });
@@ -64,23 +67,35 @@ describe('hour-scale ladders escalate in hours, through nights and holidays', ()
 
   test('a county sets its own hour offsets', () => {
     const ladder: LadderRung[] = defaultLadder.map((r) => (r.rung === 'red-card' ? { ...r, hoursAfterDeadline: 1 } : r));
-    expect(times(clock({ startMs: at('2026-10-01T20:00:00+08:00'), rule: { amount: 12, unit: 'hour' }, ladder }))['red-card'])
-      .toBe('2026-10-02T09:00:00.000+08:00');
+    expect(times(clock({ startMs: at('2026-10-01T20:00:00+08:00'), rule: { amount: 12, unit: 'hour' }, ladder }))['red-card']).toBe(
+      '2026-10-02T09:00:00.000+08:00',
+    );
   });
 });
 
 describe('clocks that count from an earlier event', () => {
   test('消费者权益保护法 art. 46: a complaint received Monday 28 September 09:00 is decided by 13 October', () => {
     // 29, 30 September; 1–7 October off; 8, 9, the adjusted Saturday 10, 12, 13 October.
-    const c = clock({ startMs: at('2026-09-28T09:00:00+08:00'), rule: { amount: 7, unit: 'working_day', startsFrom: 'matter-opened' }, origin: 'matter-opened' });
+    const c = clock({
+      startMs: at('2026-09-28T09:00:00+08:00'),
+      rule: { amount: 7, unit: 'working_day', startsFrom: 'matter-opened' },
+      origin: 'matter-opened',
+    });
     expect(c.dueAt).toBe('2026-10-13T23:59:59.999+08:00');
   });
 
   test('the return window is resolved with the sign-for clock, from the same start', () => {
-    const c = resolveClock({
-      kind: 'sign-for', startMs: at('2026-09-29T15:00:00+08:00'), rule: { amount: 1, unit: 'working_day' }, ladder: defaultLadder,
-      nowMs: at('2026-09-29T15:00:00+08:00'), returnWindow: { amount: 2, unit: 'working_day' },
-    }, defaultCalendar);
+    const c = resolveClock(
+      {
+        kind: 'sign-for',
+        startMs: at('2026-09-29T15:00:00+08:00'),
+        rule: { amount: 1, unit: 'working_day' },
+        ladder: defaultLadder,
+        nowMs: at('2026-09-29T15:00:00+08:00'),
+        returnWindow: { amount: 2, unit: 'working_day' },
+      },
+      defaultCalendar,
+    );
     expect(c.returnWindow?.dueAt).toBe('2026-10-08T23:59:59.999+08:00'); // 30 September, then 8 October after the holiday
   });
 });
@@ -96,7 +111,10 @@ describe('what fired', () => {
   });
 
   test('working mornings skip weekends and holidays, and include today when it is still ahead', () => {
-    expect(workingMornings(at('2026-09-30T08:00:00+08:00'), 3, defaultCalendar).map((ms) => new Date(ms).toISOString()))
-      .toEqual(['2026-09-30T01:00:00.000Z', '2026-10-08T01:00:00.000Z', '2026-10-09T01:00:00.000Z']);
+    expect(workingMornings(at('2026-09-30T08:00:00+08:00'), 3, defaultCalendar).map((ms) => new Date(ms).toISOString())).toEqual([
+      '2026-09-30T01:00:00.000Z',
+      '2026-10-08T01:00:00.000Z',
+      '2026-10-09T01:00:00.000Z',
+    ]);
   });
 });

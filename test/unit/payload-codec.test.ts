@@ -49,7 +49,9 @@ describe('the payload codec (AES-256-GCM)', () => {
     expect(str(sealedWithB!.metadata!['encryption-key-id'])).toBe('b');
     const opened = await rotated.decode([sealedWithA!, sealedWithB!]);
     expect(opened.map((p) => defaultPayloadConverter.fromPayload(p))).toEqual([subject, subject]);
-    await expect(new EncryptionCodec(parsePayloadKeys(keyB)).decode([sealedWithA!])).rejects.toThrow(new PayloadKeyError('payload sealed with key a, which PAYLOAD_KEYS does not list'));
+    await expect(new EncryptionCodec(parsePayloadKeys(keyB)).decode([sealedWithA!])).rejects.toThrow(
+      new PayloadKeyError('payload sealed with key a, which PAYLOAD_KEYS does not list'),
+    );
   });
 
   test('a payload whose county was rewritten in the store no longer opens', async () => {

@@ -28,9 +28,11 @@ describe('safeText', () => {
   });
 
   test('accepts every well-formed string without NUL (property)', () => {
-    fc.assert(fc.property(fc.string({ unit: 'grapheme' }), (s) => {
-      expect(isStorableText(s)).toBe(!s.includes('\u0000'));
-    }));
+    fc.assert(
+      fc.property(fc.string({ unit: 'grapheme' }), (s) => {
+        expect(isStorableText(s)).toBe(!s.includes('\u0000'));
+      }),
+    );
   });
 
   test('keeps the checks chained after it', () => {

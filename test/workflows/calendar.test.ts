@@ -66,10 +66,15 @@ async function startTask() {
   return wf.client.workflow.start(departmentTask, {
     taskQueue: wf.taskQueue,
     workflowId: `task:610124:housing:cal-${randomUUID().slice(0, 8)}`,
-    args: [{
-      county: '610124', department: 'housing', title: '节假日期限测试', instructions: '',
-      limits: { signFor: { amount: 3, unit: 'working_day', startsFrom: 'assignment' }, handle: { amount: 5, unit: 'working_day', startsFrom: 'sign-for' } },
-    }],
+    args: [
+      {
+        county: '610124',
+        department: 'housing',
+        title: '节假日期限测试',
+        instructions: '',
+        limits: { signFor: { amount: 3, unit: 'working_day', startsFrom: 'assignment' }, handle: { amount: 5, unit: 'working_day', startsFrom: 'sign-for' } },
+      },
+    ],
   });
 }
 
@@ -81,22 +86,31 @@ describe('deadlines on a published future year', () => {
     await sleepUntil(w.at(0, 10));
     const h = await startTask();
     // The sign-for clock is resolved by the task's first workflow task: wait for it, not for time.
-    const v = await eventually(async () => {
-      const view = await h.query(getTaskQuery);
-      return view.currentDeadline ? view : undefined;
-    }, { message: 'the sign-for deadline' });
+    const v = await eventually(
+      async () => {
+        const view = await h.query(getTaskQuery);
+        return view.currentDeadline ? view : undefined;
+      },
+      { message: 'the sign-for deadline' },
+    );
     // Monday 10:00. Not counted: Monday itself (art. 201). Tue–Thu off; Friday is day 1, the
     // adjusted Saturday day 2, Sunday off, the next Monday day 3.
     expect(v.currentDeadline).toEqual({
-      kind: 'sign-for', dueAt: `${w.date(7)}T23:59:59.999+08:00`, provisional: false,
-      countsFrom: { event: 'assignment', at: v.assignedAt }, calendarRevision: await revision(),
+      kind: 'sign-for',
+      dueAt: `${w.date(7)}T23:59:59.999+08:00`,
+      provisional: false,
+      countsFrom: { event: 'assignment', at: v.assignedAt },
+      calendarRevision: await revision(),
     });
 
     await sleepUntil(w.at(8, 12));
     const fired = rungDays((await h.query(getTaskQuery)).escalations);
     // Reminder one working day before, in office hours: the adjusted Saturday (not Friday, not a
     // holiday). Chase when overdue: the next working morning, Tuesday 09:00 (not Monday 23:59:59).
-    expect(fired).toEqual([['reminder', w.date(5)], ['chase', w.date(8)]]);
+    expect(fired).toEqual([
+      ['reminder', w.date(5)],
+      ['chase', w.date(8)],
+    ]);
     await sleepUntil(w.at(11, 12));
     const after = await h.query(getTaskQuery);
     // Yellow card 3 working days after the deadline's day: Tue, Wed, Thu → Thursday 09:00.
@@ -110,14 +124,20 @@ describe('deadlines on a published future year', () => {
     await sleepUntil(w.at(0, 10));
     const h = await startTask();
     // Not published yet: weekends only, so Tue, Wed, Thu → Thursday, provisional.
-    expect(await eventually(async () => (await h.query(getTaskQuery)).currentDeadline, { message: 'the sign-for deadline' })).toMatchObject({ kind: 'sign-for', dueAt: `${w.date(3)}T23:59:59.999+08:00`, provisional: true });
+    expect(await eventually(async () => (await h.query(getTaskQuery)).currentDeadline, { message: 'the sign-for deadline' })).toMatchObject({
+      kind: 'sign-for',
+      dueAt: `${w.date(3)}T23:59:59.999+08:00`,
+      provisional: true,
+    });
     // The read model is how publication finds open tasks: wait until the assignment is written.
     await settle(h);
     const row = await wf.db.pool.query('SELECT due_provisional FROM tasks WHERE task_id = $1', [h.workflowId]);
     expect(row.rows[0].due_provisional).toBe(true);
 
     const res = await wf.app.inject({
-      method: 'PUT', url: `/v1/calendar/${year}`, headers: { authorization: `Bearer ${wf.keys.platform}` },
+      method: 'PUT',
+      url: `/v1/calendar/${year}`,
+      headers: { authorization: `Bearer ${wf.keys.platform}` },
       payload: { ...schedule(w), source: '测试通知' },
     });
     expect(res.statusCode).toBe(200);
@@ -130,14 +150,20 @@ describe('deadlines on a published future year', () => {
       v = await h.query(getTaskQuery);
     }
     expect(v.currentDeadline).toEqual({
-      kind: 'sign-for', dueAt: `${w.date(7)}T23:59:59.999+08:00`, provisional: false,
-      countsFrom: { event: 'assignment', at: v.assignedAt }, calendarRevision: await revision(),
+      kind: 'sign-for',
+      dueAt: `${w.date(7)}T23:59:59.999+08:00`,
+      provisional: false,
+      countsFrom: { event: 'assignment', at: v.assignedAt },
+      calendarRevision: await revision(),
     });
     await settle(h); // the recomputation's event is written by an activity after the state changed
     const timeline = await wf.db.pool.query('SELECT type, data FROM timeline_events WHERE workflow_id = $1 ORDER BY seq', [h.workflowId]);
     expect(timeline.rows.map((r) => r.type)).toEqual(['assigned', 'deadline.recomputed']);
     expect(timeline.rows[1].data).toMatchObject({ before: `${w.date(3)}T23:59:59.999+08:00`, after: `${w.date(7)}T23:59:59.999+08:00`, provisional: false });
-    const notes = await wf.db.pool.query('SELECT kind, department FROM notifications WHERE object_id = $1 AND kind = $2', [h.workflowId, 'task.deadline-moved']);
+    const notes = await wf.db.pool.query('SELECT kind, department FROM notifications WHERE object_id = $1 AND kind = $2', [
+      h.workflowId,
+      'task.deadline-moved',
+    ]);
     expect(notes.rows).toEqual([{ kind: 'task.deadline-moved', department: 'housing' }]);
 
     // The old deadline passes without a chase; the new one brings exactly one.
@@ -148,7 +174,10 @@ describe('deadlines on a published future year', () => {
     await sleepUntil(w.at(8, 12));
     v = await h.query(getTaskQuery);
     expect(v.overdue).toBe(true);
-    expect(rungDays(v.escalations)).toEqual([['reminder', w.date(5)], ['chase', w.date(8)]]);
+    expect(rungDays(v.escalations)).toEqual([
+      ['reminder', w.date(5)],
+      ['chase', w.date(8)],
+    ]);
     await h.terminate('test done');
   });
 
@@ -163,28 +192,60 @@ describe('deadlines on a published future year', () => {
     await d.complete('appraisal', 'B');
     await d.complete('rectification.notice', 'notice-issued', { rectifyWithinDays: 2 });
     // Monday + 2 calendar days: Wednesday, a working day while the year is unpublished.
-    const period = await eventually(async () => (await wf.db.pool.query("SELECT data FROM timeline_events WHERE workflow_id = $1 AND type = 'rectification.period'", [d.handle.workflowId])).rows[0], { message: 'the rectification period' });
+    const period = await eventually(
+      async () =>
+        (await wf.db.pool.query("SELECT data FROM timeline_events WHERE workflow_id = $1 AND type = 'rectification.period'", [d.handle.workflowId])).rows[0],
+      { message: 'the rectification period' },
+    );
     expect(period.data.dueAt).toBe(`${w.date(2)}T23:59:59.999+08:00`);
     await timers(d.handle, 2); // the publication deadline of the check's result, then the period
     const dispute = await wf.client.workflow.start(jurisdictionDispute, {
-      taskQueue: wf.taskQueue, workflowId: `dispute:610124:cal-${randomUUID().slice(0, 8)}`,
-      args: [{ county: '610124', taskKey: 'survey.planning', taskTitle: '规划与用地合法性核查', parties: ['natural-resources', 'agriculture'], returnedBy: 'natural-resources', reason: '宅基地审批属农业农村部门' }],
+      taskQueue: wf.taskQueue,
+      workflowId: `dispute:610124:cal-${randomUUID().slice(0, 8)}`,
+      args: [
+        {
+          county: '610124',
+          taskKey: 'survey.planning',
+          taskTitle: '规划与用地合法性核查',
+          parties: ['natural-resources', 'agriculture'],
+          returnedBy: 'natural-resources',
+          reason: '宅基地审批属农业农村部门',
+        },
+      ],
     });
     // Negotiation, 7 working days from Monday on weekends alone: the Wednesday of the next week.
-    expect((await eventually(async () => (await dispute.query(getDisputeQuery)).dueAt, { message: 'the negotiation deadline' }))).toBe(`${w.date(9)}T23:59:59.999+08:00`);
-    await eventually(async () => (await wf.db.pool.query("SELECT 1 FROM disputes WHERE dispute_id = $1 AND state = 'open'", [dispute.workflowId])).rows[0], { message: 'the dispute in the read model' });
+    expect(await eventually(async () => (await dispute.query(getDisputeQuery)).dueAt, { message: 'the negotiation deadline' })).toBe(
+      `${w.date(9)}T23:59:59.999+08:00`,
+    );
+    await eventually(async () => (await wf.db.pool.query("SELECT 1 FROM disputes WHERE dispute_id = $1 AND state = 'open'", [dispute.workflowId])).rows[0], {
+      message: 'the dispute in the read model',
+    });
 
     const res = await wf.app.inject({
-      method: 'PUT', url: `/v1/calendar/${year}`, headers: { authorization: `Bearer ${wf.keys.platform}` },
+      method: 'PUT',
+      url: `/v1/calendar/${year}`,
+      headers: { authorization: `Bearer ${wf.keys.platform}` },
       payload: { ...schedule(w), source: '测试通知' },
     });
     expect(res.statusCode).toBe(200);
 
     // The period's last day is now a holiday (Tue–Thu off): it ends on Friday (民法典 art. 203).
-    const moved = await eventually(async () => (await wf.db.pool.query("SELECT data FROM timeline_events WHERE workflow_id = $1 AND type = 'deadline.recomputed' AND data->>'what' = '整改期限'", [d.handle.workflowId])).rows[0], { message: 'the matter’s recomputation' });
+    const moved = await eventually(
+      async () =>
+        (
+          await wf.db.pool.query("SELECT data FROM timeline_events WHERE workflow_id = $1 AND type = 'deadline.recomputed' AND data->>'what' = '整改期限'", [
+            d.handle.workflowId,
+          ])
+        ).rows[0],
+      { message: 'the matter’s recomputation' },
+    );
     expect(moved.data).toEqual({ what: '整改期限', before: `${w.date(2)}T23:59:59.999+08:00`, after: `${w.date(4)}T23:59:59.999+08:00`, provisional: false });
     // The rung: Fri, the worked Saturday, Mon … Fri of the next week is the 7th working day.
-    const rung = await eventually(async () => (await wf.db.pool.query("SELECT data FROM timeline_events WHERE workflow_id = $1 AND type = 'dispute.recomputed'", [dispute.workflowId])).rows[0], { message: 'the dispute’s recomputation' });
+    const rung = await eventually(
+      async () =>
+        (await wf.db.pool.query("SELECT data FROM timeline_events WHERE workflow_id = $1 AND type = 'dispute.recomputed'", [dispute.workflowId])).rows[0],
+      { message: 'the dispute’s recomputation' },
+    );
     expect(rung.data).toEqual({ rung: 'negotiation', before: `${w.date(9)}T23:59:59.999+08:00`, after: `${w.date(11)}T23:59:59.999+08:00` });
     expect((await dispute.query(getDisputeQuery)).dueAt).toBe(`${w.date(11)}T23:59:59.999+08:00`);
 
@@ -201,15 +262,22 @@ describe('deadlines on a published future year', () => {
   test('publication walks every page of open workflows, each told once', async () => {
     const year = Number(shanghaiDate(await wf.env.currentTimeMs()).slice(0, 4));
     const tasks = await Promise.all(Array.from({ length: 5 }, () => startTask()));
-    for (const t of tasks) await eventually(async () => (await wf.db.pool.query('SELECT 1 FROM tasks WHERE task_id = $1', [t.workflowId])).rows[0], { message: 'the task in the read model' });
+    for (const t of tasks)
+      await eventually(async () => (await wf.db.pool.query('SELECT 1 FROM tasks WHERE task_id = $1', [t.workflowId])).rows[0], {
+        message: 'the task in the read model',
+      });
     const listed = await listOpenWorkflowsAffectedByYear(wf.db.pool, { year });
     expect(listed).toEqual(expect.arrayContaining(tasks.map((t) => t.workflowId)));
     const h = await wf.client.workflow.start(calendarPublication, {
-      taskQueue: wf.taskQueue, workflowId: `calendar:${year}:pages-${randomUUID().slice(0, 8)}`, args: [{ year, version: 99, pageSize: 2 }],
+      taskQueue: wf.taskQueue,
+      workflowId: `calendar:${year}:pages-${randomUUID().slice(0, 8)}`,
+      args: [{ year, version: 99, pageSize: 2 }],
     });
     // A listed workflow that ended meanwhile (here: earlier tests' terminated tasks, whose rows
     // still read open) cannot take the signal, and that is harmless.
-    const running = (await Promise.all(listed.map(async (id) => (await wf.client.workflow.getHandle(id).describe()).status.name === 'RUNNING'))).filter(Boolean).length;
+    const running = (await Promise.all(listed.map(async (id) => (await wf.client.workflow.getHandle(id).describe()).status.name === 'RUNNING'))).filter(
+      Boolean,
+    ).length;
     expect(await h.result()).toEqual({ signalled: running, affected: listed.length });
     const pages = (await h.fetchHistory()).events!.filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'listTasksAffectedByYear');
     expect(pages).toHaveLength(Math.floor(listed.length / 2) + 1);

@@ -39,7 +39,10 @@ async function toTransfer(): Promise<MatterDriver> {
 }
 
 async function refusal(run: () => Promise<unknown>): Promise<{ type?: string; details?: unknown[] }> {
-  const err = await run().then(() => undefined, (e: unknown) => e);
+  const err = await run().then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(err).toBeInstanceOf(WorkflowUpdateFailedError);
   return (err as WorkflowUpdateFailedError).cause as { type?: string; details?: unknown[] };
 }
@@ -60,10 +63,13 @@ async function transferEvents(d: MatterDriver): Promise<string[]> {
 }
 
 async function settled(d: MatterDriver, state: string) {
-  return eventually(async () => {
-    const t = await d.transfer();
-    return t.state === state ? t : undefined;
-  }, { timeoutMs: 15_000, message: `the transfer to end ${state}` });
+  return eventually(
+    async () => {
+      const t = await d.transfer();
+      return t.state === state ? t : undefined;
+    },
+    { timeoutMs: 15_000, message: `the transfer to end ${state}` },
+  );
 }
 
 describe('criminalTransfer', () => {
@@ -73,20 +79,39 @@ describe('criminalTransfer', () => {
     const r = task(report.taskId);
     await r.executeUpdate(signUpdate, { args: [{ actor: commerce }] });
     // Art. 5: a case group of at least two officers.
-    const one = await refusal(() => r.executeUpdate(submitUpdate, { args: [{ actor: commerce, summary: '报告', outcome: 'reported', caseGroup: [{ name: '王执法' }] }] }));
+    const one = await refusal(() =>
+      r.executeUpdate(submitUpdate, { args: [{ actor: commerce, summary: '报告', outcome: 'reported', caseGroup: [{ name: '王执法' }] }] }),
+    );
     expect(one).toMatchObject({ type: 'InvalidInput', details: [[{ path: 'caseGroup', message: '须列明专案组至少2名执法人员' }]] });
     // A statutory step is not sent back: the police forward instead (art. 7).
     expect(await refusal(() => r.executeUpdate(returnUpdate, { args: [{ actor: commerce, reason: '非本部门' }] }))).toMatchObject({ type: 'NotReturnable' });
-    await r.executeUpdate(submitUpdate, { args: [{ actor: commerce, summary: '报告', outcome: 'reported', caseGroup: [{ name: '王执法', certificateNo: 'ZF-001' }, { name: '赵执法', certificateNo: 'ZF-002' }] }] });
+    await r.executeUpdate(submitUpdate, {
+      args: [
+        {
+          actor: commerce,
+          summary: '报告',
+          outcome: 'reported',
+          caseGroup: [
+            { name: '王执法', certificateNo: 'ZF-001' },
+            { name: '赵执法', certificateNo: 'ZF-002' },
+          ],
+        },
+      ],
+    });
     const reportedAt = (await task(report.taskId).query(getTaskQuery)).closedAt!;
 
     const approve = await d.waitForStep('transfer.approve');
     const a = task(approve.taskId);
     await a.executeUpdate(signUpdate, { args: [{ actor: commerce }] });
     // Art. 5: 3 days from the report (the report's end, not the sign-for), calendar days, the end not moved.
-    expect(await deadline(approve.taskId, 'handle')).toMatchObject({ dueAt: endOfThirdDay(reportedAt), countsFrom: { event: 'previous-step', at: reportedAt } });
+    expect(await deadline(approve.taskId, 'handle')).toMatchObject({
+      dueAt: endOfThirdDay(reportedAt),
+      countsFrom: { event: 'previous-step', at: reportedAt },
+    });
     // Only the head decides.
-    expect(await refusal(() => a.executeUpdate(submitUpdate, { args: [{ actor: commerce, summary: '批准', outcome: 'approve' }] }))).toMatchObject({ type: 'Forbidden' });
+    expect(await refusal(() => a.executeUpdate(submitUpdate, { args: [{ actor: commerce, summary: '批准', outcome: 'approve' }] }))).toMatchObject({
+      type: 'Forbidden',
+    });
     await a.executeUpdate(submitUpdate, { args: [{ actor: head, summary: '经审批，同意移送', outcome: 'approve' }] });
     // The head's decision is final: no review step.
     const approved = await a.query(getTaskQuery);
@@ -97,9 +122,17 @@ describe('criminalTransfer', () => {
     const h = task(handover.taskId);
     await h.executeUpdate(signUpdate, { args: [{ actor: commerce }] });
     expect((await deadline(handover.taskId, 'handle')).dueAt).toBe(toShanghaiIso(Date.parse(approved.closedAt!) + 24 * HOUR));
-    const noLetter = await refusal(() => h.executeUpdate(submitUpdate, { args: [{ actor: commerce, summary: '移送', outcome: 'transferred', materials: ['investigation-report', 'evidence-list'] }] }));
+    const noLetter = await refusal(() =>
+      h.executeUpdate(submitUpdate, {
+        args: [{ actor: commerce, summary: '移送', outcome: 'transferred', materials: ['investigation-report', 'evidence-list'] }],
+      }),
+    );
     expect(noLetter).toMatchObject({ type: 'InvalidInput', details: [[{ path: 'materials', message: '缺少 transfer-letter' }]] });
-    await h.executeUpdate(submitUpdate, { args: [{ actor: commerce, summary: '移送', outcome: 'transferred', materials: ['transfer-letter', 'investigation-report', 'evidence-list', 'expert-opinion'] }] });
+    await h.executeUpdate(submitUpdate, {
+      args: [
+        { actor: commerce, summary: '移送', outcome: 'transferred', materials: ['transfer-letter', 'investigation-report', 'evidence-list', 'expert-opinion'] },
+      ],
+    });
     const handedOverAt = (await h.query(getTaskQuery)).closedAt!;
 
     // Art. 7, 8: the police sign within 24 hours; decide within 3 days of the receipt.
@@ -123,23 +156,39 @@ describe('criminalTransfer', () => {
 
     const t = await settled(d, 'filed');
     expect(t).toMatchObject({
-      state: 'filed', step: 'ended', agency: 'commerce', police: 'police', reason: '非法经营（无证经营成品油）',
-      caseGroup: [{ name: '王执法', certificateNo: 'ZF-001' }, { name: '赵执法', certificateNo: 'ZF-002' }],
+      state: 'filed',
+      step: 'ended',
+      agency: 'commerce',
+      police: 'police',
+      reason: '非法经营（无证经营成品油）',
+      caseGroup: [
+        { name: '王执法', certificateNo: 'ZF-001' },
+        { name: '赵执法', certificateNo: 'ZF-002' },
+      ],
       approval: { decision: 'approve', reason: '经审批，同意移送' },
       handedOver: { materials: ['transfer-letter', 'investigation-report', 'evidence-list', 'expert-opinion'] },
-      policeDecision: { decision: 'filed', county: '610124' }, forwarded: [],
+      policeDecision: { decision: 'filed', county: '610124' },
+      forwarded: [],
     });
     expect(t.tasks.map((x) => [x.key, x.department, x.state])).toEqual([
-      ['transfer.report', 'commerce', 'completed'], ['transfer.approve', 'commerce', 'completed'], ['transfer.handover', 'commerce', 'completed'],
-      ['transfer.police-decision', 'police', 'completed'], ['transfer.evidence', 'commerce', 'completed'],
+      ['transfer.report', 'commerce', 'completed'],
+      ['transfer.approve', 'commerce', 'completed'],
+      ['transfer.handover', 'commerce', 'completed'],
+      ['transfer.police-decision', 'police', 'completed'],
+      ['transfer.evidence', 'commerce', 'completed'],
     ]);
     expect(await transferEvents(d)).toEqual([
       'transfer.opened',
-      'transfer.task-assigned', 'transfer.reported',
-      'transfer.task-assigned', 'transfer.approved',
-      'transfer.task-assigned', 'transfer.handed-over',
-      'transfer.task-assigned', 'transfer.filed',
-      'transfer.task-assigned', 'transfer.evidence-handed-over',
+      'transfer.task-assigned',
+      'transfer.reported',
+      'transfer.task-assigned',
+      'transfer.approved',
+      'transfer.task-assigned',
+      'transfer.handed-over',
+      'transfer.task-assigned',
+      'transfer.filed',
+      'transfer.task-assigned',
+      'transfer.evidence-handed-over',
       'transfer.ended',
     ]);
     await d.complete('disposal.follow-up', 'closed');
@@ -155,10 +204,13 @@ describe('criminalTransfer', () => {
     const due = Date.parse((await deadline(approve.taskId, 'handle')).dueAt);
     // Yellow card 2 hours after the deadline (an hour-scale ladder), red 4 hours after.
     await skipTime(wf.env, due - (await wf.env.currentTimeMs()) + 4 * HOUR + 60_000);
-    const v = await eventually(async () => {
-      const x = await task(approve.taskId).query(getTaskQuery);
-      return x.escalations.some((e) => e.rung === 'red-card') ? x : undefined;
-    }, { timeoutMs: 15_000, message: 'the red card' });
+    const v = await eventually(
+      async () => {
+        const x = await task(approve.taskId).query(getTaskQuery);
+        return x.escalations.some((e) => e.rung === 'red-card') ? x : undefined;
+      },
+      { timeoutMs: 15_000, message: 'the red card' },
+    );
     expect(v.overdue).toBe(true);
     const fired = v.escalations.filter((e) => e.deadline === 'handle').map((e) => [e.rung, Date.parse(e.firedAt) - due]);
     expect(fired.map(([rung]) => rung)).toEqual(['reminder', 'chase', 'yellow-card', 'red-card']);
@@ -177,7 +229,9 @@ describe('criminalTransfer', () => {
     await p.executeUpdate(signUpdate, { args: [{ actor: police }] });
     const noWhere = await refusal(() => p.executeUpdate(submitUpdate, { args: [{ actor: police, summary: '不属本机关管辖', outcome: 'forwarded' }] }));
     expect(noWhere).toMatchObject({ type: 'InvalidInput', details: [[{ path: 'forwardedTo' }]] });
-    await p.executeUpdate(submitUpdate, { args: [{ actor: police, summary: '不属本机关管辖', outcome: 'forwarded', forwardedTo: { county: '610118', organ: '西安市公安局鄠邑分局' } }] });
+    await p.executeUpdate(submitUpdate, {
+      args: [{ actor: police, summary: '不属本机关管辖', outcome: 'forwarded', forwardedTo: { county: '610118', organ: '西安市公安局鄠邑分局' } }],
+    });
     // The organ with jurisdiction (another county) gets the step, with its own clocks.
     const second = await d.waitForStep('transfer.police-decision');
     expect(second).toMatchObject({ department: 'police', county: '610118' });
@@ -186,7 +240,9 @@ describe('criminalTransfer', () => {
     const t = await settled(d, 'filed');
     expect(t.forwarded).toEqual([{ organ: '西安市公安局鄠邑分局', county: '610118', at: expect.any(String), withinHours: true }]);
     expect(t.policeDecision).toMatchObject({ decision: 'filed', county: '610118' });
-    const told = await wf.db.pool.query("SELECT department AS recipient_department FROM notifications WHERE object_id = $1 AND kind = 'transfer.forwarded'", [t.transferId]);
+    const told = await wf.db.pool.query("SELECT department AS recipient_department FROM notifications WHERE object_id = $1 AND kind = 'transfer.forwarded'", [
+      t.transferId,
+    ]);
     expect(told.rows.map((r) => r.recipient_department).sort()).toEqual(['commerce', null]);
   });
 
@@ -200,8 +256,15 @@ describe('criminalTransfer', () => {
     await d.step('transfer.reconsideration', 'not-filed');
     await d.step('transfer.supervision', 'procuratorate');
     const t = await settled(d, 'not-filed');
-    expect(t).toMatchObject({ policeDecision: { decision: 'not-filed', reason: '犯罪事实显著轻微' }, reconsideration: { decision: 'not-filed' }, procuratorateSuggestedAt: expect.any(String) });
-    const told = await wf.db.pool.query("SELECT department AS recipient_department FROM notifications WHERE object_id = $1 AND kind = 'transfer.procuratorate-suggested'", [t.transferId]);
+    expect(t).toMatchObject({
+      policeDecision: { decision: 'not-filed', reason: '犯罪事实显著轻微' },
+      reconsideration: { decision: 'not-filed' },
+      procuratorateSuggestedAt: expect.any(String),
+    });
+    const told = await wf.db.pool.query(
+      "SELECT department AS recipient_department FROM notifications WHERE object_id = $1 AND kind = 'transfer.procuratorate-suggested'",
+      [t.transferId],
+    );
     expect(told.rows.map((r) => r.recipient_department)).toContain('procuratorate');
     await d.complete('disposal.seizure', 'confiscated');
     await d.complete('disposal.follow-up', 'closed');
@@ -231,7 +294,10 @@ describe('criminalTransfer', () => {
     await approved.step('transfer.report', 'reported');
     await approved.step('transfer.approve', 'approve');
     await approved.waitForStep('transfer.handover');
-    await eventually(async () => ((await approved.view()).transfers?.[0]?.approved ? true : undefined), { timeoutMs: 10_000, message: 'the matter to learn of the approval' });
+    await eventually(async () => ((await approved.view()).transfers?.[0]?.approved ? true : undefined), {
+      timeoutMs: 10_000,
+      message: 'the matter to learn of the approval',
+    });
     const refused = await refusal(() => approved.handle.executeUpdate(cancelMatterUpdate, { args: [{ actor: operator, reason: '改为罚款结案' }] }));
     expect(refused).toMatchObject({ type: 'TransferPending' });
 

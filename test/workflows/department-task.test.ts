@@ -5,8 +5,15 @@ import { addWorkingDays, resolveDeadline, shanghaiDate, shiftByWorkingDays } fro
 import type { Principal } from '../../domain/principal.js';
 import type { DepartmentTaskInputDraft } from '../../domain/task.js';
 import {
-  cancelUpdate, decideExtensionUpdate, departmentTask, getTaskQuery, requestExtensionUpdate, returnUpdate,
-  reviewUpdate, signUpdate, submitUpdate,
+  cancelUpdate,
+  decideExtensionUpdate,
+  departmentTask,
+  getTaskQuery,
+  requestExtensionUpdate,
+  returnUpdate,
+  reviewUpdate,
+  signUpdate,
+  submitUpdate,
 } from '../../workflows/department-task.js';
 import { settle } from '../helpers/history.js';
 import { useWorkflowEnv } from '../helpers/workflow-env.js';
@@ -50,9 +57,7 @@ async function start(overrides: Partial<DepartmentTaskInputDraft> = {}) {
  */
 async function meaningfulEvents(h: WorkflowHandle): Promise<string[]> {
   const events = (await h.fetchHistory()).events ?? [];
-  return events
-    .map((e) => String(e.eventType))
-    .filter((t) => !/WORKFLOW_TASK_(SCHEDULED|STARTED|COMPLETED)|^(5|6|7)$/.test(t));
+  return events.map((e) => String(e.eventType)).filter((t) => !/WORKFLOW_TASK_(SCHEDULED|STARTED|COMPLETED)|^(5|6|7)$/.test(t));
 }
 
 /** Asserts an update is refused with `type` and that it left history and state untouched. */
@@ -60,7 +65,10 @@ async function expectRefused(h: WorkflowHandle, run: () => Promise<unknown>, typ
   await settle(h);
   const before = await meaningfulEvents(h);
   const stateBefore = await h.query(getTaskQuery);
-  const err = await run().then(() => undefined, (e: unknown) => e);
+  const err = await run().then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(err).toBeInstanceOf(WorkflowUpdateFailedError);
   expect((err as WorkflowUpdateFailedError).cause).toMatchObject({ type });
   await settle(h);
@@ -80,13 +88,19 @@ describe('departmentTask', () => {
       const h = await start();
       const t0 = await wf.env.currentTimeMs();
       // The assignment (with its deadline) is the task's first recorded event: wait for it.
-      const assigned = await eventually(async () => {
-        const v = await h.query(getTaskQuery);
-        return v.lastEventSeq >= 1 ? v : undefined;
-      }, { message: 'the assignment recorded' });
+      const assigned = await eventually(
+        async () => {
+          const v = await h.query(getTaskQuery);
+          return v.lastEventSeq >= 1 ? v : undefined;
+        },
+        { message: 'the assignment recorded' },
+      );
       expect(assigned.state).toBe('assigned');
       // Sign-for: 1 working day from assignment, ending at the end of that day (+08:00).
-      expect(assigned.currentDeadline).toMatchObject({ kind: 'sign-for', dueAt: resolveDeadline(t0, { amount: 1, unit: 'working_day', startsFrom: 'assignment' }).dueAt });
+      expect(assigned.currentDeadline).toMatchObject({
+        kind: 'sign-for',
+        dueAt: resolveDeadline(t0, { amount: 1, unit: 'working_day', startsFrom: 'assignment' }).dueAt,
+      });
       expect(assigned.currentDeadline?.dueAt).toMatch(/T23:59:59\.999\+08:00$/);
 
       const signed = await h.executeUpdate(signUpdate, { args: [{ actor: housing }] });
@@ -98,7 +112,8 @@ describe('departmentTask', () => {
       expect(submitted.state).toBe('submitted');
       // The lead's review has its clock: 2 working days from the submission.
       expect(submitted.currentDeadline).toMatchObject({
-        kind: 'review', dueAt: resolveDeadline(submitted.submittedAt!, { amount: 2, unit: 'working_day' }).dueAt,
+        kind: 'review',
+        dueAt: resolveDeadline(submitted.submittedAt!, { amount: 2, unit: 'working_day' }).dueAt,
         countsFrom: { event: 'submission', at: submitted.submittedAt },
       });
       const done = await h.executeUpdate(reviewUpdate, { args: [{ actor: lead, decision: 'accept', comment: '同意' }] });
@@ -119,7 +134,9 @@ describe('departmentTask', () => {
 
   test('the sign-for ladder: each rung fires at its time, once, with notifications', async () => {
     await withWorker(async () => {
-      const h = await start({ limits: { signFor: { amount: 1, unit: 'working_day', startsFrom: 'assignment' }, handle: { amount: 5, unit: 'working_day', startsFrom: 'sign-for' } } });
+      const h = await start({
+        limits: { signFor: { amount: 1, unit: 'working_day', startsFrom: 'assignment' }, handle: { amount: 5, unit: 'working_day', startsFrom: 'sign-for' } },
+      });
       const t0 = await wf.env.currentTimeMs();
       const due = resolveDeadline(t0, { amount: 1, unit: 'working_day', startsFrom: 'assignment' }).dueAtMs;
       // Office hours (DOMAIN §10): a rung n working days from the deadline's day fires at 09:00
@@ -164,7 +181,10 @@ describe('departmentTask', () => {
       expect(timeline.filter((t) => t === 'overdue')).toHaveLength(1);
       expect(timeline.filter((t) => t === 'ladder.daily-chase')).toHaveLength(3);
 
-      const notes = await wf.db.pool.query('SELECT kind, county, department, role FROM notifications WHERE object_id = $1 AND kind LIKE $2 ORDER BY created_at, id', [h.workflowId, 'ladder.%']);
+      const notes = await wf.db.pool.query(
+        'SELECT kind, county, department, role FROM notifications WHERE object_id = $1 AND kind LIKE $2 ORDER BY created_at, id',
+        [h.workflowId, 'ladder.%'],
+      );
       expect(notes.rows.filter((n) => n.kind !== 'ladder.reminder' && n.kind !== 'ladder.daily-chase')).toEqual([
         { kind: 'ladder.chase', county, department: 'housing', role: null },
         { kind: 'ladder.yellow-card', county, department: 'housing', role: null },
@@ -181,7 +201,9 @@ describe('departmentTask', () => {
 
   test('a reminder fires one working day before a longer handling deadline', async () => {
     await withWorker(async () => {
-      const h = await start({ limits: { signFor: { amount: 1, unit: 'working_day', startsFrom: 'assignment' }, handle: { amount: 5, unit: 'working_day', startsFrom: 'sign-for' } } });
+      const h = await start({
+        limits: { signFor: { amount: 1, unit: 'working_day', startsFrom: 'assignment' }, handle: { amount: 5, unit: 'working_day', startsFrom: 'sign-for' } },
+      });
       const signed = await h.executeUpdate(signUpdate, { args: [{ actor: housing }] });
       const due = new Date(signed.currentDeadline!.dueAt).getTime();
       const reminderAt = morning(addWorkingDays(shanghaiDate(due), -1)); // office hours, the working day before
@@ -234,7 +256,10 @@ describe('departmentTask', () => {
       const reworked = await h.executeUpdate(reviewUpdate, { args: [{ actor: supervisor, decision: 'rework', comment: '缺少鉴定结论' }] });
       expect(reworked.state).toBe('rework');
       const now = await wf.env.currentTimeMs();
-      expect(reworked.currentDeadline).toMatchObject({ kind: 'handle', dueAt: resolveDeadline(now, { amount: 5, unit: 'working_day', startsFrom: 'previous-step' }).dueAt });
+      expect(reworked.currentDeadline).toMatchObject({
+        kind: 'handle',
+        dueAt: resolveDeadline(now, { amount: 5, unit: 'working_day', startsFrom: 'previous-step' }).dueAt,
+      });
       await h.executeUpdate(submitUpdate, { args: [{ actor: housing, summary: '补充鉴定结论' }] });
       await h.executeUpdate(reviewUpdate, { args: [{ actor: lead, decision: 'accept', comment: '同意' }] });
       expect((await h.result()).state).toBe('completed');
@@ -248,10 +273,15 @@ describe('departmentTask', () => {
   test('return ends the task and tells the parent why', async () => {
     await withWorker(async () => {
       const h = await start();
-      const returned = await h.executeUpdate(returnUpdate, { args: [{ actor: housing, reason: '属于规划审批事项', suggestedDepartment: 'natural-resources' }] });
+      const returned = await h.executeUpdate(returnUpdate, {
+        args: [{ actor: housing, reason: '属于规划审批事项', suggestedDepartment: 'natural-resources' }],
+      });
       expect(returned.state).toBe('returned');
       expect(await h.result()).toMatchObject({ state: 'returned', returned: { reason: '属于规划审批事项', suggestedDepartment: 'natural-resources' } });
-      const notes = await wf.db.pool.query('SELECT kind, department, role FROM notifications WHERE object_id = $1 AND kind = $2 ORDER BY id', [h.workflowId, 'task.returned']);
+      const notes = await wf.db.pool.query('SELECT kind, department, role FROM notifications WHERE object_id = $1 AND kind = $2 ORDER BY id', [
+        h.workflowId,
+        'task.returned',
+      ]);
       expect(notes.rows).toEqual([
         { kind: 'task.returned', department: 'commerce', role: null },
         { kind: 'task.returned', department: null, role: 'supervisor' },
@@ -295,7 +325,11 @@ describe('departmentTask', () => {
       await h.executeUpdate(signUpdate, { args: [{ actor: housing }] });
       await expectRefused(h, () => h.executeUpdate(requestExtensionUpdate, { args: [{ actor: housing, workingDays: 11, reason: '太长' }] }), 'InvalidInput');
       await expectRefused(h, () => h.executeUpdate(signUpdate, { args: [{ actor: housing }] }), 'WrongState');
-      await expectRefused(h, () => h.executeUpdate(submitUpdate, { args: [{ actor: housing, summary: 'x', evidence: [{ name: 'a', sha256: 'nothex' }] }] } as never), 'InvalidInput');
+      await expectRefused(
+        h,
+        () => h.executeUpdate(submitUpdate, { args: [{ actor: housing, summary: 'x', evidence: [{ name: 'a', sha256: 'nothex' }] }] } as never),
+        'InvalidInput',
+      );
       await h.executeUpdate(cancelUpdate, { args: [{ actor: supervisor, reason: '测试结束' }] });
     });
   });

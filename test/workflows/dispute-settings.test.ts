@@ -28,16 +28,26 @@ async function started(h: WorkflowHandle<typeof jurisdictionDispute>) {
 describe('a county’s dispute ladder settings', () => {
   test('a shorter negotiation and another coordinating department', async () => {
     const h = await w.client.workflow.start(jurisdictionDispute, {
-      taskQueue: w.taskQueue, workflowId: `dispute:${county}:s-${randomUUID().slice(0, 8)}`,
-      args: [{
-        county, taskKey: 'k', taskTitle: '核查', parties: ['natural-resources', 'agriculture'], returnedBy: 'natural-resources', reason: 'x',
-        settings: { negotiation: { amount: 2, unit: 'working_day', startsFrom: 'previous-step' }, coordination: { dutiesArbiter: 'county-government' } },
-      }],
+      taskQueue: w.taskQueue,
+      workflowId: `dispute:${county}:s-${randomUUID().slice(0, 8)}`,
+      args: [
+        {
+          county,
+          taskKey: 'k',
+          taskTitle: '核查',
+          parties: ['natural-resources', 'agriculture'],
+          returnedBy: 'natural-resources',
+          reason: 'x',
+          settings: { negotiation: { amount: 2, unit: 'working_day', startsFrom: 'previous-step' }, coordination: { dutiesArbiter: 'county-government' } },
+        },
+      ],
     });
     const startedAt = await w.env.currentTimeMs();
     const v = await started(h);
     expect(v.dueAt).toBe(resolveDeadline(startedAt, { amount: 2, unit: 'working_day' }).dueAt);
-    await h.executeUpdate(statePositionUpdate, { args: [{ actor: { keyId: 'k', county, department: 'agriculture', roles: ['officer'] }, position: 'decline', reason: '不属本部门' }] });
+    await h.executeUpdate(statePositionUpdate, {
+      args: [{ actor: { keyId: 'k', county, department: 'agriculture', roles: ['officer'] }, position: 'decline', reason: '不属本部门' }],
+    });
     await settle(h);
     expect((await h.query(getDisputeQuery)).arbiter).toEqual({ county, department: 'county-government' });
     await h.terminate('done');
@@ -45,11 +55,17 @@ describe('a county’s dispute ladder settings', () => {
 
   test('a matter takes the settings from the county’s catalogue override', async () => {
     const input: MatterInput = {
-      county, subject: { name: '某房屋', kind: 'house' }, facts: { township: '610124100' },
+      county,
+      subject: { name: '某房屋', kind: 'house' },
+      facts: { township: '610124100' },
       definition: resolveScenario(catalogue['self-built-housing'], { disputes: { coordination: { dutiesArbiter: 'justice' } } }, 1),
       createdBy: 'k',
     };
-    const handle = await w.client.workflow.start(selfBuiltHousingMatter, { taskQueue: w.taskQueue, workflowId: `matter:${county}:self-built-housing:s-${randomUUID().slice(0, 8)}`, args: [input] });
+    const handle = await w.client.workflow.start(selfBuiltHousingMatter, {
+      taskQueue: w.taskQueue,
+      workflowId: `matter:${county}:self-built-housing:s-${randomUUID().slice(0, 8)}`,
+      args: [input],
+    });
     const d = new MatterDriver(w.client, handle);
     await d.giveBack('survey.planning', '不属本部门', 'agriculture');
     let disputeId: string | undefined;

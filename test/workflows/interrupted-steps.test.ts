@@ -32,7 +32,10 @@ const { recorded, publicRecord } = matterRecords(wf);
 
 async function call(as: Caller, method: 'GET' | 'POST', url: string, body?: unknown) {
   const res = await wf.app.inject({
-    method, url, headers: { authorization: `Bearer ${wf.keys[as]}` }, ...(body !== undefined ? { payload: body as object } : {}),
+    method,
+    url,
+    headers: { authorization: `Bearer ${wf.keys[as]}` },
+    ...(body !== undefined ? { payload: body as object } : {}),
   });
   return { status: res.statusCode, body: res.json() };
 }
@@ -89,9 +92,9 @@ async function interruptFromOutside(d: MatterDriver, key: string): Promise<Matte
   expect(v.status).toBe('open');
   expect(v.tasks.find((x) => x.taskId === t.taskId)?.state).toBe('interrupted');
   await recorded(d.handle.workflowId, 'task.interrupted', 1);
-  const notes = await wf.db.pool.query(
-    "SELECT county, role FROM notifications WHERE kind = 'matter.task-interrupted' AND object_id = $1", [d.handle.workflowId],
-  );
+  const notes = await wf.db.pool.query("SELECT county, role FROM notifications WHERE kind = 'matter.task-interrupted' AND object_id = $1", [
+    d.handle.workflowId,
+  ]);
   expect(notes.rows).toContainEqual({ county: '610124', role: 'supervisor' });
   expect(await publishedCount(d.handle.workflowId)).toBe(0);
   return next;
@@ -183,7 +186,10 @@ describe('a matter never proceeds on a step that did not report', () => {
     await d.step('transfer.report', 'reported');
     const approval = await d.waitForStep('transfer.approve');
     await wf.client.workflow.getHandle(approval.taskId).cancel();
-    await eventually(async () => ((await d.transfer()).tasks.filter((t) => t.key === 'transfer.approve').length === 2 ? true : undefined), { timeoutMs: 15_000, message: 'the approval issued again' });
+    await eventually(async () => ((await d.transfer()).tasks.filter((t) => t.key === 'transfer.approve').length === 2 ? true : undefined), {
+      timeoutMs: 15_000,
+      message: 'the approval issued again',
+    });
     const transferId = (await d.transfer()).transferId;
     const notes = await wf.db.pool.query("SELECT county, role FROM notifications WHERE kind = 'transfer.task-interrupted' AND object_id = $1", [transferId]);
     expect(notes.rows).toContainEqual({ county: '610124', role: 'supervisor' });

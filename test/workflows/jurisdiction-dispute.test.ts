@@ -24,8 +24,19 @@ const citySupervisor: Principal = { keyId: 'k-city', county: '610100', roles: ['
 
 async function open(overrides: Partial<DisputeInputDraft> = {}) {
   return wf.client.workflow.start(jurisdictionDispute, {
-    taskQueue: wf.taskQueue, workflowId: `dispute:${county}:${randomUUID().slice(0, 8)}`,
-    args: [{ county, taskKey: 'survey.planning', taskTitle: '规划与用地合法性核查', parties: ['natural-resources', 'agriculture'], returnedBy: 'natural-resources', reason: '宅基地审批属农业农村部门', ...overrides }],
+    taskQueue: wf.taskQueue,
+    workflowId: `dispute:${county}:${randomUUID().slice(0, 8)}`,
+    args: [
+      {
+        county,
+        taskKey: 'survey.planning',
+        taskTitle: '规划与用地合法性核查',
+        parties: ['natural-resources', 'agriculture'],
+        returnedBy: 'natural-resources',
+        reason: '宅基地审批属农业农村部门',
+        ...overrides,
+      },
+    ],
   });
 }
 
@@ -51,7 +62,10 @@ async function expectRefused(h: WorkflowHandle<typeof jurisdictionDispute>, run:
   await settle(h);
   const before = (await h.fetchHistory()).events!.filter((e) => ![5, 6, 7].includes(Number(e.eventType))).length;
   const state = await h.query(getDisputeQuery);
-  const err = await run().then(() => undefined, (e: unknown) => e);
+  const err = await run().then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(err).toBeInstanceOf(WorkflowUpdateFailedError);
   expect((err as WorkflowUpdateFailedError).cause).toMatchObject({ type });
   await settle(h);
@@ -91,7 +105,10 @@ describe('jurisdictionDispute', () => {
     await settle(h);
     const v = await current(h);
     expect(v).toMatchObject({ rung: 'coordination', arbiter: { department: 'staffing-office' } });
-    expect(v.history.map((x) => [x.rung, x.outcome])).toEqual([['negotiation', 'no-agreement'], ['coordination', undefined]]);
+    expect(v.history.map((x) => [x.rung, x.outcome])).toEqual([
+      ['negotiation', 'no-agreement'],
+      ['coordination', undefined],
+    ]);
     await h.terminate('done');
   });
 
@@ -106,10 +123,31 @@ describe('jurisdictionDispute', () => {
     v = await h.query(getDisputeQuery);
     expect(v).toMatchObject({ rung: 'coordination', level: 1, arbiter: { county, department: 'staffing-office' } });
     // The justice bureau is not the arbiter of a duties dispute; a party cannot decide either.
-    await expectRefused(h, () => h.executeUpdate(decideDisputeUpdate, { args: [{ actor: arbiter('justice'), department: 'agriculture', reasoning: 'x' }] }), 'Forbidden');
-    await expectRefused(h, () => h.executeUpdate(decideDisputeUpdate, { args: [{ actor: officer('agriculture'), department: 'agriculture', reasoning: 'x' }] }), 'Forbidden');
-    await expectRefused(h, () => h.executeUpdate(statePositionUpdate, { args: [{ actor: officer('agriculture'), position: 'accept', reason: '晚了' }] }), 'WrongState');
-    await h.executeUpdate(decideDisputeUpdate, { args: [{ actor: arbiter('staffing-office'), department: 'agriculture', reasoning: '依三定方案，宅基地审批由农业农村部门负责', legalBasis: '县农业农村局三定方案' }] });
+    await expectRefused(
+      h,
+      () => h.executeUpdate(decideDisputeUpdate, { args: [{ actor: arbiter('justice'), department: 'agriculture', reasoning: 'x' }] }),
+      'Forbidden',
+    );
+    await expectRefused(
+      h,
+      () => h.executeUpdate(decideDisputeUpdate, { args: [{ actor: officer('agriculture'), department: 'agriculture', reasoning: 'x' }] }),
+      'Forbidden',
+    );
+    await expectRefused(
+      h,
+      () => h.executeUpdate(statePositionUpdate, { args: [{ actor: officer('agriculture'), position: 'accept', reason: '晚了' }] }),
+      'WrongState',
+    );
+    await h.executeUpdate(decideDisputeUpdate, {
+      args: [
+        {
+          actor: arbiter('staffing-office'),
+          department: 'agriculture',
+          reasoning: '依三定方案，宅基地审批由农业农村部门负责',
+          legalBasis: '县农业农村局三定方案',
+        },
+      ],
+    });
     expect(await h.result()).toMatchObject({ department: 'agriculture', rung: 'coordination', legalBasis: '县农业农村局三定方案' });
     const notes = await wf.db.pool.query("SELECT kind, department FROM notifications WHERE object_id = $1 AND kind = 'dispute.escalated'", [h.workflowId]);
     expect(notes.rows).toEqual([{ kind: 'dispute.escalated', department: 'staffing-office' }]);
@@ -124,7 +162,12 @@ describe('jurisdictionDispute', () => {
     await pastDeadline(h);
     const v = await h.query(getDisputeQuery);
     expect(v).toMatchObject({ rung: 'city', level: 3, arbiter: { county: '610100' } });
-    expect(v.history.map((x) => [x.rung, x.outcome])).toEqual([['negotiation', 'expired'], ['coordination', 'expired'], ['county-government', 'expired'], ['city', undefined]]);
+    expect(v.history.map((x) => [x.rung, x.outcome])).toEqual([
+      ['negotiation', 'expired'],
+      ['coordination', 'expired'],
+      ['county-government', 'expired'],
+      ['city', undefined],
+    ]);
     await h.executeUpdate(decideDisputeUpdate, { args: [{ actor: citySupervisor, department: 'natural-resources', reasoning: '市政府指定管辖' }] });
     expect(await h.result()).toMatchObject({ department: 'natural-resources', rung: 'city' });
   });
@@ -143,12 +186,23 @@ describe('jurisdictionDispute', () => {
     const h = await open({ otherCounty: '610122', parties: ['natural-resources', 'agriculture'] });
     await current(h);
     // natural-resources is the returning side, of 610124; agriculture the other side, of 610122.
-    await expectRefused(h, () => h.executeUpdate(statePositionUpdate, { args: [{ actor: officer('agriculture'), position: 'accept', reason: '本县农业农村局' }] }), 'Forbidden');
-    await expectRefused(h, () => h.executeUpdate(statePositionUpdate, { args: [{ actor: officer('natural-resources', '610122'), position: 'accept', reason: '邻县自然资源局' }] }), 'Forbidden');
+    await expectRefused(
+      h,
+      () => h.executeUpdate(statePositionUpdate, { args: [{ actor: officer('agriculture'), position: 'accept', reason: '本县农业农村局' }] }),
+      'Forbidden',
+    );
+    await expectRefused(
+      h,
+      () => h.executeUpdate(statePositionUpdate, { args: [{ actor: officer('natural-resources', '610122'), position: 'accept', reason: '邻县自然资源局' }] }),
+      'Forbidden',
+    );
     const v = await h.executeUpdate(statePositionUpdate, { args: [{ actor: officer('agriculture', '610122'), position: 'accept', reason: '宅基地在本县' }] });
     expect(v).toMatchObject({ state: 'decided', decision: { department: 'agriculture', rung: 'negotiation' } });
     await h.result();
-    const notes = await wf.db.pool.query("SELECT county, department FROM notifications WHERE object_id = $1 AND kind = 'dispute.decided' AND department IS NOT NULL ORDER BY county, department", [h.workflowId]);
+    const notes = await wf.db.pool.query(
+      "SELECT county, department FROM notifications WHERE object_id = $1 AND kind = 'dispute.decided' AND department IS NOT NULL ORDER BY county, department",
+      [h.workflowId],
+    );
     // The parties' lists: the other county's agriculture bureau sees it, this county's does not.
     const listed = async (p: Principal) => (await listDisputes(wf.db.pool, p, { limit: 50 })).map((r) => r.view.disputeId);
     expect(await listed(officer('agriculture', '610122'))).toContain(h.workflowId);
@@ -156,7 +210,10 @@ describe('jurisdictionDispute', () => {
     expect(await listed(officer('natural-resources'))).toContain(h.workflowId);
     expect(await listed(officer('natural-resources', '610122'))).not.toContain(h.workflowId);
     // Told: both parties, each in its own county (the designated one once), nobody of the wrong county.
-    expect(notes.rows).toEqual([{ county: '610122', department: 'agriculture' }, { county: '610124', department: 'natural-resources' }]);
+    expect(notes.rows).toEqual([
+      { county: '610122', department: 'agriculture' },
+      { county: '610124', department: 'natural-resources' },
+    ]);
   });
 
   test('when the county government is a party (the lead returned its own task), it does not arbitrate: the city decides', async () => {
@@ -165,7 +222,11 @@ describe('jurisdictionDispute', () => {
     expect(await h.query(getDisputeQuery)).toMatchObject({ rung: 'coordination', arbiter: { county, department: 'staffing-office' } });
     await pastDeadline(h);
     expect(await h.query(getDisputeQuery)).toMatchObject({ rung: 'city', arbiter: { county: '610100' } });
-    await expectRefused(h, () => h.executeUpdate(decideDisputeUpdate, { args: [{ actor: arbiter('county-government'), department: 'housing', reasoning: '由住建办理' }] }), 'Forbidden');
+    await expectRefused(
+      h,
+      () => h.executeUpdate(decideDisputeUpdate, { args: [{ actor: arbiter('county-government'), department: 'housing', reasoning: '由住建办理' }] }),
+      'Forbidden',
+    );
     await h.executeUpdate(decideDisputeUpdate, { args: [{ actor: citySupervisor, department: 'housing', reasoning: '牵头部门职责' }] });
     expect((await h.result()).rung).toBe('city');
   });
@@ -211,7 +272,10 @@ describe('a returned task inside a matter', () => {
     expect(kept.currentDeadline).toBeDefined();
     expect((await d.view()).tasks.filter((x) => x.key === 'survey.planning').map((x) => [x.department, x.state])).toEqual([['natural-resources', 'running']]);
     // One dispute at a time: a second return while it runs is refused.
-    const again = await wf.client.workflow.getHandle(returned).executeUpdate(returnUpdate, { args: [{ actor: officer('natural-resources'), reason: '再退' }] }).catch((e: unknown) => e);
+    const again = await wf.client.workflow
+      .getHandle(returned)
+      .executeUpdate(returnUpdate, { args: [{ actor: officer('natural-resources'), reason: '再退' }] })
+      .catch((e: unknown) => e);
     expect((again as WorkflowUpdateFailedError).cause).toMatchObject({ type: 'WrongState' });
     expect((await dispute.query(getDisputeQuery)).parties).toEqual(['natural-resources', 'agriculture']);
     await pastDeadline(dispute);
@@ -222,7 +286,10 @@ describe('a returned task inside a matter', () => {
     const task = await wf.client.workflow.getHandle(t.taskId).query(getTaskQuery);
     expect(Date.parse(task.assignedAt)).toBeGreaterThanOrEqual(before - 1000);
     expect((await wf.client.workflow.getHandle(returned).query(getTaskQuery)).state).toBe('reassigned');
-    expect((await d.view()).tasks.filter((x) => x.key === 'survey.planning').map((x) => [x.department, x.state])).toEqual([['natural-resources', 'reassigned'], ['agriculture', 'running']]);
+    expect((await d.view()).tasks.filter((x) => x.key === 'survey.planning').map((x) => [x.department, x.state])).toEqual([
+      ['natural-resources', 'reassigned'],
+      ['agriculture', 'running'],
+    ]);
     // The designated department cannot send it back on the same grounds.
     expect(task.designated).toEqual({ disputeId: dispute.workflowId, basis: 'duties' });
     await d.handle.cancel();
@@ -239,9 +306,14 @@ describe('a returned task inside a matter', () => {
     await h.executeUpdate(reviewUpdate, { args: [{ actor: d.reviewer(submitted), decision: 'accept', comment: '同意' }] });
     await pastDeadline(dispute);
     await dispute.executeUpdate(decideDisputeUpdate, { args: [{ actor: arbiter('staffing-office'), department: 'agriculture', reasoning: '宅基地审批职责' }] });
-    await eventually(async () => ((await d.view()).disputes?.[0]?.state === 'decided' ? true : undefined), { timeoutMs: 10_000, message: 'the decision recorded' });
+    await eventually(async () => ((await d.view()).disputes?.[0]?.state === 'decided' ? true : undefined), {
+      timeoutMs: 10_000,
+      message: 'the decision recorded',
+    });
     const v = await d.view();
-    expect(v.tasks.filter((x) => x.key === 'survey.planning').map((x) => [x.department, x.state, x.outcome])).toEqual([['natural-resources', 'completed', 'legal']]);
+    expect(v.tasks.filter((x) => x.key === 'survey.planning').map((x) => [x.department, x.state, x.outcome])).toEqual([
+      ['natural-resources', 'completed', 'legal'],
+    ]);
     const decided = await wf.db.pool.query("SELECT summary FROM timeline_events WHERE workflow_id = $1 AND type = 'dispute.decided'", [v.matterId]);
     expect(decided.rows[0].summary).toBe('指定管辖：「规划与用地合法性核查」由农业农村局办理（该环节已办结，决定记录在案）');
     await d.handle.cancel();
@@ -251,18 +323,24 @@ describe('a returned task inside a matter', () => {
     const d = await launch();
     await d.giveBack('survey.planning', '不属本部门', 'agriculture');
     const dispute = await disputeOf(d);
-    await dispute.executeUpdate(decideDisputeUpdate, { args: [{ actor: arbiter('staffing-office'), department: 'urban-management', reasoning: '紧急：先行处置', temporary: true }] });
+    await dispute.executeUpdate(decideDisputeUpdate, {
+      args: [{ actor: arbiter('staffing-office'), department: 'urban-management', reasoning: '紧急：先行处置', temporary: true }],
+    });
     const interim = await d.waitFor('survey.planning');
     expect(interim.department).toBe('urban-management');
     await pastDeadline(dispute);
-    await dispute.executeUpdate(decideDisputeUpdate, { args: [{ actor: arbiter('staffing-office'), department: 'agriculture', reasoning: '最终：宅基地审批职责' }] });
+    await dispute.executeUpdate(decideDisputeUpdate, {
+      args: [{ actor: arbiter('staffing-office'), department: 'agriculture', reasoning: '最终：宅基地审批职责' }],
+    });
     let tasks = (await d.view()).tasks;
     for (let i = 0; i < 100 && !tasks.some((x) => x.department === 'agriculture'); i++) {
       await new Promise((r) => setTimeout(r, 100));
       tasks = (await d.view()).tasks;
     }
     expect((await d.view()).tasks.filter((x) => x.key === 'survey.planning').map((x) => [x.department, x.state])).toEqual([
-      ['natural-resources', 'reassigned'], ['urban-management', 'reassigned'], ['agriculture', 'running'],
+      ['natural-resources', 'reassigned'],
+      ['urban-management', 'reassigned'],
+      ['agriculture', 'running'],
     ]);
     await d.handle.cancel();
   });
@@ -328,10 +406,10 @@ describe('a returned task inside a matter', () => {
     for (const c of children) expect(c.closedAt, c.id).toBeLessThanOrEqual(matter.closedAt!);
     // Each task recorded its own cancellation before the matter recorded its end (the audit log's
     // order is the order of the writes).
-    const order = await wf.db.pool.query(
-      'SELECT object_id FROM audit_log WHERE object_id = ANY($1) AND action = $2 ORDER BY id',
-      [[d.handle.workflowId, ...children.map((c) => c.id)], 'cancelled'],
-    );
+    const order = await wf.db.pool.query('SELECT object_id FROM audit_log WHERE object_id = ANY($1) AND action = $2 ORDER BY id', [
+      [d.handle.workflowId, ...children.map((c) => c.id)],
+      'cancelled',
+    ]);
     expect(order.rows).toHaveLength(4);
     expect(order.rows.map((r) => r.object_id).at(-1)).toBe(d.handle.workflowId);
   });
@@ -340,7 +418,9 @@ describe('a returned task inside a matter', () => {
     const d = await launch();
     await d.giveBack('survey.planning', '不属本部门', 'agriculture');
     const dispute = await disputeOf(d);
-    await dispute.executeUpdate(decideDisputeUpdate, { args: [{ actor: arbiter('staffing-office'), department: 'urban-management', reasoning: '紧急：先行处置', temporary: true }] });
+    await dispute.executeUpdate(decideDisputeUpdate, {
+      args: [{ actor: arbiter('staffing-office'), department: 'urban-management', reasoning: '紧急：先行处置', temporary: true }],
+    });
     await d.complete('survey.locality', 'no-hazard');
     await d.complete('survey.housing', 'no-hazard');
     await d.complete('survey.planning', 'legal');

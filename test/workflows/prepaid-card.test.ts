@@ -42,12 +42,19 @@ describe('prepaidCardMatter', () => {
     const v = await d.handle.result();
 
     expect(v).toMatchObject({
-      status: 'closed', stage: 'closed', result: { code: 'complaint-rejected' }, findings: { acceptance: 'rejected', sectorRegulator: 'education' },
+      status: 'closed',
+      stage: 'closed',
+      result: { code: 'complaint-rejected' },
+      findings: { acceptance: 'rejected', sectorRegulator: 'education' },
       withheld: { reason: '投诉处理结果不属于公开范围' },
     });
     expect(v.published).toBeUndefined();
     // The complainant is told the rejection (and nothing more: it is the outcome).
-    expect(ran(v)).toEqual([['triage', 'commerce', 'assigned'], ['acceptance', 'education', 'rejected'], ['reply.acceptance', 'gov-services', 'replied']]);
+    expect(ran(v)).toEqual([
+      ['triage', 'commerce', 'assigned'],
+      ['acceptance', 'education', 'rejected'],
+      ['reply.acceptance', 'gov-services', 'replied'],
+    ]);
     expect(await stages(v.matterId)).toEqual(['triage', 'acceptance']);
     const pub = await wf.db.pool.query('SELECT 1 FROM public_results WHERE matter_id = $1', [v.matterId]);
     expect(pub.rows).toEqual([]);
@@ -60,9 +67,15 @@ describe('prepaidCardMatter', () => {
     await d.complete('mediation', 'agreed');
     const v = await d.handle.result();
 
-    expect(v).toMatchObject({ result: { code: 'mediated' }, findings: { signal: 'store-closing', acceptance: 'accepted', mediation: 'agreed' }, withheld: { reason: '调解结果不属于公开范围' } });
+    expect(v).toMatchObject({
+      result: { code: 'mediated' },
+      findings: { signal: 'store-closing', acceptance: 'accepted', mediation: 'agreed' },
+      withheld: { reason: '调解结果不属于公开范围' },
+    });
     expect(ran(v)).toEqual([
-      ['triage', 'commerce', 'assigned'], ['acceptance', 'sports', 'accepted'], ['mediation', 'sports', 'agreed'],
+      ['triage', 'commerce', 'assigned'],
+      ['acceptance', 'sports', 'accepted'],
+      ['mediation', 'sports', 'agreed'],
     ]);
     // Mediation is not published (DOMAIN §9).
     expect(await stages(v.matterId)).toEqual(['triage', 'acceptance', 'mediation']);
@@ -84,7 +97,10 @@ describe('prepaidCardMatter', () => {
       await task.executeUpdate(decideExtensionUpdate, { args: [{ actor: d.officer('commerce'), extensionId: ext.id, approve: true }] });
     }
     const extended = await task.query(getTaskQuery);
-    expect(extended.extensions.map((e) => [e.workingDays, e.status])).toEqual([[10, 'approved'], [5, 'approved']]);
+    expect(extended.extensions.map((e) => [e.workingDays, e.status])).toEqual([
+      [10, 'approved'],
+      [5, 'approved'],
+    ]);
     expect(Date.parse(extended.currentDeadline!.dueAt)).toBeGreaterThan(Date.parse(before) + 15 * DAY);
     await task.executeUpdate(submitUpdate, { args: [{ actor: officer, summary: '核查未发现违法行为', outcome: 'no-violation' }] });
     await task.executeUpdate(reviewUpdate, { args: [{ actor: d.supervisor(), decision: 'accept', comment: '同意' }] });
@@ -94,8 +110,12 @@ describe('prepaidCardMatter', () => {
 
     expect(v).toMatchObject({ result: { code: 'no-violation' }, findings: { mediation: 'failed', verification: 'no-violation' } });
     expect(ran(v).slice(1)).toEqual([
-      ['acceptance', 'education', 'accepted'], ['reply.acceptance', 'gov-services', 'replied'], ['mediation', 'education', 'failed'],
-      ['verification', 'education', 'no-violation'], ['publication', 'commerce', 'published'], ['reply.outcome', 'gov-services', 'replied'],
+      ['acceptance', 'education', 'accepted'],
+      ['reply.acceptance', 'gov-services', 'replied'],
+      ['mediation', 'education', 'failed'],
+      ['verification', 'education', 'no-violation'],
+      ['publication', 'commerce', 'published'],
+      ['reply.outcome', 'gov-services', 'replied'],
     ]);
     expect(v.tasks.some((t) => t.key.startsWith('disposal.'))).toBe(false);
     expect(await stages(v.matterId)).toEqual(['triage', 'acceptance', 'mediation', 'verification', 'publication']);
@@ -145,9 +165,13 @@ describe('prepaidCardMatter', () => {
     const lead = d.officer('commerce');
     await h.executeUpdate(signUpdate, { args: [{ actor: lead }] });
     // A bad code is refused with its field.
-    const bad = await h.executeUpdate(submitUpdate, { args: [{ actor: lead, summary: '分办', outcome: 'assigned', namedDepartment: 'nowhere' as never }] }).catch((e: unknown) => e);
+    const bad = await h
+      .executeUpdate(submitUpdate, { args: [{ actor: lead, summary: '分办', outcome: 'assigned', namedDepartment: 'nowhere' as never }] })
+      .catch((e: unknown) => e);
     expect(bad).toBeInstanceOf(Error);
-    const submitted = await h.executeUpdate(submitUpdate, { args: [{ actor: lead, summary: '该预付卡为美容美发服务，分办至市场监管', outcome: 'assigned', namedDepartment: 'market' }] });
+    const submitted = await h.executeUpdate(submitUpdate, {
+      args: [{ actor: lead, summary: '该预付卡为美容美发服务，分办至市场监管', outcome: 'assigned', namedDepartment: 'market' }],
+    });
     await h.executeUpdate(reviewUpdate, { args: [{ actor: d.reviewer(submitted), decision: 'accept', comment: '同意' }] });
     const acceptance = await d.waitFor('acceptance');
     expect(acceptance.department).toBe('market');
@@ -157,7 +181,9 @@ describe('prepaidCardMatter', () => {
   });
 
   test('mediation agreed but violation clues found: verified anyway; a county’s penalty authority for the trade decides', async () => {
-    const d = await launch({ trade: 'culture-tourism', signal: 'complaint' }, gym, { roles: { 'penalty:culture-tourism': 'urban-management', 'regulator:culture-tourism': 'culture-tourism' } });
+    const d = await launch({ trade: 'culture-tourism', signal: 'complaint' }, gym, {
+      roles: { 'penalty:culture-tourism': 'urban-management', 'regulator:culture-tourism': 'culture-tourism' },
+    });
     await accept(d);
     await d.complete('mediation', 'agreed-violation-suspected');
     await d.complete('verification', 'violation');
@@ -181,7 +207,11 @@ describe('prepaidCardMatter', () => {
     await d.waitFor('disposal.penalty');
     const open = (await d.view()).tasks.filter((t) => t.state === 'running').map((t) => [t.key, t.department]);
     // The verification ended the check: its publication runs alongside the disposal.
-    expect(open).toEqual([['publication', 'commerce'], ['disposal.sector', 'culture-tourism'], ['disposal.penalty', 'market']]);
+    expect(open).toEqual([
+      ['publication', 'commerce'],
+      ['disposal.sector', 'culture-tourism'],
+      ['disposal.penalty', 'market'],
+    ]);
     // Either may finish first.
     await d.complete('disposal.penalty', 'decided');
     await d.complete('disposal.sector', 'corrected');
@@ -218,7 +248,8 @@ describe('prepaidCardMatter', () => {
     const v = await d.handle.result();
 
     expect(v).toMatchObject({
-      status: 'closed', result: { code: 'transferred-to-police' },
+      status: 'closed',
+      result: { code: 'transferred-to-police' },
       findings: { verification: 'fraud', criminalTransfer: 'filed', correction: 'not-corrected', penalty: 'decided' },
     });
     // The regulator that verified the case reports and hands it over; the police decide.
@@ -227,7 +258,11 @@ describe('prepaidCardMatter', () => {
     const transfer = await d.transfer();
     expect(transfer).toMatchObject({ agency: 'sports', police: 'police', state: 'filed', reason: '涉嫌诈骗（卷款跑路）' });
     expect(transfer.tasks.map((t) => [t.key, t.department])).toEqual([
-      ['transfer.report', 'sports'], ['transfer.approve', 'sports'], ['transfer.handover', 'sports'], ['transfer.police-decision', 'police'], ['transfer.evidence', 'sports'],
+      ['transfer.report', 'sports'],
+      ['transfer.approve', 'sports'],
+      ['transfer.handover', 'sports'],
+      ['transfer.police-decision', 'police'],
+      ['transfer.evidence', 'sports'],
     ]);
     expect(await stages(v.matterId)).toEqual(['triage', 'acceptance', 'mediation', 'verification', 'disposal', 'criminal-transfer', 'publication']);
     const opened = await wf.db.pool.query("SELECT data FROM timeline_events WHERE workflow_id = $1 AND type = 'criminal-transfer.opened'", [v.matterId]);
@@ -248,7 +283,10 @@ describe('prepaidCardMatter', () => {
     await d.transferCase('approve', 'not-filed');
     await d.complete('publication', 'published');
     const v = await d.handle.result();
-    expect(v).toMatchObject({ result: { code: 'transferred-not-filed' }, findings: { signal: 'absconding', verification: 'violation', criminalTransfer: 'not-filed' } });
+    expect(v).toMatchObject({
+      result: { code: 'transferred-not-filed' },
+      findings: { signal: 'absconding', verification: 'violation', criminalTransfer: 'not-filed' },
+    });
     expect((await d.transfer()).agency).toBe('education');
   });
 
@@ -309,12 +347,18 @@ describe('prepaidCardMatter', () => {
     const err = await d.handle.result().catch((e: unknown) => e);
     expect(err).toBeInstanceOf(WorkflowFailedError);
     expect((err as WorkflowFailedError).cause).toBeInstanceOf(CancelledFailure);
-    const childErr = await wf.client.workflow.getHandle(t.taskId).result().catch((e: unknown) => e);
+    const childErr = await wf.client.workflow
+      .getHandle(t.taskId)
+      .result()
+      .catch((e: unknown) => e);
     expect((childErr as WorkflowFailedError).cause).toBeInstanceOf(CancelledFailure);
     await recorded(d.handle.workflowId, 'cancelled', 1);
     const row = await wf.db.pool.query('SELECT status, view FROM matters WHERE matter_id = $1', [d.handle.workflowId]);
     expect(row.rows[0].status).toBe('cancelled');
-    expect((row.rows[0].view as MatterView).tasks.map((x) => [x.key, x.state])).toEqual([['triage', 'completed'], ['acceptance', 'cancelled']]);
+    expect((row.rows[0].view as MatterView).tasks.map((x) => [x.key, x.state])).toEqual([
+      ['triage', 'completed'],
+      ['acceptance', 'cancelled'],
+    ]);
     const pub = await wf.db.pool.query('SELECT 1 FROM public_results WHERE matter_id = $1', [d.handle.workflowId]);
     expect(pub.rows).toHaveLength(0);
   });

@@ -45,15 +45,24 @@ describe('refinedOilMatter', () => {
     const v = await d.handle.result();
 
     expect(v).toMatchObject({
-      status: 'closed', stage: 'closed', result: { code: 'black-station-sealed-transferred', summary: expect.stringContaining('黑加油站点') },
+      status: 'closed',
+      stage: 'closed',
+      result: { code: 'black-station-sealed-transferred', summary: expect.stringContaining('黑加油站点') },
       findings: {
-        stationKind: 'suspected-black-station', verdict: 'unlicensed', seal: 'sealed', criminalTransfer: 'filed',
-        'inspection.lead': 'unlicensed', 'inspection.safety': 'unlicensed', 'inspection.quality': 'violation',
+        stationKind: 'suspected-black-station',
+        verdict: 'unlicensed',
+        seal: 'sealed',
+        criminalTransfer: 'filed',
+        'inspection.lead': 'unlicensed',
+        'inspection.safety': 'unlicensed',
+        'inspection.quality': 'violation',
       },
     });
     // The publication step starts when the check ends (its 20 working days count from there).
     expect(ran(v)).toEqual([
-      ['inspection.lead', 'commerce', 'completed'], ['inspection.safety', 'emergency', 'completed'], ['inspection.quality', 'market', 'completed'],
+      ['inspection.lead', 'commerce', 'completed'],
+      ['inspection.safety', 'emergency', 'completed'],
+      ['inspection.quality', 'market', 'completed'],
       ['publication', 'commerce', 'completed'],
       ['disposal.seal', 'emergency', 'completed'],
       ['penalty.quality', 'market', 'completed'],
@@ -87,14 +96,23 @@ describe('refinedOilMatter', () => {
     const signed = await task.executeUpdate(signUpdate, { args: [{ actor: officer }] });
     const before = signed.currentDeadline!.dueAt;
     // Counted in days, not working days; at most 30.
-    const inWorkingDays = await task.executeUpdate(requestExtensionUpdate, { args: [{ actor: officer, workingDays: 10, reason: '涉案油品需检验' }] }).catch((e: unknown) => e);
+    const inWorkingDays = await task
+      .executeUpdate(requestExtensionUpdate, { args: [{ actor: officer, workingDays: 10, reason: '涉案油品需检验' }] })
+      .catch((e: unknown) => e);
     expect(String((inWorkingDays as Error).cause ?? inWorkingDays)).toContain('请填写 days');
-    const tooLong = await task.executeUpdate(requestExtensionUpdate, { args: [{ actor: officer, days: 31, reason: '涉案油品需检验' }] }).catch((e: unknown) => e);
+    const tooLong = await task
+      .executeUpdate(requestExtensionUpdate, { args: [{ actor: officer, days: 31, reason: '涉案油品需检验' }] })
+      .catch((e: unknown) => e);
     expect(tooLong).toBeInstanceOf(Error);
     const ext = await task.executeUpdate(requestExtensionUpdate, { args: [{ actor: officer, days: 30, reason: '涉案油品需检验，情况复杂' }] });
     expect(ext).toMatchObject({ days: 30, workingDays: 30, status: 'pending' });
     // Not the lead department's reviewer, not a supervisor: the agency's own head.
-    for (const actor of [d.officer('commerce'), d.supervisor(), officer, { keyId: 'k-other-head', county: '610124', department: 'commerce', roles: ['head' as const] }]) {
+    for (const actor of [
+      d.officer('commerce'),
+      d.supervisor(),
+      officer,
+      { keyId: 'k-other-head', county: '610124', department: 'commerce', roles: ['head' as const] },
+    ]) {
       const refused = await task.executeUpdate(decideExtensionUpdate, { args: [{ actor, extensionId: ext.id, approve: true }] }).catch((e: unknown) => e);
       expect(String((refused as Error).cause ?? refused)).toContain('延期须经本机关负责人批准');
     }
@@ -118,7 +136,10 @@ describe('refinedOilMatter', () => {
     const sealedAt = (await wf.client.workflow.getHandle((await d.view()).tasks.find((t) => t.key === 'disposal.seal')!.taskId).query(getTaskQuery)).closedAt!;
     await d.complete('disposal.seizure', 'confiscated');
     const limit = (await wf.client.workflow.getHandle(seizure.taskId).query(getTaskQuery)).deadlines.find((x) => x.kind === 'handle')!;
-    expect(limit).toMatchObject({ dueAt: resolveDeadline(Date.parse(sealedAt), { amount: 30, unit: 'calendar_day' }).dueAt, countsFrom: { event: 'previous-step' } });
+    expect(limit).toMatchObject({
+      dueAt: resolveDeadline(Date.parse(sealedAt), { amount: 30, unit: 'calendar_day' }).dueAt,
+      countsFrom: { event: 'previous-step' },
+    });
     await d.complete('disposal.follow-up', 'closed');
     await d.waitFor('penalty.safety');
     await d.waitFor('penalty.tax');
@@ -151,7 +172,14 @@ describe('refinedOilMatter', () => {
     const v = await d.handle.result();
 
     expect(v.result?.code).toBe('black-station-sealed-not-filed');
-    expect(v.findings).toMatchObject({ stationKind: 'own-tank', verdict: 'unlicensed', criminalTransfer: 'not-filed', penalisedBy: 'lead', seizure: 'released', followUp: 'reopened' });
+    expect(v.findings).toMatchObject({
+      stationKind: 'own-tank',
+      verdict: 'unlicensed',
+      criminalTransfer: 'not-filed',
+      penalisedBy: 'lead',
+      seizure: 'released',
+      followUp: 'reopened',
+    });
     expect(v.tasks.filter((t) => t.key.startsWith('penalty.')).map((t) => [t.key, t.department])).toEqual([['penalty.lead', 'commerce']]);
     expect(await stages(v.matterId)).toEqual(['inspection', 'disposal', 'criminal-transfer', 'rectification', 'publication']);
   });
@@ -164,7 +192,11 @@ describe('refinedOilMatter', () => {
     await d.waitFor('penalty.tax');
     const open = (await d.view()).tasks.filter((t) => t.state === 'running').map((t) => [t.key, t.department]);
     // (and the publication of the check's result, on its own 20-working-day clock)
-    expect(open).toEqual([['publication', 'commerce'], ['penalty.quality', 'market'], ['penalty.tax', 'tax']]);
+    expect(open).toEqual([
+      ['publication', 'commerce'],
+      ['penalty.quality', 'market'],
+      ['penalty.tax', 'tax'],
+    ]);
     // The lead publishes the check's result now, within its 20 working days of the check.
     await d.complete('publication', 'published');
     // The decision orders correction within 10 days: the first follow-up comes after that.
@@ -174,12 +206,20 @@ describe('refinedOilMatter', () => {
     // its last day, moved to the next working day when that is a rest day (民法典 art. 203).
     const period = async (n: number) => {
       await recorded(d.handle.workflowId, 'rectification.period', n);
-      const rows = await wf.db.pool.query("SELECT at, data FROM timeline_events WHERE workflow_id = $1 AND type = 'rectification.period' ORDER BY seq", [d.handle.workflowId]);
+      const rows = await wf.db.pool.query("SELECT at, data FROM timeline_events WHERE workflow_id = $1 AND type = 'rectification.period' ORDER BY seq", [
+        d.handle.workflowId,
+      ]);
       const r = rows.rows[n - 1]!;
-      return { days: r.data.days as number, dueAt: r.data.dueAt as string, expected: resolveDeadline(r.at.getTime(), { amount: r.data.days, unit: 'calendar_day' }).dueAt };
+      return {
+        days: r.data.days as number,
+        dueAt: r.data.dueAt as string,
+        expected: resolveDeadline(r.at.getTime(), { amount: r.data.days, unit: 'calendar_day' }).dueAt,
+      };
     };
     // 立案 is on the record, and each penalty's 90 days (行政处罚法 art. 60) count from it.
-    const filed = await wf.db.pool.query("SELECT at, data FROM timeline_events WHERE workflow_id = $1 AND type = 'case.filed' ORDER BY seq", [d.handle.workflowId]);
+    const filed = await wf.db.pool.query("SELECT at, data FROM timeline_events WHERE workflow_id = $1 AND type = 'case.filed' ORDER BY seq", [
+      d.handle.workflowId,
+    ]);
     expect(filed.rows.map((r) => r.data.department)).toEqual(['market', 'tax']);
     for (const [i, key] of ['penalty.quality', 'penalty.tax'].entries()) {
       const taskId = (await d.view()).tasks.find((t) => t.key === key)!.taskId;
@@ -202,11 +242,22 @@ describe('refinedOilMatter', () => {
     const v = await d.handle.result();
 
     expect(v).toMatchObject({
-      status: 'closed', result: { code: 'violations-penalised-not-rectified' },
-      findings: { verdict: 'violation', penalisedBy: 'quality,tax', rectification: 'not-rectified', rectificationRounds: 2, 'inspection.quality': 'violation', 'inspection.tax': 'violation' },
+      status: 'closed',
+      result: { code: 'violations-penalised-not-rectified' },
+      findings: {
+        verdict: 'violation',
+        penalisedBy: 'quality,tax',
+        rectification: 'not-rectified',
+        rectificationRounds: 2,
+        'inspection.quality': 'violation',
+        'inspection.tax': 'violation',
+      },
     });
     expect(v.tasks.filter((t) => t.key.startsWith('penalty.')).map((t) => t.key)).toEqual(['penalty.quality', 'penalty.tax']);
-    expect(v.tasks.filter((t) => t.key === 'reinspection').map((t) => [t.department, t.outcome])).toEqual([['commerce', 'not-rectified'], ['commerce', 'not-rectified']]);
+    expect(v.tasks.filter((t) => t.key === 'reinspection').map((t) => [t.department, t.outcome])).toEqual([
+      ['commerce', 'not-rectified'],
+      ['commerce', 'not-rectified'],
+    ]);
     expect(v.tasks.some((t) => t.key === 'disposal.seal' || t.key.startsWith('transfer.'))).toBe(false);
     expect(await stages(v.matterId)).toEqual(['inspection', 'rectification', 'reinspection', 'rectification', 'reinspection', 'publication']);
     const pub = await publicRecord(v.matterId);
@@ -214,10 +265,14 @@ describe('refinedOilMatter', () => {
     expect(pub.subject_label).toBe('周至县某某石化有限公司（91610124MA6TG1234X）');
     expect(pub.inspected_by.sort()).toEqual(['commerce', 'emergency', 'market', 'tax']);
     // The check's result, then the final one in its place (the public list shows the latest).
-    expect(await resultVersions(v.matterId)).toEqual([['violations-found', 'published', 'lead'], ['violations-penalised-not-rectified', 'updated', 'system']]);
+    expect(await resultVersions(v.matterId)).toEqual([
+      ['violations-found', 'published', 'lead'],
+      ['violations-penalised-not-rectified', 'updated', 'system'],
+    ]);
     // Each penalty decision is published by itself, at the decision.
     expect(await penaltiesPublished(v.matterId)).toEqual([
-      ['market', '市场监督管理局依法作出行政处罚决定（质量计量违法处罚决定）'], ['tax', '税务局依法作出行政处罚决定（税收违法处理决定）'],
+      ['market', '市场监督管理局依法作出行政处罚决定（质量计量违法处罚决定）'],
+      ['tax', '税务局依法作出行政处罚决定（税收违法处理决定）'],
     ]);
   });
 
@@ -269,12 +324,16 @@ describe('refinedOilMatter', () => {
     const v = await d.handle.result();
 
     expect(v).toMatchObject({
-      leadDepartment: 'market', result: { code: 'violations-penalised-rectified' },
+      leadDepartment: 'market',
+      result: { code: 'violations-penalised-rectified' },
       findings: { verdict: 'violation', penalisedBy: 'lead', rectification: 'rectified', rectificationRounds: 1 },
     });
     expect(ran(v)).toEqual([
-      ['inspection.lead', 'market', 'completed'], ['inspection.safety', 'emergency', 'completed'],
-      ['publication', 'market', 'completed'], ['penalty.lead', 'market', 'completed'], ['reinspection', 'market', 'completed'],
+      ['inspection.lead', 'market', 'completed'],
+      ['inspection.safety', 'emergency', 'completed'],
+      ['publication', 'market', 'completed'],
+      ['penalty.lead', 'market', 'completed'],
+      ['reinspection', 'market', 'completed'],
     ]);
     expect(await stages(v.matterId)).toEqual(['inspection', 'rectification', 'reinspection', 'publication']);
     const row = await wf.db.pool.query('SELECT lead_department, status FROM matters WHERE matter_id = $1', [v.matterId]);

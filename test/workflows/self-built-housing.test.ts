@@ -81,7 +81,13 @@ describe('selfBuiltHousingMatter', () => {
     const v = await d.view();
     // Nothing of the survey has been done yet, and the evacuation already runs.
     expect(v.tasks.filter((t) => t.key.startsWith('survey.')).map((t) => t.state)).toEqual(['running', 'running', 'running']);
-    const task = await eventually(async () => (await wf.client.workflow.getHandle(evac.taskId).query(getTaskQuery)).currentDeadline ? wf.client.workflow.getHandle(evac.taskId).query(getTaskQuery) : undefined, { message: 'the evacuation clock' });
+    const task = await eventually(
+      async () =>
+        (await wf.client.workflow.getHandle(evac.taskId).query(getTaskQuery)).currentDeadline
+          ? wf.client.workflow.getHandle(evac.taskId).query(getTaskQuery)
+          : undefined,
+      { message: 'the evacuation clock' },
+    );
     expect(Date.parse(task.currentDeadline!.dueAt) - Date.parse(task.assignedAt)).toBe(3_600_000);
     await d.complete('emergency.evacuate', 'sealed');
     await survey(d, { locality: 'no-hazard', housing: 'no-hazard' });
@@ -153,7 +159,10 @@ describe('selfBuiltHousingMatter', () => {
     const v = await d.handle.result();
     expect(v.result).toEqual({ code: 'C-rectified', summary: 'C级（局部危房）：危险部位已停止使用，整改到位' });
     // The check's result first, then the final one in its place.
-    expect(await resultVersions(v.matterId)).toEqual([['C-appraised', 'published', 'lead'], ['C-rectified', 'updated', 'system']]);
+    expect(await resultVersions(v.matterId)).toEqual([
+      ['C-appraised', 'published', 'lead'],
+      ['C-rectified', 'updated', 'system'],
+    ]);
     expect(await publicRecord(v.matterId)).toMatchObject({ result_code: 'C-rectified', version: 2 });
   });
 
@@ -169,8 +178,11 @@ describe('selfBuiltHousingMatter', () => {
     await d.complete('closing.ledger', 'closed');
     const v = await d.handle.result();
     // The check's result said a problem was being handled, never "no hazard" alone.
-    expect(await resultVersions(v.matterId)).toEqual([['A-appraised', 'published', 'lead'], ['A-safe/business-rectified', 'updated', 'system']]);
-    const first = await wf.db.pool.query("SELECT summary FROM public_result_versions WHERE result_id = $1 AND version = 1", [`${v.matterId}/result`]);
+    expect(await resultVersions(v.matterId)).toEqual([
+      ['A-appraised', 'published', 'lead'],
+      ['A-safe/business-rectified', 'updated', 'system'],
+    ]);
+    const first = await wf.db.pool.query('SELECT summary FROM public_result_versions WHERE result_id = $1 AND version = 1', [`${v.matterId}/result`]);
     expect(first.rows[0].summary).toBe('A级：房屋结构安全；发现的问题正在依法处理');
     expect(v.result).toEqual({ code: 'A-safe/business-rectified', summary: 'A级：房屋结构安全；经营安全问题已整改到位' });
     expect(v.result?.summary).not.toContain('一般隐患');
@@ -197,7 +209,9 @@ describe('selfBuiltHousingMatter', () => {
     expect(v.result?.code).toBe('C-enforced');
     expect(v.findings).toMatchObject({ grade: 'C', rectification: 'enforced', rectificationRounds: 2 });
     expect(v.tasks.filter((t) => t.key === 'reinspection')).toHaveLength(2);
-    const periods = await wf.db.pool.query("SELECT data FROM timeline_events WHERE workflow_id = $1 AND type = 'rectification.period' ORDER BY seq", [v.matterId]);
+    const periods = await wf.db.pool.query("SELECT data FROM timeline_events WHERE workflow_id = $1 AND type = 'rectification.period' ORDER BY seq", [
+      v.matterId,
+    ]);
     expect(periods.rows.map((r) => r.data.days)).toEqual([10, 5]);
   });
 
@@ -220,7 +234,10 @@ describe('selfBuiltHousingMatter', () => {
     await d.complete('closing.ledger', 'closed');
     const v = await d.handle.result();
     expect(v.tasks.find((t) => t.taskId === pubTask.taskId)?.state).toBe('cancelled');
-    expect(await resultVersions(v.matterId)).toEqual([['B-appraised', 'published', 'system'], ['B-rectified/business-rectified', 'updated', 'system']]);
+    expect(await resultVersions(v.matterId)).toEqual([
+      ['B-appraised', 'published', 'system'],
+      ['B-rectified/business-rectified', 'updated', 'system'],
+    ]);
     const bySystem = await wf.db.pool.query("SELECT summary FROM timeline_events WHERE workflow_id = $1 AND type = 'published.by-system'", [v.matterId]);
     expect(bySystem.rows[0].summary).toBe('公开期限届满牵头部门未公开，系统已按标准结果公开：B级：存在一般隐患，正在整改；发现的问题正在依法处理');
     // The business-safety violation was rectified with the house and is said as such.
@@ -253,7 +270,10 @@ describe('selfBuiltHousingMatter', () => {
     // The returning department kept the task until the agreement moved it (原职责划分).
     expect((await wf.client.workflow.getHandle(returned).query(getTaskQuery)).state).toBe('reassigned');
     const v = await d.view();
-    expect(v.tasks.filter((t) => t.key === 'survey.planning').map((t) => [t.department, t.state])).toEqual([['natural-resources', 'reassigned'], ['agriculture', 'running']]);
+    expect(v.tasks.filter((t) => t.key === 'survey.planning').map((t) => [t.department, t.state])).toEqual([
+      ['natural-resources', 'reassigned'],
+      ['agriculture', 'running'],
+    ]);
     await d.handle.cancel();
   });
 
@@ -270,10 +290,13 @@ describe('selfBuiltHousingMatter', () => {
     expect(task.overdue).toBe(true);
     expect(task.escalations.map((e) => e.rung).filter((r) => r !== 'reminder')).toEqual(['chase', 'yellow-card', 'red-card']);
     expect(task.escalationLevel).toBe(4);
-    await eventually(async () => {
-      const row = await wf.db.pool.query('SELECT escalation_level, last_seq FROM tasks WHERE task_id = $1', [t.taskId]);
-      return row.rows[0]?.last_seq === task.lastEventSeq ? row.rows[0] : undefined;
-    }, { message: 'the read model at the red card' }).then((row) => expect(row.escalation_level).toBe(4));
+    await eventually(
+      async () => {
+        const row = await wf.db.pool.query('SELECT escalation_level, last_seq FROM tasks WHERE task_id = $1', [t.taskId]);
+        return row.rows[0]?.last_seq === task.lastEventSeq ? row.rows[0] : undefined;
+      },
+      { message: 'the read model at the red card' },
+    ).then((row) => expect(row.escalation_level).toBe(4));
     await d.handle.cancel();
   });
 
@@ -281,17 +304,20 @@ describe('selfBuiltHousingMatter', () => {
     const matterId = `matter:610124:self-built-housing:taken-${randomUUID().slice(0, 8)}`;
     const taken = `${matterId}/task:township:610124100:1`;
     const old = await wf.client.workflow.start(departmentTask, {
-      taskQueue: wf.taskQueue, workflowId: taken,
+      taskQueue: wf.taskQueue,
+      workflowId: taken,
       args: [{ county: '610124', department: 'township:610124100', title: '手工启动的旧任务', instructions: '—' }],
     });
-    await eventually(async () => (await wf.db.pool.query('SELECT 1 FROM tasks WHERE task_id = $1', [taken])).rows[0], { message: 'the old run\'s first event' });
+    await eventually(async () => (await wf.db.pool.query('SELECT 1 FROM tasks WHERE task_id = $1', [taken])).rows[0], { message: "the old run's first event" });
     await old.terminate('closed by hand');
     const d = await start({ workflowId: matterId, subject: { name: '张某某', kind: 'house', address: '周至县某村某组' }, facts: { township: '610124100' } });
     const t = await d.waitFor('survey.locality');
     expect(t.taskId).not.toBe(taken);
     expect(t.taskId.startsWith(`${matterId}/task:township:610124100:`)).toBe(true);
     // The step's own record: its assignment is there under its own id, and the old run's is untouched.
-    await eventually(async () => (await wf.db.pool.query("SELECT 1 FROM timeline_events WHERE workflow_id = $1 AND type = 'assigned'", [t.taskId])).rows[0], { message: 'the step\'s assignment' });
+    await eventually(async () => (await wf.db.pool.query("SELECT 1 FROM timeline_events WHERE workflow_id = $1 AND type = 'assigned'", [t.taskId])).rows[0], {
+      message: "the step's assignment",
+    });
     const oldRow = await wf.db.pool.query('SELECT view FROM tasks WHERE task_id = $1', [taken]);
     expect(oldRow.rows[0].view.title).toBe('手工启动的旧任务');
     const newRow = await wf.db.pool.query('SELECT view FROM tasks WHERE task_id = $1', [t.taskId]);

@@ -32,13 +32,19 @@ const wf = useWorkflowEnv({
 });
 
 async function call(as: keyof typeof wf.keys, method: 'GET' | 'POST', url: string, body?: unknown) {
-  const res = await wf.app.inject({ method, url, headers: { authorization: `Bearer ${wf.keys[as]}` }, ...(body !== undefined ? { payload: body as object } : {}) });
+  const res = await wf.app.inject({
+    method,
+    url,
+    headers: { authorization: `Bearer ${wf.keys[as]}` },
+    ...(body !== undefined ? { payload: body as object } : {}),
+  });
   return { status: res.statusCode, body: res.json() };
 }
 
 async function start(overrides: Partial<DepartmentTaskInputDraft> = {}) {
   return wf.client.workflow.start(departmentTask, {
-    taskQueue: wf.taskQueue, workflowId: `task:${county}:housing:clk-${randomUUID().slice(0, 8)}`,
+    taskQueue: wf.taskQueue,
+    workflowId: `task:${county}:housing:clk-${randomUUID().slice(0, 8)}`,
     args: [{ county, department: 'housing', leadDepartment: 'commerce', title: '核查', instructions: '', ...overrides }],
   });
 }
@@ -109,14 +115,17 @@ describe('clocks start at the event the rule names', () => {
 
   test('消费者权益保护法 art. 46: a complaint received Monday 2026-09-28 09:00 has its acceptance decision due 2026-10-13', async () => {
     const d = await launch({
-      subject: { name: '周至县某某健身服务有限公司', kind: 'enterprise' }, facts: { trade: 'sports', signal: 'complaint' },
+      subject: { name: '周至县某某健身服务有限公司', kind: 'enterprise' },
+      facts: { trade: 'sports', signal: 'complaint' },
       source: { channel: '12345', ref: 'WO-20260928-0001', receivedAt: '2026-09-28T09:00:00+08:00' },
     });
     await d.complete('triage', 'assigned');
     const t = await d.waitFor('acceptance');
     const signed = await wf.client.workflow.getHandle(t.taskId).executeUpdate(signUpdate, { args: [{ actor: d.officer('sports') }] });
     expect(signed.currentDeadline).toMatchObject({
-      kind: 'handle', dueAt: '2026-10-13T23:59:59.999+08:00', countsFrom: { event: 'matter-opened', at: '2026-09-28T09:00:00.000+08:00' },
+      kind: 'handle',
+      dueAt: '2026-10-13T23:59:59.999+08:00',
+      countsFrom: { event: 'matter-opened', at: '2026-09-28T09:00:00.000+08:00' },
     });
     await d.handle.terminate('test done');
   });
@@ -140,10 +149,13 @@ describe('concurrent actions', () => {
       .filter((e) => e.workflowExecutionUpdateAcceptedEventAttributes)
       .map((e) => e.workflowExecutionUpdateAcceptedEventAttributes!.acceptedRequest!.input!.name!);
     const expected = accepted.filter((name) => succeeded.has(name)).map((name) => (name === 'sign' ? 'signed' : 'returned'));
-    const order = await eventually(async () => {
-      const types = (await timeline(h.workflowId)).filter((x) => x === 'signed' || x === 'returned');
-      return types.length === expected.length ? types : undefined;
-    }, { message: 'the applied actions on the timeline' });
+    const order = await eventually(
+      async () => {
+        const types = (await timeline(h.workflowId)).filter((x) => x === 'signed' || x === 'returned');
+        return types.length === expected.length ? types : undefined;
+      },
+      { message: 'the applied actions on the timeline' },
+    );
     expect(order).toEqual(expected);
     expect((await h.query(getTaskQuery)).state).toBe('returned');
   });

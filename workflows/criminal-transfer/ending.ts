@@ -33,11 +33,17 @@ export async function suggestSupervision(run: TransferRun, after: string): Promi
   const { input, view, agencyName } = run;
   view.procuratorateSuggestedAt = now();
   await run.record('transfer.procuratorate-suggested', `${agencyName}建议人民检察院立案监督（第9条）`, {
-    notifications: [{
-      kind: 'transfer.procuratorate-suggested', title: `立案监督建议：${input.reason}`,
-      body: `${agencyName}移送的涉嫌犯罪案件，公安机关${after}不予立案，${agencyName}建议依法进行立案监督。`,
-      recipients: [{ county: input.county, department: 'procuratorate' }, { county: input.county, role: 'supervisor' }],
-    }],
+    notifications: [
+      {
+        kind: 'transfer.procuratorate-suggested',
+        title: `立案监督建议：${input.reason}`,
+        body: `${agencyName}移送的涉嫌犯罪案件，公安机关${after}不予立案，${agencyName}建议依法进行立案监督。`,
+        recipients: [
+          { county: input.county, department: 'procuratorate' },
+          { county: input.county, role: 'supervisor' },
+        ],
+      },
+    ],
   });
 }
 

@@ -32,10 +32,20 @@ export class TransferRun {
     this.input = input;
     this.agencyName = departmentName(input.agency);
     this.view = {
-      transferId: this.info.workflowId, matterId: input.matterId, county: input.county, scenario: input.scenario,
-      agency: input.agency, police: input.police, reason: input.reason, state: 'running',
-      step: 'transfer.report', stepName: transferStepNames['transfer.report'],
-      forwarded: [], tasks: [], createdAt: now(), lastEventSeq: 0,
+      transferId: this.info.workflowId,
+      matterId: input.matterId,
+      county: input.county,
+      scenario: input.scenario,
+      agency: input.agency,
+      police: input.police,
+      reason: input.reason,
+      state: 'running',
+      step: 'transfer.report',
+      stepName: transferStepNames['transfer.report'],
+      forwarded: [],
+      tasks: [],
+      createdAt: now(),
+      lastEventSeq: 0,
     };
     this.record = recorder({ view: this.view, county: input.county, idField: 'transferId', write: recordTransferEvent, publish: () => this.publishState() });
   }
@@ -44,16 +54,24 @@ export class TransferRun {
   publishState(): void {
     const { view } = this;
     const open = view.tasks.filter((t) => t.state === 'running').map((t) => departmentName(t.department));
-    setCurrentDetails(view.state === 'running'
-      ? `**${view.stepName}** · ${open.length ? `等待 ${[...new Set(open)].join('、')}` : '处理中'}`
-      : `**已结束** · ${({ refused: '不批准移送', filed: '公安机关已立案', 'not-filed': '公安机关不予立案', cancelled: '已终止' } as const)[view.state]}`);
+    setCurrentDetails(
+      view.state === 'running'
+        ? `**${view.stepName}** · ${open.length ? `等待 ${[...new Set(open)].join('、')}` : '处理中'}`
+        : `**已结束** · ${({ refused: '不批准移送', filed: '公安机关已立案', 'not-filed': '公安机关不予立案', cancelled: '已终止' } as const)[view.state]}`,
+    );
   }
 
   /** A notice to the agency and the county's supervisors. */
   agencyNotice(kind: string, title: string, body: string) {
     const { input } = this;
     return {
-      kind, title, body, recipients: [{ county: input.county, department: input.agency }, { county: input.county, role: 'supervisor' as const }],
+      kind,
+      title,
+      body,
+      recipients: [
+        { county: input.county, department: input.agency },
+        { county: input.county, role: 'supervisor' as const },
+      ],
     };
   }
 }

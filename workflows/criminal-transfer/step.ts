@@ -28,6 +28,17 @@ export async function step(run: TransferRun, key: TransferStepKey, department: s
   view.step = key;
   view.stepName = transferStepNames[key];
   const spec = input.steps[key];
+  // What the task is, as its input and as the view the transfer writes when it is interrupted.
+  const task = {
+    county,
+    department,
+    title: spec.title,
+    instructions: spec.instructions,
+    matterId: input.matterId,
+    scenario: input.scenario,
+    leadDepartment: input.agency,
+    outcomes: [...transferOutcomes[key]],
+  };
   for (;;) {
     let handle;
     let taskId = '';
@@ -37,20 +48,22 @@ export async function step(run: TransferRun, key: TransferStepKey, department: s
         handle = await startChild(departmentTask, {
           workflowId: taskId,
           workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
-          args: [{
-            county, department, title: spec.title, instructions: spec.instructions,
-            matterId: input.matterId, scenario: input.scenario, leadDepartment: input.agency,
-            limits: spec.limits, ladder: input.ladder, outcomes: [...transferOutcomes[key]],
-            clockOrigins: {
-              ...(input.matterOpenedAt !== undefined ? { matterOpenedAt: input.matterOpenedAt } : {}),
-              ...(run.previousStepEndedAt !== undefined ? { previousStepEndedAt: run.previousStepEndedAt } : {}),
+          args: [
+            {
+              ...task,
+              limits: spec.limits,
+              ladder: input.ladder,
+              clockOrigins: {
+                ...(input.matterOpenedAt !== undefined ? { matterOpenedAt: input.matterOpenedAt } : {}),
+                ...(run.previousStepEndedAt !== undefined ? { previousStepEndedAt: run.previousStepEndedAt } : {}),
+              },
+              ...(spec.decidedBy ? { decidedBy: spec.decidedBy } : {}),
+              ...(spec.review ? { review: spec.review } : {}),
+              ...(spec.requires ? { requires: spec.requires } : {}),
+              ...(spec.ladderScale ? { ladderScale: spec.ladderScale } : {}),
+              ...(spec.returnable !== undefined ? { returnable: spec.returnable } : {}),
             },
-            ...(spec.decidedBy ? { decidedBy: spec.decidedBy } : {}),
-            ...(spec.review ? { review: spec.review } : {}),
-            ...(spec.requires ? { requires: spec.requires } : {}),
-            ...(spec.ladderScale ? { ladderScale: spec.ladderScale } : {}),
-            ...(spec.returnable !== undefined ? { returnable: spec.returnable } : {}),
-          }],
+          ],
           parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
           staticSummary: `${departmentName(department)} · ${spec.title}`.slice(0, 200),
           staticDetails: `**行刑衔接** · ${divisionName(county)} · ${input.reason}\n\n${spec.instructions}`,
@@ -93,18 +106,18 @@ export async function step(run: TransferRun, key: TransferStepKey, department: s
     // A terminated task cannot close its own inbox row: the transfer does, with what it knows of it.
     const at = now();
     await closeInterruptedTask({
-      view: interruptedTaskView({
-        taskId, county, department, title: spec.title, instructions: spec.instructions, matterId: input.matterId,
-        scenario: input.scenario, leadDepartment: input.agency, outcomes: [...transferOutcomes[key]],
-      }, '任务在系统外终止，已重新派发', at),
+      view: interruptedTaskView({ taskId, ...task }, '任务在系统外终止，已重新派发', at),
     });
     await run.record('transfer.task-interrupted', `${departmentName(department)}「${spec.title}」在系统外终止，已重新派发`, {
       data: { taskId, key },
-      notifications: [{
-        kind: 'transfer.task-interrupted', title: `移送环节中断：${spec.title}`,
-        body: `${departmentName(department)}的「${spec.title}」在系统外终止，移送不能缺少该环节，已重新派发。法定期限仍自原事件起算。`,
-        recipients: [{ county: input.county, role: 'supervisor' }],
-      }],
+      notifications: [
+        {
+          kind: 'transfer.task-interrupted',
+          title: `移送环节中断：${spec.title}`,
+          body: `${departmentName(department)}的「${spec.title}」在系统外终止，移送不能缺少该环节，已重新派发。法定期限仍自原事件起算。`,
+          recipients: [{ county: input.county, role: 'supervisor' }],
+        },
+      ],
     });
   }
 }

@@ -67,21 +67,37 @@ export async function criminalTransfer(args: CriminalTransferInput): Promise<Tra
         const receivedMs = police.signedAt ? Date.parse(police.signedAt) : forwardedMs;
         const withinHours = forwardedMs - receivedMs <= 24 * HOUR_MS;
         view.forwarded.push({ organ: to.organ, ...(to.county ? { county: to.county } : {}), at: now(), withinHours });
-        await run.record('transfer.forwarded', `${divisionName(policeCounty)}${departmentName(input.police)}转送${to.organ}（不属本机关管辖）${withinHours ? '' : '，超过24小时'}`, {
-          data: { organ: to.organ, county: to.county ?? policeCounty, withinHours },
-          notifications: [run.agencyNotice('transfer.forwarded', `案件已转送：${input.reason}`, `公安机关告知：案件不属其管辖，已转送${to.organ}（第7条）。`)],
-        });
+        await run.record(
+          'transfer.forwarded',
+          `${divisionName(policeCounty)}${departmentName(input.police)}转送${to.organ}（不属本机关管辖）${withinHours ? '' : '，超过24小时'}`,
+          {
+            data: { organ: to.organ, county: to.county ?? policeCounty, withinHours },
+            notifications: [
+              run.agencyNotice('transfer.forwarded', `案件已转送：${input.reason}`, `公安机关告知：案件不属其管辖，已转送${to.organ}（第7条）。`),
+            ],
+          },
+        );
         policeCounty = to.county ?? policeCounty;
         continue;
       }
       filed = outcome === 'filed';
       view.policeDecision = { decision: outcome, reason: police.submission?.summary ?? '', at: now(), county: policeCounty };
-      await run.record(filed ? 'transfer.filed' : 'transfer.not-filed', filed ? '公安机关决定立案，已书面通知移送机关' : `公安机关决定不予立案：${view.policeDecision.reason}`, {
-        data: { decision: outcome, county: policeCounty },
-        notifications: [run.agencyNotice(`transfer.${outcome}`, `${filed ? '立案' : '不予立案'}通知：${input.reason}`, filed
-          ? `公安机关已立案。请自接到立案通知书之日起3日内移交涉案物品和材料（第12条）。`
-          : `公安机关不予立案，理由：${view.policeDecision.reason}。可自接到通知书之日起3日内提请复议或建议检察院立案监督（第9条）。`)],
-      });
+      await run.record(
+        filed ? 'transfer.filed' : 'transfer.not-filed',
+        filed ? '公安机关决定立案，已书面通知移送机关' : `公安机关决定不予立案：${view.policeDecision.reason}`,
+        {
+          data: { decision: outcome, county: policeCounty },
+          notifications: [
+            run.agencyNotice(
+              `transfer.${outcome}`,
+              `${filed ? '立案' : '不予立案'}通知：${input.reason}`,
+              filed
+                ? `公安机关已立案。请自接到立案通知书之日起3日内移交涉案物品和材料（第12条）。`
+                : `公安机关不予立案，理由：${view.policeDecision.reason}。可自接到通知书之日起3日内提请复议或建议检察院立案监督（第9条）。`,
+            ),
+          ],
+        },
+      );
       break;
     }
     if (filed) return await handOverEvidence(run);
@@ -97,9 +113,15 @@ export async function criminalTransfer(args: CriminalTransferInput): Promise<Tra
       view.reconsideration = { ...view.reconsideration, decision: again, decidedAt: now() };
       await run.record('transfer.reconsidered', again === 'filed' ? '公安机关复议后决定立案' : '公安机关复议后维持不予立案', {
         data: { decision: again },
-        notifications: [run.agencyNotice('transfer.reconsidered', `复议决定：${input.reason}`, again === 'filed'
-          ? '公安机关复议后决定立案，请3日内移交涉案物品和材料（第12条）。'
-          : '公安机关复议后维持不予立案。仍有异议的，可自收到复议决定通知书之日起3日内建议检察院立案监督（第9条）。')],
+        notifications: [
+          run.agencyNotice(
+            'transfer.reconsidered',
+            `复议决定：${input.reason}`,
+            again === 'filed'
+              ? '公安机关复议后决定立案，请3日内移交涉案物品和材料（第12条）。'
+              : '公安机关复议后维持不予立案。仍有异议的，可自收到复议决定通知书之日起3日内建议检察院立案监督（第9条）。',
+          ),
+        ],
       });
       if (again === 'filed') return await handOverEvidence(run);
       if (outcomeOf('transfer.supervision', await step(run, 'transfer.supervision', input.agency)) === 'procuratorate') await suggestSupervision(run, '复议后');

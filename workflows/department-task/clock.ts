@@ -18,13 +18,16 @@ const { resolveClock, nextDailyChases } = clocks;
 export function originOf(run: TaskRun, kind: ClockKind, rule: { startsFrom?: string | undefined }, nowMs: number): { startMs: number; origin: ClockOrigin } {
   const { input } = run;
   const assignedMs = Date.parse(run.view.assignedAt);
-  switch (kind === 'review' ? 'submission' : rule.startsFrom ?? 'assignment') {
+  switch (kind === 'review' ? 'submission' : (rule.startsFrom ?? 'assignment')) {
     case 'assignment':
       return { startMs: assignedMs, origin: 'assignment' };
     case 'matter-opened':
       return { startMs: input.clockOrigins?.matterOpenedAt ?? assignedMs, origin: input.clockOrigins?.matterOpenedAt ? 'matter-opened' : 'assignment' };
     case 'previous-step':
-      return { startMs: input.clockOrigins?.previousStepEndedAt ?? assignedMs, origin: input.clockOrigins?.previousStepEndedAt ? 'previous-step' : 'assignment' };
+      return {
+        startMs: input.clockOrigins?.previousStepEndedAt ?? assignedMs,
+        origin: input.clockOrigins?.previousStepEndedAt ? 'previous-step' : 'assignment',
+      };
     case 'submission':
       return { startMs: nowMs, origin: 'submission' };
     default: // sign-for
@@ -34,21 +37,33 @@ export function originOf(run: TaskRun, kind: ClockKind, rule: { startsFrom?: str
 
 const ruleOf = (run: TaskRun, kind: ClockKind) => {
   const { limits } = run.input;
-  return kind === 'sign-for' ? limits.signFor : kind === 'handle' ? limits.handle : limits.review ?? defaultReviewLimit;
+  return kind === 'sign-for' ? limits.signFor : kind === 'handle' ? limits.handle : (limits.review ?? defaultReviewLimit);
 };
 
 /** Resolves a clock (a recorded local activity); changes nothing, so a handler can compute first. */
-export async function resolve(run: TaskRun, kind: ClockKind, startMs: number, origin: ClockOrigin, extraWorkingDays = 0, extraCalendarDays = 0): Promise<ResolvedClock> {
+export async function resolve(
+  run: TaskRun,
+  kind: ClockKind,
+  startMs: number,
+  origin: ClockOrigin,
+  extraWorkingDays = 0,
+  extraCalendarDays = 0,
+): Promise<ResolvedClock> {
   const { input } = run;
-  return resolveClock.executeWithOptions(
-    { startToCloseTimeout: '10 seconds', summary: `计算${clockWord[kind]}期限` },
-    [{
-      kind, startMs, origin, rule: ruleOf(run, kind), ladder: input.ladder, nowMs: Date.now(), extraWorkingDays,
+  return resolveClock.executeWithOptions({ startToCloseTimeout: '10 seconds', summary: `计算${clockWord[kind]}期限` }, [
+    {
+      kind,
+      startMs,
+      origin,
+      rule: ruleOf(run, kind),
+      ladder: input.ladder,
+      nowMs: Date.now(),
+      extraWorkingDays,
       ...(extraCalendarDays > 0 ? { extraCalendarDays } : {}),
       ...(kind === 'sign-for' ? { returnWindow: input.limits.returnWithin ?? defaultReturnWindow } : {}),
       ...(input.ladderScale ? { scale: input.ladderScale } : {}),
-    }],
-  );
+    },
+  ]);
 }
 
 /**
@@ -76,7 +91,14 @@ export function install(run: TaskRun, resolved: ResolvedClock, opts: { recompute
 }
 
 /** Resolves and installs, unless a newer clock was asked for meanwhile (the newest wins). */
-export async function startClock(run: TaskRun, kind: ClockKind, startMs: number, origin: ClockOrigin, extraWorkingDays = 0, opts: { recompute?: boolean; extraCalendarDays?: number } = {}): Promise<ResolvedClock> {
+export async function startClock(
+  run: TaskRun,
+  kind: ClockKind,
+  startMs: number,
+  origin: ClockOrigin,
+  extraWorkingDays = 0,
+  opts: { recompute?: boolean; extraCalendarDays?: number } = {},
+): Promise<ResolvedClock> {
   const request = ++run.clockRequests;
   const resolved = await resolve(run, kind, startMs, origin, extraWorkingDays, opts.extraCalendarDays ?? 0);
   if (request === run.clockRequests) install(run, resolved, opts);
@@ -88,17 +110,29 @@ export async function recompute(run: TaskRun): Promise<void> {
   const active = run.activeClock();
   if (!active) return;
   const before = { dueAt: active.dueAt, provisional: active.provisional };
-  const after = await startClock(run, active.kind, active.startMs, active.origin ?? 'assignment', active.extraWorkingDays ?? 0, { recompute: true, extraCalendarDays: active.extraCalendarDays ?? 0 });
+  const after = await startClock(run, active.kind, active.startMs, active.origin ?? 'assignment', active.extraWorkingDays ?? 0, {
+    recompute: true,
+    extraCalendarDays: active.extraCalendarDays ?? 0,
+  });
   if (after.dueAt === before.dueAt && after.provisional === before.provisional) return;
   const what = clockWord[active.kind];
   const moved = after.dueAt !== before.dueAt;
-  await run.record('deadline.recomputed',
-    moved ? `节假日安排公布/更正，${what}期限由 ${before.dueAt} 调整为 ${after.dueAt}` : `节假日安排公布，${what}期限 ${after.dueAt} 确定`, {
+  await run.record(
+    'deadline.recomputed',
+    moved ? `节假日安排公布/更正，${what}期限由 ${before.dueAt} 调整为 ${after.dueAt}` : `节假日安排公布，${what}期限 ${after.dueAt} 确定`,
+    {
       data: { deadline: active.kind, before: before.dueAt, after: after.dueAt, provisionalBefore: before.provisional, provisional: after.provisional },
       ...(moved
-        ? { notifications: [run.notice('task.deadline-moved', `期限调整：${run.input.title}`, `因节假日安排公布或更正，${what}期限调整为 ${after.dueAt}。`, ['task-department'])] }
+        ? {
+            notifications: [
+              run.notice('task.deadline-moved', `期限调整：${run.input.title}`, `因节假日安排公布或更正，${what}期限调整为 ${after.dueAt}。`, [
+                'task-department',
+              ]),
+            ],
+          }
         : {}),
-    });
+    },
+  );
 }
 
 /** On a review clock the one who must act is the lead: the ladder's "task department" is it. */
@@ -123,12 +157,20 @@ export async function fireDue(run: TaskRun, chaseAtMs?: number): Promise<void> {
     run.fired.add(r.rung);
     view.escalationLevel = escalationLevel(run.fired);
     view.escalations.push({ rung: r.rung, level: view.escalationLevel, deadline: active.kind, firedAt: now() });
-    const body = r.rung === 'reminder'
-      ? `「${input.title}」${what}期限 ${active.dueAt}，请按时${what}。`
-      : `「${input.title}」${what}期限 ${active.dueAt} 已过，${who}尚未${what}。`;
+    const body =
+      r.rung === 'reminder'
+        ? `「${input.title}」${what}期限 ${active.dueAt}，请按时${what}。`
+        : `「${input.title}」${what}期限 ${active.dueAt} 已过，${who}尚未${what}。`;
     await run.record(`ladder.${r.rung}`, `${rungNames[r.rung]}：${who}${what}期限 ${active.dueAt}`, {
       data: { rung: r.rung, deadline: active.kind, dueAt: active.dueAt },
-      notifications: [run.notice(`ladder.${r.rung}`, `${rungNames[r.rung]}：${input.title}`, body, r.notify.map((a) => actingAudience(a, active.kind)))],
+      notifications: [
+        run.notice(
+          `ladder.${r.rung}`,
+          `${rungNames[r.rung]}：${input.title}`,
+          body,
+          r.notify.map((a) => actingAudience(a, active.kind)),
+        ),
+      ],
     });
   }
   if (chaseAtMs !== undefined && t >= chaseAtMs) {
@@ -136,7 +178,11 @@ export async function fireDue(run: TaskRun, chaseAtMs?: number): Promise<void> {
     view.escalations.push({ rung: 'daily-chase', level: view.escalationLevel, deadline: active.kind, firedAt: now() });
     await run.record('ladder.daily-chase', `每日催办：${who}${what}期限 ${active.dueAt} 已过`, {
       data: { deadline: active.kind, dueAt: active.dueAt },
-      notifications: [run.notice('ladder.daily-chase', `每日催办：${input.title}`, `「${input.title}」${what}期限 ${active.dueAt} 已过，${who}仍未${what}，请立即办理。`, [actingAudience('task-department', active.kind)])],
+      notifications: [
+        run.notice('ladder.daily-chase', `每日催办：${input.title}`, `「${input.title}」${what}期限 ${active.dueAt} 已过，${who}仍未${what}，请立即办理。`, [
+          actingAudience('task-department', active.kind),
+        ]),
+      ],
     });
   }
   if (view.overdue) run.publishState();
@@ -162,9 +208,7 @@ export async function nextDailyChase(run: TaskRun, active: ResolvedClock): Promi
 export function nextWake(run: TaskRun, chaseAtMs: number | undefined): { atMs: number; summary: string } | undefined {
   const active = run.activeClock();
   if (!active) return undefined;
-  const candidates = active.rungs
-    .filter((r) => !run.fired.has(r.rung))
-    .map((r) => ({ atMs: r.atMs, summary: `${rungNames[r.rung]} ${r.at.slice(0, 16)}` }));
+  const candidates = active.rungs.filter((r) => !run.fired.has(r.rung)).map((r) => ({ atMs: r.atMs, summary: `${rungNames[r.rung]} ${r.at.slice(0, 16)}` }));
   if (!run.view.overdue) {
     candidates.push({ atMs: active.dueAtMs, summary: `${clockWord[active.kind]}期限 ${active.dueAt.slice(0, 10)}` });
   }

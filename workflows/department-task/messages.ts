@@ -51,7 +51,8 @@ export const designatedSignal = defineSignal<[{ disputeId: string; basis: 'law' 
  * Sent by a task that works through disputes to its matter when its department returns it: the
  * matter opens the dispute while the task stays open.
  */
-export const stepReturnedSignal = defineSignal<[{ taskId: string; department: string; reason: string; suggestedDepartment?: string; basis?: 'law' | 'duties' }]>('stepReturned');
+export const stepReturnedSignal =
+  defineSignal<[{ taskId: string; department: string; reason: string; suggestedDepartment?: string; basis?: 'law' | 'duties' }]>('stepReturned');
 
 /** State carried across continue-as-new. */
 export interface Carried {

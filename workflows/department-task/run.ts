@@ -11,8 +11,16 @@ import type { NotificationDraft, Recipient } from '../../domain/events.js';
 import { hasRole, type Principal } from '../../domain/principal.js';
 import { SA } from '../../domain/search-attributes.js';
 import {
-  departmentTaskInputSchema, taskStateNames, terminalTaskStates, untouchedTask,
-  type Audience, type DeadlineView, type DepartmentTaskInput, type Rung, type TaskState, type TaskView,
+  departmentTaskInputSchema,
+  taskStateNames,
+  terminalTaskStates,
+  untouchedTask,
+  type Audience,
+  type DeadlineView,
+  type DepartmentTaskInput,
+  type Rung,
+  type TaskState,
+  type TaskView,
 } from '../../domain/task.js';
 import { recorder } from '../recording.js';
 import { parseOrRefuse, refuse } from '../refusal.js';
@@ -117,7 +125,9 @@ export class TaskRun {
   requireContents(s: { outcome?: string | undefined; caseGroup?: unknown[] | undefined; materials?: string[] | undefined; forwardedTo?: unknown }): void {
     const need = this.input.requires;
     if (need?.caseGroup && (s.caseGroup?.length ?? 0) < need.caseGroup) {
-      refuse('InvalidInput', `caseGroup: 须列明专案组至少${need.caseGroup}名执法人员`, [{ path: 'caseGroup', message: `须列明专案组至少${need.caseGroup}名执法人员` }]);
+      refuse('InvalidInput', `caseGroup: 须列明专案组至少${need.caseGroup}名执法人员`, [
+        { path: 'caseGroup', message: `须列明专案组至少${need.caseGroup}名执法人员` },
+      ]);
     }
     const missing = (need?.materials ?? []).filter((m) => !s.materials?.includes(m));
     if (missing.length > 0) {
@@ -132,8 +142,8 @@ export class TaskRun {
   requireReviewer(actor: Principal): void {
     const { input } = this;
     // Segregation of duties: when the task is the lead's own, its review goes to the supervisors.
-    const isLead = !!input.leadDepartment && input.leadDepartment !== input.department
-      && actor.department === input.leadDepartment && hasRole(actor, 'officer');
+    const isLead =
+      !!input.leadDepartment && input.leadDepartment !== input.department && actor.department === input.leadDepartment && hasRole(actor, 'officer');
     const isSupervisor = hasRole(actor, 'supervisor') && actor.county === input.county;
     if (actor.county !== input.county || !(isLead || isSupervisor)) {
       refuse('Forbidden', '只有牵头部门或督办人员可以审核');
@@ -147,9 +157,7 @@ export class TaskRun {
       case 'task-department':
         return [{ county: input.county, department: input.department }];
       case 'lead-department':
-        return input.leadDepartment
-          ? [{ county: input.county, department: input.leadDepartment }]
-          : [{ county: input.county, role: 'supervisor' }];
+        return input.leadDepartment ? [{ county: input.county, department: input.leadDepartment }] : [{ county: input.county, role: 'supervisor' }];
       case 'county-supervisors':
         return [{ county: input.county, role: 'supervisor' }];
       case 'county-government':
@@ -202,7 +210,9 @@ export class TaskRun {
 
   deadlineOf(c: ResolvedClock): DeadlineView {
     return {
-      kind: c.kind, dueAt: c.dueAt, provisional: c.provisional,
+      kind: c.kind,
+      dueAt: c.dueAt,
+      provisional: c.provisional,
       ...(c.origin ? { countsFrom: { event: c.origin, at: toShanghaiIso(c.startMs) } } : {}),
       ...(c.calendarRevision !== undefined ? { calendarRevision: c.calendarRevision } : {}),
     };

@@ -1,5 +1,13 @@
 import {
-  allHandlersFinished, condition, continueAsNew, isCancellation, CancellationScope, patched, setHandler, upsertSearchAttributes, workflowInfo,
+  allHandlersFinished,
+  condition,
+  continueAsNew,
+  isCancellation,
+  CancellationScope,
+  patched,
+  setHandler,
+  upsertSearchAttributes,
+  workflowInfo,
 } from '@temporalio/workflow';
 import type { ZodType } from 'zod';
 import { SA } from '../../domain/search-attributes.js';
@@ -36,27 +44,31 @@ export async function departmentTask(args: DepartmentTaskArgs): Promise<TaskResu
   }
   /** The validator parses and checks; the handler runs on parsed input, checked again in its turn. */
   function register<Ret, S extends ZodType>({ update, schema, check, act }: TaskAction<Ret, S>) {
-    setHandler(update, async (raw) => {
-      const a = schema.parse(raw);
-      if (!run.initialized) {
-        // An action that arrives while the task is still being assigned waits for the assignment
-        // to be recorded (so the timeline stays in order), then is checked again.
-        await condition(() => run.initialized);
-        check(run, a);
-      }
-      if (!patched(PATCH.serialActions)) return act(run, a);
-      // One action at a time, in the order accepted: the timeline shows them in that order, and
-      // each is checked again against the state the one before it left.
-      const release = await turn();
-      try {
-        check(run, a);
-        return await act(run, a);
-      } finally {
-        release();
-      }
-    }, {
-      validator: (raw) => check(run, parseOrRefuse(schema, raw)),
-    });
+    setHandler(
+      update,
+      async (raw) => {
+        const a = schema.parse(raw);
+        if (!run.initialized) {
+          // An action that arrives while the task is still being assigned waits for the assignment
+          // to be recorded (so the timeline stays in order), then is checked again.
+          await condition(() => run.initialized);
+          check(run, a);
+        }
+        if (!patched(PATCH.serialActions)) return act(run, a);
+        // One action at a time, in the order accepted: the timeline shows them in that order, and
+        // each is checked again against the state the one before it left.
+        const release = await turn();
+        try {
+          check(run, a);
+          return await act(run, a);
+        } finally {
+          release();
+        }
+      },
+      {
+        validator: (raw) => check(run, parseOrRefuse(schema, raw)),
+      },
+    );
   }
   register(sign);
   register(submit);
@@ -109,7 +121,11 @@ export async function departmentTask(args: DepartmentTaskArgs): Promise<TaskResu
         await continueAsNew<typeof departmentTask>({
           ...args,
           carried: {
-            view, ...(run.clock ? { clock: run.clock } : {}), fired: [...run.fired], lastChaseMs: run.lastChaseMs, recomputeRequested: run.recomputeRequested,
+            view,
+            ...(run.clock ? { clock: run.clock } : {}),
+            fired: [...run.fired],
+            lastChaseMs: run.lastChaseMs,
+            recomputeRequested: run.recomputeRequested,
             ...(run.returnWindow ? { returnWindow: run.returnWindow } : {}),
           },
         });
@@ -125,7 +141,8 @@ export async function departmentTask(args: DepartmentTaskArgs): Promise<TaskResu
       const chaseAtMs = active ? await nextDailyChase(run, active) : undefined;
       if (run.clockVersion !== version || view.lastEventSeq !== seq || run.isTerminal()) continue;
       const wake = nextWake(run, chaseAtMs);
-      const changed = () => run.isTerminal() || run.clockVersion !== version || view.lastEventSeq !== seq || run.recomputeRequested || run.reassignment !== undefined;
+      const changed = () =>
+        run.isTerminal() || run.clockVersion !== version || view.lastEventSeq !== seq || run.recomputeRequested || run.reassignment !== undefined;
       if (wake) {
         const woke = await condition(changed, Math.max(wake.atMs - Date.now(), 1), { summary: wake.summary });
         if (!woke) await fireDue(run, chaseAtMs);
@@ -154,4 +171,3 @@ export async function departmentTask(args: DepartmentTaskArgs): Promise<TaskResu
     ...(view.reassigned ? { reassigned: view.reassigned } : {}),
   };
 }
-

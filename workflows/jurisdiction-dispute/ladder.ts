@@ -14,10 +14,15 @@ const { resolveClock } = clocks;
 
 /** A rung's deadline from its start, with the reminder the working day before. */
 const resolveRungClock = (r: DisputeRung, startMs: number) =>
-  resolveClock.executeWithOptions({ startToCloseTimeout: '10 seconds', summary: `计算${disputeRungNames[r.rung]}期限` }, [{
-    kind: 'handle', startMs, rule: r.within, nowMs: Date.now(),
-    ladder: [{ rung: 'reminder', workingDaysAfterDeadline: -1, notify: ['task-department'] }],
-  }]);
+  resolveClock.executeWithOptions({ startToCloseTimeout: '10 seconds', summary: `计算${disputeRungNames[r.rung]}期限` }, [
+    {
+      kind: 'handle',
+      startMs,
+      rule: r.within,
+      nowMs: Date.now(),
+      ladder: [{ rung: 'reminder', workingDaysAfterDeadline: -1, notify: ['task-department'] }],
+    },
+  ]);
 
 /** Records the dispute opened and climbs the ladder until the dispute is decided. */
 export async function climb(run: DisputeRun): Promise<void> {
@@ -27,7 +32,8 @@ export async function climb(run: DisputeRun): Promise<void> {
   });
 
   /** Every party has declined: no agreement is possible, so negotiation ends early. */
-  const deadlocked = () => view.rung === 'negotiation' && input.parties.every((d) => view.positions.some((p) => p.department === d && p.position === 'decline'));
+  const deadlocked = () =>
+    view.rung === 'negotiation' && input.parties.every((d) => view.positions.some((p) => p.department === d && p.position === 'decline'));
   const settledOrStuck = () => view.state !== 'open' || deadlocked();
 
   for (run.rungIndex = 0; view.state === 'open'; run.rungIndex = Math.min(run.rungIndex + 1, ladder.length - 1)) {
@@ -47,14 +53,17 @@ export async function climb(run: DisputeRun): Promise<void> {
     const again = escalatedFrom === r.rung && view.history.length > 1;
     await run.record(again ? 'dispute.reminder' : 'dispute.rung', `${view.rungName}${again ? '逾期未决，再次督促' : '开始'}，期限 ${clock.dueAt}`, {
       data: { rung: r.rung, dueAt: clock.dueAt, arbiter: arbiter ?? null },
-      notifications: [{
-        kind: r.rung === 'negotiation' ? 'dispute.negotiation' : 'dispute.escalated',
-        title: `${view.rungName}：${input.taskTitle}`,
-        body: r.rung === 'negotiation'
-          ? `${input.parties.map(departmentName).join('、')}请于 ${clock.dueAt} 前协商确定办理部门。`
-          : `管辖争议提交${view.rungName}，请于 ${clock.dueAt} 前作出决定。争议原因：${input.reason}`,
-        recipients: run.arbiterRecipients(r),
-      }],
+      notifications: [
+        {
+          kind: r.rung === 'negotiation' ? 'dispute.negotiation' : 'dispute.escalated',
+          title: `${view.rungName}：${input.taskTitle}`,
+          body:
+            r.rung === 'negotiation'
+              ? `${input.parties.map(departmentName).join('、')}请于 ${clock.dueAt} 前协商确定办理部门。`
+              : `管辖争议提交${view.rungName}，请于 ${clock.dueAt} 前作出决定。争议原因：${input.reason}`,
+          recipients: run.arbiterRecipients(r),
+        },
+      ],
     });
     // The rung's clock, resolved again from the rung's start when a year's holidays are
     // published while it runs (the reminder not yet sent follows the new end).
@@ -65,7 +74,9 @@ export async function climb(run: DisputeRun): Promise<void> {
       const changed = () => settledOrStuck() || run.calendarVersion !== version;
       const reminder = reminded ? undefined : rungClock.rungs[0];
       const target = reminder ?? { atMs: rungClock.dueAtMs, at: rungClock.dueAt };
-      const woke = await condition(changed, Math.max(target.atMs - Date.now(), 1), { summary: `${view.rungName}${reminder ? '提醒' : '期限'} ${target.at.slice(0, 10)}` });
+      const woke = await condition(changed, Math.max(target.atMs - Date.now(), 1), {
+        summary: `${view.rungName}${reminder ? '提醒' : '期限'} ${target.at.slice(0, 10)}`,
+      });
       if (woke && !settledOrStuck()) {
         const again = await resolveRungClock(r, rungStartMs);
         if (again.dueAt !== rungClock.dueAt) {
@@ -80,7 +91,14 @@ export async function climb(run: DisputeRun): Promise<void> {
       if (woke || !reminder) break;
       reminded = true;
       await run.record('dispute.reminder', `${view.rungName}将于 ${rungClock.dueAt} 到期`, {
-        notifications: [{ kind: 'dispute.reminder', title: `即将到期：${input.taskTitle}`, body: `${view.rungName}期限 ${rungClock.dueAt}，请及时${r.rung === 'negotiation' ? '表态' : '决定'}。`, recipients: run.arbiterRecipients(r) }],
+        notifications: [
+          {
+            kind: 'dispute.reminder',
+            title: `即将到期：${input.taskTitle}`,
+            body: `${view.rungName}期限 ${rungClock.dueAt}，请及时${r.rung === 'negotiation' ? '表态' : '决定'}。`,
+            recipients: run.arbiterRecipients(r),
+          },
+        ],
       });
     }
     if (view.state === 'open') {
@@ -108,9 +126,13 @@ export async function endUndecided(run: DisputeRun): Promise<void> {
   }
   await run.record('dispute.ended', `管辖争议终止（未作决定）：${reason}`, {
     data: { reason, rung: view.rung },
-    notifications: [{
-      kind: 'dispute.ended', title: `管辖争议终止：${input.taskTitle}`, body: `${reason}，本争议不再需要决定。`,
-      recipients: [...run.partyRecipients(), ...(view.arbiter ? run.arbiterRecipients(ladder[run.rungIndex]!) : [])],
-    }],
+    notifications: [
+      {
+        kind: 'dispute.ended',
+        title: `管辖争议终止：${input.taskTitle}`,
+        body: `${reason}，本争议不再需要决定。`,
+        recipients: [...run.partyRecipients(), ...(view.arbiter ? run.arbiterRecipients(ladder[run.rungIndex]!) : [])],
+      },
+    ],
   });
 }

@@ -7,8 +7,14 @@ import { patched, setCurrentDetails, upsertSearchAttributes, workflowInfo, type 
 import { toShanghaiIso } from '../../domain/calendar/index.js';
 import { departmentName, divisionName } from '../../domain/departments.js';
 import {
-  defaultDisputeLadder, disputeInputSchema, disputeParties, disputeRungNames,
-  type DisputeInput, type DisputeInputDraft, type DisputeRung, type DisputeView,
+  defaultDisputeLadder,
+  disputeInputSchema,
+  disputeParties,
+  disputeRungNames,
+  type DisputeInput,
+  type DisputeInputDraft,
+  type DisputeRung,
+  type DisputeView,
 } from '../../domain/dispute.js';
 import type { Recipient } from '../../domain/events.js';
 import { hasRole, type Principal } from '../../domain/principal.js';
@@ -81,13 +87,22 @@ export class DisputeRun {
   // ---- who arbitrates, who is told ----
   arbiterOf(r: DisputeRung): DisputeView['arbiter'] {
     const { input, city } = this;
-    return r.rung === 'negotiation' ? undefined : r.rung === 'city' ? { county: city } : { county: input.county, ...(r.arbiter ? { department: r.arbiter } : {}) };
+    return r.rung === 'negotiation'
+      ? undefined
+      : r.rung === 'city'
+        ? { county: city }
+        : { county: input.county, ...(r.arbiter ? { department: r.arbiter } : {}) };
   }
 
   arbiterRecipients(r: DisputeRung): Recipient[] {
     const a = this.arbiterOf(r);
     if (!a) return this.partyRecipients();
-    return a.department ? [{ county: a.county, department: a.department }] : [{ county: a.county, role: 'arbiter' }, { county: a.county, role: 'supervisor' }];
+    return a.department
+      ? [{ county: a.county, department: a.department }]
+      : [
+          { county: a.county, role: 'arbiter' },
+          { county: a.county, role: 'supervisor' },
+        ];
   }
 
   partyRecipients(): Recipient[] {
@@ -110,11 +125,17 @@ export class DisputeRun {
       { key: SA.DueAt, value: view.state === 'open' && view.dueAt ? new Date(view.dueAt) : null },
       { key: SA.Department, value: view.arbiter?.department ?? (view.rung === 'negotiation' ? input.parties[0]! : 'city') },
     ]);
-    const who = view.arbiter ? (view.arbiter.department ? departmentName(view.arbiter.department) : `${divisionName(view.arbiter.county)}（督办/裁决）`) : input.parties.map(departmentName).join('、');
-    setCurrentDetails(view.state === 'open'
-      ? `**${view.rungName}** · 等待 ${who} ${view.rung === 'negotiation' ? '协商表态' : '作出决定'}，期限 ${view.dueAt ?? ''}${view.temporaryLead ? `\n\n临时牵头：${departmentName(view.temporaryLead.department)}` : ''}`
-      : view.state === 'ended'
-        ? `**已终止**（未作决定）：${view.ended?.reason ?? ''}`
-        : `**已指定管辖**：${departmentName(view.decision!.department)}（${disputeRungNames[view.decision!.rung as DisputeRung['rung']] ?? view.decision!.rung}）`);
+    const who = view.arbiter
+      ? view.arbiter.department
+        ? departmentName(view.arbiter.department)
+        : `${divisionName(view.arbiter.county)}（督办/裁决）`
+      : input.parties.map(departmentName).join('、');
+    setCurrentDetails(
+      view.state === 'open'
+        ? `**${view.rungName}** · 等待 ${who} ${view.rung === 'negotiation' ? '协商表态' : '作出决定'}，期限 ${view.dueAt ?? ''}${view.temporaryLead ? `\n\n临时牵头：${departmentName(view.temporaryLead.department)}` : ''}`
+        : view.state === 'ended'
+          ? `**已终止**（未作决定）：${view.ended?.reason ?? ''}`
+          : `**已指定管辖**：${departmentName(view.decision!.department)}（${disputeRungNames[view.decision!.rung as DisputeRung['rung']] ?? view.decision!.rung}）`,
+    );
   }
 }

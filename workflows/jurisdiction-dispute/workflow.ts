@@ -1,6 +1,4 @@
-import {
-  allHandlersFinished, CancellationScope, condition, isCancellation, patched, setHandler, upsertSearchAttributes,
-} from '@temporalio/workflow';
+import { allHandlersFinished, CancellationScope, condition, isCancellation, patched, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
 import type { DisputeInputDraft, DisputeResult } from '../../domain/dispute.js';
 import { SA } from '../../domain/search-attributes.js';
 import { recomputeDeadlinesSignal } from '../department-task.js';
@@ -36,10 +34,7 @@ export async function jurisdictionDispute(args: DisputeInputDraft): Promise<Disp
   });
 
   // ---- the ladder ----
-  upsertSearchAttributes([
-    { key: SA.County, value: input.county },
-    ...(input.matterId ? [{ key: SA.MatterId, value: input.matterId }] : []),
-  ]);
+  upsertSearchAttributes([{ key: SA.County, value: input.county }, ...(input.matterId ? [{ key: SA.MatterId, value: input.matterId }] : [])]);
   try {
     await climb(run);
   } catch (err) {

@@ -23,11 +23,21 @@ export const dueOf = (what: string, startMs: number, rule: TimeLimitRuleInput): 
  * year's holidays are published meanwhile, the limit is resolved again from the same start and
  * the wait follows it; a moved end is recorded. Answers whether `done` held, and the last end.
  */
-export async function within(m: MatterRun, what: string, startMs: number, rule: TimeLimitRuleInput, first: Due, done: () => boolean): Promise<{ done: boolean; due: Due }> {
+export async function within(
+  m: MatterRun,
+  what: string,
+  startMs: number,
+  rule: TimeLimitRuleInput,
+  first: Due,
+  done: () => boolean,
+): Promise<{ done: boolean; due: Due }> {
   let due = first;
   for (;;) {
     const version = m.calendarVersion;
-    if (!(await condition(() => done() || m.calendarVersion !== version, Math.max(due.dueAtMs - Date.now(), 1), { summary: `${what} ${due.dueAt.slice(0, 10)}` }))) return { done: false, due };
+    if (
+      !(await condition(() => done() || m.calendarVersion !== version, Math.max(due.dueAtMs - Date.now(), 1), { summary: `${what} ${due.dueAt.slice(0, 10)}` }))
+    )
+      return { done: false, due };
     if (done()) return { done: true, due };
     const again = await dueOf(what, startMs, rule);
     if (again.dueAt !== due.dueAt || again.provisional !== due.provisional) {
@@ -44,25 +54,39 @@ export async function within(m: MatterRun, what: string, startMs: number, rule: 
  * days without agreement): the matter cancels the department's task at its handling deadline,
  * counted from assignment, and carries on as if it had reported `expiresAs`.
  */
-export async function expiring(m: MatterRun, key: string, spec: TaskSpec, department: string, expiresAs: string, note?: string, countsFrom?: number): Promise<StepResult> {
+export async function expiring(
+  m: MatterRun,
+  key: string,
+  spec: TaskSpec,
+  department: string,
+  expiresAs: string,
+  note?: string,
+  countsFrom?: number,
+): Promise<StepResult> {
   // Counted from assignment, or from the event the step's rule names (`countsFrom`).
   const startMs = countsFrom ?? Date.now();
   const first = await dueOf(spec.title, startMs, spec.limits.handle);
   const scope = new CancellationScope();
   let result: StepResult | undefined;
-  const running = scope.run(() => untilSettled(m, key, spec, department, { note, countsFrom })).then((r) => {
-    result = r;
-    return r;
-  });
+  const running = scope
+    .run(() => untilSettled(m, key, spec, department, { note, countsFrom }))
+    .then((r) => {
+      result = r;
+      return r;
+    });
   void running.catch(() => undefined);
   const { done, due } = await within(m, `${spec.title}期限`, startMs, spec.limits.handle, first, () => result !== undefined);
   if (done) return result!;
   scope.cancel();
   await running.catch(() => undefined);
   const ref = [...m.view.tasks].reverse().find((t) => t.key === key);
-  await m.record('task.expired', `${spec.title}期限（${due.dueAt}）届满，依法终止，视为「${expiresAs}」`, { data: { key, dueAt: due.dueAt, outcome: expiresAs } });
+  await m.record('task.expired', `${spec.title}期限（${due.dueAt}）届满，依法终止，视为「${expiresAs}」`, {
+    data: { key, dueAt: due.dueAt, outcome: expiresAs },
+  });
   return {
-    taskId: ref?.taskId ?? '', department, state: 'cancelled',
+    taskId: ref?.taskId ?? '',
+    department,
+    state: 'cancelled',
     submission: { summary: `期限届满：${due.dueAt}`, outcome: expiresAs, at: now() },
   };
 }

@@ -29,13 +29,30 @@ async function openDispute(m: MatterRun, key: string, spec: TaskSpec, returnedBy
   const other = suggested && suggested !== returnedBy ? suggested : lead !== returnedBy ? lead : 'county-government';
   const ref = { disputeId: '', taskKey: key, state: 'open' as 'open' | 'decided' | 'ended', parties: [returnedBy, other] };
   if (listEarly) view.disputes = [...(view.disputes ?? []), ref];
-  const { handle, workflowId: disputeId } = await m.startFresh(() => (ref.disputeId = disputeWorkflowId(info.workflowId, ++m.disputeCounter)), (workflowId, reuse) => startChild(jurisdictionDispute, {
-    workflowId, ...reuse,
-    args: [{ county: input.county, matterId: info.workflowId, taskKey: key, taskTitle: spec.title, parties: [returnedBy, other], returnedBy, reason: returned.reason, kind: returned.basis ?? 'duties', ...(def.disputes ? { settings: def.disputes } : {}) }],
-    parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
-    staticSummary: `管辖争议 · ${spec.title} · ${departmentName(returnedBy)} / ${departmentName(other)}`.slice(0, 200),
-    typedSearchAttributes: m.childAttributes(),
-  }));
+  const { handle, workflowId: disputeId } = await m.startFresh(
+    () => (ref.disputeId = disputeWorkflowId(info.workflowId, ++m.disputeCounter)),
+    (workflowId, reuse) =>
+      startChild(jurisdictionDispute, {
+        workflowId,
+        ...reuse,
+        args: [
+          {
+            county: input.county,
+            matterId: info.workflowId,
+            taskKey: key,
+            taskTitle: spec.title,
+            parties: [returnedBy, other],
+            returnedBy,
+            reason: returned.reason,
+            kind: returned.basis ?? 'duties',
+            ...(def.disputes ? { settings: def.disputes } : {}),
+          },
+        ],
+        parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
+        staticSummary: `管辖争议 · ${spec.title} · ${departmentName(returnedBy)} / ${departmentName(other)}`.slice(0, 200),
+        typedSearchAttributes: m.childAttributes(),
+      }),
+  );
   if (!listEarly) view.disputes = [...(view.disputes ?? []), ref];
   m.track(handle.result());
   const decision: { final?: DisputeResult } = {};
@@ -54,7 +71,13 @@ async function openDispute(m: MatterRun, key: string, spec: TaskSpec, returnedBy
  * for the decision. An emergency temporary lead works the task meanwhile: if the decision names
  * it, its task stands; otherwise it is cancelled and reassigned.
  */
-export async function settleJurisdiction(m: MatterRun, key: string, spec: TaskSpec, returnedBy: string, returned: StepResult): Promise<{ department: string; designated: Designation } | { done: StepResult }> {
+export async function settleJurisdiction(
+  m: MatterRun,
+  key: string,
+  spec: TaskSpec,
+  returnedBy: string,
+  returned: StepResult,
+): Promise<{ department: string; designated: Designation } | { done: StepResult }> {
   const listEarly = !patched(PATCH.freshChildIds);
   const reason = returned.returned?.reason ?? '';
   const basis = returned.returned?.basis ?? 'duties';
@@ -62,7 +85,14 @@ export async function settleJurisdiction(m: MatterRun, key: string, spec: TaskSp
   const { disputeId, other, ref, decision, finalP } = d;
   await m.record('dispute.opened', `「${spec.title}」发生管辖争议：${departmentName(returnedBy)}、${departmentName(other)}`, {
     data: { disputeId, key, parties: [returnedBy, other] },
-    notifications: [{ kind: 'matter.dispute-opened', title: `管辖争议：${spec.title}`, body: `${departmentName(returnedBy)}退回，理由：${reason}。已启动管辖争议处理。`, recipients: [{ county: m.input.county, role: 'supervisor' }] }],
+    notifications: [
+      {
+        kind: 'matter.dispute-opened',
+        title: `管辖争议：${spec.title}`,
+        body: `${departmentName(returnedBy)}退回，理由：${reason}。已启动管辖争议处理。`,
+        recipients: [{ county: m.input.county, role: 'supervisor' }],
+      },
+    ],
   });
   await d.firstWord();
   let done: StepResult | undefined;
@@ -70,10 +100,12 @@ export async function settleJurisdiction(m: MatterRun, key: string, spec: TaskSp
     const temp = m.temporaryLeads.get(disputeId)!;
     const scope = new CancellationScope();
     let interim: StepResult | undefined;
-    const interimP = scope.run(() => untilSettled(m, key, spec, temp.department, { note: '争议期间临时牵头' })).then((r) => {
-      interim = r;
-      return r;
-    });
+    const interimP = scope
+      .run(() => untilSettled(m, key, spec, temp.department, { note: '争议期间临时牵头' }))
+      .then((r) => {
+        interim = r;
+        return r;
+      });
     void interimP.catch(() => undefined);
     await condition(() => decision.final !== undefined || interim !== undefined);
     if (interim?.state === 'completed') {
@@ -93,7 +125,9 @@ export async function settleJurisdiction(m: MatterRun, key: string, spec: TaskSp
   }
   const decided = decision.final ?? (await finalP);
   ref.state = 'decided';
-  await m.record('dispute.decided', `指定管辖：「${spec.title}」由${departmentName(decided.department)}办理`, { data: { disputeId, department: decided.department, rung: decided.rung } });
+  await m.record('dispute.decided', `指定管辖：「${spec.title}」由${departmentName(decided.department)}办理`, {
+    data: { disputeId, department: decided.department, rung: decided.rung },
+  });
   return { department: decided.department, designated: { disputeId, basis } };
 }
 
@@ -104,7 +138,14 @@ export async function settleJurisdiction(m: MatterRun, key: string, spec: TaskSp
  * leaves it where it is, now designated. A step finished meanwhile stands; the dispute still
  * ends with a decision, for the record of who was responsible.
  */
-export async function workedThroughDisputes(m: MatterRun, key: string, spec: TaskSpec, department: string, note?: string, countsFrom?: number): Promise<StepResult> {
+export async function workedThroughDisputes(
+  m: MatterRun,
+  key: string,
+  spec: TaskSpec,
+  department: string,
+  note?: string,
+  countsFrom?: number,
+): Promise<StepResult> {
   const through: ThroughDisputes = {};
   let result: StepResult | undefined;
   const running = untilSettled(m, key, spec, department, { note, countsFrom, through }).then((r) => {
@@ -139,15 +180,34 @@ async function moveStep(m: MatterRun, key: string, department: string, reason: s
   }
 }
 
-async function disputeWhileWorking(m: MatterRun, key: string, spec: TaskSpec, taskId: string, returned: StepReturn, through: ThroughDisputes, stepDone: () => boolean) {
+async function disputeWhileWorking(
+  m: MatterRun,
+  key: string,
+  spec: TaskSpec,
+  taskId: string,
+  returned: StepReturn,
+  through: ThroughDisputes,
+  stepDone: () => boolean,
+) {
   const returnedBy = returned.department;
   const basis = returned.basis ?? 'duties';
   const d = await openDispute(m, key, spec, returnedBy, returned, false);
   const { disputeId, other, ref, decision, finalP } = d;
-  await m.record('dispute.opened', `「${spec.title}」发生管辖争议：${departmentName(returnedBy)}、${departmentName(other)}；争议期间${departmentName(returnedBy)}按原职责划分继续办理`, {
-    data: { disputeId, key, parties: [returnedBy, other], taskId, workingMeanwhile: returnedBy },
-    notifications: [{ kind: 'matter.dispute-opened', title: `管辖争议：${spec.title}`, body: `${departmentName(returnedBy)}提出管辖异议，理由：${returned.reason}。已启动管辖争议处理；争议期间由${departmentName(returnedBy)}按原职责划分继续办理，期限不变。`, recipients: [{ county: m.input.county, role: 'supervisor' }] }],
-  });
+  await m.record(
+    'dispute.opened',
+    `「${spec.title}」发生管辖争议：${departmentName(returnedBy)}、${departmentName(other)}；争议期间${departmentName(returnedBy)}按原职责划分继续办理`,
+    {
+      data: { disputeId, key, parties: [returnedBy, other], taskId, workingMeanwhile: returnedBy },
+      notifications: [
+        {
+          kind: 'matter.dispute-opened',
+          title: `管辖争议：${spec.title}`,
+          body: `${departmentName(returnedBy)}提出管辖异议，理由：${returned.reason}。已启动管辖争议处理；争议期间由${departmentName(returnedBy)}按原职责划分继续办理，期限不变。`,
+          recipients: [{ county: m.input.county, role: 'supervisor' }],
+        },
+      ],
+    },
+  );
   await d.firstWord();
   if (!decision.final && !stepDone()) {
     // An emergency: the arbiter names a temporary lead, who takes the step over meanwhile.
@@ -156,9 +216,13 @@ async function disputeWhileWorking(m: MatterRun, key: string, spec: TaskSpec, ta
   }
   const decided = decision.final ?? (await finalP);
   ref.state = 'decided';
-  await m.record('dispute.decided', `指定管辖：「${spec.title}」由${departmentName(decided.department)}办理${stepDone() ? '（该环节已办结，决定记录在案）' : ''}`, {
-    data: { disputeId, department: decided.department, rung: decided.rung },
-  });
+  await m.record(
+    'dispute.decided',
+    `指定管辖：「${spec.title}」由${departmentName(decided.department)}办理${stepDone() ? '（该环节已办结，决定记录在案）' : ''}`,
+    {
+      data: { disputeId, department: decided.department, rung: decided.rung },
+    },
+  );
   if (stepDone()) return;
   const designation = { disputeId, basis };
   through.designation = designation;

@@ -33,51 +33,62 @@ export function registerHandlers(m: MatterRun) {
   });
   // Accepting the cancel is immediate; winding down (children cancelled, the event recorded)
   // follows in the run. Callers wait for the run to end (the API does) to see `cancelled`.
-  setHandler(cancelMatterUpdate, (raw) => {
-    const { actor, reason } = cancelMatterInputSchema.parse(raw);
-    m.cancelRequest = { reason, actor };
-    m.scope.cancel();
-    return Promise.resolve(clone(view));
-  }, {
-    validator: (raw) => {
-      const { actor } = parseOrRefuse(cancelMatterInputSchema, raw);
-      if (actor.county !== input.county || !hasRole(actor, 'operator', 'supervisor')) refuse('Forbidden', '只有本县运营或督办人员可以撤销事项');
-      if (view.status !== 'open' || m.cancelRequest) refuse('WrongState', '事项已结束，不能撤销');
-      // A fine never replaces a transfer, nor does closing the matter (国务院令第310号 art. 11).
-      if (view.transfers?.some((t) => t.state === 'running' && t.approved)) {
-        refuse('TransferPending', '已批准移送公安机关的案件，移送程序结束前不能撤销事项（国务院令第310号第11条）');
-      }
+  setHandler(
+    cancelMatterUpdate,
+    (raw) => {
+      const { actor, reason } = cancelMatterInputSchema.parse(raw);
+      m.cancelRequest = { reason, actor };
+      m.scope.cancel();
+      return Promise.resolve(clone(view));
     },
-  });
+    {
+      validator: (raw) => {
+        const { actor } = parseOrRefuse(cancelMatterInputSchema, raw);
+        if (actor.county !== input.county || !hasRole(actor, 'operator', 'supervisor')) refuse('Forbidden', '只有本县运营或督办人员可以撤销事项');
+        if (view.status !== 'open' || m.cancelRequest) refuse('WrongState', '事项已结束，不能撤销');
+        // A fine never replaces a transfer, nor does closing the matter (国务院令第310号 art. 11).
+        if (view.transfers?.some((t) => t.state === 'running' && t.approved)) {
+          refuse('TransferPending', '已批准移送公安机关的案件，移送程序结束前不能撤销事项（国务院令第310号第11条）');
+        }
+      },
+    },
+  );
 
-  setHandler(reassignTaskUpdate, async (raw) => {
-    const { taskId, department, reason, actor } = reassignTaskInputSchema.parse(raw);
-    const ref = view.tasks.find((t) => t.taskId === taskId)!;
-    m.reassigning.set(taskId, actor);
-    try {
-      await getExternalWorkflowHandle(taskId).signal(reassignSignal, { department, reason, actor });
-    } catch {
-      m.reassigning.delete(taskId);
-      refuse('WrongState', '任务已结束，不能改派');
-    }
-    // The task may have ended some other way meanwhile (accepted, returned): then nothing moves.
-    await condition(() => ref.state !== 'running');
-    if (ref.state !== 'reassigned') {
-      m.reassigning.delete(taskId);
-      refuse('WrongState', '任务已在改派前结束，未改派');
-    }
-    await condition(() => view.tasks.some((t) => t.replaces === taskId));
-    const next = view.tasks.find((t) => t.replaces === taskId)!;
-    return { taskId: next.taskId, department: next.department };
-  }, {
-    validator: (raw) => {
-      const { actor, taskId, department } = parseOrRefuse(reassignTaskInputSchema, raw);
-      if (!coversCounty(actor, input.county) || !hasRole(actor, 'supervisor')) refuse('Forbidden', '只有本县或上级督办人员可以改派事项任务');
-      if (view.status !== 'open' || m.cancelRequest) refuse('WrongState', '事项已结束，不能改派');
-      const ref = view.tasks.find((t) => t.taskId === taskId);
-      if (!ref) refuse('NotFound', '事项中没有此任务');
-      if (ref.state !== 'running' || m.reassigning.has(taskId)) refuse('WrongState', '任务已结束或正在改派，不能改派');
-      if (ref.department === department) refuse('InvalidInput', `department: 此任务已由${departmentName(department)}办理`, [{ path: 'department', message: `此任务已由${departmentName(department)}办理` }]);
+  setHandler(
+    reassignTaskUpdate,
+    async (raw) => {
+      const { taskId, department, reason, actor } = reassignTaskInputSchema.parse(raw);
+      const ref = view.tasks.find((t) => t.taskId === taskId)!;
+      m.reassigning.set(taskId, actor);
+      try {
+        await getExternalWorkflowHandle(taskId).signal(reassignSignal, { department, reason, actor });
+      } catch {
+        m.reassigning.delete(taskId);
+        refuse('WrongState', '任务已结束，不能改派');
+      }
+      // The task may have ended some other way meanwhile (accepted, returned): then nothing moves.
+      await condition(() => ref.state !== 'running');
+      if (ref.state !== 'reassigned') {
+        m.reassigning.delete(taskId);
+        refuse('WrongState', '任务已在改派前结束，未改派');
+      }
+      await condition(() => view.tasks.some((t) => t.replaces === taskId));
+      const next = view.tasks.find((t) => t.replaces === taskId)!;
+      return { taskId: next.taskId, department: next.department };
     },
-  });
+    {
+      validator: (raw) => {
+        const { actor, taskId, department } = parseOrRefuse(reassignTaskInputSchema, raw);
+        if (!coversCounty(actor, input.county) || !hasRole(actor, 'supervisor')) refuse('Forbidden', '只有本县或上级督办人员可以改派事项任务');
+        if (view.status !== 'open' || m.cancelRequest) refuse('WrongState', '事项已结束，不能改派');
+        const ref = view.tasks.find((t) => t.taskId === taskId);
+        if (!ref) refuse('NotFound', '事项中没有此任务');
+        if (ref.state !== 'running' || m.reassigning.has(taskId)) refuse('WrongState', '任务已结束或正在改派，不能改派');
+        if (ref.department === department)
+          refuse('InvalidInput', `department: 此任务已由${departmentName(department)}办理`, [
+            { path: 'department', message: `此任务已由${departmentName(department)}办理` },
+          ]);
+      },
+    },
+  );
 }

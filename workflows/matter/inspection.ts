@@ -18,7 +18,9 @@ export async function jointInspection<const C extends readonly string[]>(m: Matt
   keys.forEach((k, i) => {
     outcomes[k] = outcome(results[i]!, codes);
   });
-  await m.record('joint-inspection', `联合检查完成：${keys.map((k) => `${departmentName(m.department(m.def.tasks[k]!.role))} ${outcomes[k]}`).join('，')}`, { data: { outcomes } });
+  await m.record('joint-inspection', `联合检查完成：${keys.map((k) => `${departmentName(m.department(m.def.tasks[k]!.role))} ${outcomes[k]}`).join('，')}`, {
+    data: { outcomes },
+  });
   return outcomes;
 }
 
@@ -36,7 +38,11 @@ export async function caseFiled(m: MatterRun, department: string, what: string):
  * Rectification with re-inspection (整改 → 复查), looped up to `maxRectificationRounds`; then
  * enforcement. The notice sets the period (submission `rectifyWithinDays`, calendar days).
  */
-export async function rectify(m: MatterRun, keys: { notice: string; reinspection: string; enforcement?: string }, defaultDays: number): Promise<'rectified' | 'enforced' | 'not-rectified'> {
+export async function rectify(
+  m: MatterRun,
+  keys: { notice: string; reinspection: string; enforcement?: string },
+  defaultDays: number,
+): Promise<'rectified' | 'enforced' | 'not-rectified'> {
   const { def, view } = m;
   const rounds = def.settings.maxRectificationRounds;
   for (let round = 1; round <= rounds; round++) {

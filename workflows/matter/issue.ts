@@ -46,30 +46,42 @@ async function runOne(m: MatterRun, key: string, spec: TaskSpec, department: str
   const ref: MatterTaskRef = { taskId: '', key, department, state: 'running', ...(replaces ? { replaces } : {}) };
   const listEarly = !patched(PATCH.freshChildIds);
   if (listEarly) view.tasks.push(ref);
-  const { handle, workflowId: taskId } = await m.startFresh(() => (ref.taskId = matterTaskWorkflowId(info.workflowId, department, ++m.taskCounter)), (workflowId, reuse) => startChild(departmentTask, {
-    workflowId, ...reuse,
-    args: [{
-      county: input.county, department, title,
-      instructions: spec.instructions, matterId: info.workflowId, scenario: def.id, leadDepartment: lead,
-      limits: spec.limits, ladder: def.ladder, ...(spec.outcomes ? { outcomes: spec.outcomes } : {}),
-      clockOrigins: { matterOpenedAt: m.matterOpenedAt, ...(stepOrigin !== undefined ? { previousStepEndedAt: stepOrigin } : {}) },
-      ...(spec.maxExtensionWorkingDays !== undefined ? { maxExtensionWorkingDays: spec.maxExtensionWorkingDays } : {}),
-      ...(spec.extension ? { extension: spec.extension } : {}),
-      ...(designated ? { designated } : {}),
-      ...(through ? { worksThroughDisputes: true } : {}),
-    }],
-    parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
-    staticSummary: `${departmentName(department)} · ${spec.title}`.slice(0, 200),
-    staticDetails: `**${def.name.zh}** · ${divisionName(input.county)} · ${view.stageName}\n\n${spec.instructions}`,
-    typedSearchAttributes: [
-      ...m.childAttributes(),
-      { key: SA.Department, value: department },
-      { key: SA.LeadDepartment, value: lead },
-    ],
-  }));
+  const { handle, workflowId: taskId } = await m.startFresh(
+    () => (ref.taskId = matterTaskWorkflowId(info.workflowId, department, ++m.taskCounter)),
+    (workflowId, reuse) =>
+      startChild(departmentTask, {
+        workflowId,
+        ...reuse,
+        args: [
+          {
+            county: input.county,
+            department,
+            title,
+            instructions: spec.instructions,
+            matterId: info.workflowId,
+            scenario: def.id,
+            leadDepartment: lead,
+            limits: spec.limits,
+            ladder: def.ladder,
+            ...(spec.outcomes ? { outcomes: spec.outcomes } : {}),
+            clockOrigins: { matterOpenedAt: m.matterOpenedAt, ...(stepOrigin !== undefined ? { previousStepEndedAt: stepOrigin } : {}) },
+            ...(spec.maxExtensionWorkingDays !== undefined ? { maxExtensionWorkingDays: spec.maxExtensionWorkingDays } : {}),
+            ...(spec.extension ? { extension: spec.extension } : {}),
+            ...(designated ? { designated } : {}),
+            ...(through ? { worksThroughDisputes: true } : {}),
+          },
+        ],
+        parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
+        staticSummary: `${departmentName(department)} · ${spec.title}`.slice(0, 200),
+        staticDetails: `**${def.name.zh}** · ${divisionName(input.county)} · ${view.stageName}\n\n${spec.instructions}`,
+        typedSearchAttributes: [...m.childAttributes(), { key: SA.Department, value: department }, { key: SA.LeadDepartment, value: lead }],
+      }),
+  );
   if (!listEarly) view.tasks.push(ref);
   m.track(handle.result());
-  await m.record('task.assigned', `派单：${departmentName(department)} · ${spec.title}`, { data: { taskId, key, department, ...(replaces ? { replaces } : {}) } });
+  await m.record('task.assigned', `派单：${departmentName(department)} · ${spec.title}`, {
+    data: { taskId, key, department, ...(replaces ? { replaces } : {}) },
+  });
   let result: TaskResult;
   try {
     result = await handle.result();
@@ -101,7 +113,11 @@ async function runOne(m: MatterRun, key: string, spec: TaskSpec, department: str
       data: { taskId, key, from: department, to: moved.department, reason: moved.reason },
     });
   } else {
-    await m.record(`task.${result.state}`, `${departmentName(department)}${result.state === 'completed' ? '办结' : '任务撤销'}：${spec.title}${ref.outcome ? `（${ref.outcome}）` : ''}`, { data: { taskId, key, outcome: ref.outcome ?? null } });
+    await m.record(
+      `task.${result.state}`,
+      `${departmentName(department)}${result.state === 'completed' ? '办结' : '任务撤销'}：${spec.title}${ref.outcome ? `（${ref.outcome}）` : ''}`,
+      { data: { taskId, key, outcome: ref.outcome ?? null } },
+    );
   }
   return { ...result, taskId };
 }
@@ -114,18 +130,32 @@ async function interrupted(m: MatterRun, ref: MatterTaskRef, spec: TaskSpec, tit
   const at = now();
   // A terminated task cannot close its own inbox row: the matter does, with what it knows of it.
   await closeInterruptedTask({
-    view: interruptedTaskView({
-      taskId: ref.taskId, county: input.county, department: ref.department, title, instructions: spec.instructions,
-      matterId: info.workflowId, scenario: def.id, leadDepartment: lead, ...(spec.outcomes ? { outcomes: spec.outcomes } : {}),
-    }, `任务在系统外${how.name}，已重新派发`, at),
+    view: interruptedTaskView(
+      {
+        taskId: ref.taskId,
+        county: input.county,
+        department: ref.department,
+        title,
+        instructions: spec.instructions,
+        matterId: info.workflowId,
+        scenario: def.id,
+        leadDepartment: lead,
+        ...(spec.outcomes ? { outcomes: spec.outcomes } : {}),
+      },
+      `任务在系统外${how.name}，已重新派发`,
+      at,
+    ),
   });
   await m.record('task.interrupted', `${dept}「${spec.title}」${how.name}（未经本系统办理），已重新派发`, {
     data: { taskId: ref.taskId, key: ref.key, how: how.code },
-    notifications: [{
-      kind: 'matter.task-interrupted', title: `任务${how.name}：${spec.title}`,
-      body: `${dept}的任务「${spec.title}」在系统外${how.name}，事项不能缺少该环节的结果，已重新派发给${dept}。请核实原因。`,
-      recipients: [{ county: input.county, role: 'supervisor' }],
-    }],
+    notifications: [
+      {
+        kind: 'matter.task-interrupted',
+        title: `任务${how.name}：${spec.title}`,
+        body: `${dept}的任务「${spec.title}」在系统外${how.name}，事项不能缺少该环节的结果，已重新派发给${dept}。请核实原因。`,
+        recipients: [{ county: input.county, role: 'supervisor' }],
+      },
+    ],
   });
   return { taskId: ref.taskId, department: ref.department, state: 'interrupted' };
 }

@@ -38,7 +38,9 @@ export function openMatter(input: MatterInput) {
     async assignRole(role: string, department: string, why: string) {
       const before = m.roles[role];
       m.roles[role] = department;
-      await m.record('role.assigned', `${def.roleNames[role] ?? role}：${departmentName(department)}（${why}）`, { data: { role, department, before: before ?? null } });
+      await m.record('role.assigned', `${def.roleNames[role] ?? role}：${departmentName(department)}（${why}）`, {
+        data: { role, department, before: before ?? null },
+      });
     },
 
     /** Records a fact of the process on the matter's timeline (no task behind it). */
@@ -69,7 +71,17 @@ export function openMatter(input: MatterInput) {
       await m.record('opened', `${def.name.zh}事项启动，牵头部门 ${departmentName(lead)}`, {
         ...(input.launchedBy ? { actor: input.launchedBy } : {}),
         data: { scenario: def.id, definitionVersion: def.version, source: input.source?.channel ?? null },
-        notifications: [{ kind: 'matter.opened', title: `新事项：${def.name.zh}`, body: `${divisionName(input.county)}启动${def.name.zh}综合监管事项，由${departmentName(lead)}牵头。`, recipients: [{ county: input.county, department: lead }, { county: input.county, role: 'supervisor' }] }],
+        notifications: [
+          {
+            kind: 'matter.opened',
+            title: `新事项：${def.name.zh}`,
+            body: `${divisionName(input.county)}启动${def.name.zh}综合监管事项，由${departmentName(lead)}牵头。`,
+            recipients: [
+              { county: input.county, department: lead },
+              { county: input.county, role: 'supervisor' },
+            ],
+          },
+        ],
       });
       try {
         const outcome = await m.scope.run(process);
@@ -92,7 +104,14 @@ export function openMatter(input: MatterInput) {
           await m.record('cancelled', `事项撤销：${reason}`, {
             ...(m.cancelRequest?.actor ? { actor: m.cancelRequest.actor } : {}),
             data: { reason },
-            notifications: [{ kind: 'matter.cancelled', title: `事项撤销：${def.name.zh}`, body: `撤销原因：${reason}`, recipients: [{ county: input.county, department: lead }] }],
+            notifications: [
+              {
+                kind: 'matter.cancelled',
+                title: `事项撤销：${def.name.zh}`,
+                body: `撤销原因：${reason}`,
+                recipients: [{ county: input.county, department: lead }],
+              },
+            ],
           });
         });
         if (!m.cancelRequest) throw err; // cancelled from outside: end the run as Cancelled

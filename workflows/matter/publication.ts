@@ -22,7 +22,15 @@ const { publishResult } = writes;
 async function publicationStep(m: MatterRun, fromMs: number) {
   const spec = m.def.tasks.publication!;
   const rule = m.def.settings.publishWithin;
-  const step = await expiring(m, 'publication', { ...spec, limits: { ...spec.limits, handle: { ...rule, startsFrom: 'previous-step' } } }, m.department(spec.role), 'published-by-system', undefined, fromMs);
+  const step = await expiring(
+    m,
+    'publication',
+    { ...spec, limits: { ...spec.limits, handle: { ...rule, startsFrom: 'previous-step' } } },
+    m.department(spec.role),
+    'published-by-system',
+    undefined,
+    fromMs,
+  );
   const known = m.finalResult ?? m.checkEnd?.interim;
   if (!known) return;
   await CancellationScope.nonCancellable(() => publishVersion(m, known, step.submission?.outcome === 'published-by-system' ? 'system' : 'lead'));
@@ -34,6 +42,11 @@ function subjectLabel(m: MatterRun) {
   return s.kind === 'enterprise' && s.creditCode ? `${s.name}（${s.creditCode}）` : `${m.def.name.zh}对象（${divisionName(m.input.county)}）`;
 }
 
+/** Which result of which matter is published, and whom it names. */
+function aboutMatter(m: MatterRun, resultId: string, subjectLabel: string) {
+  return { resultId, matterId: m.info.workflowId, county: m.input.county, scenario: m.def.id, subjectLabel };
+}
+
 /** Publishes the next version of the matter's result, and records who published it. */
 async function publishVersion(m: MatterRun, outcome: { code: string; summary: string }, by: 'lead' | 'system') {
   const { input, def, info, view } = m;
@@ -41,10 +54,15 @@ async function publishVersion(m: MatterRun, outcome: { code: string; summary: st
   const version = (view.published?.version ?? 0) + 1;
   const at = now();
   await publishResult({
-    resultId, matterId: info.workflowId, county: input.county, scenario: def.id, subjectLabel: subjectLabel(m),
+    ...aboutMatter(m, resultId, subjectLabel(m)),
     // Who checked: a reply to the complainant (`reply.*`) is no inspection.
-    resultCode: outcome.code, summary: outcome.summary, inspectedBy: [...new Set(view.tasks.filter((t) => !t.key.startsWith('reply.')).map((t) => t.department))],
-    publishedAt: at, kind: 'inspection', version, publishedBy: by,
+    resultCode: outcome.code,
+    summary: outcome.summary,
+    inspectedBy: [...new Set(view.tasks.filter((t) => !t.key.startsWith('reply.')).map((t) => t.department))],
+    publishedAt: at,
+    kind: 'inspection',
+    version,
+    publishedBy: by,
   });
   view.published = { at, resultId, version, by };
   m.lastShown = { code: outcome.code, summary: outcome.summary };
@@ -64,9 +82,11 @@ async function publishBefore(m: MatterRun, outcome: MatterOutcome) {
   const resultId = publicResultId(info.workflowId);
   const at = now();
   await publishResult({
-    resultId, matterId: info.workflowId, county: input.county, scenario: def.id, subjectLabel: label,
-    resultCode: outcome.code, summary: outcome.summary,
-    inspectedBy: [...new Set(view.tasks.map((t) => t.department))], publishedAt: at,
+    ...aboutMatter(m, resultId, label),
+    resultCode: outcome.code,
+    summary: outcome.summary,
+    inspectedBy: [...new Set(view.tasks.map((t) => t.department))],
+    publishedAt: at,
   });
   view.published = { at, resultId };
   await m.record('published', `结果已公开：${outcome.summary}`, { data: { resultId, code: outcome.code } });
@@ -105,8 +125,14 @@ export async function penaltyDecided(m: MatterRun, step: StepResult, title: stri
   const at = now();
   const summary = `${departmentName(step.department)}依法作出行政处罚决定（${title}）`;
   await publishResult({
-    resultId, matterId: info.workflowId, county: input.county, scenario: def.id, subjectLabel: subjectLabel(m),
-    resultCode: 'penalty-decided', summary, inspectedBy: [step.department], publishedAt: at, kind: 'penalty', version: 1, publishedBy: 'lead',
+    ...aboutMatter(m, resultId, subjectLabel(m)),
+    resultCode: 'penalty-decided',
+    summary,
+    inspectedBy: [step.department],
+    publishedAt: at,
+    kind: 'penalty',
+    version: 1,
+    publishedBy: 'lead',
   });
   view.penaltiesPublished = [...(view.penaltiesPublished ?? []), { resultId, department: step.department, at }];
   await m.record('published.penalty', `处罚决定已公开：${summary}`, { data: { resultId, department: step.department } });

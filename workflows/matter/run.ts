@@ -4,14 +4,7 @@
  * stages, recording, starting a child under a fresh id, waiting for the children to end).
  * `patched('delta-recording')` is asked here, as the run starts (the recorder).
  */
-import {
-  CancellationScope,
-  WorkflowIdReusePolicy,
-  patched,
-  setCurrentDetails,
-  upsertSearchAttributes,
-  workflowInfo,
-} from '@temporalio/workflow';
+import { CancellationScope, WorkflowIdReusePolicy, patched, setCurrentDetails, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import { toShanghaiIso } from '../../domain/calendar/index.js';
 import { departmentName } from '../../domain/departments.js';
@@ -69,7 +62,11 @@ export class MatterRun {
     this.matterOpenedAt = input.source?.receivedAt ? Date.parse(input.source.receivedAt) : Date.parse(this.view.createdAt);
     let subjectRecorded = false;
     this.record = recorder({
-      view: this.view, county: input.county, idField: 'matterId', write: recordMatterEvent, publish: () => this.publishState(),
+      view: this.view,
+      county: input.county,
+      idField: 'matterId',
+      write: recordMatterEvent,
+      publish: () => this.publishState(),
       // Before delta-recording: whole views, after patched('slim-recording') without subject and facts.
       legacy: () => {
         const full = !subjectRecorded || !patched(PATCH.slimRecording);
@@ -110,7 +107,10 @@ export class MatterRun {
 
   /** Follows a child's end: the matter closes only once it has come. */
   track(end: Promise<unknown>) {
-    const settled = end.then(() => undefined, () => undefined);
+    const settled = end.then(
+      () => undefined,
+      () => undefined,
+    );
     this.live.add(settled);
     void settled.then(() => this.live.delete(settled));
   }

@@ -24,13 +24,30 @@ async function transferAsChild(m: MatterRun, reason: string): Promise<TransferOu
   const agency = m.department(def.tasks['transfer.approve']!.role);
   const police = m.department('police');
   const ref: NonNullable<MatterView['transfers']>[number] = { transferId: '', state: 'running', approved: false };
-  const { handle, workflowId: transferId } = await m.startFresh(() => (ref.transferId = transferWorkflowId(info.workflowId, ++m.transferCounter)), (workflowId, reuse) => startChild(criminalTransferWorkflow, {
-    workflowId, ...reuse,
-    args: [{ county: input.county, matterId: info.workflowId, scenario: def.id, reason, agency, police, steps, ladder: def.ladder, matterOpenedAt: m.matterOpenedAt }],
-    parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
-    staticSummary: `行刑衔接 · ${departmentName(agency)} → ${departmentName(police)} · ${reason}`.slice(0, 200),
-    typedSearchAttributes: [...m.childAttributes(), { key: SA.Department, value: agency }],
-  }));
+  const { handle, workflowId: transferId } = await m.startFresh(
+    () => (ref.transferId = transferWorkflowId(info.workflowId, ++m.transferCounter)),
+    (workflowId, reuse) =>
+      startChild(criminalTransferWorkflow, {
+        workflowId,
+        ...reuse,
+        args: [
+          {
+            county: input.county,
+            matterId: info.workflowId,
+            scenario: def.id,
+            reason,
+            agency,
+            police,
+            steps,
+            ladder: def.ladder,
+            matterOpenedAt: m.matterOpenedAt,
+          },
+        ],
+        parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
+        staticSummary: `行刑衔接 · ${departmentName(agency)} → ${departmentName(police)} · ${reason}`.slice(0, 200),
+        typedSearchAttributes: [...m.childAttributes(), { key: SA.Department, value: agency }],
+      }),
+  );
   m.view.transfers = [...(m.view.transfers ?? []), ref];
   m.track(handle.result());
   await m.record('criminal-transfer.opened', `涉嫌犯罪，启动移送程序：${reason}`, { data: { transferId, reason, agency, police } });
@@ -42,11 +59,14 @@ async function transferAsChild(m: MatterRun, reason: string): Promise<TransferOu
   // The approval is on the matter's record (and its read model) the moment it is known: from
   // then on the matter cannot be cancelled (art. 11).
   await condition(() => ref.approved || ended);
-  if (ref.approved) await m.record('criminal-transfer.approved', '已批准移送公安机关：移送程序结束前事项不能撤销（国务院令第310号第11条）', { data: { transferId } });
+  if (ref.approved)
+    await m.record('criminal-transfer.approved', '已批准移送公安机关：移送程序结束前事项不能撤销（国务院令第310号第11条）', { data: { transferId } });
   const result = await resultP;
   ref.state = result.outcome;
   const words = { refused: '经审批不移送', filed: '公安机关已立案', 'not-filed': '公安机关不予立案' } as const;
-  await m.record('criminal-transfer.ended', `移送程序结束：${words[result.outcome]}`, { data: { transferId, outcome: result.outcome, procuratorateSuggested: result.procuratorateSuggested } });
+  await m.record('criminal-transfer.ended', `移送程序结束：${words[result.outcome]}`, {
+    data: { transferId, outcome: result.outcome, procuratorateSuggested: result.procuratorateSuggested },
+  });
   m.finding('criminalTransfer', result.outcome);
   return result.outcome;
 }

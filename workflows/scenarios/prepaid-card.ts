@@ -83,13 +83,19 @@ export async function prepaidCardMatter(input: MatterInput): Promise<MatterView>
     const verification = m.outcome(await m.task('verification'), codes.verification);
     m.finding('verification', verification);
     // The verification is the check: its result is public within 20 working days of now.
-    await m.checkEnded(verification === 'no-violation'
-      ? { code: 'no-violation', summary: '经核查未发现违法行为' }
-      : { code: 'violation-found', summary: '经核查存在违法行为，正在依法处置' });
+    await m.checkEnded(
+      verification === 'no-violation'
+        ? { code: 'no-violation', summary: '经核查未发现违法行为' }
+        : { code: 'violation-found', summary: '经核查存在违法行为，正在依法处置' },
+    );
     let fraud: boolean;
     switch (verification) {
       case 'no-violation':
-        return { code: 'no-violation', summary: `${mediated ? '经调解达成协议' : '调解未成'}，经核查未发现违法行为`, public: { code: 'no-violation', summary: '经核查未发现违法行为' } };
+        return {
+          code: 'no-violation',
+          summary: `${mediated ? '经调解达成协议' : '调解未成'}，经核查未发现违法行为`,
+          public: { code: 'no-violation', summary: '经核查未发现违法行为' },
+        };
       case 'violation':
         // A violation by an issuer that has absconded (卷款跑路) is handled as suspected fraud.
         fraud = facts.signal === 'absconding';
@@ -108,7 +114,10 @@ export async function prepaidCardMatter(input: MatterInput): Promise<MatterView>
       const filedAt = patched('penalty-from-filing')
         ? await m.caseFiled(m.department(input.definition.tasks['disposal.penalty']!.role), input.definition.tasks['disposal.penalty']!.title)
         : undefined;
-      const [sector, penalty] = await Promise.all([m.task('disposal.sector'), m.task('disposal.penalty', filedAt !== undefined ? { countsFrom: filedAt } : {})]);
+      const [sector, penalty] = await Promise.all([
+        m.task('disposal.sector'),
+        m.task('disposal.penalty', filedAt !== undefined ? { countsFrom: filedAt } : {}),
+      ]);
       m.finding('correction', m.outcome(sector, codes['disposal.sector']));
       m.finding('penalty', m.outcome(penalty, codes['disposal.penalty']));
       await m.penaltyDecided(penalty, input.definition.tasks['disposal.penalty']!.title);

@@ -57,18 +57,23 @@ export async function refinedOilMatter(input: MatterInput): Promise<MatterView> 
     await m.stage('inspection');
     const roles = ['lead', ...new Set(facts.participants)];
     // Every department's checklist result, one of the codes (tax and ecology never find unlicensed trading).
-    const found = await m.jointInspection(roles.map((r) => `inspection.${r}`), codes['inspection.lead']);
+    const found = await m.jointInspection(
+      roles.map((r) => `inspection.${r}`),
+      codes['inspection.lead'],
+    );
     const resultOf = (role: string) => found[`inspection.${role}`]!;
     for (const role of roles) m.finding(`inspection.${role}`, resultOf(role));
     const unlicensed = roles.filter((r) => resultOf(r) === 'unlicensed');
     const violating = roles.filter((r) => resultOf(r) === 'violation');
     // The check is over: its result is public within 20 working days of now (DOMAIN §9), even
     // while sealing, penalties and the follow-up go on; the final result replaces it.
-    await m.checkEnded(unlicensed.length > 0
-      ? { code: 'unlicensed-found', summary: '联合检查发现无证经营成品油，正在依法查处' }
-      : violating.length > 0
-        ? { code: 'violations-found', summary: '联合检查发现违法行为，正在依法处理' }
-        : { code: 'compliant', summary: '联合检查未发现问题' });
+    await m.checkEnded(
+      unlicensed.length > 0
+        ? { code: 'unlicensed-found', summary: '联合检查发现无证经营成品油，正在依法查处' }
+        : violating.length > 0
+          ? { code: 'violations-found', summary: '联合检查发现违法行为，正在依法处理' }
+          : { code: 'compliant', summary: '联合检查未发现问题' },
+    );
 
     /**
      * Each department that found something decides its own penalty; the decisions run in parallel.
@@ -81,16 +86,19 @@ export async function refinedOilMatter(input: MatterInput): Promise<MatterView> 
       // and the task list read in the same order every time.
       const filedAt = new Map<string, number>();
       if (patched(CASE_FILED)) {
-        for (const r of by) filedAt.set(r, await m.caseFiled(m.department(input.definition.tasks[`penalty.${r}`]!.role), input.definition.tasks[`penalty.${r}`]!.title));
+        for (const r of by)
+          filedAt.set(r, await m.caseFiled(m.department(input.definition.tasks[`penalty.${r}`]!.role), input.definition.tasks[`penalty.${r}`]!.title));
       }
-      const decisions = await Promise.all(by.map(async (r) => {
-        const key = `penalty.${r}`;
-        const from = filedAt.get(r);
-        const decided = await m.task(key, from !== undefined ? { countsFrom: from } : {});
-        // Each decision is public within 20 working days of itself, not of the matter's end.
-        await m.penaltyDecided(decided, input.definition.tasks[`penalty.${r}`]!.title);
-        return decided;
-      }));
+      const decisions = await Promise.all(
+        by.map(async (r) => {
+          const key = `penalty.${r}`;
+          const from = filedAt.get(r);
+          const decided = await m.task(key, from !== undefined ? { countsFrom: from } : {});
+          // Each decision is public within 20 working days of itself, not of the matter's end.
+          await m.penaltyDecided(decided, input.definition.tasks[`penalty.${r}`]!.title);
+          return decided;
+        }),
+      );
       m.finding('penalisedBy', by.join(','));
       return decisions;
     };
@@ -121,16 +129,18 @@ export async function refinedOilMatter(input: MatterInput): Promise<MatterView> 
       }
       if (decision === 'filed') {
         outcome = {
-          code: 'black-station-sealed-transferred', summary: `${kind}：无证经营成品油，已查封取缔并移送公安机关立案侦查`,
+          code: 'black-station-sealed-transferred',
+          summary: `${kind}：无证经营成品油，已查封取缔并移送公安机关立案侦查`,
           // An investigation under way is not published (DOMAIN §9): the public reads the seizure.
           public: { code: 'black-station-sealed', summary: `${kind}：无证经营成品油，已依法查封取缔` },
         };
       } else {
         // Not a crime after all: the administrative penalty is still due (行政处罚法 art. 27).
         await penalties([...unlicensed, ...violating]);
-        outcome = decision === 'not-filed'
-          ? { code: 'black-station-sealed-not-filed', summary: `${kind}：无证经营成品油，已查封取缔；公安机关不予立案，已依法作出行政处罚` }
-          : { code: 'black-station-sealed-not-transferred', summary: `${kind}：无证经营成品油，已查封取缔；经审批不移送公安机关，已依法作出行政处罚` };
+        outcome =
+          decision === 'not-filed'
+            ? { code: 'black-station-sealed-not-filed', summary: `${kind}：无证经营成品油，已查封取缔；公安机关不予立案，已依法作出行政处罚` }
+            : { code: 'black-station-sealed-not-transferred', summary: `${kind}：无证经营成品油，已查封取缔；经审批不移送公安机关，已依法作出行政处罚` };
       }
     } else if (violating.length > 0) {
       m.finding('verdict', 'violation');

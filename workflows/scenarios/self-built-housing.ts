@@ -132,12 +132,14 @@ async function lawAsWritten(input: MatterInput): Promise<MatterView> {
     // The survey and appraisal are the check: their result is public within 20 working days of
     // now (DOMAIN §9), however long rectification or demolition take; the final result replaces it.
     const pending = illegal || business === 'violation' ? '；发现的问题正在依法处理' : '';
-    await m.checkEnded({
-      A: { code: 'A-appraised', summary: `A级：房屋结构安全${pending}` },
-      B: { code: 'B-appraised', summary: `B级：存在一般隐患，正在整改${pending}` },
-      C: { code: 'C-appraised', summary: `C级（局部危房）：危险部位停止使用，正在整改${pending}` },
-      D: { code: 'D-appraised', summary: `D级危房：正在依法撤离封控并处置${pending}` },
-    }[grade]);
+    await m.checkEnded(
+      {
+        A: { code: 'A-appraised', summary: `A级：房屋结构安全${pending}` },
+        B: { code: 'B-appraised', summary: `B级：存在一般隐患，正在整改${pending}` },
+        C: { code: 'C-appraised', summary: `C级（局部危房）：危险部位停止使用，正在整改${pending}` },
+        D: { code: 'D-appraised', summary: `D级危房：正在依法撤离封控并处置${pending}` },
+      }[grade],
+    );
 
     /** The house's rectification, once; a business-safety violation is rectified with it. */
     let rectified: 'rectified' | 'enforced' | 'not-rectified' | undefined;
@@ -183,22 +185,20 @@ async function lawAsWritten(input: MatterInput): Promise<MatterView> {
         await m.stage('emergency');
         await m.task('emergency.partial-stop-use');
         const r = await rectify();
-        safety = r === 'rectified'
-          ? { code: 'C-rectified', summary: 'C级（局部危房）：危险部位已停止使用，整改到位' }
-          : { code: 'C-enforced', summary: 'C级（局部危房）：危险部位已停止使用；逾期未整改，已依法强制处置' };
+        safety =
+          r === 'rectified'
+            ? { code: 'C-rectified', summary: 'C级（局部危房）：危险部位已停止使用，整改到位' }
+            : { code: 'C-enforced', summary: 'C级（局部危房）：危险部位已停止使用；逾期未整改，已依法强制处置' };
         break;
       }
       case 'B': {
         const r = await rectify();
-        safety = r === 'rectified'
-          ? { code: 'B-rectified', summary: 'B级：一般隐患已整改到位' }
-          : { code: 'B-enforced', summary: 'B级：逾期未整改，已依法强制处置' };
+        safety =
+          r === 'rectified' ? { code: 'B-rectified', summary: 'B级：一般隐患已整改到位' } : { code: 'B-enforced', summary: 'B级：逾期未整改，已依法强制处置' };
         break;
       }
       case 'A':
-        safety = evacuation
-          ? { code: 'A-safe', summary: 'A级：经鉴定房屋安全，已解除临时撤离' }
-          : { code: 'A-safe', summary: 'A级：房屋结构安全' };
+        safety = evacuation ? { code: 'A-safe', summary: 'A级：经鉴定房屋安全，已解除临时撤离' } : { code: 'A-safe', summary: 'A级：房屋结构安全' };
         break;
       default:
         unreachable(grade);
@@ -209,9 +209,11 @@ async function lawAsWritten(input: MatterInput): Promise<MatterView> {
     // house's own rectification when there is one, else by a rectification of its own.
     if (business === 'violation' && !demolished) {
       const r = rectified ?? (await rectify());
-      parts.push(r === 'rectified'
-        ? { code: 'business-rectified', summary: '经营安全问题已整改到位' }
-        : { code: 'business-enforced', summary: '经营安全问题逾期未整改，已依法处置' });
+      parts.push(
+        r === 'rectified'
+          ? { code: 'business-rectified', summary: '经营安全问题已整改到位' }
+          : { code: 'business-enforced', summary: '经营安全问题逾期未整改，已依法处置' },
+      );
     }
     // Illegal construction still standing: the statutory authority orders correction (art. 64/65).
     if (illegal && !demolished) {
@@ -233,9 +235,7 @@ async function lawAsWritten(input: MatterInput): Promise<MatterView> {
           unreachable(order);
       }
     }
-    const outcome: MatterOutcome = parts.length === 1
-      ? safety
-      : { code: parts.map((p) => p.code).join('/'), summary: parts.map((p) => p.summary).join('；') };
+    const outcome: MatterOutcome = parts.length === 1 ? safety : { code: parts.map((p) => p.code).join('/'), summary: parts.map((p) => p.summary).join('；') };
 
     await m.stage('closing');
     await m.task('closing.ledger');

@@ -34,7 +34,9 @@ export async function closeReassigned(run: TaskRun, r: Reassignment): Promise<vo
   await run.record('reassigned', `改派至${departmentName(r.department)}：${r.reason}`, {
     actor: r.actor,
     data: { department: r.department, reason: r.reason },
-    notifications: [run.notice('task.reassigned', `任务改派：${input.title}`, `此任务已改派至${departmentName(r.department)}，理由：${r.reason}。`, ['task-department'])],
+    notifications: [
+      run.notice('task.reassigned', `任务改派：${input.title}`, `此任务已改派至${departmentName(r.department)}，理由：${r.reason}。`, ['task-department']),
+    ],
   });
 }
 

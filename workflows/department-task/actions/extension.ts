@@ -38,14 +38,26 @@ export const requestExtension = action({
     const { view, input, inDays, unitWord, deptName } = run;
     const asked = (inDays ? days : workingDays)!;
     const ext: ExtensionView = {
-      id: `ext-${view.extensions.length + 1}`, workingDays: asked, ...(inDays ? { days: asked } : {}), reason, requestedAt: now(), status: 'pending',
+      id: `ext-${view.extensions.length + 1}`,
+      workingDays: asked,
+      ...(inDays ? { days: asked } : {}),
+      reason,
+      requestedAt: now(),
+      status: 'pending',
     };
     view.extensions.push(ext);
     // Who decides is told: the department's own head for a head-approved extension, else the lead.
     await run.record('extension.requested', `${deptName}申请延期 ${asked} ${unitWord}`, {
       actor,
       data: { extensionId: ext.id, workingDays: asked, ...(inDays ? { days: asked } : {}), reason },
-      notifications: [run.notice('task.extension-requested', `延期申请：${input.title}`, `${deptName}申请延期 ${asked} ${unitWord}，理由：${reason}。${run.byHead ? '须经本机关负责人批准。' : ''}`, [run.byHead ? 'task-department' : 'lead-department'])],
+      notifications: [
+        run.notice(
+          'task.extension-requested',
+          `延期申请：${input.title}`,
+          `${deptName}申请延期 ${asked} ${unitWord}，理由：${reason}。${run.byHead ? '须经本机关负责人批准。' : ''}`,
+          [run.byHead ? 'task-department' : 'lead-department'],
+        ),
+      ],
     });
     return clone(ext);
   },
@@ -74,17 +86,24 @@ export const decideExtension = action({
     if (approve && clock?.kind === 'handle') {
       ext.previousDueAt = clock.dueAt;
       const moved = run.inDays
-        ? await startClock(run, 'handle', clock.startMs, clock.origin ?? 'sign-for', clock.extraWorkingDays ?? 0, { extraCalendarDays: (clock.extraCalendarDays ?? 0) + ext.workingDays })
+        ? await startClock(run, 'handle', clock.startMs, clock.origin ?? 'sign-for', clock.extraWorkingDays ?? 0, {
+            extraCalendarDays: (clock.extraCalendarDays ?? 0) + ext.workingDays,
+          })
         : await startClock(run, 'handle', clock.startMs, clock.origin ?? 'sign-for', (clock.extraWorkingDays ?? 0) + ext.workingDays);
       ext.newDueAt = moved.dueAt;
     }
-    await run.record(approve ? 'extension.approved' : 'extension.rejected',
-      approve ? `同意延期，新期限 ${ext.newDueAt ?? '—'}` : '不同意延期', {
-        actor,
-        data: { extensionId, comment: comment ?? null, newDueAt: ext.newDueAt ?? null },
-        notifications: [run.notice('task.extension-decided', `延期${approve ? '已批准' : '未批准'}：${input.title}`,
-          approve ? `办理期限延至 ${ext.newDueAt ?? ''}。` : `延期申请未获批准${comment ? `：${comment}` : ''}。`, ['task-department'])],
-      });
+    await run.record(approve ? 'extension.approved' : 'extension.rejected', approve ? `同意延期，新期限 ${ext.newDueAt ?? '—'}` : '不同意延期', {
+      actor,
+      data: { extensionId, comment: comment ?? null, newDueAt: ext.newDueAt ?? null },
+      notifications: [
+        run.notice(
+          'task.extension-decided',
+          `延期${approve ? '已批准' : '未批准'}：${input.title}`,
+          approve ? `办理期限延至 ${ext.newDueAt ?? ''}。` : `延期申请未获批准${comment ? `：${comment}` : ''}。`,
+          ['task-department'],
+        ),
+      ],
+    });
     return clone(ext);
   },
 });

@@ -41,10 +41,21 @@ export const returnTask = action({
       await run.record('return.disputed', `${deptName}提出管辖异议${suggestion}；争议处理期间按原职责划分继续办理`, {
         actor,
         data: { reason, suggestedDepartment: suggestedDepartment ?? null, basis: basis ?? null },
-        notifications: [run.notice('task.disputed', `管辖异议：${input.title}`, `${deptName}认为非本部门职责（${reason}）${suggestion}。争议处理期间，${deptName}继续按原职责划分办理，期限不变。`, ['lead-department', 'county-supervisors'])],
+        notifications: [
+          run.notice(
+            'task.disputed',
+            `管辖异议：${input.title}`,
+            `${deptName}认为非本部门职责（${reason}）${suggestion}。争议处理期间，${deptName}继续按原职责划分办理，期限不变。`,
+            ['lead-department', 'county-supervisors'],
+          ),
+        ],
       });
       await getExternalWorkflowHandle(info.parent.workflowId).signal(stepReturnedSignal, {
-        taskId: info.workflowId, department: input.department, reason, ...(suggestedDepartment ? { suggestedDepartment } : {}), ...(basis ? { basis } : {}),
+        taskId: info.workflowId,
+        department: input.department,
+        reason,
+        ...(suggestedDepartment ? { suggestedDepartment } : {}),
+        ...(basis ? { basis } : {}),
       });
       return clone(view);
     }
@@ -57,7 +68,12 @@ export const returnTask = action({
     await run.record('returned', `${deptName}退回：非本部门职责${suggestion}`, {
       actor,
       data: { reason, suggestedDepartment: suggestedDepartment ?? null },
-      notifications: [run.notice('task.returned', `任务被退回：${input.title}`, `${deptName}退回任务，理由：${reason}${suggestion}。`, ['lead-department', 'county-supervisors'])],
+      notifications: [
+        run.notice('task.returned', `任务被退回：${input.title}`, `${deptName}退回任务，理由：${reason}${suggestion}。`, [
+          'lead-department',
+          'county-supervisors',
+        ]),
+      ],
     });
     return clone(view);
   },

@@ -39,7 +39,9 @@ export const submit = action({
     run.requireSubmitter(actor);
     run.requireState(['signed', 'rework'], '提交办理结果');
     if (input.outcomes && (!outcome || !input.outcomes.includes(outcome))) {
-      refuse('InvalidInput', `outcome: 必须是以下之一：${input.outcomes.join(', ')}`, [{ path: 'outcome', message: `必须是以下之一：${input.outcomes.join(', ')}` }]);
+      refuse('InvalidInput', `outcome: 必须是以下之一：${input.outcomes.join(', ')}`, [
+        { path: 'outcome', message: `必须是以下之一：${input.outcomes.join(', ')}` },
+      ]);
     }
     run.requireContents(submission);
   },
@@ -73,7 +75,11 @@ export const submit = action({
     await run.record('submitted', `${deptName}提交办理结果${review ? `，审核期限 ${review.dueAt}` : ''}`, {
       actor,
       data: { outcome: submission.outcome ?? null, evidence: submission.evidence?.length ?? 0, ...(review ? { reviewDueAt: review.dueAt } : {}) },
-      notifications: [run.notice('task.submitted', `待审核：${input.title}`, `${deptName}已提交办理结果，请${review ? `于 ${review.dueAt} 前` : ''}审核。`, ['lead-department'])],
+      notifications: [
+        run.notice('task.submitted', `待审核：${input.title}`, `${deptName}已提交办理结果，请${review ? `于 ${review.dueAt} 前` : ''}审核。`, [
+          'lead-department',
+        ]),
+      ],
     });
     return clone(view);
   },
