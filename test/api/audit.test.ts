@@ -6,6 +6,7 @@
 import { describe, expect, test } from 'vitest';
 import { auditHash } from '../../db/events.js';
 import { useWorkflowEnv } from '../helpers/workflow-env.js';
+import { callerOf } from '../helpers/api.js';
 
 const wf = useWorkflowEnv({
   queue: 'audit',
@@ -19,20 +20,10 @@ const wf = useWorkflowEnv({
   },
 });
 
-const call = async (who: keyof typeof wf.keys, method: 'GET' | 'POST', url: string, payload?: unknown, headers: Record<string, string> = {}) => {
-  const res = await wf.app.inject({
-    method,
-    url,
-    headers: { authorization: `Bearer ${wf.keys[who]}`, ...headers },
-    ...(payload ? { payload: payload as object } : {}),
-  });
-  return {
-    status: res.statusCode,
-    headers: res.headers,
-    text: res.body,
-    body: res.headers['content-type']?.toString().startsWith('application/json') ? res.json() : undefined,
-  };
-};
+const call = callerOf(
+  () => wf.app,
+  () => wf.keys,
+);
 
 async function newTask(who: 'operator' | 'otherOperator') {
   const res = await call(who, 'POST', '/v1/tasks', { department: 'housing', title: '核查自建房', instructions: '现场核查' });

@@ -28,6 +28,7 @@ import { AddressGuard } from '../../worker/webhook-guard.js';
 import { freshDatabase, type TestDatabase } from '../helpers/db.js';
 import { eventually } from '../helpers/eventually.js';
 import { timeSkippingEnv, workflowBundle } from '../helpers/temporal.js';
+import { callerOf } from '../helpers/api.js';
 
 const poolOf = (url: string) => createPool({ DATABASE_URL: url, PG_POOL_MAX: 3, PG_CONNECTION_TIMEOUT_MS: 5000, PG_STATEMENT_TIMEOUT_MS: 30000 });
 
@@ -236,14 +237,10 @@ describe('the API and the worker as the runtime role', () => {
     await new Promise((resolve) => receiver?.close(resolve));
   });
 
-  const call = async (who: keyof typeof keys, method: 'GET' | 'POST' | 'PUT' | 'DELETE', url: string, body?: unknown, headers: Record<string, string> = {}) => {
-    const res = await app.inject({ method, url, headers: { authorization: `Bearer ${keys[who]}`, ...headers }, ...(body ? { payload: body as object } : {}) });
-    return {
-      status: res.statusCode,
-      text: res.body,
-      body: res.body && res.headers['content-type']?.toString().startsWith('application/json') ? res.json() : undefined,
-    };
-  };
+  const call = callerOf(
+    () => app,
+    () => keys,
+  );
 
   test('a task assigned, signed and submitted; inbox, notifications, audit and webhooks all work', async () => {
     const port = (receiver.address() as AddressInfo).port;

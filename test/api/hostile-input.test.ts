@@ -26,6 +26,7 @@ import { selfBuiltHousingMatter } from '../../workflows/scenarios/self-built-hou
 import { eventually } from '../helpers/eventually.js';
 import { workflowBundle } from '../helpers/temporal.js';
 import { useWorkflowEnv } from '../helpers/workflow-env.js';
+import { inject } from '../helpers/api.js';
 
 const county = '610124';
 const wf = useWorkflowEnv({
@@ -48,25 +49,8 @@ interface Res {
   text: string;
 }
 
-async function call(app: FastifyInstance, who: Who, method: string, url: string, body?: unknown): Promise<Res> {
-  const res = await app.inject({
-    method: method as 'GET',
-    url,
-    headers: {
-      ...(who ? { authorization: `Bearer ${wf.keys[who]}` } : {}),
-      ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
-    },
-    // JSON.stringify writes NUL as \u0000 and a lone surrogate as \ud800: the server parses them back.
-    ...(body !== undefined ? { payload: JSON.stringify(body) } : {}),
-  });
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(res.body);
-  } catch {
-    parsed = undefined;
-  }
-  return { status: res.statusCode, body: parsed, text: res.body };
-}
+const call = (app: FastifyInstance, who: Who, method: string, url: string, body?: unknown): Promise<Res> =>
+  inject(app, who ? `Bearer ${wf.keys[who]}` : undefined, method, url, body !== undefined ? { body } : {});
 
 /** The one error shape, nothing else: `{ error: { code, message, issues? } }`, no stack trace. */
 function expectErrorShape(res: Res, status: number, code: string, path?: string) {
@@ -97,14 +81,17 @@ async function snapshot(): Promise<Record<string, number>> {
 
 /** Waits until no background work (the fixtures' workflows) is still writing. */
 async function quiet(): Promise<Record<string, number>> {
-  let last = await snapshot();
-  for (let i = 0; i < 50; i++) {
-    await new Promise((r) => setTimeout(r, 200));
-    const now = await snapshot();
-    if (JSON.stringify(now) === JSON.stringify(last)) return now;
-    last = now;
-  }
-  throw new Error('the database did not settle');
+  let last: Record<string, number> | undefined;
+  // Settled: two snapshots 200 ms apart agree.
+  return eventually(
+    async () => {
+      const now = await snapshot();
+      const same = last !== undefined && JSON.stringify(now) === JSON.stringify(last);
+      last = now;
+      return same && now;
+    },
+    { timeoutMs: 10_000, intervalMs: 200, message: 'the database to settle' },
+  );
 }
 
 const cursor = (v: Record<string, unknown>) => Buffer.from(JSON.stringify(v)).toString('base64url');

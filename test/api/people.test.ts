@@ -8,6 +8,7 @@ import { createKey, rotateKey } from '../../db/keys.js';
 import { inTransaction } from '../../db/pool.js';
 import { eventually } from '../helpers/eventually.js';
 import { useWorkflowEnv } from '../helpers/workflow-env.js';
+import { inject } from '../helpers/api.js';
 
 const wf = useWorkflowEnv({
   queue: 'people',
@@ -19,10 +20,8 @@ const wf = useWorkflowEnv({
   },
 });
 
-const call = async (key: string, method: 'GET' | 'POST', url: string, payload?: unknown) => {
-  const res = await wf.app.inject({ method, url, headers: { authorization: `Bearer ${key}` }, ...(payload ? { payload: payload as object } : {}) });
-  return { status: res.statusCode, body: res.json() };
-};
+const call = (key: string, method: 'GET' | 'POST', url: string, payload?: unknown) =>
+  inject(wf.app, `Bearer ${key}`, method, url, payload !== undefined ? { body: payload } : {});
 
 describe('every recorded action names the person', () => {
   test('the system that assigned and the officer who signed are in the timeline and the audit trail; a rotated key is the same person', async () => {

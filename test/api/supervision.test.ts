@@ -6,6 +6,7 @@ import { getTaskQuery } from '../../workflows/department-task.js';
 import { jurisdictionDispute, statePositionUpdate } from '../../workflows/jurisdiction-dispute.js';
 import { eventually } from '../helpers/eventually.js';
 import { useWorkflowEnv } from '../helpers/workflow-env.js';
+import { callerOf } from '../helpers/api.js';
 
 const wf = useWorkflowEnv({
   queue: 'sup',
@@ -20,10 +21,10 @@ const wf = useWorkflowEnv({
   },
 });
 
-const call = async (who: keyof typeof wf.keys, method: 'GET' | 'POST', url: string, payload?: unknown) => {
-  const res = await wf.app.inject({ method, url, headers: { authorization: `Bearer ${wf.keys[who]}` }, ...(payload ? { payload: payload as object } : {}) });
-  return { status: res.statusCode, body: res.json() };
-};
+const call = callerOf(
+  () => wf.app,
+  () => wf.keys,
+);
 
 describe('supervision orders (督办单)', () => {
   test('a supervisor orders a department on a matter; it acknowledges and answers in its inbox; the matter shows it', async () => {

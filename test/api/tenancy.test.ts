@@ -7,6 +7,7 @@
 import { describe, expect, test } from 'vitest';
 import { createKey } from '../../db/keys.js';
 import { useWorkflowEnv } from '../helpers/workflow-env.js';
+import { inject } from '../helpers/api.js';
 
 const wf = useWorkflowEnv({
   queue: 'tenancy',
@@ -25,11 +26,8 @@ const wf = useWorkflowEnv({
 });
 
 type Who = keyof typeof wf.keys | { key: string };
-const call = async (who: Who, method: 'GET' | 'POST' | 'PUT', url: string, payload?: unknown) => {
-  const key = typeof who === 'string' ? wf.keys[who] : who.key;
-  const res = await wf.app.inject({ method, url, headers: { authorization: `Bearer ${key}` }, ...(payload ? { payload: payload as object } : {}) });
-  return { status: res.statusCode, body: res.json() };
-};
+const call = (who: Who, method: 'GET' | 'POST' | 'PUT', url: string, payload?: unknown) =>
+  inject(wf.app, `Bearer ${typeof who === 'string' ? wf.keys[who] : who.key}`, method, url, payload !== undefined ? { body: payload } : {});
 
 const year2029 = { source: '国办发明电〔2028〕1号', holidays: [{ name: '元旦', from: '2029-01-01', to: '2029-01-01' }], adjustedWorkdays: [] };
 

@@ -60,6 +60,38 @@ export interface ApiHarness {
   close(): Promise<void>;
 }
 
+/**
+ * The one way tests send a request to the app in process: `authorization` as given (none when
+ * undefined), a body sent as JSON (JSON.stringify writes NUL as \u0000 and a lone surrogate as
+ * \ud800: the server parses them back) or a raw payload, and the answer parsed when it is JSON.
+ */
+export async function inject<T = any>(
+  app: FastifyInstance,
+  authorization: string | undefined,
+  method: string,
+  url: string,
+  opts: Omit<CallOptions, 'as'> = {},
+): Promise<ApiResponse<T>> {
+  const headers: Record<string, string> = { ...(authorization ? { authorization } : {}), ...opts.headers };
+  let payload: string | undefined = opts.payload;
+  if (payload === undefined && opts.body !== undefined) payload = JSON.stringify(opts.body);
+  if (payload !== undefined) headers['content-type'] ??= 'application/json';
+  const res = await app.inject({ method: method as 'GET', url, headers, ...(payload !== undefined ? { payload } : {}) });
+  let body: unknown;
+  try {
+    body = res.body ? JSON.parse(res.body) : undefined;
+  } catch {
+    body = undefined;
+  }
+  return { status: res.statusCode, headers: res.headers, body: body as T, text: res.body };
+}
+
+/** A `call(who, method, url, body?, headers?)` for a test file's own principals and keys. */
+export const callerOf =
+  <W extends string>(app: () => FastifyInstance, keys: () => Record<W, string>) =>
+  (who: W | null, method: string, url: string, body?: unknown, headers: Record<string, string> = {}) =>
+    inject(app(), who === null ? undefined : `Bearer ${keys()[who]}`, method, url, { ...(body !== undefined ? { body } : {}), headers });
+
 export async function startApiHarness(): Promise<ApiHarness> {
   const [env, db] = await Promise.all([timeSkippingEnv(), freshDatabase()]);
   const config = testConfig({ TEMPORAL_TASK_QUEUE: `api-${randomUUID()}` });
@@ -87,22 +119,11 @@ export async function startApiHarness(): Promise<ApiHarness> {
     keys,
     errorBodies,
     async call(method, url, opts = {}) {
-      const headers: Record<string, string> = { ...opts.headers };
       const as = opts.as === undefined ? 'operator' : opts.as;
-      if (typeof as === 'string') headers.authorization = `Bearer ${keys[as]}`;
-      else if (as) headers.authorization = as.authorization;
-      let payload: string | undefined = opts.payload;
-      if (payload === undefined && opts.body !== undefined) payload = JSON.stringify(opts.body);
-      if (payload !== undefined) headers['content-type'] ??= 'application/json';
-      const res = await app.inject({ method, url, headers, ...(payload !== undefined ? { payload } : {}) });
-      let body: unknown;
-      try {
-        body = res.body ? JSON.parse(res.body) : undefined;
-      } catch {
-        body = undefined;
-      }
-      if (res.statusCode >= 400) errorBodies.push(res.body);
-      return { status: res.statusCode, headers: res.headers, body: body as never, text: res.body };
+      const authorization = typeof as === 'string' ? `Bearer ${keys[as]}` : (as?.authorization ?? undefined);
+      const res = await inject(app, authorization, method, url, opts);
+      if (res.status >= 400) errorBodies.push(res.text);
+      return res;
     },
     async close() {
       await app.close();

@@ -36,6 +36,11 @@ import {
   submitUpdate,
 } from '../../workflows/department-task.js';
 import { timeSkippingEnv, workflowBundle } from '../helpers/temporal.js';
+import { eventually } from '../helpers/eventually.js';
+import { settle } from '../helpers/history.js';
+
+/** EventType TIMER_STARTED in a history. */
+const TIMER_STARTED = 17;
 
 const dir = path.join(path.dirname(fileURLToPath(import.meta.url)), 'histories');
 const county = '610124';
@@ -134,9 +139,9 @@ await worker.runUntil(async () => {
         },
       ],
     });
-    for (let i = 0; i < 100 && !(await h.query(getDisputeQuery)).dueAt; i++) await new Promise((r) => setTimeout(r, 100));
+    await eventually(async () => (await h.query(getDisputeQuery)).dueAt, { intervalMs: 100, message: 'the first rung' });
     await env.sleep(12 * DAY);
-    await new Promise((r) => setTimeout(r, 500));
+    await settle(h); // the signal or the fired timers handled before time moves on
     await h.executeUpdate(decideDisputeUpdate, {
       args: [{ actor: { keyId: 'k', county, department: 'staffing-office', roles: ['arbiter'] }, department: 'agriculture', reasoning: '三定方案' }],
     });
@@ -241,7 +246,10 @@ await worker.runUntil(async () => {
       await d.complete('inspection.lead', 'compliant');
       await d.complete('inspection.quality', 'violation');
       await d.complete('penalty.quality', 'decided', { rectifyWithinDays: 10 });
-      for (let i = 0; i < 100 && !(await h.fetchHistory()).events?.some((e) => Number(e.eventType) === 17); i++) await new Promise((r) => setTimeout(r, 100));
+      await eventually(async () => (await h.fetchHistory()).events?.some((e) => Number(e.eventType) === TIMER_STARTED), {
+        intervalMs: 100,
+        message: 'a timer',
+      });
       await env.sleep(15 * DAY);
       await d.complete('reinspection', 'rectified');
       await d.complete('publication', 'published');
@@ -267,8 +275,10 @@ await worker.runUntil(async () => {
       await d.complete('inspection.quality', 'violation');
       await d.complete('penalty.quality', 'decided', { rectifyWithinDays: 30 });
       // The lead never publishes the check's result: the system does at its deadline.
-      for (let i = 0; i < 100 && (await h.fetchHistory()).events!.filter((e) => Number(e.eventType) === 17).length < 2; i++)
-        await new Promise((r) => setTimeout(r, 100));
+      await eventually(async () => (await h.fetchHistory()).events!.filter((e) => Number(e.eventType) === TIMER_STARTED).length >= 2, {
+        intervalMs: 100,
+        message: 'two timers',
+      });
       await env.sleep(35 * DAY);
       await d.complete('reinspection', 'rectified');
       await h.result();
@@ -434,7 +444,10 @@ await worker.runUntil(async () => {
       await d.complete('triage', 'assigned');
       await d.complete('acceptance', 'accepted');
       await d.waitFor('mediation');
-      for (let i = 0; i < 100 && !(await h.fetchHistory()).events?.some((e) => Number(e.eventType) === 17); i++) await new Promise((r) => setTimeout(r, 100));
+      await eventually(async () => (await h.fetchHistory()).events?.some((e) => Number(e.eventType) === TIMER_STARTED), {
+        intervalMs: 100,
+        message: 'a timer',
+      });
       await env.sleep(80 * DAY);
       await d.complete('verification', 'no-violation');
       await d.complete('publication', 'published');
@@ -464,7 +477,7 @@ await worker.runUntil(async () => {
       await d.complete('survey.planning', 'legal');
       const appraisal = await d.waitFor('appraisal');
       await env.client.workflow.getHandle(appraisal.taskId).cancel();
-      for (let i = 0; i < 100 && !(await d.view()).tasks.some((t) => t.replaces === appraisal.taskId); i++) await new Promise((r) => setTimeout(r, 100));
+      await eventually(async () => (await d.view()).tasks.some((t) => t.replaces === appraisal.taskId), { intervalMs: 100 });
       await d.complete('appraisal', 'D');
       await d.complete('emergency.evacuate', 'sealed');
       await d.complete('closing.ledger', 'closed');
@@ -488,20 +501,18 @@ await worker.runUntil(async () => {
       });
       const d = new MatterDriver(env.client, h);
       await d.giveBack('survey.planning', '不属本部门', 'agriculture');
-      for (let i = 0; i < 100 && !(await d.view()).disputes?.length; i++) await new Promise((r) => setTimeout(r, 100));
+      await eventually(async () => (await d.view()).disputes?.length, { intervalMs: 100 });
       disputeOfCancelled = (await d.view()).disputes![0]!.disputeId;
-      for (
-        let i = 0;
-        i < 100 &&
-        !(
-          await env.client.workflow
-            .getHandle(disputeOfCancelled)
-            .query(getDisputeQuery)
-            .catch(() => undefined)
-        )?.dueAt;
-        i++
-      )
-        await new Promise((r) => setTimeout(r, 100));
+      await eventually(
+        async () =>
+          (
+            await env.client.workflow
+              .getHandle(disputeOfCancelled)
+              .query(getDisputeQuery)
+              .catch(() => undefined)
+          )?.dueAt,
+        { intervalMs: 100 },
+      );
       await h.cancel();
       await h.result().catch(() => undefined);
       return h.workflowId;
@@ -526,9 +537,9 @@ await worker.runUntil(async () => {
       await d.complete('survey.locality', 'no-hazard');
       await d.complete('survey.housing', 'no-hazard');
       await d.giveBack('survey.planning', '不属本部门', 'agriculture');
-      for (let i = 0; i < 100 && !(await d.view()).disputes?.length; i++) await new Promise((r) => setTimeout(r, 100));
+      await eventually(async () => (await d.view()).disputes?.length, { intervalMs: 100 });
       const dispute = env.client.workflow.getHandle((await d.view()).disputes![0]!.disputeId);
-      for (let i = 0; i < 100 && !(await dispute.query(getDisputeQuery).catch(() => undefined))?.dueAt; i++) await new Promise((r) => setTimeout(r, 100));
+      await eventually(async () => (await dispute.query(getDisputeQuery).catch(() => undefined))?.dueAt, { intervalMs: 100 });
       const arbiter: Principal = { keyId: 'k-staffing', county, department: 'staffing-office', roles: ['arbiter'] };
       await dispute.executeUpdate(decideDisputeUpdate, {
         args: [{ actor: arbiter, department: 'urban-management', reasoning: '紧急：先行处置', temporary: true }],
@@ -536,7 +547,7 @@ await worker.runUntil(async () => {
       await d.waitFor('survey.planning');
       await env.sleep(12 * DAY); // past the negotiation: the staffing office coordinates and decides
       await dispute.executeUpdate(decideDisputeUpdate, { args: [{ actor: arbiter, department: 'agriculture', reasoning: '宅基地审批职责' }] });
-      for (let i = 0; i < 100 && !(await d.view()).tasks.some((t) => t.department === 'agriculture'); i++) await new Promise((r) => setTimeout(r, 100));
+      await eventually(async () => (await d.view()).tasks.some((t) => t.department === 'agriculture'), { intervalMs: 100 });
       await d.complete('survey.planning', 'legal');
       await d.complete('closing.ledger', 'closed');
       await d.complete('publication', 'published');
@@ -593,10 +604,13 @@ await worker.runUntil(async () => {
       await d.complete('survey.planning', 'legal');
       await d.complete('appraisal', 'B');
       await d.complete('rectification.notice', 'notice-issued', { rectifyWithinDays: 7 });
-      for (let i = 0; i < 100 && !(await h.fetchHistory()).events?.some((e) => Number(e.eventType) === 17); i++) await new Promise((r) => setTimeout(r, 100));
+      await eventually(async () => (await h.fetchHistory()).events?.some((e) => Number(e.eventType) === TIMER_STARTED), {
+        intervalMs: 100,
+        message: 'a timer',
+      });
       // A year published while the period runs: the matter resolves its end again.
       await h.signal(recomputeDeadlinesSignal, { year: 2027 });
-      await new Promise((r) => setTimeout(r, 500));
+      await settle(h); // the signal or the fired timers handled before time moves on
       await env.sleep(10 * DAY);
       await d.complete('reinspection', 'rectified');
       await d.complete('closing.ledger', 'closed');
@@ -619,11 +633,11 @@ await worker.runUntil(async () => {
           },
         ],
       });
-      for (let i = 0; i < 100 && !(await h.query(getDisputeQuery)).dueAt; i++) await new Promise((r) => setTimeout(r, 100));
+      await eventually(async () => (await h.query(getDisputeQuery)).dueAt, { intervalMs: 100, message: 'the first rung' });
       await h.signal(recomputeDeadlinesSignal, { year: 2027 });
-      await new Promise((r) => setTimeout(r, 500));
+      await settle(h); // the signal or the fired timers handled before time moves on
       await env.sleep(12 * DAY);
-      await new Promise((r) => setTimeout(r, 500));
+      await settle(h); // the signal or the fired timers handled before time moves on
       await h.executeUpdate(decideDisputeUpdate, {
         args: [{ actor: { keyId: 'k-so', county, department: 'staffing-office', roles: ['arbiter'] }, department: 'agriculture', reasoning: '宅基地审批' }],
       });
@@ -652,7 +666,10 @@ await worker.runUntil(async () => {
       await d.complete('survey.business', 'violation');
       await d.complete('appraisal', 'A');
       await d.complete('rectification.notice', 'notice-issued', { rectifyWithinDays: 3 });
-      for (let i = 0; i < 100 && !(await h.fetchHistory()).events?.some((e) => Number(e.eventType) === 17); i++) await new Promise((r) => setTimeout(r, 100));
+      await eventually(async () => (await h.fetchHistory()).events?.some((e) => Number(e.eventType) === TIMER_STARTED), {
+        intervalMs: 100,
+        message: 'a timer',
+      });
       await env.sleep(6 * DAY);
       await d.complete('reinspection', 'rectified');
       await d.complete('correction.order', 'corrected');
@@ -702,11 +719,11 @@ await worker.runUntil(async () => {
           },
         ],
       });
-      for (let i = 0; i < 100 && !(await h.query(getDisputeQuery)).dueAt; i++) await new Promise((r) => setTimeout(r, 100));
+      await eventually(async () => (await h.query(getDisputeQuery)).dueAt, { intervalMs: 100, message: 'the first rung' });
       await env.sleep(12 * DAY);
-      await new Promise((r) => setTimeout(r, 500));
+      await settle(h); // the signal or the fired timers handled before time moves on
       await env.sleep(20 * DAY);
-      await new Promise((r) => setTimeout(r, 500));
+      await settle(h); // the signal or the fired timers handled before time moves on
       await h.executeUpdate(decideDisputeUpdate, {
         args: [{ actor: { keyId: 'k-city', county: '610100', roles: ['supervisor'] }, department: 'housing', reasoning: '牵头部门职责' }],
       });
@@ -742,9 +759,7 @@ await worker.runUntil(async () => {
       await d.complete('appraisal', 'C');
       await d.complete('rectification.notice', 'notice-issued', { rectifyWithinDays: 7 });
       // Wait for the matter to start its rectification timer before moving time.
-      for (let i = 0; i < 100 && !(await h.fetchHistory()).events?.some((e) => Number(e.eventType) === 17); i++) {
-        await new Promise((r) => setTimeout(r, 100));
-      }
+      await eventually(async () => (await h.fetchHistory()).events?.some((e) => Number(e.eventType) === 17), { intervalMs: 100 });
       await env.sleep(10 * DAY); // 7 calendar days, moved to a working day (art. 203)
       await d.complete('reinspection', 'rectified');
       await d.complete('closing.ledger', 'closed');

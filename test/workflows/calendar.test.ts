@@ -144,11 +144,13 @@ describe('deadlines on a published future year', () => {
     expect(res.json().recomputation).toMatchObject({ workflowId: `calendar:${year}:v1` });
 
     // The signal is handled asynchronously: wait (briefly, real time) for the recomputation.
-    let v = await h.query(getTaskQuery);
-    for (let i = 0; i < 50 && v.currentDeadline?.provisional; i++) {
-      await new Promise((r) => setTimeout(r, 100));
-      v = await h.query(getTaskQuery);
-    }
+    let v = await eventually(
+      async () => {
+        const now = await h.query(getTaskQuery);
+        return !now.currentDeadline?.provisional && now;
+      },
+      { timeoutMs: 5_000, intervalMs: 100, message: 'the recomputed deadline' },
+    );
     expect(v.currentDeadline).toEqual({
       kind: 'sign-for',
       dueAt: `${w.date(7)}T23:59:59.999+08:00`,

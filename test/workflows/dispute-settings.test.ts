@@ -11,18 +11,20 @@ import { selfBuiltHousingMatter } from '../../workflows/scenarios/self-built-hou
 import { settle } from '../helpers/history.js';
 import { MatterDriver } from '../helpers/matter-driver.js';
 import { useWorkflowEnv } from '../helpers/workflow-env.js';
+import { eventually } from '../helpers/eventually.js';
 
 const w = useWorkflowEnv({ queue: 'dispute-settings' });
 const county = '610124';
 
 /** The dispute once its first rung has a deadline. */
 async function started(h: WorkflowHandle<typeof jurisdictionDispute>) {
-  for (let i = 0; i < 100; i++) {
-    const v = await h.query(getDisputeQuery);
-    if (v.dueAt) return v;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error('no rung started');
+  return eventually(
+    async () => {
+      const v = await h.query(getDisputeQuery);
+      return v.dueAt ? v : undefined;
+    },
+    { intervalMs: 100, message: 'the first rung to start' },
+  );
 }
 
 describe('a county’s dispute ladder settings', () => {
@@ -68,12 +70,8 @@ describe('a county’s dispute ladder settings', () => {
     });
     const d = new MatterDriver(w.client, handle);
     await d.giveBack('survey.planning', '不属本部门', 'agriculture');
-    let disputeId: string | undefined;
-    for (let i = 0; i < 100 && !disputeId; i++) {
-      disputeId = (await d.view()).disputes?.[0]?.disputeId;
-      if (!disputeId) await new Promise((r) => setTimeout(r, 100));
-    }
-    const dispute = w.client.workflow.getHandle<typeof jurisdictionDispute>(disputeId!);
+    const disputeId = await eventually(async () => (await d.view()).disputes?.[0]?.disputeId, { intervalMs: 100, message: 'the dispute to open' });
+    const dispute = w.client.workflow.getHandle<typeof jurisdictionDispute>(disputeId);
     await started(dispute);
     await dispute.executeUpdate(statePositionUpdate, { args: [{ actor: d.officer('agriculture'), position: 'decline', reason: '不属本部门' }] });
     await settle(dispute);

@@ -43,12 +43,13 @@ async function open(overrides: Partial<DisputeInputDraft> = {}) {
 /** The dispute's state once its current rung has started (its deadline is set). */
 async function current(h: WorkflowHandle<typeof jurisdictionDispute>) {
   await settle(h);
-  for (let i = 0; i < 100; i++) {
-    const v = await h.query(getDisputeQuery);
-    if (v.dueAt && v.history.length > 0) return v;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error('the dispute did not start a rung');
+  return eventually(
+    async () => {
+      const v = await h.query(getDisputeQuery);
+      return v.dueAt && v.history.length > 0 ? v : undefined;
+    },
+    { intervalMs: 100, message: 'the dispute to start a rung' },
+  );
 }
 
 /** Sleeps past the current rung's deadline (read from the dispute itself). */
@@ -250,16 +251,10 @@ describe('a returned task inside a matter', () => {
   }
 
   async function disputeOf(d: MatterDriver) {
-    for (let i = 0; i < 100; i++) {
-      const id = (await d.view()).disputes?.[0]?.disputeId;
-      if (id) {
-        const h = wf.client.workflow.getHandle<typeof jurisdictionDispute>(id);
-        await h.query(getDisputeQuery);
-        return h;
-      }
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    throw new Error('no dispute');
+    const id = await eventually(async () => (await d.view()).disputes?.[0]?.disputeId, { intervalMs: 100, message: 'the dispute to open' });
+    const h = wf.client.workflow.getHandle<typeof jurisdictionDispute>(id);
+    await h.query(getDisputeQuery);
+    return h;
   }
 
   test('the returning department keeps working while the dispute runs; the decision moves the task with fresh clocks', async () => {
@@ -332,11 +327,10 @@ describe('a returned task inside a matter', () => {
     await dispute.executeUpdate(decideDisputeUpdate, {
       args: [{ actor: arbiter('staffing-office'), department: 'agriculture', reasoning: '最终：宅基地审批职责' }],
     });
-    let tasks = (await d.view()).tasks;
-    for (let i = 0; i < 100 && !tasks.some((x) => x.department === 'agriculture'); i++) {
-      await new Promise((r) => setTimeout(r, 100));
-      tasks = (await d.view()).tasks;
-    }
+    await eventually(async () => (await d.view()).tasks.some((x) => x.department === 'agriculture'), {
+      intervalMs: 100,
+      message: 'the step issued to agriculture',
+    });
     expect((await d.view()).tasks.filter((x) => x.key === 'survey.planning').map((x) => [x.department, x.state])).toEqual([
       ['natural-resources', 'reassigned'],
       ['urban-management', 'reassigned'],

@@ -257,12 +257,8 @@ describe('selfBuiltHousingMatter', () => {
   test('a returned task goes to a jurisdiction dispute; the department keeps it until agreement moves it; its history stays', async () => {
     const d = await launch({});
     const returned = await d.giveBack('survey.planning', '宅基地审批属农业农村部门', 'agriculture');
-    let disputeId: string | undefined;
-    for (let i = 0; i < 100 && !disputeId; i++) {
-      disputeId = (await d.view()).disputes?.[0]?.disputeId;
-      if (!disputeId) await new Promise((r) => setTimeout(r, 100));
-    }
-    const dispute = wf.client.workflow.getHandle(disputeId!);
+    const disputeId = await eventually(async () => (await d.view()).disputes?.[0]?.disputeId, { intervalMs: 100, message: 'the dispute to open' });
+    const dispute = wf.client.workflow.getHandle(disputeId);
     await dispute.query(getDisputeQuery);
     await dispute.executeUpdate(statePositionUpdate, { args: [{ actor: d.officer('agriculture'), position: 'accept', reason: '宅基地审批属本部门' }] });
     const again = await d.waitFor('survey.planning');
