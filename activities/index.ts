@@ -6,6 +6,7 @@ import { recordAuditVerification, recordViewEvent } from '../db/recording.js';
 import { closeInterruptedTaskRow } from '../db/tasks.js';
 import { insertPublicResult, type PublicResult } from '../db/matters.js';
 import type { MatterView } from '../domain/matter.js';
+import type { ClueView } from '../domain/clue.js';
 import type { DisputeView } from '../domain/dispute.js';
 import type { TransferView } from '../domain/transfer.js';
 import { CalendarStore, listOpenWorkflowsAffectedByYear } from '../db/calendar.js';
@@ -88,6 +89,11 @@ export function createActivities(deps: ActivityDeps) {
     /** Writes one criminal-transfer event: read model, timeline, audit entry and notifications, atomically. */
     async recordTransferEvent(input: { event: EventRecord } & ViewRecord<TransferView>): Promise<void> {
       await storing(eventName(input.event), () => recordViewEvent(deps.pool, 'transfers', input));
+    },
+
+    /** Writes one clue event: read model, timeline, audit entry and notifications, atomically. */
+    async recordClueEvent(input: { event: EventRecord } & ViewRecord<ClueView>): Promise<void> {
+      await storing(eventName(input.event), () => recordViewEvent(deps.pool, 'clues', input));
     },
 
     /** Writes the public record of a closed matter (一公开). Idempotent on the result id. */

@@ -1,8 +1,10 @@
+import type { ClueView } from '../domain/clue.js';
 import type { DisputeView } from '../domain/dispute.js';
 import type { EventRecord, ViewRecord } from '../domain/events.js';
 import type { MatterView } from '../domain/matter.js';
 import type { TaskView } from '../domain/task.js';
 import type { TransferView } from '../domain/transfer.js';
+import { upsertClueView } from './clues.js';
 import { upsertDisputeView } from './disputes.js';
 import { insertAuditVerification, recordEvent, type ChainVerification } from './events.js';
 import { upsertMatterView, type RecordedMatterView } from './matters.js';
@@ -23,6 +25,7 @@ type Recorded = {
   matters: MatterView | RecordedMatterView;
   disputes: DisputeView;
   transfers: TransferView;
+  clues: ClueView;
 };
 
 const upserts: { [T in ViewTable]: (db: Queryable, v: Recorded[T]) => Promise<void> } = {
@@ -30,9 +33,10 @@ const upserts: { [T in ViewTable]: (db: Queryable, v: Recorded[T]) => Promise<vo
   matters: upsertMatterView,
   disputes: upsertDisputeView,
   transfers: upsertTransferView,
+  clues: upsertClueView,
 };
 
-/** Writes one event of a task, matter, dispute or criminal transfer with its view, atomically. */
+/** Writes one event of a task, matter, dispute, criminal transfer or clue with its view, atomically. */
 export async function recordViewEvent<T extends ViewTable>(pool: Pool, table: T, input: { event: EventRecord } & ViewRecord<Recorded[T]>): Promise<void> {
   await inTransaction(pool, async (client) => {
     await recordEvent(client, input.event);

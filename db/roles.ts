@@ -54,6 +54,7 @@ export const runtimePrivileges: Record<string, readonly TablePrivilege[]> = {
   // The audit log's free text, outside its chain: UPDATE only erases (text and salt to NULL).
   audit_texts: ['SELECT', 'INSERT', 'UPDATE'],
   subjects: ['SELECT', 'INSERT', 'UPDATE'],
+  clues: ['SELECT', 'INSERT', 'UPDATE'],
 };
 
 /** The runtime role of a connection string: its user and password (`postgres://role:password@…`). */

@@ -7,6 +7,7 @@ const tables = {
   matters: { column: 'matter_id', field: 'matterId' },
   disputes: { column: 'dispute_id', field: 'disputeId' },
   transfers: { column: 'transfer_id', field: 'transferId' },
+  clues: { column: 'clue_id', field: 'clueId' },
 } as const;
 export type ViewTable = keyof typeof tables;
 

@@ -239,3 +239,77 @@ export function maskName(name: string): string {
   const chars = [...name];
   return chars.length <= 1 ? '*' : `${chars[0]}${'*'.repeat(chars.length - 1)}`;
 }
+
+export const clueStates = ['dispatching', 'handling', 'replied', 'deciding', 'closed', 'cancelled'] as const;
+export type ClueState = (typeof clueStates)[number];
+export const clueStateNames: Record<ClueState, string> = {
+  dispatching: '待派单',
+  handling: '办理中',
+  replied: '已答复待回访',
+  deciding: '待督办决定',
+  closed: '已办结',
+  cancelled: '已撤销',
+};
+export const satisfactions = ['satisfied', 'basically', 'unsatisfied'] as const;
+export const satisfactionNames: Record<(typeof satisfactions)[number], string> = { satisfied: '满意', basically: '基本满意', unsatisfied: '不满意' };
+
+/**
+ * What the clue workflow is started with. No personal data: the complainant's name and phone stay
+ * with the intake (sealed at rest); the workflow knows only whether a reply is wanted.
+ */
+export const clueInputSchema = z.object({
+  county: countySchema,
+  channel: z.enum(clueChannels),
+  ref: safeText().trim().min(1).max(100),
+  category: z.enum(clueCategories),
+  urgency: z.enum(clueUrgencies),
+  township: z
+    .string()
+    .regex(/^\d{9,12}$/)
+    .optional(),
+  content: safeText().trim().min(1).max(4000),
+  complainant: z.object({ anonymous: z.boolean(), wantsReply: z.boolean() }).default({ anonymous: true, wantsReply: false }),
+  /** The catalogue's dispatch at intake; none: the 12345 office dispatches by hand. */
+  dispatch: z.object({ ruleId: z.string(), lead: departmentSchema, coHandlers: z.array(departmentSchema).default([]) }).optional(),
+  settings: clueSettingsSchema.prefault({}),
+  /** When the 12345 platform received it (epoch ms): the handling clock's matter-opened origin. */
+  receivedAt: z.number().int().optional(),
+});
+export type ClueInput = z.infer<typeof clueInputSchema>;
+export type ClueInputDraft = z.input<typeof clueInputSchema>;
+
+const time = z.string();
+export const clueViewSchema = z.object({
+  clueId: z.string(),
+  county: z.string(),
+  channel: z.enum(clueChannels),
+  ref: z.string(),
+  category: z.enum(clueCategories),
+  urgency: z.enum(clueUrgencies),
+  state: z.enum(clueStates),
+  stateName: z.string(),
+  receivedAt: time,
+  /** The department handling it now (the lead), and its co-handlers. */
+  department: z.string().optional(),
+  coHandlers: z.array(z.string()),
+  dispatches: z.array(
+    z.object({
+      department: z.string(),
+      coHandlers: z.array(z.string()),
+      by: z.enum(['catalogue', 'office']),
+      ruleId: z.string().optional(),
+      designated: z.boolean(),
+      at: time,
+      returned: z.object({ reason: z.string(), at: time }).optional(),
+    }),
+  ),
+  tasks: z.array(z.object({ taskId: z.string(), department: z.string(), role: z.enum(['lead', 'co-handler']), round: z.number().int(), state: z.string() })),
+  reply: z.object({ summary: z.string(), department: z.string(), at: time }).optional(),
+  visitDueAt: time.optional(),
+  visits: z.array(z.object({ satisfaction: z.enum(satisfactions), note: z.string().optional(), at: time })),
+  rounds: z.number().int().describe('How many times it was handled (2 after an unsatisfied visit-back)'),
+  decision: z.object({ decision: z.enum(['close', 'rehandle']), reason: z.string(), at: time }).optional(),
+  closedAt: time.optional(),
+  lastEventSeq: z.number().int(),
+});
+export type ClueView = z.infer<typeof clueViewSchema>;

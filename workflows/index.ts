@@ -7,3 +7,4 @@ export { selfBuiltHousingMatter } from './scenarios/self-built-housing.js';
 export { refinedOilMatter } from './scenarios/refined-oil.js';
 export { prepaidCardMatter } from './scenarios/prepaid-card.js';
 export { auditVerification } from './audit-verification.js';
+export { clue } from './clue.js';

@@ -28,6 +28,7 @@ import {
   cancelUpdate,
   decideExtensionUpdate,
   departmentTask,
+  getTaskQuery,
   recomputeDeadlinesSignal,
   requestExtensionUpdate,
   returnUpdate,
@@ -35,6 +36,7 @@ import {
   signUpdate,
   submitUpdate,
 } from '../../workflows/department-task.js';
+import { clue, dispatchClueUpdate, getClueQuery, visitClueUpdate } from '../../workflows/clue.js';
 import { timeSkippingEnv, workflowBundle } from '../helpers/temporal.js';
 import { eventually } from '../helpers/eventually.js';
 import { settle } from '../helpers/history.js';
@@ -60,6 +62,7 @@ const activities = {
   listTasksAffectedByYear: async () => ['department-task-returned', 'no-such-task'],
   recordDisputeEvent: async () => {},
   recordTransferEvent: async () => {},
+  recordClueEvent: async () => {},
   closeInterruptedTask: async () => {},
   // One county chain intact, one broken: both branches of the daily verification.
   verifyAuditChains: async () => ({
@@ -219,6 +222,38 @@ await worker.runUntil(async () => {
       await h.executeUpdate(submitUpdate, { args: [{ actor: housing, summary: '已核查' }] });
       await env.sleep(25 * DAY);
       await h.executeUpdate(reviewUpdate, { args: [{ actor: lead, decision: 'accept', comment: '同意' }] });
+      await h.result();
+      return h.workflowId;
+    },
+    async 'clue-returned-redispatched-visited'() {
+      // No catalogue match: the office dispatches; the first department returns it; re-dispatched
+      // with a co-handler; both answer; the visit-back closes it.
+      const h = await env.client.workflow.start(clue, {
+        taskQueue: 'record',
+        workflowId: 'clue-returned-redispatched-visited',
+        args: [{ county, channel: '12345', ref: 'GD2026120100001', category: 'complaint', urgency: 'normal', content: '路边倾倒建筑垃圾' }],
+      });
+      const office: Principal = { keyId: 'k-office', county, department: 'gov-services', roles: ['officer'] };
+      const officer = (department: string): Principal => ({ keyId: `k-${department}`, county, department, roles: ['officer'] });
+      const taskOf = async (n: number) => {
+        const ref = await eventually(async () => (await h.query(getClueQuery)).tasks[n - 1], { message: `task ${n}` });
+        const t = env.client.workflow.getHandle(ref.taskId);
+        await eventually(async () => (await t.query(getTaskQuery).catch(() => undefined))?.currentDeadline, { message: `${ref.taskId} assigned` });
+        return { t, actor: officer(ref.department) };
+      };
+      await eventually(async () => (await h.query(getClueQuery)).state === 'dispatching', { message: 'awaiting dispatch' });
+      await h.executeUpdate(dispatchClueUpdate, { args: [{ actor: office, department: 'ecology' }] });
+      const first = await taskOf(1);
+      await first.t.executeUpdate(returnUpdate, { args: [{ actor: first.actor, reason: '不属本部门职责' }] });
+      await eventually(async () => (await h.query(getClueQuery)).state === 'dispatching', { message: 'awaiting re-dispatch' });
+      await h.executeUpdate(dispatchClueUpdate, { args: [{ actor: office, department: 'urban-management', coHandlers: ['housing'] }] });
+      for (const n of [2, 3]) {
+        const { t, actor } = await taskOf(n);
+        await t.executeUpdate(signUpdate, { args: [{ actor }] });
+        await t.executeUpdate(submitUpdate, { args: [{ actor, summary: '已清理' }] });
+      }
+      await eventually(async () => (await h.query(getClueQuery)).state === 'replied', { message: 'replied' });
+      await h.executeUpdate(visitClueUpdate, { args: [{ actor: office, satisfaction: 'satisfied' }] });
       await h.result();
       return h.workflowId;
     },

@@ -6,6 +6,8 @@ import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import { departmentNames } from '../../domain/departments.js';
 import {
+  clueWorkflowId,
+  countyOfWorkflowId,
   disputeWorkflowId,
   fromUrlId,
   idKind,
@@ -44,6 +46,17 @@ describe('workflow id formats', () => {
     expect(idKind(transferWorkflowId(matter, 2))).toBe('transfer');
     expect(idKind(matterTaskWorkflowId(transferWorkflowId(matter, 1), 'police', 3))).toBe('task');
     expect(idKind(supervisionOrderWorkflowId(matter, 'market', 1))).toBe('task');
+  });
+
+  test('a clue: clue:<county>:<year>-<seq>; its tasks are tasks; its county is read from it', () => {
+    const id = clueWorkflowId('610124', 2026, 12);
+    expect(id).toBe('clue:610124:2026-0012');
+    expect(idKind(id)).toBe('clue');
+    expect(idKind(matterTaskWorkflowId(id, 'education', 1))).toBe('task');
+    expect(idKind(`${id}/dispute:1`)).toBeUndefined();
+    expect(countyOfWorkflowId(id)).toBe('610124');
+    expect(fromUrlId(toUrlId(matterTaskWorkflowId(id, 'education', 1)), 'task')).toBe('clue:610124:2026-0012/task:education:1');
+    expect(fromUrlId(id, 'matter')).toBeUndefined();
   });
 
   test('a standalone task: task:<county>:<department>:<year>-<seq>', () => {

@@ -3,8 +3,7 @@
  * from the event its article names, issued again when it is ended outside the API; and the
  * outcome its department reported.
  */
-import { CancellationScope, ParentClosePolicy, WorkflowIdReusePolicy, startChild } from '@temporalio/workflow';
-import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
+import { CancellationScope, ParentClosePolicy, startChild } from '@temporalio/workflow';
 import { departmentName, divisionName } from '../../domain/departments.js';
 import { matterTaskWorkflowId } from '../../domain/ids.js';
 import { SA } from '../../domain/search-attributes.js';
@@ -12,6 +11,7 @@ import { interruptedTaskView, type TaskResult } from '../../domain/task.js';
 import { transferOutcomes, transferStepNames, type TransferStepKey, type TransferView } from '../../domain/transfer.js';
 import { departmentTask } from '../department-task.js';
 import { writes } from '../activities.js';
+import { startTaskUnderFreshId } from '../children.js';
 import { now, type TransferRun } from './run.js';
 
 const { closeInterruptedTask } = writes;
@@ -40,46 +40,34 @@ export async function step(run: TransferRun, key: TransferStepKey, department: s
     outcomes: [...transferOutcomes[key]],
   };
   for (;;) {
-    let handle;
-    let taskId = '';
-    for (;;) {
-      taskId = matterTaskWorkflowId(info.workflowId, department, ++run.taskCounter);
-      try {
-        handle = await startChild(departmentTask, {
-          workflowId: taskId,
-          workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
-          args: [
-            {
-              ...task,
-              limits: spec.limits,
-              ladder: input.ladder,
-              clockOrigins: {
-                ...(input.matterOpenedAt !== undefined ? { matterOpenedAt: input.matterOpenedAt } : {}),
-                ...(run.previousStepEndedAt !== undefined ? { previousStepEndedAt: run.previousStepEndedAt } : {}),
-              },
-              ...(spec.decidedBy ? { decidedBy: spec.decidedBy } : {}),
-              ...(spec.review ? { review: spec.review } : {}),
-              ...(spec.requires ? { requires: spec.requires } : {}),
-              ...(spec.ladderScale ? { ladderScale: spec.ladderScale } : {}),
-              ...(spec.returnable !== undefined ? { returnable: spec.returnable } : {}),
-            },
-          ],
-          parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
-          staticSummary: `${departmentName(department)} · ${spec.title}`.slice(0, 200),
-          staticDetails: `**行刑衔接** · ${divisionName(county)} · ${input.reason}\n\n${spec.instructions}`,
-          typedSearchAttributes: [
-            { key: SA.County, value: county },
-            { key: SA.Scenario, value: input.scenario },
-            { key: SA.MatterId, value: input.matterId },
-            { key: SA.Department, value: department },
-            { key: SA.LeadDepartment, value: input.agency },
-          ],
-        });
-        break;
-      } catch (err) {
-        if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
-      }
-    }
+    const { handle, workflowId: taskId } = await startTaskUnderFreshId(info.workflowId, department, () => ++run.taskCounter, {
+      args: [
+        {
+          ...task,
+          limits: spec.limits,
+          ladder: input.ladder,
+          clockOrigins: {
+            ...(input.matterOpenedAt !== undefined ? { matterOpenedAt: input.matterOpenedAt } : {}),
+            ...(run.previousStepEndedAt !== undefined ? { previousStepEndedAt: run.previousStepEndedAt } : {}),
+          },
+          ...(spec.decidedBy ? { decidedBy: spec.decidedBy } : {}),
+          ...(spec.review ? { review: spec.review } : {}),
+          ...(spec.requires ? { requires: spec.requires } : {}),
+          ...(spec.ladderScale ? { ladderScale: spec.ladderScale } : {}),
+          ...(spec.returnable !== undefined ? { returnable: spec.returnable } : {}),
+        },
+      ],
+      parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
+      staticSummary: `${departmentName(department)} · ${spec.title}`.slice(0, 200),
+      staticDetails: `**行刑衔接** · ${divisionName(county)} · ${input.reason}\n\n${spec.instructions}`,
+      typedSearchAttributes: [
+        { key: SA.County, value: county },
+        { key: SA.Scenario, value: input.scenario },
+        { key: SA.MatterId, value: input.matterId },
+        { key: SA.Department, value: department },
+        { key: SA.LeadDepartment, value: input.agency },
+      ],
+    });
     const ref: TransferView['tasks'][number] = { taskId, key, department, county, state: 'running' };
     view.tasks.push(ref);
     await run.record('transfer.task-assigned', `${transferStepNames[key]}：派单至${departmentName(department)}`, { data: { taskId, key, department, county } });

@@ -5,7 +5,6 @@
  * `patched('delta-recording')` is asked here, as the run starts (the recorder).
  */
 import { CancellationScope, WorkflowIdReusePolicy, patched, setCurrentDetails, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
-import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import { toShanghaiIso } from '../../domain/calendar/index.js';
 import { departmentName } from '../../domain/departments.js';
 import { initialMatterView, type MatterInput, type MatterView } from '../../domain/matter.js';
@@ -14,6 +13,7 @@ import { SA } from '../../domain/search-attributes.js';
 import { clone, recorder } from '../recording.js';
 import { refuse } from '../refusal.js';
 import { writes } from '../activities.js';
+import { freshIdPolicy, startUnderFreshId } from '../children.js';
 import { PATCH, type MatterOutcome, type StepReturn } from './messages.js';
 
 const { recordMatterEvent } = writes;
@@ -156,15 +156,11 @@ export class MatterRun {
    * a run started by hand), the matter takes the next one.
    */
   async startFresh<H>(nextId: () => string, start: (workflowId: string, reuse: { workflowIdReusePolicy?: WorkflowIdReusePolicy }) => Promise<H>) {
-    for (;;) {
+    // Runs before fresh-child-ids started each child once, under the next id, with the default policy.
+    if (!patched(PATCH.freshChildIds)) {
       const workflowId = nextId();
-      const fresh = patched(PATCH.freshChildIds);
-      try {
-        const handle = await start(workflowId, fresh ? { workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE } : {});
-        return { handle, workflowId };
-      } catch (err) {
-        if (!(err instanceof WorkflowExecutionAlreadyStartedError) || !fresh) throw err;
-      }
+      return { handle: await start(workflowId, {}), workflowId };
     }
+    return startUnderFreshId(nextId, (workflowId) => start(workflowId, freshIdPolicy));
   }
 }

@@ -18,7 +18,7 @@ export const returnTask = action({
     const { view, input, returnWindow } = run;
     run.requireOwnDepartment(actor);
     run.requireState(['assigned', 'signed', 'rework'], '退回');
-    if (input.returnable === false) refuse('NotReturnable', '此环节由法定机关办理，不能退回');
+    if (input.returnable === false) refuse('NotReturnable', '此任务不能退回：由法定机关办理，或已指定承办');
     // A designation binds (DOMAIN §5): the designated department cannot send it back on the
     // grounds the dispute settled.
     const designation = view.designated ?? input.designated;

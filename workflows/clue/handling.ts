@@ -1,0 +1,65 @@
+/**
+ * 办理: the lead department's task (its submission is the reply) and the co-handlers' tasks (they
+ * verify in parallel), as child workflows with the category's clocks (DOMAIN §6).
+ */
+import { CancellationScope, ParentClosePolicy, startChild } from '@temporalio/workflow';
+import { clueCategoryNames, clueLimits } from '../../domain/clue.js';
+import { departmentName, divisionName } from '../../domain/departments.js';
+import { matterTaskWorkflowId } from '../../domain/ids.js';
+import { SA } from '../../domain/search-attributes.js';
+import { defaultLadder, type TaskResult } from '../../domain/task.js';
+import { startTaskUnderFreshId } from '../children.js';
+import { departmentTask } from '../department-task.js';
+import type { ClueRun } from './run.js';
+
+export type TaskEnd = TaskResult & { taskId: string };
+
+/** Starts one department task of the clue and answers its end (cancelled when it ended outside the API). */
+export async function handleAs(run: ClueRun, department: string, role: 'lead' | 'co-handler', designated: boolean): Promise<TaskEnd> {
+  const { input, info, view } = run;
+  const limits = clueLimits(input.settings, input.category, input.urgency);
+  const kind = clueCategoryNames[input.category];
+  const title = `${role === 'lead' ? '办理并答复' : '协办核实'}：${kind}（${input.ref}）`;
+  const { handle, workflowId: taskId } = await startTaskUnderFreshId(info.workflowId, department, () => ++run.taskCounter, {
+    args: [
+      {
+        county: input.county,
+        department,
+        title,
+        instructions: input.content,
+        limits: {
+          ...limits,
+          returnWithin: { amount: input.settings.returnWorkingDays, unit: 'working_day', startsFrom: 'assignment' },
+        },
+        ladder: defaultLadder,
+        ...(input.receivedAt !== undefined ? { clockOrigins: { matterOpenedAt: input.receivedAt } } : {}),
+        maxExtensionWorkingDays: input.settings.maxExtensionWorkingDays,
+        // No lead department reviews a clue's answer; the visit-back judges it.
+        review: 'none',
+        // A co-handler verifies what the lead was given; the designated handler cannot return it.
+        returnable: role === 'lead' && !designated,
+      },
+    ],
+    parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
+    staticSummary: `${departmentName(department)} · ${title}`.slice(0, 200),
+    staticDetails: `**问题线索** · ${divisionName(input.county)} · ${kind}`,
+    typedSearchAttributes: [
+      { key: SA.County, value: input.county },
+      { key: SA.Department, value: department },
+    ],
+  });
+  const ref = { taskId, department, role, round: view.rounds, state: 'running' };
+  view.tasks.push(ref);
+  await run.record('task.assigned', `${role === 'lead' ? '交办' : '协办'}：${departmentName(department)}`, { data: { taskId, department, role } });
+  let result: TaskResult;
+  try {
+    result = await handle.result();
+  } catch (err) {
+    ref.state = 'cancelled';
+    if (CancellationScope.current().consideredCancelled) throw err; // the clue itself is cancelled
+    // Cancelled or terminated outside the API: the caller issues it again.
+    return { taskId, department, state: 'cancelled' };
+  }
+  ref.state = result.state;
+  return { ...result, taskId };
+}
