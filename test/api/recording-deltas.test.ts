@@ -9,7 +9,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createActivities } from '../../activities/index.js';
 import { createPool, type Pool } from '../../db/pool.js';
 import type { EventRecord } from '../../domain/events.js';
-import type { TaskView } from '../../domain/task.js';
+import { untouchedTask, type TaskView } from '../../domain/task.js';
 import { viewDeltas } from '../../workflows/recording.js';
 import { freshDatabase, type TestDatabase } from '../helpers/db.js';
 
@@ -34,13 +34,7 @@ const baseView = (taskId: string): TaskView => ({
   instructions: '现场核查（只应写一次）',
   state: 'assigned',
   assignedAt: '2026-03-02T09:00:00+08:00',
-  deadlines: [],
-  overdue: false,
-  escalationLevel: 0,
-  escalations: [],
-  extensions: [],
-  reviews: [],
-  lastEventSeq: 0,
+  ...untouchedTask(),
 });
 const due = (n: number) => ({ kind: 'handle' as const, dueAt: `2026-03-${String(10 + n).padStart(2, '0')}T17:30:00+08:00`, provisional: false });
 
