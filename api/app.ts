@@ -25,11 +25,12 @@ import { supervisionRoutes } from './routes/supervision.js';
 import { webhookRoutes } from './routes/webhooks.js';
 import { codecRoutes } from './routes/codec.js';
 import { subjectRoutes } from './routes/subjects.js';
+import { clueRoutes } from './routes/clues.js';
 
 type RateLimitSetting = `RATE_LIMIT_${'IP' | 'KEY' | 'PUBLIC' | 'START'}_${'BURST' | 'PER_MINUTE'}`;
 
 /** Calls that start a workflow: the strict per-key rate (RATE_LIMIT_START_*). */
-const startingRoutes = new Set(['POST /v1/matters', 'POST /v1/tasks', 'POST /v1/matters/:matterId/supervision-orders']);
+const startingRoutes = new Set(['POST /v1/matters', 'POST /v1/tasks', 'POST /v1/matters/:matterId/supervision-orders', 'POST /v1/clues']);
 
 export interface AppDeps {
   config: Pick<
@@ -198,6 +199,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       await v1.register(supervisionRoutes(deps));
       await v1.register(webhookRoutes(deps));
       await v1.register(subjectRoutes(deps));
+      await v1.register(clueRoutes(deps));
     },
     { prefix: '/v1' },
   );

@@ -4,6 +4,7 @@ import type { Erasure } from '../db/subjects.js';
 import type { AuditEntryView } from '../domain/records.js';
 import { toShanghaiIso } from '../domain/calendar/index.js';
 import { departmentName, divisionName } from '../domain/departments.js';
+import { maskName, maskPhone, type ClueView } from '../domain/clue.js';
 import type { DisputeView } from '../domain/dispute.js';
 import { toUrlId } from '../domain/ids.js';
 import type { MatterView } from '../domain/matter.js';
@@ -153,5 +154,39 @@ export function presentScenario(r: ResolvedScenario) {
     ladder: r.ladder,
     settings: r.settings,
     guide: r.guide,
+  };
+}
+
+/** A clue's complainant: whole to the 12345 office, masked to anyone else; the flags alone when no contact was kept. */
+function presentComplainant(
+  flags: { anonymous: boolean; wantsReply: boolean },
+  contact: { name?: string | undefined; phone?: string | undefined } | undefined,
+  whole: boolean,
+) {
+  const name = contact?.name;
+  const phone = contact?.phone;
+  return {
+    anonymous: flags.anonymous,
+    wantsReply: flags.wantsReply,
+    ...(name ? { name: whole ? name : maskName(name) } : {}),
+    ...(phone ? { phone: whole ? phone : maskPhone(phone) } : {}),
+    masked: !whole,
+  };
+}
+
+/** A clue: URL ids, the lead department's name, the complainant as the caller may see them. */
+export function presentClue(
+  v: ClueView,
+  o: { mergedInto?: string | null | undefined; contact?: { name?: string | undefined; phone?: string | undefined } | undefined; whole?: boolean } = {},
+) {
+  const { lastEventSeq: _seq, complainant, ...rest } = v;
+  return {
+    ...rest,
+    clueId: toUrlId(v.clueId),
+    workflowId: v.clueId,
+    ...(v.department ? { departmentName: departmentName(v.department) } : {}),
+    tasks: v.tasks.map((t) => ({ ...t, taskId: toUrlId(t.taskId) })),
+    ...(o.mergedInto ? { mergedInto: toUrlId(o.mergedInto) } : {}),
+    ...(complainant ? { complainant: presentComplainant(complainant, o.contact, o.whole ?? false) } : {}),
   };
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { clueViewSchema } from '../domain/clue.js';
 import { disputeViewSchema } from '../domain/dispute.js';
 import { timelineEntrySchema as domainTimelineEntrySchema } from '../domain/events.js';
 import { matterViewSchema } from '../domain/matter.js';
@@ -253,3 +254,29 @@ export const pageSchema = <T extends z.ZodType>(item: T) =>
   });
 
 export const boolQuery = z.enum(['true', 'false']).transform((v) => v === 'true');
+
+const clueShape = clueViewSchema.shape;
+/**
+ * The complainant as the caller may see them: whole to the county's 12345 office, masked
+ * (`138****1234`, `张*`) to everyone else; absent when anonymous.
+ */
+export const complainantViewSchema = z.object({
+  anonymous: z.boolean(),
+  wantsReply: z.boolean(),
+  name: z.string().optional(),
+  phone: z.string().optional(),
+  masked: z.boolean().describe('true unless the caller is the county’s 12345 office'),
+});
+/** A clue (问题线索): URL ids, departments named, the complainant masked unless the caller is the 12345 office. */
+export const clueSchema = apiView(clueViewSchema, {
+  set: {
+    clueId: urlIdSchema,
+    workflowId: z.string(),
+    departmentName: z.string().optional(),
+    tasks: z.array(clueShape.tasks.element.extend({ taskId: urlIdSchema })),
+    mergedInto: urlIdSchema.optional().describe('A repeat (并单): the open clue it joined, whose handling and reply it shares'),
+    complainant: complainantViewSchema.optional(),
+  },
+  after: { clueId: ['workflowId'], department: ['departmentName'], state: ['mergedInto'] },
+  omit: ['lastEventSeq'],
+});

@@ -55,6 +55,9 @@ export const runtimePrivileges: Record<string, readonly TablePrivilege[]> = {
   audit_texts: ['SELECT', 'INSERT', 'UPDATE'],
   subjects: ['SELECT', 'INSERT', 'UPDATE'],
   clues: ['SELECT', 'INSERT', 'UPDATE'],
+  // Sealed; never rewritten: a contact is written once, at intake.
+  clue_contacts: ['SELECT', 'INSERT'],
+  dispatch_catalogues: ['SELECT', 'INSERT'],
 };
 
 /** The runtime role of a connection string: its user and password (`postgres://role:password@…`). */

@@ -104,3 +104,35 @@ export function canSeeSubject(p: Principal, s: { county: string }): boolean {
 export function canSeeResultRecord(p: Principal, r: { county: string }): boolean {
   return coversCounty(p, r.county) && hasRole(p, 'supervisor', 'admin', 'operator');
 }
+
+/** The county's 12345 office (政务服务管理局): it takes the calls, dispatches and visits back. */
+export const clueOffice = 'gov-services';
+
+/**
+ * A clue: operators, supervisors and auditors of a covering division, the county's 12345 office,
+ * and every department it was dispatched to or co-handled by (a department that returned it keeps
+ * sight of what it returned). `departments` is the read model's column of those.
+ */
+export function canSeeClue(p: Principal, v: { county: string; departments: string[] }): boolean {
+  if (!coversCounty(p, v.county)) return false;
+  if (hasRole(p, 'operator', 'supervisor', 'auditor')) return true;
+  return !!p.department && p.county === v.county && (p.department === clueOffice || v.departments.includes(p.department));
+}
+
+/** The complainant's name and phone, whole: only the county's 12345 office, which calls back. */
+export function canSeeContact(p: Principal, v: { county: string }): boolean {
+  return p.county === v.county && p.department === clueOffice;
+}
+
+/** `canSeeClue` in SQL, for the list. */
+export function cluesVisibleTo(w: Where, p: Principal): Where {
+  const prefix = w.param(`${divisionPrefix(p.county)}%`);
+  const broad = w.param(hasRole(p, 'operator', 'supervisor', 'auditor'));
+  const county = w.param(p.county);
+  const department = w.param(p.department ?? null);
+  return w.add(
+    `(county LIKE ${prefix} AND (${broad}::boolean
+      OR (county = ${county} AND ${department}::text IS NOT NULL AND (${department} = ? OR ${department} = ANY(departments)))))`,
+    clueOffice,
+  );
+}

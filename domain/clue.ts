@@ -240,7 +240,8 @@ export function maskName(name: string): string {
   return chars.length <= 1 ? '*' : `${chars[0]}${'*'.repeat(chars.length - 1)}`;
 }
 
-export const clueStates = ['dispatching', 'handling', 'replied', 'deciding', 'closed', 'cancelled'] as const;
+/** `merged`: a repeat joined to an open clue (并单); it has no workflow of its own and follows that clue. */
+export const clueStates = ['dispatching', 'handling', 'replied', 'deciding', 'closed', 'cancelled', 'merged'] as const;
 export type ClueState = (typeof clueStates)[number];
 export const clueStateNames: Record<ClueState, string> = {
   dispatching: '待派单',
@@ -249,6 +250,7 @@ export const clueStateNames: Record<ClueState, string> = {
   deciding: '待督办决定',
   closed: '已办结',
   cancelled: '已撤销',
+  merged: '已并单',
 };
 export const satisfactions = ['satisfied', 'basically', 'unsatisfied'] as const;
 export const satisfactionNames: Record<(typeof satisfactions)[number], string> = { satisfied: '满意', basically: '基本满意', unsatisfied: '不满意' };
@@ -268,6 +270,8 @@ export const clueInputSchema = z.object({
     .regex(/^\d{9,12}$/)
     .optional(),
   content: safeText().trim().min(1).max(4000),
+  /** Whom the clue is about, for the departments' instructions (the payload codec seals it). */
+  subject: subjectSchema.pick({ name: true, kind: true, creditCode: true, address: true }).optional(),
   complainant: z.object({ anonymous: z.boolean(), wantsReply: z.boolean() }).default({ anonymous: true, wantsReply: false }),
   /** The catalogue's dispatch at intake; none: the 12345 office dispatches by hand. */
   dispatch: z.object({ ruleId: z.string(), lead: departmentSchema, coHandlers: z.array(departmentSchema).default([]) }).optional(),
@@ -289,6 +293,8 @@ export const clueViewSchema = z.object({
   state: z.enum(clueStates),
   stateName: z.string(),
   receivedAt: time,
+  /** Whether the complainant is anonymous and wants a reply (their name and phone are never here). */
+  complainant: z.object({ anonymous: z.boolean(), wantsReply: z.boolean() }).optional(),
   /** The department handling it now (the lead), and its co-handlers. */
   department: z.string().optional(),
   coHandlers: z.array(z.string()),

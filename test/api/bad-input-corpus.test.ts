@@ -188,7 +188,9 @@ const recordKeys: Record<string, string> = { roles: 'lead', settings: 'maxRectif
 /** Optional properties always sent (a matter's facts are checked by the route, per scenario). */
 // `workingDays`: an extension names exactly one of workingDays or days, which the document cannot
 // say (both are optional there); the base body takes the common one.
-const alwaysInclude = new Set(['facts', 'workingDays']);
+// `keywords`: a dispatch rule matches on at least one criterion, each optional in the document;
+// the base rule matches on keywords.
+const alwaysInclude = new Set(['facts', 'workingDays', 'keywords']);
 /** Strings for patterns `byName` does not cover, tried in order. */
 const patternCandidates = [
   '610124',
@@ -403,6 +405,7 @@ const cursorShapes: Record<string, Record<string, 'time' | 'time-or-null' | 'str
   '/v1/public/results': { publishedAt: 'time', resultId: 'string' },
   '/v1/audit': { id: 'digits' },
   '/v1/webhooks': { county: 'string', kind: 'string', value: 'string' },
+  '/v1/clues': { receivedAt: 'time', clueId: 'string' },
 };
 const goodCursorField = { time: '2026-03-02T01:00:00.000Z', 'time-or-null': '2026-03-02T01:00:00.000Z', string: 'x', digits: '1' } as const;
 

@@ -12,6 +12,18 @@ import { startTaskUnderFreshId } from '../children.js';
 import { departmentTask } from '../department-task.js';
 import type { ClueRun } from './run.js';
 
+/**
+ * The content as the platform took it down, and whom it is about. A clue started without a
+ * subject (every run before the API sent one) gets the content alone, as it always did.
+ */
+function instructionsOf(input: ClueRun['input']): string {
+  const s = input.subject;
+  if (!s) return input.content;
+  const about = [s.name, s.creditCode ? `统一社会信用代码 ${s.creditCode}` : undefined, s.address].filter(Boolean).join('，');
+  const whole = `${input.content}\n\n涉及对象：${about}`;
+  return whole.length <= 4000 ? whole : input.content; // the task's instructions hold 4,000 characters
+}
+
 export type TaskEnd = TaskResult & { taskId: string };
 
 /** Starts one department task of the clue and answers its end (cancelled when it ended outside the API). */
@@ -26,7 +38,7 @@ export async function handleAs(run: ClueRun, department: string, role: 'lead' | 
         county: input.county,
         department,
         title,
-        instructions: input.content,
+        instructions: instructionsOf(input),
         limits: {
           ...limits,
           returnWithin: { amount: input.settings.returnWorkingDays, unit: 'working_day', startsFrom: 'assignment' },

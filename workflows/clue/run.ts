@@ -44,6 +44,7 @@ export class ClueRun {
       state: 'dispatching',
       stateName: clueStateNames.dispatching,
       receivedAt: toShanghaiIso(input.receivedAt ?? Date.now()),
+      complainant: input.complainant,
       coHandlers: [],
       dispatches: [],
       tasks: [],

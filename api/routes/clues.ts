@@ -1,0 +1,569 @@
+/**
+ * 问题线索 (issue 13 §1): intake from the 12345 platform, the county's dispatch catalogue, the
+ * office's dispatch, the lead department's return and reply, the visit-back and the supervisor's
+ * decision. The loop itself is the `clue` workflow; a repeat (并单) is a row joined to the open
+ * clue, with no workflow of its own. The complainant's name and phone are sealed in clue_contacts.
+ */
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { WorkflowExecutionAlreadyStartedError, WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/client';
+import { z } from 'zod';
+import { contactsOf, insertContact, openContact, sealContact, type Contact } from '../../db/clue-contacts.js';
+import {
+  clueDepartments,
+  currentCatalogue,
+  findOpenRepeat,
+  getClueRecord,
+  insertClueIntake,
+  listClues,
+  lockMergeKey,
+  mergedClues,
+  putCatalogue,
+  type ClueRow,
+} from '../../db/clues.js';
+import { actorOf, appendAudit, getTimeline, recordEvent } from '../../db/events.js';
+import { nextSeq } from '../../db/ids.js';
+import { inTransaction } from '../../db/sql.js';
+import { getTaskRow } from '../../db/tasks.js';
+import { canSeeClue, canSeeContact, clueOffice } from '../../db/visibility.js';
+import { shanghaiDate, toShanghaiIso } from '../../domain/calendar/index.js';
+import {
+  clueBodySchema,
+  clueCategories,
+  clueCategoryNames,
+  clueSettingsSchema,
+  clueStateNames,
+  clueStates,
+  dispatchCatalogueSchema,
+  dispatchClue,
+  mergeKey,
+  type ClueInputDraft,
+  type ClueView,
+} from '../../domain/clue.js';
+import { countySchema, departmentSchema, divisionName } from '../../domain/departments.js';
+import { clueWorkflowId, toUrlId } from '../../domain/ids.js';
+import { payloadKeysFor } from '../../domain/payload-keys.js';
+import { hasRole, type Principal } from '../../domain/principal.js';
+import { SA } from '../../domain/search-attributes.js';
+import { returnBodySchema } from '../../domain/task.js';
+import { safeText } from '../../domain/text.js';
+import {
+  decideClueUpdate,
+  decisionBodySchema,
+  dispatchBodySchema,
+  getClueQuery,
+  visitBodySchema,
+  visitClueUpdate,
+  dispatchClueUpdate,
+} from '../../workflows/clue.js';
+import { returnUpdate, signUpdate, submitUpdate } from '../../workflows/department-task.js';
+import type { AppDeps } from '../app.js';
+import { ApiError, forbidden } from '../errors.js';
+import { idempotencyHeaders, reserveWorkflowId, updateIdFor } from '../idempotency.js';
+import { act, adminAudit, cursorOf, errorResponses, keysetPage, loadVisible, pageQuery, rowWaitMs } from '../plumbing.js';
+import { presentClue, presentTask } from '../presenters.js';
+import { boolQuery, clueSchema, taskViewSchema, timelineEntrySchema, urlIdSchema } from '../schemas.js';
+
+const errors = errorResponses(400, 401, 403, 404, 409, 503);
+const params = z.object({ clueId: urlIdSchema });
+
+const intakeAnswerSchema = z.object({
+  clueId: urlIdSchema,
+  state: z.enum(clueStates),
+  stateName: z.string(),
+  department: z.string().optional().describe('The lead department, when the county’s catalogue dispatched it at intake'),
+  mergedInto: urlIdSchema.optional().describe('A repeat (并单): the open clue it joined; no new department task'),
+});
+
+const catalogueBodySchema = z.object({
+  rules: dispatchCatalogueSchema.shape.rules,
+  /** The county's clue clocks; what is left out keeps DOMAIN §6's default. */
+  settings: clueSettingsSchema.partial().optional(),
+  baseVersion: z.number().int().min(0).optional().describe('The version edited: a catalogue changed meanwhile answers 409 and nothing is written'),
+});
+const catalogueAnswerSchema = z.object({
+  county: z.string(),
+  version: z.number().int().describe('0: the county has no catalogue yet, every clue is dispatched by the 12345 office'),
+  rules: dispatchCatalogueSchema.shape.rules,
+  settings: z.record(z.string(), z.unknown()),
+  effectiveSettings: z.record(z.string(), z.unknown()).describe('The settings with every default filled in'),
+  updatedAt: z.string().optional(),
+  updatedBy: z.string().optional(),
+});
+
+/** The 12345 office (its officers and head) of the principal's own county. */
+const isOffice = (p: Principal) => p.department === clueOffice && hasRole(p, 'officer', 'head');
+
+export const clueRoutes =
+  (deps: AppDeps): FastifyPluginAsyncZod =>
+  async (app) => {
+    const { pool, temporal, config } = deps;
+    const keys = payloadKeysFor(config);
+
+    async function visible(p: Principal, urlId: string) {
+      let row: ClueRow | undefined;
+      const loaded = await loadVisible<ClueView>(deps, {
+        urlId,
+        kind: 'clue',
+        what: '线索',
+        row: async (id) => (row = await getClueRecord(pool, id))?.view,
+        live: (h) => h.query(getClueQuery),
+        canSee: (v) => canSeeClue(p, { county: v.county, departments: clueDepartments(v) }),
+      });
+      return { ...loaded, row, send: <R>(update: () => Promise<R>) => act(deps, update, () => new ApiError(409, 'wrong_state', '线索已办结')) };
+    }
+
+    /** The complainants' contacts of some clues, opened only for the 12345 office. */
+    async function contacts(p: Principal, county: string, clueIds: string[]): Promise<{ whole: boolean; of: (id: string) => Contact | undefined }> {
+      const sealed = await contactsOf(pool, clueIds);
+      const whole = canSeeContact(p, { county });
+      return { whole, of: (id) => (keys && sealed.has(id) ? openContact(keys, id, sealed.get(id)!) : undefined) };
+    }
+
+    async function present(p: Principal, v: ClueView, mergedInto: string | null | undefined) {
+      const c = await contacts(p, v.county, [v.clueId]);
+      return presentClue(v, { mergedInto, contact: c.of(v.clueId), whole: c.whole });
+    }
+
+    /** The lead department's open task of the clue's current round (the one that replies or returns). */
+    function leadTask(v: ClueView): string {
+      const t = v.tasks.filter((x) => x.role === 'lead' && x.state === 'running').at(-1);
+      if (!t || v.state !== 'handling') throw new ApiError(409, 'wrong_state', `线索${clueStateNames[v.state]}，没有待办的牵头任务`);
+      return t.taskId;
+    }
+
+    app.post(
+      '/clues',
+      {
+        schema: {
+          summary: 'Take in a clue (受理): a 12345 work order or another channel’s; dispatched by the county’s catalogue, else by the 12345 office',
+          description:
+            'The `Idempotency-Key` is the platform’s work-order number: a retry answers 200 with the same clue. A clue about the same subject (credit code, or the normalised address) and category as an open one received within the county’s merge window joins it (并单: `mergedInto`). The complainant’s name and phone are sealed at rest and shown whole only to the county’s 12345 office.',
+          tags: ['clues'],
+          headers: idempotencyHeaders,
+          body: clueBodySchema,
+          response: { 201: intakeAnswerSchema, 200: intakeAnswerSchema, ...errors },
+        },
+      },
+      async (req, reply) => {
+        const p = req.principal;
+        if (!hasRole(p, 'operator') && !isOffice(p)) throw forbidden('只有本县操作员或12345热线办可以受理线索');
+        const body = req.body;
+        if (body.county !== p.county) throw forbidden('只能受理本县的线索');
+        const contact = body.complainant && !body.complainant.anonymous ? { name: body.complainant.name, phone: body.complainant.phone } : undefined;
+        const hasContact = !!(contact?.name || contact?.phone);
+        if (hasContact && !keys) throw new ApiError(503, 'not_configured', '本服务未配置载荷密钥（PAYLOAD_KEYS），不能保存来电人联系方式');
+
+        const year = Number(shanghaiDate(Date.now()).slice(0, 4));
+        const { workflowId: clueId, created } = await reserveWorkflowId(pool, {
+          scope: `clue:${body.county}`,
+          key: req.headers['idempotency-key'],
+          body,
+          newId: async () => clueWorkflowId(body.county, year, await nextSeq(pool, `clue:${body.county}:${year}`)),
+        });
+        const current = await currentCatalogue(pool, body.county);
+        const settings = clueSettingsSchema.parse(current?.settings ?? {});
+        const dispatch = current ? dispatchClue(current.catalogue, body) : undefined;
+        const key = mergeKey(body);
+        const flags = { anonymous: body.complainant?.anonymous ?? true, wantsReply: body.complainant?.wantsReply ?? false };
+
+        // The row, the sealed contact and the intake's audit entry in one transaction, under the
+        // merge key's lock: two repeats arriving together join one clue. A retry finds the row.
+        const intake = await inTransaction(pool, async (client) => {
+          const existing = await getClueRecord(client, clueId);
+          if (existing) return { view: existing.view, mergedInto: existing.mergedInto ?? undefined, receivedAtMs: Date.parse(existing.view.receivedAt) };
+          if (key) await lockMergeKey(client, key);
+          const mergedInto = key ? await findOpenRepeat(client, key, settings.mergeWindowDays) : undefined;
+          const receivedAtMs = Date.now();
+          const at = toShanghaiIso(receivedAtMs);
+          const state = mergedInto ? 'merged' : dispatch ? 'handling' : 'dispatching';
+          const view: ClueView = {
+            clueId,
+            county: body.county,
+            channel: body.channel,
+            ref: body.ref,
+            category: body.category,
+            urgency: body.urgency,
+            state,
+            stateName: clueStateNames[state],
+            receivedAt: at,
+            complainant: flags,
+            ...(!mergedInto && dispatch ? { department: dispatch.lead } : {}),
+            coHandlers: !mergedInto && dispatch ? dispatch.coHandlers : [],
+            dispatches: [],
+            tasks: [],
+            visits: [],
+            rounds: 0,
+            lastEventSeq: mergedInto ? 1 : 0,
+          };
+          await insertClueIntake(client, { view, mergeKey: key, mergedInto, receivedAt: new Date(receivedAtMs).toISOString() });
+          if (hasContact) await insertContact(client, clueId, sealContact(keys!, clueId, contact!));
+          const what = `${clueCategoryNames[body.category]}（${body.ref}）`;
+          if (mergedInto) {
+            // The repeat's own timeline says where it went; its handling is the open clue's.
+            await recordEvent(client, {
+              workflowId: clueId,
+              seq: 1,
+              county: body.county,
+              at,
+              type: 'merged',
+              summary: `受理${what}，与 ${mergedInto} 同一对象、同类诉求，并单办理`,
+              actor: p,
+              data: { mergedInto, channel: body.channel, ref: body.ref, category: body.category },
+            });
+          } else {
+            await appendAudit(client, {
+              eventId: `${clueId}#intake`,
+              at,
+              county: body.county,
+              action: 'clue.accepted',
+              objectId: clueId,
+              details: {
+                summary: `受理${what}`,
+                channel: body.channel,
+                ref: body.ref,
+                category: body.category,
+                ...(dispatch ? { ruleId: dispatch.ruleId } : {}),
+              },
+              ...actorOf(p),
+            });
+          }
+          return { view, mergedInto, receivedAtMs };
+        });
+
+        if (!intake.mergedInto) {
+          const input: ClueInputDraft = {
+            county: body.county,
+            channel: body.channel,
+            ref: body.ref,
+            category: body.category,
+            urgency: body.urgency,
+            ...(body.township ? { township: body.township } : {}),
+            content: body.content,
+            ...(body.subject ? { subject: body.subject } : {}),
+            complainant: flags,
+            ...(dispatch ? { dispatch: { ruleId: dispatch.ruleId, lead: dispatch.lead, coHandlers: dispatch.coHandlers } } : {}),
+            settings,
+            receivedAt: intake.receivedAtMs,
+          };
+          // USE_EXISTING: a retry after a crash between the row and the start lands on the running
+          // clue; REJECT_DUPLICATE: one that closed is never started again under its id.
+          try {
+            await temporal.workflow.start('clue', {
+              taskQueue: config.TEMPORAL_TASK_QUEUE,
+              workflowId: clueId,
+              args: [input],
+              workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
+              workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+              // No personal data: the category and the county, never the complainant or the subject.
+              staticSummary: `问题线索 · ${clueCategoryNames[body.category]} · ${divisionName(body.county)}`,
+              staticDetails: `**问题线索**（${body.channel}）· ${body.ref}`,
+              typedSearchAttributes: [{ key: SA.County, value: body.county }, ...(dispatch ? [{ key: SA.Department, value: dispatch.lead }] : [])],
+            });
+          } catch (err) {
+            if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+          }
+        }
+        const latest = created ? intake.view : ((await getClueRecord(pool, clueId))?.view ?? intake.view);
+        void reply.code(created ? 201 : 200);
+        return {
+          clueId: toUrlId(clueId),
+          state: latest.state,
+          stateName: latest.stateName,
+          ...(latest.department ? { department: latest.department } : {}),
+          ...(intake.mergedInto ? { mergedInto: toUrlId(intake.mergedInto) } : {}),
+        };
+      },
+    );
+
+    app.get(
+      '/clues',
+      {
+        schema: {
+          summary: 'Clues the caller may see, newest first: the 12345 office and supervisors all of the county’s, a department those it was dispatched',
+          tags: ['clues'],
+          querystring: z.object({
+            state: z.enum(clueStates).optional(),
+            category: z.enum(clueCategories).optional(),
+            department: departmentSchema.optional().describe('Dispatched to or co-handled by this department'),
+            overdue: boolQuery.optional().describe('A department task of it is past its deadline, or its visit-back is'),
+            ...pageQuery(),
+          }),
+          response: { 200: z.object({ items: z.array(clueSchema), nextCursor: z.string().nullable() }), ...errors },
+        },
+      },
+      async (req) => {
+        const q = req.query;
+        const before = cursorOf(q.cursor, { receivedAt: 'time', clueId: 'string' });
+        const rows = await listClues(pool, req.principal, {
+          state: q.state,
+          category: q.category,
+          department: q.department,
+          overdue: q.overdue,
+          limit: q.limit + 1,
+          before,
+        });
+        const page = keysetPage(rows, q.limit, (last) => last.cursor);
+        const c = await contacts(
+          req.principal,
+          req.principal.county,
+          page.rows.map((r) => r.view.view.clueId),
+        );
+        return {
+          items: page.rows.map(({ view: r }) =>
+            presentClue(r.view, { mergedInto: r.mergedInto, contact: c.of(r.view.clueId), whole: c.whole && r.view.county === req.principal.county }),
+          ),
+          nextCursor: page.nextCursor,
+        };
+      },
+    );
+
+    app.get(
+      '/clues/:clueId',
+      {
+        schema: {
+          summary: 'One clue: its dispatches, department tasks, reply, visit-backs and decision, the repeats merged into it, and its timeline',
+          description: 'A repeat (`state: merged`) shows the clue it joined as `joined`: its handling and reply are that clue’s.',
+          tags: ['clues'],
+          params,
+          response: {
+            200: clueSchema.extend({
+              merged: z.array(clueSchema).describe('Repeats merged into this clue (并单): every complainant gets its reply'),
+              joined: clueSchema.optional(),
+              departmentTasks: z.array(taskViewSchema),
+              timeline: z.array(timelineEntrySchema),
+            }),
+            ...errors,
+          },
+        },
+      },
+      async (req) => {
+        const p = req.principal;
+        const { view, row } = await visible(p, req.params.clueId);
+        const merged = await mergedClues(pool, view.clueId);
+        const joinedRow = row?.mergedInto ? await getClueRecord(pool, row.mergedInto) : undefined;
+        const c = await contacts(p, view.county, [view.clueId, ...merged.map((m) => m.clueId)]);
+        const tasks = (await Promise.all(view.tasks.map((t) => getTaskRow(pool, t.taskId)))).filter((t) => t !== undefined);
+        return {
+          ...presentClue(view, { mergedInto: row?.mergedInto, contact: c.of(view.clueId), whole: c.whole }),
+          merged: merged.map((m) => presentClue(m, { mergedInto: view.clueId, contact: c.of(m.clueId), whole: c.whole })),
+          ...(joinedRow ? { joined: presentClue(joinedRow.view) } : {}),
+          departmentTasks: tasks.map(presentTask),
+          timeline: await getTimeline(pool, view.clueId),
+        };
+      },
+    );
+
+    app.post(
+      '/clues/:clueId/dispatch',
+      {
+        schema: {
+          summary: '派单 by the 12345 office: the lead department and its co-handlers (the county’s last allowed dispatch designates the handler)',
+          tags: ['clues'],
+          params,
+          headers: idempotencyHeaders,
+          body: dispatchBodySchema,
+          response: { 200: clueSchema, ...errors },
+        },
+      },
+      async (req) => {
+        const { handle, workflowId, send, row } = await visible(req.principal, req.params.clueId);
+        const id = updateIdFor(req.headers['idempotency-key'], 'dispatchClue', workflowId);
+        const v = await send(() =>
+          handle.executeUpdate(dispatchClueUpdate, { args: [{ ...req.body, actor: req.principal }], ...(id ? { updateId: id } : {}) }),
+        );
+        return present(req.principal, v, row?.mergedInto);
+      },
+    );
+
+    app.post(
+      '/clues/:clueId/return',
+      {
+        schema: {
+          summary: '退单: the lead department returns the clue to the 12345 office, with its reason, within its return window',
+          description: 'A designated handler (after the county’s last dispatch) cannot return it: 409 `not_returnable`.',
+          tags: ['clues'],
+          params,
+          headers: idempotencyHeaders,
+          body: returnBodySchema.pick({ reason: true, basis: true }),
+          response: { 200: taskViewSchema, ...errors },
+        },
+      },
+      async (req) => {
+        const { view, send } = await visible(req.principal, req.params.clueId);
+        const taskId = leadTask(await liveView(view));
+        const id = updateIdFor(req.headers['idempotency-key'], 'return', taskId);
+        const task = temporal.workflow.getHandle(taskId);
+        return presentTask(
+          await send(() => task.executeUpdate(returnUpdate, { args: [{ ...req.body, actor: req.principal }], ...(id ? { updateId: id } : {}) })),
+        );
+      },
+    );
+
+    app.post(
+      '/clues/:clueId/reply',
+      {
+        schema: {
+          summary: '答复: the lead department answers (its task’s submission); a task not yet signed for is signed for now',
+          description: 'Answers the clue once its reply is recorded (`replied`, with the visit-back’s limit).',
+          tags: ['clues'],
+          params,
+          headers: idempotencyHeaders,
+          body: z.object({ summary: safeText().trim().min(2).max(2000).describe('What was done and the answer to the complainant') }),
+          response: { 200: clueSchema, ...errors },
+        },
+      },
+      async (req) => {
+        const p = req.principal;
+        const { view, send, row } = await visible(p, req.params.clueId);
+        const taskId = leadTask(await liveView(view));
+        const task = temporal.workflow.getHandle(taskId);
+        const key = req.headers['idempotency-key'];
+        const state = (await getTaskRow(pool, taskId))?.state;
+        const signId = updateIdFor(key, 'sign', taskId);
+        if (state === 'assigned') await send(() => task.executeUpdate(signUpdate, { args: [{ actor: p }], ...(signId ? { updateId: signId } : {}) }));
+        const submitId = updateIdFor(key, 'submit', taskId);
+        await send(() => task.executeUpdate(submitUpdate, { args: [{ summary: req.body.summary, actor: p }], ...(submitId ? { updateId: submitId } : {}) }));
+        return present(p, await repliedView(view.clueId), row?.mergedInto);
+      },
+    );
+
+    app.post(
+      '/clues/:clueId/visit',
+      {
+        schema: {
+          summary: '回访 by the 12345 office: what the complainant said of the reply (unsatisfied: handled once more, then a supervisor decides)',
+          tags: ['clues'],
+          params,
+          headers: idempotencyHeaders,
+          body: visitBodySchema,
+          response: { 200: clueSchema, ...errors },
+        },
+      },
+      async (req) => {
+        const { handle, workflowId, send, row } = await visible(req.principal, req.params.clueId);
+        const id = updateIdFor(req.headers['idempotency-key'], 'visitClue', workflowId);
+        const v = await send(() => handle.executeUpdate(visitClueUpdate, { args: [{ ...req.body, actor: req.principal }], ...(id ? { updateId: id } : {}) }));
+        return present(req.principal, v, row?.mergedInto);
+      },
+    );
+
+    app.post(
+      '/clues/:clueId/decision',
+      {
+        schema: {
+          summary: 'A supervisor decides a clue still unsatisfied after being handled again: close it, or have it handled once more',
+          tags: ['clues'],
+          params,
+          headers: idempotencyHeaders,
+          body: decisionBodySchema,
+          response: { 200: clueSchema, ...errors },
+        },
+      },
+      async (req) => {
+        const { handle, workflowId, send, row } = await visible(req.principal, req.params.clueId);
+        const id = updateIdFor(req.headers['idempotency-key'], 'decideClue', workflowId);
+        const v = await send(() => handle.executeUpdate(decideClueUpdate, { args: [{ ...req.body, actor: req.principal }], ...(id ? { updateId: id } : {}) }));
+        return present(req.principal, v, row?.mergedInto);
+      },
+    );
+
+    const countyParams = z.object({ county: countySchema });
+    const canReadCatalogue = (p: Principal, county: string) =>
+      p.county === county && (hasRole(p, 'admin', 'operator', 'supervisor') || p.department === clueOffice);
+
+    app.get(
+      '/counties/:county/dispatch-rules',
+      {
+        schema: {
+          summary: 'The county’s dispatch catalogue (派单目录) in force and its clue clocks',
+          tags: ['clues'],
+          params: countyParams,
+          response: { 200: catalogueAnswerSchema, ...errors },
+        },
+      },
+      async (req) => {
+        if (!canReadCatalogue(req.principal, req.params.county)) throw forbidden('只能查看本县的派单目录');
+        const c = await currentCatalogue(pool, req.params.county);
+        return {
+          county: req.params.county,
+          version: c?.version ?? 0,
+          rules: c?.catalogue.rules ?? [],
+          settings: c?.settings ?? {},
+          effectiveSettings: clueSettingsSchema.parse(c?.settings ?? {}),
+          ...(c ? { updatedAt: toShanghaiIso(Date.parse(c.createdAt)), updatedBy: c.createdBy } : {}),
+        };
+      },
+    );
+
+    app.put(
+      '/counties/:county/dispatch-rules',
+      {
+        schema: {
+          summary: 'Replace the county’s dispatch catalogue (admin): a new version, audited; rules apply in their order, the first match dispatches',
+          description:
+            'A functional department’s item is never dispatched to a township (国办函〔2025〕66号): such a rule is refused. Clues already taken in keep the dispatch they got.',
+          tags: ['clues'],
+          params: countyParams,
+          body: catalogueBodySchema,
+          response: { 200: catalogueAnswerSchema, ...errors },
+        },
+      },
+      async (req) => {
+        const p = req.principal;
+        if (!hasRole(p, 'admin') || p.county !== req.params.county) throw forbidden('只有本县管理员可以修改派单目录');
+        const checked = dispatchCatalogueSchema.safeParse({ rules: req.body.rules });
+        if (!checked.success) {
+          throw new ApiError(
+            400,
+            'validation_failed',
+            '派单目录不符合要求',
+            checked.error.issues.map((i) => ({ path: ['body', ...i.path.map(String)].join('.'), message: i.message })),
+          );
+        }
+        const settings = req.body.settings ?? {};
+        const result = await adminAudit(
+          deps,
+          p,
+          (client) =>
+            putCatalogue(client, { county: req.params.county, catalogue: checked.data, settings, createdBy: p.keyId, baseVersion: req.body.baseVersion }),
+          (r) =>
+            r === 'stale'
+              ? undefined
+              : {
+                  eventId: `dispatch-rules:${r.county}:v${r.version}`,
+                  county: r.county,
+                  action: 'dispatch-rules.replaced',
+                  objectId: `dispatch-rules:${r.county}`,
+                  details: { version: r.version, rules: r.catalogue.rules.length },
+                },
+        );
+        if (result === 'stale') throw new ApiError(409, 'stale_version', '派单目录已被他人修改，请刷新后重试');
+        return {
+          county: result.county,
+          version: result.version,
+          rules: result.catalogue.rules,
+          settings: result.settings,
+          effectiveSettings: clueSettingsSchema.parse(result.settings),
+          updatedAt: toShanghaiIso(Date.parse(result.createdAt)),
+          updatedBy: result.createdBy,
+        };
+      },
+    );
+
+    /** The running clue's own view (the record may lag a dispatch the worker has just carried out). */
+    async function liveView(recorded: ClueView): Promise<ClueView> {
+      if (recorded.state === 'closed' || recorded.state === 'cancelled' || recorded.state === 'merged') return recorded;
+      return temporal.workflow.getHandle(recorded.clueId).query(getClueQuery);
+    }
+
+    /** The clue once the lead's submission became its reply (the task closes, then the clue records it). */
+    async function repliedView(clueId: string): Promise<ClueView> {
+      const until = Date.now() + rowWaitMs(config);
+      for (;;) {
+        const v = await temporal.workflow.getHandle(clueId).query(getClueQuery);
+        // The task closes, then the clue works out the visit-back's limit and records the reply.
+        if (v.state !== 'handling' || Date.now() >= until) return v;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    }
+  };
