@@ -6,6 +6,7 @@
  */
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { WorkflowExecutionAlreadyStartedError, WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/client';
+import type { UpdateDefinition } from '@temporalio/common';
 import { z } from 'zod';
 import { contactsOf, insertContact, openContact, sealContact, type Contact } from '../../db/clue-contacts.js';
 import {
@@ -18,6 +19,7 @@ import {
   lockMergeKey,
   mergedClues,
   putCatalogue,
+  type CatalogueVersion,
   type ClueRow,
 } from '../../db/clues.js';
 import { actorOf, appendAudit, getTimeline, recordEvent } from '../../db/events.js';
@@ -89,6 +91,18 @@ const catalogueAnswerSchema = z.object({
   updatedAt: z.string().optional(),
   updatedBy: z.string().optional(),
 });
+
+/** The catalogue in force as the API shows it (version 0: none yet). */
+function catalogueAnswer(county: string, c: CatalogueVersion | undefined) {
+  return {
+    county,
+    version: c?.version ?? 0,
+    rules: c?.catalogue.rules ?? [],
+    settings: c?.settings ?? {},
+    effectiveSettings: clueSettingsSchema.parse(c?.settings ?? {}),
+    ...(c ? { updatedAt: toShanghaiIso(Date.parse(c.createdAt)), updatedBy: c.createdBy } : {}),
+  };
+}
 
 /** The 12345 office (its officers and head) of the principal's own county. */
 const isOffice = (p: Principal) => p.department === clueOffice && hasRole(p, 'officer', 'head');
@@ -353,27 +367,42 @@ export const clueRoutes =
       },
     );
 
-    app.post(
-      '/clues/:clueId/dispatch',
+    // The clue's own updates: the office's dispatch and visit-back, the supervisor's decision.
+    const actions = [
       {
-        schema: {
-          summary: '派单 by the 12345 office: the lead department and its co-handlers (the county’s last allowed dispatch designates the handler)',
-          tags: ['clues'],
-          params,
-          headers: idempotencyHeaders,
-          body: dispatchBodySchema,
-          response: { 200: clueSchema, ...errors },
+        path: 'dispatch',
+        summary: '派单 by the 12345 office: the lead department and its co-handlers (the county’s last allowed dispatch designates the handler)',
+        body: dispatchBodySchema,
+        update: dispatchClueUpdate,
+      },
+      {
+        path: 'visit',
+        summary: '回访 by the 12345 office: what the complainant said of the reply (unsatisfied: handled once more, then a supervisor decides)',
+        body: visitBodySchema,
+        update: visitClueUpdate,
+      },
+      {
+        path: 'decision',
+        summary: 'A supervisor decides a clue still unsatisfied after being handled again: close it, or have it handled once more',
+        body: decisionBodySchema,
+        update: decideClueUpdate,
+      },
+    ] as const;
+    for (const a of actions) {
+      app.post(
+        `/clues/:clueId/${a.path}`,
+        { schema: { summary: a.summary, tags: ['clues'], params, headers: idempotencyHeaders, body: a.body, response: { 200: clueSchema, ...errors } } },
+        async (req) => {
+          const { handle, workflowId, send, row } = await visible(req.principal, req.params.clueId);
+          const id = updateIdFor(req.headers['idempotency-key'], a.update.name, workflowId);
+          const update = a.update as unknown as UpdateDefinition<ClueView, [Record<string, unknown>]>;
+          const v = await send(() =>
+            handle.executeUpdate(update, { args: [{ ...(req.body as object), actor: req.principal }], ...(id ? { updateId: id } : {}) }),
+          );
+          return present(req.principal, v, row?.mergedInto);
         },
-      },
-      async (req) => {
-        const { handle, workflowId, send, row } = await visible(req.principal, req.params.clueId);
-        const id = updateIdFor(req.headers['idempotency-key'], 'dispatchClue', workflowId);
-        const v = await send(() =>
-          handle.executeUpdate(dispatchClueUpdate, { args: [{ ...req.body, actor: req.principal }], ...(id ? { updateId: id } : {}) }),
-        );
-        return present(req.principal, v, row?.mergedInto);
-      },
-    );
+      );
+    }
 
     app.post(
       '/clues/:clueId/return',
@@ -427,46 +456,6 @@ export const clueRoutes =
       },
     );
 
-    app.post(
-      '/clues/:clueId/visit',
-      {
-        schema: {
-          summary: '回访 by the 12345 office: what the complainant said of the reply (unsatisfied: handled once more, then a supervisor decides)',
-          tags: ['clues'],
-          params,
-          headers: idempotencyHeaders,
-          body: visitBodySchema,
-          response: { 200: clueSchema, ...errors },
-        },
-      },
-      async (req) => {
-        const { handle, workflowId, send, row } = await visible(req.principal, req.params.clueId);
-        const id = updateIdFor(req.headers['idempotency-key'], 'visitClue', workflowId);
-        const v = await send(() => handle.executeUpdate(visitClueUpdate, { args: [{ ...req.body, actor: req.principal }], ...(id ? { updateId: id } : {}) }));
-        return present(req.principal, v, row?.mergedInto);
-      },
-    );
-
-    app.post(
-      '/clues/:clueId/decision',
-      {
-        schema: {
-          summary: 'A supervisor decides a clue still unsatisfied after being handled again: close it, or have it handled once more',
-          tags: ['clues'],
-          params,
-          headers: idempotencyHeaders,
-          body: decisionBodySchema,
-          response: { 200: clueSchema, ...errors },
-        },
-      },
-      async (req) => {
-        const { handle, workflowId, send, row } = await visible(req.principal, req.params.clueId);
-        const id = updateIdFor(req.headers['idempotency-key'], 'decideClue', workflowId);
-        const v = await send(() => handle.executeUpdate(decideClueUpdate, { args: [{ ...req.body, actor: req.principal }], ...(id ? { updateId: id } : {}) }));
-        return present(req.principal, v, row?.mergedInto);
-      },
-    );
-
     const countyParams = z.object({ county: countySchema });
     const canReadCatalogue = (p: Principal, county: string) =>
       p.county === county && (hasRole(p, 'admin', 'operator', 'supervisor') || p.department === clueOffice);
@@ -483,15 +472,7 @@ export const clueRoutes =
       },
       async (req) => {
         if (!canReadCatalogue(req.principal, req.params.county)) throw forbidden('只能查看本县的派单目录');
-        const c = await currentCatalogue(pool, req.params.county);
-        return {
-          county: req.params.county,
-          version: c?.version ?? 0,
-          rules: c?.catalogue.rules ?? [],
-          settings: c?.settings ?? {},
-          effectiveSettings: clueSettingsSchema.parse(c?.settings ?? {}),
-          ...(c ? { updatedAt: toShanghaiIso(Date.parse(c.createdAt)), updatedBy: c.createdBy } : {}),
-        };
+        return catalogueAnswer(req.params.county, await currentCatalogue(pool, req.params.county));
       },
     );
 
@@ -538,15 +519,7 @@ export const clueRoutes =
                 },
         );
         if (result === 'stale') throw new ApiError(409, 'stale_version', '派单目录已被他人修改，请刷新后重试');
-        return {
-          county: result.county,
-          version: result.version,
-          rules: result.catalogue.rules,
-          settings: result.settings,
-          effectiveSettings: clueSettingsSchema.parse(result.settings),
-          updatedAt: toShanghaiIso(Date.parse(result.createdAt)),
-          updatedBy: result.createdBy,
-        };
+        return catalogueAnswer(result.county, result);
       },
     );
 
