@@ -134,7 +134,13 @@ describe('clues through HTTP', () => {
     expect(asMarket.merged[0].complainant.phone).toBe('139****1111');
     expect(JSON.stringify(asMarket)).not.toContain(phone);
     // The department's task carries the content and the subject, not the complainant.
-    const marketTask = asMarket.departmentTasks.find((t: { department: string }) => t.department === 'market');
+    // The task's own record is written by the task (it may land after the clue's).
+    const marketTask = await eventually(
+      async () => (await clueOf('market', clueId)).departmentTasks.find((t: { department: string }) => t.department === 'market'),
+      {
+        message: "market's task in the record",
+      },
+    );
     expect(marketTask.instructions).toContain('预付卡门店关门');
     expect(marketTask.instructions).toContain('91610124MA6TG0001X');
     // Another county's office sees nothing of it; a department it was never sent to neither.
