@@ -7,6 +7,7 @@ import { closeInterruptedTaskRow } from '../db/tasks.js';
 import { insertPublicResult, type PublicResult } from '../db/matters.js';
 import type { MatterView } from '../domain/matter.js';
 import type { ClueView } from '../domain/clue.js';
+import type { RiskWarningView } from '../domain/risk-warning.js';
 import type { DisputeView } from '../domain/dispute.js';
 import type { TransferView } from '../domain/transfer.js';
 import { CalendarStore, listOpenWorkflowsAffectedByYear } from '../db/calendar.js';
@@ -94,6 +95,11 @@ export function createActivities(deps: ActivityDeps) {
     /** Writes one clue event: read model, timeline, audit entry and notifications, atomically. */
     async recordClueEvent(input: { event: EventRecord } & ViewRecord<ClueView>): Promise<void> {
       await storing(eventName(input.event), () => recordViewEvent(deps.pool, 'clues', input));
+    },
+
+    /** Writes one risk-warning event: read model, timeline, audit entry and notifications, atomically. */
+    async recordRiskWarningEvent(input: { event: EventRecord } & ViewRecord<RiskWarningView>): Promise<void> {
+      await storing(eventName(input.event), () => recordViewEvent(deps.pool, 'risk_warnings', input));
     },
 
     /** Writes the public record of a closed matter (一公开). Idempotent on the result id. */

@@ -2,12 +2,14 @@ import type { ClueView } from '../domain/clue.js';
 import type { DisputeView } from '../domain/dispute.js';
 import type { EventRecord, ViewRecord } from '../domain/events.js';
 import type { MatterView } from '../domain/matter.js';
+import type { RiskWarningView } from '../domain/risk-warning.js';
 import type { TaskView } from '../domain/task.js';
 import type { TransferView } from '../domain/transfer.js';
 import { upsertClueView } from './clues.js';
 import { upsertDisputeView } from './disputes.js';
 import { insertAuditVerification, recordEvent, type ChainVerification } from './events.js';
 import { upsertMatterView, type RecordedMatterView } from './matters.js';
+import { upsertRiskWarningView } from './risk-warnings.js';
 import type { Pool, Queryable } from './pool.js';
 import { inTransaction } from './sql.js';
 import { ensureMatterSubject } from './subjects.js';
@@ -26,6 +28,7 @@ type Recorded = {
   disputes: DisputeView;
   transfers: TransferView;
   clues: ClueView;
+  risk_warnings: RiskWarningView;
 };
 
 const upserts: { [T in ViewTable]: (db: Queryable, v: Recorded[T]) => Promise<void> } = {
@@ -34,9 +37,10 @@ const upserts: { [T in ViewTable]: (db: Queryable, v: Recorded[T]) => Promise<vo
   disputes: upsertDisputeView,
   transfers: upsertTransferView,
   clues: upsertClueView,
+  risk_warnings: upsertRiskWarningView,
 };
 
-/** Writes one event of a task, matter, dispute, criminal transfer or clue with its view, atomically. */
+/** Writes one event of a task, matter, dispute, criminal transfer, clue or risk warning with its view, atomically. */
 export async function recordViewEvent<T extends ViewTable>(pool: Pool, table: T, input: { event: EventRecord } & ViewRecord<Recorded[T]>): Promise<void> {
   await inTransaction(pool, async (client) => {
     await recordEvent(client, input.event);

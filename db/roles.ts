@@ -58,6 +58,7 @@ export const runtimePrivileges: Record<string, readonly TablePrivilege[]> = {
   // Sealed; never rewritten: a contact is written once, at intake.
   clue_contacts: ['SELECT', 'INSERT'],
   dispatch_catalogues: ['SELECT', 'INSERT'],
+  risk_warnings: ['SELECT', 'INSERT', 'UPDATE'],
 };
 
 /** The runtime role of a connection string: its user and password (`postgres://role:password@…`). */

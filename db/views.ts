@@ -8,6 +8,7 @@ const tables = {
   disputes: { column: 'dispute_id', field: 'disputeId' },
   transfers: { column: 'transfer_id', field: 'transferId' },
   clues: { column: 'clue_id', field: 'clueId' },
+  risk_warnings: { column: 'warning_id', field: 'warningId' },
 } as const;
 export type ViewTable = keyof typeof tables;
 

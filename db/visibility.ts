@@ -124,15 +124,36 @@ export function canSeeContact(p: Principal, v: { county: string }): boolean {
   return p.county === v.county && p.department === clueOffice;
 }
 
-/** `canSeeClue` in SQL, for the list. */
-export function cluesVisibleTo(w: Where, p: Principal): Where {
+/**
+ * The county work that operators, supervisors and auditors of a covering division see whole, and a
+ * department of the county sees when `own` (SQL, given the department's placeholder) holds.
+ */
+function countyWorkVisibleTo(w: Where, p: Principal, own: (department: string) => string): Where {
   const prefix = w.param(`${divisionPrefix(p.county)}%`);
   const broad = w.param(hasRole(p, 'operator', 'supervisor', 'auditor'));
   const county = w.param(p.county);
   const department = w.param(p.department ?? null);
-  return w.add(
-    `(county LIKE ${prefix} AND (${broad}::boolean
-      OR (county = ${county} AND ${department}::text IS NOT NULL AND (${department} = ? OR ${department} = ANY(departments)))))`,
-    clueOffice,
-  );
+  return w.add(`(county LIKE ${prefix} AND (${broad}::boolean OR (county = ${county} AND ${department}::text IS NOT NULL AND (${own(department)}))))`);
+}
+
+/** `canSeeClue` in SQL, for the list. */
+export function cluesVisibleTo(w: Where, p: Principal): Where {
+  const office = w.param(clueOffice);
+  return countyWorkVisibleTo(w, p, (d) => `${d} = ${office} OR ${d} = ANY(departments)`);
+}
+
+/**
+ * A risk warning: operators, supervisors and auditors of a covering division (they run the models,
+ * oversee and audit the loop), every department it was pushed to or disposed of by, and the
+ * department that issued it. `departments` is the read model's column of the former.
+ */
+export function canSeeRiskWarning(p: Principal, v: { county: string; departments: string[]; issuingDepartment?: string | null | undefined }): boolean {
+  if (!coversCounty(p, v.county)) return false;
+  if (hasRole(p, 'operator', 'supervisor', 'auditor')) return true;
+  return !!p.department && p.county === v.county && (v.departments.includes(p.department) || v.issuingDepartment === p.department);
+}
+
+/** `canSeeRiskWarning` in SQL, for the list. */
+export function riskWarningsVisibleTo(w: Where, p: Principal): Where {
+  return countyWorkVisibleTo(w, p, (d) => `${d} = ANY(departments) OR issuing_department = ${d}`);
 }

@@ -8,3 +8,4 @@ export { refinedOilMatter } from './scenarios/refined-oil.js';
 export { prepaidCardMatter } from './scenarios/prepaid-card.js';
 export { auditVerification } from './audit-verification.js';
 export { clue } from './clue.js';
+export { riskWarning } from './risk-warning.js';

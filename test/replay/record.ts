@@ -37,6 +37,14 @@ import {
   submitUpdate,
 } from '../../workflows/department-task.js';
 import { clue, dispatchClueUpdate, getClueQuery, visitClueUpdate } from '../../workflows/clue.js';
+import {
+  disposalSubmission,
+  feedbackRiskWarningUpdate,
+  getRiskWarningQuery,
+  reviewRiskWarningUpdate,
+  riskWarning,
+  verificationSubmission,
+} from '../../workflows/risk-warning.js';
 import { timeSkippingEnv, workflowBundle } from '../helpers/temporal.js';
 import { eventually } from '../helpers/eventually.js';
 import { settle } from '../helpers/history.js';
@@ -63,6 +71,7 @@ const activities = {
   recordDisputeEvent: async () => {},
   recordTransferEvent: async () => {},
   recordClueEvent: async () => {},
+  recordRiskWarningEvent: async () => {},
   closeInterruptedTask: async () => {},
   // One county chain intact, one broken: both branches of the daily verification.
   verifyAuditChains: async () => ({
@@ -254,6 +263,64 @@ await worker.runUntil(async () => {
       }
       await eventually(async () => (await h.query(getClueQuery)).state === 'replied', { message: 'replied' });
       await h.executeUpdate(visitClueUpdate, { args: [{ actor: office, satisfaction: 'satisfied' }] });
+      await h.result();
+      return h.workflowId;
+    },
+    async 'risk-warning-red-reviewed-late-disposed-fed-back'() {
+      // A red warning pushed to two departments: one confirms, one does not; the joint review runs
+      // past its deadline (told), then names the disposer and a joint inspection; the disposal asks
+      // for a matter; the issuer's feedback closes it.
+      const h = await env.client.workflow.start(riskWarning, {
+        taskQueue: 'record',
+        workflowId: 'risk-warning-red-reviewed-late-disposed-fed-back',
+        args: [
+          {
+            county,
+            source: 'model',
+            model: 'prepaid-risk v2',
+            level: 'red',
+            subject: { name: '某健身会所', kind: 'enterprise' },
+            trade: 'sports',
+            township: '610124100',
+            indicators: [{ name: '退费投诉数', value: 12, threshold: 5 }],
+            summary: '预付卡门店疑似停业跑路',
+            departments: ['sports', 'market'],
+            ruleId: 'gym-card',
+          },
+        ],
+      });
+      const officer = (department: string): Principal => ({ keyId: `k-${department}`, county, department, roles: ['officer'] });
+      const taskOf = async (step: string, department: string) => {
+        const ref = await eventually(
+          async () => (await h.query(getRiskWarningQuery)).tasks.find((t) => t.step === step && t.department === department && t.state === 'running'),
+          { message: `${step} of ${department}` },
+        );
+        const t = env.client.workflow.getHandle(ref.taskId);
+        await eventually(async () => (await t.query(getTaskQuery).catch(() => undefined))?.currentDeadline, { message: `${ref.taskId} assigned` });
+        await t.executeUpdate(signUpdate, { args: [{ actor: officer(department) }] });
+        return { t, actor: officer(department) };
+      };
+      const sports = await taskOf('verification', 'sports');
+      await sports.t.executeUpdate(submitUpdate, {
+        args: [{ actor: sports.actor, ...verificationSubmission({ department: 'sports', findings: '门店已停业', confirmed: true }) }],
+      });
+      const market = await taskOf('verification', 'market');
+      await market.t.executeUpdate(submitUpdate, {
+        args: [{ actor: market.actor, ...verificationSubmission({ department: 'market', findings: '未见质量问题', confirmed: false }) }],
+      });
+      await eventually(async () => (await h.query(getRiskWarningQuery)).state === 'reviewing', { message: 'reviewing' });
+      await settle(h);
+      await env.sleep(5 * DAY);
+      await settle(h); // the review's deadline fired and was recorded
+      await h.executeUpdate(reviewRiskWarningUpdate, { args: [{ actor: supervisor, conclusion: '属实，由体育局处置并联合检查', jointInspection: true }] });
+      const disposal = await taskOf('disposal', 'sports');
+      await disposal.t.executeUpdate(submitUpdate, {
+        args: [{ actor: disposal.actor, ...disposalSubmission({ department: 'sports', measures: '责令退费', openMatter: true }) }],
+      });
+      await eventually(async () => (await h.query(getRiskWarningQuery)).state === 'awaiting-feedback', { message: 'awaiting feedback' });
+      await h.executeUpdate(feedbackRiskWarningUpdate, {
+        args: [{ actor: { keyId: 'k-model', county, roles: ['operator'], kind: 'system' }, summary: '预警属实' }],
+      });
       await h.result();
       return h.workflowId;
     },

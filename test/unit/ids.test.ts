@@ -15,6 +15,7 @@ import {
   matterWorkflowId,
   penaltyResultId,
   publicResultId,
+  riskWarningWorkflowId,
   standaloneTaskWorkflowId,
   supervisionOrderWorkflowId,
   toUrlId,
@@ -59,6 +60,22 @@ describe('workflow id formats', () => {
     expect(fromUrlId(id, 'matter')).toBeUndefined();
   });
 
+  test('a risk warning: warning:<county>:<year>-<seq>; its tasks are tasks; its county is read from it', () => {
+    const id = riskWarningWorkflowId('610124', 2026, 7);
+    expect(id).toBe('warning:610124:2026-0007');
+    expect(idKind(id)).toBe('warning');
+    expect(idKind(matterTaskWorkflowId(id, 'market', 2))).toBe('task');
+    expect(idKind(`${id}/dispute:1`)).toBeUndefined();
+    expect(idKind(`${id}/task:market:1/task:police:1`)).toBeUndefined();
+    expect(countyOfWorkflowId(id)).toBe('610124');
+    expect(countyOfWorkflowId(matterTaskWorkflowId(id, 'market', 2))).toBe('610124');
+    expect(toUrlId(id)).toMatch(new RegExp(urlIdPattern));
+    expect(fromUrlId(id, 'warning')).toBe(id);
+    expect(fromUrlId(toUrlId(matterTaskWorkflowId(id, 'market', 2)), 'task')).toBe('warning:610124:2026-0007/task:market:2');
+    expect(fromUrlId(id, 'clue')).toBeUndefined();
+    expect(fromUrlId(clueWorkflowId('610124', 2026, 7), 'warning')).toBeUndefined();
+  });
+
   test('a standalone task: task:<county>:<department>:<year>-<seq>', () => {
     expect(standaloneTaskWorkflowId('610124', 'housing', 2026, 7)).toBe('task:610124:housing:2026-0007');
     expect(standaloneTaskWorkflowId('610124', 'township:610124100', 2026, 1)).toBe('task:610124:township:610124100:2026-0001');
@@ -95,6 +112,8 @@ describe('URL ids', () => {
           standaloneTaskWorkflowId(c, d, y, seq),
           matterWorkflowId(c, 'refined-oil', y, seq),
           matterTaskWorkflowId(matterWorkflowId(c, 'refined-oil', y, seq), d, k),
+          riskWarningWorkflowId(c, y, seq),
+          matterTaskWorkflowId(riskWarningWorkflowId(c, y, seq), d, k),
         ]) {
           const url = toUrlId(id);
           expect(url).not.toContain('/');
@@ -110,6 +129,7 @@ describe('URL ids', () => {
     ['a county that is not 6 digits', 'matter:abc'],
     ['a 5-digit county', 'task:61012:housing:2026-0001'],
     ['an unknown kind', 'job:610124:housing:2026-0001'],
+    ['a warning with a 5-digit county', 'warning:61012:2026-0001'],
     ['upper case', 'task:610124:HOUSING:2026-0001'],
     ['a doubled ~', 'matter:610124:refined-oil:2026-0001~~task:market:2'],
     ['a trailing ~', 'matter:610124:refined-oil:2026-0001~'],
