@@ -120,7 +120,7 @@ export async function loadVisible<V>(
   deps: Pick<AppDeps, 'temporal'>,
   o: {
     urlId: string;
-    kind: 'task' | 'matter' | 'dispute' | 'transfer' | 'clue';
+    kind: 'task' | 'matter' | 'dispute' | 'transfer' | 'clue' | 'warning';
     what: string;
     row: (workflowId: string) => Promise<V | undefined>;
     live: (handle: WorkflowHandle) => Promise<V>;

@@ -5,6 +5,7 @@ import type { AuditEntryView } from '../domain/records.js';
 import { toShanghaiIso } from '../domain/calendar/index.js';
 import { departmentName, divisionName } from '../domain/departments.js';
 import { maskName, maskPhone, type ClueView } from '../domain/clue.js';
+import type { RiskWarningView } from '../domain/risk-warning.js';
 import type { DisputeView } from '../domain/dispute.js';
 import { toUrlId } from '../domain/ids.js';
 import type { MatterView } from '../domain/matter.js';
@@ -188,5 +189,20 @@ export function presentClue(
     tasks: v.tasks.map((t) => ({ ...t, taskId: toUrlId(t.taskId) })),
     ...(o.mergedInto ? { mergedInto: toUrlId(o.mergedInto) } : {}),
     ...(complainant ? { complainant: presentComplainant(complainant, o.contact, o.whole ?? false) } : {}),
+  };
+}
+
+/** A risk warning: URL ids, the departments named. */
+export function presentRiskWarning(v: RiskWarningView) {
+  const { lastEventSeq: _seq, ...rest } = v;
+  const urlTask = <T extends { taskId: string }>(t: T) => ({ ...t, taskId: toUrlId(t.taskId) });
+  return {
+    ...rest,
+    warningId: toUrlId(v.warningId),
+    workflowId: v.warningId,
+    departmentNames: v.departments.map(departmentName),
+    tasks: v.tasks.map(urlTask),
+    verifications: v.verifications.map(urlTask),
+    disposals: v.disposals.map(urlTask),
   };
 }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { clueViewSchema } from '../domain/clue.js';
+import { riskWarningViewSchema } from '../domain/risk-warning.js';
 import { disputeViewSchema } from '../domain/dispute.js';
 import { timelineEntrySchema as domainTimelineEntrySchema } from '../domain/events.js';
 import { matterViewSchema } from '../domain/matter.js';
@@ -278,5 +279,21 @@ export const clueSchema = apiView(clueViewSchema, {
     complainant: complainantViewSchema.optional(),
   },
   after: { clueId: ['workflowId'], department: ['departmentName'], state: ['mergedInto'] },
+  omit: ['lastEventSeq'],
+});
+
+const warningShape = riskWarningViewSchema.shape;
+const withUrlTaskId = <T extends z.ZodObject<{ taskId: z.ZodString }>>(o: T) => o.extend({ taskId: urlIdSchema });
+/** A risk warning (风险预警): URL ids, the departments named; the subject by its kind and credit code only. */
+export const riskWarningSchema = apiView(riskWarningViewSchema, {
+  set: {
+    warningId: urlIdSchema,
+    workflowId: z.string(),
+    departmentNames: z.array(z.string()).describe('The departments it was pushed to, by name, in the order of `departments`'),
+    tasks: z.array(withUrlTaskId(warningShape.tasks.element)).describe('The departments’ verification and disposal tasks (work them under /v1/tasks too)'),
+    verifications: z.array(withUrlTaskId(warningShape.verifications.element)),
+    disposals: z.array(withUrlTaskId(warningShape.disposals.element)),
+  },
+  after: { warningId: ['workflowId'], departments: ['departmentNames'] },
   omit: ['lastEventSeq'],
 });

@@ -103,3 +103,11 @@ export async function recentWarningsByTradeAndTownship(
     campaignSuggested: r.campaign_suggested,
   }));
 }
+
+/**
+ * Serialises intakes of one trade in one township of a county, so two warnings arriving together
+ * are counted by the special-campaign rule one after the other (neither misses the other).
+ */
+export async function lockCampaignKey(client: Queryable, o: { county: string; trade: string; township: string }): Promise<void> {
+  await client.query('SELECT pg_advisory_xact_lock(7233015, hashtext($1))', [`${o.county}|${o.trade}|${o.township}`]);
+}

@@ -11,6 +11,7 @@ import { dispatchClue, type DispatchCatalogue } from './clue.js';
 import { countySchema, departmentSchema } from './departments.js';
 import { subjectSchema } from './matter.js';
 import { safeText } from './text.js';
+import { toShanghaiIso } from './calendar/index.js';
 
 export const riskLevels = ['red', 'orange', 'yellow', 'blue'] as const;
 export const riskLevelSchema = z.enum(riskLevels).describe('Warning level: red (most severe), orange, yellow, blue');
@@ -325,3 +326,36 @@ export const riskWarningViewSchema = z.object({
   lastEventSeq: z.number().int(),
 });
 export type RiskWarningView = z.infer<typeof riskWarningViewSchema>;
+
+/**
+ * The view as the warning is pushed, before any step: the workflow's first, and the row the API
+ * writes at intake (so the special-campaign rule counts a warning whose first record has not
+ * landed yet). `pushedAtMs` is the verification clock's origin.
+ */
+export function initialRiskWarningView(input: RiskWarningInput, warningId: string, pushedAtMs: number): RiskWarningView {
+  return {
+    warningId,
+    county: input.county,
+    source: input.source,
+    ...(input.model ? { model: input.model } : {}),
+    ...(input.issuingDepartment ? { issuingDepartment: input.issuingDepartment } : {}),
+    level: input.level,
+    levelName: riskLevelNames[input.level],
+    ...(input.trade ? { trade: input.trade } : {}),
+    ...(input.township ? { township: input.township } : {}),
+    subject: { kind: input.subject.kind, ...(input.subject.creditCode ? { creditCode: input.subject.creditCode } : {}) },
+    indicators: input.indicators,
+    summary: input.summary,
+    departments: input.departments,
+    ...(input.ruleId ? { ruleId: input.ruleId } : {}),
+    state: 'verifying',
+    stateName: riskWarningStateNames.verifying,
+    issuedAt: toShanghaiIso(pushedAtMs),
+    limits: { verificationWorkingDays: input.settings.verificationWorkingDays[input.level], disposalWorkingDays: input.settings.disposalWorkingDays },
+    tasks: [],
+    verifications: [],
+    disposals: [],
+    ...(input.campaign ? { campaign: input.campaign } : {}),
+    lastEventSeq: 0,
+  };
+}

@@ -42,6 +42,7 @@ import {
   type ClueView,
 } from '../../domain/clue.js';
 import { countySchema, departmentSchema, divisionName } from '../../domain/departments.js';
+import { riskWarningSettingsSchema } from '../../domain/risk-warning.js';
 import { clueWorkflowId, toUrlId } from '../../domain/ids.js';
 import { payloadKeysFor } from '../../domain/payload-keys.js';
 import { hasRole, type Principal } from '../../domain/principal.js';
@@ -80,6 +81,13 @@ const catalogueBodySchema = z.object({
   rules: dispatchCatalogueSchema.shape.rules,
   /** The county's clue clocks; what is left out keeps DOMAIN §6's default. */
   settings: clueSettingsSchema.partial().optional(),
+  /** The county's risk-warning clocks (风险预警): what is left out keeps DOMAIN §6's default. */
+  riskWarningSettings: riskWarningSettingsSchema
+    .partial()
+    .optional()
+    .describe(
+      'Risk warnings pushed by this catalogue: verification working days by level, disposal, review and feedback limits, who is told, the campaign rule',
+    ),
   baseVersion: z.number().int().min(0).optional().describe('The version edited: a catalogue changed meanwhile answers 409 and nothing is written'),
 });
 const catalogueAnswerSchema = z.object({
@@ -88,9 +96,18 @@ const catalogueAnswerSchema = z.object({
   rules: dispatchCatalogueSchema.shape.rules,
   settings: z.record(z.string(), z.unknown()),
   effectiveSettings: z.record(z.string(), z.unknown()).describe('The settings with every default filled in'),
+  riskWarningSettings: z.record(z.string(), z.unknown()),
+  effectiveRiskWarningSettings: z.record(z.string(), z.unknown()).describe('The risk-warning settings with every default filled in'),
   updatedAt: z.string().optional(),
   updatedBy: z.string().optional(),
 });
+
+/** The clue clocks of a stored version (without the risk warnings' settings kept beside them). */
+function clueSettingsOf(stored: Record<string, unknown> | undefined): Record<string, unknown> {
+  const { riskWarnings: _rw, ...clue } = stored ?? {};
+  return clue;
+}
+const riskWarningSettingsOf = (stored: Record<string, unknown> | undefined) => (stored?.riskWarnings ?? {}) as Record<string, unknown>;
 
 /** The catalogue in force as the API shows it (version 0: none yet). */
 function catalogueAnswer(county: string, c: CatalogueVersion | undefined) {
@@ -98,8 +115,10 @@ function catalogueAnswer(county: string, c: CatalogueVersion | undefined) {
     county,
     version: c?.version ?? 0,
     rules: c?.catalogue.rules ?? [],
-    settings: c?.settings ?? {},
-    effectiveSettings: clueSettingsSchema.parse(c?.settings ?? {}),
+    settings: clueSettingsOf(c?.settings),
+    effectiveSettings: clueSettingsSchema.parse(clueSettingsOf(c?.settings)),
+    riskWarningSettings: riskWarningSettingsOf(c?.settings),
+    effectiveRiskWarningSettings: riskWarningSettingsSchema.parse(riskWarningSettingsOf(c?.settings)),
     ...(c ? { updatedAt: toShanghaiIso(Date.parse(c.createdAt)), updatedBy: c.createdBy } : {}),
   };
 }
@@ -501,7 +520,8 @@ export const clueRoutes =
             checked.error.issues.map((i) => ({ path: ['body', ...i.path.map(String)].join('.'), message: i.message })),
           );
         }
-        const settings = req.body.settings ?? {};
+        // One row per version holds both: the clue clocks at the top, the warnings' under `riskWarnings`.
+        const settings = { ...(req.body.settings ?? {}), ...(req.body.riskWarningSettings ? { riskWarnings: req.body.riskWarningSettings } : {}) };
         const result = await adminAudit(
           deps,
           p,

@@ -190,7 +190,11 @@ const recordKeys: Record<string, string> = { roles: 'lead', settings: 'maxRectif
 // say (both are optional there); the base body takes the common one.
 // `keywords`: a dispatch rule matches on at least one criterion, each optional in the document;
 // the base rule matches on keywords.
-const alwaysInclude = new Set(['facts', 'workingDays', 'keywords']);
+// `model`, `indicators`: a risk model's warning names its model and carries an indicator, each
+// optional in the document (a department's warning needs neither); the base warning is a model's.
+const alwaysInclude = new Set(['facts', 'workingDays', 'keywords', 'model']);
+/** Arrays sent with one item though the document allows none (see `alwaysInclude`). */
+const oneItem = new Set(['indicators']);
 /** Strings for patterns `byName` does not cover, tried in order. */
 const patternCandidates = [
   '610124',
@@ -239,7 +243,7 @@ function sample(s: Schema | undefined, name: string): unknown {
   if (s.enum || s.type === 'string') return exampleString(s, name);
   if (s.type === 'integer' || s.type === 'number') return exampleNumber(s, name);
   if (s.type === 'boolean') return false;
-  if (s.type === 'array') return Array.from({ length: s.minItems ?? 0 }, () => sample(s.items, name));
+  if (s.type === 'array') return Array.from({ length: Math.max(s.minItems ?? 0, oneItem.has(name) ? 1 : 0) }, () => sample(s.items, name));
   if (s.type === 'object' || s.properties) {
     const out: Record<string, unknown> = {};
     for (const [k, child] of Object.entries(s.properties ?? {})) {
@@ -406,6 +410,7 @@ const cursorShapes: Record<string, Record<string, 'time' | 'time-or-null' | 'str
   '/v1/audit': { id: 'digits' },
   '/v1/webhooks': { county: 'string', kind: 'string', value: 'string' },
   '/v1/clues': { receivedAt: 'time', clueId: 'string' },
+  '/v1/risk-warnings': { createdAt: 'time', warningId: 'string' },
 };
 const goodCursorField = { time: '2026-03-02T01:00:00.000Z', 'time-or-null': '2026-03-02T01:00:00.000Z', string: 'x', digits: '1' } as const;
 

@@ -174,7 +174,8 @@ describe('clues through HTTP', () => {
     expect((await call('market', 'POST', `/v1/clues/${clueId}/visit`, { satisfaction: 'satisfied' })).status).toBe(403);
     const visited = await call('office', 'POST', `/v1/clues/${clueId}/visit`, { satisfaction: 'satisfied', note: '来电人表示满意' });
     expect(visited.status).toBe(200);
-    const closed = await clueWhen(clueId, (c) => c.state === 'closed', 'the clue closed');
+    // The state is recorded closed with the visit-back; the `closed` entry is the next record.
+    const closed = await clueWhen(clueId, (c) => c.state === 'closed' && c.timeline.some((e: { type: string }) => e.type === 'closed'), 'the clue closed');
     expect(closed.visits).toEqual([expect.objectContaining({ satisfaction: 'satisfied' })]);
     expect(closed.timeline.map((e: { type: string }) => e.type)).toEqual(
       expect.arrayContaining(['received', 'dispatched', 'task.assigned', 'replied', 'visited', 'closed']),

@@ -9,6 +9,7 @@ import { departmentName } from '../../domain/departments.js';
 import type { Recipient } from '../../domain/events.js';
 import { coversCounty, hasRole, type Principal } from '../../domain/principal.js';
 import {
+  initialRiskWarningView,
   riskLevelNames,
   riskWarningInputSchema,
   riskWarningStateNames,
@@ -49,31 +50,7 @@ export class RiskWarningRun {
     const input = this.input;
     this.pushedAtMs = Date.now();
     this.ref = `${riskLevelNames[input.level]} ${this.info.workflowId.split(':').at(-1)}`;
-    this.view = {
-      warningId: this.info.workflowId,
-      county: input.county,
-      source: input.source,
-      ...(input.model ? { model: input.model } : {}),
-      ...(input.issuingDepartment ? { issuingDepartment: input.issuingDepartment } : {}),
-      level: input.level,
-      levelName: riskLevelNames[input.level],
-      ...(input.trade ? { trade: input.trade } : {}),
-      ...(input.township ? { township: input.township } : {}),
-      subject: { kind: input.subject.kind, ...(input.subject.creditCode ? { creditCode: input.subject.creditCode } : {}) },
-      indicators: input.indicators,
-      summary: input.summary,
-      departments: input.departments,
-      ...(input.ruleId ? { ruleId: input.ruleId } : {}),
-      state: 'verifying',
-      stateName: riskWarningStateNames.verifying,
-      issuedAt: toShanghaiIso(this.pushedAtMs),
-      limits: { verificationWorkingDays: input.settings.verificationWorkingDays[input.level], disposalWorkingDays: input.settings.disposalWorkingDays },
-      tasks: [],
-      verifications: [],
-      disposals: [],
-      ...(input.campaign ? { campaign: input.campaign } : {}),
-      lastEventSeq: 0,
-    };
+    this.view = initialRiskWarningView(input, this.info.workflowId, this.pushedAtMs);
     this.record = recorder({ view: this.view, county: input.county, idField: 'warningId', write: recordRiskWarningEvent, publish: () => this.publishState() });
   }
 
