@@ -59,6 +59,8 @@ export interface AppDeps {
   temporal: Client;
   /** Test runs pass false to keep output quiet. */
   logger?: boolean;
+  /** Where log lines go instead of standard output (tests that check what is logged). */
+  logStream?: { write(line: string): void };
 }
 
 /**
@@ -79,6 +81,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
             // e.g. a handler that fails after its request has already been answered 503.
             // (Fastify's type for an err serializer insists on a `stack`, which is the point to leave out.)
             serializers: { err: logSafeError as never },
+            ...(deps.logStream ? { stream: deps.logStream } : {}),
           },
     bodyLimit: deps.config.API_BODY_LIMIT,
     // Every request is answered within API_REQUEST_TIMEOUT_MS: past it Fastify sends

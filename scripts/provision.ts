@@ -348,6 +348,34 @@ export function postgresBinaries(opts: { asRoot?: boolean; cache?: string } = {}
 
 // ---------------------------------------------------------------- the fuzzer (test/fuzz)
 
+/**
+ * Runs `build` holding the lock directory `lock` (mkdir is atomic): a concurrent holder is waited
+ * for, polling each second; a lock older than 30 minutes is a crashed build's and is taken over.
+ */
+async function underLock<T>(lock: string, build: () => Promise<T>): Promise<T> {
+  for (;;) {
+    try {
+      mkdirSync(lock);
+      break;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      let age = 0;
+      try {
+        age = Date.now() - statSync(lock).mtimeMs;
+      } catch {
+        continue; // released meanwhile
+      }
+      if (age > 30 * 60_000) rmSync(lock, { recursive: true, force: true });
+      else await new Promise((r) => setTimeout(r, 1_000));
+    }
+  }
+  try {
+    return await build();
+  } finally {
+    rmSync(lock, { recursive: true, force: true });
+  }
+}
+
 /** Schemathesis, the OpenAPI-driven fuzzer of the fuzz tier, pinned. */
 export const schemathesisVersion = '4.32.5';
 
@@ -365,22 +393,29 @@ export async function findSchemathesis(): Promise<string> {
   tried.push(`${st}: not installed yet`);
   const python = onPath('python3');
   if (python) {
-    log(`installing schemathesis ${schemathesisVersion} into ${home} (first run only)`);
-    // Built where it will live (a venv's scripts name their interpreter by absolute path); `st`
-    // appears only once pip has finished, so a half-built one is rebuilt from scratch.
-    rmSync(home, { recursive: true, force: true });
     mkdirSync(path.dirname(home), { recursive: true });
-    try {
-      await run(python, ['-m', 'venv', home]);
-      await run(path.join(home, 'bin', 'pip'), ['install', '-q', '--disable-pip-version-check', `schemathesis==${schemathesisVersion}`], {
-        maxBuffer: 64 * 1024 * 1024,
-      });
+    // Built where it will live (a venv's scripts name their interpreter by absolute path), so it
+    // cannot be staged and renamed like the others: one build at a time, under a lock directory.
+    // A second provision (another checkout's tests) waits for it instead of deleting its half-built venv.
+    const built = await underLock(`${home}.lock`, async () => {
       if (isExecutable(st)) return st;
-      tried.push('pip install: finished but `st` is missing');
-    } catch (err) {
+      log(`installing schemathesis ${schemathesisVersion} into ${home} (first run only)`);
+      // `st` appears only once pip has finished, so a half-built one is rebuilt from scratch.
       rmSync(home, { recursive: true, force: true });
-      tried.push(`pip install schemathesis==${schemathesisVersion}: failed (${firstLine(err)})`);
-    }
+      try {
+        await run(python, ['-m', 'venv', home]);
+        await run(path.join(home, 'bin', 'pip'), ['install', '-q', '--disable-pip-version-check', `schemathesis==${schemathesisVersion}`], {
+          maxBuffer: 64 * 1024 * 1024,
+        });
+        if (isExecutable(st)) return st;
+        tried.push('pip install: finished but `st` is missing');
+      } catch (err) {
+        rmSync(home, { recursive: true, force: true });
+        tried.push(`pip install schemathesis==${schemathesisVersion}: failed (${firstLine(err)})`);
+      }
+      return undefined;
+    });
+    if (built) return built;
   } else tried.push('`python3` not on PATH');
   throw new ProvisionError('schemathesis (the fuzz tier)', tried);
 }

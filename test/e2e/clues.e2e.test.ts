@@ -9,8 +9,11 @@ import { eventually } from '../helpers/eventually.js';
 import { useStack } from '../helpers/stack.js';
 
 const county = '610124';
+/** Every log line of the API and the SDK (worker, activities, workflows) while the file runs. */
+const logs: string[] = [];
 const stack = useStack({
   queue: 'e2e-clues',
+  logs,
   keys: {
     platform: { county, department: 'gov-services', roles: ['officer'], kind: 'system', name: '12345热线平台' },
     office: { county, department: 'gov-services', roles: ['officer'] },
@@ -194,6 +197,14 @@ describe('clues through HTTP', () => {
       expect(text, id).not.toContain(phone);
       expect(text, id).not.toContain('张三丰');
     }
+    // Nor in the logs: the API's request lines (at trace) and the SDK's (worker, activities,
+    // workflows) name the clue and its routes, never the complainant.
+    const logged = logs.join('\n');
+    expect(logged).toContain(`/v1/clues/${clueId}`);
+    expect(logged).toContain('Workflow completed');
+    expect(logged).not.toContain(phone);
+    expect(logged).not.toContain('13900001111');
+    expect(logged).not.toContain('张三丰');
   });
 
   test('returned twice, re-dispatched by the office; the third dispatch designates the handler, who cannot return it', async () => {

@@ -20,7 +20,7 @@ import { payloadKeysFor } from '../../domain/payload-keys.js';
 import type { DataConverter } from '@temporalio/common';
 import { freshDatabase, type TestDatabase } from './db.js';
 import { liveView, type Unset } from './live.js';
-import { quietRuntime, workflowBundle } from './temporal.js';
+import { captureRuntimeLogs, quietRuntime, workflowBundle } from './temporal.js';
 
 export interface StackOptions {
   /** Prefix of the task queue name (`<queue>-<uuid>`). */
@@ -32,6 +32,11 @@ export interface StackOptions {
    * the database and the connections; the file runs its own workers with `startWorker`.
    */
   api?: boolean;
+  /**
+   * Keep every log line of the API (at `trace`, as production would write it) and of the SDK (the
+   * worker, activities, workflows; DEBUG up) in this array, for tests of what reaches the logs.
+   */
+  logs?: string[];
   /** API keys to issue once the API listens, by name, in this order. */
   keys?: Record<string, NewKey>;
   /**
@@ -115,6 +120,7 @@ export function useStack(opts: StackOptions): Stack {
   const view = liveView(state, 'useStack');
 
   beforeAll(async () => {
+    if (opts.logs) captureRuntimeLogs(opts.logs);
     quietRuntime();
     // With the UI, the API's port is chosen first: the dev server is told its codec endpoint.
     const [uiPort, apiPort] = opts.ui ? [await freePort(), await freePort()] : [undefined, 0];
@@ -139,10 +145,10 @@ export function useStack(opts: StackOptions): Stack {
     Object.assign(state, { connection, client: new Client({ connection, dataConverter }) });
     if (api) {
       app = await buildApp({
-        config: { ...config, TEMPORAL_TASK_QUEUE: view.taskQueue },
+        config: { ...config, TEMPORAL_TASK_QUEUE: view.taskQueue, ...(opts.logs ? { LOG_LEVEL: 'trace' as const } : {}) },
         pool: db.pool,
         temporal: new Client({ connection, dataConverter }),
-        logger: false,
+        ...(opts.logs ? { logStream: { write: (line: string) => void opts.logs!.push(line) } } : { logger: false }),
       });
       await app.listen({ host: '127.0.0.1', port: apiPort });
       state.base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;

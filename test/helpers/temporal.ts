@@ -14,6 +14,17 @@ export function quietRuntime() {
 }
 
 /**
+ * Every SDK log line of this process (the worker's, its activities', and the workflows' through
+ * the worker's sink) kept in `lines`, from DEBUG up, for tests that check what reaches the logs.
+ * Installs the Runtime, so it must come before anything else in the file does (one per process).
+ */
+export function captureRuntimeLogs(lines: string[]) {
+  if (runtimeInstalled) throw new Error('the Temporal Runtime is installed already: capture its logs first');
+  runtimeInstalled = true;
+  Runtime.install({ logger: new DefaultLogger('DEBUG', (e) => void lines.push(`${e.level} ${e.message} ${JSON.stringify(e.meta ?? {})}`)) });
+}
+
+/**
  * A plain client on the test server, for tests and the API under test. Not the environment's own
  * client: its `result()` lets the server skip time while it waits, and with nothing else
  * scheduled the server jumps to the next timer it holds, which can be a run timeout ten years
