@@ -58,7 +58,7 @@ import {
   visitClueUpdate,
   dispatchClueUpdate,
 } from '../../workflows/clue.js';
-import { returnUpdate, signUpdate, submitUpdate } from '../../workflows/department-task.js';
+import { getTaskQuery, returnUpdate, signUpdate, submitUpdate } from '../../workflows/department-task.js';
 import type { AppDeps } from '../app.js';
 import { ApiError, forbidden } from '../errors.js';
 import { idempotencyHeaders, reserveWorkflowId, updateIdFor } from '../idempotency.js';
@@ -466,7 +466,9 @@ export const clueRoutes =
         const taskId = leadTask(await liveView(view));
         const task = temporal.workflow.getHandle(taskId);
         const key = req.headers['idempotency-key'];
-        const state = (await getTaskRow(pool, taskId))?.state;
+        // The task's own state, not its row: the row may not be written yet (it lands after the
+        // clue's), and an unsigned task would then refuse the submission (409).
+        const state = (await task.query(getTaskQuery)).state;
         const signId = updateIdFor(key, 'sign', taskId);
         if (state === 'assigned') await send(() => task.executeUpdate(signUpdate, { args: [{ actor: p }], ...(signId ? { updateId: signId } : {}) }));
         const submitId = updateIdFor(key, 'submit', taskId);
