@@ -26,6 +26,7 @@ import { webhookRoutes } from './routes/webhooks.js';
 import { codecRoutes } from './routes/codec.js';
 import { subjectRoutes } from './routes/subjects.js';
 import { clueRoutes } from './routes/clues.js';
+import { reportRoutes } from './routes/reports.js';
 
 type RateLimitSetting = `RATE_LIMIT_${'IP' | 'KEY' | 'PUBLIC' | 'START'}_${'BURST' | 'PER_MINUTE'}`;
 
@@ -200,6 +201,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       await v1.register(webhookRoutes(deps));
       await v1.register(subjectRoutes(deps));
       await v1.register(clueRoutes(deps));
+      await v1.register(reportRoutes(deps));
     },
     { prefix: '/v1' },
   );
