@@ -27,6 +27,7 @@ import { codecRoutes } from './routes/codec.js';
 import { subjectRoutes } from './routes/subjects.js';
 import { riskWarningRoutes } from './routes/risk-warnings.js';
 import { clueRoutes } from './routes/clues.js';
+import { reportRoutes } from './routes/reports.js';
 
 type RateLimitSetting = `RATE_LIMIT_${'IP' | 'KEY' | 'PUBLIC' | 'START'}_${'BURST' | 'PER_MINUTE'}`;
 
@@ -205,6 +206,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       await v1.register(subjectRoutes(deps));
       await v1.register(clueRoutes(deps));
       await v1.register(riskWarningRoutes(deps));
+      await v1.register(reportRoutes(deps));
     },
     { prefix: '/v1' },
   );

@@ -234,6 +234,25 @@ export function shanghaiDayRange(from: string | undefined, to: string | undefine
   };
 }
 
+/**
+ * The calendar month (Asia/Shanghai) of a date: its first and last day. A report asked for no
+ * period covers the current month; asked for one end only, that end's month.
+ */
+export function shanghaiMonth(date: string): { first: string; last: string } {
+  const [y, m] = date.split('-').map(Number) as [number, number];
+  const last = new Date(Date.UTC(y, m, 0)).getUTCDate();
+  return { first: `${date.slice(0, 7)}-01`, last: `${date.slice(0, 7)}-${String(last).padStart(2, '0')}` };
+}
+
+/** RFC 4180 field: quoted when it holds a comma, a quote or a line break; objects as JSON, null empty. */
+export const csvField = (v: unknown) => {
+  const s = v === null || v === undefined ? '' : typeof v === 'string' ? v : typeof v === 'number' ? String(v) : JSON.stringify(v);
+  return /[",\r\n]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
+};
+
+/** The client asked for CSV (`Accept: text/csv`). */
+export const wantsCsv = (accept: string | undefined) => /\btext\/csv\b/.test(accept ?? '');
+
 /** The workflow in the Temporal Web UI. */
 export const uiLink = (config: Pick<AppDeps['config'], 'TEMPORAL_UI_URL' | 'TEMPORAL_NAMESPACE'>, workflowId: string) =>
   `${config.TEMPORAL_UI_URL}/namespaces/${encodeURIComponent(config.TEMPORAL_NAMESPACE)}/workflows/${encodeURIComponent(workflowId)}`;

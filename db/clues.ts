@@ -12,17 +12,18 @@ export function clueDepartments(v: Pick<ClueView, 'dispatches' | 'coHandlers' | 
 
 /**
  * Writes the clue's read model; an older event (a retried activity) never overwrites a newer one.
- * The intake's columns (merge key, received, merged into) are the API's, written once.
+ * The intake's columns (merge key, received, merged into) are the API's, written once; a row the
+ * workflow writes first (a run started around the API) takes its received time from the view.
  */
 export async function upsertClueView(db: Queryable, v: ClueView): Promise<void> {
   await db.query(
-    `INSERT INTO clues (clue_id, county, category, state, department, departments, last_seq, view, updated_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, now())
+    `INSERT INTO clues (clue_id, county, category, state, department, departments, last_seq, view, received_at, updated_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, now())
      ON CONFLICT (clue_id) DO UPDATE SET
        state = EXCLUDED.state, department = EXCLUDED.department, departments = EXCLUDED.departments,
        last_seq = EXCLUDED.last_seq, view = EXCLUDED.view, updated_at = now()
      WHERE clues.last_seq < EXCLUDED.last_seq`,
-    [v.clueId, v.county, v.category, v.state, v.department ?? null, clueDepartments(v), v.lastEventSeq, v],
+    [v.clueId, v.county, v.category, v.state, v.department ?? null, clueDepartments(v), v.lastEventSeq, v, v.receivedAt],
   );
 }
 

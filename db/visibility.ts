@@ -157,3 +157,14 @@ export function canSeeRiskWarning(p: Principal, v: { county: string; departments
 export function riskWarningsVisibleTo(w: Where, p: Principal): Where {
   return countyWorkVisibleTo(w, p, (d) => `${d} = ANY(departments) OR issuing_department = ${d}`);
 }
+
+/**
+ * A county's clue report (its evaluation figures, GET /v1/reports/clues): supervisors and auditors
+ * of a covering division (the county's, or its city's), and the county's own 12345 office (its
+ * officers and head), which runs the loop the figures judge and answers for them to the county.
+ * Departments do not read it: it ranks them against one another.
+ */
+export function canReadClueReport(p: Principal, county: string): boolean {
+  const overseer = hasRole(p, 'supervisor', 'auditor') && coversCounty(p, county);
+  return overseer || (p.county === county && p.department === clueOffice && hasRole(p, 'officer', 'head'));
+}

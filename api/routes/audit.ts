@@ -6,7 +6,7 @@ import { safeText } from '../../domain/text.js';
 import { visibleCountyPrefix } from '../../db/visibility.js';
 import { requireRole } from '../auth.js';
 import type { AppDeps } from '../app.js';
-import { badCursor, cursorOf, errorResponses, keysetPage, pageQuery } from '../plumbing.js';
+import { badCursor, csvField, cursorOf, errorResponses, keysetPage, pageQuery, wantsCsv } from '../plumbing.js';
 import { presentAuditEntry as present } from '../presenters.js';
 import { isoDateTimeSchema } from '../schemas.js';
 
@@ -20,11 +20,6 @@ const entrySchema = auditEntryViewSchema.extend({
   chain: entry.chain.describe('The county whose hash chain holds the entry (null: written before per-county chains)'),
 });
 
-/** RFC 4180 field: quoted when it holds a comma, a quote or a line break. */
-const csvField = (v: unknown) => {
-  const s = v === null || v === undefined ? '' : typeof v === 'string' ? v : JSON.stringify(v);
-  return /[",\r\n]/.test(s) ? `"${s.replaceAll('"', '""')}"` : s;
-};
 const csvColumns = ['id', 'eventId', 'at', 'county', 'actorKeyId', 'actorDepartment', 'action', 'objectId', 'details', 'chain', 'prevHash', 'hash'] as const;
 
 /**
@@ -66,7 +61,7 @@ export const auditRoutes =
         });
         const { rows: shown, nextCursor } = keysetPage(rows, q.limit, (last) => ({ id: String(last.id) }));
         const page = await withTexts(deps.pool, shown);
-        if (/\btext\/csv\b/.test(req.headers.accept ?? '')) {
+        if (wantsCsv(req.headers.accept)) {
           const lines = [csvColumns.join(','), ...page.map((r) => csvColumns.map((c) => csvField(present(r)[c])).join(','))];
           if (nextCursor) void reply.header('x-next-cursor', nextCursor);
           return reply.type('text/csv; charset=utf-8').send(`${lines.join('\r\n')}\r\n` as never);
