@@ -28,6 +28,7 @@ import { subjectRoutes } from './routes/subjects.js';
 import { riskWarningRoutes } from './routes/risk-warnings.js';
 import { clueRoutes } from './routes/clues.js';
 import { reportRoutes } from './routes/reports.js';
+import { evaluationRoutes } from './routes/evaluation.js';
 
 type RateLimitSetting = `RATE_LIMIT_${'IP' | 'KEY' | 'PUBLIC' | 'START'}_${'BURST' | 'PER_MINUTE'}`;
 
@@ -207,6 +208,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       await v1.register(clueRoutes(deps));
       await v1.register(riskWarningRoutes(deps));
       await v1.register(reportRoutes(deps));
+      await v1.register(evaluationRoutes(deps));
     },
     { prefix: '/v1' },
   );

@@ -15,7 +15,8 @@ import { departmentTask, getTaskQuery } from '../workflows/department-task.js';
 import type { AppDeps } from './app.js';
 import { ApiError, errorBodySchema, forbidden, notFound } from './errors.js';
 import { withUpdateDeadline } from './temporal.js';
-import { isoDateTimeSchema } from '../domain/time.js';
+import { isoDateSchema, isoDateTimeSchema } from '../domain/time.js';
+import { shanghaiDate } from '../domain/calendar/index.js';
 
 /**
  * The plumbing the routes share (issue 8 §4), so each route says only what is its own: error
@@ -243,6 +244,39 @@ export function shanghaiMonth(date: string): { first: string; last: string } {
   const last = new Date(Date.UTC(y, m, 0)).getUTCDate();
   return { first: `${date.slice(0, 7)}-01`, last: `${date.slice(0, 7)}-${String(last).padStart(2, '0')}` };
 }
+
+/**
+ * A report's period (the clue, evaluation and accountability reports): whole days `from`…`to`
+ * (Asia/Shanghai, inclusive); neither given, the current month; one end alone, that end's month.
+ * `range` is the same as a half-open range of instants, for SQL.
+ */
+export function reportPeriod(
+  q: { from?: string | undefined; to?: string | undefined },
+  nowMs: number,
+): { from: string; to: string; range: { from: string; to: string } } {
+  const month = shanghaiMonth(q.from ?? q.to ?? shanghaiDate(nowMs));
+  const from = q.from ?? month.first;
+  const to = q.to ?? month.last;
+  return { from, to, range: shanghaiDayRange(from, to) as { from: string; to: string } };
+}
+
+/** A report's `from` and `to` query fields, optional (see `reportPeriod`), with `from` ≤ `to` checked. */
+export const reportPeriodQuery = <S extends z.ZodRawShape>(shape: S) =>
+  z
+    .object({
+      ...shape,
+      from: isoDateSchema.optional().describe('First day (Asia/Shanghai); default the first of `to`’s month, or of this month'),
+      to: isoDateSchema.optional().describe('Last day, inclusive; default the last of `from`’s month, or of this month'),
+    })
+    .refine(
+      (q) => {
+        // (The shape is generic here: the period's own fields, read as what they parse to.)
+        const { from, to } = q as { from?: string; to?: string };
+        return from === undefined || to === undefined || from <= to;
+      },
+      // Only two valid dates are compared: a malformed one is already named, once.
+      { message: 'from is after to', path: ['from'], when: (payload) => payload.issues.length === 0 },
+    );
 
 /** RFC 4180 field: quoted when it holds a comma, a quote or a line break; objects as JSON, null empty. */
 export const csvField = (v: unknown) => {

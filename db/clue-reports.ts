@@ -82,33 +82,50 @@ type Row = { department: string | null } & Record<string, number | string | null
  * The counts of `county` for `[from, to)` as of `now` (instants), read in one snapshot
  * (REPEATABLE READ), so the county's row and its departments' add up.
  */
-export async function clueReportCounts(pool: Pool, q: { county: string; from: string; to: string; now: string }): Promise<ClueReportCounts> {
+export async function clueReportCounts(pool: Pool, q: ClueReportQuery): Promise<ClueReportCounts> {
   return inTransaction(pool, async (client) => {
     await client.query('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY');
-    const args = [q.county, q.from, q.to];
-    const rows = [
-      ...(await intake(client, args)),
-      ...(await repeatsByDepartment(client, args)),
-      ...(await dispatches(client, args)),
-      ...(await taskFigures(client, [...args, q.now])),
-      ...(await visits(client, args)),
-      ...(await warnings(client, args)),
-    ];
-    const county = zero();
-    const departments = new Map<string, ClueCounts>();
-    for (const row of rows) {
-      const target = row.department === null ? county : (departments.get(row.department) ?? departments.set(row.department, zero()).get(row.department)!);
-      for (const [k, v] of Object.entries(row)) if (k !== 'department' && v !== null) (target as unknown as Record<string, number>)[k] = Number(v);
-    }
-    return {
-      county,
-      // A department whose every count is 0 (its open tasks judged in a later period) is left out.
-      departments: [...departments.entries()]
-        .filter(([, c]) => Object.values(c).some((v) => v !== 0))
-        .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-        .map(([department, c]) => ({ department, ...c })),
-    };
+    return clueCountsIn(client, q);
   });
+}
+
+export interface ClueReportQuery {
+  county: string;
+  /** The period's first instant (inclusive) and its end (exclusive). */
+  from: string;
+  to: string;
+  /** What is still open is judged as of this instant. */
+  now: string;
+}
+
+/**
+ * The same counts inside a transaction the caller opened (the evaluation report reads them in its
+ * own snapshot, beside its task figures, db/evaluation-reports.ts).
+ */
+export async function clueCountsIn(client: Queryable, q: ClueReportQuery): Promise<ClueReportCounts> {
+  const args = [q.county, q.from, q.to];
+  const rows = [
+    ...(await intake(client, args)),
+    ...(await repeatsByDepartment(client, args)),
+    ...(await dispatches(client, args)),
+    ...(await taskFigures(client, [...args, q.now])),
+    ...(await visits(client, args)),
+    ...(await warnings(client, args)),
+  ];
+  const county = zero();
+  const departments = new Map<string, ClueCounts>();
+  for (const row of rows) {
+    const target = row.department === null ? county : (departments.get(row.department) ?? departments.set(row.department, zero()).get(row.department)!);
+    for (const [k, v] of Object.entries(row)) if (k !== 'department' && v !== null) (target as unknown as Record<string, number>)[k] = Number(v);
+  }
+  return {
+    county,
+    // A department whose every count is 0 (its open tasks judged in a later period) is left out.
+    departments: [...departments.entries()]
+      .filter(([, c]) => Object.values(c).some((v) => v !== 0))
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+      .map(([department, c]) => ({ department, ...c })),
+  };
 }
 
 /** The county's intake: every clue received in the period, and the repeats among them. */

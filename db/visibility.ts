@@ -168,3 +168,13 @@ export function canReadClueReport(p: Principal, county: string): boolean {
   const overseer = hasRole(p, 'supervisor', 'auditor') && coversCounty(p, county);
   return overseer || (p.county === county && p.department === clueOffice && hasRole(p, 'officer', 'head'));
 }
+
+/**
+ * A county's evaluation report (考核, GET /v1/reports/evaluation and its printable page): the
+ * supervisors and auditors of a covering division (the county's, or its city's). It ranks the
+ * county's departments for its circular (通报), so no department reads it, nor the 12345 office:
+ * its own clue figures are in the clue report.
+ */
+export function canReadEvaluationReport(p: Principal, county: string): boolean {
+  return hasRole(p, 'supervisor', 'auditor') && coversCounty(p, county);
+}

@@ -7,24 +7,28 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { clueReportCounts, type ClueCounts } from '../../db/clue-reports.js';
 import { canReadClueReport } from '../../db/visibility.js';
-import { shanghaiDate, toShanghaiIso } from '../../domain/calendar/index.js';
+import { toShanghaiIso } from '../../domain/calendar/index.js';
 import { countySchema, departmentName, divisionLevel, divisionName } from '../../domain/departments.js';
 import type { AppDeps } from '../app.js';
 import { forbidden } from '../errors.js';
-import { csvField, errorResponses, shanghaiDayRange, shanghaiMonth, wantsCsv } from '../plumbing.js';
-import { isoDateSchema } from '../schemas.js';
+import { csvField, errorResponses, reportPeriod, reportPeriodQuery, wantsCsv } from '../plumbing.js';
 
 const errors = errorResponses(400, 401, 403, 503);
 
-const rateSchema = z.object({
+/** The county a report is about: a city's supervisors name one of its counties. */
+export const reportCountySchema = countySchema
+  .refine((c) => divisionLevel(c) === 'county', 'expected a county: a city names one of its counties')
+  .describe('The county (a city’s supervisors name one of its counties)');
+
+export const rateSchema = z.object({
   numerator: z.number().int(),
   denominator: z.number().int(),
   rate: z.number().nullable().describe('numerator / denominator, a fraction (0.8 = 80%); null when the denominator is 0'),
 });
-type Rate = z.infer<typeof rateSchema>;
-const rate = (numerator: number, denominator: number): Rate => ({ numerator, denominator, rate: denominator ? numerator / denominator : null });
+export type Rate = z.infer<typeof rateSchema>;
+export const rate = (numerator: number, denominator: number): Rate => ({ numerator, denominator, rate: denominator ? numerator / denominator : null });
 
-const figuresSchema = z.object({
+export const clueFiguresSchema = z.object({
   received: z
     .number()
     .int()
@@ -49,7 +53,7 @@ const figuresSchema = z.object({
     })
     .describe('Risk warnings (风险预警) pushed in the period; a department’s: those pushed to it'),
 });
-type Figures = z.infer<typeof figuresSchema>;
+export type ClueFigures = z.infer<typeof clueFiguresSchema>;
 
 const reportSchema = z.object({
   county: z.string(),
@@ -57,13 +61,14 @@ const reportSchema = z.object({
   from: z.string().describe('First day, Asia/Shanghai'),
   to: z.string().describe('Last day, inclusive'),
   asOf: z.string().describe('When the figures were read: what is still open is judged as of then'),
-  total: figuresSchema.describe('The county'),
-  departments: z.array(figuresSchema.extend({ department: z.string(), departmentName: z.string() })).describe('Every department with a figure, by code'),
+  total: clueFiguresSchema.describe('The county'),
+  departments: z.array(clueFiguresSchema.extend({ department: z.string(), departmentName: z.string() })).describe('Every department with a figure, by code'),
 });
 
 const hours = (h: number) => Math.round(h * 100) / 100;
 
-function figuresOf(c: ClueCounts, o: { county: boolean }): Figures {
+/** The clue figures of a county (`county: true`) or of one of its departments, from their counts. */
+export function clueFigures(c: ClueCounts, o: { county: boolean }): ClueFigures {
   return {
     received: c.received,
     repeats: c.repeats,
@@ -84,7 +89,7 @@ function figuresOf(c: ClueCounts, o: { county: boolean }): Figures {
 }
 
 /** The CSV's columns (Chinese, as the county's staff read them in a spreadsheet), in order. */
-const csvColumns: [string, (f: Figures & { code: string; name: string }) => unknown][] = [
+const csvColumns: [string, (f: ClueFigures & { code: string; name: string }) => unknown][] = [
   ['单位代码', (f) => f.code],
   ['单位名称', (f) => f.name],
   ['受理量', (f) => f.received],
@@ -134,15 +139,7 @@ export const reportRoutes =
           summary: 'The county’s clue figures (接诉即办 evaluation): 响应率, 按期办结率, 解决率, 满意率, repeats, returns; risk warnings’ 闭环率',
           description,
           tags: ['reports'],
-          querystring: z
-            .object({
-              county: countySchema
-                .refine((c) => divisionLevel(c) === 'county', 'expected a county: a city names one of its counties')
-                .describe('The county (a city’s supervisors name one of its counties)'),
-              from: isoDateSchema.optional().describe('First day (Asia/Shanghai); default the first of `to`’s month, or of this month'),
-              to: isoDateSchema.optional().describe('Last day, inclusive; default the last of `from`’s month, or of this month'),
-            })
-            .refine((q) => q.from === undefined || q.to === undefined || q.from <= q.to, { message: 'from is after to', path: ['from'] }),
+          querystring: reportPeriodQuery({ county: reportCountySchema }),
           response: { 200: reportSchema, ...errors },
         },
       },
@@ -150,10 +147,7 @@ export const reportRoutes =
         const { county } = req.query;
         if (!canReadClueReport(req.principal, county)) throw forbidden('只有本辖区的督办、审计人员或本县12345热线办可以查看线索考核报告');
         const nowMs = Date.now();
-        const month = shanghaiMonth(req.query.from ?? req.query.to ?? shanghaiDate(nowMs));
-        const from = req.query.from ?? month.first;
-        const to = req.query.to ?? month.last;
-        const range = shanghaiDayRange(from, to) as { from: string; to: string };
+        const { from, to, range } = reportPeriod(req.query, nowMs);
         const counts = await clueReportCounts(deps.pool, { county, ...range, now: new Date(nowMs).toISOString() });
         const report = {
           county,
@@ -161,11 +155,11 @@ export const reportRoutes =
           from,
           to,
           asOf: toShanghaiIso(nowMs),
-          total: figuresOf(counts.county, { county: true }),
+          total: clueFigures(counts.county, { county: true }),
           departments: counts.departments.map(({ department, ...c }) => ({
             department,
             departmentName: departmentName(department),
-            ...figuresOf(c, { county: false }),
+            ...clueFigures(c, { county: false }),
           })),
         };
         if (!wantsCsv(req.headers.accept)) return report;

@@ -15,9 +15,9 @@ import { requireRole } from '../auth.js';
 import type { AppDeps } from '../app.js';
 import { forbidden, notFound, townshipOfAnotherCounty } from '../errors.js';
 import { idempotencyHeaders, reserveWorkflowId } from '../idempotency.js';
-import { errorResponses, officerScope, shanghaiDayRange, startDepartmentTask } from '../plumbing.js';
+import { errorResponses, officerScope, reportPeriod, reportPeriodQuery, startDepartmentTask } from '../plumbing.js';
 import { presentTask } from '../presenters.js';
-import { flagSchema, isoDateSchema, pageSchema, taskSummarySchema, taskViewSchema, urlIdSchema } from '../schemas.js';
+import { flagSchema, pageSchema, taskSummarySchema, taskViewSchema, urlIdSchema } from '../schemas.js';
 
 const errors = errorResponses(400, 401, 403, 404, 409, 503);
 
@@ -135,22 +135,18 @@ export const supervisionRoutes =
         schema: {
           summary: 'Accountability flags (推诿扯皮) with their evidence: repeated returns or extensions on one matter, red cards',
           tags: ['supervision'],
-          querystring: z.object({
-            county: countySchema.describe('A county, or a city for all its counties'),
-            from: isoDateSchema.describe('First day (Asia/Shanghai)'),
-            to: isoDateSchema.describe('Last day, inclusive (Asia/Shanghai)'),
-          }),
+          description:
+            'Over whole days `from`…`to` (Asia/Shanghai, inclusive; default the current month, either end alone: its month, as the evaluation report).',
+          querystring: reportPeriodQuery({ county: countySchema.describe('A county, or a city for all its counties') }),
           response: { 200: z.object({ county: z.string(), from: z.string(), to: z.string(), flags: z.array(flagSchema) }), ...errors },
         },
       },
       async (req) => {
         requireRole(req, 'supervisor', 'admin');
-        const { county, from, to } = req.query;
+        const { county } = req.query;
         if (!coversCounty(req.principal, county)) throw forbidden('只能查看本辖区的考核报告');
-        const flags = await accountabilityFlags(pool, {
-          countyPrefix: divisionPrefix(county),
-          ...(shanghaiDayRange(from, to) as { from: string; to: string }),
-        });
+        const { from, to, range } = reportPeriod(req.query, Date.now());
+        const flags = await accountabilityFlags(pool, { countyPrefix: divisionPrefix(county), ...range });
         return {
           county,
           from,

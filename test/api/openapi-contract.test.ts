@@ -63,6 +63,20 @@ describe('the OpenAPI document', () => {
     for (const { method, path, op } of noContent) expect(op.responses['204']!.content, `${method} ${path}`).toBeUndefined();
   });
 
+  test('a 200 that is not JSON is documented as what it sends: the evaluation page as HTML, its CSV beside the JSON', async () => {
+    const page = doc.paths['/v1/reports/evaluation.html']!.get!.responses['200']!;
+    expect(Object.keys(page.content!)).toEqual(['text/html']);
+    expect(page.content!['text/html']!.schema).toMatchObject({ type: 'string' });
+    const report = doc.paths['/v1/reports/evaluation']!.get!.responses['200']!;
+    expect(Object.keys(report.content!)).toEqual(['application/json', 'text/csv']);
+    expect(report.content!['application/json']!.schema).toMatchObject({ type: 'object', required: expect.arrayContaining(['total', 'departments']) });
+    // Its errors stay the one JSON error body.
+    expect(doc.paths['/v1/reports/evaluation.html']!.get!.responses['403']!.content!['application/json']!.schema).toMatchObject(errorShape);
+    // And the page is served as the document says.
+    const res = await h.call('GET', '/v1/reports/evaluation.html?county=610124&from=2026-03-01&to=2026-03-31', { as: 'supervisor' });
+    expect([res.status, res.headers['content-type']]).toEqual([200, 'text/html; charset=utf-8']);
+  });
+
   test('a department code is published as it is checked: the fixed codes or a township', () => {
     const department = doc.paths['/v1/tasks']!.post!.requestBody!.content['application/json']!.schema.properties.department;
     expect(department).toMatchObject({
