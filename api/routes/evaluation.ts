@@ -12,6 +12,7 @@ import { evaluationReportCounts, zeroEvaluationCounts, type EvaluationCounts } f
 import { canReadEvaluationReport } from '../../db/visibility.js';
 import { toShanghaiIso } from '../../domain/calendar/index.js';
 import { departmentName, divisionName } from '../../domain/departments.js';
+import type { Principal } from '../../domain/principal.js';
 import type { AppDeps } from '../app.js';
 import { forbidden } from '../errors.js';
 import { renderEvaluationPage } from '../evaluation-page.js';
@@ -181,7 +182,7 @@ export const evaluationRoutes =
   (deps: AppDeps): FastifyPluginAsyncZod =>
   async (app) => {
     /** The report as JSON, read for the caller (403 when they may not read it). */
-    async function reportFor(p: Parameters<typeof canReadEvaluationReport>[0], q: z.infer<typeof querystring>): Promise<EvaluationReport> {
+    async function reportFor(p: Principal, q: z.infer<typeof querystring>): Promise<EvaluationReport> {
       const { county } = q;
       if (!canReadEvaluationReport(p, county)) throw forbidden('只有本辖区的督办或审计人员可以查看考核报告');
       const nowMs = Date.now();
