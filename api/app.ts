@@ -26,11 +26,12 @@ import { webhookRoutes } from './routes/webhooks.js';
 import { codecRoutes } from './routes/codec.js';
 import { subjectRoutes } from './routes/subjects.js';
 import { clueRoutes } from './routes/clues.js';
+import { approvalRoutes } from './routes/approvals.js';
 
 type RateLimitSetting = `RATE_LIMIT_${'IP' | 'KEY' | 'PUBLIC' | 'START'}_${'BURST' | 'PER_MINUTE'}`;
 
 /** Calls that start a workflow: the strict per-key rate (RATE_LIMIT_START_*). */
-const startingRoutes = new Set(['POST /v1/matters', 'POST /v1/tasks', 'POST /v1/matters/:matterId/supervision-orders', 'POST /v1/clues']);
+const startingRoutes = new Set(['POST /v1/matters', 'POST /v1/tasks', 'POST /v1/matters/:matterId/supervision-orders', 'POST /v1/clues', 'POST /v1/approvals']);
 
 export interface AppDeps {
   config: Pick<
@@ -200,6 +201,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       await v1.register(webhookRoutes(deps));
       await v1.register(subjectRoutes(deps));
       await v1.register(clueRoutes(deps));
+      await v1.register(approvalRoutes(deps));
     },
     { prefix: '/v1' },
   );

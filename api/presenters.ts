@@ -4,6 +4,7 @@ import type { Erasure } from '../db/subjects.js';
 import type { AuditEntryView } from '../domain/records.js';
 import { toShanghaiIso } from '../domain/calendar/index.js';
 import { departmentName, divisionName } from '../domain/departments.js';
+import type { ApprovalView } from '../domain/approval.js';
 import { maskName, maskPhone, type ClueView } from '../domain/clue.js';
 import type { DisputeView } from '../domain/dispute.js';
 import { toUrlId } from '../domain/ids.js';
@@ -188,5 +189,19 @@ export function presentClue(
     tasks: v.tasks.map((t) => ({ ...t, taskId: toUrlId(t.taskId) })),
     ...(o.mergedInto ? { mergedInto: toUrlId(o.mergedInto) } : {}),
     ...(complainant ? { complainant: presentComplainant(complainant, o.contact, o.whole ?? false) } : {}),
+  };
+}
+
+/** An approval follow-up: URL ids and the competent department's name. */
+export function presentApproval(v: ApprovalView) {
+  const { lastEventSeq: _seq, ...rest } = v;
+  return {
+    ...rest,
+    followUpId: toUrlId(v.followUpId),
+    workflowId: v.followUpId,
+    departmentName: departmentName(v.department),
+    tasks: v.tasks.map((t) => ({ ...t, taskId: toUrlId(t.taskId) })),
+    ...(v.check ? { check: { ...v.check, taskId: toUrlId(v.check.taskId) } } : {}),
+    ...(v.licenceIssue ? { licenceIssue: { ...v.licenceIssue, taskId: toUrlId(v.licenceIssue.taskId) } } : {}),
   };
 }
