@@ -11,6 +11,7 @@ import { countySchema, departmentInCounty, departmentSchema } from './department
 import { subjectSchema } from './matter.js';
 import { principalSchema } from './principal.js';
 import { safeText } from './text.js';
+import { licenceSchema, licenceTypeSchema } from './licence.js';
 import { isoDateTimeSchema } from './time.js';
 
 /** The county's approval bureau (行政审批服务局): it sends the events and hears of the findings. */
@@ -25,17 +26,7 @@ export const approvalEventNames: Record<ApprovalEvent, string> = {
   filing: '备案',
 };
 
-/** A licence type code, e.g. `food-business` (食品经营许可), `hazardous-chemicals` (危险化学品经营许可). */
-export const licenceTypeSchema = z
-  .string()
-  .regex(/^[a-z][a-z0-9-]{1,60}$/, 'expected a licence type code such as `food-business`')
-  .describe('Licence type code (许可事项), e.g. `food-business`; the county’s approval rules map it to the competent department');
-
-export const licenceSchema = z.object({
-  type: licenceTypeSchema,
-  number: safeText().trim().min(1).max(64).describe('The licence (or filing) number as issued (许可证编号/备案号); public, published with the licence'),
-});
-export type Licence = z.infer<typeof licenceSchema>;
+export { licenceSchema, licenceTypeSchema, type Licence } from './licence.js';
 
 /** Whom the licence is held by (personal data for a person or a sole trader: the payload codec seals it; never in ids, search attributes, notifications or the read model). */
 export const approvalSubjectSchema = subjectSchema.pick({ name: true, kind: true, creditCode: true, address: true });

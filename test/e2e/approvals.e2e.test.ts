@@ -2,7 +2,8 @@
  * 审管衔接 end to end through HTTP with real parts: Temporal dev server, PostgreSQL, the worker and
  * the API. The approval bureau's system sends a licence granted; the county's approval rules send
  * it to the market bureau, which finds the check in its inbox, signs and submits with a finding
- * touching the licence; the approval bureau gets the notice; the follow-up closes.
+ * touching the licence; the approval bureau gets the notice; the follow-up closes. Any other
+ * department task whose finding is marked as touching a licence reaches the bureau the same way.
  */
 import { describe, expect, test } from 'vitest';
 import { eventually } from '../helpers/eventually.js';
@@ -17,6 +18,7 @@ const stack = useStack({
     admin: { county, roles: ['admin'] },
     supervisor: { county, roles: ['supervisor'] },
     market: { county, department: 'market', roles: ['officer'] },
+    commerce: { county, department: 'commerce', roles: ['officer'] },
     housing: { county, department: 'housing', roles: ['officer'] },
     otherBureau: { county: '610122', department: 'approval', roles: ['officer'] },
   },
@@ -216,5 +218,37 @@ describe('approval events through HTTP', () => {
     expect([township.status, township.body.error.issues[0].path]).toEqual([400, 'body.licences.0.department']);
     expect(await counts()).toBe(before);
     expect((await stack.client.workflow.count()).count).toBe(workflows);
+  });
+
+  test('any department task: a finding marked as touching a licence reaches the approval bureau once the lead accepts it', async () => {
+    const created = await call(
+      'operator',
+      'POST',
+      '/v1/tasks',
+      { department: 'market', leadDepartment: 'commerce', title: '成品油零售点检查', instructions: '现场检查' },
+      { 'idempotency-key': `e2e-licence-${Date.now()}` },
+    );
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    const taskId = created.body.taskId as string;
+    expect((await call('market', 'POST', `/v1/tasks/${taskId}/sign`)).status).toBe(200);
+    const licence = { type: 'refined-oil-retail', number: '油零售证书第610124009号' };
+    const bad = await call('market', 'POST', `/v1/tasks/${taskId}/submit`, { summary: '检查', touchesLicence: { type: 'Oil', number: '' } });
+    expect(bad.body.error.issues.map((i: { path: string }) => i.path).sort()).toEqual(['body.touchesLicence.number', 'body.touchesLicence.type']);
+    const submitted = await call('market', 'POST', `/v1/tasks/${taskId}/submit`, { summary: '储罐容量超出许可', touchesLicence: licence });
+    expect(submitted.body.submission.touchesLicence).toEqual(licence);
+    expect((await call('commerce', 'POST', `/v1/tasks/${taskId}/review`, { decision: 'accept', comment: '同意' })).status).toBe(200);
+    const told = await eventually(
+      async () =>
+        (
+          (await call('approvalSystem', 'GET', `/v1/notifications?objectId=${encodeURIComponent(taskId.replaceAll('~', '/'))}`)).body.items as {
+            kind: string;
+            title: string;
+          }[]
+        ).find((x) => x.kind === 'approval.licence-issue'),
+      { message: 'the approval bureau told' },
+    );
+    expect(told.title).toBe('涉及许可的监管发现：refined-oil-retail 油零售证书第610124009号');
+    const timeline = (await call('market', 'GET', `/v1/tasks/${taskId}`)).body.timeline as { type: string }[];
+    expect(timeline.map((e) => e.type).slice(-2)).toEqual(['completed', 'licence-issue.reported']);
   });
 });

@@ -364,6 +364,21 @@ await worker.runUntil(async () => {
       await h.result();
       return h.workflowId;
     },
+    async 'department-task-licence-finding-pushed'() {
+      // 审管衔接's reverse push beyond the follow-up (patched('licence-push')): the submission marks
+      // the finding as touching a licence; the lead accepts it; the approval bureau is told.
+      const h = await env.client.workflow.start(departmentTask, { taskQueue: 'record', workflowId: 'department-task-licence-finding-pushed', args: [input] });
+      await eventually(async () => (await h.query(getTaskQuery)).currentDeadline, { message: 'assigned' });
+      await h.executeUpdate(signUpdate, { args: [{ actor: housing }] });
+      await h.executeUpdate(submitUpdate, {
+        args: [
+          { actor: housing, summary: '已核查', findings: '超出施工许可范围', touchesLicence: { type: 'construction-permit', number: '610124202601010101' } },
+        ],
+      });
+      await h.executeUpdate(reviewUpdate, { args: [{ actor: lead, decision: 'accept', comment: '同意，推送审批部门' }] });
+      await h.result();
+      return h.workflowId;
+    },
     async 'department-task-returned'() {
       const h = await env.client.workflow.start(departmentTask, { taskQueue: 'record', workflowId: 'department-task-returned', args: [input] });
       await h.executeUpdate(returnUpdate, { args: [{ actor: housing, reason: '属规划审批', suggestedDepartment: 'natural-resources' }] });

@@ -4,6 +4,8 @@
  * a finding touching the licence is pushed back to the approval bureau and recorded; an overdue
  * check climbs its task's ladder; a revoked licence's check has its own outcomes; refusals leave
  * the follow-up as it was; the read model lists what each may see; no subject name in what is told.
+ * Any department task whose finding is marked as touching a licence tells the approval bureau too
+ * (the reverse push beyond the follow-up's check, `patched('licence-push')`).
  */
 import { randomUUID } from 'node:crypto';
 import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
@@ -13,7 +15,7 @@ import type { ApprovalInputDraft } from '../../domain/approval.js';
 import { defaultCalendar, resolveDeadline, toShanghaiIso } from '../../domain/calendar/index.js';
 import type { Principal } from '../../domain/principal.js';
 import { approvalFollowUp, getApprovalFollowUpQuery } from '../../workflows/approval-follow-up.js';
-import { getTaskQuery, signUpdate, submitUpdate } from '../../workflows/department-task.js';
+import { departmentTask, getTaskQuery, reviewUpdate, signUpdate, submitUpdate } from '../../workflows/department-task.js';
 import { eventually } from '../helpers/eventually.js';
 import { useWorkflowEnv } from '../helpers/workflow-env.js';
 
@@ -241,5 +243,54 @@ describe('an approval event to its first check', () => {
     expect(first[0]!.cursor.receivedAt).toBe(new Date(Date.parse((await getApprovalRow(wf.db.pool, ids[1]!))!.receivedAt)).toISOString());
     expect(toShanghaiIso(Date.parse(first[0]!.cursor.receivedAt))).toBe((await getApprovalRow(wf.db.pool, ids[1]!))!.receivedAt);
     await Promise.all(started.map((h) => h.cancel()));
+  });
+
+  test('any task completed with a finding marked as touching a licence tells the approval bureau: at the lead’s acceptance, not before', async () => {
+    const h = await wf.client.workflow.start(departmentTask, {
+      taskQueue: wf.taskQueue,
+      workflowId: `task:${county}:market:2026-${randomUUID().slice(0, 8)}`,
+      args: [{ county, department: 'market', leadDepartment: 'commerce', title: '成品油经营场所检查', instructions: '现场检查' }],
+    });
+    await eventually(async () => (await h.query(getTaskQuery)).currentDeadline, { message: 'assigned' });
+    await h.executeUpdate(signUpdate, { args: [{ actor: officer('market') }] });
+    // A licence of another shape is refused with its field, and nothing is told.
+    expect(
+      await refusal(
+        h.executeUpdate(submitUpdate, { args: [{ actor: officer('market'), summary: '检查', touchesLicence: { type: 'Refined Oil', number: 'X' } }] }),
+      ),
+    ).toBe('InvalidInput');
+    const licence = { type: 'refined-oil-retail', number: '油零售证书第610124001号' };
+    const submitted = await h.executeUpdate(submitUpdate, {
+      args: [{ actor: officer('market'), summary: '检查发现超范围经营', findings: '储罐容量超出许可', touchesLicence: licence }],
+    });
+    expect(submitted.submission?.touchesLicence).toEqual(licence);
+    await eventually(async () => (await types(h.workflowId)).includes('submitted'), { message: 'submitted recorded' });
+    expect(await recipients(h.workflowId, 'approval.licence-issue')).toEqual([]);
+    await h.executeUpdate(reviewUpdate, { args: [{ actor: officer('commerce'), decision: 'accept', comment: '同意' }] });
+    await eventually(async () => (await types(h.workflowId)).at(-1) === 'licence-issue.reported', { message: 'the push recorded' });
+    expect((await types(h.workflowId)).slice(-2)).toEqual(['completed', 'licence-issue.reported']);
+    expect(await recipients(h.workflowId, 'approval.licence-issue')).toEqual(['approval']);
+    const told = await wf.db.pool.query<{ title: string; body: string }>(
+      "SELECT title, body FROM notifications WHERE object_id = $1 AND kind = 'approval.licence-issue'",
+      [h.workflowId],
+    );
+    expect(told.rows[0]!.title).toBe('涉及许可的监管发现：refined-oil-retail 油零售证书第610124001号');
+    expect(told.rows[0]!.body).toContain(h.workflowId);
+    const marker = (await h.fetchHistory()).events?.some((e) => e.markerRecordedEventAttributes?.markerName === 'core_patch');
+    expect(marker).toBe(true);
+  });
+
+  test('a check whose submission marks the licence itself is told once, by its task; the follow-up records it', async () => {
+    const h = await start();
+    const t = await check(h);
+    await t.handle.executeUpdate(signUpdate, { args: [{ actor: officer('market') }] });
+    await t.handle.executeUpdate(submitUpdate, {
+      args: [{ actor: officer('market'), summary: '检查', outcome: 'rectification', touchesLicence: { type: 'food-business', number: 'JY16101240000123' } }],
+    });
+    expect(await h.result()).toMatchObject({ state: 'closed', check: { outcome: 'rectification' }, licenceIssue: { taskId: t.taskId } });
+    await eventually(async () => (await types(h.workflowId)).at(-1) === 'closed', { message: 'closed recorded' });
+    expect(await types(h.workflowId)).toEqual(['received', 'task.assigned', 'checked', 'licence-issue.reported', 'closed']);
+    expect(await recipients(h.workflowId, 'approval.licence-issue')).toEqual([]);
+    expect(await recipients(t.taskId, 'approval.licence-issue')).toEqual(['approval']);
   });
 });

@@ -74,19 +74,25 @@ async function loop(run: ApprovalRun): Promise<void> {
 
   // The reverse push: a finding that touches the licence goes to the approval bureau, which may
   // change, withdraw or revoke it. Told by notice (no subject name: the licence number and the
-  // follow-up's id lead to it), and recorded on the follow-up the bureau reads.
-  if (outcome === licenceIssueOutcome) {
+  // follow-up's id lead to it), and recorded on the follow-up the bureau reads. A submission that
+  // marked the licence itself (`touchesLicence`) was already told by its task: recorded here only.
+  const toldByTask = !!end.submission?.touchesLicence;
+  if (outcome === licenceIssueOutcome || toldByTask) {
     view.licenceIssue = { taskId: end.taskId, at: now() };
     await run.record('licence-issue.reported', `${department}${words}发现涉及许可的问题，已推送${departmentName('approval')}`, {
-      data: { taskId: end.taskId, licenceType: input.licence.type, licenceNumber: input.licence.number },
-      notifications: [
-        {
-          kind: 'approval.licence-issue',
-          title: `涉及许可的监管发现：${run.licenceTypeName} ${input.licence.number}`,
-          body: `${department}对${run.licenceTypeName}（编号 ${input.licence.number}，${run.ref}）${words}发现涉及许可的问题，请依法处理（责令改正、变更、撤销或注销许可）。检查情况见审管衔接 ${view.followUpId}。`,
-          recipients: run.bureau(),
-        },
-      ],
+      data: { taskId: end.taskId, licenceType: input.licence.type, licenceNumber: input.licence.number, toldByTask },
+      ...(toldByTask
+        ? {}
+        : {
+            notifications: [
+              {
+                kind: 'approval.licence-issue',
+                title: `涉及许可的监管发现：${run.licenceTypeName} ${input.licence.number}`,
+                body: `${department}对${run.licenceTypeName}（编号 ${input.licence.number}，${run.ref}）${words}发现涉及许可的问题，请依法处理（责令改正、变更、撤销或注销许可）。检查情况见审管衔接 ${view.followUpId}。`,
+                recipients: run.bureau(),
+              },
+            ],
+          }),
     });
   }
 
