@@ -45,7 +45,7 @@ export const approvalBodySchema = z.object({
   decidedAt: isoDateTimeSchema
     .optional()
     .describe(
-      'When the bureau decided (granted, changed, revoked, accepted the filing): the first check counts from it; default when it is received. Not in the future',
+      'When the bureau decided (granted, changed, revoked, accepted the filing): the first check counts from it; default when it is received. Not in the future, nor more than 30 days before the receipt',
     ),
 });
 export type ApprovalBody = z.infer<typeof approvalBodySchema>;

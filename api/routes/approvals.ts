@@ -85,6 +85,13 @@ const isBureau = (p: Principal) => p.department === approvalBureau && hasRole(p,
 
 /** A clock skew the API tolerates before calling a decision time "in the future". */
 const SKEW_MS = 5 * 60_000;
+/**
+ * How long before its receipt a decision may lie. The bureau's system pushes events as they are
+ * decided; a licence decided longer ago is checked by the county's inspection plan (双随机), not as
+ * a new post-approval check. It also bounds what a late event sets off at once: a check overdue on
+ * arrival fires its passed rungs and daily chases immediately, one per working day since its deadline.
+ */
+const MAX_DECISION_AGE_DAYS = 30;
 
 export const approvalRoutes =
   (deps: AppDeps): FastifyPluginAsyncZod =>
@@ -107,7 +114,7 @@ export const approvalRoutes =
         schema: {
           summary: 'An approval event (审管衔接): a licence granted, changed or revoked, or a filing, becomes the competent department’s check',
           description:
-            'The `Idempotency-Key` is the event’s id in the approval system: a retry answers 200 with the same follow-up. The competent department is the event’s `competentDepartment`, else the county’s approval rule for the licence type; with neither, 422 `no_competent_department` and nothing is recorded. The first check is due within the licence type’s working days (default 30) of `decidedAt` (default: the receipt).',
+            'The `Idempotency-Key` is the event’s id in the approval system: a retry answers 200 with the same follow-up. The competent department is the event’s `competentDepartment`, else the county’s approval rule for the licence type; with neither, 422 `no_competent_department` and nothing is recorded. The first check is due within the licence type’s working days (default 30) of `decidedAt` (default: the receipt; not in the future, nor more than 30 days before the receipt).',
           tags: ['approvals'],
           headers: idempotencyHeaders,
           body: approvalBodySchema,
@@ -122,6 +129,9 @@ export const approvalRoutes =
         const receivedAt = Date.now();
         const decidedAt = body.decidedAt ? Date.parse(body.decidedAt) : receivedAt;
         if (decidedAt > receivedAt + SKEW_MS) throw invalidField('body.decidedAt', 'the decision cannot be in the future');
+        if (decidedAt < receivedAt - MAX_DECISION_AGE_DAYS * 86_400_000) {
+          throw invalidField('body.decidedAt', `a decision more than ${MAX_DECISION_AGE_DAYS} days old is not a new approval event`);
+        }
         if (body.competentDepartment && !departmentInCounty(body.competentDepartment, body.county)) {
           throw invalidField('body.competentDepartment', 'a township of another county');
         }

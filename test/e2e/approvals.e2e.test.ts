@@ -6,6 +6,7 @@
  * department task whose finding is marked as touching a licence reaches the bureau the same way.
  */
 import { describe, expect, test } from 'vitest';
+import { defaultCalendar, resolveDeadline, toShanghaiIso } from '../../domain/calendar/index.js';
 import { eventually } from '../helpers/eventually.js';
 import { useStack } from '../helpers/stack.js';
 
@@ -69,7 +70,9 @@ describe('approval events through HTTP', () => {
     const audited = await stack.db.pool.query('SELECT action FROM audit_log WHERE object_id = $1', [`approval-rules:${county}`]);
     expect(audited.rows).toEqual([{ action: 'approval-rules.replaced' }]);
 
-    const e = approvalEvent({ decidedAt: '2026-12-01T10:00:00+08:00' });
+    // Decided five days before it reaches the platform: the clock counts from the decision.
+    const decidedAt = toShanghaiIso(Date.now() - 5 * 86_400_000);
+    const e = approvalEvent({ decidedAt });
     const first = await call('approvalSystem', 'POST', '/v1/approvals', e.body, { 'idempotency-key': e.eventId });
     expect(first.status, JSON.stringify(first.body)).toBe(201);
     const followUpId = first.body.followUpId as string;
@@ -119,9 +122,9 @@ describe('approval events through HTTP', () => {
 
     expect((await call('market', 'POST', `/v1/tasks/${inboxed.taskId}/sign`)).status).toBe(200);
     const signed = (await call('market', 'GET', `/v1/tasks/${inboxed.taskId}`)).body;
-    expect(signed.currentDeadline).toMatchObject({ kind: 'handle', countsFrom: { event: 'matter-opened', at: '2026-12-01T10:00:00.000+08:00' } });
-    // 20 working days from 1 December 2026 (a Tuesday; no holiday in between): 29 December.
-    expect(signed.currentDeadline.dueAt).toBe('2026-12-29T23:59:59.999+08:00');
+    expect(signed.currentDeadline).toMatchObject({ kind: 'handle', countsFrom: { event: 'matter-opened', at: decidedAt } });
+    // 20 working days (the county's rule for the licence type) from the decision, by the calendar.
+    expect(signed.currentDeadline.dueAt).toBe(resolveDeadline(Date.parse(decidedAt), { amount: 20, unit: 'working_day' }, defaultCalendar).dueAt);
     // An outcome the check does not have: 400 on the field, nothing done.
     const wrong = await call('market', 'POST', `/v1/tasks/${inboxed.taskId}/submit`, { summary: '已检查', outcome: 'ceased' });
     expect(wrong.status).toBe(400);
@@ -206,6 +209,8 @@ describe('approval events through HTTP', () => {
     expect(JSON.stringify(bad.body)).not.toContain(HOLDER);
     const future = await call('approvalSystem', 'POST', '/v1/approvals', { ...e.body, decidedAt: '2099-01-01T00:00:00+08:00' });
     expect([future.status, future.body.error.issues[0].path]).toEqual([400, 'body.decidedAt']);
+    const stale = await call('approvalSystem', 'POST', '/v1/approvals', { ...e.body, decidedAt: new Date(Date.now() - 31 * 86_400_000).toISOString() });
+    expect([stale.status, stale.body.error.issues[0].path]).toEqual([400, 'body.decidedAt']);
     const elsewhere = await call('approvalSystem', 'POST', '/v1/approvals', { ...e.body, competentDepartment: 'township:610122100' });
     expect([elsewhere.status, elsewhere.body.error.issues[0].path]).toEqual([400, 'body.competentDepartment']);
     // A department officer other than the approval bureau's, a supervisor, another county's bureau: 403.
