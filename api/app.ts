@@ -28,11 +28,12 @@ import { subjectRoutes } from './routes/subjects.js';
 import { riskWarningRoutes } from './routes/risk-warnings.js';
 import { clueRoutes } from './routes/clues.js';
 import { reportRoutes } from './routes/reports.js';
+import { approvalRoutes } from './routes/approvals.js';
 
 type RateLimitSetting = `RATE_LIMIT_${'IP' | 'KEY' | 'PUBLIC' | 'START'}_${'BURST' | 'PER_MINUTE'}`;
 
 /** Calls that start a workflow: the strict per-key rate (RATE_LIMIT_START_*). */
-const startingRoutes = new Set(['POST /v1/matters', 'POST /v1/tasks', 'POST /v1/matters/:matterId/supervision-orders', 'POST /v1/clues']);
+const startingRoutes = new Set(['POST /v1/matters', 'POST /v1/tasks', 'POST /v1/matters/:matterId/supervision-orders', 'POST /v1/clues', 'POST /v1/approvals']);
 
 export interface AppDeps {
   config: Pick<
@@ -207,6 +208,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       await v1.register(clueRoutes(deps));
       await v1.register(riskWarningRoutes(deps));
       await v1.register(reportRoutes(deps));
+      await v1.register(approvalRoutes(deps));
     },
     { prefix: '/v1' },
   );

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { approvalViewSchema } from '../domain/approval.js';
 import { clueViewSchema } from '../domain/clue.js';
 import { riskWarningViewSchema } from '../domain/risk-warning.js';
 import { disputeViewSchema } from '../domain/dispute.js';
@@ -295,5 +296,26 @@ export const riskWarningSchema = apiView(riskWarningViewSchema, {
     disposals: z.array(withUrlTaskId(warningShape.disposals.element)),
   },
   after: { warningId: ['workflowId'], departments: ['departmentNames'] },
+  omit: ['lastEventSeq'],
+});
+
+const approvalShape = approvalViewSchema.shape;
+/** An approval follow-up (审管衔接): URL ids, the competent department named; never the subject's name or address. */
+export const approvalSchema = apiView(approvalViewSchema, {
+  set: {
+    followUpId: urlIdSchema,
+    workflowId: z.string(),
+    departmentName: z.string(),
+    tasks: z
+      .array(approvalShape.tasks.element.extend({ taskId: urlIdSchema }))
+      .describe('The check tasks (GET /v1/tasks/{taskId}): one, or more when one ended outside the API'),
+    check: approvalShape.check.unwrap().extend({ taskId: urlIdSchema }).optional().describe('The check’s outcome as the competent department submitted it'),
+    licenceIssue: approvalShape.licenceIssue
+      .unwrap()
+      .extend({ taskId: urlIdSchema })
+      .optional()
+      .describe('The reverse push: the check found an issue touching the licence, and the approval bureau was told (notification `approval.licence-issue`)'),
+  },
+  after: { followUpId: ['workflowId'], department: ['departmentName'] },
   omit: ['lastEventSeq'],
 });

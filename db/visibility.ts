@@ -1,3 +1,4 @@
+import { approvalBureau } from '../domain/approval.js';
 import { divisionPrefix } from '../domain/departments.js';
 import { isParty, type DisputeView } from '../domain/dispute.js';
 import type { MatterView } from '../domain/matter.js';
@@ -167,4 +168,21 @@ export function riskWarningsVisibleTo(w: Where, p: Principal): Where {
 export function canReadClueReport(p: Principal, county: string): boolean {
   const overseer = hasRole(p, 'supervisor', 'auditor') && coversCounty(p, county);
   return overseer || (p.county === county && p.department === clueOffice && hasRole(p, 'officer', 'head'));
+}
+
+/**
+ * An approval follow-up (审管衔接): operators, supervisors and auditors of a covering division, the
+ * county's approval bureau (it sent the event and takes the reverse push), and the competent
+ * department (every department with a check task of it). `departments` is the read model's column of those.
+ */
+export function canSeeApproval(p: Principal, v: { county: string; departments: string[] }): boolean {
+  if (!coversCounty(p, v.county)) return false;
+  if (hasRole(p, 'operator', 'supervisor', 'auditor')) return true;
+  return !!p.department && p.county === v.county && (p.department === approvalBureau || v.departments.includes(p.department));
+}
+
+/** `canSeeApproval` in SQL, for the list. */
+export function approvalsVisibleTo(w: Where, p: Principal): Where {
+  const bureau = w.param(approvalBureau);
+  return countyWorkVisibleTo(w, p, (d) => `${d} = ${bureau} OR ${d} = ANY(departments)`);
 }

@@ -45,6 +45,7 @@ import {
   riskWarning,
   verificationSubmission,
 } from '../../workflows/risk-warning.js';
+import { approvalFollowUp, getApprovalFollowUpQuery } from '../../workflows/approval-follow-up.js';
 import { timeSkippingEnv, workflowBundle } from '../helpers/temporal.js';
 import { eventually } from '../helpers/eventually.js';
 import { settle } from '../helpers/history.js';
@@ -72,6 +73,7 @@ const activities = {
   recordTransferEvent: async () => {},
   recordClueEvent: async () => {},
   recordRiskWarningEvent: async () => {},
+  recordApprovalEvent: async () => {},
   closeInterruptedTask: async () => {},
   // One county chain intact, one broken: both branches of the daily verification.
   verifyAuditChains: async () => ({
@@ -321,6 +323,59 @@ await worker.runUntil(async () => {
       await h.executeUpdate(feedbackRiskWarningUpdate, {
         args: [{ actor: { keyId: 'k-model', county, roles: ['operator'], kind: 'system' }, summary: '预警属实' }],
       });
+      await h.result();
+      return h.workflowId;
+    },
+    async 'approval-follow-up-licence-issue'() {
+      // A food-business licence granted: the market bureau's first check, its first attempt
+      // cancelled outside the API and issued again, signed, left past its reminder, then submitted
+      // with a finding touching the licence: the approval bureau is told; closed.
+      const now = await env.currentTimeMs();
+      const h = await env.client.workflow.start(approvalFollowUp, {
+        taskQueue: 'record',
+        workflowId: 'approval-follow-up-licence-issue',
+        args: [
+          {
+            county,
+            event: 'licence-granted',
+            licence: { type: 'food-business', typeName: '食品经营许可', number: 'JY16101240000123' },
+            subject: { name: '某某餐饮店', kind: 'individual-business' },
+            department: 'market',
+            routedBy: 'county-rules',
+            firstCheckWorkingDays: 3,
+            decidedAt: now - DAY,
+            receivedAt: now,
+            receivedBy: { keyId: 'k-approval', county, department: 'approval', roles: ['officer'], kind: 'system', name: '审批系统' },
+          },
+        ],
+      });
+      const market: Principal = { keyId: 'k-market', county, department: 'market', roles: ['officer'] };
+      const taskOf = async (n: number) => {
+        const ref = await eventually(async () => (await h.query(getApprovalFollowUpQuery)).tasks[n - 1], { message: `check ${n}` });
+        const t = env.client.workflow.getHandle(ref.taskId);
+        await eventually(async () => (await t.query(getTaskQuery).catch(() => undefined))?.currentDeadline, { message: `${ref.taskId} assigned` });
+        return t;
+      };
+      await (await taskOf(1)).cancel();
+      const t = await taskOf(2);
+      await t.executeUpdate(signUpdate, { args: [{ actor: market }] });
+      await env.sleep(2 * DAY);
+      await t.executeUpdate(submitUpdate, { args: [{ actor: market, summary: '现场检查', findings: '经营场所与许可地址不符', outcome: 'licence-issue' }] });
+      await h.result();
+      return h.workflowId;
+    },
+    async 'department-task-licence-finding-pushed'() {
+      // 审管衔接's reverse push beyond the follow-up (patched('licence-push')): the submission marks
+      // the finding as touching a licence; the lead accepts it; the approval bureau is told.
+      const h = await env.client.workflow.start(departmentTask, { taskQueue: 'record', workflowId: 'department-task-licence-finding-pushed', args: [input] });
+      await eventually(async () => (await h.query(getTaskQuery)).currentDeadline, { message: 'assigned' });
+      await h.executeUpdate(signUpdate, { args: [{ actor: housing }] });
+      await h.executeUpdate(submitUpdate, {
+        args: [
+          { actor: housing, summary: '已核查', findings: '超出施工许可范围', touchesLicence: { type: 'construction-permit', number: '610124202601010101' } },
+        ],
+      });
+      await h.executeUpdate(reviewUpdate, { args: [{ actor: lead, decision: 'accept', comment: '同意，推送审批部门' }] });
       await h.result();
       return h.workflowId;
     },
