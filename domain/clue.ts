@@ -192,6 +192,11 @@ export const clueSettingsSchema = z.object({
   mergeWindowDays: z.number().int().min(1).max(365).default(30),
   /** 延期: at most this many working days, asked before the deadline. */
   maxExtensionWorkingDays: z.number().int().min(1).max(30).default(10),
+  /**
+   * 答复 after a matter: the lead answers within this many working days of the matter's end (its
+   * handling was the matter's; the reply is a step of its own with its own clock).
+   */
+  replyAfterMatterWorkingDays: z.number().int().min(1).max(30).default(3),
 });
 export type ClueSettings = z.infer<typeof clueSettingsSchema>;
 export const defaultClueSettings: ClueSettings = clueSettingsSchema.parse({});
@@ -241,11 +246,13 @@ export function maskName(name: string): string {
 }
 
 /** `merged`: a repeat joined to an open clue (并单); it has no workflow of its own and follows that clue. */
-export const clueStates = ['dispatching', 'handling', 'replied', 'deciding', 'closed', 'cancelled', 'merged'] as const;
+/** `in-matter`: the lead opened a matter from it (转立事项); the reply waits for the matter's end. */
+export const clueStates = ['dispatching', 'handling', 'in-matter', 'replied', 'deciding', 'closed', 'cancelled', 'merged'] as const;
 export type ClueState = (typeof clueStates)[number];
 export const clueStateNames: Record<ClueState, string> = {
   dispatching: '待派单',
   handling: '办理中',
+  'in-matter': '已转立事项，待事项办结',
   replied: '已答复待回访',
   deciding: '待督办决定',
   closed: '已办结',
@@ -314,6 +321,20 @@ export const clueViewSchema = z.object({
   visitDueAt: time.optional(),
   visits: z.array(z.object({ satisfaction: z.enum(satisfactions), note: z.string().optional(), at: time })),
   rounds: z.number().int().describe('How many times it was handled (2 after an unsatisfied visit-back)'),
+  /**
+   * The matter (综合监管一件事) the lead opened from it, at most one: the clue waits for its end
+   * to reply. `interrupted`: it ended outside the API (terminated in the Temporal UI or CLI).
+   */
+  matter: z
+    .object({
+      matterId: z.string(),
+      scenario: scenarioIdSchema,
+      state: z.enum(['running', 'closed', 'cancelled', 'interrupted']),
+      openedAt: time,
+      endedAt: time.optional(),
+      result: z.object({ code: z.string(), summary: z.string() }).optional(),
+    })
+    .optional(),
   decision: z.object({ decision: z.enum(['close', 'rehandle']), reason: z.string(), at: time }).optional(),
   closedAt: time.optional(),
   lastEventSeq: z.number().int(),

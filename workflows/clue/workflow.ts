@@ -3,7 +3,8 @@
  * office by hand) → 签收 or 退单 (returned within its window, re-dispatched; after the county's
  * `maxDispatches` the office's dispatch designates the handler, who cannot return it) → 办理 (the
  * lead, co-handlers verifying in parallel) → 答复 (the lead's submission) → 回访 within
- * `visitWorkingDays` → closed; unsatisfied: handled once more, then a supervisor decides.
+ * `visitWorkingDays` → closed; unsatisfied: handled once more, then a supervisor decides. The lead
+ * may open a matter from it instead of answering at once (matter.ts): the reply follows the matter.
  */
 import { CancellationScope, condition, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
 import { clueCategoryNames, satisfactionNames, type ClueInputDraft, type ClueView } from '../../domain/clue.js';
@@ -14,6 +15,7 @@ import { clone } from '../recording.js';
 import { parseOrRefuse, refuse } from '../refusal.js';
 import { SA } from '../../domain/search-attributes.js';
 import { handleAs, type TaskEnd } from './handling.js';
+import { registerMatterHandler, replyAfterMatter } from './matter.js';
 import { decideClueUpdate, decisionInputSchema, dispatchClueUpdate, dispatchInputSchema, getClueQuery, visitClueUpdate, visitInputSchema } from './messages.js';
 import { ClueRun, OFFICE, now } from './run.js';
 
@@ -26,6 +28,7 @@ export async function clue(args: ClueInputDraft): Promise<ClueView> {
   const supervisors = [{ county: input.county, role: 'supervisor' as const }];
 
   setHandler(getClueQuery, () => view);
+  registerMatterHandler(run);
   setHandler(
     dispatchClueUpdate,
     async (raw) => {
@@ -133,6 +136,13 @@ export async function clue(args: ClueInputDraft): Promise<ClueView> {
       const co = coScope.run(() => Promise.all(issue.coHandlers.map((d) => handleAs(run, d, 'co-handler', true))));
       void co.catch(() => undefined);
       const end = await leading;
+      if (run.matterRound === view.rounds) {
+        // The lead opened a matter: its task ended with that decision (however it ended), the
+        // co-handlers finish verifying, and the reply is a step of its own once the matter ends.
+        await co.catch(() => undefined);
+        lead = await replyAfterMatter(run);
+        break;
+      }
       if (end.state === 'completed') {
         await co;
         lead = end;
