@@ -9,6 +9,7 @@ import { nextSeq } from '../db/ids.js';
 import { getScenarioOverride } from '../db/matters.js';
 import type { Pool } from '../db/pool.js';
 import { shanghaiDate } from '../domain/calendar/index.js';
+import { catalogueMatterFacts } from '../domain/clue.js';
 import { matterWorkflowId } from '../domain/ids.js';
 import { catalogue } from '../domain/scenarios/catalogue.js';
 import { factsSchemas } from '../domain/scenarios/facts.js';
@@ -39,4 +40,28 @@ export async function countyDefinition(pool: Pool, county: string, scenario: Sce
 export async function newMatterId(pool: Pool, county: string, scenario: ScenarioId): Promise<string> {
   const year = Number(shanghaiDate(Date.now()).slice(0, 4));
   return matterWorkflowId(county, scenario, year, await nextSeq(pool, `matter:${county}:${scenario}:${year}`));
+}
+
+/**
+ * A dispatch rule's matter, prepared at intake for the clue workflow to open at dispatch: its id,
+ * its facts (the clue's township and trade, then the rule's) as the scenario reads them, the
+ * county's scenario; or why it cannot be opened (no subject, facts the scenario refuses), and the
+ * lead then handles the clue as usual.
+ */
+export async function catalogueMatter(
+  pool: Pool,
+  county: string,
+  rule: { scenario: ScenarioId; facts?: Record<string, unknown> | undefined },
+  clue: { subject?: unknown; township?: string | undefined; trade?: string | undefined },
+) {
+  const { scenario } = rule;
+  if (!clue.subject) return { scenario, refused: '线索没有涉及对象' };
+  const parsed = factsSchemas[scenario].safeParse(catalogueMatterFacts(clue, rule.facts));
+  if (!parsed.success) return { scenario, refused: `事项 facts 不全：${[...new Set(parsed.error.issues.map((i) => i.path.join('.')))].join('、')}` };
+  return {
+    scenario,
+    matterId: await newMatterId(pool, county, scenario),
+    facts: parsed.data as Record<string, unknown>,
+    definition: await countyDefinition(pool, county, scenario),
+  };
 }

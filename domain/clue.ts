@@ -7,7 +7,7 @@ import { z } from 'zod';
 import type { TimeLimitRuleInput } from './calendar/index.js';
 import { countySchema, departmentSchema } from './departments.js';
 import { subjectSchema } from './matter.js';
-import { scenarioIdSchema } from './scenarios/schema.js';
+import { scenarioIdSchema, type ResolvedScenario, type ScenarioId } from './scenarios/schema.js';
 import { safeText } from './text.js';
 import { isoDateTimeSchema } from './time.js';
 
@@ -91,8 +91,18 @@ export const dispatchRuleSchema = z
       .array(z.union([departmentSchema, z.literal('locality')]))
       .max(10)
       .default([]),
-    /** A rule may open a matter of this scenario from the clue at once (the lead's step otherwise). */
-    openMatter: z.object({ scenario: scenarioIdSchema }).optional(),
+    /**
+     * A rule may open a matter of this scenario from the clue at dispatch (转立事项 without the lead's
+     * handling step). Its facts are these, with the clue's `township` and `trade` where the
+     * scenario's facts take them; a clue without a subject, or whose facts the scenario refuses, is
+     * handled by the lead as usual (recorded as `matter.not-opened`).
+     */
+    openMatter: z
+      .object({
+        scenario: scenarioIdSchema,
+        facts: z.record(safeText().max(40), z.unknown()).optional().describe('Facts of the scenario fixed by the rule, e.g. `{ "signal": "complaint" }`'),
+      })
+      .optional(),
   })
   .refine((r) => Object.values(r.match).some((v) => v !== undefined), { message: 'a rule matches on at least one criterion', path: ['match'] })
   .refine((r) => r.duty === 'territorial' || ![r.lead, ...r.coHandlers].some(isTownship), {
@@ -121,7 +131,12 @@ export interface Dispatch {
   ruleId: string;
   lead: string;
   coHandlers: string[];
-  openMatter?: { scenario: string };
+  openMatter?: { scenario: ScenarioId; facts?: Record<string, unknown> | undefined };
+}
+
+/** The facts a rule's matter starts from: the clue's township and trade, then the rule's own. */
+export function catalogueMatterFacts(clue: { township?: string | undefined; trade?: string | undefined }, ruleFacts: Record<string, unknown> = {}) {
+  return { ...(clue.township ? { township: clue.township } : {}), ...(clue.trade ? { trade: clue.trade } : {}), ...ruleFacts };
 }
 
 /**
@@ -281,7 +296,26 @@ export const clueInputSchema = z.object({
   subject: subjectSchema.pick({ name: true, kind: true, creditCode: true, address: true }).optional(),
   complainant: z.object({ anonymous: z.boolean(), wantsReply: z.boolean() }).default({ anonymous: true, wantsReply: false }),
   /** The catalogue's dispatch at intake; none: the 12345 office dispatches by hand. */
-  dispatch: z.object({ ruleId: z.string(), lead: departmentSchema, coHandlers: z.array(departmentSchema).default([]) }).optional(),
+  dispatch: z
+    .object({
+      ruleId: z.string(),
+      lead: departmentSchema,
+      coHandlers: z.array(departmentSchema).default([]),
+      /**
+       * The rule's matter, prepared by the API (its reserved id, the facts as checked, the county's
+       * scenario), or why it cannot be opened (`refused`: the lead handles the clue as usual).
+       */
+      openMatter: z
+        .object({
+          scenario: scenarioIdSchema,
+          matterId: z.string().optional(),
+          facts: z.record(z.string(), z.unknown()).optional(),
+          definition: z.custom<ResolvedScenario>((d) => typeof d === 'object' && d !== null).optional(),
+          refused: z.string().optional(),
+        })
+        .optional(),
+    })
+    .optional(),
   settings: clueSettingsSchema.prefault({}),
   /** When the 12345 platform received it (epoch ms): the handling clock's matter-opened origin. */
   receivedAt: z.number().int().optional(),

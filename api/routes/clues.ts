@@ -63,7 +63,7 @@ import { getTaskQuery, returnUpdate, signUpdate, submitUpdate } from '../../work
 import type { AppDeps } from '../app.js';
 import { ApiError, forbidden } from '../errors.js';
 import { idempotencyHeaders, reserveWorkflowId, updateIdFor } from '../idempotency.js';
-import { checkedFacts, countyDefinition, newMatterId } from '../matter-launch.js';
+import { catalogueMatter, checkedFacts, countyDefinition, newMatterId } from '../matter-launch.js';
 import { act, adminAudit, cursorOf, errorResponses, keysetPage, loadVisible, pageQuery, rowWaitMs } from '../plumbing.js';
 import { presentClue, presentTask } from '../presenters.js';
 import { boolQuery, clueSchema, taskViewSchema, timelineEntrySchema, urlIdSchema } from '../schemas.js';
@@ -261,7 +261,16 @@ export const clueRoutes =
             content: body.content,
             ...(body.subject ? { subject: body.subject } : {}),
             complainant: flags,
-            ...(dispatch ? { dispatch: { ruleId: dispatch.ruleId, lead: dispatch.lead, coHandlers: dispatch.coHandlers } } : {}),
+            ...(dispatch
+              ? {
+                  dispatch: {
+                    ruleId: dispatch.ruleId,
+                    lead: dispatch.lead,
+                    coHandlers: dispatch.coHandlers,
+                    ...(dispatch.openMatter ? { openMatter: await catalogueMatter(pool, body.county, dispatch.openMatter, body) } : {}),
+                  },
+                }
+              : {}),
             settings,
             receivedAt: intake.receivedAtMs,
           };

@@ -184,4 +184,47 @@ describe('a clue that opens a matter, through HTTP', () => {
     ]);
     expect(closed.tasks.filter((t) => t.role === 'co-handler').map((t) => [t.department, t.state])).toEqual([['commerce', 'completed']]);
   });
+
+  test('a dispatch rule opens the matter at intake (facts from the rule and the clue); a clue without a subject stays with the lead', async () => {
+    const put = await call('admin', 'PUT', `/v1/counties/${county}/dispatch-rules`, {
+      rules: [
+        {
+          id: 'card-absconding',
+          match: { keywords: ['跑路'] },
+          duty: 'functional',
+          lead: 'market',
+          openMatter: { scenario: 'prepaid-card', facts: { signal: 'absconding' } },
+        },
+      ],
+    });
+    expect(put.status, JSON.stringify(put.body)).toBe(200);
+    const intake = async (ref: string, extra: Record<string, unknown>) =>
+      call(
+        'platform',
+        'POST',
+        '/v1/clues',
+        { channel: '12345', ref, category: 'report', urgency: 'normal', county, content: '健身房预付卡老板跑路', trade: 'sports', ...extra },
+        { 'idempotency-key': ref },
+      );
+    const taken = await intake(`GD${Date.now()}1`, { subject: { name: '某某健身', kind: 'enterprise' } });
+    expect(taken.status, JSON.stringify(taken.body)).toBe(201);
+    const clueId = taken.body.clueId as string;
+    const opened = await clueWhen(clueId, (c) => c.state === 'in-matter', 'the matter opened at dispatch');
+    expect([opened.tasks, opened.matter?.scenario]).toEqual([[], 'prepaid-card']);
+    const matterId = opened.matter!.matterId;
+    const m = await eventually(
+      async () => {
+        const r = await call('supervisor', 'GET', `/v1/matters/${matterId}`);
+        return r.status === 200 ? r.body : undefined;
+      },
+      { message: 'the matter in the read model' },
+    );
+    expect(m).toMatchObject({ clueId, facts: { trade: 'sports', signal: 'absconding' }, status: 'open' });
+    expect((await call('market', 'POST', `/v1/clues/${clueId}/reply`, { summary: '已处理' })).body.error?.code).toBe('matter_pending');
+
+    const bare = await intake(`GD${Date.now()}2`, {});
+    const handled = await clueWhen(bare.body.clueId, (c) => !!running(c, 'market'), 'the lead handles it');
+    expect(handled.state).toBe('handling');
+    expect(handled.timeline.map((e: { type: string }) => e.type)).toContain('matter.not-opened');
+  });
 });

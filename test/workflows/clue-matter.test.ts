@@ -173,4 +173,41 @@ describe('a clue that opens a matter', () => {
     expect((await m.describe()).status.name).toBe('RUNNING');
     await m.terminate('test over');
   });
+
+  test('a dispatch rule opens the matter at dispatch: no handling task, the lead replies after the matter; a rule whose matter cannot open leaves the clue to the lead', async () => {
+    const matterId = `matter:${county}:prepaid-card:2026-${String(++seq).padStart(4, '0')}`;
+    const facts = { trade: 'education', signal: 'store-closing' };
+    const h = await start({
+      dispatch: { ruleId: 'prepaid', lead: 'market', coHandlers: [], openMatter: { scenario: 'prepaid-card', matterId, facts, definition } },
+    });
+    await untilState(h, 'in-matter');
+    const v = await h.query(getClueQuery);
+    expect([v.tasks, v.matter?.matterId, v.department]).toEqual([[], matterId, 'market']);
+    const matter = wf.client.workflow.getHandle<(input: MatterInput) => Promise<MatterView>>(matterId);
+    const driver = new MatterDriver(wf.client, matter, county);
+    await driver.complete('triage', 'assigned');
+    await driver.complete('acceptance', 'rejected');
+    const reply = await leadTask(h, 1);
+    await reply.executeUpdate(signUpdate, { args: [{ actor: officer('market') }] });
+    await reply.executeUpdate(submitUpdate, { args: [{ actor: officer('market'), summary: '投诉不予受理，已说明理由' }] });
+    await untilState(h, 'replied');
+    await h.executeUpdate(visitClueUpdate, { args: [{ actor: office, satisfaction: 'satisfied' }] });
+    await h.result();
+    await eventually(async () => (await types(h.workflowId)).at(-1) === 'closed', { message: 'closed recorded' });
+    expect(await types(h.workflowId)).toEqual(['received', 'dispatched', 'matter.opened', 'matter.ended', 'task.assigned', 'replied', 'visited', 'closed']);
+    const told = await wf.db.pool.query<{ department: string }>(
+      "SELECT department FROM notifications WHERE object_id = $1 AND kind = 'clue.matter-opened' ORDER BY department",
+      [h.workflowId],
+    );
+    expect(told.rows.map((r) => r.department)).toEqual(['gov-services', 'market']);
+
+    const refused = await start({
+      dispatch: { ruleId: 'prepaid', lead: 'market', coHandlers: [], openMatter: { scenario: 'prepaid-card', refused: '事项 facts 不全：trade' } },
+    });
+    await leadTask(refused, 1);
+    expect((await refused.query(getClueQuery)).state).toBe('handling');
+    await eventually(async () => ((await types(refused.workflowId)).includes('task.assigned') ? true : undefined), { message: 'the handling task recorded' });
+    expect(await types(refused.workflowId)).toEqual(['received', 'dispatched', 'matter.not-opened', 'task.assigned']);
+    await refused.cancel();
+  });
 });

@@ -20,6 +20,8 @@ import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import { toShanghaiIso } from '../../domain/calendar/index.js';
 import { departmentName } from '../../domain/departments.js';
 import { matterStartOptions, type MatterInput, type MatterView } from '../../domain/matter.js';
+import type { Principal } from '../../domain/principal.js';
+import type { ResolvedScenario, ScenarioId } from '../../domain/scenarios/schema.js';
 import { freshIdPolicy } from '../children.js';
 import { clone } from '../recording.js';
 import { parseOrRefuse, refuse } from '../refusal.js';
@@ -46,63 +48,81 @@ function endOf(v: MatterView): MatterEnd {
   return { state: 'closed', endedAtMs, ...(v.result ? { result: { code: v.result.code, summary: v.result.summary } } : {}) };
 }
 
+/** What opening a matter takes: its reserved id, scenario, checked facts and the county's scenario; who (none: the catalogue). */
+interface MatterRequest {
+  matterId: string;
+  scenario: ScenarioId;
+  facts: Record<string, unknown>;
+  definition: ResolvedScenario;
+  actor?: Principal;
+  ruleId?: string;
+}
+
+/** Starts the matter as the clue's child, records it, and moves the clue to `in-matter`. */
+async function startMatter(run: ClueRun, req: MatterRequest): Promise<void> {
+  const { input, view } = run;
+  // Set before any await: a request's validator sees it.
+  run.matterOpening = true;
+  patched(CLUE_MATTER_PATCH);
+  const matterInput: MatterInput = {
+    county: input.county,
+    subject: input.subject!,
+    facts: req.facts,
+    // The complaint's receipt is the matter's opening (limits counted from it, e.g. 消费者权益保护法 art. 46).
+    source: {
+      channel: input.channel,
+      ref: input.ref,
+      ...(input.receivedAt !== undefined ? { receivedAt: toShanghaiIso(input.receivedAt) } : {}),
+      clueId: run.info.workflowId,
+    },
+    definition: req.definition,
+    createdBy: req.actor?.keyId ?? `dispatch-rule:${req.ruleId ?? ''}`,
+    ...(req.actor ? { launchedBy: req.actor } : {}),
+  };
+  const { workflowType, ...options } = matterStartOptions(req.matterId, matterInput);
+  let result: Promise<MatterView>;
+  try {
+    const child = await startChild(workflowType, {
+      ...options,
+      ...freshIdPolicy,
+      parentClosePolicy: ParentClosePolicy.ABANDON,
+      cancellationType: ChildWorkflowCancellationType.ABANDON,
+    });
+    result = child.result() as Promise<MatterView>;
+  } catch (err) {
+    run.matterOpening = false;
+    // The API reserved the id; one taken means another run holds it: the caller tries again.
+    if (err instanceof WorkflowExecutionAlreadyStartedError) refuse('WrongState', '事项编号已被占用，请重试');
+    throw err;
+  }
+  run.matterRound = view.rounds;
+  run.matterEnd = result.then(endOf, () => ({ state: 'interrupted' as const, endedAtMs: Date.now() }));
+  view.matter = { matterId: req.matterId, scenario: req.scenario, state: 'running', openedAt: now() };
+  run.setState('in-matter');
+  const lead = departmentName(view.department!);
+  const name = req.definition.name.zh;
+  await run.record('matter.opened', `${req.actor ? lead : '按派单目录'}转立${name}事项（${req.matterId}），事项办结后由${lead}答复`, {
+    ...(req.actor ? { actor: req.actor } : {}),
+    data: { matterId: req.matterId, scenario: req.scenario, by: req.actor ? 'lead' : 'catalogue', ...(req.ruleId ? { ruleId: req.ruleId } : {}) },
+    notifications: [
+      {
+        kind: 'clue.matter-opened',
+        title: `线索转立事项：${input.ref}`,
+        body: `已转立${name}综合监管事项，事项办结后由${lead}答复。`,
+        // The office waits for the reply; a lead the catalogue spoke for learns of its reply to come.
+        recipients: [{ county: input.county, department: OFFICE }, ...(req.actor ? [] : [{ county: input.county, department: view.department! }])],
+      },
+    ],
+  });
+}
+
 /** Registers the openMatter update (called with the clue's other handlers, before any await). */
 export function registerMatterHandler(run: ClueRun) {
   const { input, view } = run;
   setHandler(
     openMatterUpdate,
     async (raw) => {
-      const req = openMatterInputSchema.parse(raw);
-      // Set before any await: a second request's validator sees it.
-      run.matterOpening = true;
-      patched(CLUE_MATTER_PATCH);
-      const matterInput: MatterInput = {
-        county: input.county,
-        subject: input.subject!,
-        facts: req.facts,
-        // The complaint's receipt is the matter's opening (limits counted from it, e.g. 消费者权益保护法 art. 46).
-        source: {
-          channel: input.channel,
-          ref: input.ref,
-          ...(input.receivedAt !== undefined ? { receivedAt: toShanghaiIso(input.receivedAt) } : {}),
-          clueId: run.info.workflowId,
-        },
-        definition: req.definition,
-        createdBy: req.actor.keyId,
-        launchedBy: req.actor,
-      };
-      const { workflowType, ...options } = matterStartOptions(req.matterId, matterInput);
-      let result: Promise<MatterView>;
-      try {
-        const child = await startChild(workflowType, {
-          ...options,
-          ...freshIdPolicy,
-          parentClosePolicy: ParentClosePolicy.ABANDON,
-          cancellationType: ChildWorkflowCancellationType.ABANDON,
-        });
-        result = child.result() as Promise<MatterView>;
-      } catch (err) {
-        run.matterOpening = false;
-        // The API reserved the id; one taken means another run holds it: the caller tries again.
-        if (err instanceof WorkflowExecutionAlreadyStartedError) refuse('WrongState', '事项编号已被占用，请重试');
-        throw err;
-      }
-      run.matterRound = view.rounds;
-      run.matterEnd = result.then(endOf, () => ({ state: 'interrupted' as const, endedAtMs: Date.now() }));
-      view.matter = { matterId: req.matterId, scenario: req.scenario, state: 'running', openedAt: now() };
-      run.setState('in-matter');
-      await run.record('matter.opened', `${departmentName(view.department!)}转立${req.definition.name.zh}事项（${req.matterId}），事项办结后答复`, {
-        actor: req.actor,
-        data: { matterId: req.matterId, scenario: req.scenario },
-        notifications: [
-          {
-            kind: 'clue.matter-opened',
-            title: `线索转立事项：${input.ref}`,
-            body: `已转立${req.definition.name.zh}综合监管事项，事项办结后由${departmentName(view.department!)}答复。`,
-            recipients: [{ county: input.county, department: OFFICE }],
-          },
-        ],
-      });
+      await startMatter(run, openMatterInputSchema.parse(raw));
       return clone(view);
     },
     {
@@ -115,6 +135,24 @@ export function registerMatterHandler(run: ClueRun) {
       },
     },
   );
+}
+
+type CatalogueMatter = NonNullable<NonNullable<ClueRun['input']['dispatch']>['openMatter']>;
+
+/**
+ * The catalogue's rule opens a matter at dispatch: true when it did (the matter is the handling,
+ * no handling task is issued); false when it could not (recorded, the lead handles it as usual).
+ */
+export async function openedByCatalogue(run: ClueRun, ruleId: string, m: CatalogueMatter): Promise<boolean> {
+  if (m.matterId && m.facts && m.definition && run.input.subject && !run.view.matter) {
+    await startMatter(run, { matterId: m.matterId, scenario: m.scenario, facts: m.facts, definition: m.definition, ruleId });
+    return true;
+  }
+  const why = m.refused ?? (run.input.subject ? '事项未准备' : '线索没有涉及对象');
+  await run.record('matter.not-opened', `派单目录规则 ${ruleId} 未能转立事项（${why}），由牵头部门办理`, {
+    data: { ruleId, scenario: m.scenario, reason: why },
+  });
+  return false;
 }
 
 /**

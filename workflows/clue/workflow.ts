@@ -15,7 +15,7 @@ import { clone } from '../recording.js';
 import { parseOrRefuse, refuse } from '../refusal.js';
 import { SA } from '../../domain/search-attributes.js';
 import { handleAs, type TaskEnd } from './handling.js';
-import { registerMatterHandler, replyAfterMatter } from './matter.js';
+import { openedByCatalogue, registerMatterHandler, replyAfterMatter } from './matter.js';
 import { decideClueUpdate, decisionInputSchema, dispatchClueUpdate, dispatchInputSchema, getClueQuery, visitClueUpdate, visitInputSchema } from './messages.js';
 import { ClueRun, OFFICE, now } from './run.js';
 
@@ -80,11 +80,12 @@ export async function clue(args: ClueInputDraft): Promise<ClueView> {
     },
   );
 
-  type Issue = { department: string; coHandlers: string[]; returnable: boolean };
+  type Issue = { department: string; coHandlers: string[]; returnable: boolean; matter?: NonNullable<typeof input.dispatch>['openMatter'] };
   /** 派单: by the catalogue the first time it matched, else by the office; the last one allowed designates. */
   async function dispatch(): Promise<Issue> {
     let d: { department: string; coHandlers: string[]; ruleId?: string };
     let actor: Principal | undefined;
+    const matter = catalogue?.openMatter;
     if (catalogue) {
       d = { department: catalogue.lead, coHandlers: catalogue.coHandlers, ruleId: catalogue.ruleId };
       catalogue = undefined;
@@ -108,7 +109,7 @@ export async function clue(args: ClueInputDraft): Promise<ClueView> {
       },
     );
     run.pendingDispatch = undefined;
-    return { department: d.department, coHandlers: d.coHandlers, returnable: !designated };
+    return { department: d.department, coHandlers: d.coHandlers, returnable: !designated, ...(matter ? { matter } : {}) };
   }
 
   upsertSearchAttributes([{ key: SA.County, value: input.county }]);
@@ -129,6 +130,11 @@ export async function clue(args: ClueInputDraft): Promise<ClueView> {
       view.department = issue.department;
       view.coHandlers = issue.coHandlers;
       run.setState('handling');
+      // The catalogue's rule opened a matter: it is the handling, the lead replies after it (matter.ts).
+      if (issue.matter && (await openedByCatalogue(run, input.dispatch!.ruleId, issue.matter))) {
+        lead = await replyAfterMatter(run);
+        break;
+      }
       // Co-handlers verify while the lead handles; the answer waits for their findings. A lead
       // that returns it (or whose task ends outside the API) takes the co-handlers' tasks with it.
       const leading = handleAs(run, issue.department, 'lead', !issue.returnable);
