@@ -165,10 +165,16 @@ describe('a clue that opens a matter', () => {
     await bare.cancel();
 
     const h = await start();
-    await leadTask(h);
+    const t = await leadTask(h);
     const { matter } = await openMatter(h);
+    await t.executeUpdate(signUpdate, { args: [{ actor: officer('market') }] });
+    await t.executeUpdate(submitUpdate, { args: [{ actor: officer('market'), summary: '转立事项' }] });
+    // Cancelled while it waits for the matter: the clue ends cancelled, the matter runs on.
+    await eventually(async () => ((await h.query(getClueQuery)).tasks[0]?.state === 'completed' ? true : undefined), { message: 'waiting for the matter' });
     await h.cancel();
-    await h.result().catch(() => undefined);
+    expect(await h.result().then(String, (e: Error) => e.constructor.name)).toBe('WorkflowFailedError');
+    expect((await h.describe()).status.name).toBe('CANCELLED');
+    expect(await types(h.workflowId)).not.toContain('matter.ended');
     const m = wf.client.workflow.getHandle(matter!.matterId);
     expect((await m.describe()).status.name).toBe('RUNNING');
     await m.terminate('test over');

@@ -15,7 +15,7 @@
  * awaits its result. It is a case of its own (statutory clocks, published results): it outlives
  * the clue (ParentClosePolicy ABANDON) and the clue's cancellation never reaches it.
  */
-import { ChildWorkflowCancellationType, ParentClosePolicy, patched, setHandler, startChild } from '@temporalio/workflow';
+import { CancellationScope, CancelledFailure, ChildWorkflowCancellationType, ParentClosePolicy, patched, setHandler, startChild } from '@temporalio/workflow';
 import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import { toShanghaiIso } from '../../domain/calendar/index.js';
 import { departmentName } from '../../domain/departments.js';
@@ -163,6 +163,8 @@ export async function openedByCatalogue(run: ClueRun, ruleId: string, m: Catalog
 export async function replyAfterMatter(run: ClueRun): Promise<TaskEnd> {
   const { input, view } = run;
   const ended = await run.matterEnd!;
+  // The clue cancelled while it waited (its wait is abandoned, the matter runs on): nothing ended.
+  if (CancellationScope.current().consideredCancelled) throw new CancelledFailure('线索撤销');
   const m = view.matter!;
   m.state = ended.state;
   m.endedAt = toShanghaiIso(ended.endedAtMs);
