@@ -226,5 +226,12 @@ describe('a clue that opens a matter, through HTTP', () => {
     const handled = await clueWhen(bare.body.clueId, (c) => !!running(c, 'market'), 'the lead handles it');
     expect(handled.state).toBe('handling');
     expect(handled.timeline.map((e: { type: string }) => e.type)).toContain('matter.not-opened');
+    // Nor can its lead open one by hand: a matter is about a subject.
+    const noSubject = await call('market', 'POST', `/v1/clues/${bare.body.clueId}/matter`, {
+      scenario: 'prepaid-card',
+      facts: { trade: 'sports', signal: 'absconding' },
+    });
+    expect([noSubject.status, noSubject.body.error?.code]).toEqual([409, 'no_subject']);
+    expect((await clueOf(bare.body.clueId)).state).toBe('handling');
   });
 });
