@@ -231,7 +231,7 @@ export function logSafeError(err: unknown): Record<string, unknown> {
 }
 
 /**
- * `facts` of `POST /v1/matters` as they are checked: the route validates them against the
+ * `facts` of `POST /v1/matters` (and of a clue's `POST /v1/clues/{clueId}/matter`) as they are checked: the route validates them against the
  * scenario's own schema (domain/scenarios/facts.ts), so the document lists those schemas, one per
  * scenario (the one named by `scenario` applies), instead of "any object".
  */
@@ -248,8 +248,10 @@ function noContentIsEmpty<D extends { paths?: unknown }>(doc: D): D {
 function publishFactsSchemas<D extends { paths?: unknown }>(doc: D): D {
   type Body = { properties?: Record<string, unknown> };
   const paths = doc.paths as Record<string, Record<string, { requestBody?: { content?: Record<string, { schema?: Body }> } }>> | undefined;
-  const body = paths?.['/v1/matters']?.post?.requestBody?.content?.['application/json']?.schema;
-  if (body?.properties?.facts) {
+  // A matter launched directly, or opened from a clue by its lead: the same facts.
+  for (const path of ['/v1/matters', '/v1/clues/{clueId}/matter']) {
+    const body = paths?.[path]?.post?.requestBody?.content?.['application/json']?.schema;
+    if (!body?.properties?.facts) continue;
     body.properties.facts = {
       description: 'Scenario-specific facts: the schema of the scenario named by `scenario` applies',
       anyOf: Object.entries(factsSchemas).map(([scenario, schema]) => {

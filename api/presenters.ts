@@ -54,6 +54,7 @@ export function presentMatter(v: MatterView) {
     ...(v.result ? { result: v.result } : {}),
     ...(v.published ? { published: v.published } : {}),
     ...(v.cancelled ? { cancelled: v.cancelled } : {}),
+    ...(v.clueId ? { clueId: toUrlId(v.clueId) } : {}),
   };
 }
 
@@ -188,6 +189,7 @@ export function presentClue(
     workflowId: v.clueId,
     ...(v.department ? { departmentName: departmentName(v.department) } : {}),
     tasks: v.tasks.map((t) => ({ ...t, taskId: toUrlId(t.taskId) })),
+    ...(v.matter ? { matter: { ...v.matter, matterId: toUrlId(v.matter.matterId) } } : {}),
     ...(o.mergedInto ? { mergedInto: toUrlId(o.mergedInto) } : {}),
     ...(complainant ? { complainant: presentComplainant(complainant, o.contact, o.whole ?? false) } : {}),
   };

@@ -175,6 +175,7 @@ export const matterSchema = apiView(matterViewSchema, {
     leadDepartmentName: z.string(),
     // The result's id and time: its version and publisher stay on the record (GET …/versions).
     published: z.object({ at: z.string(), resultId: z.string() }).optional(),
+    clueId: urlIdSchema.optional().describe('The clue (问题线索) this matter was opened from; the clue replies once the matter ends'),
   },
   after: { matterId: ['workflowId'], county: ['countyName'], leadDepartment: ['leadDepartmentName'] },
   omit: ['tasks', 'disputes', 'transfers', 'penaltiesPublished', 'withheld', 'lastEventSeq'],
@@ -278,6 +279,11 @@ export const clueSchema = apiView(clueViewSchema, {
     tasks: z.array(clueShape.tasks.element.extend({ taskId: urlIdSchema })),
     mergedInto: urlIdSchema.optional().describe('A repeat (并单): the open clue it joined, whose handling and reply it shares'),
     complainant: complainantViewSchema.optional(),
+    matter: clueShape.matter
+      .unwrap()
+      .extend({ matterId: urlIdSchema })
+      .optional()
+      .describe('The matter (综合监管一件事) the lead opened from it (转立事项, at most one): the reply waits for its end'),
   },
   after: { clueId: ['workflowId'], department: ['departmentName'], state: ['mergedInto'] },
   omit: ['lastEventSeq'],

@@ -16,7 +16,7 @@ import { defaultCalendar } from '../../domain/calendar/index.js';
 import { catalogue } from '../../domain/scenarios/catalogue.js';
 import { resolveScenario } from '../../domain/scenarios/schema.js';
 import { selfBuiltHousingMatter } from '../../workflows/scenarios/self-built-housing.js';
-import { reassignTaskUpdate } from '../../workflows/matter-kit.js';
+import { cancelMatterUpdate, getMatterQuery, reassignTaskUpdate } from '../../workflows/matter-kit.js';
 import { calendarPublication } from '../../workflows/calendar-publication.js';
 import { auditVerification } from '../../workflows/audit-verification.js';
 import { decideDisputeUpdate, getDisputeQuery, jurisdictionDispute } from '../../workflows/jurisdiction-dispute.js';
@@ -36,7 +36,7 @@ import {
   signUpdate,
   submitUpdate,
 } from '../../workflows/department-task.js';
-import { clue, dispatchClueUpdate, getClueQuery, visitClueUpdate } from '../../workflows/clue.js';
+import { clue, dispatchClueUpdate, getClueQuery, openMatterUpdate, visitClueUpdate } from '../../workflows/clue.js';
 import {
   disposalSubmission,
   feedbackRiskWarningUpdate,
@@ -264,6 +264,105 @@ await worker.runUntil(async () => {
         await t.executeUpdate(submitUpdate, { args: [{ actor, summary: '已清理' }] });
       }
       await eventually(async () => (await h.query(getClueQuery)).state === 'replied', { message: 'replied' });
+      await h.executeUpdate(visitClueUpdate, { args: [{ actor: office, satisfaction: 'satisfied' }] });
+      await h.result();
+      return h.workflowId;
+    },
+    async 'clue-matter-opened-replied-visited'() {
+      // Dispatched by the catalogue; the lead opens a prepaid-card matter (the clue's child) and its
+      // task ends with that decision; the matter ends (complaint not accepted); the lead's reply
+      // step answers; the visit-back closes it.
+      const h = await env.client.workflow.start(clue, {
+        taskQueue: 'record',
+        workflowId: 'clue-matter-opened-replied-visited',
+        args: [
+          {
+            county,
+            channel: '12345',
+            ref: 'GD2026120600002',
+            category: 'complaint',
+            urgency: 'normal',
+            content: '培训学校预付卡停课不退费',
+            subject: { name: '某培训学校', kind: 'enterprise' },
+            dispatch: { ruleId: 'prepaid', lead: 'market', coHandlers: [] },
+          },
+        ],
+      });
+      const market: Principal = { keyId: 'k-market', county, department: 'market', roles: ['officer'] };
+      const leadTask = async (n: number) => {
+        const ref = await eventually(async () => (await h.query(getClueQuery)).tasks[n - 1], { message: `lead task ${n}` });
+        const t = env.client.workflow.getHandle(ref.taskId);
+        await eventually(async () => (await t.query(getTaskQuery).catch(() => undefined))?.currentDeadline, { message: `${ref.taskId} assigned` });
+        return t;
+      };
+      const first = await leadTask(1);
+      const matterId = `matter:${county}:prepaid-card:2026-0901`;
+      await h.executeUpdate(openMatterUpdate, {
+        args: [
+          {
+            matterId,
+            scenario: 'prepaid-card',
+            facts: { trade: 'education', signal: 'store-closing' },
+            definition: resolveScenario(catalogue['prepaid-card'], undefined),
+            actor: market,
+          },
+        ],
+      });
+      await first.executeUpdate(signUpdate, { args: [{ actor: market }] });
+      await first.executeUpdate(submitUpdate, { args: [{ actor: market, summary: `转立综合监管事项办理（${matterId}）` }] });
+      const d = new MatterDriver(env.client, env.client.workflow.getHandle(matterId));
+      await d.complete('triage', 'assigned');
+      await d.complete('acceptance', 'rejected');
+      const reply = await leadTask(2);
+      await reply.executeUpdate(signUpdate, { args: [{ actor: market }] });
+      await reply.executeUpdate(submitUpdate, { args: [{ actor: market, summary: '投诉不予受理，已说明理由' }] });
+      await eventually(async () => (await h.query(getClueQuery)).state === 'replied', { message: 'replied' });
+      const office: Principal = { keyId: 'k-office', county, department: 'gov-services', roles: ['officer'] };
+      await h.executeUpdate(visitClueUpdate, { args: [{ actor: office, satisfaction: 'satisfied' }] });
+      await h.result();
+      return h.workflowId;
+    },
+    async 'clue-matter-opened-by-catalogue'() {
+      // The catalogue's rule opens the matter at dispatch (no handling task); it is cancelled; the
+      // lead's reply step answers; the visit-back closes it.
+      const matterId = `matter:${county}:prepaid-card:2026-0902`;
+      const h = await env.client.workflow.start(clue, {
+        taskQueue: 'record',
+        workflowId: 'clue-matter-opened-by-catalogue',
+        args: [
+          {
+            county,
+            channel: '12345',
+            ref: 'GD2026120600003',
+            category: 'report',
+            urgency: 'normal',
+            content: '健身房预付卡老板跑路',
+            subject: { name: '某健身房', kind: 'enterprise' },
+            dispatch: {
+              ruleId: 'card-absconding',
+              lead: 'market',
+              coHandlers: [],
+              openMatter: {
+                scenario: 'prepaid-card',
+                matterId,
+                facts: { trade: 'sports', signal: 'absconding' },
+                definition: resolveScenario(catalogue['prepaid-card'], undefined),
+              },
+            },
+          },
+        ],
+      });
+      const market: Principal = { keyId: 'k-market', county, department: 'market', roles: ['officer'] };
+      await eventually(async () => (await h.query(getClueQuery)).state === 'in-matter', { message: 'in-matter' });
+      await eventually(async () => (await env.client.workflow.getHandle(matterId).query(getMatterQuery)).lastEventSeq >= 1, { message: 'the matter opened' });
+      await env.client.workflow.getHandle(matterId).executeUpdate(cancelMatterUpdate, { args: [{ reason: '经营者已全额退款', actor: supervisor }] });
+      const ref = await eventually(async () => (await h.query(getClueQuery)).tasks[0], { message: 'the reply step' });
+      const reply = env.client.workflow.getHandle(ref.taskId);
+      await eventually(async () => (await reply.query(getTaskQuery).catch(() => undefined))?.currentDeadline, { message: 'the reply step assigned' });
+      await reply.executeUpdate(signUpdate, { args: [{ actor: market }] });
+      await reply.executeUpdate(submitUpdate, { args: [{ actor: market, summary: '经营者已全额退款，事项撤销' }] });
+      await eventually(async () => (await h.query(getClueQuery)).state === 'replied', { message: 'replied' });
+      const office: Principal = { keyId: 'k-office', county, department: 'gov-services', roles: ['officer'] };
       await h.executeUpdate(visitClueUpdate, { args: [{ actor: office, satisfaction: 'satisfied' }] });
       await h.result();
       return h.workflowId;
