@@ -6,6 +6,7 @@ import { recordAuditVerification, recordViewEvent } from '../db/recording.js';
 import { closeInterruptedTaskRow } from '../db/tasks.js';
 import { insertPublicResult, type PublicResult } from '../db/matters.js';
 import type { MatterView } from '../domain/matter.js';
+import type { ApprovalView } from '../domain/approval.js';
 import type { ClueView } from '../domain/clue.js';
 import type { RiskWarningView } from '../domain/risk-warning.js';
 import type { DisputeView } from '../domain/dispute.js';
@@ -100,6 +101,11 @@ export function createActivities(deps: ActivityDeps) {
     /** Writes one risk-warning event: read model, timeline, audit entry and notifications, atomically. */
     async recordRiskWarningEvent(input: { event: EventRecord } & ViewRecord<RiskWarningView>): Promise<void> {
       await storing(eventName(input.event), () => recordViewEvent(deps.pool, 'risk_warnings', input));
+    },
+
+    /** Writes one approval follow-up event: read model, timeline, audit entry and notifications, atomically. */
+    async recordApprovalEvent(input: { event: EventRecord } & ViewRecord<ApprovalView>): Promise<void> {
+      await storing(eventName(input.event), () => recordViewEvent(deps.pool, 'approvals', input));
     },
 
     /** Writes the public record of a closed matter (一公开). Idempotent on the result id. */

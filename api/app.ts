@@ -29,11 +29,12 @@ import { riskWarningRoutes } from './routes/risk-warnings.js';
 import { clueRoutes } from './routes/clues.js';
 import { reportRoutes } from './routes/reports.js';
 import { evaluationRoutes } from './routes/evaluation.js';
+import { approvalRoutes } from './routes/approvals.js';
 
 type RateLimitSetting = `RATE_LIMIT_${'IP' | 'KEY' | 'PUBLIC' | 'START'}_${'BURST' | 'PER_MINUTE'}`;
 
 /** Calls that start a workflow: the strict per-key rate (RATE_LIMIT_START_*). */
-const startingRoutes = new Set(['POST /v1/matters', 'POST /v1/tasks', 'POST /v1/matters/:matterId/supervision-orders', 'POST /v1/clues']);
+const startingRoutes = new Set(['POST /v1/matters', 'POST /v1/tasks', 'POST /v1/matters/:matterId/supervision-orders', 'POST /v1/clues', 'POST /v1/approvals']);
 
 export interface AppDeps {
   config: Pick<
@@ -209,6 +210,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       await v1.register(riskWarningRoutes(deps));
       await v1.register(reportRoutes(deps));
       await v1.register(evaluationRoutes(deps));
+      await v1.register(approvalRoutes(deps));
     },
     { prefix: '/v1' },
   );
@@ -231,7 +233,7 @@ export function logSafeError(err: unknown): Record<string, unknown> {
 }
 
 /**
- * `facts` of `POST /v1/matters` as they are checked: the route validates them against the
+ * `facts` of `POST /v1/matters` (and of a clue's `POST /v1/clues/{clueId}/matter`) as they are checked: the route validates them against the
  * scenario's own schema (domain/scenarios/facts.ts), so the document lists those schemas, one per
  * scenario (the one named by `scenario` applies), instead of "any object".
  */
@@ -248,8 +250,10 @@ function noContentIsEmpty<D extends { paths?: unknown }>(doc: D): D {
 function publishFactsSchemas<D extends { paths?: unknown }>(doc: D): D {
   type Body = { properties?: Record<string, unknown> };
   const paths = doc.paths as Record<string, Record<string, { requestBody?: { content?: Record<string, { schema?: Body }> } }>> | undefined;
-  const body = paths?.['/v1/matters']?.post?.requestBody?.content?.['application/json']?.schema;
-  if (body?.properties?.facts) {
+  // A matter launched directly, or opened from a clue by its lead: the same facts.
+  for (const path of ['/v1/matters', '/v1/clues/{clueId}/matter']) {
+    const body = paths?.[path]?.post?.requestBody?.content?.['application/json']?.schema;
+    if (!body?.properties?.facts) continue;
     body.properties.facts = {
       description: 'Scenario-specific facts: the schema of the scenario named by `scenario` applies',
       anyOf: Object.entries(factsSchemas).map(([scenario, schema]) => {

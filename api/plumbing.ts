@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { actorOf, appendAudit, type AuditEntry } from '../db/events.js';
 import { inTransaction } from '../db/sql.js';
 import { waitForTaskRow } from '../db/tasks.js';
-import { fromUrlId } from '../domain/ids.js';
+import { fromUrlId, type IdKind } from '../domain/ids.js';
 import { SA } from '../domain/search-attributes.js';
 import { taskScope, hasRole, type Principal } from '../domain/principal.js';
 import type { DepartmentTaskInput, TaskView } from '../domain/task.js';
@@ -121,7 +121,7 @@ export async function loadVisible<V>(
   deps: Pick<AppDeps, 'temporal'>,
   o: {
     urlId: string;
-    kind: 'task' | 'matter' | 'dispute' | 'transfer' | 'clue' | 'warning';
+    kind: IdKind;
     what: string;
     row: (workflowId: string) => Promise<V | undefined>;
     live: (handle: WorkflowHandle) => Promise<V>;

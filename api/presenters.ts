@@ -4,6 +4,7 @@ import type { Erasure } from '../db/subjects.js';
 import type { AuditEntryView } from '../domain/records.js';
 import { toShanghaiIso } from '../domain/calendar/index.js';
 import { departmentName, divisionName } from '../domain/departments.js';
+import type { ApprovalView } from '../domain/approval.js';
 import { maskName, maskPhone, type ClueView } from '../domain/clue.js';
 import type { RiskWarningView } from '../domain/risk-warning.js';
 import type { DisputeView } from '../domain/dispute.js';
@@ -53,6 +54,7 @@ export function presentMatter(v: MatterView) {
     ...(v.result ? { result: v.result } : {}),
     ...(v.published ? { published: v.published } : {}),
     ...(v.cancelled ? { cancelled: v.cancelled } : {}),
+    ...(v.clueId ? { clueId: toUrlId(v.clueId) } : {}),
   };
 }
 
@@ -187,6 +189,7 @@ export function presentClue(
     workflowId: v.clueId,
     ...(v.department ? { departmentName: departmentName(v.department) } : {}),
     tasks: v.tasks.map((t) => ({ ...t, taskId: toUrlId(t.taskId) })),
+    ...(v.matter ? { matter: { ...v.matter, matterId: toUrlId(v.matter.matterId) } } : {}),
     ...(o.mergedInto ? { mergedInto: toUrlId(o.mergedInto) } : {}),
     ...(complainant ? { complainant: presentComplainant(complainant, o.contact, o.whole ?? false) } : {}),
   };
@@ -204,5 +207,19 @@ export function presentRiskWarning(v: RiskWarningView) {
     tasks: v.tasks.map(urlTask),
     verifications: v.verifications.map(urlTask),
     disposals: v.disposals.map(urlTask),
+  };
+}
+
+/** An approval follow-up: URL ids and the competent department's name. */
+export function presentApproval(v: ApprovalView) {
+  const { lastEventSeq: _seq, ...rest } = v;
+  return {
+    ...rest,
+    followUpId: toUrlId(v.followUpId),
+    workflowId: v.followUpId,
+    departmentName: departmentName(v.department),
+    tasks: v.tasks.map((t) => ({ ...t, taskId: toUrlId(t.taskId) })),
+    ...(v.check ? { check: { ...v.check, taskId: toUrlId(v.check.taskId) } } : {}),
+    ...(v.licenceIssue ? { licenceIssue: { ...v.licenceIssue, taskId: toUrlId(v.licenceIssue.taskId) } } : {}),
   };
 }

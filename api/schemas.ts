@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { approvalViewSchema } from '../domain/approval.js';
 import { clueViewSchema } from '../domain/clue.js';
 import { riskWarningViewSchema } from '../domain/risk-warning.js';
 import { disputeViewSchema } from '../domain/dispute.js';
@@ -174,6 +175,7 @@ export const matterSchema = apiView(matterViewSchema, {
     leadDepartmentName: z.string(),
     // The result's id and time: its version and publisher stay on the record (GET …/versions).
     published: z.object({ at: z.string(), resultId: z.string() }).optional(),
+    clueId: urlIdSchema.optional().describe('The clue (问题线索) this matter was opened from; the clue replies once the matter ends'),
   },
   after: { matterId: ['workflowId'], county: ['countyName'], leadDepartment: ['leadDepartmentName'] },
   omit: ['tasks', 'disputes', 'transfers', 'penaltiesPublished', 'withheld', 'lastEventSeq'],
@@ -277,6 +279,11 @@ export const clueSchema = apiView(clueViewSchema, {
     tasks: z.array(clueShape.tasks.element.extend({ taskId: urlIdSchema })),
     mergedInto: urlIdSchema.optional().describe('A repeat (并单): the open clue it joined, whose handling and reply it shares'),
     complainant: complainantViewSchema.optional(),
+    matter: clueShape.matter
+      .unwrap()
+      .extend({ matterId: urlIdSchema })
+      .optional()
+      .describe('The matter (综合监管一件事) the lead opened from it (转立事项, at most one): the reply waits for its end'),
   },
   after: { clueId: ['workflowId'], department: ['departmentName'], state: ['mergedInto'] },
   omit: ['lastEventSeq'],
@@ -295,5 +302,26 @@ export const riskWarningSchema = apiView(riskWarningViewSchema, {
     disposals: z.array(withUrlTaskId(warningShape.disposals.element)),
   },
   after: { warningId: ['workflowId'], departments: ['departmentNames'] },
+  omit: ['lastEventSeq'],
+});
+
+const approvalShape = approvalViewSchema.shape;
+/** An approval follow-up (审管衔接): URL ids, the competent department named; never the subject's name or address. */
+export const approvalSchema = apiView(approvalViewSchema, {
+  set: {
+    followUpId: urlIdSchema,
+    workflowId: z.string(),
+    departmentName: z.string(),
+    tasks: z
+      .array(approvalShape.tasks.element.extend({ taskId: urlIdSchema }))
+      .describe('The check tasks (GET /v1/tasks/{taskId}): one, or more when one ended outside the API'),
+    check: approvalShape.check.unwrap().extend({ taskId: urlIdSchema }).optional().describe('The check’s outcome as the competent department submitted it'),
+    licenceIssue: approvalShape.licenceIssue
+      .unwrap()
+      .extend({ taskId: urlIdSchema })
+      .optional()
+      .describe('The reverse push: the check found an issue touching the licence, and the approval bureau was told (notification `approval.licence-issue`)'),
+  },
+  after: { followUpId: ['workflowId'], department: ['departmentName'] },
   omit: ['lastEventSeq'],
 });

@@ -1,3 +1,4 @@
+import type { ApprovalView } from '../domain/approval.js';
 import type { ClueView } from '../domain/clue.js';
 import type { DisputeView } from '../domain/dispute.js';
 import type { EventRecord, ViewRecord } from '../domain/events.js';
@@ -5,6 +6,7 @@ import type { MatterView } from '../domain/matter.js';
 import type { RiskWarningView } from '../domain/risk-warning.js';
 import type { TaskView } from '../domain/task.js';
 import type { TransferView } from '../domain/transfer.js';
+import { upsertApprovalView } from './approvals.js';
 import { upsertClueView } from './clues.js';
 import { upsertDisputeView } from './disputes.js';
 import { insertAuditVerification, recordEvent, type ChainVerification } from './events.js';
@@ -29,6 +31,7 @@ type Recorded = {
   transfers: TransferView;
   clues: ClueView;
   risk_warnings: RiskWarningView;
+  approvals: ApprovalView;
 };
 
 const upserts: { [T in ViewTable]: (db: Queryable, v: Recorded[T]) => Promise<void> } = {
@@ -38,9 +41,10 @@ const upserts: { [T in ViewTable]: (db: Queryable, v: Recorded[T]) => Promise<vo
   transfers: upsertTransferView,
   clues: upsertClueView,
   risk_warnings: upsertRiskWarningView,
+  approvals: upsertApprovalView,
 };
 
-/** Writes one event of a task, matter, dispute, criminal transfer, clue or risk warning with its view, atomically. */
+/** Writes one event of a task, matter, dispute, criminal transfer, clue, risk warning or approval follow-up with its view, atomically. */
 export async function recordViewEvent<T extends ViewTable>(pool: Pool, table: T, input: { event: EventRecord } & ViewRecord<Recorded[T]>): Promise<void> {
   await inTransaction(pool, async (client) => {
     await recordEvent(client, input.event);

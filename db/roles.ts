@@ -59,6 +59,8 @@ export const runtimePrivileges: Record<string, readonly TablePrivilege[]> = {
   clue_contacts: ['SELECT', 'INSERT'],
   dispatch_catalogues: ['SELECT', 'INSERT'],
   risk_warnings: ['SELECT', 'INSERT', 'UPDATE'],
+  approvals: ['SELECT', 'INSERT', 'UPDATE'],
+  approval_rules: ['SELECT', 'INSERT'],
 };
 
 /** The runtime role of a connection string: its user and password (`postgres://role:password@…`). */

@@ -9,6 +9,7 @@ const tables = {
   transfers: { column: 'transfer_id', field: 'transferId' },
   clues: { column: 'clue_id', field: 'clueId' },
   risk_warnings: { column: 'warning_id', field: 'warningId' },
+  approvals: { column: 'follow_up_id', field: 'followUpId' },
 } as const;
 export type ViewTable = keyof typeof tables;
 

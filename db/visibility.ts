@@ -1,3 +1,4 @@
+import { approvalBureau } from '../domain/approval.js';
 import { divisionPrefix } from '../domain/departments.js';
 import { isParty, type DisputeView } from '../domain/dispute.js';
 import type { MatterView } from '../domain/matter.js';
@@ -177,4 +178,21 @@ export function canReadClueReport(p: Principal, county: string): boolean {
  */
 export function canReadEvaluationReport(p: Principal, county: string): boolean {
   return hasRole(p, 'supervisor', 'auditor') && coversCounty(p, county);
+}
+
+/**
+ * An approval follow-up (审管衔接): operators, supervisors and auditors of a covering division, the
+ * county's approval bureau (it sent the event and takes the reverse push), and the competent
+ * department (every department with a check task of it). `departments` is the read model's column of those.
+ */
+export function canSeeApproval(p: Principal, v: { county: string; departments: string[] }): boolean {
+  if (!coversCounty(p, v.county)) return false;
+  if (hasRole(p, 'operator', 'supervisor', 'auditor')) return true;
+  return !!p.department && p.county === v.county && (p.department === approvalBureau || v.departments.includes(p.department));
+}
+
+/** `canSeeApproval` in SQL, for the list. */
+export function approvalsVisibleTo(w: Where, p: Principal): Where {
+  const bureau = w.param(approvalBureau);
+  return countyWorkVisibleTo(w, p, (d) => `${d} = ${bureau} OR ${d} = ANY(departments)`);
 }

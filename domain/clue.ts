@@ -7,7 +7,7 @@ import { z } from 'zod';
 import type { TimeLimitRuleInput } from './calendar/index.js';
 import { countySchema, departmentSchema } from './departments.js';
 import { subjectSchema } from './matter.js';
-import { scenarioIdSchema } from './scenarios/schema.js';
+import { scenarioIdSchema, type ResolvedScenario, type ScenarioId } from './scenarios/schema.js';
 import { safeText } from './text.js';
 import { isoDateTimeSchema } from './time.js';
 
@@ -91,8 +91,18 @@ export const dispatchRuleSchema = z
       .array(z.union([departmentSchema, z.literal('locality')]))
       .max(10)
       .default([]),
-    /** A rule may open a matter of this scenario from the clue at once (the lead's step otherwise). */
-    openMatter: z.object({ scenario: scenarioIdSchema }).optional(),
+    /**
+     * A rule may open a matter of this scenario from the clue at dispatch (转立事项 without the lead's
+     * handling step). Its facts are these, with the clue's `township` and `trade` where the
+     * scenario's facts take them; a clue without a subject, or whose facts the scenario refuses, is
+     * handled by the lead as usual (recorded as `matter.not-opened`).
+     */
+    openMatter: z
+      .object({
+        scenario: scenarioIdSchema,
+        facts: z.record(safeText().max(40), z.unknown()).optional().describe('Facts of the scenario fixed by the rule, e.g. `{ "signal": "complaint" }`'),
+      })
+      .optional(),
   })
   .refine((r) => Object.values(r.match).some((v) => v !== undefined), { message: 'a rule matches on at least one criterion', path: ['match'] })
   .refine((r) => r.duty === 'territorial' || ![r.lead, ...r.coHandlers].some(isTownship), {
@@ -121,7 +131,12 @@ export interface Dispatch {
   ruleId: string;
   lead: string;
   coHandlers: string[];
-  openMatter?: { scenario: string };
+  openMatter?: { scenario: ScenarioId; facts?: Record<string, unknown> | undefined };
+}
+
+/** The facts a rule's matter starts from: the clue's township and trade, then the rule's own. */
+export function catalogueMatterFacts(clue: { township?: string | undefined; trade?: string | undefined }, ruleFacts: Record<string, unknown> = {}) {
+  return { ...(clue.township ? { township: clue.township } : {}), ...(clue.trade ? { trade: clue.trade } : {}), ...ruleFacts };
 }
 
 /**
@@ -192,6 +207,11 @@ export const clueSettingsSchema = z.object({
   mergeWindowDays: z.number().int().min(1).max(365).default(30),
   /** 延期: at most this many working days, asked before the deadline. */
   maxExtensionWorkingDays: z.number().int().min(1).max(30).default(10),
+  /**
+   * 答复 after a matter: the lead answers within this many working days of the matter's end (its
+   * handling was the matter's; the reply is a step of its own with its own clock).
+   */
+  replyAfterMatterWorkingDays: z.number().int().min(1).max(30).default(3),
 });
 export type ClueSettings = z.infer<typeof clueSettingsSchema>;
 export const defaultClueSettings: ClueSettings = clueSettingsSchema.parse({});
@@ -241,11 +261,13 @@ export function maskName(name: string): string {
 }
 
 /** `merged`: a repeat joined to an open clue (并单); it has no workflow of its own and follows that clue. */
-export const clueStates = ['dispatching', 'handling', 'replied', 'deciding', 'closed', 'cancelled', 'merged'] as const;
+/** `in-matter`: the lead opened a matter from it (转立事项); the reply waits for the matter's end. */
+export const clueStates = ['dispatching', 'handling', 'in-matter', 'replied', 'deciding', 'closed', 'cancelled', 'merged'] as const;
 export type ClueState = (typeof clueStates)[number];
 export const clueStateNames: Record<ClueState, string> = {
   dispatching: '待派单',
   handling: '办理中',
+  'in-matter': '已转立事项，待事项办结',
   replied: '已答复待回访',
   deciding: '待督办决定',
   closed: '已办结',
@@ -274,7 +296,26 @@ export const clueInputSchema = z.object({
   subject: subjectSchema.pick({ name: true, kind: true, creditCode: true, address: true }).optional(),
   complainant: z.object({ anonymous: z.boolean(), wantsReply: z.boolean() }).default({ anonymous: true, wantsReply: false }),
   /** The catalogue's dispatch at intake; none: the 12345 office dispatches by hand. */
-  dispatch: z.object({ ruleId: z.string(), lead: departmentSchema, coHandlers: z.array(departmentSchema).default([]) }).optional(),
+  dispatch: z
+    .object({
+      ruleId: z.string(),
+      lead: departmentSchema,
+      coHandlers: z.array(departmentSchema).default([]),
+      /**
+       * The rule's matter, prepared by the API (its reserved id, the facts as checked, the county's
+       * scenario), or why it cannot be opened (`refused`: the lead handles the clue as usual).
+       */
+      openMatter: z
+        .object({
+          scenario: scenarioIdSchema,
+          matterId: z.string().optional(),
+          facts: z.record(z.string(), z.unknown()).optional(),
+          definition: z.custom<ResolvedScenario>((d) => typeof d === 'object' && d !== null).optional(),
+          refused: z.string().optional(),
+        })
+        .optional(),
+    })
+    .optional(),
   settings: clueSettingsSchema.prefault({}),
   /** When the 12345 platform received it (epoch ms): the handling clock's matter-opened origin. */
   receivedAt: z.number().int().optional(),
@@ -314,6 +355,20 @@ export const clueViewSchema = z.object({
   visitDueAt: time.optional(),
   visits: z.array(z.object({ satisfaction: z.enum(satisfactions), note: z.string().optional(), at: time })),
   rounds: z.number().int().describe('How many times it was handled (2 after an unsatisfied visit-back)'),
+  /**
+   * The matter (综合监管一件事) the lead opened from it, at most one: the clue waits for its end
+   * to reply. `interrupted`: it ended outside the API (terminated in the Temporal UI or CLI).
+   */
+  matter: z
+    .object({
+      matterId: z.string(),
+      scenario: scenarioIdSchema,
+      state: z.enum(['running', 'closed', 'cancelled', 'interrupted']),
+      openedAt: time,
+      endedAt: time.optional(),
+      result: z.object({ code: z.string(), summary: z.string() }).optional(),
+    })
+    .optional(),
   decision: z.object({ decision: z.enum(['close', 'rehandle']), reason: z.string(), at: time }).optional(),
   closedAt: time.optional(),
   lastEventSeq: z.number().int(),

@@ -23,6 +23,7 @@ export const departmentNames = {
   justice: '司法局',
   'staffing-office': '机构编制委员会办公室',
   'gov-services': '政务服务管理局',
+  approval: '行政审批服务局',
   'county-government': '县人民政府',
   procuratorate: '人民检察院',
   'financial-regulator': '金融监管部门',

@@ -12,6 +12,8 @@
  *   clue:…/task:<department>:<n>            a department task handling a clue
  *   warning:<county>:<year>-<seq>           a risk warning (风险预警)
  *   warning:…/task:<department>:<n>         a department task verifying or disposing of it
+ *   approval:<county>:<year>-<seq>          an approval event's follow-up (审管衔接)
+ *   approval:…/task:<department>:<n>        the competent department's check of it
  *
  * In URLs the `/` of a workflow id becomes `~`, so every id is a single URL-safe path segment and
  * maps one-to-one to its workflow id.
@@ -62,11 +64,16 @@ export function riskWarningWorkflowId(county: string, year: number, n: number): 
   return `warning:${county}:${year}-${seq(n)}`;
 }
 
+/** The follow-up of an approval event (审管衔接), numbered per county and year. */
+export function approvalWorkflowId(county: string, year: number, n: number): string {
+  return `approval:${county}:${year}-${seq(n)}`;
+}
+
 export function standaloneTaskWorkflowId(county: string, department: string, year: number, n: number): string {
   return `task:${county}:${department}:${year}-${seq(n)}`;
 }
 
-const workflowIdPattern = /^(?:matter|task|clue|warning):[0-9]{6}:[a-z0-9:-]+(?:\/[a-z]+:[a-z0-9:-]+)*$/;
+const workflowIdPattern = /^(?:matter|task|clue|warning|approval):[0-9]{6}:[a-z0-9:-]+(?:\/[a-z]+:[a-z0-9:-]+)*$/;
 
 /**
  * The county a workflow belongs to, read from its id (every matter, task, dispute and transfer id
@@ -74,18 +81,18 @@ const workflowIdPattern = /^(?:matter|task|clue|warning):[0-9]{6}:[a-z0-9:-]+(?:
  * recomputation), which hold no county's data. The payload codec tags payloads with it.
  */
 export function countyOfWorkflowId(workflowId: string): string | undefined {
-  return /^(?:matter|task|clue|warning):([0-9]{6}):/.exec(workflowId)?.[1];
+  return /^(?:matter|task|clue|warning|approval):([0-9]{6}):/.exec(workflowId)?.[1];
 }
 
 export function toUrlId(workflowId: string): string {
   return workflowId.replaceAll('/', '~');
 }
 
-export type IdKind = 'matter' | 'task' | 'dispute' | 'transfer' | 'clue' | 'warning';
+export type IdKind = 'matter' | 'task' | 'dispute' | 'transfer' | 'clue' | 'warning' | 'approval';
 
 /**
  * What a workflow id names: a clue (and its tasks `clue:…/task:…`); a risk warning (and its tasks
- * `warning:…/task:…`); a matter; a department task (standalone `task:…`, a matter's
+ * `warning:…/task:…`); an approval follow-up (and its check `approval:…/task:…`); a matter; a department task (standalone `task:…`, a matter's
  * `…/task:…`, a supervision order `…/supervision:…`, or a transfer's step `…/transfer:<n>/task:…`);
  * a matter's jurisdiction dispute `…/dispute:<n>`; or its criminal transfer `…/transfer:<n>`.
  * Undefined for anything else.
@@ -94,10 +101,12 @@ export function idKind(workflowId: string): IdKind | undefined {
   const parts = workflowId.split('/');
   if (parts.length === 1) {
     const kind = workflowId.slice(0, workflowId.indexOf(':'));
-    return kind === 'matter' || kind === 'task' || kind === 'clue' || kind === 'warning' ? kind : undefined;
+    return kind === 'matter' || kind === 'task' || kind === 'clue' || kind === 'warning' || kind === 'approval' ? kind : undefined;
   }
-  // A clue's children are the department tasks that handle it; a warning's, those that verify and dispose of it.
-  if (parts[0]!.startsWith('clue:') || parts[0]!.startsWith('warning:')) return parts.length === 2 && parts[1]!.startsWith('task:') ? 'task' : undefined;
+  // A clue's children are the department tasks that handle it; a warning's, those that verify and
+  // dispose of it; an approval follow-up's, the competent department's check.
+  if (parts[0]!.startsWith('clue:') || parts[0]!.startsWith('warning:') || parts[0]!.startsWith('approval:'))
+    return parts.length === 2 && parts[1]!.startsWith('task:') ? 'task' : undefined;
   if (!parts[0]!.startsWith('matter:')) return undefined;
   if (parts.length === 3) return /^transfer:\d+$/.test(parts[1]!) && parts[2]!.startsWith('task:') ? 'task' : undefined;
   if (parts.length !== 2) return undefined;
@@ -117,4 +126,4 @@ export function fromUrlId(urlId: string, kind?: IdKind): string | undefined {
   return kind === undefined || idKind(workflowId) === kind ? workflowId : undefined;
 }
 
-export const urlIdPattern = '^(?:matter|task|clue|warning):[0-9]{6}:[a-z0-9:~-]+$';
+export const urlIdPattern = '^(?:matter|task|clue|warning|approval):[0-9]{6}:[a-z0-9:~-]+$';

@@ -1,9 +1,10 @@
 import { z } from 'zod';
-import { countySchema } from './departments.js';
+import { countySchema, departmentName, divisionName } from './departments.js';
 import { principalSchema } from './principal.js';
 import { isoDateTimeSchema } from './time.js';
 import type { ResolvedScenario } from './scenarios/schema.js';
-import { scenarioIdSchema } from './scenarios/schema.js';
+import { scenarioIdSchema, scenarioWorkflowTypes } from './scenarios/schema.js';
+import { SA } from './search-attributes.js';
 import { safeText } from './text.js';
 
 /** 综合监管一件事: one cross-department matter about one subject. */
@@ -93,6 +94,8 @@ export const matterViewSchema = z.object({
   /** Why nothing was published (complaint handling and mediation are not: DOMAIN §9). */
   withheld: z.object({ reason: z.string(), at: z.string() }).optional(),
   cancelled: z.object({ reason: z.string(), at: z.string() }).optional(),
+  /** The clue (问题线索) the matter was opened from, whose reply waits for its outcome. */
+  clueId: z.string().optional(),
   lastEventSeq: z.number().int(),
 });
 export type MatterView = z.infer<typeof matterViewSchema>;
@@ -101,7 +104,8 @@ export interface MatterInput {
   county: string;
   subject: Subject;
   facts: Record<string, unknown>;
-  source?: z.infer<typeof sourceSchema>;
+  /** Where it came from; `clueId` only when a clue's lead opened it (never from a request body). */
+  source?: z.infer<typeof sourceSchema> & { clueId?: string };
   /** The scenario as resolved for the county at start: the matter keeps it for life. */
   definition: ResolvedScenario;
   createdBy: z.infer<typeof principalSchema>['keyId'];
@@ -130,6 +134,30 @@ export function initialMatterView(matterId: string, input: MatterInput, createdA
     createdAt,
     tasks: [],
     findings: {},
+    ...(input.source?.clueId ? { clueId: input.source.clueId } : {}),
     lastEventSeq: 0,
+  };
+}
+
+/**
+ * How a matter is started, wherever it is started from (POST /v1/matters, or a clue's workflow
+ * as its child): its workflow type, id, input, and what supervisors see in the Temporal UI and
+ * search by. One place, so a matter opened from a clue is the same kind of matter. No personal
+ * data: the subject's kind at most, never its name.
+ */
+export function matterStartOptions(workflowId: string, input: MatterInput) {
+  const def = input.definition;
+  return {
+    workflowType: scenarioWorkflowTypes[def.id],
+    workflowId,
+    args: [input] as [MatterInput],
+    staticSummary: `${def.name.zh} · ${divisionName(input.county)} · ${departmentName(def.roles.lead!)}牵头`,
+    staticDetails: `**${def.name.zh}**（${def.name.en}）· 目录版本 ${def.version}${def.countyOverrideVersion ? `，县级调整 v${def.countyOverrideVersion}` : ''}\n\n依据：${def.legalBases.join('；')}`,
+    typedSearchAttributes: [
+      { key: SA.County, value: input.county },
+      { key: SA.Scenario, value: def.id },
+      { key: SA.LeadDepartment, value: def.roles.lead! },
+      { key: SA.MatterStage, value: def.stages[0]!.key },
+    ],
   };
 }

@@ -18,6 +18,10 @@ export const refusals = {
   NotReturnable: { status: 409, code: 'not_returnable' },
   /** A criminal transfer was approved: the matter cannot end without it (国务院令第310号 art. 11). */
   TransferPending: { status: 409, code: 'transfer_pending' },
+  /** A clue's reply (or return) while the matter opened from it runs: the reply waits for its end. */
+  MatterPending: { status: 409, code: 'matter_pending' },
+  /** A clue without a subject cannot open a matter (a matter is about one subject). */
+  NoSubject: { status: 409, code: 'no_subject' },
   /** A matter started (around the API) with facts its scenario refuses. */
   InvalidFacts: { status: 400, code: 'validation_failed' },
   /** A scenario's code and its catalogue disagree (a role or step missing). */

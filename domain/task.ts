@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { licenceSchema } from './licence.js';
 import { timeLimitRuleSchema } from './calendar/rules.js';
 import { countySchema, departmentSchema } from './departments.js';
 import { principalSchema } from './principal.js';
@@ -219,6 +220,11 @@ export const submitBodySchema = z.object({
     })
     .optional()
     .describe('With outcome `forwarded`: where the police forwarded a case not in their jurisdiction (art. 7)'),
+  touchesLicence: licenceSchema
+    .optional()
+    .describe(
+      '审管衔接: the finding touches this licence (its conditions no longer hold, the activity exceeds it, or goes on after its revocation); when the task completes, the county’s approval bureau is told',
+    ),
 });
 export const submitInputSchema = submitBodySchema.extend({ actor: principalSchema });
 

@@ -9,3 +9,4 @@ export { prepaidCardMatter } from './scenarios/prepaid-card.js';
 export { auditVerification } from './audit-verification.js';
 export { clue } from './clue.js';
 export { riskWarning } from './risk-warning.js';
+export { approvalFollowUp } from './approval-follow-up.js';

@@ -5,7 +5,7 @@
  * clue, with no workflow of its own. The complainant's name and phone are sealed in clue_contacts.
  */
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { WorkflowExecutionAlreadyStartedError, WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError, WorkflowIdConflictPolicy, WorkflowIdReusePolicy, WorkflowUpdateFailedError } from '@temporalio/client';
 import type { UpdateDefinition } from '@temporalio/common';
 import { z } from 'zod';
 import { contactsOf, insertContact, openContact, sealContact, type Contact } from '../../db/clue-contacts.js';
@@ -57,11 +57,14 @@ import {
   visitBodySchema,
   visitClueUpdate,
   dispatchClueUpdate,
+  clueMatterBodySchema,
+  openMatterUpdate,
 } from '../../workflows/clue.js';
 import { getTaskQuery, returnUpdate, signUpdate, submitUpdate } from '../../workflows/department-task.js';
 import type { AppDeps } from '../app.js';
 import { ApiError, forbidden } from '../errors.js';
 import { idempotencyHeaders, reserveWorkflowId, updateIdFor } from '../idempotency.js';
+import { catalogueMatter, checkedFacts, countyDefinition, newMatterId } from '../matter-launch.js';
 import { act, adminAudit, cursorOf, errorResponses, keysetPage, loadVisible, pageQuery, rowWaitMs } from '../plumbing.js';
 import { presentClue, presentTask } from '../presenters.js';
 import { boolQuery, clueSchema, taskViewSchema, timelineEntrySchema, urlIdSchema } from '../schemas.js';
@@ -159,6 +162,9 @@ export const clueRoutes =
 
     /** The lead department's open task of the clue's current round (the one that replies or returns). */
     function leadTask(v: ClueView): string {
+      if (v.state === 'in-matter' && v.matter) {
+        throw new ApiError(409, 'matter_pending', `线索已转立事项 ${toUrlId(v.matter.matterId)}，事项办结后才能答复`);
+      }
       const t = v.tasks.filter((x) => x.role === 'lead' && x.state === 'running').at(-1);
       if (!t || v.state !== 'handling') throw new ApiError(409, 'wrong_state', `线索${clueStateNames[v.state]}，没有待办的牵头任务`);
       return t.taskId;
@@ -274,7 +280,16 @@ export const clueRoutes =
             content: body.content,
             ...(body.subject ? { subject: body.subject } : {}),
             complainant: flags,
-            ...(dispatch ? { dispatch: { ruleId: dispatch.ruleId, lead: dispatch.lead, coHandlers: dispatch.coHandlers } } : {}),
+            ...(dispatch
+              ? {
+                  dispatch: {
+                    ruleId: dispatch.ruleId,
+                    lead: dispatch.lead,
+                    coHandlers: dispatch.coHandlers,
+                    ...(dispatch.openMatter ? { openMatter: await catalogueMatter(pool, body.county, dispatch.openMatter, body) } : {}),
+                  },
+                }
+              : {}),
             settings,
             receivedAt: intake.receivedAtMs,
           };
@@ -474,6 +489,75 @@ export const clueRoutes =
         const submitId = updateIdFor(key, 'submit', taskId);
         await send(() => task.executeUpdate(submitUpdate, { args: [{ summary: req.body.summary, actor: p }], ...(submitId ? { updateId: submitId } : {}) }));
         return present(p, await repliedView(view.clueId), row?.mergedInto);
+      },
+    );
+
+    app.post(
+      '/clues/:clueId/matter',
+      {
+        schema: {
+          summary:
+            '转立事项: the lead department opens a matter (综合监管一件事) of a scenario from the clue, about its subject; the reply waits for the matter’s end',
+          description:
+            'The lead department’s officer or head, while the clue is being handled. The matter is like one POST /v1/matters starts (its id, the county’s scenario, `facts` checked per scenario: 400 `body.facts.…`) and names the clue (`clueId`). The lead’s handling task ends with this decision; once the matter ends the lead gets a reply step, due within the county’s `replyAfterMatterWorkingDays` (3) of the end, and `POST …/reply` answers until then 409 `matter_pending`. A clue opens one matter: asked again for the same scenario it answers 200 with it (409 for another scenario). A clue without a subject: 409 `no_subject`.',
+          tags: ['clues'],
+          params,
+          headers: idempotencyHeaders,
+          body: clueMatterBodySchema,
+          response: { 201: clueSchema, 200: clueSchema, ...errors },
+        },
+      },
+      async (req, reply) => {
+        const p = req.principal;
+        const { scenario } = req.body;
+        // The facts first (bad input is a 400 before anything is looked up or reserved).
+        const facts = checkedFacts(scenario, req.body.facts);
+        const { view: recorded, handle, workflowId, send, row } = await visible(p, req.params.clueId);
+        let v = await liveView(recorded);
+        if (!v.department || p.county !== v.county || p.department !== v.department || !hasRole(p, 'officer', 'head')) {
+          throw forbidden('只有牵头部门可以将线索转立事项');
+        }
+        let created = false;
+        if (!v.matter) {
+          if (v.state !== 'handling') throw new ApiError(409, 'wrong_state', `线索${clueStateNames[v.state]}，不能转立事项`);
+          const definition = await countyDefinition(pool, v.county, scenario);
+          const matterId = await newMatterId(pool, v.county, scenario);
+          const id = updateIdFor(req.headers['idempotency-key'], openMatterUpdate.name, workflowId);
+          try {
+            v = await send(() =>
+              handle.executeUpdate(openMatterUpdate, { args: [{ matterId, scenario, facts, definition, actor: p }], ...(id ? { updateId: id } : {}) }),
+            );
+            created = true;
+          } catch (err) {
+            // Another request opened it meanwhile: answer that matter, as a retry would get it.
+            if (!(err instanceof WorkflowUpdateFailedError)) throw err;
+            v = await handle.query(getClueQuery);
+            if (!v.matter) throw err;
+          }
+        }
+        const matter = v.matter!;
+        if (matter.scenario !== scenario) throw new ApiError(409, 'wrong_state', `本线索已转立事项 ${toUrlId(matter.matterId)}（${matter.scenario}）`);
+        // The lead's handling task ends with the decision (its clock met): submitted as the
+        // transfer, under update ids of the matter's, so a retry or a concurrent request never submits twice.
+        const open = v.state === 'in-matter' ? v.tasks.find((t) => t.role === 'lead' && t.state === 'running') : undefined;
+        if (open) {
+          const task = temporal.workflow.getHandle(open.taskId);
+          const key = `clue-matter:${matter.matterId}`;
+          // Refused because it is already signed or submitted, or gone because it has ended: nothing left to do.
+          const refused = (e: unknown) => {
+            if (!(e instanceof WorkflowUpdateFailedError) && !(e instanceof ApiError && e.statusCode === 409)) throw e;
+          };
+          if ((await task.query(getTaskQuery)).state === 'assigned') {
+            await send(() => task.executeUpdate(signUpdate, { args: [{ actor: p }], updateId: updateIdFor(key, 'sign', open.taskId)! })).catch(refused);
+          }
+          const summary = `转立综合监管事项办理（${toUrlId(matter.matterId)}），事项办结后答复`;
+          await send(() => task.executeUpdate(submitUpdate, { args: [{ summary, actor: p }], updateId: updateIdFor(key, 'submit', open.taskId)! })).catch(
+            refused,
+          );
+          v = await handle.query(getClueQuery);
+        }
+        void reply.code(created ? 201 : 200);
+        return present(p, v, row?.mergedInto);
       },
     );
 

@@ -2,20 +2,23 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { WorkflowExecutionAlreadyStartedError, WorkflowIdConflictPolicy, WorkflowIdReusePolicy, type WorkflowHandle } from '@temporalio/client';
 import { z } from 'zod';
 import { getTimeline } from '../../db/events.js';
-import { nextSeq } from '../../db/ids.js';
-import { getMatterRow, getScenarioOverride, listMatters } from '../../db/matters.js';
+import { getMatterRow, listMatters } from '../../db/matters.js';
 import { subjectIdOfMatter } from '../../db/subjects.js';
 import { listTasks } from '../../db/tasks.js';
 import { canSeeMatter, visibleCountyPrefix } from '../../db/visibility.js';
-import { shanghaiDate, toShanghaiIso } from '../../domain/calendar/index.js';
-import { departmentName, departmentSchema, divisionName } from '../../domain/departments.js';
-import { matterWorkflowId, toUrlId } from '../../domain/ids.js';
-import { cancelMatterBodySchema, createMatterBodySchema, initialMatterView, type MatterInput, type MatterView } from '../../domain/matter.js';
+import { toShanghaiIso } from '../../domain/calendar/index.js';
+import { departmentSchema } from '../../domain/departments.js';
+import { toUrlId } from '../../domain/ids.js';
+import {
+  cancelMatterBodySchema,
+  createMatterBodySchema,
+  initialMatterView,
+  matterStartOptions,
+  type MatterInput,
+  type MatterView,
+} from '../../domain/matter.js';
 import type { Principal } from '../../domain/principal.js';
-import { catalogue } from '../../domain/scenarios/catalogue.js';
-import { factsSchemas } from '../../domain/scenarios/facts.js';
-import { resolveScenario, scenarioIdSchema, scenarioWorkflowTypes } from '../../domain/scenarios/schema.js';
-import { SA } from '../../domain/search-attributes.js';
+import { scenarioIdSchema } from '../../domain/scenarios/schema.js';
 import { safeText } from '../../domain/text.js';
 import { terminalTaskStates } from '../../domain/task.js';
 import { cancelMatterUpdate, getMatterQuery } from '../../workflows/matter-kit.js';
@@ -24,6 +27,7 @@ import type { AppDeps } from '../app.js';
 import { withUpdateDeadline } from '../temporal.js';
 import { ApiError, forbidden } from '../errors.js';
 import { idempotencyHeaders, reserveWorkflowId } from '../idempotency.js';
+import { checkedFacts, countyDefinition, newMatterId } from '../matter-launch.js';
 import { cursorOf, errorResponses, keysetPage, loadVisible, officerScope, pageQuery, rowWaitMs, uiLink } from '../plumbing.js';
 import { presentMatter, presentMatterSummary, presentTask } from '../presenters.js';
 import { boolQuery, matterDetailSchema, matterSchema, matterSummarySchema, pageSchema, urlIdSchema } from '../schemas.js';
@@ -62,28 +66,18 @@ export const matterRoutes =
         requireRole(req, 'operator', 'supervisor');
         const body = req.body;
         if (body.county !== req.principal.county) throw forbidden('只能在本县启动事项');
-        const facts = factsSchemas[body.scenario].safeParse(body.facts ?? {});
-        if (!facts.success) {
-          throw new ApiError(
-            400,
-            'validation_failed',
-            `${catalogue[body.scenario].name.zh}事项的 facts 不符合要求`,
-            facts.error.issues.map((i) => ({ path: ['body', 'facts', ...i.path.map(String)].join('.'), message: i.message })),
-          );
-        }
-        const override = await getScenarioOverride(pool, body.county, body.scenario);
-        const definition = resolveScenario(catalogue[body.scenario], override?.override, override?.version ?? 0);
-        const year = Number(shanghaiDate(Date.now()).slice(0, 4));
+        const facts = checkedFacts(body.scenario, body.facts);
+        const definition = await countyDefinition(pool, body.county, body.scenario);
         const { workflowId, created } = await reserveWorkflowId(pool, {
           scope: `matter:${body.county}`,
           key: req.headers['idempotency-key'],
           body,
-          newId: async () => matterWorkflowId(body.county, body.scenario, year, await nextSeq(pool, `matter:${body.county}:${body.scenario}:${year}`)),
+          newId: () => newMatterId(pool, body.county, body.scenario),
         });
         const input: MatterInput = {
           county: body.county,
           subject: body.subject,
-          facts: facts.data as Record<string, unknown>,
+          facts,
           ...(body.source ? { source: body.source } : {}),
           definition,
           createdBy: req.principal.keyId,
@@ -94,21 +88,12 @@ export const matterRoutes =
         // its id (whose events would collide with the first run's and be dropped).
         let handle: WorkflowHandle | undefined;
         try {
-          handle = await temporal.workflow.start(scenarioWorkflowTypes[body.scenario], {
+          const { workflowType, ...options } = matterStartOptions(workflowId, input);
+          handle = await temporal.workflow.start(workflowType, {
+            ...options,
             taskQueue: config.TEMPORAL_TASK_QUEUE,
-            workflowId,
-            args: [input],
             workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
             workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
-            // No personal data: the subject's kind, never its name.
-            staticSummary: `${definition.name.zh} · ${divisionName(body.county)} · ${departmentName(definition.roles.lead!)}牵头`,
-            staticDetails: `**${definition.name.zh}**（${definition.name.en}）· 目录版本 ${definition.version}${definition.countyOverrideVersion ? `，县级调整 v${definition.countyOverrideVersion}` : ''}\n\n依据：${definition.legalBases.join('；')}`,
-            typedSearchAttributes: [
-              { key: SA.County, value: body.county },
-              { key: SA.Scenario, value: body.scenario },
-              { key: SA.LeadDepartment, value: definition.roles.lead! },
-              { key: SA.MatterStage, value: definition.stages[0]!.key },
-            ],
           });
         } catch (err) {
           if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;

@@ -123,7 +123,7 @@ function operationsOf(doc: { paths: Record<string, Record<string, Operation>> })
 // ---------------------------------------------------------------- fixtures and who calls
 
 /** Real objects of each kind (URL ids), made before the corpus runs. */
-const ids = { task: '', matter: '', matterTask: '', supervisionOrder: '', dispute: '', transfer: '', result: '', notification: '' };
+const ids = { task: '', matter: '', matterTask: '', supervisionOrder: '', dispute: '', transfer: '', result: '', notification: '', approval: '' };
 type IdKindName = keyof typeof ids;
 
 /** Who may call a route (a caller the route would act for); everyone else: a supervisor. */
@@ -144,11 +144,20 @@ const callers: Record<string, Who> = {
   'DELETE /v1/webhooks/{county}/{target}': 'admin',
   'POST /v1/disputes/{disputeId}/positions': 'agriculture',
   'POST /v1/disputes/{disputeId}/decision': 'arbiter',
+  'POST /v1/approvals': 'operator',
+  'PUT /v1/counties/{county}/approval-rules': 'admin',
 };
 const callerOf = (op: Op): Who | null => (op.open ? null : (callers[op.id] ?? 'supervisor'));
 
 /** The object a route's id parameter names by default (a matter's step for the routes on steps). */
-const idParamDefaults: Record<string, IdKindName> = { taskId: 'task', matterId: 'matter', disputeId: 'dispute', transferId: 'transfer', resultId: 'result' };
+const idParamDefaults: Record<string, IdKindName> = {
+  taskId: 'task',
+  matterId: 'matter',
+  disputeId: 'dispute',
+  transferId: 'transfer',
+  resultId: 'result',
+  followUpId: 'approval',
+};
 const idParamOverrides: Record<string, IdKindName> = { 'POST /v1/tasks/{taskId}/reassign taskId': 'matterTask' };
 /** The kinds an id parameter accepts: the others are "ids of another kind". */
 const acceptedKinds: Record<string, IdKindName[]> = {
@@ -157,6 +166,7 @@ const acceptedKinds: Record<string, IdKindName[]> = {
   disputeId: ['dispute'],
   transferId: ['transfer'],
   resultId: ['result'],
+  followUpId: ['approval'],
 };
 const isIdParam = (p: Parameter) => p.in === 'path' && !p.schema.enum && (p.schema.pattern === urlIdPattern || (p.name === 'id' && !p.schema.pattern));
 
@@ -411,6 +421,7 @@ const cursorShapes: Record<string, Record<string, 'time' | 'time-or-null' | 'str
   '/v1/webhooks': { county: 'string', kind: 'string', value: 'string' },
   '/v1/clues': { receivedAt: 'time', clueId: 'string' },
   '/v1/risk-warnings': { createdAt: 'time', warningId: 'string' },
+  '/v1/approvals': { receivedAt: 'time', followUpId: 'string' },
 };
 const goodCursorField = { time: '2026-03-02T01:00:00.000Z', 'time-or-null': '2026-03-02T01:00:00.000Z', string: 'x', digits: '1' } as const;
 
@@ -704,6 +715,16 @@ beforeAll(async () => {
   // Two standalone tasks, a matter with its steps, a supervision order on it.
   ids.task = (await call('operator', 'POST', '/v1/tasks', { department: 'housing', title: '核查自建房安全隐患', instructions: '' })).taskId as string;
   await call('operator', 'POST', '/v1/tasks', { department: 'housing', title: '复核', instructions: '' });
+  // An approval follow-up (its check is a task of the market bureau).
+  ids.approval = (
+    await call('operator', 'POST', '/v1/approvals', {
+      event: 'filing',
+      licence: { type: 'food-business', number: 'BA-0001' },
+      subject: { name: '某小吃店', kind: 'individual-business' },
+      county,
+      competentDepartment: 'market',
+    })
+  ).followUpId as string;
   const matter = await call('operator', 'POST', '/v1/matters', {
     scenario: 'self-built-housing',
     county,

@@ -16,7 +16,7 @@ import { defaultCalendar } from '../../domain/calendar/index.js';
 import { catalogue } from '../../domain/scenarios/catalogue.js';
 import { resolveScenario } from '../../domain/scenarios/schema.js';
 import { selfBuiltHousingMatter } from '../../workflows/scenarios/self-built-housing.js';
-import { reassignTaskUpdate } from '../../workflows/matter-kit.js';
+import { cancelMatterUpdate, getMatterQuery, reassignTaskUpdate } from '../../workflows/matter-kit.js';
 import { calendarPublication } from '../../workflows/calendar-publication.js';
 import { auditVerification } from '../../workflows/audit-verification.js';
 import { decideDisputeUpdate, getDisputeQuery, jurisdictionDispute } from '../../workflows/jurisdiction-dispute.js';
@@ -36,7 +36,7 @@ import {
   signUpdate,
   submitUpdate,
 } from '../../workflows/department-task.js';
-import { clue, dispatchClueUpdate, getClueQuery, visitClueUpdate } from '../../workflows/clue.js';
+import { clue, dispatchClueUpdate, getClueQuery, openMatterUpdate, visitClueUpdate } from '../../workflows/clue.js';
 import {
   disposalSubmission,
   feedbackRiskWarningUpdate,
@@ -45,6 +45,7 @@ import {
   riskWarning,
   verificationSubmission,
 } from '../../workflows/risk-warning.js';
+import { approvalFollowUp, getApprovalFollowUpQuery } from '../../workflows/approval-follow-up.js';
 import { timeSkippingEnv, workflowBundle } from '../helpers/temporal.js';
 import { eventually } from '../helpers/eventually.js';
 import { settle } from '../helpers/history.js';
@@ -72,6 +73,7 @@ const activities = {
   recordTransferEvent: async () => {},
   recordClueEvent: async () => {},
   recordRiskWarningEvent: async () => {},
+  recordApprovalEvent: async () => {},
   closeInterruptedTask: async () => {},
   // One county chain intact, one broken: both branches of the daily verification.
   verifyAuditChains: async () => ({
@@ -266,6 +268,105 @@ await worker.runUntil(async () => {
       await h.result();
       return h.workflowId;
     },
+    async 'clue-matter-opened-replied-visited'() {
+      // Dispatched by the catalogue; the lead opens a prepaid-card matter (the clue's child) and its
+      // task ends with that decision; the matter ends (complaint not accepted); the lead's reply
+      // step answers; the visit-back closes it.
+      const h = await env.client.workflow.start(clue, {
+        taskQueue: 'record',
+        workflowId: 'clue-matter-opened-replied-visited',
+        args: [
+          {
+            county,
+            channel: '12345',
+            ref: 'GD2026120600002',
+            category: 'complaint',
+            urgency: 'normal',
+            content: '培训学校预付卡停课不退费',
+            subject: { name: '某培训学校', kind: 'enterprise' },
+            dispatch: { ruleId: 'prepaid', lead: 'market', coHandlers: [] },
+          },
+        ],
+      });
+      const market: Principal = { keyId: 'k-market', county, department: 'market', roles: ['officer'] };
+      const leadTask = async (n: number) => {
+        const ref = await eventually(async () => (await h.query(getClueQuery)).tasks[n - 1], { message: `lead task ${n}` });
+        const t = env.client.workflow.getHandle(ref.taskId);
+        await eventually(async () => (await t.query(getTaskQuery).catch(() => undefined))?.currentDeadline, { message: `${ref.taskId} assigned` });
+        return t;
+      };
+      const first = await leadTask(1);
+      const matterId = `matter:${county}:prepaid-card:2026-0901`;
+      await h.executeUpdate(openMatterUpdate, {
+        args: [
+          {
+            matterId,
+            scenario: 'prepaid-card',
+            facts: { trade: 'education', signal: 'store-closing' },
+            definition: resolveScenario(catalogue['prepaid-card'], undefined),
+            actor: market,
+          },
+        ],
+      });
+      await first.executeUpdate(signUpdate, { args: [{ actor: market }] });
+      await first.executeUpdate(submitUpdate, { args: [{ actor: market, summary: `转立综合监管事项办理（${matterId}）` }] });
+      const d = new MatterDriver(env.client, env.client.workflow.getHandle(matterId));
+      await d.complete('triage', 'assigned');
+      await d.complete('acceptance', 'rejected');
+      const reply = await leadTask(2);
+      await reply.executeUpdate(signUpdate, { args: [{ actor: market }] });
+      await reply.executeUpdate(submitUpdate, { args: [{ actor: market, summary: '投诉不予受理，已说明理由' }] });
+      await eventually(async () => (await h.query(getClueQuery)).state === 'replied', { message: 'replied' });
+      const office: Principal = { keyId: 'k-office', county, department: 'gov-services', roles: ['officer'] };
+      await h.executeUpdate(visitClueUpdate, { args: [{ actor: office, satisfaction: 'satisfied' }] });
+      await h.result();
+      return h.workflowId;
+    },
+    async 'clue-matter-opened-by-catalogue'() {
+      // The catalogue's rule opens the matter at dispatch (no handling task); it is cancelled; the
+      // lead's reply step answers; the visit-back closes it.
+      const matterId = `matter:${county}:prepaid-card:2026-0902`;
+      const h = await env.client.workflow.start(clue, {
+        taskQueue: 'record',
+        workflowId: 'clue-matter-opened-by-catalogue',
+        args: [
+          {
+            county,
+            channel: '12345',
+            ref: 'GD2026120600003',
+            category: 'report',
+            urgency: 'normal',
+            content: '健身房预付卡老板跑路',
+            subject: { name: '某健身房', kind: 'enterprise' },
+            dispatch: {
+              ruleId: 'card-absconding',
+              lead: 'market',
+              coHandlers: [],
+              openMatter: {
+                scenario: 'prepaid-card',
+                matterId,
+                facts: { trade: 'sports', signal: 'absconding' },
+                definition: resolveScenario(catalogue['prepaid-card'], undefined),
+              },
+            },
+          },
+        ],
+      });
+      const market: Principal = { keyId: 'k-market', county, department: 'market', roles: ['officer'] };
+      await eventually(async () => (await h.query(getClueQuery)).state === 'in-matter', { message: 'in-matter' });
+      await eventually(async () => (await env.client.workflow.getHandle(matterId).query(getMatterQuery)).lastEventSeq >= 1, { message: 'the matter opened' });
+      await env.client.workflow.getHandle(matterId).executeUpdate(cancelMatterUpdate, { args: [{ reason: '经营者已全额退款', actor: supervisor }] });
+      const ref = await eventually(async () => (await h.query(getClueQuery)).tasks[0], { message: 'the reply step' });
+      const reply = env.client.workflow.getHandle(ref.taskId);
+      await eventually(async () => (await reply.query(getTaskQuery).catch(() => undefined))?.currentDeadline, { message: 'the reply step assigned' });
+      await reply.executeUpdate(signUpdate, { args: [{ actor: market }] });
+      await reply.executeUpdate(submitUpdate, { args: [{ actor: market, summary: '经营者已全额退款，事项撤销' }] });
+      await eventually(async () => (await h.query(getClueQuery)).state === 'replied', { message: 'replied' });
+      const office: Principal = { keyId: 'k-office', county, department: 'gov-services', roles: ['officer'] };
+      await h.executeUpdate(visitClueUpdate, { args: [{ actor: office, satisfaction: 'satisfied' }] });
+      await h.result();
+      return h.workflowId;
+    },
     async 'risk-warning-red-reviewed-late-disposed-fed-back'() {
       // A red warning pushed to two departments: one confirms, one does not; the joint review runs
       // past its deadline (told), then names the disposer and a joint inspection; the disposal asks
@@ -321,6 +422,59 @@ await worker.runUntil(async () => {
       await h.executeUpdate(feedbackRiskWarningUpdate, {
         args: [{ actor: { keyId: 'k-model', county, roles: ['operator'], kind: 'system' }, summary: '预警属实' }],
       });
+      await h.result();
+      return h.workflowId;
+    },
+    async 'approval-follow-up-licence-issue'() {
+      // A food-business licence granted: the market bureau's first check, its first attempt
+      // cancelled outside the API and issued again, signed, left past its reminder, then submitted
+      // with a finding touching the licence: the approval bureau is told; closed.
+      const now = await env.currentTimeMs();
+      const h = await env.client.workflow.start(approvalFollowUp, {
+        taskQueue: 'record',
+        workflowId: 'approval-follow-up-licence-issue',
+        args: [
+          {
+            county,
+            event: 'licence-granted',
+            licence: { type: 'food-business', typeName: '食品经营许可', number: 'JY16101240000123' },
+            subject: { name: '某某餐饮店', kind: 'individual-business' },
+            department: 'market',
+            routedBy: 'county-rules',
+            firstCheckWorkingDays: 3,
+            decidedAt: now - DAY,
+            receivedAt: now,
+            receivedBy: { keyId: 'k-approval', county, department: 'approval', roles: ['officer'], kind: 'system', name: '审批系统' },
+          },
+        ],
+      });
+      const market: Principal = { keyId: 'k-market', county, department: 'market', roles: ['officer'] };
+      const taskOf = async (n: number) => {
+        const ref = await eventually(async () => (await h.query(getApprovalFollowUpQuery)).tasks[n - 1], { message: `check ${n}` });
+        const t = env.client.workflow.getHandle(ref.taskId);
+        await eventually(async () => (await t.query(getTaskQuery).catch(() => undefined))?.currentDeadline, { message: `${ref.taskId} assigned` });
+        return t;
+      };
+      await (await taskOf(1)).cancel();
+      const t = await taskOf(2);
+      await t.executeUpdate(signUpdate, { args: [{ actor: market }] });
+      await env.sleep(2 * DAY);
+      await t.executeUpdate(submitUpdate, { args: [{ actor: market, summary: '现场检查', findings: '经营场所与许可地址不符', outcome: 'licence-issue' }] });
+      await h.result();
+      return h.workflowId;
+    },
+    async 'department-task-licence-finding-pushed'() {
+      // 审管衔接's reverse push beyond the follow-up (patched('licence-push')): the submission marks
+      // the finding as touching a licence; the lead accepts it; the approval bureau is told.
+      const h = await env.client.workflow.start(departmentTask, { taskQueue: 'record', workflowId: 'department-task-licence-finding-pushed', args: [input] });
+      await eventually(async () => (await h.query(getTaskQuery)).currentDeadline, { message: 'assigned' });
+      await h.executeUpdate(signUpdate, { args: [{ actor: housing }] });
+      await h.executeUpdate(submitUpdate, {
+        args: [
+          { actor: housing, summary: '已核查', findings: '超出施工许可范围', touchesLicence: { type: 'construction-permit', number: '610124202601010101' } },
+        ],
+      });
+      await h.executeUpdate(reviewUpdate, { args: [{ actor: lead, decision: 'accept', comment: '同意，推送审批部门' }] });
       await h.result();
       return h.workflowId;
     },

@@ -3,7 +3,9 @@
  * urgency, the repeat key (并单) and the masking of the complainant.
  */
 import { describe, expect, test } from 'vitest';
+import { factsSchemas } from '../../domain/scenarios/facts.js';
 import {
+  catalogueMatterFacts,
   clueBodySchema,
   clueLimits,
   defaultClueSettings,
@@ -161,5 +163,16 @@ describe('repeats (并单) and personal data', () => {
     expect(named.error?.issues.map((i) => i.path.join('.'))).toEqual(['complainant.anonymous']);
     const noPhone = clueBodySchema.safeParse({ ...base, complainant: { anonymous: false, name: '张三', wantsReply: true } });
     expect(noPhone.error?.issues.map((i) => i.path.join('.'))).toEqual(['complainant.phone']);
+  });
+
+  test('a rule’s matter starts from the clue’s township and trade, the rule’s own facts over them; what the scenario lacks is not invented', () => {
+    const clue = { township: '610124100', trade: 'sports' };
+    expect(catalogueMatterFacts(clue, { signal: 'absconding' })).toEqual({ township: '610124100', trade: 'sports', signal: 'absconding' });
+    expect(catalogueMatterFacts(clue, { trade: 'education' }).trade).toBe('education');
+    expect(catalogueMatterFacts({})).toEqual({});
+    // Prepaid cards take the trade (and drop the township); refined oil still needs a station kind.
+    expect(factsSchemas['prepaid-card'].parse(catalogueMatterFacts(clue, { signal: 'complaint' }))).toEqual({ trade: 'sports', signal: 'complaint' });
+    const oil = factsSchemas['refined-oil'].safeParse(catalogueMatterFacts(clue));
+    expect(oil.error?.issues.map((i) => i.path.join('.'))).toEqual(['stationKind']);
   });
 });

@@ -6,6 +6,7 @@ import fc from 'fast-check';
 import { describe, expect, test } from 'vitest';
 import { departmentNames } from '../../domain/departments.js';
 import {
+  approvalWorkflowId,
   clueWorkflowId,
   countyOfWorkflowId,
   disputeWorkflowId,
@@ -76,6 +77,21 @@ describe('workflow id formats', () => {
     expect(fromUrlId(clueWorkflowId('610124', 2026, 7), 'warning')).toBeUndefined();
   });
 
+  test('an approval follow-up: approval:<county>:<year>-<seq>; its check is a task; its county is read from it', () => {
+    const id = approvalWorkflowId('610124', 2026, 7);
+    expect(id).toBe('approval:610124:2026-0007');
+    expect(idKind(id)).toBe('approval');
+    expect(idKind(matterTaskWorkflowId(id, 'market', 1))).toBe('task');
+    expect(idKind(`${id}/dispute:1`)).toBeUndefined();
+    expect(countyOfWorkflowId(id)).toBe('610124');
+    expect(countyOfWorkflowId(matterTaskWorkflowId(id, 'market', 1))).toBe('610124');
+    expect(toUrlId(id)).toMatch(new RegExp(urlIdPattern));
+    expect(fromUrlId(id, 'approval')).toBe(id);
+    expect(fromUrlId(toUrlId(matterTaskWorkflowId(id, 'market', 1)), 'task')).toBe('approval:610124:2026-0007/task:market:1');
+    expect(fromUrlId(id, 'warning')).toBeUndefined();
+    expect(fromUrlId(riskWarningWorkflowId('610124', 2026, 7), 'approval')).toBeUndefined();
+  });
+
   test('a standalone task: task:<county>:<department>:<year>-<seq>', () => {
     expect(standaloneTaskWorkflowId('610124', 'housing', 2026, 7)).toBe('task:610124:housing:2026-0007');
     expect(standaloneTaskWorkflowId('610124', 'township:610124100', 2026, 1)).toBe('task:610124:township:610124100:2026-0001');
@@ -130,6 +146,7 @@ describe('URL ids', () => {
     ['a 5-digit county', 'task:61012:housing:2026-0001'],
     ['an unknown kind', 'job:610124:housing:2026-0001'],
     ['a warning with a 5-digit county', 'warning:61012:2026-0001'],
+    ['an approval with a 5-digit county', 'approval:61012:2026-0001'],
     ['upper case', 'task:610124:HOUSING:2026-0001'],
     ['a doubled ~', 'matter:610124:refined-oil:2026-0001~~task:market:2'],
     ['a trailing ~', 'matter:610124:refined-oil:2026-0001~'],

@@ -26,25 +26,52 @@ function instructionsOf(input: ClueRun['input']): string {
 
 export type TaskEnd = TaskResult & { taskId: string };
 
+/**
+ * The lead's reply after the matter opened from the clue ended (matter.ts): a step of its own,
+ * signed for within a normal clue's sign-for limit and answered within the county's
+ * `replyAfterMatterWorkingDays` of the matter's end (the previous step), whatever the urgency was.
+ */
+export interface ReplyStep {
+  matterEndedAt: number;
+  /** What the matter came to, for the instructions. */
+  outcome: string;
+}
+
+function replyLimits(run: ClueRun) {
+  const s = run.input.settings;
+  return {
+    signFor: { amount: s.signFor.normalWorkingDays, unit: 'working_day', startsFrom: 'assignment' },
+    handle: { amount: s.replyAfterMatterWorkingDays, unit: 'working_day', startsFrom: 'previous-step' },
+  } as const;
+}
+
 /** Starts one department task of the clue and answers its end (cancelled when it ended outside the API). */
-export async function handleAs(run: ClueRun, department: string, role: 'lead' | 'co-handler', designated: boolean): Promise<TaskEnd> {
+export async function handleAs(run: ClueRun, department: string, role: 'lead' | 'co-handler', designated: boolean, reply?: ReplyStep): Promise<TaskEnd> {
   const { input, info, view } = run;
-  const limits = clueLimits(input.settings, input.category, input.urgency);
+  const limits = reply ? replyLimits(run) : clueLimits(input.settings, input.category, input.urgency);
   const kind = clueCategoryNames[input.category];
-  const title = `${role === 'lead' ? '办理并答复' : '协办核实'}：${kind}（${input.ref}）`;
+  const title = `${reply ? '答复' : role === 'lead' ? '办理并答复' : '协办核实'}：${kind}（${input.ref}）`;
+  const instructions = reply ? `${instructionsOf(input)}\n\n${reply.outcome}`.slice(0, 4000) : instructionsOf(input);
   const { handle, workflowId: taskId } = await startTaskUnderFreshId(info.workflowId, department, () => ++run.taskCounter, {
     args: [
       {
         county: input.county,
         department,
         title,
-        instructions: instructionsOf(input),
+        instructions,
         limits: {
           ...limits,
           returnWithin: { amount: input.settings.returnWorkingDays, unit: 'working_day', startsFrom: 'assignment' },
         },
         ladder: defaultLadder,
-        ...(input.receivedAt !== undefined ? { clockOrigins: { matterOpenedAt: input.receivedAt } } : {}),
+        ...(input.receivedAt !== undefined || reply
+          ? {
+              clockOrigins: {
+                ...(input.receivedAt !== undefined ? { matterOpenedAt: input.receivedAt } : {}),
+                ...(reply ? { previousStepEndedAt: reply.matterEndedAt } : {}),
+              },
+            }
+          : {}),
         maxExtensionWorkingDays: input.settings.maxExtensionWorkingDays,
         // No lead department reviews a clue's answer; the visit-back judges it.
         review: 'none',

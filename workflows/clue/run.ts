@@ -11,6 +11,7 @@ import { SA } from '../../domain/search-attributes.js';
 import { writes } from '../activities.js';
 import { recorder } from '../recording.js';
 import { parseOrRefuse, refuse } from '../refusal.js';
+import type { MatterEnd } from './matter.js';
 
 const { recordClueEvent } = writes;
 
@@ -29,6 +30,10 @@ export class ClueRun {
   pendingDispatch: { department: string; coHandlers: string[]; actor: Principal } | undefined;
   visit: { satisfaction: ClueView['visits'][number]['satisfaction']; note?: string | undefined; actor: Principal } | undefined;
   decision: { decision: 'close' | 'rehandle'; reason: string; actor: Principal } | undefined;
+  /** The matter opened from the clue (matter.ts): set as it starts, before any await; its round; its end. */
+  matterOpening = false;
+  matterRound: number | undefined;
+  matterEnd: Promise<MatterEnd> | undefined;
 
   constructor(args: ClueInputDraft) {
     // Bad input (a run started around the API) fails the run at once.
@@ -65,6 +70,19 @@ export class ClueRun {
     if (actor.county !== this.input.county || actor.department !== OFFICE || !hasRole(actor, 'officer', 'head')) {
       refuse('Forbidden', `只有本县12345热线办（${departmentName(OFFICE)}）可以${what}`);
     }
+  }
+
+  /** The lead department of this county (its officers or head), as the clue now stands. */
+  requireLead(actor: Principal, what: string) {
+    const lead = this.view.department;
+    if (!lead || actor.county !== this.input.county || actor.department !== lead || !hasRole(actor, 'officer', 'head')) {
+      refuse('Forbidden', `只有牵头部门${lead ? `（${departmentName(lead)}）` : ''}可以${what}`);
+    }
+  }
+
+  /** The lead department's task of this round, while it runs. */
+  runningLeadTask() {
+    return this.view.tasks.find((t) => t.role === 'lead' && t.round === this.view.rounds && t.state === 'running');
   }
 
   requireSupervisor(actor: Principal) {

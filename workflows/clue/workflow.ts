@@ -3,7 +3,8 @@
  * office by hand) → 签收 or 退单 (returned within its window, re-dispatched; after the county's
  * `maxDispatches` the office's dispatch designates the handler, who cannot return it) → 办理 (the
  * lead, co-handlers verifying in parallel) → 答复 (the lead's submission) → 回访 within
- * `visitWorkingDays` → closed; unsatisfied: handled once more, then a supervisor decides.
+ * `visitWorkingDays` → closed; unsatisfied: handled once more, then a supervisor decides. The lead
+ * may open a matter from it instead of answering at once (matter.ts): the reply follows the matter.
  */
 import { CancellationScope, condition, setHandler, upsertSearchAttributes } from '@temporalio/workflow';
 import { clueCategoryNames, satisfactionNames, type ClueInputDraft, type ClueView } from '../../domain/clue.js';
@@ -14,6 +15,7 @@ import { clone } from '../recording.js';
 import { parseOrRefuse, refuse } from '../refusal.js';
 import { SA } from '../../domain/search-attributes.js';
 import { handleAs, type TaskEnd } from './handling.js';
+import { openedByCatalogue, registerMatterHandler, replyAfterMatter } from './matter.js';
 import { decideClueUpdate, decisionInputSchema, dispatchClueUpdate, dispatchInputSchema, getClueQuery, visitClueUpdate, visitInputSchema } from './messages.js';
 import { ClueRun, OFFICE, now } from './run.js';
 
@@ -26,6 +28,7 @@ export async function clue(args: ClueInputDraft): Promise<ClueView> {
   const supervisors = [{ county: input.county, role: 'supervisor' as const }];
 
   setHandler(getClueQuery, () => view);
+  registerMatterHandler(run);
   setHandler(
     dispatchClueUpdate,
     async (raw) => {
@@ -77,11 +80,12 @@ export async function clue(args: ClueInputDraft): Promise<ClueView> {
     },
   );
 
-  type Issue = { department: string; coHandlers: string[]; returnable: boolean };
+  type Issue = { department: string; coHandlers: string[]; returnable: boolean; matter?: NonNullable<typeof input.dispatch>['openMatter'] };
   /** 派单: by the catalogue the first time it matched, else by the office; the last one allowed designates. */
   async function dispatch(): Promise<Issue> {
     let d: { department: string; coHandlers: string[]; ruleId?: string };
     let actor: Principal | undefined;
+    const matter = catalogue?.openMatter;
     if (catalogue) {
       d = { department: catalogue.lead, coHandlers: catalogue.coHandlers, ruleId: catalogue.ruleId };
       catalogue = undefined;
@@ -105,7 +109,7 @@ export async function clue(args: ClueInputDraft): Promise<ClueView> {
       },
     );
     run.pendingDispatch = undefined;
-    return { department: d.department, coHandlers: d.coHandlers, returnable: !designated };
+    return { department: d.department, coHandlers: d.coHandlers, returnable: !designated, ...(matter ? { matter } : {}) };
   }
 
   upsertSearchAttributes([{ key: SA.County, value: input.county }]);
@@ -126,6 +130,11 @@ export async function clue(args: ClueInputDraft): Promise<ClueView> {
       view.department = issue.department;
       view.coHandlers = issue.coHandlers;
       run.setState('handling');
+      // The catalogue's rule opened a matter: it is the handling, the lead replies after it (matter.ts).
+      if (issue.matter && (await openedByCatalogue(run, input.dispatch!.ruleId, issue.matter))) {
+        lead = await replyAfterMatter(run);
+        break;
+      }
       // Co-handlers verify while the lead handles; the answer waits for their findings. A lead
       // that returns it (or whose task ends outside the API) takes the co-handlers' tasks with it.
       const leading = handleAs(run, issue.department, 'lead', !issue.returnable);
@@ -133,6 +142,13 @@ export async function clue(args: ClueInputDraft): Promise<ClueView> {
       const co = coScope.run(() => Promise.all(issue.coHandlers.map((d) => handleAs(run, d, 'co-handler', true))));
       void co.catch(() => undefined);
       const end = await leading;
+      if (run.matterRound === view.rounds) {
+        // The lead opened a matter: its task ended with that decision (however it ended), the
+        // co-handlers finish verifying, and the reply is a step of its own once the matter ends.
+        await co.catch(() => undefined);
+        lead = await replyAfterMatter(run);
+        break;
+      }
       if (end.state === 'completed') {
         await co;
         lead = end;

@@ -25,9 +25,17 @@ import type {
  * - review-clock: a submission starts the lead's review clock with its ladder;
  * - record-overdue: the moment a deadline passes is recorded, rung or not;
  * - daily-chase: after the last rung, the department is chased every working morning;
- * - serial-actions: concurrent actions are applied one at a time, in the order they were accepted.
+ * - serial-actions: concurrent actions are applied one at a time, in the order they were accepted;
+ * - licence-push: a task completed with a finding that touches a licence tells the approval bureau
+ *   (asked only when a submission carries `touchesLicence`, which no earlier run could).
  */
-export const PATCH = { reviewClock: 'review-clock', recordOverdue: 'record-overdue', dailyChase: 'daily-chase', serialActions: 'serial-actions' } as const;
+export const PATCH = {
+  reviewClock: 'review-clock',
+  recordOverdue: 'record-overdue',
+  dailyChase: 'daily-chase',
+  serialActions: 'serial-actions',
+  licencePush: 'licence-push',
+} as const;
 
 type Input<S extends ZodType> = z.input<S>;
 export const signUpdate = defineUpdate<TaskView, [Input<typeof signInputSchema>]>('sign');

@@ -70,7 +70,12 @@ export function openMatter(input: MatterInput) {
       ]);
       await m.record('opened', `${def.name.zh}事项启动，牵头部门 ${departmentName(lead)}`, {
         ...(input.launchedBy ? { actor: input.launchedBy } : {}),
-        data: { scenario: def.id, definitionVersion: def.version, source: input.source?.channel ?? null },
+        data: {
+          scenario: def.id,
+          definitionVersion: def.version,
+          source: input.source?.channel ?? null,
+          ...(input.source?.clueId ? { clueId: input.source.clueId } : {}),
+        },
         notifications: [
           {
             kind: 'matter.opened',

@@ -1,12 +1,39 @@
 /** Signing for a task, submitting its result, and the lead's review (accept or rework). */
+import { approvalBureau } from '../../../domain/approval.js';
 import { toShanghaiIso } from '../../../domain/calendar/index.js';
+import { departmentName } from '../../../domain/departments.js';
 import { reviewInputSchema, signInputSchema, submitInputSchema } from '../../../domain/task.js';
 import { clone } from '../../recording.js';
 import { refuse } from '../../refusal.js';
 import { install, originOf, resolve } from '../clock.js';
 import { PATCH, reviewUpdate, signUpdate, submitUpdate } from '../messages.js';
 import { patched } from '@temporalio/workflow';
+import type { TaskRun } from '../run.js';
 import { action } from './action.js';
+
+/**
+ * The reverse push of 审管衔接 (DOMAIN §6): a task that completes with a finding marked as touching
+ * a licence (`touchesLicence` in its submission) tells the county's approval bureau, which may
+ * change, withdraw or revoke it, and records that on the task's timeline. Told once the finding is
+ * final: at the submission of a task nobody reviews, else at the lead's acceptance.
+ */
+async function pushLicenceFinding(run: TaskRun): Promise<void> {
+  const { view, input, deptName } = run;
+  const licence = view.submission?.touchesLicence;
+  if (!licence || !patched(PATCH.licencePush)) return;
+  const bureau = departmentName(approvalBureau);
+  await run.record('licence-issue.reported', `${deptName}的办理结果涉及许可（${licence.type} ${licence.number}），已推送${bureau}`, {
+    data: { licenceType: licence.type, licenceNumber: licence.number, outcome: view.submission?.outcome ?? null },
+    notifications: [
+      {
+        kind: 'approval.licence-issue',
+        title: `涉及许可的监管发现：${licence.type} ${licence.number}`,
+        body: `${deptName}办理“${input.title}”时发现涉及许可（${licence.type}，编号 ${licence.number}）的问题，请依法处理（责令改正、变更、撤销或注销许可）。任务 ${view.taskId}。`,
+        recipients: [{ county: input.county, department: approvalBureau }],
+      },
+    ],
+  });
+}
 
 export const sign = action({
   update: signUpdate,
@@ -61,6 +88,7 @@ export const submit = action({
         actor,
         data: { outcome: submission.outcome ?? null, evidence: submission.evidence?.length ?? 0, final: true },
       });
+      await pushLicenceFinding(run);
       return clone(view);
     }
     // The lead's review has a clock too (DOMAIN §10): resolved before anything changes.
@@ -102,6 +130,7 @@ export const review = action({
       view.closedAt = at;
       view.overdue = false;
       await run.record('completed', `审核通过，任务办结`, { actor, data: { comment } });
+      await pushLicenceFinding(run);
     } else {
       // Rework gets a fresh handling clock from the moment it is sent back.
       const due = await resolve(run, 'handle', atMs, 'rework');
