@@ -59,6 +59,12 @@ export const runtimePrivileges: Record<string, readonly TablePrivilege[]> = {
   clue_contacts: ['SELECT', 'INSERT'],
   dispatch_catalogues: ['SELECT', 'INSERT'],
   risk_warnings: ['SELECT', 'INSERT', 'UPDATE'],
+  // A row per version, never rewritten.
+  inspection_items: ['SELECT', 'INSERT'],
+  // UPDATE: erasing a subject replaces the reasons of its grades.
+  subject_credit_history: ['SELECT', 'INSERT', 'UPDATE'],
+  registry_settings: ['SELECT', 'INSERT', 'UPDATE'],
+  inspectors: ['SELECT', 'INSERT', 'UPDATE'],
 };
 
 /** The runtime role of a connection string: its user and password (`postgres://role:password@…`). */
