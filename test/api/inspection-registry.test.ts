@@ -460,3 +460,46 @@ describe('as the service’s runtime role (db/roles.ts), which has only the gran
     }
   });
 });
+
+describe('personal data stays out of the logs (DOMAIN §9)', () => {
+  test('registering, importing and refusing a sole trader log ids and codes, never the name or the address', async () => {
+    const lines: string[] = [];
+    const app = await buildApp({
+      config: { ...h.config, LOG_LEVEL: 'trace' },
+      pool: h.db.pool,
+      temporal: h.env.client,
+      logStream: { write: (l: string) => void lines.push(l) },
+    });
+    try {
+      const call = (method: string, url: string, body?: unknown, headers: Record<string, string> = {}) =>
+        inject(
+          app,
+          `Bearer ${keys.admin}`,
+          method,
+          url,
+          body === undefined ? { headers } : typeof body === 'string' ? { payload: body, headers } : { body, headers },
+        );
+      const trader = {
+        name: '日志测试赵某某',
+        kind: 'individual-business',
+        county: '610124',
+        township: '610124100',
+        trade: 'catering',
+        tags: [],
+        creditGrade: 'B',
+        address: '周至县日志路 5 号',
+      };
+      expect((await call('PUT', `/v1/subjects/s-${hex(88)}`, trader)).status).toBe(201);
+      expect((await call('PUT', `/v1/subjects/s-${hex(89)}`, trader)).status).toBe(409); // the same person under another id
+      const imported = await call('POST', '/v1/subjects/import', `${JSON.stringify(trader)}\n${JSON.stringify({ ...trader, creditGrade: 'Z' })}\n`, {
+        'content-type': 'application/x-ndjson',
+      });
+      expect(imported.body).toMatchObject({ accepted: 1, refusedCount: 1 });
+      expect(lines.length).toBeGreaterThan(5);
+      expect(lines.join('\n')).toContain('/v1/subjects/import');
+      expect(lines.filter((l) => l.includes('赵某某') || l.includes('日志路'))).toEqual([]);
+    } finally {
+      await app.close();
+    }
+  });
+});
