@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { buildApp } from '../../api/app.js';
 import { publishedItem } from '../../db/inspection-items.js';
 import { createPool } from '../../db/pool.js';
+import { registeredSubjects } from '../../db/subject-registry.js';
 import { createKey } from '../../db/keys.js';
 import { ERASED, ensureMatterSubject } from '../../db/subjects.js';
 import { inject, startApiHarness, type ApiHarness } from '../helpers/api.js';
@@ -321,6 +322,15 @@ describe('POST /v1/subjects/import', () => {
       { grade: 'B', from_grade: null, reason: '批量导入：登记评定' },
       { grade: 'D', from_grade: 'B', reason: '多次投诉' },
     ]);
+    // What a plan's target selects: by tags (line 10 replaced 甲's tags with none), trades and kinds.
+    expect((await registeredSubjects(h.db.pool, '610124', { tags: ['夜市'] })).map((r) => r.name)).toEqual(['NDJSON 戊商店']);
+    const retail = await registeredSubjects(h.db.pool, '610124', { trades: ['retail'], kinds: ['other'] });
+    expect(retail.map((r) => r.name).sort()).toEqual(['NDJSON 戊商店', 'NDJSON 甲商店'].sort());
+    expect(retail.find((r) => r.name === 'NDJSON 甲商店')).toMatchObject({ creditGrade: 'D', township: '610124100', tags: [] });
+    // An erased subject (the sole trader erased above, catering too) is never selected again.
+    const catering = await registeredSubjects(h.db.pool, '610124', { trades: ['catering'] });
+    expect(catering.map((r) => r.name)).toEqual(['导入戊餐馆']);
+    expect(await count("SELECT count(*) AS n FROM subjects WHERE trade = 'catering' AND erased_at IS NOT NULL")).toBe(1);
   });
 
   test('a bad header, another media type or a caller who is not the county’s admin: refused, nothing read or written', async () => {
