@@ -42,6 +42,7 @@ export interface AppDeps {
     Config,
     | 'API_BODY_LIMIT'
     | 'API_REQUEST_TIMEOUT_MS'
+    | 'IMPORT_MAX_ROWS'
     | 'AUTH_FAILURE_BURST'
     | 'AUTH_FAILURES_PER_MINUTE'
     | 'LOG_LEVEL'

@@ -20,8 +20,6 @@ import { ApiError, forbidden } from '../errors.js';
 import { auditEventId, errorResponses } from '../plumbing.js';
 import { BadHeader, csvRows, ndjsonRows } from '../import-stream.js';
 
-/** Rows read from one request at most: the rest are refused unread (send them in another request). */
-export const importMaxRows = 100_000;
 /** Bytes of one request at most (about 100,000 rows of 600 bytes). */
 export const importMaxBytes = 64 * 1024 * 1024;
 /** Rows written per transaction. */
@@ -43,7 +41,7 @@ const answerSchema = z.object({
   refused: z
     .array(z.object({ line: z.number().int().describe('The line the row starts on (the CSV header is line 1)'), issues: z.array(issueSchema) }))
     .describe(`The refused rows by line (the first ${listedRefusals} found)`),
-  truncated: z.boolean().describe(`The request was over ${importMaxRows} rows or ${importMaxBytes} bytes: the rest was not read`),
+  truncated: z.boolean().describe(`The request was over IMPORT_MAX_ROWS rows (default 100,000) or ${importMaxBytes} bytes: the rest was not read`),
 });
 
 class TooLarge extends Error {}
@@ -89,7 +87,7 @@ export const subjectImportRoutes =
           description:
             `Each row is a subject as \`PUT /v1/subjects/{subjectId}\` takes it, with an optional \`subjectId\`; CSV columns ${'`subjectId,name,kind,creditCode,county,township,trade,tags,creditGrade,address,creditReason`'} in any order, tags separated by \`;\`, an empty cell absent. ` +
             'A row is written whole or refused with its line and fields; the answer counts both exactly. A row without an id updates the subject with its credit code (or kind, name and address), else registers a new one. ' +
-            `At most ${importMaxRows} rows and ${importMaxBytes} bytes per request. A CSV header naming an unknown column, or leaving a required one out, is 400 and nothing is read.`,
+            `At most IMPORT_MAX_ROWS rows (default 100,000) and ${importMaxBytes} bytes per request. A CSV header naming an unknown column, or leaving a required one out, is 400 and nothing is read.`,
           tags: ['subjects'],
           response: { 200: answerSchema, ...errorResponses(400, 401, 403, 413, 415, 503) },
         },
@@ -177,9 +175,9 @@ export const subjectImportRoutes =
         try {
           for await (const r of rows) {
             lastLine = r.line;
-            if (read >= importMaxRows) {
+            if (read >= deps.config.IMPORT_MAX_ROWS) {
               answer.truncated = true;
-              refuse(r.line, [{ path: '(request)', message: `at most ${importMaxRows} rows per request: this row and the rest were not read` }]);
+              refuse(r.line, [{ path: '(request)', message: `at most ${deps.config.IMPORT_MAX_ROWS} rows per request: this row and the rest were not read` }]);
               break;
             }
             read++;

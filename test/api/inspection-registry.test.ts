@@ -333,6 +333,26 @@ describe('POST /v1/subjects/import', () => {
     expect(await count("SELECT count(*) AS n FROM subjects WHERE trade = 'catering' AND erased_at IS NOT NULL")).toBe(1);
   });
 
+  test('past IMPORT_MAX_ROWS the rest of the request is refused unread (truncated), what came before written', async () => {
+    const app = await buildApp({ config: { ...h.config, IMPORT_MAX_ROWS: 3 }, pool: h.db.pool, temporal: h.env.client, logger: false });
+    try {
+      const csv = ['name,kind,county,township,trade,creditGrade', ...[1, 2, 3, 4, 5].map((i) => `限额商店${i},other,610124,610124100,retail,B`)].join('\n');
+      const res = await inject(app, `Bearer ${keys.admin}`, 'POST', '/v1/subjects/import', { payload: csv, headers: { 'content-type': 'text/csv' } });
+      expect(res.status, res.text).toBe(200);
+      expect(res.body).toEqual({
+        accepted: 3,
+        created: 3,
+        updated: 0,
+        refusedCount: 1,
+        refused: [{ line: 5, issues: [{ path: '(request)', message: 'at most 3 rows per request: this row and the rest were not read' }] }],
+        truncated: true,
+      });
+      expect(await count("SELECT count(*) AS n FROM subjects WHERE name LIKE '限额商店%'")).toBe(3);
+    } finally {
+      await app.close();
+    }
+  });
+
   test('a bad header, another media type or a caller who is not the county’s admin: refused, nothing read or written', async () => {
     const before = await count('SELECT count(*) AS n FROM subjects');
     const header = await importAs('text/csv', 'name,kind,county,township,trade,creditGrade,colour\n头错商店,other,610124,610124100,retail,B,red\n');
