@@ -99,7 +99,7 @@ export const subjectImportRoutes =
         const type = (req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
         const body = req.body as Readable | undefined;
         if (!body || typeof (body as Partial<Readable>)[Symbol.asyncIterator] !== 'function') {
-          throw new ApiError(415, 'unsupported_media_type', '导入需要 text/csv 或 application/x-ndjson 请求体');
+          throw new ApiError(415, 'bad_request', '导入需要 text/csv 或 application/x-ndjson 请求体');
         }
         if (Number(req.headers['content-length'] ?? 0) > importMaxBytes) throw new ApiError(413, 'body_too_large', `导入请求体不能超过 ${importMaxBytes} 字节`);
         const { gradeE } = await registrySettings(deps.pool, county);
