@@ -30,6 +30,9 @@ import { clueRoutes } from './routes/clues.js';
 import { reportRoutes } from './routes/reports.js';
 import { evaluationRoutes } from './routes/evaluation.js';
 import { approvalRoutes } from './routes/approvals.js';
+import { inspectionItemPublicRoutes, inspectionItemRoutes } from './routes/inspection-items.js';
+import { subjectImportRoutes, importMediaTypes } from './routes/subject-import.js';
+import { inspectorRoutes } from './routes/inspectors.js';
 
 type RateLimitSetting = `RATE_LIMIT_${'IP' | 'KEY' | 'PUBLIC' | 'START'}_${'BURST' | 'PER_MINUTE'}`;
 
@@ -41,6 +44,7 @@ export interface AppDeps {
     Config,
     | 'API_BODY_LIMIT'
     | 'API_REQUEST_TIMEOUT_MS'
+    | 'IMPORT_MAX_ROWS'
     | 'AUTH_FAILURE_BURST'
     | 'AUTH_FAILURES_PER_MINUTE'
     | 'LOG_LEVEL'
@@ -157,7 +161,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     if (url === '/healthz' || url === '/readyz') return;
     const wait = Math.max(
       perIp.take(req.ip),
-      req.method === 'GET' && url.startsWith('/v1/public/results') && !url.includes(':resultId/versions') ? publicPerIp.take(req.ip) : 0,
+      req.method === 'GET' &&
+        ((url.startsWith('/v1/public/results') && !url.includes(':resultId/versions')) ||
+          (url === '/v1/counties/:county/inspection-items' && !req.headers.authorization))
+        ? publicPerIp.take(req.ip)
+        : 0,
     );
     if (wait > 0) throw tooManyRequests('请求过于频繁，请稍后再试', wait / 1000);
   });
@@ -173,13 +181,15 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       security: [{ apiKey: [] }],
     },
     transform: jsonSchemaTransform,
-    transformObject: (doc) => ('openapiObject' in doc ? noContentIsEmpty(publishFactsSchemas(doc.openapiObject)) : doc.swaggerObject),
+    transformObject: (doc) => ('openapiObject' in doc ? publishImportBody(noContentIsEmpty(publishFactsSchemas(doc.openapiObject))) : doc.swaggerObject),
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
   await app.register(healthRoutes(deps));
   await app.register(publicRoutes(deps), { prefix: '/v1/public' });
+  // The county's published list of items is public too (a key, when sent, shows more).
+  await app.register(inspectionItemPublicRoutes(deps), { prefix: '/v1' });
   // Outside the key-checked scope: browsers send CORS preflights without a key; it authenticates itself.
   await app.register(codecRoutes(deps), { prefix: '/v1/codec' });
   await app.register(
@@ -211,6 +221,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       await v1.register(reportRoutes(deps));
       await v1.register(evaluationRoutes(deps));
       await v1.register(approvalRoutes(deps));
+      await v1.register(inspectionItemRoutes(deps));
+      await v1.register(inspectorRoutes(deps));
+      await v1.register(subjectImportRoutes(deps));
     },
     { prefix: '/v1' },
   );
@@ -243,6 +256,31 @@ function noContentIsEmpty<D extends { paths?: unknown }>(doc: D): D {
     for (const op of Object.values(ops)) {
       if (op.responses?.['204']) delete op.responses['204'].content;
     }
+  }
+  return doc;
+}
+
+/**
+ * The import reads its body as a stream (no JSON schema validates it): the document names the
+ * two media types it takes, each a text of rows.
+ */
+function publishImportBody<D extends { paths?: unknown }>(doc: D): D {
+  const op = (doc.paths as Record<string, Record<string, { requestBody?: unknown }>> | undefined)?.['/v1/subjects/import']?.post;
+  if (op) {
+    op.requestBody = {
+      required: true,
+      content: Object.fromEntries(
+        importMediaTypes.map((t) => [
+          t,
+          {
+            schema: {
+              type: 'string',
+              description: t === 'text/csv' ? 'A header row, then one subject per record (RFC 4180)' : 'One subject per line, a JSON object',
+            },
+          },
+        ]),
+      ),
+    };
   }
   return doc;
 }

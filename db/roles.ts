@@ -61,6 +61,12 @@ export const runtimePrivileges: Record<string, readonly TablePrivilege[]> = {
   risk_warnings: ['SELECT', 'INSERT', 'UPDATE'],
   approvals: ['SELECT', 'INSERT', 'UPDATE'],
   approval_rules: ['SELECT', 'INSERT'],
+  // A row per version, never rewritten.
+  inspection_items: ['SELECT', 'INSERT'],
+  // UPDATE: erasing a subject replaces the reasons of its grades.
+  subject_credit_history: ['SELECT', 'INSERT', 'UPDATE'],
+  registry_settings: ['SELECT', 'INSERT', 'UPDATE'],
+  inspectors: ['SELECT', 'INSERT', 'UPDATE'],
 };
 
 /** The runtime role of a connection string: its user and password (`postgres://role:password@…`). */

@@ -74,7 +74,8 @@ const scrubbed = new Set<string>([...freeTextFields, 'name', 'address', 'phone',
  * Erases a subject's personal data from the record, in one transaction: the free text of every
  * audit entry of its matters (and their tasks, disputes and transfers; the chain still verifies),
  * their timeline entries' text, their notifications' text, and the subject's name and address in
- * the read model. The erasure itself is an audit entry (`subject.erased`, by whom, counts only).
+ * the read model, and its registry record (name, address, credit code, its grades' reasons and the
+ * registry's audit texts). The erasure itself is an audit entry (`subject.erased`, by whom, counts only).
  * Refused while one of its matters is open (its workflow would write the data again). A second
  * call answers the first erasure. Public results (一公开) stay: publication is the law's.
  */
@@ -104,10 +105,11 @@ export async function eraseSubject(
     objectId: subjectId,
     details: { summary: `依法删除主体个人信息（${ids.length} 个事项）`, reason, matters: ids },
   });
+  // The registry's own entries (its grades' reasons) too, but not the erasure's own reason.
   const texts = await client.query(
     `UPDATE audit_texts SET text = NULL, salt = NULL, erased_at = $3, erased_by = $4
-     WHERE text IS NOT NULL AND event_id IN (SELECT event_id FROM audit_log WHERE ${objects})`,
-    [ids, like, now, eventId],
+     WHERE text IS NOT NULL AND event_id IN (SELECT event_id FROM audit_log WHERE ${objects} OR (object_id = $5 AND event_id <> $4))`,
+    [ids, like, now, eventId, subjectId],
   );
   const retained = await client.query<{ n: string }>(
     `SELECT count(*) AS n FROM audit_log WHERE ${objects} AND NOT EXISTS (SELECT 1 FROM audit_texts t WHERE t.event_id = audit_log.event_id)`,
@@ -139,6 +141,15 @@ export async function eraseSubject(
     notifications: notes.rowCount ?? 0,
     retainedInChain: Number(retained.rows[0]!.n),
   };
+  // The registry's record: name, address and credit code (a person's or a sole trader's identifies
+  // them), and the reasons of its grades. Kind, township, trade, tags and grades stay (no one is
+  // identified by them); an erased subject is never drawn again (db/subject-registry.ts).
+  await client.query(
+    `UPDATE subjects SET name = CASE WHEN name IS NULL THEN NULL ELSE $2 END, address = CASE WHEN address IS NULL THEN NULL ELSE $2 END, credit_code = NULL
+     WHERE subject_id = $1`,
+    [subjectId, ERASED],
+  );
+  await client.query('UPDATE subject_credit_history SET reason = $2 WHERE subject_id = $1', [subjectId, ERASED]);
   await client.query('UPDATE subjects SET match_key = $2, erased_at = $3, erasure = $4 WHERE subject_id = $1', [
     subjectId,
     `erased:${subjectId}`,

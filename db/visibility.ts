@@ -196,3 +196,53 @@ export function approvalsVisibleTo(w: Where, p: Principal): Where {
   const bureau = w.param(approvalBureau);
   return countyWorkVisibleTo(w, p, (d) => `${d} = ${bureau} OR ${d} = ANY(departments)`);
 }
+
+/**
+ * A county's list of items (事项清单) beyond what is published: its admins (who keep it), and the
+ * supervisors and auditors of a covering division. A department sees the unpublished items it
+ * leads or cooperates in (it drafts their plans). Published items are anyone's, without a key.
+ */
+export function canSeeUnpublishedItems(p: Principal, county: string): boolean {
+  return coversCounty(p, county) && hasRole(p, 'admin', 'supervisor', 'auditor');
+}
+
+/** One item of the list (`canSeeUnpublishedItems`, or its departments, or published). */
+export function canSeeItem(p: Principal | undefined, item: { county: string; lead: string; cooperating: string[]; published: boolean }): boolean {
+  if (item.published) return true;
+  if (!p) return false;
+  if (canSeeUnpublishedItems(p, item.county)) return true;
+  return !!p.department && p.county === item.county && (item.lead === p.department || item.cooperating.includes(p.department));
+}
+
+/**
+ * The object registry (name, address, credit record): the county's admins keep it; admins,
+ * supervisors and auditors of a covering division read it (and a subject's matters, its erasure).
+ */
+export function canWriteRegistry(p: Principal, county: string): boolean {
+  return p.county === county && hasRole(p, 'admin');
+}
+
+/**
+ * The inspector registry: the county's admins keep it, and a department's head keeps its own
+ * department's inspectors. Reading: admins, supervisors and auditors of a covering division see
+ * every department's; a department's officers and head see their own department's.
+ */
+export function canWriteInspector(p: Principal, i: { county: string; department: string }): boolean {
+  if (p.county !== i.county) return false;
+  return hasRole(p, 'admin') || (hasRole(p, 'head') && p.department === i.department);
+}
+
+export function canSeeInspector(p: Principal, i: { county: string; department: string }): boolean {
+  if (!coversCounty(p, i.county)) return false;
+  if (hasRole(p, 'admin', 'supervisor', 'auditor')) return true;
+  return p.county === i.county && p.department === i.department;
+}
+
+/** `canSeeInspector` in SQL, for the list. */
+export function inspectorsVisibleTo(w: Where, p: Principal): Where {
+  const prefix = w.param(`${divisionPrefix(p.county)}%`);
+  const broad = w.param(hasRole(p, 'admin', 'supervisor', 'auditor'));
+  const county = w.param(p.county);
+  const department = w.param(p.department ?? null);
+  return w.add(`(county LIKE ${prefix} AND (${broad}::boolean OR (county = ${county} AND department = ${department}::text)))`);
+}

@@ -125,6 +125,11 @@ export const configSchema = z
      */
     API_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(1000).max(300_000).default(10_000),
     /**
+     * Rows one `POST /v1/subjects/import` reads at most (issue 14 §1: thousands per request; a
+     * county's whole registry, 10^5, fits in one): the rest are refused unread (`truncated`).
+     */
+    IMPORT_MAX_ROWS: z.coerce.number().int().min(1).max(1_000_000).default(100_000),
+    /**
      * How long the API waits for a workflow to take and finish an Update before answering 503.
      * Shorter than API_REQUEST_TIMEOUT_MS, which bounds the whole request.
      */

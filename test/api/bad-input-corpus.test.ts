@@ -104,6 +104,8 @@ interface Op {
   path: string;
   params: Parameter[];
   body?: Schema;
+  /** A body read as a stream of rows (the subjects import): its media types, and no JSON schema. */
+  streamed?: string[];
   open: boolean;
 }
 
@@ -114,7 +116,8 @@ function operationsOf(doc: { paths: Record<string, Record<string, Operation>> })
       method: method.toUpperCase(),
       path: p,
       params: op.parameters ?? [],
-      ...(op.requestBody ? { body: op.requestBody.content['application/json']!.schema } : {}),
+      ...(op.requestBody?.content['application/json'] ? { body: op.requestBody.content['application/json'].schema } : {}),
+      ...(op.requestBody && !op.requestBody.content['application/json'] ? { streamed: Object.keys(op.requestBody.content) } : {}),
       open: Array.isArray(op.security) && op.security.length === 0,
     })),
   );
@@ -146,6 +149,11 @@ const callers: Record<string, Who> = {
   'POST /v1/disputes/{disputeId}/decision': 'arbiter',
   'POST /v1/approvals': 'operator',
   'PUT /v1/counties/{county}/approval-rules': 'admin',
+  'PUT /v1/counties/{county}/inspection-items/{itemId}': 'admin',
+  'PUT /v1/counties/{county}/registry-settings': 'admin',
+  'PUT /v1/subjects/{subjectId}': 'admin',
+  'POST /v1/subjects/import': 'admin',
+  'PUT /v1/inspectors/{inspectorId}': 'admin',
 };
 const callerOf = (op: Op): Who | null => (op.open ? null : (callers[op.id] ?? 'supervisor'));
 
@@ -202,7 +210,9 @@ const recordKeys: Record<string, string> = { roles: 'lead', settings: 'maxRectif
 // the base rule matches on keywords.
 // `model`, `indicators`: a risk model's warning names its model and carries an indicator, each
 // optional in the document (a department's warning needs neither); the base warning is a model's.
-const alwaysInclude = new Set(['facts', 'workingDays', 'keywords', 'model']);
+// `creditCode`: an enterprise in the object registry is registered with its credit code, which
+// the document cannot say (optional there: a person has none); the base subject is an enterprise.
+const alwaysInclude = new Set(['facts', 'workingDays', 'keywords', 'model', 'creditCode']);
 /** Arrays sent with one item though the document allows none (see `alwaysInclude`). */
 const oneItem = new Set(['indicators']);
 /** Strings for patterns `byName` does not cover, tried in order. */
@@ -331,7 +341,9 @@ type Expect =
   /** Any 4xx with the one error shape. */
   | { status: '4xx' }
   /** What cannot reach the API as poison: anything but a 5xx (an error with the one shape). */
-  | { status: 'not-5xx' };
+  | { status: 'not-5xx' }
+  /** A streamed import: 200, every row refused (nothing written), each naming `field`. */
+  | { status: 'rows-refused'; rows: number; field: string };
 
 interface Case {
   category: 'poison' | 'cursor' | 'year' | 'wrong-kind' | 'header';
@@ -341,6 +353,8 @@ interface Case {
   url: string;
   who: Who | null;
   body?: string;
+  /** The body's media type (JSON unless said). */
+  contentType?: string;
   headers: Record<string, string>;
   expect: Expect;
   /** Texts of the input the answer must not repeat. */
@@ -422,6 +436,7 @@ const cursorShapes: Record<string, Record<string, 'time' | 'time-or-null' | 'str
   '/v1/clues': { receivedAt: 'time', clueId: 'string' },
   '/v1/risk-warnings': { createdAt: 'time', warningId: 'string' },
   '/v1/approvals': { receivedAt: 'time', followUpId: 'string' },
+  '/v1/inspectors': { inspectorId: 'string' },
 };
 const goodCursorField = { time: '2026-03-02T01:00:00.000Z', 'time-or-null': '2026-03-02T01:00:00.000Z', string: 'x', digits: '1' } as const;
 
@@ -529,8 +544,77 @@ function corpusOf(ops: Op[]): Case[] {
       }
     }
 
+    // A streamed import: poison in a row refuses the row (200, nothing written), in the header the request.
+    if (op.streamed) cases.push(...importCases(op));
+
     // A header over Node's limit (16 KiB).
     cases.push(makeCase(op, 'header', 'a 20 kB header', base, { status: 431, code: 'headers_too_large' }));
+  }
+  return cases;
+}
+
+/** A subject as an import row takes it, valid. */
+const importRow: Record<string, string | string[]> = {
+  name: '测试商店',
+  kind: 'other',
+  county,
+  township: '610124100',
+  trade: 'retail',
+  creditGrade: 'B',
+  address: '测试地址',
+  tags: ['测试标签'],
+  creditReason: '测试理由',
+};
+const csvOf = (row: Record<string, string | string[]>) =>
+  `${Object.keys(row).join(',')}\n${Object.values(row)
+    .map((v) => (Array.isArray(v) ? v.join(';') : v))
+    .join(',')}\n`;
+
+/**
+ * The import reads rows, not a JSON body: each string field of a row poisoned (NDJSON: NUL and a
+ * lone surrogate, as JSON escapes; CSV: NUL, since UTF-8 cannot carry a lone surrogate) is that
+ * row refused by its field, with 200 and nothing written; a poisoned CSV column name is 400.
+ */
+function importCases(op: Op): Case[] {
+  const cases: Case[] = [];
+  const who = callerOf(op);
+  for (const media of op.streamed ?? []) {
+    for (const field of ['name', 'township', 'trade', 'address', 'tags', 'creditReason']) {
+      for (const poison of poisons) {
+        if (media === 'text/csv' && poison.text === LONE) continue;
+        const value = Array.isArray(importRow[field]) ? [`${(importRow[field] as string[])[0]}${poison.text}`] : `${importRow[field] as string}${poison.text}`;
+        const row = { ...importRow, [field]: value };
+        cases.push({
+          category: 'poison',
+          op: op.id,
+          what: `${poison.name} in the ${media} row's ${field}`,
+          method: op.method,
+          url: op.path,
+          who,
+          body: media === 'text/csv' ? csvOf(row) : `${JSON.stringify(row)}\n`,
+          contentType: media,
+          headers: {},
+          expect: { status: 'rows-refused', rows: 1, field: field === 'tags' ? 'tags.0' : field },
+          forbid: echoes(Array.isArray(value) ? value[0]! : value),
+        });
+      }
+    }
+    if (media === 'text/csv') {
+      const header = `name,kind,county,township,trade,creditGrade,colour${NUL}\n测试商店,other,${county},610124100,retail,B,x\n`;
+      cases.push({
+        category: 'poison',
+        op: op.id,
+        what: 'NUL in a CSV column name',
+        method: op.method,
+        url: op.path,
+        who,
+        body: header,
+        contentType: media,
+        headers: {},
+        expect: { status: 400, code: 'validation_failed', path: 'body.header' },
+        forbid: echoes(`colour${NUL}`),
+      });
+    }
   }
   return cases;
 }
@@ -538,7 +622,7 @@ function corpusOf(ops: Op[]): Case[] {
 async function send(c: Case): Promise<Answer> {
   const headers: Record<string, string> = { ...c.headers };
   if (c.who) headers.authorization = `Bearer ${stack.keys[c.who]}`;
-  if (c.body !== undefined) headers['content-type'] = 'application/json';
+  if (c.body !== undefined) headers['content-type'] = c.contentType ?? 'application/json';
   if (c.category === 'header') {
     // Through node:http: the header goes out as it is, and Node's parser on the other side refuses it.
     const { hostname, port } = new URL(stack.base);
@@ -582,6 +666,18 @@ function problems(c: Case, a: Answer): string[] {
   if (a.status >= 500) out.push(`status ${a.status}: a server error`);
   else if (e.status === '4xx' && (a.status < 400 || a.status >= 500)) out.push(`status ${a.status}, expected 4xx`);
   else if (typeof e.status === 'number' && a.status !== e.status) out.push(`status ${a.status}, expected ${e.status}`);
+  if (e.status === 'rows-refused') {
+    if (a.status !== 200) out.push(`status ${a.status}, expected 200 with the rows refused`);
+    const b = body as { accepted?: unknown; refusedCount?: unknown; refused?: { issues: { path: string; message: string }[] }[] } | undefined;
+    if (b?.accepted !== 0 || b.refusedCount !== e.rows)
+      out.push(`accepted ${String(b?.accepted)}, refused ${String(b?.refusedCount)}: expected 0 and ${e.rows}`);
+    const named = b?.refused?.flatMap((r) => r.issues.map((i) => i.path)) ?? [];
+    if (named.join() !== e.field) out.push(`refused rows name ${named.join(', ')}, expected ${e.field}`);
+    const echoedRow = (t: string) => t.includes(NUL) || /\\u0000|\\ud[89ab][0-9a-f]{2}|\ufffd/i.test(JSON.stringify(t));
+    if (echoedRow(a.text)) out.push('echoes the poison');
+    for (const f of c.forbid) if (a.text.includes(f)) out.push(`echoes the input ${JSON.stringify(f)}`);
+    return out;
+  }
   if (a.status < 400) return out; // (only `not-5xx` cases may get here without a complaint)
 
   // The one error shape: { error: { code, message, issues? } }, issues [{ path, message }].
@@ -803,9 +899,12 @@ afterAll(() => {
   const counts = new Map<string, number>();
   for (const c of corpus) counts.set(c.category, (counts.get(c.category) ?? 0) + 1);
   const byCategory = [...counts].map(([k, n]) => `${k} ${n}`).join(', ');
-  const through = corpus.filter((c) => (results.get(c)?.answer?.status ?? 0) < 300 && results.get(c)?.answer).map((c) => `${c.method} ${c.url}`);
+  const through = corpus
+    .filter((c) => c.expect.status !== 'rows-refused' && (results.get(c)?.answer?.status ?? 0) < 300 && results.get(c)?.answer)
+    .map((c) => `${c.method} ${c.url}`);
+  const rowsRefused = corpus.filter((c) => c.expect.status === 'rows-refused' && results.get(c)?.answer?.status === 200).length;
   console.info(
-    `bad-input corpus: ${ops.length} operations, ${corpus.length} cases (${byCategory}), ${((Date.now() - started) / 1000).toFixed(1)} s; answered 2xx (a lone surrogate a URL cannot carry): ${through.length}${through.length ? `\n  ${through.join('\n  ')}` : ''}`,
+    `bad-input corpus: ${ops.length} operations, ${corpus.length} cases (${byCategory}), ${((Date.now() - started) / 1000).toFixed(1)} s; import rows refused with 200: ${rowsRefused}; answered 2xx (a lone surrogate a URL cannot carry): ${through.length}${through.length ? `\n  ${through.join('\n  ')}` : ''}`,
   );
 });
 

@@ -48,10 +48,12 @@ describe('the OpenAPI document', () => {
     }
   });
 
-  test('health and the public results need no key; everything else under /v1 does', () => {
+  test('health, the public results and a county’s published items need no key; everything else under /v1 does', () => {
+    const openUnderV1 = ['get /v1/public/results', 'get /v1/counties/{county}/inspection-items'];
     for (const { path, method, op } of operations()) {
       // The public list is open; the supervisors' routes behind it (versions, correct, withdraw) are not.
-      const open = !path.startsWith('/v1/') || path === '/v1/public/results';
+      // The list of items (事项清单) is open; with a key it shows more, and a bad key is 401 there too.
+      const open = !path.startsWith('/v1/') || openUnderV1.includes(`${method} ${path}`);
       if (open) expect(op.security, `${method} ${path}`).toEqual([]);
       else expect(op.security, `${method} ${path}`).toBeUndefined(); // the document's default: the bearer key
     }
@@ -85,6 +87,15 @@ describe('the OpenAPI document', () => {
         { type: 'string', pattern: '^township:\\d{6,12}$' },
       ],
     });
+  });
+});
+
+describe('the subjects import is published as it is read', () => {
+  test('POST /v1/subjects/import takes CSV or NDJSON (no JSON), and answers the counts and the refused rows', () => {
+    const op = doc.paths['/v1/subjects/import']!.post!;
+    expect(Object.keys(op.requestBody!.content).sort()).toEqual(['application/x-ndjson', 'text/csv']);
+    const answer = op.responses['200']!.content!['application/json']!.schema as { required: string[] };
+    expect(answer.required).toEqual(expect.arrayContaining(['accepted', 'created', 'updated', 'refusedCount', 'refused', 'truncated']));
   });
 });
 
