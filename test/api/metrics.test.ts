@@ -13,6 +13,7 @@ import { createKey } from '../../db/keys.js';
 import { enqueueDeliveries } from '../../db/webhooks.js';
 import { untouchedTask, type TaskState, type TaskView } from '../../domain/task.js';
 import { durationBuckets } from '../../api/metrics.js';
+import { businessQueryTimeoutMs } from '../../api/routes/metrics.js';
 import { startApiHarness, type ApiHarness } from '../helpers/api.js';
 import { eventually } from '../helpers/eventually.js';
 import { metricsRuntime } from '../helpers/temporal.js';
@@ -225,6 +226,28 @@ describe('GET /metrics', () => {
     expect(age).toBeLessThan(600);
     expect(series(samples, 'supervision_audit_verification_last_timestamp_seconds')).toEqual({ '': Date.parse('2026-12-06T02:30:00+08:00') / 1000 });
     expect(series(samples, 'supervision_audit_verification_last_ok')).toEqual({ '': 0 });
+  });
+
+  test('a database that does not answer within 2 s costs the business gauges of that scrape, not the scrape', async () => {
+    // Another transaction holds the read model locked: the scrape's read waits, and PostgreSQL cancels it.
+    const locker = await h.db.pool.connect();
+    try {
+      await locker.query('BEGIN');
+      await locker.query('LOCK TABLE tasks IN ACCESS EXCLUSIVE MODE');
+      const started = Date.now();
+      const { samples } = await scrape();
+      const took = Date.now() - started;
+      expect(series(samples, 'supervision_business_metrics_up')).toEqual({ '': 0 });
+      expect(samples.filter((s) => s.name.startsWith('supervision_tasks_'))).toEqual([]);
+      expect(series(samples, 'supervision_http_requests_total')['method=GET,route=/v1/tasks,status=200']).toBe(3);
+      expect(took).toBeGreaterThanOrEqual(businessQueryTimeoutMs - 50);
+      expect(took).toBeLessThan(businessQueryTimeoutMs + 3000);
+    } finally {
+      await locker.query('ROLLBACK');
+      locker.release();
+    }
+    // And the next scrape reads them again.
+    expect(series((await scrape()).samples, 'supervision_business_metrics_up')).toEqual({ '': 1 });
   });
 
   test('no label value is an id, a name or free text: codes, states, route templates only', async () => {
