@@ -12,6 +12,8 @@ import { anyRequestErrors, errorBodySchema, keyedRequestErrors, registerErrorHan
 import { pgErrorSummary } from '../db/errors.js';
 import { calendarRoutes } from './routes/calendar.js';
 import { healthRoutes } from './routes/health.js';
+import { metricsRoutes } from './routes/metrics.js';
+import { HttpMetrics } from './metrics.js';
 import { notificationRoutes } from './routes/notifications.js';
 import { taskRoutes } from './routes/tasks.js';
 import { matterRoutes } from './routes/matters.js';
@@ -150,6 +152,11 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.addHook('onSend', async (req, reply) => {
     void reply.header('x-request-id', req.id);
   });
+  // Every answered request, by its route template (never the URL: ids stay out of the labels).
+  const httpMetrics = new HttpMetrics();
+  app.addHook('onResponse', async (req, reply) => {
+    httpMetrics.observe(req.method, req.routeOptions.url, reply.statusCode, reply.elapsedTime / 1000);
+  });
 
   // Rates per client IP, before anything else runs (no key lookup, no query): every route but
   // the health checks; the unauthenticated public results on a stricter bucket of their own.
@@ -187,6 +194,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
   await app.register(healthRoutes(deps));
+  await app.register(metricsRoutes(deps, httpMetrics));
   await app.register(publicRoutes(deps), { prefix: '/v1/public' });
   // The county's published list of items is public too (a key, when sent, shows more).
   await app.register(inspectionItemPublicRoutes(deps), { prefix: '/v1' });

@@ -10,6 +10,7 @@ import { ConfigError, loadConfig } from '../domain/config.js';
 import { buildApp } from './app.js';
 import { payloadDataConverter } from '../worker/payload-codec.js';
 import { payloadKeysFor, PayloadKeyError } from '../domain/payload-keys.js';
+import { logFormat, prettyLogStream } from './pretty-log.js';
 
 async function main() {
   const config = loadConfig(process.env);
@@ -19,7 +20,9 @@ async function main() {
   if (config.MIGRATE_ON_START) await migrateDatabase({ ...config, DATABASE_URL: config.DATABASE_URL });
   const connection = apiTemporalConnection(config.TEMPORAL_ADDRESS, config.TEMPORAL_API_KEY);
   const temporal = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE, dataConverter: payloadDataConverter(payloadKeysFor(config)) });
-  const app = await buildApp({ config, pool, temporal });
+  // JSON lines for a log collector; readable ones at a terminal and under `npm start`.
+  const pretty = logFormat(config, process.stdout.isTTY) === 'pretty';
+  const app = await buildApp({ config, pool, temporal, ...(pretty ? { logStream: prettyLogStream(process.stdout) } : {}) });
   await app.listen({ host: config.API_HOST, port: config.API_PORT });
 
   const close = async () => {

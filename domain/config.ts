@@ -157,6 +157,21 @@ export const configSchema = z
     RATE_LIMIT_START_BURST: z.coerce.number().int().min(1).max(1_000_000).default(60),
     RATE_LIMIT_START_PER_MINUTE: z.coerce.number().int().min(1).max(10_000_000).default(300),
 
+    /**
+     * Where the worker serves the Temporal SDK's metrics for Prometheus (`host:port`, scraped at
+     * `/metrics`), e.g. `0.0.0.0:9464`. Unset: not served. The API's own metrics are `GET /metrics`
+     * on API_PORT.
+     */
+    WORKER_METRICS_ADDRESS: z
+      .string()
+      .regex(/^[\w.-]+:\d{1,5}$/, 'expected host:port')
+      .optional(),
+    /**
+     * How log lines are written: `json` (one JSON object a line, for a log collector) or `pretty`
+     * (a short readable line). Default: pretty under `npm start`, json everywhere else.
+     */
+    LOG_FORMAT: z.enum(['json', 'pretty']).optional(),
+
     /** Prebuilt workflow bundle (production). When unset the worker bundles `workflows/` at start. */
     WORKFLOW_BUNDLE_PATH: z.string().min(1).optional(),
     /** Run migrations when the process starts (API and worker both may; they are idempotent). */

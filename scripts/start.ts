@@ -128,6 +128,8 @@ async function main() {
       TEMPORAL_ADDRESS: temporal.address,
       TEMPORAL_UI_URL: process.env.TEMPORAL_UI_URL ?? `http://localhost:${config.TEMPORAL_UI_PORT}`,
       MIGRATE_ON_START: 'false',
+      // A person reads these lines: readable ones, unless asked for JSON (LOG_FORMAT=json).
+      LOG_FORMAT: process.env.LOG_FORMAT || 'pretty',
       // Payloads are encrypted here too (PIPL), with a key made once per data directory.
       ...(config.PAYLOAD_KEYS ? {} : { PAYLOAD_KEYS: devPayloadKeys(path.join(dataDir, 'payload-keys')) }),
       // The dev UI calls the codec endpoint from its own origin.

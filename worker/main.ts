@@ -13,6 +13,7 @@ import { AddressGuard } from './webhook-guard.js';
 import { ensureSchedules } from './schedules.js';
 import { payloadDataConverter } from './payload-codec.js';
 import { payloadKeysFor, PayloadKeyError } from '../domain/payload-keys.js';
+import { installWorkerRuntime } from './telemetry.js';
 
 async function main() {
   const config = loadConfig(process.env);
@@ -22,6 +23,9 @@ async function main() {
   const pool = createPool({ ...config, DATABASE_URL: config.DATABASE_URL });
   // As the owner when DATABASE_OWNER_URL is set (granting DATABASE_URL's role), else as DATABASE_URL's role.
   if (config.MIGRATE_ON_START) await migrateDatabase({ ...config, DATABASE_URL: config.DATABASE_URL });
+  // Before the first connection: the Runtime (and its metrics exporter) is made once per process.
+  installWorkerRuntime(config.WORKER_METRICS_ADDRESS);
+  if (config.WORKER_METRICS_ADDRESS) process.stdout.write(`worker: Temporal SDK metrics on http://${config.WORKER_METRICS_ADDRESS}/metrics\n`);
   const auth = config.TEMPORAL_API_KEY ? { apiKey: config.TEMPORAL_API_KEY } : {};
   const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS, ...auth });
   const clientConnection = await Connection.connect({ address: config.TEMPORAL_ADDRESS, ...auth });

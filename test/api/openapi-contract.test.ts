@@ -79,6 +79,17 @@ describe('the OpenAPI document', () => {
     expect([res.status, res.headers['content-type']]).toEqual([200, 'text/html; charset=utf-8']);
   });
 
+  test('GET /metrics is documented as it is sent: Prometheus text, no key, the one JSON error body', async () => {
+    const op = doc.paths['/metrics']!.get!;
+    expect(op.security).toEqual([]);
+    expect(Object.keys(op.responses['200']!.content!)).toEqual(['text/plain']);
+    expect(op.responses['200']!.content!['text/plain']!.schema).toMatchObject({ type: 'string' });
+    expect(op.responses['503']!.content!['application/json']!.schema).toMatchObject(errorShape);
+    const res = await h.call('GET', '/metrics', { as: null });
+    expect([res.status, res.headers['content-type']]).toEqual([200, 'text/plain; version=0.0.4; charset=utf-8']);
+    expect(res.text).toMatch(/^# HELP supervision_http_requests_total /m);
+  });
+
   test('a department code is published as it is checked: the fixed codes or a township', () => {
     const department = doc.paths['/v1/tasks']!.post!.requestBody!.content['application/json']!.schema.properties.department;
     expect(department).toMatchObject({

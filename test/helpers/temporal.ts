@@ -4,6 +4,7 @@ import { Runtime, DefaultLogger, type WorkflowBundleWithSourceMap } from '@tempo
 import { searchAttributeRegistrations } from '../../domain/search-attributes.js';
 import { findTestServer } from '../../scripts/provision.js';
 import { bundleWorkflows } from '../../worker/worker.js';
+import { workerRuntimeOptions } from '../../worker/telemetry.js';
 
 let runtimeInstalled = false;
 /** Quiet SDK logs in tests: warnings and errors only. */
@@ -11,6 +12,16 @@ export function quietRuntime() {
   if (runtimeInstalled) return;
   runtimeInstalled = true;
   Runtime.install({ logger: new DefaultLogger('WARN') });
+}
+
+/**
+ * The Runtime the worker process installs (worker/telemetry.ts) with its Prometheus exporter on
+ * `bindAddress`, quiet like quietRuntime. Before anything else in the file (one per process).
+ */
+export function metricsRuntime(bindAddress: string) {
+  if (runtimeInstalled) throw new Error('the Temporal Runtime is installed already: install the metrics exporter first');
+  runtimeInstalled = true;
+  Runtime.install(workerRuntimeOptions(bindAddress, 'WARN'));
 }
 
 /**
