@@ -190,6 +190,20 @@ describe('approval events through HTTP', () => {
     const sent = await call('operator', 'POST', '/v1/approvals', e.body, { 'idempotency-key': e.eventId });
     expect(sent.status, JSON.stringify(sent.body)).toBe(201);
     expect(sent.body).toMatchObject({ department: 'health', routedBy: 'event', firstCheckWorkingDays: 30 });
+    // Its workflow writes its row and its check task's after the 201: count once both are in.
+    const id = (sent.body.followUpId as string).replaceAll('~', '/');
+    await eventually(
+      async () =>
+        Number(
+          (
+            await stack.db.pool.query(
+              `SELECT (SELECT count(*) FROM approvals WHERE follow_up_id = $1) + (SELECT count(*) FROM tasks WHERE task_id LIKE $1 || '/%') AS n`,
+              [id],
+            )
+          ).rows[0].n,
+        ) === 2 || undefined,
+      { message: 'the follow-up and its check recorded' },
+    );
 
     const before = await counts();
     const orphan = approvalEvent({ licence: { type: 'pharmacy-retail', number: 'YD-002' } });
