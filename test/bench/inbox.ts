@@ -1,11 +1,14 @@
 /**
  * `npm run bench:inbox [-- N [TASKS]]`: the inbox (GET /v1/tasks) query at scale. Fills the task
- * read model of a fresh embedded PostgreSQL with TASKS rows (default 100,000: 100 counties of 10
- * cities × 25 departments, realistic states and deadlines), then runs the real `listTasks` for an
- * officer, a county supervisor and a city supervisor, first page and the page after its cursor,
- * N times each (default 300), the division matched two ways interleaved call by call: `county LIKE
- * 'prefix%'` (before) and divisionCondition's equality or range (after). Prints p50/p99 per case
- * and the EXPLAIN (ANALYZE, BUFFERS) plan of each. A measurement, not a test: it asserts nothing.
+ * read model of two databases on one embedded PostgreSQL with the same TASKS rows (default
+ * 100,000: 100 counties of 10 cities × 25 departments, realistic states and deadlines): `before`
+ * with the indexes of 0001 only, `after` with every migration. Then runs the real `listTasks` for
+ * an officer, a county supervisor and a city supervisor, first page and the page after its cursor,
+ * N times each (default 300), three ways interleaved call by call: `county LIKE 'prefix%'` on
+ * `before` (the query as it was), divisionCondition on `before` (the range alone), and
+ * divisionCondition on `after` (with 0020's order indexes). Prints p50/p99 per case and the
+ * EXPLAIN (ANALYZE, BUFFERS) plan of each. A measurement, not a test: it asserts nothing, except
+ * that the three answer the same rows.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
