@@ -3,13 +3,17 @@ import type pg from 'pg';
 import { toShanghaiIso } from '../domain/calendar/index.js';
 import type { EventRecord, TimelineEntry } from '../domain/events.js';
 import type { Queryable } from './pool.js';
-import { keyset, Where } from './sql.js';
+import { divisionCondition, keyset, Where } from './sql.js';
 
 const auditOrder = keyset('asc', [{ sql: 'id' }]);
 
 const genesis = '0'.repeat(64);
 
-/** Writes the timeline entry, the audit entry and the notifications of one event (each recipient once). Idempotent. */
+/**
+ * Writes the timeline entry, the notifications (each recipient once) and the audit entry of one
+ * event. Idempotent. The audit entry comes last: it takes its county's chain lock (appendAudit),
+ * which every event of the county waits for, so the transaction should write nothing after it.
+ */
 export async function recordEvent(client: pg.PoolClient, e: EventRecord): Promise<void> {
   const eventId = `${e.workflowId}#${e.seq}`;
   const inserted = await client.query(
@@ -31,19 +35,6 @@ export async function recordEvent(client: pg.PoolClient, e: EventRecord): Promis
   );
   if (inserted.rowCount === 0) return; // already recorded by an earlier attempt of this activity
 
-  await appendAudit(client, {
-    eventId,
-    at: e.at,
-    county: e.county,
-    actorKeyId: e.actor?.keyId ?? null,
-    actorDepartment: e.actor?.department ?? null,
-    action: e.type,
-    objectId: e.workflowId,
-    // Who acted, inside the hashed details: rewriting the name breaks the chain.
-    details: { summary: e.summary, ...(e.data ?? {}) },
-    ...(e.actor?.principalId ? { actor: { principalId: e.actor.principalId, name: e.actor.name ?? null } } : {}),
-  });
-
   // One notice reaches a recipient once per event, however often the drafts name them (a task
   // with no lead department tells the supervisors in the lead's place, and the supervisors too).
   // Ids number the notifications written, in order: `<workflow id>#<seq>#<n>`.
@@ -61,6 +52,21 @@ export async function recordEvent(client: pg.PoolClient, e: EventRecord): Promis
       );
     }
   }
+
+  // Last: the county's chain lock (appendAudit) is held from here to COMMIT, so the writes above
+  // (and the caller's read-model write before this call, db/recording.ts) run outside it.
+  await appendAudit(client, {
+    eventId,
+    at: e.at,
+    county: e.county,
+    actorKeyId: e.actor?.keyId ?? null,
+    actorDepartment: e.actor?.department ?? null,
+    action: e.type,
+    objectId: e.workflowId,
+    // Who acted, inside the hashed details: rewriting the name breaks the chain.
+    details: { summary: e.summary, ...(e.data ?? {}) },
+    ...(e.actor?.principalId ? { actor: { principalId: e.actor.principalId, name: e.actor.name ?? null } } : {}),
+  });
 }
 
 /** A workflow's timeline (task, matter, dispute, transfer), in order, with its times in +08:00. */
@@ -117,7 +123,10 @@ export function actorOf(p: {
 
 /**
  * Appends to the county's hash chain (`chain` = the county). The transaction-scoped lock is the
- * chain's own, so counties write in parallel while each chain stays linear.
+ * chain's own, so counties write in parallel while each chain stays linear. It is held until the
+ * transaction ends: call this as the transaction's last write (every caller does), so a county's
+ * events wait on one another only for the chain's read and insert, and every transaction takes
+ * its row locks before the chain lock, never after (one order: no deadlock between them).
  */
 export async function appendAudit(client: pg.PoolClient, entry: AuditEntry): Promise<void> {
   const { actor, ...rest } = entry;
@@ -248,8 +257,8 @@ export async function listAudit(
     afterId?: number;
   },
 ): Promise<AuditRow[]> {
-  const w = new Where()
-    .add('county LIKE ?', `${f.countyPrefix}%`)
+  const w = new Where();
+  w.add(divisionCondition(w, 'county', f.countyPrefix))
     .when(f.objectId, 'object_id = ?')
     .when(f.from, 'at >= ?::timestamptz')
     .when(f.to, 'at < ?::timestamptz');
@@ -273,17 +282,11 @@ export interface AuditVerification {
  * checked against their own stored link. Answers the first entry that does not verify.
  */
 export async function verifyAudit(db: pg.Pool | pg.PoolClient, f: { countyPrefix: string; from?: string; to?: string }): Promise<AuditVerification> {
-  const args: unknown[] = [`${f.countyPrefix}%`];
-  let range = '';
-  if (f.from) {
-    args.push(f.from);
-    range += ` AND at >= $${args.length}::timestamptz`;
-  }
-  if (f.to) {
-    args.push(f.to);
-    range += ` AND at < $${args.length}::timestamptz`;
-  }
-  const rows = (await db.query(`SELECT * FROM audit_log WHERE county LIKE $1${range} ORDER BY id`, args)).rows.map(auditRowOf);
+  const w = new Where();
+  w.add(divisionCondition(w, 'county', f.countyPrefix))
+    .when(f.from, 'at >= ?::timestamptz')
+    .when(f.to, 'at < ?::timestamptz');
+  const rows = (await db.query(`SELECT * FROM audit_log WHERE ${w.sql} ORDER BY id`, w.args)).rows.map(auditRowOf);
   const lastOf = new Map<string, string>();
   const chains = new Set<string>();
   for (const r of rows) {

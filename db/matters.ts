@@ -5,7 +5,7 @@ import type { ScenarioOverride } from '../domain/scenarios/schema.js';
 import type pg from 'pg';
 import { appendAudit } from './events.js';
 import type { Queryable } from './pool.js';
-import { inTransaction, keyset, Where, type Keyed } from './sql.js';
+import { divisionCondition, inTransaction, keyset, Where, type Keyed } from './sql.js';
 
 /** A matter's view as later events record it: without the subject and facts the first one wrote. */
 export type RecordedMatterView = Omit<MatterView, 'subject' | 'facts'>;
@@ -48,8 +48,8 @@ const matterOrder = keyset('desc', [{ sql: 'm.created_at', type: 'timestamptz' }
 
 /** Newest first; `overdue` and `department` look at the matter's tasks. */
 export async function listMatters(db: Queryable, f: MatterFilter): Promise<Keyed<MatterView, { createdAt: string; matterId: string }>[]> {
-  const w = new Where()
-    .add('m.county LIKE ?', `${f.countyPrefix}%`)
+  const w = new Where();
+  w.add(divisionCondition(w, 'm.county', f.countyPrefix))
     .when(f.scenario, 'm.scenario = ?')
     .when(f.stage, 'm.stage = ?')
     .when(f.status, 'm.status = ?')
@@ -248,13 +248,10 @@ export async function listPublicResults(
   db: Queryable,
   f: { county?: string; scenario?: string; from?: string; to?: string; limit: number; before?: { publishedAt: string; resultId: string } },
 ): Promise<PublishedResult[]> {
-  const w = new Where()
-    .add('withdrawn_at IS NULL')
-    // A city (xxxx00) or province (xx0000) code stands for all its counties.
-    .when(f.county ? `${divisionPrefix(f.county)}%` : undefined, 'county LIKE ?')
-    .when(f.scenario, 'scenario = ?')
-    .when(f.from, 'published_at >= ?::timestamptz')
-    .when(f.to, 'published_at < ?::timestamptz');
+  const w = new Where().add('withdrawn_at IS NULL');
+  // A city (xxxx00) or province (xx0000) code stands for all its counties.
+  if (f.county) w.add(divisionCondition(w, 'county', divisionPrefix(f.county)));
+  w.when(f.scenario, 'scenario = ?').when(f.from, 'published_at >= ?::timestamptz').when(f.to, 'published_at < ?::timestamptz');
   if (f.before) resultOrder.after(w, [f.before.publishedAt, f.before.resultId]);
   const res = await db.query(`SELECT * FROM public_results WHERE ${w.sql} ORDER BY ${resultOrder.orderBy} LIMIT ${w.param(f.limit)}`, w.args);
   return res.rows.map(resultOf);

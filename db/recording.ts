@@ -47,7 +47,6 @@ const upserts: { [T in ViewTable]: (db: Queryable, v: Recorded[T]) => Promise<vo
 /** Writes one event of a task, matter, dispute, criminal transfer, clue, risk warning or approval follow-up with its view, atomically. */
 export async function recordViewEvent<T extends ViewTable>(pool: Pool, table: T, input: { event: EventRecord } & ViewRecord<Recorded[T]>): Promise<void> {
   await inTransaction(pool, async (client) => {
-    await recordEvent(client, input.event);
     const view = await viewToWrite(client, table, input);
     if (view) await upserts[table](client, view);
     // A matter's subject comes with its first write (a whole view), and only then.
@@ -55,6 +54,9 @@ export async function recordViewEvent<T extends ViewTable>(pool: Pool, table: T,
       const matter = input.view as MatterView;
       await ensureMatterSubject(client, matter.matterId, matter.county, matter.subject);
     }
+    // The event last: its audit entry holds the county's chain lock until COMMIT, and every event
+    // of the county waits for that lock, not for this workflow's read-model write above.
+    await recordEvent(client, input.event);
   });
 }
 

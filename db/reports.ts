@@ -1,6 +1,7 @@
 import { toShanghaiIso } from '../domain/calendar/index.js';
 import type { AccountabilityFlag } from '../domain/records.js';
 import type { Queryable } from './pool.js';
+import { divisionCondition, Where } from './sql.js';
 
 export type { AccountabilityFlag } from '../domain/records.js';
 
@@ -12,13 +13,18 @@ export type { AccountabilityFlag } from '../domain/records.js';
  * task going to another department (`return-upheld`, not a fault); each rests on the decision.
  */
 export async function accountabilityFlags(db: Queryable, f: { countyPrefix: string; from: string; to: string }): Promise<AccountabilityFlag[]> {
+  const w = new Where();
+  const taskIn = divisionCondition(w, 't.county', f.countyPrefix);
+  const disputeIn = divisionCondition(w, 'd.county', f.countyPrefix);
+  const from = w.param(f.from);
+  const to = w.param(f.to);
   const res = await db.query(
     `WITH ev AS (
        SELECT e.workflow_id, e.seq, e.at, e.type, e.summary, t.department, t.county,
               coalesce(t.matter_id, e.workflow_id) AS matter_key, t.matter_id
          FROM timeline_events e
          JOIN tasks t ON t.task_id = e.workflow_id
-        WHERE t.county LIKE $1 AND e.at >= $2::timestamptz AND e.at < $3::timestamptz
+        WHERE ${taskIn} AND e.at >= ${from}::timestamptz AND e.at < ${to}::timestamptz
           AND e.type IN ('returned', 'return.disputed', 'extension.requested', 'ladder.red-card')
      ),
      grouped AS (
@@ -37,7 +43,7 @@ export async function accountabilityFlags(db: Queryable, f: { countyPrefix: stri
               json_agg(json_build_object('workflowId', e.workflow_id, 'seq', e.seq, 'at', e.at, 'type', e.type, 'summary', e.summary) ORDER BY e.at) AS evidence
          FROM timeline_events e
          JOIN disputes d ON d.dispute_id = e.workflow_id
-        WHERE e.type = 'dispute.decided' AND d.county LIKE $1 AND e.at >= $2::timestamptz AND e.at < $3::timestamptz
+        WHERE e.type = 'dispute.decided' AND ${disputeIn} AND e.at >= ${from}::timestamptz AND e.at < ${to}::timestamptz
         GROUP BY 1, 2, 3, 4, 5
      )
      SELECT * FROM (
@@ -45,7 +51,7 @@ export async function accountabilityFlags(db: Queryable, f: { countyPrefix: stri
        UNION ALL SELECT * FROM settled
      ) flags
       ORDER BY county, department, kind, matter_key`,
-    [`${f.countyPrefix}%`, f.from, f.to],
+    w.args,
   );
   return res.rows.map((r) => ({
     department: r.department,

@@ -33,6 +33,25 @@ export class Where {
   }
 }
 
+/** Digits in a division code (行政区划代码): a county's, a city's (xxxx00), a province's (xx0000). */
+const codeLength = 6;
+
+/**
+ * The rows of a division, given its prefix (domain/departments.ts divisionPrefix): `column` equal
+ * to a county's code, or within the range of a city's or province's codes. Not `LIKE 'prefix%'`:
+ * under the database's collation (not C) a LIKE prefix cannot use a btree index, so every inbox
+ * and listing read its whole table; a range of the 6-digit codes can, and selects the same rows
+ * (county codes are exactly 6 digits, domain/departments.ts countySchema). Returns the SQL, its
+ * values bound as parameters of `w`.
+ */
+export function divisionCondition(w: Where, column: string, prefix: string): string {
+  if (!/^\d{1,6}$/.test(prefix)) throw new Error('a division prefix is 1 to 6 digits');
+  if (prefix.length === codeLength) return `${column} = ${w.param(prefix)}`;
+  const low = prefix.padEnd(codeLength, '0');
+  const high = prefix.padEnd(codeLength, '9');
+  return `${column} BETWEEN ${w.param(low)} AND ${w.param(high)}`;
+}
+
 /**
  * A listing's order, for keyset pagination: its ORDER BY, and the clause that starts a page after
  * the cursor (the last row shown). Each column is an SQL expression with the cursor value's type.

@@ -96,15 +96,6 @@ export async function eraseSubject(
   const like = ids.map((m) => `${m.replace(/[\\%_]/g, (c) => `\\${c}`)}/%`);
   const objects = `(object_id = ANY($1) OR object_id LIKE ANY($2))`;
   const eventId = `subject:${subjectId}#erased`;
-  await appendAudit(client, {
-    eventId,
-    at: now.toISOString(),
-    county: subject.county,
-    ...by,
-    action: 'subject.erased',
-    objectId: subjectId,
-    details: { summary: `依法删除主体个人信息（${ids.length} 个事项）`, reason, matters: ids },
-  });
   // The registry's own entries (its grades' reasons) too, but not the erasure's own reason.
   const texts = await client.query(
     `UPDATE audit_texts SET text = NULL, salt = NULL, erased_at = $3, erased_by = $4
@@ -156,5 +147,16 @@ export async function eraseSubject(
     now,
     erasure,
   ]);
+  // Last, like every audit append (db/events.ts appendAudit): the county's chain lock is taken after
+  // the rows above are locked, the order every recording takes them in, and held only to COMMIT.
+  await appendAudit(client, {
+    eventId,
+    at: now.toISOString(),
+    county: subject.county,
+    ...by,
+    action: 'subject.erased',
+    objectId: subjectId,
+    details: { summary: `依法删除主体个人信息（${ids.length} 个事项）`, reason, matters: ids },
+  });
   return erasure;
 }

@@ -4,7 +4,7 @@ import { isParty, type DisputeView } from '../domain/dispute.js';
 import type { MatterView } from '../domain/matter.js';
 import { coversCounty, hasRole, isTransferStep, taskScope, type Principal } from '../domain/principal.js';
 import type { TransferView } from '../domain/transfer.js';
-import type { Where } from './sql.js';
+import { divisionCondition, type Where } from './sql.js';
 
 /**
  * Every object-level visibility rule (ARCHITECTURE §7), in one place: the check on one object the
@@ -71,15 +71,16 @@ export function disputesVisibleTo(w: Where, p: Principal): Where {
   const county = w.param(p.county);
   const department = w.param(p.department ?? null);
   const arbiter = w.param(hasRole(p, 'arbiter'));
-  const prefix = w.param(`${divisionPrefix(p.county)}%`);
   const supervisor = w.param(hasRole(p, 'supervisor'));
+  const inDivision = divisionCondition(w, 'county', divisionPrefix(p.county));
+  const otherInDivision = divisionCondition(w, 'other_county', divisionPrefix(p.county));
   return w.add(
     `(
       (${department}::text IS NOT NULL AND ((county = ${county} AND parties[1] = ${department}) OR (coalesce(other_county, county) = ${county} AND ${department} = ANY(parties[2:]))))
    OR (${arbiter}::boolean AND ${department}::text = ANY(?::text[]) AND county = ${county})
    OR (${arbiter}::boolean AND left(county, 4) || '00' = ${county} AND arbiter_county = ${county}
        AND (${department}::text IS NULL OR arbiter_department = ${department} OR arbiter_department IS NULL))
-   OR (${supervisor}::boolean AND (county LIKE ${prefix} OR other_county LIKE ${prefix}))
+   OR (${supervisor}::boolean AND (${inDivision} OR ${otherInDivision}))
   )`,
     countyArbiters,
   );
@@ -130,11 +131,11 @@ export function canSeeContact(p: Principal, v: { county: string }): boolean {
  * department of the county sees when `own` (SQL, given the department's placeholder) holds.
  */
 function countyWorkVisibleTo(w: Where, p: Principal, own: (department: string) => string): Where {
-  const prefix = w.param(`${divisionPrefix(p.county)}%`);
+  const inDivision = divisionCondition(w, 'county', divisionPrefix(p.county));
   const broad = w.param(hasRole(p, 'operator', 'supervisor', 'auditor'));
   const county = w.param(p.county);
   const department = w.param(p.department ?? null);
-  return w.add(`(county LIKE ${prefix} AND (${broad}::boolean OR (county = ${county} AND ${department}::text IS NOT NULL AND (${own(department)}))))`);
+  return w.add(`(${inDivision} AND (${broad}::boolean OR (county = ${county} AND ${department}::text IS NOT NULL AND (${own(department)}))))`);
 }
 
 /** `canSeeClue` in SQL, for the list. */
@@ -240,9 +241,9 @@ export function canSeeInspector(p: Principal, i: { county: string; department: s
 
 /** `canSeeInspector` in SQL, for the list. */
 export function inspectorsVisibleTo(w: Where, p: Principal): Where {
-  const prefix = w.param(`${divisionPrefix(p.county)}%`);
+  const inDivision = divisionCondition(w, 'county', divisionPrefix(p.county));
   const broad = w.param(hasRole(p, 'admin', 'supervisor', 'auditor'));
   const county = w.param(p.county);
   const department = w.param(p.department ?? null);
-  return w.add(`(county LIKE ${prefix} AND (${broad}::boolean OR (county = ${county} AND department = ${department}::text)))`);
+  return w.add(`(${inDivision} AND (${broad}::boolean OR (county = ${county} AND department = ${department}::text)))`);
 }

@@ -12,6 +12,7 @@ import type { EventRecord } from '../../domain/events.js';
 import { untouchedTask, type TaskView } from '../../domain/task.js';
 import { viewDeltas } from '../../workflows/recording.js';
 import { freshDatabase, type TestDatabase } from '../helpers/db.js';
+import { eventually } from '../helpers/eventually.js';
 
 let db: TestDatabase;
 let runtime: Pool;
@@ -147,5 +148,42 @@ describe('recording what changed', () => {
     expect(err?.message).toBe(`no tasks row for ${taskId} to apply the write of #2 to`);
     expect(await row(taskId)).toBeUndefined();
     expect((await db.pool.query('SELECT 1 FROM timeline_events WHERE workflow_id = $1', [taskId])).rowCount).toBe(0);
+  });
+
+  test('the county’s audit chain lock comes last: a recording waiting for it has already written its row, and lands when it is free', async () => {
+    const taskId = 'task:610124:housing:2026-9003';
+    const view = baseView(taskId);
+    view.lastEventSeq = 1;
+    await acts.recordTaskEvent({ event: event(taskId, 1), view });
+    // Another event of the county holds the chain (db/events.ts appendAudit's lock) until it commits.
+    const holder = await db.pool.connect();
+    try {
+      await holder.query('BEGIN');
+      await holder.query('SELECT pg_advisory_xact_lock(7233003, hashtext($1))', ['610124']);
+      const recording = acts.recordTaskEvent({
+        event: event(taskId, 2),
+        patch: { set: { taskId, county: '610124', state: 'signed', lastEventSeq: 2 }, unset: [] },
+      });
+      // Waiting for the chain, it already holds its read-model row (written, not yet committed).
+      await eventually(
+        async () => {
+          const rowLocked = await db.pool.query('SELECT 1 FROM tasks WHERE task_id = $1 FOR UPDATE NOWAIT', [taskId]).then(
+            () => false,
+            (e: { code?: string }) => e.code === '55P03',
+          );
+          const waiting = await db.pool.query("SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND classid = 7233003 AND NOT granted");
+          return rowLocked && waiting.rowCount === 1;
+        },
+        { message: 'the recording holding its row while it waits for the chain lock' },
+      );
+      expect((await row(taskId))!.last_seq).toBe(1);
+      await holder.query('COMMIT');
+      await recording;
+    } finally {
+      holder.release(true); // never back to the pool: on a failure it is still in its transaction
+    }
+    expect((await row(taskId))!.view).toEqual({ ...view, state: 'signed', lastEventSeq: 2 });
+    const audit = await db.pool.query<{ event_id: string }>('SELECT event_id FROM audit_log WHERE object_id = $1 ORDER BY id', [taskId]);
+    expect(audit.rows.map((r) => r.event_id)).toEqual([`${taskId}#1`, `${taskId}#2`]);
   });
 });
