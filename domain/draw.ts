@@ -192,11 +192,26 @@ const sorted = (xs: readonly string[]) => [...xs].sort();
 export function canonicalSnapshot(snapshot: RegistrySnapshot): RegistrySnapshot {
   return {
     ...snapshot,
-    subjects: snapshot.subjects.map((s) => ({ ...s, tags: sorted(s.tags) })).sort(byId),
-    inspectors: snapshot.inspectors
-      .map((i) => ({ ...i, qualifications: sorted(i.qualifications), specialties: sorted(i.specialties), conflicts: sorted(i.conflicts) }))
-      .sort(byId),
+    subjects: sortedById(snapshot.subjects.map((s) => (isSorted(s.tags) ? s : { ...s, tags: sorted(s.tags) }))),
+    inspectors: sortedById(
+      snapshot.inspectors.map((i) =>
+        isSorted(i.qualifications) && isSorted(i.specialties) && isSorted(i.conflicts)
+          ? i
+          : { ...i, qualifications: sorted(i.qualifications), specialties: sorted(i.specialties), conflicts: sorted(i.conflicts) },
+      ),
+    ),
   };
+}
+
+function isSorted(xs: readonly string[]): boolean {
+  for (let i = 1; i < xs.length; i++) if (xs[i - 1]! > xs[i]!) return false;
+  return true;
+}
+
+/** Sorted by id (the registry usually lists them so already: then the list is kept as it is). */
+function sortedById<T extends { id: string }>(xs: T[]): T[] {
+  for (let i = 1; i < xs.length; i++) if (xs[i - 1]!.id > xs[i]!.id) return xs.sort(byId);
+  return xs;
 }
 
 /** Writes RFC 8785 canonical JSON of a JSON value to `out`, piece by piece. */
@@ -233,10 +248,91 @@ export function canonicalJson(value: unknown): string {
   return parts.join('');
 }
 
+/**
+ * A deep copy with every object's keys inserted in sorted order, so JSON.stringify writes the
+ * canonical form (ECMAScript orders integer-like keys first whatever the insertion, so such keys,
+ * which no snapshot has, are refused rather than written out of order).
+ */
+function keysSorted(value: unknown): unknown {
+  if (value === null || typeof value !== 'object') {
+    if (typeof value === 'number' && !Number.isFinite(value)) throw new DrawInputError('canonical JSON: a number that is not finite');
+    return value;
+  }
+  if (Array.isArray(value)) return value.map((v) => keysSorted(v === undefined ? null : v));
+  const obj = value as Record<string, unknown>;
+  const out: Record<string, unknown> = {};
+  for (const k of Object.keys(obj).sort()) {
+    if (/^(0|[1-9]\d*)$/.test(k)) throw new DrawInputError(`canonical JSON: an integer-like key (${k})`);
+    if (obj[k] !== undefined) out[k] = keysSorted(obj[k]);
+  }
+  return out;
+}
+
+/**
+ * SHA-256 of the snapshot's canonical JSON (the module comment says what that is), written a
+ * subject and an inspector at a time and hashed in slices of about 16 kB, never held whole.
+ */
 export function snapshotHash(snapshot: RegistrySnapshot): string {
+  return hashCanonical(canonicalSnapshot(snapshot));
+}
+
+function allStrings(xs: unknown): boolean {
+  if (!Array.isArray(xs)) return false;
+  for (const x of xs) if (typeof x !== 'string') return false;
+  return true;
+}
+
+/**
+ * A subject's canonical JSON written directly when it has exactly the registry's fields (the usual
+ * case, about twice as fast as sorting a copy's keys); anything else by the general route.
+ */
+function subjectJson(x: SnapshotSubject): string {
+  const q = JSON.stringify;
+  // Seven own keys, each of them one of the seven fields with its type: exactly the registry's fields.
+  if (
+    typeof x.county === 'string' &&
+    typeof x.creditGrade === 'string' &&
+    typeof x.id === 'string' &&
+    typeof x.kind === 'string' &&
+    allStrings(x.tags) &&
+    typeof x.township === 'string' &&
+    typeof x.trade === 'string' &&
+    Object.keys(x).length === 7
+  )
+    return `{"county":${q(x.county)},"creditGrade":${q(x.creditGrade)},"id":${q(x.id)},"kind":${q(x.kind)},"tags":${q(x.tags)},"township":${q(x.township)},"trade":${q(x.trade)}}`;
+  return q(keysSorted(x));
+}
+
+function hashCanonical(c: RegistrySnapshot): string {
   const h = new Sha256();
-  writeCanonicalJson(canonicalSnapshot(snapshot), (s) => h.updateString(s));
-  return h.digestHex();
+  let pending: string[] = [];
+  let size = 0;
+  const out = (s: string) => {
+    pending.push(s);
+    size += s.length;
+    if (size >= 16384) {
+      h.updateString(pending.join(''));
+      pending = [];
+      size = 0;
+    }
+  };
+  const lists: Record<string, unknown[]> = { inspectors: c.inspectors, subjects: c.subjects };
+  const top = c as unknown as Record<string, unknown>;
+  out('{');
+  Object.keys(top)
+    .filter((k) => top[k] !== undefined)
+    .sort()
+    .forEach((k, i) => {
+      out(i ? `,${JSON.stringify(k)}:` : `${JSON.stringify(k)}:`);
+      const list = lists[k];
+      if (!list) return out(JSON.stringify(keysSorted(top[k])));
+      out('[');
+      const json = k === 'subjects' ? (x: unknown) => subjectJson(x as SnapshotSubject) : (x: unknown) => JSON.stringify(keysSorted(x));
+      list.forEach((x, j) => out(j ? `,${json(x)}` : json(x)));
+      out(']');
+    });
+  out('}');
+  return h.updateString(pending.join('')).digestHex();
 }
 
 // ---------------------------------------------------------------- random numbers
@@ -371,9 +467,25 @@ function prepare(snapshot: RegistrySnapshot, plan: DrawPlan, seed: string): Prep
 
 /** Picks `k` of `candidates` (sorted by id) with the stream; the picks sorted by id. */
 function pick(candidates: string[], k: number, rng: Stream): string[] {
-  const shuffle = new LazyShuffle(candidates.length, rng);
+  // LazyShuffle's forward Fisher–Yates with its few swaps kept in two small arrays (k is 2 or 3:
+  // a Map per department per subject was most of the draw's time): position i holds to[x] when
+  // from[x] = i, else candidate i.
+  const n = candidates.length;
+  const from: number[] = [];
+  const to: number[] = [];
   const out: string[] = [];
-  for (let n = 0; n < k; n++) out.push(candidates[shuffle.next()!]!);
+  for (let j = 0; j < k; j++) {
+    const r = j + rng.below(n - j);
+    const xr = from.indexOf(r);
+    const xj = from.indexOf(j);
+    const picked = xr < 0 ? r : to[xr]!;
+    const moved = xj < 0 ? j : to[xj]!;
+    if (xr < 0) {
+      from.push(r);
+      to.push(moved);
+    } else to[xr] = moved;
+    out.push(candidates[picked]!);
+  }
   return out.sort();
 }
 
@@ -396,7 +508,9 @@ const bySubject = (a: { subjectId: string }, b: { subjectId: string }) => (a.sub
 export function draw(snapshot: RegistrySnapshot, plan: DrawPlan, seed: string): DrawResult {
   checkPlan(plan);
   const p = prepare(snapshot, plan, seed);
-  const subjects = [...snapshot.subjects].sort(byId);
+  // One canonical copy serves both the hash and the draw (sorting 10^5 ids twice is a tenth of a second).
+  const canonical = canonicalSnapshot(snapshot);
+  const subjects = canonical.subjects;
   for (let i = 1; i < subjects.length; i++) if (subjects[i]!.id === subjects[i - 1]!.id) throw new DrawInputError(`snapshot: subject ${subjects[i]!.id} twice`);
 
   // Rule 2: the reasons a subject is left out, in order.
@@ -411,11 +525,12 @@ export function draw(snapshot: RegistrySnapshot, plan: DrawPlan, seed: string): 
     }
   }
   const counts = plan.inspectedThisYear ?? {};
+  const cap = plan.yearlyCap;
   const leftOut = (id: string): string[] => {
     const reasons: string[] = [];
     const item = recentItem.get(id);
     if (item !== undefined) reasons.push(`recently-inspected:${item}`);
-    if (plan.yearlyCap !== undefined && Object.hasOwn(counts, id) && counts[id]! >= plan.yearlyCap) reasons.push('yearly-cap');
+    if (cap !== undefined && Object.hasOwn(counts, id) && counts[id]! >= cap) reasons.push('yearly-cap');
     return reasons;
   };
 
@@ -429,7 +544,8 @@ export function draw(snapshot: RegistrySnapshot, plan: DrawPlan, seed: string): 
     if (!set) causes.set(m.subjectId, (set = new Set()));
     set.add(m.cause);
   }
-  const index = new Map(subjects.map((s) => [s.id, s]));
+  const index = new Map<string, SnapshotSubject>();
+  if (causes.size) for (const s of subjects) if (causes.has(s.id)) index.set(s.id, s);
   for (const id of [...causes.keys()].sort()) {
     const s = index.get(id);
     if (!s) {
@@ -451,7 +567,10 @@ export function draw(snapshot: RegistrySnapshot, plan: DrawPlan, seed: string): 
   for (const s of subjects) {
     if (causes.has(s.id)) continue;
     if ((kinds && !kinds.has(s.kind)) || (trades && !trades.has(s.trade)) || (tags && !s.tags.some((x) => tags.has(x)))) continue;
-    const why = leftOut(s.id)[0];
+    // The first reason only (the common case has none: no list made for it).
+    const item = recentItem.size ? recentItem.get(s.id) : undefined;
+    const why =
+      item !== undefined ? `recently-inspected:${item}` : cap !== undefined && Object.hasOwn(counts, s.id) && counts[s.id]! >= cap ? 'yearly-cap' : undefined;
     if (why !== undefined) skipped.push({ subjectId: s.id, reason: why });
     else pools.get(s.creditGrade)?.push(s);
   }
@@ -475,7 +594,7 @@ export function draw(snapshot: RegistrySnapshot, plan: DrawPlan, seed: string): 
     grades[g] = count;
   }
 
-  return { seed, snapshotHash: snapshotHash(snapshot), subjects: drawn.sort(bySubject), skipped: skipped.sort(bySubject), grades, recusals: [] };
+  return { seed, snapshotHash: hashCanonical(canonical), subjects: drawn.sort(bySubject), skipped: skipped.sort(bySubject), grades, recusals: [] };
 }
 
 // ---------------------------------------------------------------- recusal (行政处罚法 art. 43)

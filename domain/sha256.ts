@@ -18,44 +18,51 @@ const K = new Int32Array([
 // The first 32 bits of the fractional parts of the square roots of the first 8 primes (§5.3.3).
 const H0 = [0x6a09e667, 0xbb67ae85, 0x3c6ef372, 0xa54ff53a, 0x510e527f, 0x9b05688c, 0x1f83d9ab, 0x5be0cd19];
 
+// The UTF-8 of one slice of a string (at most 3 bytes per UTF-16 unit, a slice of 8,192 units plus
+// one). Shared: hashing is synchronous, and a buffer per hasher would be allocated for every stream.
+const scratch = new Uint8Array(3 * 8193);
+// The message schedule of the block being compressed (shared for the same reason).
+const w = new Int32Array(64);
+
 export class Sha256 {
   private readonly h = Int32Array.from(H0);
   private readonly block = new Uint8Array(64);
-  private readonly w = new Int32Array(64);
   private used = 0; // bytes waiting in `block`
   private length = 0; // bytes hashed so far (a double: exact below 2^53)
   private done = false;
 
   update(bytes: Uint8Array): this {
-    for (let i = 0; i < bytes.length; i++) this.push(bytes[i]!);
+    this.length += bytes.length;
+    let i = 0;
+    // Fill a partial block, then compress whole blocks straight from the input.
+    if (this.used > 0) {
+      const take = Math.min(64 - this.used, bytes.length);
+      this.block.set(bytes.subarray(0, take), this.used);
+      this.used += take;
+      i = take;
+      if (this.used < 64) return this;
+      this.compress(this.block, 0);
+      this.used = 0;
+    }
+    for (; i + 64 <= bytes.length; i += 64) this.compress(bytes, i);
+    if (i < bytes.length) {
+      this.block.set(bytes.subarray(i), 0);
+      this.used = bytes.length - i;
+    }
     return this;
   }
 
   /** Adds the string's UTF-8 encoding. */
   updateString(s: string): this {
-    for (let i = 0; i < s.length; i++) {
-      let c = s.charCodeAt(i);
-      if (c < 0x80) {
-        this.push(c);
-      } else if (c < 0x800) {
-        this.push(0xc0 | (c >> 6));
-        this.push(0x80 | (c & 63));
-      } else {
-        const d = i + 1 < s.length ? s.charCodeAt(i + 1) : 0;
-        if (c >= 0xd800 && c < 0xdc00 && d >= 0xdc00 && d < 0xe000) {
-          const cp = 0x10000 + ((c - 0xd800) << 10) + (d - 0xdc00);
-          i++;
-          this.push(0xf0 | (cp >> 18));
-          this.push(0x80 | ((cp >> 12) & 63));
-          this.push(0x80 | ((cp >> 6) & 63));
-          this.push(0x80 | (cp & 63));
-          continue;
-        }
-        if (c >= 0xd800 && c < 0xe000) c = 0xfffd; // a lone surrogate
-        this.push(0xe0 | (c >> 12));
-        this.push(0x80 | ((c >> 6) & 63));
-        this.push(0x80 | (c & 63));
-      }
+    // Encoded a slice at a time into a reusable buffer (at most 3 bytes per UTF-16 unit).
+    const SLICE = 8192;
+    for (let from = 0; from < s.length; from += SLICE) {
+      let to = Math.min(from + SLICE, s.length);
+      // Never split a surrogate pair between slices.
+      const last = s.charCodeAt(to - 1);
+      if (to < s.length && last >= 0xd800 && last < 0xdc00) to++;
+      this.update(utf8(s, from, to, scratch));
+      if (to > from + SLICE) from++;
     }
     return this;
   }
@@ -83,15 +90,14 @@ export class Sha256 {
     this.block[this.used++] = byte;
     this.length++;
     if (this.used === 64) {
-      this.compress();
+      this.compress(this.block, 0);
       this.used = 0;
     }
   }
 
-  private compress(): void {
-    const w = this.w;
-    const b = this.block;
-    for (let i = 0; i < 16; i++) w[i] = (b[4 * i]! << 24) | (b[4 * i + 1]! << 16) | (b[4 * i + 2]! << 8) | b[4 * i + 3]!;
+  /** One 64-byte block of `b` from offset `o` (FIPS 180-4 §6.2.2). */
+  private compress(b: Uint8Array, o: number): void {
+    for (let i = 0; i < 16; i++) w[i] = (b[o + 4 * i]! << 24) | (b[o + 4 * i + 1]! << 16) | (b[o + 4 * i + 2]! << 8) | b[o + 4 * i + 3]!;
     for (let i = 16; i < 64; i++) {
       const x = w[i - 15]!;
       const y = w[i - 2]!;
@@ -133,6 +139,36 @@ export class Sha256 {
     h[6] = (h[6]! + g) | 0;
     h[7] = (h[7]! + hh) | 0;
   }
+}
+
+/** UTF-8 of `s[from, to)` into `out` (a lone surrogate as U+FFFD); the bytes written. */
+function utf8(s: string, from: number, to: number, out: Uint8Array): Uint8Array {
+  let n = 0;
+  for (let i = from; i < to; i++) {
+    let c = s.charCodeAt(i);
+    if (c < 0x80) {
+      out[n++] = c;
+    } else if (c < 0x800) {
+      out[n++] = 0xc0 | (c >> 6);
+      out[n++] = 0x80 | (c & 63);
+    } else {
+      const d = i + 1 < to ? s.charCodeAt(i + 1) : 0;
+      if (c >= 0xd800 && c < 0xdc00 && d >= 0xdc00 && d < 0xe000) {
+        const cp = 0x10000 + ((c - 0xd800) << 10) + (d - 0xdc00);
+        i++;
+        out[n++] = 0xf0 | (cp >> 18);
+        out[n++] = 0x80 | ((cp >> 12) & 63);
+        out[n++] = 0x80 | ((cp >> 6) & 63);
+        out[n++] = 0x80 | (cp & 63);
+        continue;
+      }
+      if (c >= 0xd800 && c < 0xe000) c = 0xfffd; // a lone surrogate
+      out[n++] = 0xe0 | (c >> 12);
+      out[n++] = 0x80 | ((c >> 6) & 63);
+      out[n++] = 0x80 | (c & 63);
+    }
+  }
+  return out.subarray(0, n);
 }
 
 export function toHex(bytes: Uint8Array): string {

@@ -212,3 +212,15 @@ describe('plans the draw refuses', () => {
     expect(draw(e, { ...plain, ratios: { ...plain.ratios, E: 0.5 } }, seed).grades.E).toMatchObject({ eligible: 8, planned: 4, drawn: 4 });
   });
 });
+
+describe('the snapshot hash is the SHA-256 of the canonical JSON', () => {
+  test('written piecewise, it equals hashing canonicalJson of the sorted snapshot at once', () => {
+    const reversed: RegistrySnapshot = { ...snapshot, subjects: [...snapshot.subjects].reverse(), inspectors: [...snapshot.inspectors].reverse() };
+    const sortedById = <T extends { id: string }>(xs: T[]) => [...xs].sort((a, b) => (a.id < b.id ? -1 : 1));
+    const whole = canonicalJson({ ...snapshot, subjects: sortedById(snapshot.subjects), inspectors: sortedById(snapshot.inspectors) });
+    expect(snapshotHash(reversed)).toBe(sha256Hex(whole));
+    expect(
+      whole.startsWith('{"county":"610124","inspectors":[{"active":true,"certificateNo":"ZF-c1","conflicts":[],"department":"commerce","id":"commerce-c1"'),
+    ).toBe(true);
+  });
+});
