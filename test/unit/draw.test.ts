@@ -18,7 +18,8 @@ import {
   type DrawPlan,
   type RegistrySnapshot,
 } from '../../domain/draw.js';
-import { sha256Hex } from '../../domain/sha256.js';
+import fc from 'fast-check';
+import { sha256Hex, utf8Fallback } from '../../domain/sha256.js';
 
 describe('SHA-256 (FIPS 180-4 test vectors)', () => {
   test.each([
@@ -35,6 +36,22 @@ describe('SHA-256 (FIPS 180-4 test vectors)', () => {
     const bytes = new Uint8Array([0xe7, 0xbb, 0xbc, 0xe5, 0x90, 0x88, 0xf0, 0x9f, 0x98, 0x80]);
     expect(sha256Hex('综合😀')).toBe(sha256Hex(bytes));
     expect(sha256Hex('综合😀')).not.toBe(sha256Hex('综合'));
+  });
+});
+
+describe('UTF-8 without a platform encoder (the fallback where TextEncoder is missing)', () => {
+  test('gives TextEncoder’s bytes, lone surrogates included', () => {
+    const units = fc.array(fc.oneof(fc.integer({ min: 0, max: 0xffff }), fc.constantFrom(0xd800, 0xdbff, 0xdc00, 0xdfff, 0x7f, 0x80, 0x7ff, 0x800)), {
+      maxLength: 40,
+    });
+    fc.assert(
+      fc.property(units, (us) => {
+        const s = String.fromCharCode(...us);
+        expect([...utf8Fallback(s)]).toEqual([...new TextEncoder().encode(s)]);
+      }),
+      { numRuns: 500 },
+    );
+    expect([...utf8Fallback('综😀')]).toEqual([0xe7, 0xbb, 0xbc, 0xf0, 0x9f, 0x98, 0x80]);
   });
 });
 
