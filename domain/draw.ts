@@ -390,7 +390,10 @@ export class LazyShuffle {
   constructor(
     private readonly n: number,
     private readonly rng: Stream,
-  ) {}
+  ) {
+    // below(m) is exact only for m < 2^21 (the module comment); a grade of two million subjects is no county's.
+    if (n >= 2 ** 21) throw new DrawInputError('more than 2,097,151 candidates to shuffle');
+  }
 
   /** The next position picked, or undefined when all n are. */
   next(): number | undefined {
@@ -512,6 +515,9 @@ export function draw(snapshot: RegistrySnapshot, plan: DrawPlan, seed: string): 
   const canonical = canonicalSnapshot(snapshot);
   const subjects = canonical.subjects;
   for (let i = 1; i < subjects.length; i++) if (subjects[i]!.id === subjects[i - 1]!.id) throw new DrawInputError(`snapshot: subject ${subjects[i]!.id} twice`);
+  const inspectors = canonical.inspectors;
+  for (let i = 1; i < inspectors.length; i++)
+    if (inspectors[i]!.id === inspectors[i - 1]!.id) throw new DrawInputError(`snapshot: inspector ${inspectors[i]!.id} twice`);
 
   // Rule 2: the reasons a subject is left out, in order.
   const items = new Set(plan.items);

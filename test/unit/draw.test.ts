@@ -221,6 +221,11 @@ describe('plans the draw refuses', () => {
     expect(bad(change)).toThrow(DrawInputError);
   });
 
+  test('a registry listing a subject or an inspector twice', () => {
+    expect(() => draw({ ...snapshot, subjects: [...snapshot.subjects, snapshot.subjects[0]!] }, plan, seed)).toThrow(DrawInputError);
+    expect(() => draw({ ...snapshot, inspectors: [...snapshot.inspectors, snapshot.inspectors[0]!] }, plan, seed)).toThrow(DrawInputError);
+  });
+
   test('grade E without its own ratio takes D’s', () => {
     const e: RegistrySnapshot = { ...snapshot, subjects: snapshot.subjects.map((s) => ({ ...s, creditGrade: 'E' as const })) };
     const plain = { ...plan, mustInclude: [], recentInspections: [] };
