@@ -11,7 +11,8 @@ import { SA } from '../domain/search-attributes.js';
 import { taskScope, hasRole, type Principal } from '../domain/principal.js';
 import type { DepartmentTaskInput, TaskView } from '../domain/task.js';
 import { safeText } from '../domain/text.js';
-import { departmentTask, getTaskQuery } from '../workflows/department-task.js';
+import { departmentTask, getTaskQuery, signUpdate, submitUpdate } from '../workflows/department-task.js';
+import { updateIdFor } from './idempotency.js';
 import type { AppDeps } from './app.js';
 import { ApiError, errorBodySchema, forbidden, notFound } from './errors.js';
 import { withUpdateDeadline } from './temporal.js';
@@ -290,3 +291,40 @@ export const wantsCsv = (accept: string | undefined) => /\btext\/csv\b/.test(acc
 /** The workflow in the Temporal Web UI. */
 export const uiLink = (config: Pick<AppDeps['config'], 'TEMPORAL_UI_URL' | 'TEMPORAL_NAMESPACE'>, workflowId: string) =>
   `${config.TEMPORAL_UI_URL}/namespaces/${encodeURIComponent(config.TEMPORAL_NAMESPACE)}/workflows/${encodeURIComponent(workflowId)}`;
+
+/**
+ * A department's answer on its task in one request, as the clue's reply and a risk warning's
+ * verification or disposal take it: signed for first when it was not, then submitted; each Update
+ * with its own id from the Idempotency-Key, so a retry acts once. The task's own state decides,
+ * not its row (which may land after the parent's): an unsigned task would refuse the submission.
+ * Any other state is the task's to refuse (its validator answers WrongState: 409).
+ */
+export async function signAndSubmit(
+  deps: Pick<AppDeps, 'temporal' | 'config'>,
+  o: { taskId: string; actor: Principal; key: string | undefined; submission: Record<string, unknown>; gone: () => ApiError },
+): Promise<TaskView> {
+  const task = deps.temporal.workflow.getHandle(o.taskId);
+  const signId = updateIdFor(o.key, 'sign', o.taskId);
+  const submitId = updateIdFor(o.key, 'submit', o.taskId);
+  if ((await task.query(getTaskQuery)).state === 'assigned') {
+    await act(deps, () => task.executeUpdate(signUpdate, { args: [{ actor: o.actor }], ...(signId ? { updateId: signId } : {}) }), o.gone);
+  }
+  return act(
+    deps,
+    () => task.executeUpdate(submitUpdate, { args: [{ ...o.submission, actor: o.actor } as never], ...(submitId ? { updateId: submitId } : {}) }),
+    o.gone,
+  );
+}
+
+/**
+ * A parent's view once `done` holds of it (a task's end is recorded by its parent a moment after
+ * the task closes), or as it is when the request's wait for a row is spent.
+ */
+export async function viewOnce<V>(deps: Pick<AppDeps, 'config'>, read: () => Promise<V>, done: (v: V) => boolean): Promise<V> {
+  const until = Date.now() + rowWaitMs(deps.config);
+  for (;;) {
+    const v = await read();
+    if (done(v) || Date.now() >= until) return v;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}

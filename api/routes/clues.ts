@@ -65,7 +65,7 @@ import type { AppDeps } from '../app.js';
 import { ApiError, forbidden } from '../errors.js';
 import { idempotencyHeaders, reserveWorkflowId, updateIdFor } from '../idempotency.js';
 import { catalogueMatter, checkedFacts, countyDefinition, newMatterId } from '../matter-launch.js';
-import { act, adminAudit, cursorOf, errorResponses, keysetPage, loadVisible, pageQuery, rowWaitMs } from '../plumbing.js';
+import { act, adminAudit, cursorOf, errorResponses, keysetPage, loadVisible, pageQuery, signAndSubmit, viewOnce } from '../plumbing.js';
 import { presentClue, presentTask } from '../presenters.js';
 import { boolQuery, clueSchema, taskViewSchema, timelineEntrySchema, urlIdSchema } from '../schemas.js';
 
@@ -135,6 +135,9 @@ export const clueRoutes =
     const { pool, temporal, config } = deps;
     const keys = payloadKeysFor(config);
 
+    /** An action on a clue whose workflow has ended. */
+    const gone = () => new ApiError(409, 'wrong_state', '线索已办结');
+
     async function visible(p: Principal, urlId: string) {
       let row: ClueRow | undefined;
       const loaded = await loadVisible<ClueView>(deps, {
@@ -145,7 +148,7 @@ export const clueRoutes =
         live: (h) => h.query(getClueQuery),
         canSee: (v) => canSeeClue(p, { county: v.county, departments: clueDepartments(v) }),
       });
-      return { ...loaded, row, send: <R>(update: () => Promise<R>) => act(deps, update, () => new ApiError(409, 'wrong_state', '线索已办结')) };
+      return { ...loaded, row, send: <R>(update: () => Promise<R>) => act(deps, update, gone) };
     }
 
     /** The complainants' contacts of some clues, opened only for the 12345 office. */
@@ -479,16 +482,14 @@ export const clueRoutes =
         const p = req.principal;
         const { view, send, row } = await visible(p, req.params.clueId);
         const taskId = leadTask(await liveView(view));
-        const task = temporal.workflow.getHandle(taskId);
-        const key = req.headers['idempotency-key'];
-        // The task's own state, not its row: the row may not be written yet (it lands after the
-        // clue's), and an unsigned task would then refuse the submission (409).
-        const state = (await task.query(getTaskQuery)).state;
-        const signId = updateIdFor(key, 'sign', taskId);
-        if (state === 'assigned') await send(() => task.executeUpdate(signUpdate, { args: [{ actor: p }], ...(signId ? { updateId: signId } : {}) }));
-        const submitId = updateIdFor(key, 'submit', taskId);
-        await send(() => task.executeUpdate(submitUpdate, { args: [{ summary: req.body.summary, actor: p }], ...(submitId ? { updateId: submitId } : {}) }));
-        return present(p, await repliedView(view.clueId), row?.mergedInto);
+        await signAndSubmit(deps, { taskId, actor: p, key: req.headers['idempotency-key'], submission: { summary: req.body.summary }, gone });
+        // The task closes, then the clue works out the visit-back's limit and records the reply.
+        const replied = await viewOnce(
+          deps,
+          () => temporal.workflow.getHandle(view.clueId).query(getClueQuery),
+          (v) => v.state !== 'handling',
+        );
+        return present(p, replied, row?.mergedInto);
       },
     );
 
@@ -636,13 +637,4 @@ export const clueRoutes =
     }
 
     /** The clue once the lead's submission became its reply (the task closes, then the clue records it). */
-    async function repliedView(clueId: string): Promise<ClueView> {
-      const until = Date.now() + rowWaitMs(config);
-      for (;;) {
-        const v = await temporal.workflow.getHandle(clueId).query(getClueQuery);
-        // The task closes, then the clue works out the visit-back's limit and records the reply.
-        if (v.state !== 'handling' || Date.now() >= until) return v;
-        await new Promise((r) => setTimeout(r, 50));
-      }
-    }
   };

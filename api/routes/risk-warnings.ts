@@ -7,7 +7,7 @@
  * rule (专项整治) counts every warning, even one whose workflow has not recorded anything yet.
  */
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { WorkflowExecutionAlreadyStartedError, WorkflowIdConflictPolicy, WorkflowIdReusePolicy, type WorkflowHandle } from '@temporalio/client';
+import { WorkflowExecutionAlreadyStartedError, WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/client';
 import type { UpdateDefinition } from '@temporalio/common';
 import { z } from 'zod';
 import { currentCatalogue } from '../../db/clues.js';
@@ -44,7 +44,6 @@ import {
   type RiskWarningView,
 } from '../../domain/risk-warning.js';
 import { SA } from '../../domain/search-attributes.js';
-import { getTaskQuery, signUpdate, submitUpdate } from '../../workflows/department-task.js';
 import {
   disposalBodySchema,
   disposalSubmission,
@@ -60,7 +59,7 @@ import {
 import type { AppDeps } from '../app.js';
 import { ApiError, forbidden } from '../errors.js';
 import { idempotencyHeaders, reserveWorkflowId, updateIdFor } from '../idempotency.js';
-import { act, cursorOf, errorResponses, keysetPage, loadVisible, pageQuery, rowWaitMs } from '../plumbing.js';
+import { act, cursorOf, errorResponses, keysetPage, loadVisible, pageQuery, signAndSubmit, viewOnce } from '../plumbing.js';
 import { presentRiskWarning, presentTask } from '../presenters.js';
 import { boolQuery, riskWarningSchema, taskViewSchema, timelineEntrySchema, urlIdSchema } from '../schemas.js';
 
@@ -94,6 +93,9 @@ export const riskWarningRoutes =
   async (app) => {
     const { pool, temporal, config } = deps;
 
+    /** An action on a warning whose workflow has ended. */
+    const gone = () => new ApiError(409, 'wrong_state', '风险预警已闭环或已撤销');
+
     async function visible(p: Principal, urlId: string) {
       const loaded = await loadVisible<RiskWarningView>(deps, {
         urlId,
@@ -103,20 +105,7 @@ export const riskWarningRoutes =
         live: (h) => h.query(getRiskWarningQuery),
         canSee: (v) => canSeeRiskWarning(p, { county: v.county, departments: warningDepartments(v), issuingDepartment: v.issuingDepartment }),
       });
-      return { ...loaded, send: <R>(update: () => Promise<R>) => act(deps, update, () => new ApiError(409, 'wrong_state', '风险预警已闭环或已撤销')) };
-    }
-
-    /**
-     * The warning once `done` holds of it (a department's submission ends its task, then the
-     * warning records the step), or as it is when the request's wait is spent.
-     */
-    async function once(handle: WorkflowHandle, done: (v: RiskWarningView) => boolean): Promise<RiskWarningView> {
-      const until = Date.now() + rowWaitMs(config);
-      for (;;) {
-        const v = await handle.query(getRiskWarningQuery);
-        if (done(v) || Date.now() >= until) return v;
-        await new Promise((r) => setTimeout(r, 50));
-      }
+      return { ...loaded, send: <R>(update: () => Promise<R>) => act(deps, update, gone) };
     }
 
     app.post(
@@ -327,16 +316,15 @@ export const riskWarningRoutes =
               'wrong_state',
               `${departmentName(body.department)}没有待办的${stepWords[s.step]}任务（风险预警${riskWarningStateNames[live.state]}）`,
             );
-          const task = temporal.workflow.getHandle(taskId);
-          const key = req.headers['idempotency-key'];
-          const state = (await task.query(getTaskQuery)).state;
-          const signId = updateIdFor(key, 'sign', taskId);
-          // Any other state is the task's to refuse (its validator answers WrongState: 409).
-          if (state === 'assigned') await send(() => task.executeUpdate(signUpdate, { args: [{ actor: p }], ...(signId ? { updateId: signId } : {}) }));
-          const submitId = updateIdFor(key, 'submit', taskId);
           const submission = (s.submission as (b: unknown) => Record<string, unknown>)(body);
-          await send(() => task.executeUpdate(submitUpdate, { args: [{ ...submission, actor: p } as never], ...(submitId ? { updateId: submitId } : {}) }));
-          return presentRiskWarning(await once(handle, (v) => s.recorded(v, body.department)));
+          await signAndSubmit(deps, { taskId, actor: p, key: req.headers['idempotency-key'], submission, gone });
+          return presentRiskWarning(
+            await viewOnce(
+              deps,
+              () => handle.query(getRiskWarningQuery),
+              (v) => s.recorded(v, body.department),
+            ),
+          );
         },
       );
     }
