@@ -7,7 +7,8 @@
  * inbox and webhooks, and the follow-up's own timeline event, which the bureau reads (it sees every
  * follow-up of its county) → closed.
  */
-import { allHandlersFinished, CancellationScope, condition, isCancellation, setHandler } from '@temporalio/workflow';
+import { recordingCancellation } from '../withdrawal.js';
+import { allHandlersFinished, condition, setHandler } from '@temporalio/workflow';
 import { checkOutcomeNames, checkWords, licenceIssueOutcome, type ApprovalInputDraft, type ApprovalView } from '../../domain/approval.js';
 import { departmentName } from '../../domain/departments.js';
 import { clone } from '../recording.js';
@@ -20,19 +21,16 @@ export async function approvalFollowUp(args: ApprovalInputDraft): Promise<Approv
   const { view } = run;
   setHandler(getApprovalFollowUpQuery, () => view);
 
-  try {
-    await loop(run);
-  } catch (err) {
-    if (!isCancellation(err)) throw err;
-    // Withdrawn (the Temporal UI): recorded, its open check cancelled with it (REQUEST_CANCEL),
-    // and the run ends as Cancelled.
-    await CancellationScope.nonCancellable(async () => {
+  // Withdrawn (the Temporal UI): recorded, its open check cancelled with it (REQUEST_CANCEL),
+  // and the run ends as Cancelled.
+  await recordingCancellation(
+    () => loop(run),
+    async () => {
       run.setState('cancelled');
       view.closedAt = now();
       await run.record('cancelled', '审管衔接已撤销');
-    });
-    throw err;
-  }
+    },
+  );
   await condition(allHandlersFinished);
   return clone(view);
 }

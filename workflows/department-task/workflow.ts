@@ -1,14 +1,5 @@
-import {
-  allHandlersFinished,
-  condition,
-  continueAsNew,
-  isCancellation,
-  CancellationScope,
-  patched,
-  setHandler,
-  upsertSearchAttributes,
-  workflowInfo,
-} from '@temporalio/workflow';
+import { recordingCancellation } from '../withdrawal.js';
+import { allHandlersFinished, condition, continueAsNew, patched, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { ZodType } from 'zod';
 import { SA } from '../../domain/search-attributes.js';
 import type { TaskResult } from '../../domain/task.js';
@@ -89,76 +80,74 @@ export async function departmentTask(args: DepartmentTaskArgs): Promise<TaskResu
     delete view.disputed;
   });
 
-  try {
-    if (!args.carried) {
-      upsertSearchAttributes([
-        { key: SA.County, value: input.county },
-        { key: SA.Department, value: input.department },
-        ...(input.leadDepartment ? [{ key: SA.LeadDepartment, value: input.leadDepartment }] : []),
-        ...(input.matterId ? [{ key: SA.MatterId, value: input.matterId }] : []),
-        ...(input.scenario ? [{ key: SA.Scenario, value: input.scenario }] : []),
-      ]);
-      const due = await startClock(run, 'sign-for', Date.now(), 'assignment');
-      await run.record('assigned', `派单至${run.deptName}，签收期限 ${due.dueAt}`, {
-        ...(input.assignedBy ? { actor: input.assignedBy } : {}),
-        data: { title: input.title },
-        notifications: [run.notice('task.assigned', `新任务：${input.title}`, `请于 ${due.dueAt} 前签收。`, ['task-department'])],
-      });
-      run.initialized = true;
-    } else {
-      run.publishState();
-    }
-
-    while (!run.isTerminal()) {
-      if (run.reassignment) {
-        // Actions accepted before the reassignment finish first, so the timeline keeps their order.
-        await condition(allHandlersFinished);
-        if (!run.isTerminal()) await closeReassigned(run, run.reassignment);
-        break;
-      }
-      if (workflowInfo().continueAsNewSuggested) {
-        await condition(allHandlersFinished);
-        await continueAsNew<typeof departmentTask>({
-          ...args,
-          carried: {
-            view,
-            ...(run.clock ? { clock: run.clock } : {}),
-            fired: [...run.fired],
-            lastChaseMs: run.lastChaseMs,
-            recomputeRequested: run.recomputeRequested,
-            ...(run.returnWindow ? { returnWindow: run.returnWindow } : {}),
-          },
+  await recordingCancellation(
+    async () => {
+      if (!args.carried) {
+        upsertSearchAttributes([
+          { key: SA.County, value: input.county },
+          { key: SA.Department, value: input.department },
+          ...(input.leadDepartment ? [{ key: SA.LeadDepartment, value: input.leadDepartment }] : []),
+          ...(input.matterId ? [{ key: SA.MatterId, value: input.matterId }] : []),
+          ...(input.scenario ? [{ key: SA.Scenario, value: input.scenario }] : []),
+        ]);
+        const due = await startClock(run, 'sign-for', Date.now(), 'assignment');
+        await run.record('assigned', `派单至${run.deptName}，签收期限 ${due.dueAt}`, {
+          ...(input.assignedBy ? { actor: input.assignedBy } : {}),
+          data: { title: input.title },
+          notifications: [run.notice('task.assigned', `新任务：${input.title}`, `请于 ${due.dueAt} 前签收。`, ['task-department'])],
         });
-      }
-      if (run.recomputeRequested) {
-        run.recomputeRequested = false;
-        await recompute(run);
-        continue;
-      }
-      const version = run.clockVersion;
-      const seq = view.lastEventSeq;
-      const active = run.activeClock();
-      const chaseAtMs = active ? await nextDailyChase(run, active) : undefined;
-      if (run.clockVersion !== version || view.lastEventSeq !== seq || run.isTerminal()) continue;
-      const wake = nextWake(run, chaseAtMs);
-      const changed = () =>
-        run.isTerminal() || run.clockVersion !== version || view.lastEventSeq !== seq || run.recomputeRequested || run.reassignment !== undefined;
-      if (wake) {
-        const woke = await condition(changed, Math.max(wake.atMs - Date.now(), 1), { summary: wake.summary });
-        if (!woke) await fireDue(run, chaseAtMs);
+        run.initialized = true;
       } else {
-        await condition(changed);
+        run.publishState();
       }
-    }
-  } catch (err) {
-    if (!isCancellation(err)) throw err;
-    // The parent matter closed (or someone cancelled the run): record it, then end the run as
-    // Cancelled so the Temporal UI shows it that way too.
-    await CancellationScope.nonCancellable(async () => {
+
+      while (!run.isTerminal()) {
+        if (run.reassignment) {
+          // Actions accepted before the reassignment finish first, so the timeline keeps their order.
+          await condition(allHandlersFinished);
+          if (!run.isTerminal()) await closeReassigned(run, run.reassignment);
+          break;
+        }
+        if (workflowInfo().continueAsNewSuggested) {
+          await condition(allHandlersFinished);
+          await continueAsNew<typeof departmentTask>({
+            ...args,
+            carried: {
+              view,
+              ...(run.clock ? { clock: run.clock } : {}),
+              fired: [...run.fired],
+              lastChaseMs: run.lastChaseMs,
+              recomputeRequested: run.recomputeRequested,
+              ...(run.returnWindow ? { returnWindow: run.returnWindow } : {}),
+            },
+          });
+        }
+        if (run.recomputeRequested) {
+          run.recomputeRequested = false;
+          await recompute(run);
+          continue;
+        }
+        const version = run.clockVersion;
+        const seq = view.lastEventSeq;
+        const active = run.activeClock();
+        const chaseAtMs = active ? await nextDailyChase(run, active) : undefined;
+        if (run.clockVersion !== version || view.lastEventSeq !== seq || run.isTerminal()) continue;
+        const wake = nextWake(run, chaseAtMs);
+        const changed = () =>
+          run.isTerminal() || run.clockVersion !== version || view.lastEventSeq !== seq || run.recomputeRequested || run.reassignment !== undefined;
+        if (wake) {
+          const woke = await condition(changed, Math.max(wake.atMs - Date.now(), 1), { summary: wake.summary });
+          if (!woke) await fireDue(run, chaseAtMs);
+        } else {
+          await condition(changed);
+        }
+      }
+    },
+    async () => {
+      // The parent matter closed (or someone cancelled the run).
       if (!run.isTerminal()) await cancelTask(run, '所属事项已关闭');
-    });
-    throw err;
-  }
+    },
+  );
 
   await condition(allHandlersFinished);
   return {

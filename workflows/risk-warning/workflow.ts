@@ -8,7 +8,8 @@
  * has a clock: the departments' through their tasks' ladders (handling.ts), the review's and the
  * feedback's a deadline whose passing is told to the supervisors (as the 12345 visit-back's).
  */
-import { allHandlersFinished, CancellationScope, condition, isCancellation, setHandler } from '@temporalio/workflow';
+import { recordingCancellation } from '../withdrawal.js';
+import { allHandlersFinished, condition, setHandler } from '@temporalio/workflow';
 import { departmentInCounty, departmentName } from '../../domain/departments.js';
 import type { NotificationDraft } from '../../domain/events.js';
 import { needsJointReview, type RiskWarningInputDraft, type RiskWarningView } from '../../domain/risk-warning.js';
@@ -70,19 +71,16 @@ export async function riskWarning(args: RiskWarningInputDraft): Promise<RiskWarn
     },
   );
 
-  try {
-    await loop(run);
-  } catch (err) {
-    if (!isCancellation(err)) throw err;
-    // Withdrawn (the Temporal UI, or an API to come): recorded, its open tasks cancelled with it
-    // (REQUEST_CANCEL), and the run ends as Cancelled.
-    await CancellationScope.nonCancellable(async () => {
+  // Withdrawn (the Temporal UI, or an API to come): recorded, its open tasks cancelled with it
+  // (REQUEST_CANCEL), and the run ends as Cancelled.
+  await recordingCancellation(
+    () => loop(run),
+    async () => {
       run.setState('cancelled');
       view.closedAt = now();
       await run.record('cancelled', '风险预警已撤销');
-    });
-    throw err;
-  }
+    },
+  );
   await condition(allHandlersFinished);
   return clone(view);
 }
