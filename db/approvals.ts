@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import type { ApprovalRules, ApprovalSettings, ApprovalView } from '../domain/approval.js';
 import type { Principal } from '../domain/principal.js';
+import { countyVersions, type CountyVersion } from './county-versions.js';
 import type { Queryable } from './pool.js';
 import { keyset, Where, type Keyed } from './sql.js';
 import { approvalsVisibleTo } from './visibility.js';
@@ -80,20 +81,13 @@ export interface ApprovalRulesVersion {
   createdBy: string;
 }
 
+const ruleVersions = countyVersions<ApprovalRules, ApprovalSettings>({ table: 'approval_rules', column: 'rules', lock: 7233021 });
+const asRules = ({ document, ...v }: CountyVersion<ApprovalRules, ApprovalSettings>): ApprovalRulesVersion => ({ ...v, rules: document });
+
 /** The county's approval rules in force (their newest version), or undefined: none yet. */
 export async function currentApprovalRules(db: Queryable, county: string): Promise<ApprovalRulesVersion | undefined> {
-  const res = await db.query<{
-    county: string;
-    version: number;
-    rules: ApprovalRules;
-    settings: Partial<ApprovalSettings>;
-    created_at: Date;
-    created_by: string;
-  }>('SELECT * FROM approval_rules WHERE county = $1 ORDER BY version DESC LIMIT 1', [county]);
-  const r = res.rows[0];
-  return r
-    ? { county: r.county, version: r.version, rules: r.rules, settings: r.settings, createdAt: r.created_at.toISOString(), createdBy: r.created_by }
-    : undefined;
+  const r = await ruleVersions.current(db, county);
+  return r && asRules(r);
 }
 
 /**
@@ -104,16 +98,7 @@ export async function putApprovalRules(
   client: pg.PoolClient,
   o: { county: string; rules: ApprovalRules; settings: Partial<ApprovalSettings>; createdBy: string; baseVersion: number | undefined },
 ): Promise<ApprovalRulesVersion | 'stale'> {
-  await client.query('SELECT pg_advisory_xact_lock(7233021, hashtext($1))', [o.county]);
-  const current = await currentApprovalRules(client, o.county);
-  const version = current?.version ?? 0;
-  if (o.baseVersion !== undefined && o.baseVersion !== version) return 'stale';
-  await client.query('INSERT INTO approval_rules (county, version, rules, settings, created_by) VALUES ($1, $2, $3, $4, $5)', [
-    o.county,
-    version + 1,
-    o.rules,
-    o.settings,
-    o.createdBy,
-  ]);
-  return (await currentApprovalRules(client, o.county))!;
+  const { rules, ...rest } = o;
+  const r = await ruleVersions.put(client, { ...rest, document: rules });
+  return r === 'stale' ? r : asRules(r);
 }

@@ -1,6 +1,7 @@
 import type pg from 'pg';
 import type { ClueSettings, ClueView, DispatchCatalogue } from '../domain/clue.js';
 import type { Principal } from '../domain/principal.js';
+import { countyVersions, type CountyVersion } from './county-versions.js';
 import type { Queryable } from './pool.js';
 import { keyset, Where, type Keyed } from './sql.js';
 import { cluesVisibleTo } from './visibility.js';
@@ -139,20 +140,13 @@ export interface CatalogueVersion {
   createdBy: string;
 }
 
+const catalogues = countyVersions<DispatchCatalogue, ClueSettings>({ table: 'dispatch_catalogues', column: 'catalogue', lock: 7233014 });
+const asCatalogue = ({ document, ...v }: CountyVersion<DispatchCatalogue, ClueSettings>): CatalogueVersion => ({ ...v, catalogue: document });
+
 /** The county's dispatch catalogue in force (its newest version), or undefined: none yet. */
 export async function currentCatalogue(db: Queryable, county: string): Promise<CatalogueVersion | undefined> {
-  const res = await db.query<{
-    county: string;
-    version: number;
-    catalogue: DispatchCatalogue;
-    settings: Partial<ClueSettings>;
-    created_at: Date;
-    created_by: string;
-  }>('SELECT * FROM dispatch_catalogues WHERE county = $1 ORDER BY version DESC LIMIT 1', [county]);
-  const r = res.rows[0];
-  return r
-    ? { county: r.county, version: r.version, catalogue: r.catalogue, settings: r.settings, createdAt: r.created_at.toISOString(), createdBy: r.created_by }
-    : undefined;
+  const c = await catalogues.current(db, county);
+  return c && asCatalogue(c);
 }
 
 /**
@@ -163,16 +157,7 @@ export async function putCatalogue(
   client: pg.PoolClient,
   o: { county: string; catalogue: DispatchCatalogue; settings: Partial<ClueSettings>; createdBy: string; baseVersion: number | undefined },
 ): Promise<CatalogueVersion | 'stale'> {
-  await client.query('SELECT pg_advisory_xact_lock(7233014, hashtext($1))', [o.county]);
-  const current = await currentCatalogue(client, o.county);
-  const version = current?.version ?? 0;
-  if (o.baseVersion !== undefined && o.baseVersion !== version) return 'stale';
-  await client.query('INSERT INTO dispatch_catalogues (county, version, catalogue, settings, created_by) VALUES ($1, $2, $3, $4, $5)', [
-    o.county,
-    version + 1,
-    o.catalogue,
-    o.settings,
-    o.createdBy,
-  ]);
-  return (await currentCatalogue(client, o.county))!;
+  const { catalogue, ...rest } = o;
+  const c = await catalogues.put(client, { ...rest, document: catalogue });
+  return c === 'stale' ? c : asCatalogue(c);
 }
