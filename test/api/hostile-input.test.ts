@@ -722,8 +722,11 @@ describe('a recording activity fed a value PostgreSQL refuses', () => {
     lastEventSeq: 1,
   });
 
+  // The first write PostgreSQL refuses names the code: the task's row (its text `title`: NUL is
+  // 22021 there; in jsonb it would be 22P05), written before the timeline and the audit entry
+  // since the chain lock is taken last (db/recording.ts).
   test.each([
-    ['NUL (22P05)', `王${NUL}五的房屋`, '22P05'],
+    ['NUL (22021)', `王${NUL}五的房屋`, '22021'],
     ['a lone surrogate (22P02)', `王${LONE}五的房屋`, '22P02'],
   ])('%s: fails non-retryably with a sanitised message, and writes nothing', async (_what, title, sqlstate) => {
     const workflowId = `task:${county}:housing:2026-${randomUUID().slice(0, 4)}`;
