@@ -67,6 +67,9 @@ export const runtimePrivileges: Record<string, readonly TablePrivilege[]> = {
   subject_credit_history: ['SELECT', 'INSERT', 'UPDATE'],
   registry_settings: ['SELECT', 'INSERT', 'UPDATE'],
   inspectors: ['SELECT', 'INSERT', 'UPDATE'],
+  // A plan is never changed in place (a correction is a new plan); an inspection's row follows its workflow.
+  plans: ['SELECT', 'INSERT'],
+  inspections: ['SELECT', 'INSERT', 'UPDATE'],
 };
 
 /** The runtime role of a connection string: its user and password (`postgres://role:password@…`). */
