@@ -78,13 +78,19 @@ export interface Cluster {
   stop(): Promise<void>;
 }
 
-/** A base port whose whole block (PostgreSQL, both nodes, the APIs) is free. */
-export async function freeBasePort(from = 20_000 + Math.floor(Math.random() * 20_000)): Promise<number> {
-  for (let base = from; base < 60_000; base += 50) {
+/**
+ * Temporal keeps each node's membership port in a PostgreSQL `smallint` (cluster_membership.rpc_port):
+ * a port above 32767 stops the node at start (`value "32886" is out of range for type smallint`).
+ */
+export const highestBasePort = 32_767 - 50;
+
+/** A base port whose whole block (PostgreSQL, both nodes, the APIs) is free, below highestBasePort. */
+export async function freeBasePort(from = 20_000 + 50 * Math.floor(Math.random() * 200)): Promise<number> {
+  for (let base = from; base <= highestBasePort; base += 50) {
     const free = await Promise.all(allLocalPorts(localPorts(base)).map((p) => portIsFree(p)));
     if (free.every(Boolean)) return base;
   }
-  throw new Error('no free block of 50 ports above the starting port');
+  throw new Error(`no free block of 50 ports from ${from} to ${highestBasePort}`);
 }
 
 /** Spawns `command` with its output appended to `logFile`; `ready` resolves once it serves. */
@@ -231,6 +237,7 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
   const dir = path.resolve(opts.dir);
   const logDir = path.join(dir, 'logs');
   mkdirSync(logDir, { recursive: true });
+  if (opts.basePort > highestBasePort) throw new Error(`base port ${opts.basePort}: at most ${highestBasePort} (Temporal stores membership ports as smallint)`);
   const ports = localPorts(opts.basePort);
   const busy = [];
   for (const p of allLocalPorts(ports)) if (!(await portIsFree(p))) busy.push(p);

@@ -9,15 +9,15 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createKey } from '../db/keys.js';
 import { createPool } from '../db/pool.js';
-import { startCluster, type Cluster } from './cluster.js';
+import { highestBasePort, startCluster, type Cluster } from './cluster.js';
 import { clusterTopology } from './cluster-topology.js';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const say = (m: string) => process.stdout.write(`${m}\n`);
 const arg = process.argv.indexOf('--base-port');
 const basePort = arg > 0 ? Number(process.argv[arg + 1]) : 17300;
-if (!Number.isInteger(basePort) || basePort < 1024 || basePort > 65_000) {
-  process.stderr.write('usage: npm run stack:cluster [-- --base-port N]   (1024 ≤ N ≤ 65000; default 17300)\n');
+if (!Number.isInteger(basePort) || basePort < 1024 || basePort > highestBasePort) {
+  process.stderr.write(`usage: npm run stack:cluster [-- --base-port N]   (1024 ≤ N ≤ ${highestBasePort}: Temporal stores ports as smallint; default 17300)\n`);
   process.exit(2);
 }
 

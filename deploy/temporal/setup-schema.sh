@@ -1,8 +1,9 @@
 #!/bin/sh
 # One-shot (docker-compose service temporal-schema, temporalio/admin-tools image): creates Temporal's
 # persistence and visibility databases if missing and brings both schemas up to the versions this
-# image ships (the local cluster runs it too, with the schemas of the server it built). Safe to re-run on every `docker compose up`: `setup-schema -v 0.0` leaves an already
-# versioned database alone and `update-schema` applies only newer versions.
+# image ships. The local cluster (scripts/cluster.ts) runs it too, with the tool and schemas of the
+# server it built. Safe to re-run on every `docker compose up`: `setup-schema -v 0.0` leaves an
+# already versioned database alone and `update-schema` applies only newer versions.
 # The password is read by temporal-sql-tool from SQL_PASSWORD (never on the command line).
 set -eu
 : "${SQL_PASSWORD:?SQL_PASSWORD is not set}"
