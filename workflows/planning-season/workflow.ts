@@ -141,16 +141,20 @@ export async function planningSeason(input: PlanningSeasonInput, carried?: Seaso
       view.state = t > clock.dueAtMs ? 'overdue' : 'open';
       let step: SeasonStep;
       let notify: Audience[] = ['task-department'];
+      let scheduledMs: number;
       if (dueNow.length > 0) {
         for (const r of dueNow) fired.add(r.rung);
         const top = dueNow[dueNow.length - 1]!;
         step = top.rung;
         notify = top.notify;
+        scheduledMs = top.atMs;
       } else if (openingDue) {
         step = 'opening';
+        scheduledMs = opening;
       } else {
         step = 'daily-chase';
         lastChaseMs = chaseAt!;
+        scheduledMs = chaseAt!;
       }
       if (step !== 'daily-chase' && t <= clock.dueAtMs) fired.add('opening');
       if (late.length > 0) {
@@ -158,7 +162,12 @@ export async function planningSeason(input: PlanningSeasonInput, carried?: Seaso
         await record(
           `season.${step}`,
           `${stepNames[step]}：${late.map((c) => c.department).join('、')} 尚无 ${year} 年度检查计划`,
-          { step, departments: late.map((c) => c.department), missing: Object.fromEntries(late.map((c) => [c.department, c.missing])) },
+          {
+            step,
+            scheduledAt: toShanghaiIso(scheduledMs),
+            departments: late.map((c) => c.department),
+            missing: Object.fromEntries(late.map((c) => [c.department, c.missing])),
+          },
           seasonNotices({ county, year, dueOn, step, notify, late }),
         );
       }
