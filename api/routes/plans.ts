@@ -14,7 +14,7 @@ import { publishedItem } from '../../db/inspection-items.js';
 import { createPlan, getPlan, listPlans, seasonCoverage } from '../../db/plans.js';
 import { canReadPlans } from '../../db/visibility.js';
 import { resolveDeadline, shanghaiDate, toShanghaiIso } from '../../domain/calendar/index.js';
-import { countySchema, departmentInCounty, departmentName, divisionName } from '../../domain/departments.js';
+import { countySchema, departmentInCounty, departmentName, departmentSchema, divisionName } from '../../domain/departments.js';
 import { effectiveRatios, planBodySchema, planFrequencies, planIdSchema, planWorkflowIds, ratioViolations, type Plan } from '../../domain/inspection-plan.js';
 import { leadPlanStateNames, leadPlanStates, leadState, seasonRule, seasonStartMs } from '../../domain/planning-season.js';
 import { hasRole, type Principal } from '../../domain/principal.js';
@@ -191,7 +191,7 @@ export const planRoutes =
           querystring: z.object({
             county: countySchema,
             year: yearSchema.describe('The plans’ year'),
-            lead: z.string().min(1).max(64).optional().describe('Only the plans this department leads'),
+            lead: departmentSchema.optional().describe('Only the plans this department leads'),
             ...pageQuery(),
           }),
           response: { 200: z.object({ items: z.array(planSchema), nextCursor: z.string().nullable() }), ...errorResponses(400, 401, 403, 503) },
