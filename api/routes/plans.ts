@@ -294,7 +294,7 @@ export const planRoutes =
         schema: {
           summary: 'Start the county’s planning season of a year (admin or supervisor of the county); idempotent',
           description:
-            'Seasons are started every 1 January and 1 March by a Schedule for each county with published items; this starts one by hand (e.g. a county that published its first items after 1 March). A season that runs or has run answers 200 as it is; a year already past is 422 `season_past`.',
+            'Seasons are started every 1 January and 1 March by a Schedule for each county with published items; this starts one by hand (e.g. a county that published its first items after 1 March). A season that runs or has run answers 200 as it is; a year already past is 422 `season_past`, one after next year 422 `season_too_early`.',
           tags: ['plans'],
           params: seasonParams,
           response: { 201: seasonSchema, 200: seasonSchema, ...errorResponses(400, 401, 403, 422, 503) },
@@ -304,7 +304,10 @@ export const planRoutes =
         const p = req.principal;
         const { county, year } = req.params;
         if (p.county !== county || !hasRole(p, 'admin', 'supervisor')) throw forbidden('只有本县管理员或督查人员可以启动计划季');
-        if (year < Number(shanghaiDate(Date.now()).slice(0, 4))) throw new ApiError(422, 'season_past', `${year} 年已过，不再启动计划季`);
+        const thisYear = Number(shanghaiDate(Date.now()).slice(0, 4));
+        if (year < thisYear) throw new ApiError(422, 'season_past', `${year} 年已过，不再启动计划季`);
+        // Next year's season may be started ahead (it waits for 1 March); none further out.
+        if (year > thisYear + 1) throw new ApiError(422, 'season_too_early', `${year} 年的计划季最早于 ${year - 1} 年启动`);
         const seasonId = planWorkflowIds.season(county, year);
         // Started once: a season that runs or has run (closed) is answered as it is.
         let created = false;

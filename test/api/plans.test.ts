@@ -213,6 +213,7 @@ describe('reading plans', () => {
 
     expect((await h.call('POST', '/v1/counties/610124/planning-season/2027', { as: 'commerce' })).status).toBe(403);
     expect((await h.call('POST', '/v1/counties/610124/planning-season/2020', { as: as('admin') })).body.error.code).toBe('season_past');
+    expect((await h.call('POST', '/v1/counties/610124/planning-season/2031', { as: as('admin') })).body.error.code).toBe('season_too_early');
     const started = await h.call('POST', '/v1/counties/610124/planning-season/2027', { as: as('admin') });
     expect(started.status, started.text).toBe(201);
     expect(started.body.season).toBe('running');
