@@ -10,7 +10,7 @@ import { WorkflowExecutionAlreadyStartedError, WorkflowIdReusePolicy, WorkflowNo
 import { z } from 'zod';
 import { getTimeline } from '../../db/events.js';
 import { nextSeq } from '../../db/ids.js';
-import { publishedItem } from '../../db/inspection-items.js';
+import { currentItems } from '../../db/inspection-items.js';
 import { createPlan, getPlan, listPlans, seasonCoverage } from '../../db/plans.js';
 import { canReadPlans } from '../../db/visibility.js';
 import { resolveDeadline, shanghaiDate, toShanghaiIso } from '../../domain/calendar/index.js';
@@ -115,7 +115,10 @@ export const planRoutes =
         const outside = body.cooperating.findIndex((d) => !departmentInCounty(d, body.county));
         if (outside >= 0) throw invalidField(`body.cooperating.${outside}`, `该乡镇不属于 ${body.county}`);
 
-        const items = await Promise.all(body.items.map((id) => publishedItem(pool, body.county, id)));
+        // The items in force, read once; an item counts only while published (the rule of
+        // db/inspection-items.ts `publishedItem`, 国办发〔2024〕54号).
+        const inForce = new Map((await currentItems(pool, body.county)).filter((i) => i.published).map((i) => [i.itemId, i]));
+        const items = body.items.map((id) => inForce.get(id));
         const unpublished = body.items.filter((_, i) => !items[i]);
         if (unpublished.length) {
           throw new ApiError(
