@@ -156,4 +156,38 @@ describe('the planning season', () => {
       { type: 'season.closed', departments: [] },
     ]);
   });
+
+  test('a continued run carries what has fired: it picks up at the next rung, numbering its events on', async () => {
+    const id = `season:${county}:2028`;
+    const h = await wf.client.workflow.start(planningSeason, {
+      taskQueue: wf.taskQueue,
+      workflowId: id,
+      // As continue-as-new hands it over after the chase of 2028 (3 April, a Monday).
+      args: [
+        { county, year: 2028 },
+        {
+          view: { seasonId: id, county, year: 2028, dueAt: '', state: 'overdue', late: [], reached: { housing: 'chase' }, lastEventSeq: 7 },
+          fired: ['opening', 'reminder', 'chase'],
+          lastChaseMs: 0,
+          extraChases: [],
+        },
+      ],
+    });
+    await eventually(async () => ((await h.query(getPlanningSeasonQuery)).dueAt ? true : undefined), { message: 'the clock resolved' });
+    // Housing (HOUSE-1, planned for 2027 only) is late for 2028; commerce and market too.
+    await sleepUntil('2028-04-06T09:01:00+08:00');
+    const first = await eventually(
+      async () =>
+        (
+          await wf.db.pool.query<{ seq: number; type: string; data: { scheduledAt: string } }>(
+            'SELECT seq, type, data FROM timeline_events WHERE workflow_id = $1 ORDER BY seq',
+            [id],
+          )
+        ).rows[0],
+      { message: 'the first event of the continued run' },
+    );
+    // 2028 is unpublished (weekends only): yellow 3 working days after Friday 31 March = Wednesday 5 April.
+    expect(first).toEqual({ seq: 8, type: 'season.yellow-card', data: expect.objectContaining({ scheduledAt: '2028-04-05T09:00:00.000+08:00' }) });
+    await h.terminate('test over');
+  });
 });
