@@ -9,6 +9,7 @@ import { shanghaiDate } from '../../domain/calendar/index.js';
 import { planningSeasonLaunch } from '../../workflows/planning-season.js';
 import { ensureSchedules, planningSeasonScheduleId } from '../../worker/schedules.js';
 import { eventually } from '../helpers/eventually.js';
+import { settle } from '../helpers/history.js';
 import { useStack } from '../helpers/stack.js';
 
 const county = '610124';
@@ -67,6 +68,8 @@ describe('starting the planning seasons (a Temporal Schedule)', () => {
     );
     expect(season.body).toMatchObject({ seasonId, season: 'running' });
     expect(season.body.departments).toMatchObject([{ department: 'housing', missing: ['HOUSE-1'], state: 'late', rung: 'escalation' }]);
+    // Settled (waiting for its next morning): one notice, no catch-up chase for each morning passed.
+    await settle(stack.client.workflow.getHandle(seasonId));
     const told = await stack.db.pool.query('SELECT kind, county, role FROM notifications WHERE object_id = $1 ORDER BY id', [seasonId]);
     expect(told.rows).toEqual([{ kind: 'planning.escalation', county: '610100', role: 'supervisor' }]);
 

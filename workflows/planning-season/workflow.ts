@@ -49,6 +49,7 @@ export const getPlanningSeasonQuery = defineQuery<PlanningSeasonView>('getPlanni
 export interface SeasonCarry {
   view: PlanningSeasonView;
   fired: (Rung | 'opening')[];
+  /** When the last step was taken: daily chases come on working mornings after it. */
   lastChaseMs: number;
   extraChases: number[];
 }
@@ -153,9 +154,12 @@ export async function planningSeason(input: PlanningSeasonInput, carried?: Seaso
         scheduledMs = opening;
       } else {
         step = 'daily-chase';
-        lastChaseMs = chaseAt!;
         scheduledMs = chaseAt!;
       }
+      // Daily chasing resumes on the first working morning after this step, not after the last
+      // rung's time: a season started late (or a worker down for days) chases once, not once for
+      // every morning that passed.
+      lastChaseMs = t;
       if (step !== 'daily-chase' && t <= clock.dueAtMs) fired.add('opening');
       if (late.length > 0) {
         for (const c of late) view.reached[c.department] = step;
