@@ -1,9 +1,12 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { describePgError, isDataException, pgErrorSummary } from '../db/errors.js';
 import type { Pool } from '../db/pool.js';
-import { verifyEveryChain, type ChainVerification } from '../db/events.js';
+import { recordEvent, verifyEveryChain, type ChainVerification } from '../db/events.js';
 import { recordAuditVerification, recordViewEvent } from '../db/recording.js';
 import { closeInterruptedTaskRow } from '../db/tasks.js';
+import { countiesWithPublishedItems, seasonCoverage } from '../db/plans.js';
+import { inTransaction } from '../db/sql.js';
+import type { LeadCoverage } from '../domain/planning-season.js';
 import { insertPublicResult, type PublicResult } from '../db/matters.js';
 import type { MatterView } from '../domain/matter.js';
 import type { ApprovalView } from '../domain/approval.js';
@@ -148,6 +151,25 @@ export function createActivities(deps: ActivityDeps) {
       events: EventRecord[];
     }): Promise<void> {
       await storing(`audit verification ${input.workflowId}`, () => recordAuditVerification(deps.pool, input));
+    },
+
+    /**
+     * The planning season's check (DOMAIN §7): per lead department of the county's published
+     * items, which a plan of the year covers. Read afresh at every rung, so a lead that has filed
+     * its plan is never chased, whether or not anything told the season.
+     */
+    async planningCoverage(req: { county: string; year: number }): Promise<LeadCoverage[]> {
+      return seasonCoverage(deps.pool, req.county, req.year);
+    },
+
+    /** The counties a planning season is started for: those with a published item (the yearly launch). */
+    async listCountiesWithPublishedItems(): Promise<string[]> {
+      return countiesWithPublishedItems(deps.pool);
+    },
+
+    /** Writes one planning-season event (timeline, audit entry, notifications), atomically; it has no read-model row. */
+    async recordSeasonEvent(input: { event: EventRecord }): Promise<void> {
+      await storing(eventName(input.event), () => inTransaction(deps.pool, (client) => recordEvent(client, input.event)));
     },
 
     /** Writes one task event: read model, timeline, audit entry and notifications, atomically. */

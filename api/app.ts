@@ -35,6 +35,7 @@ import { approvalRoutes } from './routes/approvals.js';
 import { inspectionItemPublicRoutes, inspectionItemRoutes } from './routes/inspection-items.js';
 import { subjectImportRoutes, importMediaTypes } from './routes/subject-import.js';
 import { inspectorRoutes } from './routes/inspectors.js';
+import { planRoutes } from './routes/plans.js';
 
 type RateLimitSetting = `RATE_LIMIT_${'IP' | 'KEY' | 'PUBLIC' | 'START'}_${'BURST' | 'PER_MINUTE'}`;
 
@@ -232,6 +233,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       await v1.register(inspectionItemRoutes(deps));
       await v1.register(inspectorRoutes(deps));
       await v1.register(subjectImportRoutes(deps));
+      await v1.register(planRoutes(deps));
     },
     { prefix: '/v1' },
   );

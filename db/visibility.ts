@@ -247,3 +247,13 @@ export function inspectorsVisibleTo(w: Where, p: Principal): Where {
   const department = w.param(p.department ?? null);
   return w.add(`(${inDivision} AND (${broad}::boolean OR (county = ${county} AND department = ${department}::text)))`);
 }
+
+/**
+ * A county's annual inspection plans and its planning season (DOMAIN §7): supervisors and auditors
+ * of a covering division (the county's, its city's), and the county's own officers, heads, admins
+ * and operators (a department plans with the others: joint plans name cooperating departments).
+ */
+export function canReadPlans(p: Principal, county: string): boolean {
+  if (hasRole(p, 'supervisor', 'auditor') && coversCounty(p, county)) return true;
+  return p.county === county && hasRole(p, 'officer', 'head', 'admin', 'operator');
+}

@@ -60,6 +60,9 @@ export type PlanFrequency = (typeof planFrequencies)[number];
 export const planFrequencyNames: Record<PlanFrequency, string> = { once: '每年一次', 'half-yearly': '每半年', quarterly: '每季度', monthly: '每月' };
 
 /** `POST /v1/plans`: annex 2 of 周政办发〔2024〕13号 (计划名称, 牵头/配合单位, 监管事项, 监管对象, 检查数量（比例、频次）, 检查起止时间). */
+/** The cross-field rules run on a body whose fields are each valid: a malformed field is named once, alone. */
+const valid = (payload: { issues: unknown[] }) => payload.issues.length === 0;
+
 export const planBodySchema = z
   .object({
     county: countySchema,
@@ -87,12 +90,14 @@ export const planBodySchema = z
   .refine((b) => distinct(b.cooperating) && !b.cooperating.includes(b.lead), {
     message: 'cooperating departments are distinct and exclude the lead',
     path: ['cooperating'],
+    when: valid,
   })
-  .refine((b) => distinct(b.items), { message: 'each item once', path: ['items'] })
-  .refine((b) => b.window.from <= b.window.to, { message: 'the window ends on or after its start', path: ['window', 'to'] })
+  .refine((b) => distinct(b.items), { message: 'each item once', path: ['items'], when: valid })
+  .refine((b) => b.window.from <= b.window.to, { message: 'the window ends on or after its start', path: ['window', 'to'], when: valid })
   .refine((b) => b.window.from.startsWith(`${b.year}-`) && b.window.to.startsWith(`${b.year}-`), {
     message: 'the window lies within the plan’s year',
     path: ['window'],
+    when: valid,
   });
 export type PlanBody = z.infer<typeof planBodySchema>;
 

@@ -241,7 +241,8 @@ function branch(s: Schema): Schema {
 function exampleString(s: Schema, name: string): string {
   if (s.anyOf) return exampleString(s.anyOf.find(isStringSchema) ?? s.anyOf[0]!, name);
   if (s.enum) return byName[name] !== undefined && s.enum.includes(byName[name]) ? byName[name] : String(s.enum[0]);
-  if (s.format === 'date') return name === 'to' ? '2026-01-31' : '2026-01-01';
+  // A window's dates lie in the sample year (a plan's window must: domain/inspection-plan.ts).
+  if (s.format === 'date') return name === 'to' || name === 'from' ? byName[name]! : '2026-01-01';
   if (s.format === 'date-time') return '2026-03-02T09:00:00+08:00';
   const fits = (v: string) => !s.pattern || new RegExp(s.pattern).test(v);
   const named = byName[name];
@@ -437,6 +438,7 @@ const cursorShapes: Record<string, Record<string, 'time' | 'time-or-null' | 'str
   '/v1/risk-warnings': { createdAt: 'time', warningId: 'string' },
   '/v1/approvals': { receivedAt: 'time', followUpId: 'string' },
   '/v1/inspectors': { inspectorId: 'string' },
+  '/v1/plans': { planId: 'string' },
 };
 const goodCursorField = { time: '2026-03-02T01:00:00.000Z', 'time-or-null': '2026-03-02T01:00:00.000Z', string: 'x', digits: '1' } as const;
 

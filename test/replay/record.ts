@@ -46,6 +46,8 @@ import {
   verificationSubmission,
 } from '../../workflows/risk-warning.js';
 import { approvalFollowUp, getApprovalFollowUpQuery } from '../../workflows/approval-follow-up.js';
+import { planningSeason, planningSeasonLaunch } from '../../workflows/planning-season.js';
+import type { LeadCoverage } from '../../domain/planning-season.js';
 import { timeSkippingEnv, workflowBundle } from '../helpers/temporal.js';
 import { eventually } from '../helpers/eventually.js';
 import { settle } from '../helpers/history.js';
@@ -90,11 +92,20 @@ const activities = {
     ],
   }),
   recordAuditVerification: async () => {},
+  nextDailyChases: real.nextDailyChases,
+  // The planning season's check answers what the scenario has set (`seasonCoverage`).
+  planningCoverage: async () => seasonCoverage,
+  recordSeasonEvent: async () => {},
+  listCountiesWithPublishedItems: async () => ['610122', '610124'],
 };
 const worker = await Worker.create({ connection: env.nativeConnection, taskQueue: 'record', workflowBundle: await workflowBundle(), activities });
 const input = { county, department: 'housing', leadDepartment: 'commerce', title: '核查自建房安全隐患', instructions: '现场核查' };
 
 let reassignedTaskId = '';
+/** What the planning season's check finds now (set by its scenario as leads file their plans). */
+let seasonCoverage: LeadCoverage[] = [];
+const lateLead = (department: string, itemId: string): LeadCoverage => ({ department, published: [itemId], planned: [], missing: [itemId] });
+const sleepUntil = async (iso: string) => env.sleep(Date.parse(iso) - (await env.currentTimeMs()));
 let disputeOfCancelled = '';
 
 await worker.runUntil(async () => {
@@ -167,6 +178,39 @@ await worker.runUntil(async () => {
     'jurisdiction-dispute-recorded-as-changes': () => disputeEscalated('jurisdiction-dispute-recorded-as-changes'),
     async 'audit-verification-with-a-break'() {
       const h = await env.client.workflow.start(auditVerification, { taskQueue: 'record', workflowId: 'audit-verification-with-a-break' });
+      await h.result();
+      return h.workflowId;
+    },
+    /** Reminded on 1 March; commerce files before the deadline, market after its yellow card, housing after the daily chase. */
+    async 'planning-season-chased-then-planned'() {
+      seasonCoverage = [lateLead('commerce', 'OIL-1'), lateLead('housing', 'HOUSE-1'), lateLead('market', 'QUAL-1')];
+      const h = await env.client.workflow.start(planningSeason, {
+        taskQueue: 'record',
+        workflowId: 'planning-season-chased-then-planned',
+        args: [{ county, year: 2027 }],
+      });
+      await eventually(async () => (await h.fetchHistory()).events?.some((e) => Number(e.eventType) === TIMER_STARTED), { intervalMs: 100 });
+      await sleepUntil('2027-03-02T00:00:00+08:00');
+      await settle(h);
+      seasonCoverage = [lateLead('housing', 'HOUSE-1'), lateLead('market', 'QUAL-1')];
+      await sleepUntil('2027-04-06T00:00:00+08:00');
+      await settle(h);
+      seasonCoverage = [lateLead('housing', 'HOUSE-1')];
+      await sleepUntil('2027-04-15T12:00:00+08:00');
+      await settle(h);
+      seasonCoverage = [];
+      await sleepUntil('2027-04-17T00:00:00+08:00');
+      await h.result();
+      return h.workflowId;
+    },
+    /** The yearly launch: one county's season already running (started by hand), the other's started. */
+    async 'planning-season-launch-one-running'() {
+      await env.client.workflow.start(planningSeason, { taskQueue: 'record', workflowId: 'season:610124:2028', args: [{ county, year: 2028 }] });
+      const h = await env.client.workflow.start(planningSeasonLaunch, {
+        taskQueue: 'record',
+        workflowId: 'planning-season-launch-one-running',
+        args: [{ year: 2028 }],
+      });
       await h.result();
       return h.workflowId;
     },
