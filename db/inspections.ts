@@ -220,3 +220,9 @@ export async function publishInspectionResult(
     publishedBy: 'lead',
   });
 }
+
+/** The county's published yearly cap of inspections per subject (国办发〔2024〕54号), or undefined: none published. */
+export async function yearlyCap(db: Queryable, county: string): Promise<number | undefined> {
+  const res = await db.query<{ yearly_cap: number | null }>('SELECT yearly_cap FROM inspection_settings WHERE county = $1', [county]);
+  return res.rows[0]?.yearly_cap ?? undefined;
+}

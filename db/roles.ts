@@ -74,6 +74,8 @@ export const runtimePrivileges: Record<string, readonly TablePrivilege[]> = {
   inspection_credit: ['SELECT', 'INSERT'],
   // Each 409 recently_inspected, counted by the inspections report.
   inspection_refusals: ['SELECT', 'INSERT'],
+  // The county's yearly cap per subject.
+  inspection_settings: ['SELECT', 'INSERT', 'UPDATE'],
 };
 
 /** The runtime role of a connection string: its user and password (`postgres://role:password@…`). */

@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { countySchema, departmentSchema } from './departments.js';
 import { inspectionCheckSchema, inspectionDefaults, type InspectionCheck, type InspectionState } from './inspection-plan.js';
 import { itemIdSchema, subjectIdSchema, type CreditGrade } from './registry.js';
+import { scenarioIdSchema } from './scenarios/schema.js';
 import { safeText } from './text.js';
 import { isoDateSchema } from './time.js';
 
@@ -87,8 +88,15 @@ export const findingSchema = z.object({
     .describe(
       '`matter`: the finding opens a matter (rectification or penalty, by the county’s scenario); `clue`: it is recorded as a clue for the competent department',
     ),
+  matter: z
+    .object({
+      scenario: scenarioIdSchema,
+      facts: z.record(safeText().min(1).max(64), z.unknown()).optional().describe('The scenario’s facts (validated per scenario, as POST /v1/matters)'),
+    })
+    .optional()
+    .describe('With `opens: matter`: which matter to open about the subject (required then)'),
 });
-export type Finding = z.infer<typeof findingSchema>;
+export type Finding = Omit<z.infer<typeof findingSchema>, 'matter'>;
 
 /** `POST /v1/inspections/{inspectionId}/results`. */
 export const resultBodySchema = z
@@ -98,9 +106,16 @@ export const resultBodySchema = z
     findings: z.array(findingSchema).max(50).default([]).describe('Findings per item; none for `no-issue`'),
     summary: safeText().trim().min(2).max(2000).optional().describe('检查情况 in a few words (default: the outcome’s name)'),
   })
+  .refine((b) => b.findings.every((f) => (f.opens === 'matter') === (f.matter !== undefined)), {
+    message: 'a finding that opens a matter names it (`matter`), and only such a finding',
+    path: ['findings'],
+    // Only a body whose fields are each valid is judged as a whole: a bad field is named alone.
+    when: (x) => x.issues.length === 0,
+  })
   .refine((b) => (b.outcome === 'no-issue') === (b.findings.length === 0), {
     message: 'findings are given exactly when something was found (outcome other than no-issue)',
     path: ['findings'],
+    when: (x) => x.issues.length === 0,
   });
 export type ResultBody = z.infer<typeof resultBodySchema>;
 
@@ -108,7 +123,7 @@ export type ResultBody = z.infer<typeof resultBodySchema>;
 export function findingsOf(text: string | undefined, item: string): Finding[] {
   if (!text) return [];
   try {
-    const parsed = z.array(findingSchema).safeParse(JSON.parse(text));
+    const parsed = z.array(findingSchema.omit({ matter: true })).safeParse(JSON.parse(text));
     if (parsed.success) return parsed.data;
   } catch {
     // free text, from the task routes

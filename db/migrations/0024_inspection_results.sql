@@ -33,3 +33,11 @@ CREATE INDEX inspection_refusals_county_at ON inspection_refusals (county, at);
 -- Who inspected a subject for an item within a window: items of the subject's inspections.
 CREATE INDEX inspections_items ON inspections USING gin (items);
 CREATE INDEX inspections_county_ended ON inspections (county, ended_on);
+
+-- A county's published yearly cap of inspections per enterprise (国办发〔2024〕54号): no row or
+-- null, none published. The ad-hoc route refuses beyond it (409 recently_inspected).
+CREATE TABLE inspection_settings (
+  county      text PRIMARY KEY,
+  yearly_cap  integer CHECK (yearly_cap >= 1),
+  updated_at  timestamptz NOT NULL DEFAULT now()
+);
