@@ -36,6 +36,7 @@ import { inspectionItemPublicRoutes, inspectionItemRoutes } from './routes/inspe
 import { subjectImportRoutes, importMediaTypes } from './routes/subject-import.js';
 import { inspectorRoutes } from './routes/inspectors.js';
 import { inspectionRoutes } from './routes/inspections.js';
+import { inspectionReportRoutes } from './routes/inspection-report.js';
 
 type RateLimitSetting = `RATE_LIMIT_${'IP' | 'KEY' | 'PUBLIC' | 'START'}_${'BURST' | 'PER_MINUTE'}`;
 
@@ -241,6 +242,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       await v1.register(inspectorRoutes(deps));
       await v1.register(subjectImportRoutes(deps));
       await v1.register(inspectionRoutes(deps));
+      await v1.register(inspectionReportRoutes(deps));
     },
     { prefix: '/v1' },
   );

@@ -9,6 +9,7 @@
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { createKey } from '../../db/keys.js';
 import { shanghaiDate } from '../../domain/calendar/index.js';
+import { jointInspection } from '../../workflows/joint-inspection.js';
 import { eventually } from '../helpers/eventually.js';
 import { startApiHarness, type ApiHarness } from '../helpers/api.js';
 
@@ -268,5 +269,78 @@ describe('results, publication', () => {
       (await h.call('GET', '/v1/inspections?state=published', { as: 'citySupervisor' })).body.items.map((i: { inspectionId: string }) => i.inspectionId),
     ).toEqual([first]);
     expect((await h.call('GET', '/v1/inspections', { as: 'otherCountyHousing' })).body.items).toEqual([]);
+  });
+
+  test('the report: per plan and department, drawn, inspected, joint share, duplicates prevented, published on time; supervisors and auditors only', async () => {
+    const visitOn = inFiveDays();
+    const year = Number(visitOn.slice(0, 4));
+    const planId = `plan:${county}:${year}-0001`;
+    await h.db.pool.query(
+      `INSERT INTO plans (plan_id, county, year, name, lead, cooperating, items, ratios, frequency, window_from, window_to, created_by)
+       VALUES ($1, $2, $3, '成品油质量双随机抽查', 'market', '{ecology}', '{SC-02}', '{"A":0.05,"B":0.2,"C":0.6,"D":1}', 'quarterly', $4, $5, 'k-test')`,
+      [planId, county, year, `${year}-01-01`, `${year}-12-31`],
+    );
+    // A round's draw of the plan: market and ecology visit the other subject together.
+    const inspectionId = `inspection:${county}:${year}-0900`;
+    await h.env.client.workflow.start(jointInspection, {
+      taskQueue: h.config.TEMPORAL_TASK_QUEUE,
+      workflowId: inspectionId,
+      args: [
+        {
+          inspectionId,
+          county,
+          subjectId: OTHER,
+          initiator: 'market',
+          checks: [
+            { department: 'market', items: ['SC-02'], inspectors: ['MKT-101', 'MKT-103'], planId, roundId: `${planId}/round:1` },
+            { department: 'ecology', items: ['SC-02'], inspectors: ['ECO-1', 'ECO-2'], planId, roundId: `${planId}/round:1` },
+          ],
+          visitOn,
+          requestedBy: 'schedule',
+        },
+      ],
+    });
+    await eventually(async () => (await count('SELECT count(*) AS n FROM inspections WHERE inspection_id = $1', [inspectionId])) === 1, {
+      message: 'drawn row',
+    });
+
+    const url = `/v1/reports/inspections?county=${county}&year=${year}`;
+    expect((await h.call('GET', url, { as: 'market' })).status).toBe(403);
+    const r = await h.call('GET', url, { as: 'citySupervisor' });
+    expect(r.status, r.text).toBe(200);
+    const zero = { numerator: 0, denominator: 0, rate: null };
+    expect(r.body).toEqual({
+      county,
+      countyName: '周至县',
+      year,
+      plans: [
+        {
+          planId,
+          name: '成品油质量双随机抽查',
+          lead: 'market',
+          frequency: 'quarterly',
+          planned: { rounds: 4, items: ['SC-02'] },
+          departments: [
+            { department: 'market', departmentName: '市场监督管理局', drawn: 1, inspected: 0, joint: 1, published: 0, publishedOnTime: zero },
+            { department: 'ecology', departmentName: '生态环境分局', drawn: 1, inspected: 0, joint: 1, published: 0, publishedOnTime: zero },
+          ],
+        },
+      ],
+      adHoc: [
+        {
+          department: 'market',
+          departmentName: '市场监督管理局',
+          drawn: 2,
+          inspected: 1,
+          joint: 0,
+          published: 1,
+          publishedOnTime: { numerator: 1, denominator: 1, rate: 1 },
+        },
+      ],
+      jointShare: { numerator: 1, denominator: 3, rate: 1 / 3 },
+      publishedOnTime: { numerator: 1, denominator: 1, rate: 1 },
+      duplicatesPrevented: { refused: 2, byDepartment: [{ department: 'market', recent: 1, yearlyCap: 1 }] },
+    });
+    await h.env.client.workflow.getHandle(inspectionId).cancel();
   });
 });
