@@ -343,4 +343,37 @@ describe('results, publication', () => {
     });
     await h.env.client.workflow.getHandle(inspectionId).cancel();
   });
+
+  test('a risk warning that requires a check lets an inspection through a recent one, and is recorded as its cause', async () => {
+    const warning = await h.call('POST', '/v1/risk-warnings', {
+      as: 'operator',
+      body: {
+        county,
+        source: 'model',
+        model: '成品油质量风险模型',
+        level: 'orange',
+        subject: { name: STATION, kind: 'enterprise', creditCode: '91610124MA6TG1234X' },
+        indicators: [{ name: '抽检不合格次数', value: 2, threshold: 1 }],
+        summary: '油品质量风险',
+        departments: ['market'],
+      },
+    });
+    expect(warning.status, warning.text).toBe(201);
+    const cause = warning.body.warningId as string;
+    const unknown = await h.call('POST', '/v1/inspections', { as: 'market', body: body({ cause: 'warning:610124:2026-9999' }) });
+    expect(unknown.status).toBe(400);
+    expect(unknown.body.error.issues).toEqual([{ path: 'body.cause', message: 'no clue or risk warning of the county with this id' }]);
+    const refusalsBefore = await count('SELECT count(*) AS n FROM inspection_refusals');
+    const allowed = await h.call('POST', '/v1/inspections', { as: 'market', body: body({ cause }) });
+    expect(allowed.status, allowed.text).toBe(201);
+    expect(allowed.body).toMatchObject({ cause, items: ['SC-01'], state: 'scheduled' });
+    expect(await count('SELECT count(*) AS n FROM inspection_refusals')).toBe(refusalsBefore);
+    const notice = await eventually(async () => {
+      const r = await h.db.pool.query<{ data: Record<string, unknown> }>("SELECT data FROM timeline_events WHERE workflow_id = $1 AND type = 'notice.issued'", [
+        allowed.body.inspectionId,
+      ]);
+      return r.rows[0]?.data;
+    });
+    expect(notice.cause).toBe(cause);
+  });
 });
