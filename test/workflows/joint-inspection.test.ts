@@ -74,7 +74,8 @@ async function record(h: Inspection, department: string, outcome: string, findin
   await t.handle.executeUpdate(submitUpdate, {
     args: [{ actor: officer(department), summary: '已检查', outcome, ...(findings.length ? { findings: JSON.stringify(findings) } : {}) }],
   });
-  await eventually(async () => (await h.query(getInspectionQuery)).results.some((r) => r.department === department), { message: `${department} recorded` });
+  // Recorded with its credit (every subject here is registered), so nothing of it is still in flight.
+  await eventually(async () => (await h.query(getInspectionQuery)).credit?.some((c) => c.department === department), { message: `${department} recorded` });
 }
 const types = async (id: string) =>
   (await wf.db.pool.query<{ type: string }>('SELECT type FROM timeline_events WHERE workflow_id = $1 ORDER BY seq', [id])).rows.map((r) => r.type);
