@@ -36,11 +36,20 @@ import { inspectionItemPublicRoutes, inspectionItemRoutes } from './routes/inspe
 import { subjectImportRoutes, importMediaTypes } from './routes/subject-import.js';
 import { inspectorRoutes } from './routes/inspectors.js';
 import { planRoutes } from './routes/plans.js';
+import { inspectionRoutes } from './routes/inspections.js';
+import { inspectionReportRoutes } from './routes/inspection-report.js';
 
 type RateLimitSetting = `RATE_LIMIT_${'IP' | 'KEY' | 'PUBLIC' | 'START'}_${'BURST' | 'PER_MINUTE'}`;
 
 /** Calls that start a workflow: the strict per-key rate (RATE_LIMIT_START_*). */
-const startingRoutes = new Set(['POST /v1/matters', 'POST /v1/tasks', 'POST /v1/matters/:matterId/supervision-orders', 'POST /v1/clues', 'POST /v1/approvals']);
+const startingRoutes = new Set([
+  'POST /v1/matters',
+  'POST /v1/tasks',
+  'POST /v1/matters/:matterId/supervision-orders',
+  'POST /v1/clues',
+  'POST /v1/approvals',
+  'POST /v1/inspections',
+]);
 
 export interface AppDeps {
   config: Pick<
@@ -234,6 +243,8 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       await v1.register(inspectorRoutes(deps));
       await v1.register(subjectImportRoutes(deps));
       await v1.register(planRoutes(deps));
+      await v1.register(inspectionRoutes(deps));
+      await v1.register(inspectionReportRoutes(deps));
     },
     { prefix: '/v1' },
   );

@@ -9,11 +9,14 @@ import { cursorOf, keysetPage, pageQuery, shanghaiDayRange } from '../plumbing.j
 import { presentPublicResult } from '../presenters.js';
 import { isoDateSchema } from '../schemas.js';
 
+/** What a result is about: a pilot scenario's matter, or a joint inspection (双随机). */
+const publicScenarioSchema = z.union([scenarioIdSchema, z.literal('joint-inspection').describe('A (joint) random inspection’s result (双随机、一公开)')]);
+
 const resultSchema = z.object({
   resultId: z.string(),
   county: z.string(),
   countyName: z.string(),
-  scenario: scenarioIdSchema,
+  scenario: publicScenarioSchema,
   scenarioName: z.string(),
   subject: z.string().describe('An organisation with its credit code, or a neutral label: never a person’s name'),
   resultCode: z.string(),
@@ -38,7 +41,7 @@ export const publicRoutes =
           security: [],
           querystring: z.object({
             county: countySchema.optional().describe('A county, or a city code for all its counties'),
-            scenario: scenarioIdSchema.optional(),
+            scenario: publicScenarioSchema.optional(),
             from: isoDateSchema.optional().describe('Published on or after this date (Asia/Shanghai)'),
             to: isoDateSchema.optional().describe('Published on or before this date (Asia/Shanghai)'),
             ...pageQuery(),

@@ -154,6 +154,9 @@ const callers: Record<string, Who> = {
   'PUT /v1/subjects/{subjectId}': 'admin',
   'POST /v1/subjects/import': 'admin',
   'PUT /v1/inspectors/{inspectorId}': 'admin',
+  // An officer of the department the body names (`agriculture`): the request reaches its validation.
+  'POST /v1/inspections': 'agriculture',
+  'POST /v1/inspections/{inspectionId}/results': 'agriculture',
 };
 const callerOf = (op: Op): Who | null => (op.open ? null : (callers[op.id] ?? 'supervisor'));
 
@@ -439,6 +442,7 @@ const cursorShapes: Record<string, Record<string, 'time' | 'time-or-null' | 'str
   '/v1/approvals': { receivedAt: 'time', followUpId: 'string' },
   '/v1/inspectors': { inspectorId: 'string' },
   '/v1/plans': { planId: 'string' },
+  '/v1/inspections': { createdAt: 'time', inspectionId: 'string' },
 };
 const goodCursorField = { time: '2026-03-02T01:00:00.000Z', 'time-or-null': '2026-03-02T01:00:00.000Z', string: 'x', digits: '1' } as const;
 
