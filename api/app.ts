@@ -2,6 +2,7 @@ import Fastify, { type FastifyInstance, type FastifyReply } from 'fastify';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { Client } from '@temporalio/client';
+import type { Tracer } from '@opentelemetry/api';
 import { jsonSchemaTransform, serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Pool } from '../db/pool.js';
 import type { Config } from '../domain/config.js';
@@ -38,6 +39,7 @@ import { inspectorRoutes } from './routes/inspectors.js';
 import { planRoutes } from './routes/plans.js';
 import { inspectionRoutes } from './routes/inspections.js';
 import { inspectionReportRoutes } from './routes/inspection-report.js';
+import { traceRequests } from './http-tracing.js';
 
 type RateLimitSetting = `RATE_LIMIT_${'IP' | 'KEY' | 'PUBLIC' | 'START'}_${'BURST' | 'PER_MINUTE'}`;
 
@@ -80,6 +82,8 @@ export interface AppDeps {
   logger?: boolean;
   /** Where log lines go instead of standard output (tests that check what is logged). */
   logStream?: { write(line: string): void };
+  /** A span per request (api/http-tracing.ts) when tracing is on (worker/tracing.ts); none otherwise. */
+  tracer?: Tracer;
 }
 
 /**
@@ -140,6 +144,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       void (reply as FastifyReply).code(status).send({ error: { code: 'bad_request', message: '请求地址格式错误' } });
     },
   }).withTypeProvider<ZodTypeProvider>();
+
+  // First of all hooks: the request's span is the parent of everything the request does.
+  if (deps.tracer) traceRequests(app, deps.tracer);
 
   // The route plumbing every route shares: the error statuses any request can get are declared on
   // every operation (so the OpenAPI document is the contract), and the routes that need no key

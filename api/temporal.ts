@@ -1,5 +1,14 @@
-import { Connection, defaultGrpcRetryOptions, makeGrpcRetryInterceptor, WorkflowUpdateRPCTimeoutOrCancelledError, type Client } from '@temporalio/client';
+import {
+  Connection,
+  defaultGrpcRetryOptions,
+  makeGrpcRetryInterceptor,
+  WorkflowUpdateRPCTimeoutOrCancelledError,
+  type Client,
+  type ClientInterceptors,
+} from '@temporalio/client';
+import { OpenTelemetryWorkflowClientInterceptor } from '@temporalio/interceptors-opentelemetry';
 import type { Config } from '../domain/config.js';
+import type { Tracing } from '../worker/tracing.js';
 import { ApiError } from './errors.js';
 
 /**
@@ -14,6 +23,16 @@ export function apiTemporalConnection(address: string, apiKey?: string): Connect
     connectTimeout: 2_000,
     interceptors: [makeGrpcRetryInterceptor(defaultGrpcRetryOptions({ maxAttempts: 4, initialIntervalMs: () => 100, maxIntervalMs: () => 1_000 }))],
   });
+}
+
+/**
+ * The API client's interceptors: with tracing on (worker/tracing.ts), starting a workflow, sending
+ * an Update, a Signal or a Query is a span (`StartWorkflow:selfBuiltHousingMatter`) under the
+ * request's, and its context rides in the call's Temporal headers to the workflow, so the run and
+ * its activities join the request's trace. None when tracing is off.
+ */
+export function apiClientInterceptors(tracing: Pick<Tracing, 'tracer'> | undefined): { interceptors?: ClientInterceptors } {
+  return tracing ? { interceptors: { workflow: [new OpenTelemetryWorkflowClientInterceptor({ tracer: tracing.tracer })] } } : {};
 }
 
 /**

@@ -2,12 +2,14 @@ import type { Queryable } from './pool.js';
 
 /** Next number in a readable sequence (e.g. per county, department and year). Atomic. */
 export async function nextSeq(db: Queryable, scope: string): Promise<number> {
-  const res = await db.query<{ value: number }>(
-    `INSERT INTO id_counters (scope, value) VALUES ($1, 1)
+  // Named (here and in claimIdempotencyKey): prepared once per connection, as every creating request runs them.
+  const res = await db.query<{ value: number }>({
+    name: 'next-seq',
+    text: `INSERT INTO id_counters (scope, value) VALUES ($1, 1)
      ON CONFLICT (scope) DO UPDATE SET value = id_counters.value + 1
      RETURNING value`,
-    [scope],
-  );
+    values: [scope],
+  });
   return res.rows[0]!.value;
 }
 
@@ -27,12 +29,17 @@ export async function claimIdempotencyKey(
   requestHash: string,
   resourceId: string,
 ): Promise<IdempotencyHit | undefined> {
-  const res = await db.query(
-    `INSERT INTO idempotency_keys (scope, key, request_hash, resource_id) VALUES ($1, $2, $3, $4)
+  const res = await db.query({
+    name: 'claim-idempotency-key',
+    text: `INSERT INTO idempotency_keys (scope, key, request_hash, resource_id) VALUES ($1, $2, $3, $4)
      ON CONFLICT (scope, key) DO NOTHING RETURNING resource_id`,
-    [scope, key, requestHash, resourceId],
-  );
+    values: [scope, key, requestHash, resourceId],
+  });
   if (res.rowCount) return undefined;
-  const prior = await db.query('SELECT resource_id, request_hash FROM idempotency_keys WHERE scope = $1 AND key = $2', [scope, key]);
+  const prior = await db.query({
+    name: 'idempotency-key-prior',
+    text: 'SELECT resource_id, request_hash FROM idempotency_keys WHERE scope = $1 AND key = $2',
+    values: [scope, key],
+  });
   return { resourceId: prior.rows[0].resource_id, requestHash: prior.rows[0].request_hash };
 }

@@ -146,11 +146,14 @@ function parseKey(key: string): { keyId: string } | undefined {
 export async function authenticate(db: Queryable, key: string): Promise<Principal | undefined> {
   const parsed = parseKey(key);
   if (!parsed) return undefined;
-  const res = await db.query(
-    `SELECT k.key_id, k.key_hash, k.county, k.department, k.roles, k.principal_id, p.name, p.kind
+  // Named: prepared once per connection, since every request asks it (explicit columns, so a
+  // migration adding one never changes the prepared statement's result type).
+  const res = await db.query({
+    name: 'authenticate-key',
+    text: `SELECT k.key_id, k.key_hash, k.county, k.department, k.roles, k.principal_id, p.name, p.kind
      FROM api_keys k JOIN principals p USING (principal_id) WHERE k.key_id = $1 AND k.revoked_at IS NULL`,
-    [parsed.keyId],
-  );
+    values: [parsed.keyId],
+  });
   const row = res.rows[0];
   if (!row) return undefined;
   const given = Buffer.from(hashKey(key), 'hex');

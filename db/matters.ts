@@ -70,10 +70,12 @@ export async function getScenarioOverride(
   county: string,
   scenario: string,
 ): Promise<{ version: number; override: ScenarioOverride } | undefined> {
-  const res = await db.query('SELECT version, override FROM scenario_overrides WHERE county = $1 AND scenario = $2 ORDER BY version DESC LIMIT 1', [
-    county,
-    scenario,
-  ]);
+  // Named: prepared once per connection (every matter launched reads it).
+  const res = await db.query({
+    name: 'scenario-override-current',
+    text: 'SELECT version, override FROM scenario_overrides WHERE county = $1 AND scenario = $2 ORDER BY version DESC LIMIT 1',
+    values: [county, scenario],
+  });
   return res.rows[0] ? { version: res.rows[0].version, override: res.rows[0].override } : undefined;
 }
 

@@ -123,7 +123,8 @@ export async function listTasks(db: Queryable, f: TaskFilter): Promise<Keyed<Tas
 }
 
 export async function getTaskRow(db: Queryable, taskId: string): Promise<TaskView | undefined> {
-  const res = await db.query<{ view: TaskView }>('SELECT view FROM tasks WHERE task_id = $1', [taskId]);
+  // Named: prepared once per connection (every task action reads it before its Update).
+  const res = await db.query<{ view: TaskView }>({ name: 'task-row', text: 'SELECT view FROM tasks WHERE task_id = $1', values: [taskId] });
   return res.rows[0]?.view;
 }
 

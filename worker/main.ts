@@ -14,6 +14,7 @@ import { ensureSchedules } from './schedules.js';
 import { payloadDataConverter } from './payload-codec.js';
 import { payloadKeysFor, PayloadKeyError } from '../domain/payload-keys.js';
 import { installWorkerRuntime } from './telemetry.js';
+import { startTracing } from './tracing.js';
 
 async function main() {
   const config = loadConfig(process.env);
@@ -26,6 +27,10 @@ async function main() {
   // Before the first connection: the Runtime (and its metrics exporter) is made once per process.
   installWorkerRuntime(config.WORKER_METRICS_ADDRESS);
   if (config.WORKER_METRICS_ADDRESS) process.stdout.write(`worker: Temporal SDK metrics on http://${config.WORKER_METRICS_ADDRESS}/metrics\n`);
+  // Off unless OTEL_EXPORTER_OTLP_(TRACES_)ENDPOINT is set. A prebuilt bundle traces workflows only
+  // if it was built with the interceptors (`npm run build:workflows -- <out> --tracing`).
+  const tracing = startTracing(process.env, 'worker');
+  if (tracing) process.stdout.write('worker: OpenTelemetry traces on (OTEL_EXPORTER_OTLP_ENDPOINT)\n');
   const auth = config.TEMPORAL_API_KEY ? { apiKey: config.TEMPORAL_API_KEY } : {};
   const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS, ...auth });
   const clientConnection = await Connection.connect({ address: config.TEMPORAL_ADDRESS, ...auth });
@@ -40,6 +45,7 @@ async function main() {
     taskQueue: config.TEMPORAL_TASK_QUEUE,
     pool,
     dataConverter,
+    ...(tracing ? { tracing } : {}),
     ...(config.WORKFLOW_BUNDLE_PATH ? { workflowBundle: { codePath: config.WORKFLOW_BUNDLE_PATH } } : {}),
   });
   // Worker.runUntil / run() installs SIGINT/SIGTERM handlers that call shutdown().
@@ -56,6 +62,7 @@ async function main() {
   ); // webhooks run beside the worker, outside workflows
   await connection.close();
   await pool.end();
+  await tracing?.shutdown(); // exports the spans still buffered
 }
 
 main().catch((err: unknown) => {

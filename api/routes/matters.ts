@@ -67,13 +67,17 @@ export const matterRoutes =
         const body = req.body;
         if (body.county !== req.principal.county) throw forbidden('只能在本县启动事项');
         const facts = checkedFacts(body.scenario, body.facts);
-        const definition = await countyDefinition(pool, body.county, body.scenario);
+        // The county's scenario and the next id are read side by side (two round trips at once, not
+        // one after the other); the Idempotency-Key is claimed only once both are in hand, so a
+        // request that fails reading either has claimed nothing, as before.
+        const definitionRead = countyDefinition(pool, body.county, body.scenario);
         const { workflowId, created } = await reserveWorkflowId(pool, {
           scope: `matter:${body.county}`,
           key: req.headers['idempotency-key'],
           body,
-          newId: () => newMatterId(pool, body.county, body.scenario),
+          newId: async () => (await Promise.all([newMatterId(pool, body.county, body.scenario), definitionRead]))[0],
         });
+        const definition = await definitionRead;
         const input: MatterInput = {
           county: body.county,
           subject: body.subject,

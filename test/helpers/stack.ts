@@ -14,7 +14,9 @@ import { buildApp } from '../../api/app.js';
 import { createKey, type NewKey } from '../../db/keys.js';
 import { testConfig } from './config.js';
 import { freePort, startTemporalDevServer, type TemporalHandle } from '../../scripts/dev-stack.js';
-import { createWorker } from '../../worker/worker.js';
+import { bundleWorkflows, createWorker } from '../../worker/worker.js';
+import type { Tracing } from '../../worker/tracing.js';
+import { apiClientInterceptors } from '../../api/temporal.js';
 import { payloadDataConverter } from '../../worker/payload-codec.js';
 import { payloadKeysFor } from '../../domain/payload-keys.js';
 import type { DataConverter } from '@temporalio/common';
@@ -44,6 +46,12 @@ export interface StackOptions {
    * to the UI's origin), as `npm start` does: `temporal.uiUrl` is its address.
    */
   ui?: boolean;
+  /**
+   * Trace as production does with an OTLP endpoint set (worker/tracing.ts): the API's request
+   * spans and client interceptor, the worker's activity interceptor and sink, and a bundle with
+   * the workflow interceptors. Read when the stack starts (a getter may return what beforeAll made).
+   */
+  tracing?: () => Tracing;
 }
 
 export interface StackResponse {
@@ -82,6 +90,7 @@ export function useStack(opts: StackOptions): Stack {
   let workerRun: Promise<void> | undefined;
   let app: FastifyInstance | undefined;
 
+  let tracedBundle: ReturnType<typeof bundleWorkflows> | undefined;
   const config = testConfig();
   const dataConverter = payloadDataConverter(payloadKeysFor(config));
   const newWorker = async () =>
@@ -90,8 +99,9 @@ export function useStack(opts: StackOptions): Stack {
       namespace: 'default',
       taskQueue: view.taskQueue,
       pool: view.db.pool,
-      workflowBundle: await workflowBundle(),
+      workflowBundle: opts.tracing ? await (tracedBundle ??= bundleWorkflows({ tracing: true })) : await workflowBundle(),
       dataConverter,
+      ...(opts.tracing ? { tracing: opts.tracing() } : {}),
     });
 
   const state: Unset<Stack> = {
@@ -147,7 +157,8 @@ export function useStack(opts: StackOptions): Stack {
       app = await buildApp({
         config: { ...config, TEMPORAL_TASK_QUEUE: view.taskQueue, ...(opts.logs ? { LOG_LEVEL: 'trace' as const } : {}) },
         pool: db.pool,
-        temporal: new Client({ connection, dataConverter }),
+        temporal: new Client({ connection, dataConverter, ...apiClientInterceptors(opts.tracing?.()) }),
+        ...(opts.tracing ? { tracer: opts.tracing().tracer } : {}),
         ...(opts.logs ? { logStream: { write: (line: string) => void opts.logs!.push(line) } } : { logger: false }),
       });
       await app.listen({ host: '127.0.0.1', port: apiPort });

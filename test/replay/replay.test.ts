@@ -6,6 +6,7 @@ import { historyFromJSON } from '@temporalio/common/lib/proto-utils.js';
 import { describe, expect, test } from 'vitest';
 import { quietRuntime, workflowBundle } from '../helpers/temporal.js';
 import * as workflows from '../../workflows/index.js';
+import { bundleWorkflows } from '../../worker/worker.js';
 
 /**
  * Every recorded history (test/replay/histories, made by `npm run record:histories`) must replay
@@ -29,6 +30,20 @@ describe('replay of recorded histories', () => {
     quietRuntime();
     const history = historyFromJSON(JSON.parse(readFileSync(path.join(dir, file), 'utf8')));
     await Worker.runReplayHistory({ workflowBundle: await workflowBundle() }, history, file.replace(/\.json$/, '').replaceAll('~', '/'));
+  });
+
+  // A worker that traces (worker/tracing.ts) runs the same histories: the OpenTelemetry workflow
+  // interceptors add spans and headers, never a command, so switching tracing on or off (or
+  // workers of both kinds on one queue) never breaks a running workflow.
+  let traced: ReturnType<typeof bundleWorkflows> | undefined;
+  test.each(files)('%s replays deterministically with the tracing interceptors', async (file) => {
+    quietRuntime();
+    const history = historyFromJSON(JSON.parse(readFileSync(path.join(dir, file), 'utf8')));
+    await Worker.runReplayHistory(
+      { workflowBundle: await (traced ??= bundleWorkflows({ tracing: true })), sinks: { exporter: { export: { fn: () => {} } } } },
+      history,
+      file.replace(/\.json$/, '').replaceAll('~', '/'),
+    );
   });
 });
 
