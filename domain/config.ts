@@ -18,6 +18,9 @@ const userOf = (url: string) => {
   }
 };
 
+/** The worker's sticky-cache bound when WORKER_MAX_CACHED_WORKFLOWS is unset (why 500: its comment below). */
+export const DEFAULT_MAX_CACHED_WORKFLOWS = 500;
+
 const orderedTimeouts = ['PG_STATEMENT_TIMEOUT_MS', 'PG_QUERY_TIMEOUT_MS', 'API_REQUEST_TIMEOUT_MS', 'UPDATE_TIMEOUT_MS'];
 
 export const configSchema = z
@@ -166,6 +169,18 @@ export const configSchema = z
       .string()
       .regex(/^[\w.-]+:\d{1,5}$/, 'expected host:port')
       .optional(),
+    /**
+     * How many workflow runs one worker keeps in its sticky cache (the SDK's `maxCachedWorkflows`);
+     * the oldest idle one is evicted past it and replayed from its history when it next wakes. A
+     * department task sleeps for hours or days between wake-ups, so keeping every open one cached
+     * buys nothing: the cache only has to hold the runs in the middle of an exchange with the server
+     * (an action, its recording activity, the next workflow task: seconds), which at the worker's 40
+     * concurrent workflow tasks is a few hundred. 500 holds them with room while bounding memory at
+     * any number of open matters (BENCHMARKS.md `bench:open-matters`: 10,000 matters, 50,000 tasks);
+     * raise it on a worker with memory to spare and many actions on the same runs, lower it to save
+     * memory. 0 turns the cache off (every workflow task replays the whole history).
+     */
+    WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).max(100_000).default(DEFAULT_MAX_CACHED_WORKFLOWS),
     /**
      * How log lines are written: `json` (one JSON object a line, for a log collector) or `pretty`
      * (a short readable line). Default: pretty under `npm start`, json everywhere else.

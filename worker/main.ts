@@ -40,6 +40,7 @@ async function main() {
     taskQueue: config.TEMPORAL_TASK_QUEUE,
     pool,
     dataConverter,
+    maxCachedWorkflows: config.WORKER_MAX_CACHED_WORKFLOWS,
     ...(config.WORKFLOW_BUNDLE_PATH ? { workflowBundle: { codePath: config.WORKFLOW_BUNDLE_PATH } } : {}),
   });
   // Worker.runUntil / run() installs SIGINT/SIGTERM handlers that call shutdown().

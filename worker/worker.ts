@@ -2,6 +2,7 @@ import { createRequire } from 'node:module';
 import { NativeConnection, Worker, bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import type { DataConverter } from '@temporalio/common';
 import { createActivities, type ActivityDeps } from '../activities/index.js';
+import { DEFAULT_MAX_CACHED_WORKFLOWS } from '../domain/config.js';
 
 const require = createRequire(import.meta.url);
 
@@ -17,6 +18,8 @@ export interface WorkerOptions extends ActivityDeps {
   identity?: string;
   /** The payload codec (worker/payload-codec.ts); the same as the clients' of this namespace. */
   dataConverter?: DataConverter;
+  /** The sticky cache's bound (WORKER_MAX_CACHED_WORKFLOWS in domain/config.ts, whose default it is). */
+  maxCachedWorkflows?: number;
 }
 
 export async function createWorker(opts: WorkerOptions): Promise<Worker> {
@@ -28,9 +31,9 @@ export async function createWorker(opts: WorkerOptions): Promise<Worker> {
     activities: createActivities(opts),
     ...(opts.identity ? { identity: opts.identity } : {}),
     ...(opts.dataConverter ? { dataConverter: opts.dataConverter } : {}),
-    // Workflows wait on long timers; keep a bounded cache so a worker with thousands of open
-    // matters does not hold them all in memory.
-    maxCachedWorkflows: 500,
+    // Workflows wait on long timers; a bounded cache keeps a worker with thousands of open matters
+    // from holding them all in memory (why this bound: WORKER_MAX_CACHED_WORKFLOWS in domain/config.ts).
+    maxCachedWorkflows: opts.maxCachedWorkflows ?? DEFAULT_MAX_CACHED_WORKFLOWS,
     shutdownGraceTime: '10 seconds',
   });
 }
