@@ -18,6 +18,9 @@ const userOf = (url: string) => {
   }
 };
 
+/** The worker's sticky-cache bound when WORKER_MAX_CACHED_WORKFLOWS is unset (why 500: its comment below). */
+export const DEFAULT_MAX_CACHED_WORKFLOWS = 100;
+
 const orderedTimeouts = ['PG_STATEMENT_TIMEOUT_MS', 'PG_QUERY_TIMEOUT_MS', 'API_REQUEST_TIMEOUT_MS', 'UPDATE_TIMEOUT_MS'];
 
 export const configSchema = z
@@ -166,6 +169,22 @@ export const configSchema = z
       .string()
       .regex(/^[\w.-]+:\d{1,5}$/, 'expected host:port')
       .optional(),
+    /**
+     * How many workflow runs one worker keeps in its sticky cache (the SDK's `maxCachedWorkflows`);
+     * the least recently used idle one is evicted past it and replayed from its history when it next
+     * wakes. Memory, not time, sets the bound: each cached run holds its own evaluation of the whole
+     * workflow bundle (the SDK's reusable V8 context keeps a module cache per run, and workflows/index.ts
+     * reaches every workflow, the domain's Zod schemas, the catalogue and the calendar), about 4 MiB
+     * of live heap a run (BENCHMARKS.md `bench:open-matters`). 100 runs ≈ 400 MiB, which fits the
+     * worker's 640 MiB heap cap (`--max-old-space-size=640` in its start command: without a cap V8
+     * lets garbage grow past 1.8 GiB of RSS whatever the cache holds) with room for the SDK and for
+     * garbage, so the worker stays under 1 GiB of RSS at any number of open matters. 100 is still more
+     * than twice the 40 workflow tasks a worker runs at once, so the runs in the middle of an exchange
+     * (an action, its recording activity, the next workflow task: seconds) stay cached; a department
+     * task sleeps for hours or days between wake-ups, so a bigger cache buys little. Raise it only
+     * together with the heap cap; 0 turns the cache off (every workflow task replays the history).
+     */
+    WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().min(0).max(100_000).default(DEFAULT_MAX_CACHED_WORKFLOWS),
     /**
      * How log lines are written: `json` (one JSON object a line, for a log collector) or `pretty`
      * (a short readable line). Default: pretty under `npm start`, json everywhere else.

@@ -46,6 +46,7 @@ async function main() {
     pool,
     dataConverter,
     ...(tracing ? { tracing } : {}),
+    maxCachedWorkflows: config.WORKER_MAX_CACHED_WORKFLOWS,
     ...(config.WORKFLOW_BUNDLE_PATH ? { workflowBundle: { codePath: config.WORKFLOW_BUNDLE_PATH } } : {}),
   });
   // Worker.runUntil / run() installs SIGINT/SIGTERM handlers that call shutdown().

@@ -9,6 +9,7 @@ import {
 } from '@temporalio/interceptors-opentelemetry';
 import { createActivities, type ActivityDeps } from '../activities/index.js';
 import type { Tracing } from './tracing.js';
+import { DEFAULT_MAX_CACHED_WORKFLOWS } from '../domain/config.js';
 
 const require = createRequire(import.meta.url);
 
@@ -38,6 +39,8 @@ export interface WorkerOptions extends ActivityDeps {
    * With a prebuilt bundle, the bundle must have been made with `bundleWorkflows({ tracing: true })`.
    */
   tracing?: Tracing;
+  /** The sticky cache's bound (WORKER_MAX_CACHED_WORKFLOWS in domain/config.ts, whose default it is). */
+  maxCachedWorkflows?: number;
 }
 
 export async function createWorker(opts: WorkerOptions): Promise<Worker> {
@@ -50,9 +53,9 @@ export async function createWorker(opts: WorkerOptions): Promise<Worker> {
     ...(opts.identity ? { identity: opts.identity } : {}),
     ...(opts.dataConverter ? { dataConverter: opts.dataConverter } : {}),
     ...tracingOptions(opts.tracing, !opts.workflowBundle),
-    // Workflows wait on long timers; keep a bounded cache so a worker with thousands of open
-    // matters does not hold them all in memory.
-    maxCachedWorkflows: 500,
+    // Workflows wait on long timers; a bounded cache keeps a worker with thousands of open matters
+    // from holding them all in memory (why this bound: WORKER_MAX_CACHED_WORKFLOWS in domain/config.ts).
+    maxCachedWorkflows: opts.maxCachedWorkflows ?? DEFAULT_MAX_CACHED_WORKFLOWS,
     shutdownGraceTime: '10 seconds',
   });
 }

@@ -39,6 +39,7 @@ const defaults = {
   RATE_LIMIT_PUBLIC_PER_MINUTE: 120,
   RATE_LIMIT_START_BURST: 60,
   RATE_LIMIT_START_PER_MINUTE: 300,
+  WORKER_MAX_CACHED_WORKFLOWS: 100,
   MIGRATE_ON_START: true,
   WEBHOOK_POLL_INTERVAL_MS: 1000,
   WEBHOOK_MAX_ATTEMPTS: 12,
@@ -129,6 +130,8 @@ describe('loadConfig', () => {
     expect(loadConfig({ MIGRATE_ON_START: '1' }).MIGRATE_ON_START).toBe(true);
     expect(loadConfig({ MIGRATE_ON_START: 'false' }).MIGRATE_ON_START).toBe(false);
     expect(loadConfig({ DATABASE_URL: 'postgres://localhost/isv' }).DATABASE_URL).toBe('postgres://localhost/isv');
+    expect(loadConfig({ WORKER_MAX_CACHED_WORKFLOWS: '2000' }).WORKER_MAX_CACHED_WORKFLOWS).toBe(2000);
+    expect(loadConfig({ WORKER_MAX_CACHED_WORKFLOWS: '0' }).WORKER_MAX_CACHED_WORKFLOWS).toBe(0);
   });
 
   test.each([
@@ -151,6 +154,8 @@ describe('loadConfig', () => {
     ['RATE_LIMIT_PUBLIC_PER_MINUTE', '0'],
     ['WEBHOOK_ALLOWED_HOSTS', 'hooks.internal,http://x/'],
     ['MIGRATE_ON_START', 'yes'],
+    ['WORKER_MAX_CACHED_WORKFLOWS', '-1'],
+    ['WORKER_MAX_CACHED_WORKFLOWS', 'lots'],
     ['LOG_LEVEL', 'verbose'],
     ['NODE_ENV', 'staging'],
     ['TEMPORAL_UI_URL', 'not a url'],
