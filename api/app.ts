@@ -35,6 +35,7 @@ import { approvalRoutes } from './routes/approvals.js';
 import { inspectionItemPublicRoutes, inspectionItemRoutes } from './routes/inspection-items.js';
 import { subjectImportRoutes, importMediaTypes } from './routes/subject-import.js';
 import { inspectorRoutes } from './routes/inspectors.js';
+import { roundRoutes } from './routes/rounds.js';
 
 type RateLimitSetting = `RATE_LIMIT_${'IP' | 'KEY' | 'PUBLIC' | 'START'}_${'BURST' | 'PER_MINUTE'}`;
 
@@ -226,6 +227,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       await v1.register(subjectRoutes(deps));
       await v1.register(clueRoutes(deps));
       await v1.register(riskWarningRoutes(deps));
+      await v1.register(roundRoutes(deps));
       await v1.register(reportRoutes(deps));
       await v1.register(evaluationRoutes(deps));
       await v1.register(approvalRoutes(deps));

@@ -70,6 +70,11 @@ export const runtimePrivileges: Record<string, readonly TablePrivilege[]> = {
   // A plan is never changed in place (a correction is a new plan); an inspection's row follows its workflow.
   plans: ['SELECT', 'INSERT'],
   inspections: ['SELECT', 'INSERT', 'UPDATE'],
+  // Rounds (0023): the seed, snapshot and draw are written once each (guarded updates); the recusal log is appended.
+  inspection_settings: ['SELECT', 'INSERT', 'UPDATE'],
+  rounds: ['SELECT', 'INSERT', 'UPDATE'],
+  round_launches: ['SELECT', 'INSERT', 'UPDATE'],
+  round_recusals: ['SELECT', 'INSERT', 'UPDATE'],
 };
 
 /** The runtime role of a connection string: its user and password (`postgres://role:password@…`). */

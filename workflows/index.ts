@@ -10,3 +10,4 @@ export { auditVerification } from './audit-verification.js';
 export { clue } from './clue.js';
 export { riskWarning } from './risk-warning.js';
 export { approvalFollowUp } from './approval-follow-up.js';
+export { inspectionRound } from './inspection-round.js';
