@@ -7,6 +7,9 @@ import { closeInterruptedTaskRow } from '../db/tasks.js';
 import { insertPublicResult, type PublicResult } from '../db/matters.js';
 import type { MatterView } from '../domain/matter.js';
 import type { ApprovalView } from '../domain/approval.js';
+import type { InspectionOutcome, InspectionView } from '../domain/inspection.js';
+import type { CreditGrade } from '../domain/registry.js';
+import { applyInspectionCredit, publishInspectionResult } from '../db/inspections.js';
 import type { ClueView } from '../domain/clue.js';
 import type { RiskWarningView } from '../domain/risk-warning.js';
 import type { DisputeView } from '../domain/dispute.js';
@@ -110,6 +113,31 @@ export function createActivities(deps: ActivityDeps) {
     /** Writes one approval follow-up event: read model, timeline, audit entry and notifications, atomically. */
     async recordApprovalEvent(input: { event: EventRecord } & ViewRecord<ApprovalView>): Promise<void> {
       await storing(eventName(input.event), () => recordViewEvent(deps.pool, 'approvals', input));
+    },
+
+    /** Writes one joint-inspection event: read model (0021's columns), timeline, audit entry and notifications, atomically. */
+    async recordInspectionEvent(input: { event: EventRecord } & ViewRecord<InspectionView>): Promise<void> {
+      await storing(eventName(input.event), () => recordViewEvent(deps.pool, 'inspections', input));
+    },
+
+    /** What a department's result does to the subject's credit grade, once per inspection and department (history kept). */
+    async applyInspectionCredit(req: {
+      inspectionId: string;
+      department: string;
+      county: string;
+      subjectId: string;
+      outcome: InspectionOutcome;
+    }): Promise<{ from: CreditGrade; to: CreditGrade } | null> {
+      let out: { from: CreditGrade; to: CreditGrade } | undefined;
+      await storing(`credit of ${req.inspectionId} (${req.department})`, async () => {
+        out = await applyInspectionCredit(deps.pool, req);
+      });
+      return out ?? null;
+    },
+
+    /** Publishes an inspection's result (一公开): the subject named only when an organisation. Idempotent on the result id. */
+    async publishInspectionResult(r: Parameters<typeof publishInspectionResult>[1]): Promise<void> {
+      await storing(`public result ${r.resultId}`, () => publishInspectionResult(deps.pool, r));
     },
 
     /** Writes the public record of a closed matter (一公开). Idempotent on the result id. */

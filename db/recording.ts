@@ -2,6 +2,7 @@ import type { ApprovalView } from '../domain/approval.js';
 import type { ClueView } from '../domain/clue.js';
 import type { DisputeView } from '../domain/dispute.js';
 import type { EventRecord, ViewRecord } from '../domain/events.js';
+import type { InspectionView } from '../domain/inspection.js';
 import type { MatterView } from '../domain/matter.js';
 import type { RiskWarningView } from '../domain/risk-warning.js';
 import type { TaskView } from '../domain/task.js';
@@ -9,6 +10,7 @@ import type { TransferView } from '../domain/transfer.js';
 import { upsertApprovalView } from './approvals.js';
 import { upsertClueView } from './clues.js';
 import { upsertDisputeView } from './disputes.js';
+import { upsertInspectionView } from './inspections.js';
 import { insertAuditVerification, recordEvent, type ChainVerification } from './events.js';
 import { upsertMatterView, type RecordedMatterView } from './matters.js';
 import { upsertRiskWarningView } from './risk-warnings.js';
@@ -32,6 +34,7 @@ type Recorded = {
   clues: ClueView;
   risk_warnings: RiskWarningView;
   approvals: ApprovalView;
+  inspections: InspectionView;
 };
 
 const upserts: { [T in ViewTable]: (db: Queryable, v: Recorded[T]) => Promise<void> } = {
@@ -42,6 +45,7 @@ const upserts: { [T in ViewTable]: (db: Queryable, v: Recorded[T]) => Promise<vo
   clues: upsertClueView,
   risk_warnings: upsertRiskWarningView,
   approvals: upsertApprovalView,
+  inspections: upsertInspectionView,
 };
 
 /** Writes one event of a task, matter, dispute, criminal transfer, clue, risk warning or approval follow-up with its view, atomically. */

@@ -75,6 +75,10 @@ export const runtimePrivileges: Record<string, readonly TablePrivilege[]> = {
   rounds: ['SELECT', 'INSERT', 'UPDATE'],
   round_launches: ['SELECT', 'INSERT', 'UPDATE'],
   round_recusals: ['SELECT', 'INSERT', 'UPDATE'],
+  // One row per inspection and department, written once by the credit activity.
+  inspection_credit: ['SELECT', 'INSERT'],
+  // Each 409 recently_inspected, counted by the inspections report.
+  inspection_refusals: ['SELECT', 'INSERT'],
 };
 
 /** The runtime role of a connection string: its user and password (`postgres://role:password@…`). */

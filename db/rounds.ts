@@ -129,11 +129,15 @@ export async function snapshotInspectors(db: Queryable, county: string, departme
  * Earlier (and already scheduled) inspections that matter to a draw: every item of each one on a
  * date within `window`, and each subject's latest before it (whose inspectors are recused). The
  * date is the visit's, else the day it ended, else the day it was created. Cancelled ones do not count.
+ * One still `scheduled` has checked nothing yet: it leaves the subject out for its items, but names
+ * no inspectors to recuse (its teams have not been to the subject; a draw that joins its visit
+ * merges into it).
  */
 export async function recentInspections(db: Queryable, county: string, window: { from: string; to: string }): Promise<RecentInspection[]> {
   const res = await db.query<{ subject_id: string; items: string[]; on: string; inspector_ids: string[] }>(
     `WITH dated AS (
-       SELECT subject_id, items, inspector_ids, inspection_id, COALESCE(visit_on, ended_on, (created_at AT TIME ZONE 'Asia/Shanghai')::date) AS on_date
+       SELECT subject_id, items, CASE WHEN state = 'scheduled' THEN '{}'::text[] ELSE inspector_ids END AS inspector_ids, inspection_id,
+              COALESCE(visit_on, ended_on, (created_at AT TIME ZONE 'Asia/Shanghai')::date) AS on_date
          FROM inspections WHERE county = $1 AND state <> 'cancelled')
      SELECT subject_id, items, on_date::text AS on, inspector_ids FROM dated WHERE on_date BETWEEN $2 AND $3
      UNION

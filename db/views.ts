@@ -10,6 +10,7 @@ const tables = {
   clues: { column: 'clue_id', field: 'clueId' },
   risk_warnings: { column: 'warning_id', field: 'warningId' },
   approvals: { column: 'follow_up_id', field: 'followUpId' },
+  inspections: { column: 'inspection_id', field: 'inspectionId' },
 } as const;
 export type ViewTable = keyof typeof tables;
 

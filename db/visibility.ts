@@ -247,3 +247,18 @@ export function inspectorsVisibleTo(w: Where, p: Principal): Where {
   const department = w.param(p.department ?? null);
   return w.add(`(${inDivision} AND (${broad}::boolean OR (county = ${county} AND department = ${department}::text)))`);
 }
+
+/**
+ * An inspection (双随机 / 联合检查): operators, supervisors and auditors of a covering division, and
+ * every department that checks in it. `departments` is the read model's column of those.
+ */
+export function canSeeInspection(p: Principal, v: { county: string; departments: string[] }): boolean {
+  if (!coversCounty(p, v.county)) return false;
+  if (hasRole(p, 'operator', 'supervisor', 'auditor')) return true;
+  return !!p.department && p.county === v.county && v.departments.includes(p.department);
+}
+
+/** `canSeeInspection` in SQL, for the list. */
+export function inspectionsVisibleTo(w: Where, p: Principal): Where {
+  return countyWorkVisibleTo(w, p, (d) => `${d} = ANY(departments)`);
+}

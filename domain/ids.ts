@@ -73,7 +73,7 @@ export function standaloneTaskWorkflowId(county: string, department: string, yea
   return `task:${county}:${department}:${year}-${seq(n)}`;
 }
 
-const workflowIdPattern = /^(?:matter|task|clue|warning|approval):[0-9]{6}:[a-z0-9:-]+(?:\/[a-z]+:[a-z0-9:-]+)*$/;
+const workflowIdPattern = /^(?:matter|task|clue|warning|approval|inspection):[0-9]{6}:[a-z0-9:-]+(?:\/[a-z]+:[a-z0-9:-]+)*$/;
 
 /**
  * The county a workflow belongs to, read from its id (every matter, task, dispute and transfer id
@@ -81,14 +81,14 @@ const workflowIdPattern = /^(?:matter|task|clue|warning|approval):[0-9]{6}:[a-z0
  * recomputation), which hold no county's data. The payload codec tags payloads with it.
  */
 export function countyOfWorkflowId(workflowId: string): string | undefined {
-  return /^(?:matter|task|clue|warning|approval):([0-9]{6}):/.exec(workflowId)?.[1];
+  return /^(?:matter|task|clue|warning|approval|inspection):([0-9]{6}):/.exec(workflowId)?.[1];
 }
 
 export function toUrlId(workflowId: string): string {
   return workflowId.replaceAll('/', '~');
 }
 
-export type IdKind = 'matter' | 'task' | 'dispute' | 'transfer' | 'clue' | 'warning' | 'approval';
+export type IdKind = 'matter' | 'task' | 'dispute' | 'transfer' | 'clue' | 'warning' | 'approval' | 'inspection';
 
 /**
  * What a workflow id names: a clue (and its tasks `clue:…/task:…`); a risk warning (and its tasks
@@ -101,11 +101,12 @@ export function idKind(workflowId: string): IdKind | undefined {
   const parts = workflowId.split('/');
   if (parts.length === 1) {
     const kind = workflowId.slice(0, workflowId.indexOf(':'));
-    return kind === 'matter' || kind === 'task' || kind === 'clue' || kind === 'warning' || kind === 'approval' ? kind : undefined;
+    return kind === 'matter' || kind === 'task' || kind === 'clue' || kind === 'warning' || kind === 'approval' || kind === 'inspection' ? kind : undefined;
   }
   // A clue's children are the department tasks that handle it; a warning's, those that verify and
-  // dispose of it; an approval follow-up's, the competent department's check.
-  if (parts[0]!.startsWith('clue:') || parts[0]!.startsWith('warning:') || parts[0]!.startsWith('approval:'))
+  // dispose of it; an approval follow-up's, the competent department's check; an inspection's,
+  // each department's check and the initiator's publication.
+  if (parts[0]!.startsWith('clue:') || parts[0]!.startsWith('warning:') || parts[0]!.startsWith('approval:') || parts[0]!.startsWith('inspection:'))
     return parts.length === 2 && parts[1]!.startsWith('task:') ? 'task' : undefined;
   if (!parts[0]!.startsWith('matter:')) return undefined;
   if (parts.length === 3) return /^transfer:\d+$/.test(parts[1]!) && parts[2]!.startsWith('task:') ? 'task' : undefined;
@@ -126,4 +127,4 @@ export function fromUrlId(urlId: string, kind?: IdKind): string | undefined {
   return kind === undefined || idKind(workflowId) === kind ? workflowId : undefined;
 }
 
-export const urlIdPattern = '^(?:matter|task|clue|warning|approval):[0-9]{6}:[a-z0-9:~-]+$';
+export const urlIdPattern = '^(?:matter|task|clue|warning|approval|inspection):[0-9]{6}:[a-z0-9:~-]+$';

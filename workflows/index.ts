@@ -11,3 +11,4 @@ export { clue } from './clue.js';
 export { riskWarning } from './risk-warning.js';
 export { approvalFollowUp } from './approval-follow-up.js';
 export { inspectionRound } from './inspection-round.js';
+export { jointInspection } from './joint-inspection.js';

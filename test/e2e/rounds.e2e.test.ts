@@ -8,7 +8,7 @@
 import { describe, expect, test } from 'vitest';
 import { ensurePlanSchedule } from '../../api/plan-schedule.js';
 import { eventually } from '../helpers/eventually.js';
-import { insertInspectors, insertItem, insertPlan, insertSubjects, type TestPlan } from '../helpers/plans.js';
+import { insertInspectors, insertItem, insertPlan, insertSubjects, subjectIdOf, type TestPlan } from '../helpers/plans.js';
 import { useStack } from '../helpers/stack.js';
 
 const county = '610124';
@@ -19,6 +19,7 @@ const stack = useStack({
     auditor: { county, roles: ['auditor'] },
     market: { county, department: 'market', roles: ['officer'] },
     commerce: { county, department: 'commerce', roles: ['officer'] },
+    emergency: { county, department: 'emergency', roles: ['officer'] },
     operator: { county, roles: ['operator'] },
     otherCounty: { county: '610122', roles: ['supervisor'] },
   },
@@ -49,6 +50,13 @@ const launched = (roundId: string) =>
     },
     { message: `round ${roundId} launched`, timeoutMs: 60_000 },
   );
+
+/** Every inspection the first round launched has recorded itself (the jointInspection workflow): the worker has settled. */
+const recorded = (n: number) =>
+  eventually(async () => Number((await stack.db.pool.query("SELECT count(*) AS n FROM inspections WHERE state = 'scheduled'")).rows[0].n) >= n || undefined, {
+    message: `${n} inspections recorded as scheduled`,
+    timeoutMs: 90_000,
+  });
 
 describe('a round of a plan', () => {
   let roundId = '';
@@ -117,6 +125,7 @@ describe('a round of a plan', () => {
 
   test('a subject’s application for recusal: a logged re-draw, the draw still verifies; a stranger to the team is refused', async () => {
     const db = stack.db.pool;
+    await recorded(19);
     const before = (await call('supervisor', 'GET', `/v1/rounds/${roundId}/draw`)).body;
     const subject = before.subjects[0];
     const inspectionId = (await db.query('SELECT inspection_id FROM round_launches WHERE subject_id = $1', [subject.subjectId])).rows[0].inspection_id;
@@ -140,6 +149,15 @@ describe('a round of a plan', () => {
     expect(after.subjects[0].inspectors.market).toEqual([...subject.inspectors.market.filter((i: string) => i !== recused), ...res.body.added].sort());
     expect(await call('auditor', 'POST', `/v1/rounds/${roundId}/draw/verify`)).toEqual({ status: 200, body: { reproduced: true } });
     expect((await db.query('SELECT count(*)::int AS n FROM round_recusals')).rows[0].n).toBe(1);
+    // Delivered to the inspection (replaceInspectors): its team now has the re-drawn inspector instead.
+    const team = await eventually(
+      async () => {
+        const r = (await db.query('SELECT inspector_ids FROM inspections WHERE inspection_id = $1', [inspectionId])).rows[0];
+        return r?.inspector_ids.includes(res.body.added[0]) ? r.inspector_ids : undefined;
+      },
+      { message: 'the re-draw delivered to the inspection', timeoutMs: 30_000 },
+    );
+    expect(team).not.toContain(recused);
   });
 
   test('a snapshot changed in the database after the draw: verify says what differs', async () => {
@@ -153,7 +171,41 @@ describe('a round of a plan', () => {
     const paths = v.body.differences.map((d: { path: string }) => d.path);
     expect(paths).toContain('snapshotHash');
     expect(paths).toContain('grades');
-    expect(first).toBe('S-A-01');
+    expect(first).toBe(subjectIdOf('A', 1));
+  });
+
+  test('one visit, many checks: a second plan’s round drawing subjects the first round visits within 30 days joins those inspections', async () => {
+    const db = stack.db.pool;
+    const first = roundId.replace('~', '/');
+    await insertItem(db, { county, itemId: 'work-safety', lead: 'emergency' });
+    await insertInspectors(db, county, 'emergency', 3);
+    const p = plan(3, { lead: 'emergency', cooperating: [], items: ['work-safety'] });
+    await insertPlan(db, p);
+    const started = await call('emergency', 'POST', `/v1/plans/${p.planId}/rounds`);
+    expect(started.status).toBe(201);
+    const round = await launched(started.body.roundId);
+    const drawnByFirst = new Set((await db.query('SELECT subject_id FROM round_launches WHERE round_id = $1', [first])).rows.map((r) => r.subject_id));
+    const second = (await db.query('SELECT subject_id, inspection_id, kind FROM round_launches WHERE round_id = $1', [started.body.roundId.replace('~', '/')]))
+      .rows;
+    const overlap = second.filter((l) => drawnByFirst.has(l.subject_id));
+    expect(overlap.length).toBeGreaterThanOrEqual(10); // every D-grade subject is drawn by both plans
+    expect(overlap.every((l) => l.kind === 'merged')).toBe(true);
+    expect(second.filter((l) => !drawnByFirst.has(l.subject_id)).every((l) => l.kind === 'started')).toBe(true);
+    expect(round.launched).toEqual({ merged: overlap.length, started: second.length - overlap.length });
+
+    // One inspection of the subject, with both departments' checklists; no second inspection of it.
+    const one = overlap[0];
+    const joined = await eventually(
+      async () => {
+        const r = (await db.query('SELECT departments, items, checks FROM inspections WHERE inspection_id = $1', [one.inspection_id])).rows[0];
+        return r?.departments.includes('emergency') ? r : undefined;
+      },
+      { message: 'the open inspection took the second plan’s check' },
+    );
+    expect([...joined.departments].sort()).toEqual(['commerce', 'emergency', 'market']);
+    expect([...joined.items].sort()).toEqual(['food-safety', 'work-safety']);
+    expect(joined.checks.some((c: { roundId?: string }) => c.roundId === started.body.roundId.replace('~', '/'))).toBe(true);
+    expect(Number((await db.query('SELECT count(*) AS n FROM inspections WHERE subject_id = $1', [one.subject_id])).rows[0].n)).toBe(1);
   });
 
   test('the plan’s Schedule: created once, and its trigger starts a round that draws and launches', async () => {

@@ -27,11 +27,14 @@ export async function insertItem(
   );
 }
 
-/** `n` registered subjects per grade: `S-<grade>-<nn>`, trade `catering`. */
+/** The fixture's subject ids: `s-` and 32 hex digits, the grade's letter first (`s-a000…0001`). */
+export const subjectIdOf = (grade: string, i: number) => `s-${grade.toLowerCase()}${'0'.repeat(27)}${String(i).padStart(4, '0')}`;
+
+/** `n` registered subjects per grade (`subjectIdOf`), trade `catering`. */
 export async function insertSubjects(db: Queryable, county: string, perGrade: Partial<Record<'A' | 'B' | 'C' | 'D' | 'E', number>>) {
   for (const [grade, n] of Object.entries(perGrade)) {
     for (let i = 1; i <= n!; i++) {
-      const id = `S-${grade}-${String(i).padStart(2, '0')}`;
+      const id = subjectIdOf(grade, i);
       await db.query(
         `INSERT INTO subjects (subject_id, county, kind, match_key, name, township, trade, tags, credit_grade, registered_at, updated_at)
          VALUES ($1, $2, 'enterprise', $3, $4, $5, 'catering', '{}', $6, now(), now())`,

@@ -47,6 +47,7 @@ import {
 } from '../../workflows/risk-warning.js';
 import { approvalFollowUp, getApprovalFollowUpQuery } from '../../workflows/approval-follow-up.js';
 import { inspectionRound, recusalUpdate } from '../../workflows/inspection-round.js';
+import { addChecksUpdate, getInspectionQuery, jointInspection, replaceInspectorsUpdate } from '../../workflows/joint-inspection.js';
 import { timeSkippingEnv, workflowBundle } from '../helpers/temporal.js';
 import { eventually } from '../helpers/eventually.js';
 import { settle } from '../helpers/history.js';
@@ -75,6 +76,9 @@ const activities = {
   recordClueEvent: async () => {},
   recordRiskWarningEvent: async () => {},
   recordApprovalEvent: async () => {},
+  recordInspectionEvent: async () => {},
+  applyInspectionCredit: async (r: { outcome: string }) => ({ from: 'A', to: r.outcome === 'penalty' ? 'B' : 'A' }),
+  publishInspectionResult: async () => {},
   closeInterruptedTask: async () => {},
   // One county chain intact, one broken: both branches of the daily verification.
   verifyAuditChains: async () => ({
@@ -471,6 +475,61 @@ await worker.runUntil(async () => {
       await t.executeUpdate(signUpdate, { args: [{ actor: market }] });
       await env.sleep(2 * DAY);
       await t.executeUpdate(submitUpdate, { args: [{ actor: market, summary: '现场检查', findings: '经营场所与许可地址不符', outcome: 'licence-issue' }] });
+      await h.result();
+      return h.workflowId;
+    },
+    async 'joint-inspection-joined-recused-published'() {
+      // A joint inspection of market and ecology, visit in 5 days: fire joins before the visit, a
+      // market inspector is recused and re-drawn, the visit day passes, each department records
+      // (a penalty, no issue, a rectification), the inspection ends and the market bureau publishes.
+      const now = await env.currentTimeMs();
+      const visitOn = new Date(now + 5 * DAY + 8 * 3_600_000).toISOString().slice(0, 10);
+      const team = (d: string) => [`insp-${d}-1`, `insp-${d}-2`];
+      const h = await env.client.workflow.start(jointInspection, {
+        taskQueue: 'record',
+        workflowId: 'inspection:610124:2027-0001',
+        args: [
+          {
+            inspectionId: 'inspection:610124:2027-0001',
+            county,
+            subjectId: `s-${'0'.repeat(31)}1`,
+            initiator: 'market',
+            checks: [
+              { department: 'market', items: ['SC-01'], inspectors: team('market') },
+              { department: 'ecology', items: ['ST-02'], inspectors: team('ecology') },
+            ],
+            visitOn,
+            requestedBy: 'k-market',
+          },
+        ],
+      });
+      const officer = (department: string): Principal => ({ keyId: `k-${department}`, county, department, roles: ['officer'] });
+      const taskOf = async (department: string, kind = 'check') => {
+        const ref = await eventually(async () => (await h.query(getInspectionQuery)).tasks.find((t) => t.department === department && t.kind === kind), {
+          message: `${kind} of ${department}`,
+        });
+        const t = env.client.workflow.getHandle(ref.taskId);
+        await eventually(async () => (await t.query(getTaskQuery).catch(() => undefined))?.currentDeadline, { message: `${ref.taskId} assigned` });
+        return t;
+      };
+      await taskOf('ecology');
+      await h.executeUpdate(addChecksUpdate, {
+        args: [{ checks: [{ department: 'fire', items: ['XF-01'], inspectors: team('fire') }], requestedBy: 'round-2' }],
+      });
+      await h.executeUpdate(replaceInspectorsUpdate, {
+        args: [{ department: 'market', removed: ['insp-market-1'], added: ['insp-market-9'], counter: 1, requestedBy: 'k-round' }],
+      });
+      await taskOf('fire');
+      await env.sleep(6 * DAY);
+      const outcomes: Record<string, string> = { market: 'penalty', ecology: 'no-issue', fire: 'rectification' };
+      for (const [department, outcome] of Object.entries(outcomes)) {
+        const t = await taskOf(department);
+        if ((await t.query(getTaskQuery)).state === 'assigned') await t.executeUpdate(signUpdate, { args: [{ actor: officer(department) }] });
+        await t.executeUpdate(submitUpdate, { args: [{ actor: officer(department), summary: '已检查', outcome }] });
+      }
+      const pub = await taskOf('market', 'publication');
+      await pub.executeUpdate(signUpdate, { args: [{ actor: officer('market') }] });
+      await pub.executeUpdate(submitUpdate, { args: [{ actor: officer('market'), summary: '已公开', outcome: 'published' }] });
       await h.result();
       return h.workflowId;
     },

@@ -10,7 +10,7 @@ import { snapshotHash, verifyDraw, type DrawResult } from '../../domain/draw.js'
 import { inspectionRound } from '../../workflows/inspection-round.js';
 import { eventually } from '../helpers/eventually.js';
 import { skipTime, timers } from '../helpers/matters.js';
-import { insertInspectors, insertItem, insertPlan, insertSubjects } from '../helpers/plans.js';
+import { insertInspectors, insertItem, insertPlan, insertSubjects, subjectIdOf } from '../helpers/plans.js';
 import { useWorkflowEnv } from '../helpers/workflow-env.js';
 
 const county = '610124';
@@ -18,8 +18,8 @@ const wf = useWorkflowEnv({ queue: 'wf-inspection-round' });
 
 describe('inspectionRound', () => {
   test('a round that draws nobody launches nothing and closes at the end of the plan’s window', async () => {
-    // First in the file: the next test starts jointInspections, which this branch does not have yet;
-    // their failing workflow tasks lock the test server's time skipping for the rest of the file.
+    // First in the file: the next test launches jointInspections, whose own clocks would also fire
+    // as this test moves the server's time.
     const db = wf.db.pool;
     const today = new Date((await wf.env.currentTimeMs()) + 8 * 3_600_000).toISOString().slice(0, 10); // the server's day in China time
     const year = Number(today.slice(0, 4));
@@ -54,7 +54,7 @@ describe('inspectionRound', () => {
     await insertSubjects(db, county, { A: 4, B: 5, C: 6, D: 3 });
     await insertInspectors(db, county, 'market', 3);
     await insertInspectors(db, county, 'commerce', 2);
-    // The county caps inspections at 2 a year: S-D-01 had 2 already; S-C-01 was inspected for the item a week ago.
+    // The county caps inspections at 2 a year: D 1 had 2 already; C 1 was inspected for the item a week ago.
     await db.query("INSERT INTO inspection_settings (county, yearly_cap, updated_by) VALUES ($1, 2, 'test')", [county]);
     const past = (n: number, subject: string, on: string) =>
       db.query(
@@ -63,9 +63,9 @@ describe('inspectionRound', () => {
         [`inspection:${county}:${year}-900${n}`, county, subject, on],
       );
     const weekAgo = new Date(Date.parse(`${today}T00:00:00Z`) - 7 * 86_400_000).toISOString().slice(0, 10);
-    await past(1, 'S-D-01', `${year}-01-05`);
-    await past(2, 'S-D-01', `${year}-01-06`);
-    await past(3, 'S-C-01', weekAgo < `${year}-01-01` ? `${year}-01-01` : weekAgo);
+    await past(1, subjectIdOf('D', 1), `${year}-01-05`);
+    await past(2, subjectIdOf('D', 1), `${year}-01-06`);
+    await past(3, subjectIdOf('C', 1), weekAgo < `${year}-01-01` ? `${year}-01-01` : weekAgo);
     const planId = `plan:${county}:${year}-0001`;
     await insertPlan(db, {
       planId,
@@ -100,8 +100,8 @@ describe('inspectionRound', () => {
       D: { eligible: 2, planned: 2, drawn: 2 },
     });
     expect(result.skipped).toEqual([
-      { subjectId: 'S-C-01', reason: 'recently-inspected:food-safety' },
-      { subjectId: 'S-D-01', reason: 'yearly-cap' },
+      { subjectId: subjectIdOf('C', 1), reason: 'recently-inspected:food-safety' },
+      { subjectId: subjectIdOf('D', 1), reason: 'yearly-cap' },
     ]);
     expect(verifyDraw(row.snapshot, row.draw_plan, result, { roundId, publishedValue: row.published_value })).toEqual({ reproduced: true });
     const launches = (await db.query('SELECT kind, delivered FROM round_launches WHERE round_id = $1', [roundId])).rows;
@@ -109,7 +109,7 @@ describe('inspectionRound', () => {
 
     // History holds counts, never the snapshot or the draw.
     const history = JSON.stringify((await h.fetchHistory()).events);
-    expect(history).not.toContain('S-A-0');
+    expect(history).not.toContain(subjectIdOf('A', 1));
     expect(history.length).toBeLessThan(60_000);
 
     // Open for recusals until the window's end: its one timer is that wait.
