@@ -23,6 +23,7 @@ import { DAILY_CHASES_PER_RESOLUTION, resolveClock as resolveClockOn, workingMor
 import type { EventRecord, ViewRecord } from '../domain/events.js';
 import type { TaskView } from '../domain/task.js';
 import type { RecordedMatterView } from '../db/matters.js';
+import { roundActivities } from './rounds.js';
 
 export interface ActivityDeps {
   pool: Pool;
@@ -69,6 +70,9 @@ export function createActivities(deps: ActivityDeps) {
   const calendarWithRevision = deps.calendar ? async () => ({ calendar: await deps.calendar!(), revision: 0 }) : () => store.currentWithRevision();
   const calendar = async () => (await calendarWithRevision()).calendar;
   return {
+    /** An inspection round's steps (activities/rounds.ts). */
+    ...roundActivities({ pool: deps.pool, calendar }),
+
     /**
      * Resolves a deadline and its ladder rungs with the calendar in force. Run as a local activity
      * so the result is recorded in history: replay never depends on later calendar edits. Always

@@ -40,6 +40,7 @@ import { planRoutes } from './routes/plans.js';
 import { inspectionRoutes } from './routes/inspections.js';
 import { inspectionReportRoutes } from './routes/inspection-report.js';
 import { traceRequests } from './http-tracing.js';
+import { roundRoutes } from './routes/rounds.js';
 
 type RateLimitSetting = `RATE_LIMIT_${'IP' | 'KEY' | 'PUBLIC' | 'START'}_${'BURST' | 'PER_MINUTE'}`;
 
@@ -243,6 +244,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       await v1.register(subjectRoutes(deps));
       await v1.register(clueRoutes(deps));
       await v1.register(riskWarningRoutes(deps));
+      await v1.register(roundRoutes(deps));
       await v1.register(reportRoutes(deps));
       await v1.register(evaluationRoutes(deps));
       await v1.register(approvalRoutes(deps));

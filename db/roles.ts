@@ -70,12 +70,16 @@ export const runtimePrivileges: Record<string, readonly TablePrivilege[]> = {
   // A plan is never changed in place (a correction is a new plan); an inspection's row follows its workflow.
   plans: ['SELECT', 'INSERT'],
   inspections: ['SELECT', 'INSERT', 'UPDATE'],
+  // The county's yearly cap per subject (0023).
+  inspection_settings: ['SELECT', 'INSERT', 'UPDATE'],
+  // Rounds (0023): the seed, snapshot and draw are written once each (guarded updates); the recusal log is appended.
+  rounds: ['SELECT', 'INSERT', 'UPDATE'],
+  round_launches: ['SELECT', 'INSERT', 'UPDATE'],
+  round_recusals: ['SELECT', 'INSERT', 'UPDATE'],
   // One row per inspection and department, written once by the credit activity.
   inspection_credit: ['SELECT', 'INSERT'],
   // Each 409 recently_inspected, counted by the inspections report.
   inspection_refusals: ['SELECT', 'INSERT'],
-  // The county's yearly cap per subject.
-  inspection_settings: ['SELECT', 'INSERT', 'UPDATE'],
 };
 
 /** The runtime role of a connection string: its user and password (`postgres://role:password@…`). */

@@ -11,4 +11,5 @@ export { clue } from './clue.js';
 export { riskWarning } from './risk-warning.js';
 export { approvalFollowUp } from './approval-follow-up.js';
 export { planningSeason, planningSeasonLaunch } from './planning-season.js';
+export { inspectionRound } from './inspection-round.js';
 export { jointInspection } from './joint-inspection.js';

@@ -25,6 +25,7 @@ import { stepNames, type SeasonStep } from '../../workflows/planning-season/noti
 import type { AppDeps } from '../app.js';
 import { ApiError, forbidden, invalidField, notFound } from '../errors.js';
 import { idempotencyHeaders, reserveWorkflowId } from '../idempotency.js';
+import { ensurePlanSchedule } from '../plan-schedule.js';
 import { adminAudit, cursorOf, errorResponses, keysetPage, pageQuery } from '../plumbing.js';
 
 const ratiosSchema = z.object({ A: z.number(), B: z.number(), C: z.number(), D: z.number(), E: z.number().optional() });
@@ -179,6 +180,10 @@ export const planRoutes =
                 }
               : undefined,
         );
+        // The plan's rounds run from its Schedule (api/plan-schedule.ts), made once the plan is
+        // stored; a retry (same key) makes it again idempotently, so a crash between the two
+        // leaves no plan without its Schedule once the client retries.
+        await ensurePlanSchedule(temporal, plan, config.TEMPORAL_TASK_QUEUE);
         void reply.code(created ? 201 : 200);
         return present(plan);
       },

@@ -34,10 +34,5 @@ CREATE INDEX inspection_refusals_county_at ON inspection_refusals (county, at);
 CREATE INDEX inspections_items ON inspections USING gin (items);
 CREATE INDEX inspections_county_ended ON inspections (county, ended_on);
 
--- A county's published yearly cap of inspections per enterprise (国办发〔2024〕54号): no row or
--- null, none published. The ad-hoc route refuses beyond it (409 recently_inspected).
-CREATE TABLE inspection_settings (
-  county      text PRIMARY KEY,
-  yearly_cap  integer CHECK (yearly_cap >= 1),
-  updated_at  timestamptz NOT NULL DEFAULT now()
-);
+-- The county's published yearly cap per enterprise (国办发〔2024〕54号) is `inspection_settings`
+-- (0023), read by the ad-hoc route as by the rounds' draw.

@@ -203,6 +203,10 @@ const byName: Record<string, string> = {
   summary: '核查情况',
   reason: '测试理由',
   subjectId: `s-${'0'.repeat(32)}`,
+  // Rounds (api/routes/rounds.ts): ids of objects that need not exist (a poisoned body is refused first).
+  planId: 'plan:610124:2026-0001',
+  roundId: 'plan:610124:2026-0001~round:1',
+  inspectionId: 'inspection:610124:2026-0001',
 };
 /** Keys for records (`additionalProperties`), by the record's name. */
 const recordKeys: Record<string, string> = { roles: 'lead', settings: 'maxRectificationRounds', limits: 'inspection.lead' };

@@ -150,7 +150,7 @@ describe('an ad-hoc inspection', () => {
     expect(noDate.body.error.issues).toEqual([{ path: 'body.visitOn', message: 'an on-site item needs a visit date' }]);
 
     // The county's yearly cap: two this year, a third refused.
-    await h.db.pool.query("INSERT INTO inspection_settings (county, yearly_cap) VALUES ('610124', 2)");
+    await h.db.pool.query("INSERT INTO inspection_settings (county, yearly_cap, updated_by) VALUES ('610124', 2, 'test')");
     const capped = await h.call('POST', '/v1/inspections', { as: 'market', body: body({ items: ['SC-02'] }) });
     expect(capped.status).toBe(409);
     expect(capped.body.error).toMatchObject({ code: 'recently_inspected', issues: [{ path: 'body.subjectId' }] });

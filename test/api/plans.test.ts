@@ -28,7 +28,7 @@ const item = (lead: string, over: Record<string, unknown> = {}) => ({
 });
 
 beforeAll(async () => {
-  h = await startApiHarness();
+  h = await startApiHarness({ server: 'dev' });
   keys.admin = (await createKey(h.db.pool, { county: '610124', roles: ['admin'] })).key;
   keys.auditor = (await createKey(h.db.pool, { county: '610124', roles: ['auditor'] })).key;
   keys.commerceHead = (await createKey(h.db.pool, { county: '610124', department: 'commerce', roles: ['head'] })).key;
@@ -144,6 +144,11 @@ describe('filing a plan', () => {
     expect(again.body).toEqual(first.body);
     expect(await count("SELECT count(*) AS n FROM plans WHERE name = '2027 年成品油流通领域联合抽查计划'")).toBe(1);
     expect(await count("SELECT count(*) AS n FROM audit_log WHERE action = 'plan.filed' AND object_id = 'plan:610124:2027-0002'")).toBe(1);
+    // Its rounds run from the plan's Schedule (one id per plan), made with the plan: within the window.
+    const described = await h.env.client.schedule.getHandle('plan:610124:2027-0002/rounds').describe();
+    expect(described.action).toMatchObject({ type: 'startWorkflow', workflowType: 'inspectionRound', workflowId: 'plan:610124:2027-0002/round' });
+    expect(described.spec.startAt?.toISOString()).toBe('2027-03-31T16:00:00.000Z');
+    expect(described.spec.endAt?.toISOString()).toBe('2027-11-30T15:59:59.000Z');
     const other = await h.call('POST', '/v1/plans', { as: 'commerce', body: plan({ name: '另一个计划' }), headers });
     expect(other.status).toBe(409);
     expect(other.body.error.code).toBe('idempotency_key_reused');

@@ -4,7 +4,8 @@
  * activities on a queue of its own. Nothing is mocked.
  */
 import { randomUUID } from 'node:crypto';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { freePort, startTemporalDevServer } from '../../scripts/dev-stack.js';
 import { Worker } from '@temporalio/worker';
 import type { FastifyInstance } from 'fastify';
 import { createActivities } from '../../activities/index.js';
@@ -92,8 +93,16 @@ export const callerOf =
   (who: W | null, method: string, url: string, body?: unknown, headers: Record<string, string> = {}) =>
     inject(app(), who === null ? undefined : `Bearer ${keys()[who]}`, method, url, { ...(body !== undefined ? { body } : {}), headers });
 
-export async function startApiHarness(): Promise<ApiHarness> {
-  const [env, db] = await Promise.all([timeSkippingEnv(), freshDatabase()]);
+/**
+ * `server: 'dev'` runs the app against a Temporal CLI dev server instead of the time-skipping test
+ * server, for routes that use what the test server lacks (Schedules: a plan's rounds).
+ */
+export async function startApiHarness(opts: { server?: 'time-skipping' | 'dev' } = {}): Promise<ApiHarness> {
+  const devServer = opts.server === 'dev' ? await startTemporalDevServer({ port: await freePort() }) : undefined;
+  const [env, db] = await Promise.all([
+    devServer ? TestWorkflowEnvironment.createFromExistingServer({ address: devServer.address, namespace: devServer.namespace }) : timeSkippingEnv(),
+    freshDatabase(),
+  ]);
   const config = testConfig({ TEMPORAL_TASK_QUEUE: `api-${randomUUID()}` });
   const worker = await Worker.create({
     connection: env.nativeConnection,
@@ -130,6 +139,7 @@ export async function startApiHarness(): Promise<ApiHarness> {
       worker.shutdown();
       await workerRun;
       await env.teardown();
+      await devServer?.stop();
       await db.drop();
     },
   };

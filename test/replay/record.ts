@@ -48,6 +48,7 @@ import {
 import { approvalFollowUp, getApprovalFollowUpQuery } from '../../workflows/approval-follow-up.js';
 import { planningSeason, planningSeasonLaunch } from '../../workflows/planning-season.js';
 import type { LeadCoverage } from '../../domain/planning-season.js';
+import { inspectionRound, recusalUpdate } from '../../workflows/inspection-round.js';
 import { addChecksUpdate, getInspectionQuery, jointInspection, replaceInspectorsUpdate } from '../../workflows/joint-inspection.js';
 import { timeSkippingEnv, workflowBundle } from '../helpers/temporal.js';
 import { eventually } from '../helpers/eventually.js';
@@ -101,6 +102,16 @@ const activities = {
   planningCoverage: async () => seasonCoverage,
   recordSeasonEvent: async () => {},
   listCountiesWithPublishedItems: async () => ['610122', '610124'],
+  // An inspection round whose steps answer what the database would: 3 subjects drawn, launched in
+  // two batches (the second ends the list), one recusal re-drawn and delivered.
+  seedRound: async () => ({ seed: 'a'.repeat(64), publishedValue: 'plan:610124:2026-0001|2026-12-07' }),
+  snapshotRound: async () => ({ snapshotHash: 'b'.repeat(64), subjects: 40, inspectors: 7 }),
+  drawRound: async () => ({ drawn: 3, skipped: 0, grades: { D: { eligible: 3, planned: 3, drawn: 3 } }, visitOn: '2026-12-14', closesOn: '2026-12-31' }),
+  launchRoundBatch: async (req: { after: string | null }) =>
+    req.after === null ? { started: 2, merged: 0, next: 'S-D-02' } : { started: 0, merged: 1, next: null },
+  setRoundState: async () => {},
+  recordRecusal: async () => ({ counter: 1, subjectId: 'S-D-01', department: 'market', removed: ['I-market-1'], added: ['I-market-3'] }),
+  deliverRecusal: async () => ({ delivered: true }),
 };
 const worker = await Worker.create({ connection: env.nativeConnection, taskQueue: 'record', workflowBundle: await workflowBundle(), activities });
 const input = { county, department: 'housing', leadDepartment: 'commerce', title: '核查自建房安全隐患', instructions: '现场核查' };
@@ -1096,6 +1107,27 @@ await worker.runUntil(async () => {
     /** The task the scenario above reassigned (run them together). */
     async 'department-task-reassigned'() {
       return reassignedTaskId;
+    },
+    /** A round drawn, launched in two batches, a recusal re-drawn and delivered, closed at the window's end. */
+    async 'plan:610124:2026-0001~round:1'() {
+      const h = await env.client.workflow.start(inspectionRound, {
+        taskQueue: 'record',
+        workflowId: 'plan:610124:2026-0001/round:1',
+        args: [{ planId: 'plan:610124:2026-0001', requestedBy: 'k-market' }],
+      });
+      const args = { inspectionId: 'inspection:610124:2026-0001', department: 'market', inspectors: ['I-market-1'], reason: '近亲属', requestedBy: 'k-market' };
+      await eventually(
+        () =>
+          h.executeUpdate(recusalUpdate, { args: [args], updateId: 'recusal-1' }).then(
+            () => true,
+            () => false,
+          ),
+        { intervalMs: 200 },
+      );
+      await settle(h);
+      await env.sleep(40 * DAY);
+      await h.result();
+      return h.workflowId;
     },
     async 'self-built-housing-rectified'() {
       const h = await env.client.workflow.start(selfBuiltHousingMatter, {
