@@ -108,7 +108,13 @@ export const inspectionSchema = z.object({
   ),
   endedOn: z.string().optional().describe('The day the last department recorded: the publication clock counts from it'),
   publication: z
-    .object({ dueAt: z.string(), publishedAt: z.string().optional(), resultId: z.string().optional(), onTime: z.boolean().optional() })
+    .object({
+      dueAt: z.string(),
+      taskId: z.string().optional().describe('The initiator’s publication task (`/v1/tasks/{taskId}`), once started'),
+      publishedAt: z.string().optional(),
+      resultId: z.string().optional(),
+      onTime: z.boolean().optional(),
+    })
     .optional()
     .describe('谁公开: due 20 working days after the end, on the initiator’s task'),
   credit: z.array(z.object({ department: z.string(), from: z.string(), to: z.string() })).optional(),
@@ -137,6 +143,7 @@ function presentInspection(v: InspectionView): z.infer<typeof inspectionSchema> 
   };
 }
 const pick = (p: NonNullable<InspectionView['publication']>) => ({
+  ...(p.taskId ? { taskId: toUrlId(p.taskId) } : {}),
   ...(p.publishedAt ? { publishedAt: p.publishedAt } : {}),
   ...(p.resultId ? { resultId: toUrlId(p.resultId) } : {}),
   ...(p.onTime !== undefined ? { onTime: p.onTime } : {}),
