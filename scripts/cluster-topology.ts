@@ -38,6 +38,11 @@ export const clusterTopology = {
   taskQueue: 'integrated-supervision',
   /** The port an API container listens on. */
   apiContainerPort: 3000,
+  /**
+   * Node's flags for a worker process: the heap cap that, with WORKER_MAX_CACHED_WORKFLOWS, bounds
+   * its memory (domain/config.ts; BENCHMARKS.md `bench:open-matters`). `npm run worker` uses the same.
+   */
+  workerNodeFlags: ['--max-old-space-size=640'],
   apps: [
     { service: 'api', kind: 'api', temporalNode: 'temporal', publishedPort: 3000 },
     { service: 'api-2', kind: 'api', temporalNode: 'temporal-2', publishedPort: 3001 },

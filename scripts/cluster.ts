@@ -414,11 +414,15 @@ export async function startCluster(opts: ClusterOptions): Promise<Cluster> {
         file,
         () => {
           const out = openSync(file, 'a');
-          const child = spawn(process.execPath, ['--import', 'tsx', a.kind === 'api' ? 'api/server.ts' : 'worker/main.ts'], {
-            stdio: ['ignore', out, out],
-            cwd: root,
-            env,
-          });
+          const child = spawn(
+            process.execPath,
+            a.kind === 'api' ? ['--import', 'tsx', 'api/server.ts'] : [...clusterTopology.workerNodeFlags, '--import', 'tsx', 'worker/main.ts'],
+            {
+              stdio: ['ignore', out, out],
+              cwd: root,
+              env,
+            },
+          );
           closeSync(out);
           return {
             child,

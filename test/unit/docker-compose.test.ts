@@ -169,7 +169,9 @@ describe('docker-compose.yml', () => {
     expect(appServices.map(([name]) => name).sort()).toEqual(clusterTopology.apps.map((a) => a.service).sort());
     for (const app of clusterTopology.apps) {
       const s = service(app.service);
-      expect(asList(s.command).join(' '), app.service).toBe(app.kind === 'worker' ? 'node --import tsx worker/main.ts' : '');
+      expect(asList(s.command).join(' '), app.service).toBe(
+        app.kind === 'worker' ? ['node', ...clusterTopology.workerNodeFlags, '--import', 'tsx', 'worker/main.ts'].join(' ') : '',
+      );
       const env = envOf(app.service);
       const expected = appEnvironment(app, {
         frontendAddress: (node) => `${node}:${temporalServicePorts.frontend.grpc}`,
