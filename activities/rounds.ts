@@ -16,6 +16,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { Pool } from '../db/pool.js';
 import { inTransaction } from '../db/sql.js';
 import { currentItem } from '../db/inspection-items.js';
+import { getPlan } from '../db/plans.js';
 import * as rounds from '../db/rounds.js';
 import * as launches from '../db/round-launches.js';
 import type { Calendar } from '../domain/calendar/index.js';
@@ -46,7 +47,7 @@ const refused = (type: string, message: string) => ApplicationFailure.create({ t
 export function roundActivities(deps: { pool: Pool; calendar: () => Promise<Calendar> }) {
   const { pool } = deps;
   const planOf = async (planId: string) => {
-    const plan = await rounds.getPlanRow(pool, planId);
+    const plan = await getPlan(pool, planId);
     if (!plan) throw refused('PlanNotFound', `no plan ${planId}`);
     return plan;
   };

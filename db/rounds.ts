@@ -63,33 +63,6 @@ export async function getRound(db: Queryable, roundId: string): Promise<RoundRow
   return r ? toRound(r) : undefined;
 }
 
-/** The plan as stored (0021), or undefined. */
-export async function getPlanRow(db: Queryable, planId: string): Promise<Plan | undefined> {
-  const r = (
-    await db.query(
-      `SELECT plan_id, county, year, name, lead, cooperating, items, target, ratios, frequency, window_from::text AS window_from,
-              window_to::text AS window_to, created_at, created_by FROM plans WHERE plan_id = $1`,
-      [planId],
-    )
-  ).rows[0];
-  if (!r) return undefined;
-  return {
-    planId: r.plan_id,
-    county: r.county,
-    year: r.year,
-    name: r.name,
-    lead: r.lead,
-    cooperating: r.cooperating,
-    items: r.items,
-    target: r.target,
-    ratios: r.ratios,
-    frequency: r.frequency,
-    window: { from: r.window_from, to: r.window_to },
-    createdAt: r.created_at.toISOString(),
-    createdBy: r.created_by,
-  };
-}
-
 /** Records the round and its seed once; a retry (or a second start of the same id) reads the first. */
 export async function recordSeed(
   db: Queryable,

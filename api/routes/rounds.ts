@@ -12,7 +12,8 @@ import { ApplicationFailure } from '@temporalio/common';
 import { z } from 'zod';
 import { nextSeq } from '../../db/ids.js';
 import { inspectionCounty, roundOfInspection } from '../../db/round-launches.js';
-import { getPlanRow, getRound, launchCounts, loadSnapshot } from '../../db/rounds.js';
+import { getPlan } from '../../db/plans.js';
+import { getRound, launchCounts, loadSnapshot } from '../../db/rounds.js';
 import { shanghaiDate } from '../../domain/calendar/index.js';
 import { departmentName, divisionName } from '../../domain/departments.js';
 import { verifyDraw, type DrawResult } from '../../domain/draw.js';
@@ -111,7 +112,7 @@ export const roundRoutes =
       },
       async (req, reply) => {
         const p = req.principal;
-        const plan = await getPlanRow(pool, req.params.planId);
+        const plan = await getPlan(pool, req.params.planId);
         if (!plan || !coversCounty(p, plan.county)) throw notFound('计划');
         const lead = p.department === plan.lead && hasRole(p, 'officer', 'head');
         if (!(lead || (hasRole(p, 'supervisor') && p.county === plan.county))) throw forbidden('轮次由计划的牵头部门或本县督查人员发起');
