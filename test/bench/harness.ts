@@ -17,18 +17,18 @@ import os from 'node:os';
 import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
-import pg from 'pg';
 import { buildApp } from '../../api/app.js';
-import { migrate } from '../../db/migrate.js';
-import { createPool, type Pool } from '../../db/pool.js';
+import type { Pool } from '../../db/pool.js';
 import { payloadKeysFor } from '../../domain/payload-keys.js';
-import { freePort, startEmbeddedPostgres, startTemporalDevServer } from '../../scripts/dev-stack.js';
+import { freePort, startTemporalDevServer } from '../../scripts/dev-stack.js';
 import { payloadDataConverter } from '../../worker/payload-codec.js';
 import { bundleWorkflows, createWorker } from '../../worker/worker.js';
 // The request-rate buckets are out of reach: the benchmark measures the service, not the limiter.
 import { testConfig, testPayloadKeys } from '../helpers/config.js';
 
-export const log = (m: string) => process.stdout.write(`${m}\n`);
+import { benchDatabase, log } from './kit.js';
+
+export { log, machine } from './kit.js';
 
 export interface BenchStack {
   pool: Pool;
@@ -45,13 +45,7 @@ export interface BenchStack {
 export async function startBenchStack(name: string, opts: { apiProcess?: boolean } = {}): Promise<BenchStack> {
   Runtime.install({ logger: new DefaultLogger('ERROR') });
   const dir = mkdtempSync(path.join(os.tmpdir(), `bench-${name}-`));
-  const pgHandle = await startEmbeddedPostgres({ dir: path.join(dir, 'pg'), port: await freePort(), persistent: false });
-  const admin = new pg.Client({ connectionString: pgHandle.url });
-  await admin.connect();
-  await admin.query('CREATE DATABASE bench');
-  await admin.end();
-  const pool = createPool({ DATABASE_URL: pgHandle.urlFor('bench'), PG_POOL_MAX: 10, PG_CONNECTION_TIMEOUT_MS: 5000, PG_STATEMENT_TIMEOUT_MS: 30000 });
-  await migrate(pool);
+  const { pgHandle, pool } = await benchDatabase(dir);
   const temporal = await startTemporalDevServer({ port: await freePort(), dbFile: path.join(dir, 'temporal.db') });
   const config = testConfig();
   const dataConverter = payloadDataConverter(payloadKeysFor(config));
@@ -203,11 +197,4 @@ export function printRatio(label: string, a: PathStats, b: PathStats) {
   log(
     `ratio ${label}: throughput ${(a.perSecond / b.perSecond).toFixed(2)}, p50 ${(a.p50 / b.p50).toFixed(2)}, p90 ${(a.p90 / b.p90).toFixed(2)}, p99 ${(a.p99 / b.p99).toFixed(2)}`,
   );
-}
-
-export function machine(): string {
-  return `node ${process.version}, ${os.cpus().length} cores (${os.cpus()[0]?.model ?? '?'}), load average ${os
-    .loadavg()
-    .map((l) => l.toFixed(1))
-    .join(' ')}`;
 }

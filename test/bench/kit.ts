@@ -5,6 +5,8 @@
  */
 import { execFileSync } from 'node:child_process';
 import os from 'node:os';
+import path from 'node:path';
+import pg from 'pg';
 import type { Client } from '@temporalio/client';
 import type { DataConverter } from '@temporalio/common';
 import proto from '@temporalio/proto';
@@ -13,8 +15,32 @@ import { parsePayloadKeys } from '../../domain/payload-keys.js';
 import { catalogue } from '../../domain/scenarios/catalogue.js';
 import { resolveScenario } from '../../domain/scenarios/schema.js';
 import { newPayloadKeySpec, payloadDataConverter } from '../../worker/payload-codec.js';
+import { migrate } from '../../db/migrate.js';
+import { createPool, type Pool } from '../../db/pool.js';
+import { freePort, startEmbeddedPostgres } from '../../scripts/dev-stack.js';
 
 export const log = (m: string) => process.stdout.write(`${m}\n`);
+
+/**
+ * A throwaway PostgreSQL under `dir` with a migrated database `bench`: the handle (to stop it), the
+ * database's URL and a pool of `poolMax` connections whose statements time out after `statementTimeoutMs`.
+ */
+export async function benchDatabase(dir: string, o: { poolMax?: number; statementTimeoutMs?: number } = {}) {
+  const pgHandle = await startEmbeddedPostgres({ dir: path.join(dir, 'pg'), port: await freePort(), persistent: false });
+  const admin = new pg.Client({ connectionString: pgHandle.url });
+  await admin.connect();
+  await admin.query('CREATE DATABASE bench');
+  await admin.end();
+  const url = pgHandle.urlFor('bench');
+  const pool: Pool = createPool({
+    DATABASE_URL: url,
+    PG_POOL_MAX: o.poolMax ?? 10,
+    PG_CONNECTION_TIMEOUT_MS: 10_000,
+    PG_STATEMENT_TIMEOUT_MS: o.statementTimeoutMs ?? 30_000,
+  });
+  await migrate(pool);
+  return { pgHandle, url, pool };
+}
 
 /** The machine and how busy it is now (the 2 cores are shared: every figure carries this line). */
 export function machine(): string {

@@ -21,22 +21,18 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Client } from '@temporalio/client';
-import pg from 'pg';
-import { createPool } from '../../db/pool.js';
 import { DEFAULT_MAX_CACHED_WORKFLOWS } from '../../domain/config.js';
-import { migrate } from '../../db/migrate.js';
 import { defaultCalendar, shanghaiDate } from '../../domain/calendar/index.js';
 import { dayRungAt } from '../../domain/ladder.js';
 import type { Principal } from '../../domain/principal.js';
 import { catalogue } from '../../domain/scenarios/catalogue.js';
 import type { TaskView } from '../../domain/task.js';
-import { freePort, startEmbeddedPostgres } from '../../scripts/dev-stack.js';
 import { signUpdate } from '../../workflows/department-task.js';
 import { refinedOilMatter } from '../../workflows/scenarios/refined-oil.js';
 import { bundleWorkflows } from '../../worker/worker.js';
 import { eventually } from '../helpers/eventually.js';
 import { timeSkippingEnv } from '../helpers/temporal.js';
-import { log, machine, mib, percentile, refinedOilInput } from './kit.js';
+import { benchDatabase, log, machine, mib, percentile, refinedOilInput } from './kit.js';
 import { newPayloadKeySpec, parsePayloadKeys, payloadDataConverter } from '../../worker/payload-codec.js';
 import type { WorkerSample } from './worker-process.js';
 
@@ -147,14 +143,7 @@ log(`bench:open-matters  N=${N} matters (${5 * N} tasks), concurrency ${C}, skip
 log(machine());
 const t0 = performance.now();
 
-const pgHandle = await startEmbeddedPostgres({ dir: path.join(dir, 'pg'), port: await freePort(), persistent: false });
-const admin = new pg.Client({ connectionString: pgHandle.url });
-await admin.connect();
-await admin.query('CREATE DATABASE bench');
-await admin.end();
-const dbUrl = pgHandle.urlFor('bench');
-const pool = createPool({ DATABASE_URL: dbUrl, PG_POOL_MAX: 4, PG_CONNECTION_TIMEOUT_MS: 10_000, PG_STATEMENT_TIMEOUT_MS: 120_000 });
-await migrate(pool);
+const { pgHandle, url: dbUrl, pool } = await benchDatabase(dir, { poolMax: 4, statementTimeoutMs: 120_000 });
 
 const env = await timeSkippingEnv();
 const bundlePath = path.join(dir, 'workflow-bundle.js');

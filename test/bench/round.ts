@@ -12,13 +12,11 @@ import path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
-import pg from 'pg';
-import { migrate } from '../../db/migrate.js';
-import { createPool } from '../../db/pool.js';
-import { freePort, startEmbeddedPostgres, startTemporalDevServer } from '../../scripts/dev-stack.js';
+import { freePort, startTemporalDevServer } from '../../scripts/dev-stack.js';
 import { inspectionRound } from '../../workflows/inspection-round.js';
 import { bundleWorkflows, createWorker } from '../../worker/worker.js';
 import { insertItem, insertPlan } from '../helpers/plans.js';
+import { benchDatabase } from './kit.js';
 
 const SUBJECTS = Number(process.argv[2] ?? 100_000);
 const INSPECTORS = Number(process.argv[3] ?? 500);
@@ -31,13 +29,7 @@ const log = (m: string) => process.stdout.write(`${m}\n`);
 const mib = (b: number) => `${Math.round(b / 2 ** 20)} MiB`;
 
 async function main() {
-  const pgHandle = await startEmbeddedPostgres({ dir: path.join(dir, 'pg'), port: await freePort(), persistent: false });
-  const admin = new pg.Client({ connectionString: pgHandle.url });
-  await admin.connect();
-  await admin.query('CREATE DATABASE bench');
-  await admin.end();
-  const pool = createPool({ DATABASE_URL: pgHandle.urlFor('bench'), PG_POOL_MAX: 10, PG_CONNECTION_TIMEOUT_MS: 5000, PG_STATEMENT_TIMEOUT_MS: 60000 });
-  await migrate(pool);
+  const { pgHandle, pool } = await benchDatabase(dir, { statementTimeoutMs: 60_000 });
 
   // The registry: grades A 30% / B 40% / C 20% / D 10% (by the subject's number), two market
   // and commerce teams per subject drawn from 500 inspectors of five departments.

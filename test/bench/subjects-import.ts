@@ -11,13 +11,10 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { Client } from '@temporalio/client';
-import pg from 'pg';
 import { buildApp } from '../../api/app.js';
 import { createKey } from '../../db/keys.js';
-import { migrate } from '../../db/migrate.js';
-import { createPool } from '../../db/pool.js';
-import { freePort, startEmbeddedPostgres } from '../../scripts/dev-stack.js';
 import { testConfig } from '../helpers/config.js';
+import { benchDatabase } from './kit.js';
 
 const N = Number(process.argv[2] ?? 100_000);
 const format = (process.argv[3] ?? 'ndjson') as 'ndjson' | 'csv';
@@ -103,13 +100,7 @@ function importOnce(port: number, key: string, round: number): Promise<{ status:
 }
 
 async function main() {
-  const pgHandle = await startEmbeddedPostgres({ dir: path.join(dir, 'pg'), port: await freePort(), persistent: false });
-  const admin = new pg.Client({ connectionString: pgHandle.url });
-  await admin.connect();
-  await admin.query('CREATE DATABASE bench');
-  await admin.end();
-  const pool = createPool({ DATABASE_URL: pgHandle.urlFor('bench'), PG_POOL_MAX: 10, PG_CONNECTION_TIMEOUT_MS: 5000, PG_STATEMENT_TIMEOUT_MS: 30000 });
-  await migrate(pool);
+  const { pgHandle, pool } = await benchDatabase(dir);
   // The import never calls Temporal: a lazy client that never connects.
   const app = await buildApp({ config: testConfig(), pool, temporal: new Client(), logger: false });
   await app.listen({ host: '127.0.0.1', port: 0 });
