@@ -5,7 +5,7 @@
  * `inject`) and API keys.
  */
 import { randomUUID } from 'node:crypto';
-import type { Client } from '@temporalio/client';
+import { WorkflowUpdateFailedError, type Client } from '@temporalio/client';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Worker } from '@temporalio/worker';
 import type { FastifyInstance } from 'fastify';
@@ -105,3 +105,14 @@ export function useWorkflowEnv<K extends string = never>(opts: WorkflowEnvOption
 
   return view;
 }
+
+/** The timeline entry types a workflow recorded, in order. */
+export const timelineTypes = async (db: TestDatabase, id: string) =>
+  (await db.pool.query<{ type: string }>('SELECT type FROM timeline_events WHERE workflow_id = $1 ORDER BY seq', [id])).rows.map((r) => r.type);
+
+/** An Update's outcome as a word: `accepted`, or the type of the ApplicationFailure its validator or handler refused it with. */
+export const updateRefusal = (p: Promise<unknown>) =>
+  p.then(
+    () => 'accepted',
+    (e: unknown) => (e instanceof WorkflowUpdateFailedError ? (e.cause as { type?: string }).type : String(e)),
+  );

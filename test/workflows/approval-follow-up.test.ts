@@ -8,7 +8,7 @@
  * (the reverse push beyond the follow-up's check, `patched('licence-push')`).
  */
 import { randomUUID } from 'node:crypto';
-import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
+import type { WorkflowHandle } from '@temporalio/client';
 import { describe, expect, test } from 'vitest';
 import { getApprovalRow, listApprovals } from '../../db/approvals.js';
 import type { ApprovalInputDraft } from '../../domain/approval.js';
@@ -17,7 +17,7 @@ import type { Principal } from '../../domain/principal.js';
 import { approvalFollowUp, getApprovalFollowUpQuery } from '../../workflows/approval-follow-up.js';
 import { departmentTask, getTaskQuery, reviewUpdate, signUpdate, submitUpdate } from '../../workflows/department-task.js';
 import { eventually } from '../helpers/eventually.js';
-import { useWorkflowEnv } from '../helpers/workflow-env.js';
+import { useWorkflowEnv, timelineTypes, updateRefusal } from '../helpers/workflow-env.js';
 
 const wf = useWorkflowEnv({ queue: 'approval-follow-up' });
 const county = '610124';
@@ -60,8 +60,7 @@ async function check(h: FollowUp) {
   await eventually(async () => (await t.query(getTaskQuery).catch(() => undefined))?.currentDeadline, { message: `${ref.taskId} assigned` });
   return { ...ref, handle: t };
 }
-const types = async (id: string) =>
-  (await wf.db.pool.query<{ type: string }>('SELECT type FROM timeline_events WHERE workflow_id = $1 ORDER BY seq', [id])).rows.map((r) => r.type);
+const types = (id: string) => timelineTypes(wf.db, id);
 const recipients = async (id: string, kind: string) =>
   (
     await wf.db.pool.query<{ department: string | null; role: string | null }>(
@@ -69,11 +68,7 @@ const recipients = async (id: string, kind: string) =>
       [id, kind],
     )
   ).rows.map((r) => r.department ?? r.role);
-const refusal = (p: Promise<unknown>) =>
-  p.then(
-    () => 'accepted',
-    (e: unknown) => (e instanceof WorkflowUpdateFailedError ? (e.cause as { type?: string }).type : String(e)),
-  );
+const refusal = updateRefusal;
 
 describe('an approval event to its first check', () => {
   test('granted: the market bureau checks within 30 working days of the approval, finds an issue touching the licence; the approval bureau is told; closed', async () => {

@@ -5,7 +5,7 @@
  * step of its own, due within 3 working days of the end; then the visit-back closes the clue.
  */
 import { randomUUID } from 'node:crypto';
-import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
+import type { WorkflowHandle } from '@temporalio/client';
 import { describe, expect, test } from 'vitest';
 import { resolveDeadline } from '../../domain/calendar/index.js';
 import type { ClueInputDraft } from '../../domain/clue.js';
@@ -18,7 +18,7 @@ import { getTaskQuery, signUpdate, submitUpdate } from '../../workflows/departme
 import { getMatterQuery } from '../../workflows/matter-kit.js';
 import { eventually } from '../helpers/eventually.js';
 import { MatterDriver } from '../helpers/matter-driver.js';
-import { useWorkflowEnv } from '../helpers/workflow-env.js';
+import { useWorkflowEnv, timelineTypes, updateRefusal } from '../helpers/workflow-env.js';
 
 const wf = useWorkflowEnv({ queue: 'clue-matter' });
 const county = '610124';
@@ -66,13 +66,8 @@ async function leadTask(h: Clue, n = 1) {
   await eventually(async () => (await t.query(getTaskQuery).catch(() => undefined))?.currentDeadline, { message: `${ref.taskId} assigned` });
   return t;
 }
-const refusal = (p: Promise<unknown>) =>
-  p.then(
-    () => 'accepted',
-    (e: unknown) => (e instanceof WorkflowUpdateFailedError ? (e.cause as { type?: string }).type : String(e)),
-  );
-const types = async (id: string) =>
-  (await wf.db.pool.query<{ type: string }>('SELECT type FROM timeline_events WHERE workflow_id = $1 ORDER BY seq', [id])).rows.map((r) => r.type);
+const refusal = updateRefusal;
+const types = (id: string) => timelineTypes(wf.db, id);
 const untilState = (h: Clue, state: string) =>
   eventually(async () => ((await h.query(getClueQuery)).state === state ? true : undefined), { message: `${h.workflowId} ${state}` });
 

@@ -5,7 +5,7 @@
  * decision; the read model and the timeline as an auditor reads them.
  */
 import { randomUUID } from 'node:crypto';
-import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
+import type { WorkflowHandle } from '@temporalio/client';
 import { describe, expect, test } from 'vitest';
 import type { ClueInputDraft } from '../../domain/clue.js';
 import type { Principal } from '../../domain/principal.js';
@@ -13,7 +13,7 @@ import { clue, decideClueUpdate, dispatchClueUpdate, getClueQuery, visitClueUpda
 import { getTaskQuery, returnUpdate, signUpdate, submitUpdate } from '../../workflows/department-task.js';
 import { eventually } from '../helpers/eventually.js';
 import { settle } from '../helpers/history.js';
-import { useWorkflowEnv } from '../helpers/workflow-env.js';
+import { useWorkflowEnv, timelineTypes, updateRefusal } from '../helpers/workflow-env.js';
 
 const wf = useWorkflowEnv({ queue: 'clue' });
 const county = '610124';
@@ -43,13 +43,8 @@ async function answer(t: { department: string; handle: WorkflowHandle }, summary
 }
 const untilState = (h: Clue, state: string) =>
   eventually(async () => ((await h.query(getClueQuery)).state === state ? true : undefined), { message: `${h.workflowId} ${state}` });
-const types = async (id: string) =>
-  (await wf.db.pool.query<{ type: string }>('SELECT type FROM timeline_events WHERE workflow_id = $1 ORDER BY seq', [id])).rows.map((r) => r.type);
-const refusal = (p: Promise<unknown>) =>
-  p.then(
-    () => 'accepted',
-    (e: unknown) => (e instanceof WorkflowUpdateFailedError ? (e.cause as { type?: string }).type : String(e)),
-  );
+const types = (id: string) => timelineTypes(wf.db, id);
+const refusal = updateRefusal;
 
 describe('a clue from intake to visit-back', () => {
   test('dispatched by the catalogue to the lead and a co-handler; the lead’s submission is the reply; satisfied → closed', async () => {

@@ -7,7 +7,7 @@
  * working days after it, on the initiator's task with its ladder; publishing puts the result on
  * the public list, naming an organisation only; a recusal's re-draw replaces inspectors.
  */
-import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
+import type { WorkflowHandle } from '@temporalio/client';
 import { describe, expect, test } from 'vitest';
 import { getInspectionRow } from '../../db/inspections.js';
 import { listPublicResults } from '../../db/matters.js';
@@ -21,7 +21,7 @@ import type { RegistrySubject } from '../../domain/registry.js';
 import { getTaskQuery, signUpdate, submitUpdate } from '../../workflows/department-task.js';
 import { addChecksUpdate, getInspectionQuery, jointInspection, replaceInspectorsUpdate } from '../../workflows/joint-inspection.js';
 import { eventually } from '../helpers/eventually.js';
-import { useWorkflowEnv } from '../helpers/workflow-env.js';
+import { useWorkflowEnv, timelineTypes, updateRefusal } from '../helpers/workflow-env.js';
 
 const wf = useWorkflowEnv({ queue: 'joint-inspection' });
 const county = '610124';
@@ -77,13 +77,8 @@ async function record(h: Inspection, department: string, outcome: string, findin
   // Recorded with its credit (every subject here is registered), so nothing of it is still in flight.
   await eventually(async () => (await h.query(getInspectionQuery)).credit?.some((c) => c.department === department), { message: `${department} recorded` });
 }
-const types = async (id: string) =>
-  (await wf.db.pool.query<{ type: string }>('SELECT type FROM timeline_events WHERE workflow_id = $1 ORDER BY seq', [id])).rows.map((r) => r.type);
-const refusal = (p: Promise<unknown>) =>
-  p.then(
-    () => 'accepted',
-    (e: unknown) => (e instanceof WorkflowUpdateFailedError ? (e.cause as { type?: string }).type : String(e)),
-  );
+const types = (id: string) => timelineTypes(wf.db, id);
+const refusal = updateRefusal;
 
 describe('a joint inspection', () => {
   test('notice, a task per department, a draw joining before the visit and refused after it, results, credit, publication due 20 working days after the end', async () => {

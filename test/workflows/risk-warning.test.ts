@@ -6,7 +6,7 @@
  * nothing in history; no closing without feedback; and no subject name in what is told.
  */
 import { randomUUID } from 'node:crypto';
-import { WorkflowUpdateFailedError, type WorkflowHandle } from '@temporalio/client';
+import type { WorkflowHandle } from '@temporalio/client';
 import { describe, expect, test } from 'vitest';
 import { getRiskWarningRow, listRiskWarnings, recentWarningsByTradeAndTownship } from '../../db/risk-warnings.js';
 import type { Principal } from '../../domain/principal.js';
@@ -22,7 +22,7 @@ import {
 } from '../../workflows/risk-warning.js';
 import { eventually } from '../helpers/eventually.js';
 import { settle } from '../helpers/history.js';
-import { useWorkflowEnv } from '../helpers/workflow-env.js';
+import { useWorkflowEnv, timelineTypes, updateRefusal } from '../helpers/workflow-env.js';
 
 const wf = useWorkflowEnv({ queue: 'risk-warning' });
 const county = '610124';
@@ -75,13 +75,8 @@ async function submit(t: { department: string; handle: WorkflowHandle }, submiss
 }
 const untilState = (h: Warning, state: string) =>
   eventually(async () => ((await h.query(getRiskWarningQuery)).state === state ? true : undefined), { message: `${h.workflowId} ${state}` });
-const types = async (id: string) =>
-  (await wf.db.pool.query<{ type: string }>('SELECT type FROM timeline_events WHERE workflow_id = $1 ORDER BY seq', [id])).rows.map((r) => r.type);
-const refusal = (p: Promise<unknown>) =>
-  p.then(
-    () => 'accepted',
-    (e: unknown) => (e instanceof WorkflowUpdateFailedError ? (e.cause as { type?: string }).type : String(e)),
-  );
+const types = (id: string) => timelineTypes(wf.db, id);
+const refusal = updateRefusal;
 /**
  * History events other than workflow-task bookkeeping. The Java test server, unlike a real
  * server, persists the speculative workflow task that carried a rejected update; what matters is
