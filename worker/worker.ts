@@ -13,8 +13,11 @@ import { DEFAULT_MAX_CACHED_WORKFLOWS } from '../domain/config.js';
 
 const require = createRequire(import.meta.url);
 
-/** The worker's workflow code: `workflows/index.ts`, re-exporting every workflow type. */
-export const workflowsPath = require.resolve('../workflows/index.ts');
+/**
+ * The worker's workflow code: every workflow type of `workflows/index.ts`, through an entry point
+ * that loads each type's modules only when a run of that type starts (why: worker/workflow-entry.cjs).
+ */
+export const workflowsPath = require.resolve('./workflow-entry.cjs');
 
 /**
  * The OpenTelemetry workflow interceptors (spans for a run, its activities' and children's starts,

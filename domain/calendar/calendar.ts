@@ -88,8 +88,13 @@ interface CompiledCalendar {
   readonly workList: Int32Array;
   /** [i] = number of days in unpublished years at indices [0, i); length + 1 entries. */
   readonly unpubBefore: Int32Array;
-  /** 'YYYY-MM-DD' of each index, so results never format dates in the hot path. */
-  readonly dates: readonly string[];
+  /**
+   * 'YYYY-MM-DD' of each index, formatted on first use and kept, so the hot path formats a day once.
+   * Not filled up front: the table spans ~30 years (11,000 days) and every workflow run evaluates
+   * this module afresh in Temporal's sandbox, where formatting them all was ~40% of the cost of
+   * loading the workflow code (test/bench/workflow-load.ts).
+   */
+  readonly dates: (string | undefined)[];
   /** Milliseconds after local midnight at which a day limit ends. */
   readonly endOfDayMs: number;
   /** 'THH:MM:SS.mmm+08:00' of endOfDayMs. */
@@ -329,7 +334,7 @@ function countWorking(c: CompiledCalendar, a: number, b: number): number {
 
 function dateOf(c: CompiledCalendar, day: number): string {
   const i = day - c.firstDay;
-  return i >= 0 && i < c.length ? c.dates[i]! : formatDay(day);
+  return i >= 0 && i < c.length ? (c.dates[i] ??= formatDay(day)) : formatDay(day);
 }
 
 function isoOf(c: CompiledCalendar, ms: number): string {
@@ -511,12 +516,11 @@ export function compileCalendar(years: Record<string, CalendarYearData>, opts: {
   const workBefore = new Int32Array(length + 1);
   const unpubBefore = new Int32Array(length + 1);
   const list: number[] = [];
-  const dates: string[] = new Array<string>(length);
+  const dates = new Array<string | undefined>(length);
   for (let i = 0; i < length; i++) {
     workBefore[i + 1] = workBefore[i]! + working[i]!;
     unpubBefore[i + 1] = unpubBefore[i]! + unpublished[i]!;
     if (working[i] === 1) list.push(i);
-    dates[i] = formatDay(firstDay + i);
   }
 
   const compiled: CompiledCalendar = {
