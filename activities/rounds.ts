@@ -16,6 +16,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import type { Pool } from '../db/pool.js';
 import { inTransaction } from '../db/sql.js';
 import { currentItem } from '../db/inspection-items.js';
+import { yearlyCap } from '../db/inspection-settings.js';
 import { getPlan } from '../db/plans.js';
 import * as rounds from '../db/rounds.js';
 import * as launches from '../db/round-launches.js';
@@ -76,7 +77,7 @@ export function roundActivities(deps: { pool: Pool; calendar: () => Promise<Cale
           from: addDays(round.scheduledOn, -inspectionDefaults.recentWindowDays),
           to: addDays(round.scheduledOn, inspectionDefaults.recentWindowDays),
         };
-        const cap = await rounds.yearlyCap(pool, plan.county);
+        const cap = await yearlyCap(pool, plan.county);
         const snapshot = canonicalSnapshot({
           county: plan.county,
           subjects: await rounds.snapshotSubjects(pool, plan.county, plan.target),

@@ -34,6 +34,7 @@ import { reportRoutes } from './routes/reports.js';
 import { evaluationRoutes } from './routes/evaluation.js';
 import { approvalRoutes } from './routes/approvals.js';
 import { inspectionItemPublicRoutes, inspectionItemRoutes } from './routes/inspection-items.js';
+import { inspectionSettingsPublicRoutes, inspectionSettingsRoutes } from './routes/inspection-settings.js';
 import { subjectImportRoutes, importMediaTypes } from './routes/subject-import.js';
 import { inspectorRoutes } from './routes/inspectors.js';
 import { planRoutes } from './routes/plans.js';
@@ -188,7 +189,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       perIp.take(req.ip),
       req.method === 'GET' &&
         ((url.startsWith('/v1/public/results') && !url.includes(':resultId/versions')) ||
-          (url === '/v1/counties/:county/inspection-items' && !req.headers.authorization))
+          ((url === '/v1/counties/:county/inspection-items' || url === '/v1/counties/:county/inspection-settings') && !req.headers.authorization))
         ? publicPerIp.take(req.ip)
         : 0,
     );
@@ -214,8 +215,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   await app.register(healthRoutes(deps));
   await app.register(metricsRoutes(deps, httpMetrics));
   await app.register(publicRoutes(deps), { prefix: '/v1/public' });
-  // The county's published list of items is public too (a key, when sent, shows more).
+  // The county's published list of items is public too (a key, when sent, shows more), and so is its yearly cap.
   await app.register(inspectionItemPublicRoutes(deps), { prefix: '/v1' });
+  await app.register(inspectionSettingsPublicRoutes(deps), { prefix: '/v1' });
   // Outside the key-checked scope: browsers send CORS preflights without a key; it authenticates itself.
   await app.register(codecRoutes(deps), { prefix: '/v1/codec' });
   await app.register(
@@ -249,6 +251,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       await v1.register(evaluationRoutes(deps));
       await v1.register(approvalRoutes(deps));
       await v1.register(inspectionItemRoutes(deps));
+      await v1.register(inspectionSettingsRoutes(deps));
       await v1.register(inspectorRoutes(deps));
       await v1.register(subjectImportRoutes(deps));
       await v1.register(planRoutes(deps));

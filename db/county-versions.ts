@@ -2,9 +2,9 @@ import type pg from 'pg';
 import type { Queryable } from './pool.js';
 
 /**
- * A county's configuration kept as versions (the dispatch catalogue, the approval rules): one row
- * per version in `table` (county, version, <document column>, settings, created_at, created_by),
- * the newest in force. Each edit names the version it was made from: one made meanwhile answers
+ * A county's configuration kept as versions (the dispatch catalogue, the approval rules, the
+ * inspection settings): one row per version in `table` (county, version, <document column>,
+ * settings, created_at, created_by), the newest in force. Each edit names the version it was made from: one made meanwhile answers
  * 'stale' and nothing is written. Edits of one county are serialised by `lock`'s advisory lock.
  */
 export interface CountyVersion<D, S> {

@@ -221,8 +221,6 @@ export async function publishInspectionResult(
   });
 }
 
-/** The county's published yearly cap of inspections per subject (国办发〔2024〕54号), or undefined: none published. */
-export async function yearlyCap(db: Queryable, county: string): Promise<number | undefined> {
-  const res = await db.query<{ yearly_cap: number | null }>('SELECT yearly_cap FROM inspection_settings WHERE county = $1', [county]);
-  return res.rows[0]?.yearly_cap ?? undefined;
-}
+// The county's published yearly cap per subject has one reading, db/inspection-settings.ts (also
+// read by the rounds); re-exported where the ad-hoc inspection has always found it.
+export { yearlyCap } from './inspection-settings.js';

@@ -70,8 +70,8 @@ export const runtimePrivileges: Record<string, readonly TablePrivilege[]> = {
   // A plan is never changed in place (a correction is a new plan); an inspection's row follows its workflow.
   plans: ['SELECT', 'INSERT'],
   inspections: ['SELECT', 'INSERT', 'UPDATE'],
-  // The county's yearly cap per subject (0023).
-  inspection_settings: ['SELECT', 'INSERT', 'UPDATE'],
+  // The county's yearly cap per subject (0023): a row per version since 0026, never rewritten.
+  inspection_settings: ['SELECT', 'INSERT'],
   // Rounds (0023): the seed, snapshot and draw are written once each (guarded updates); the recusal log is appended.
   rounds: ['SELECT', 'INSERT', 'UPDATE'],
   round_launches: ['SELECT', 'INSERT', 'UPDATE'],

@@ -133,12 +133,6 @@ export async function inspectionsThisYear(db: Queryable, county: string, year: n
   return Object.fromEntries(res.rows.map((r) => [r.subject_id, r.n]));
 }
 
-/** The county's published yearly cap per enterprise; undefined: none (no row, or a null cap). */
-export async function yearlyCap(db: Queryable, county: string): Promise<number | undefined> {
-  const r = (await db.query<{ yearly_cap: number | null }>('SELECT yearly_cap FROM inspection_settings WHERE county = $1', [county])).rows[0];
-  return r?.yearly_cap ?? undefined;
-}
-
 /** Stores the snapshot once (never replaced: a retry after a crash keeps the first). */
 export async function storeSnapshot(db: Queryable, roundId: string, snapshot: RegistrySnapshot, plan: DrawPlan, hash: string): Promise<void> {
   await db.query(

@@ -150,6 +150,7 @@ const callers: Record<string, Who> = {
   'POST /v1/approvals': 'operator',
   'PUT /v1/counties/{county}/approval-rules': 'admin',
   'PUT /v1/counties/{county}/inspection-items/{itemId}': 'admin',
+  'PUT /v1/counties/{county}/inspection-settings': 'admin',
   'PUT /v1/counties/{county}/registry-settings': 'admin',
   'PUT /v1/subjects/{subjectId}': 'admin',
   'POST /v1/subjects/import': 'admin',

@@ -149,13 +149,15 @@ describe('an ad-hoc inspection', () => {
     expect(noDate.status).toBe(400);
     expect(noDate.body.error.issues).toEqual([{ path: 'body.visitOn', message: 'an on-site item needs a visit date' }]);
 
-    // The county's yearly cap: two this year, a third refused.
-    await h.db.pool.query("INSERT INTO inspection_settings (county, yearly_cap, updated_by) VALUES ('610124', 2, 'test')");
+    // The county's yearly cap, published through its route: two this year, a third refused.
+    const admin = { authorization: `Bearer ${keys.admin}` };
+    const cap = await h.call('PUT', `/v1/counties/${county}/inspection-settings`, { as: admin, body: { yearlyCap: 2, basis: '周政办发〔2026〕1号' } });
+    expect(cap.status, cap.text).toBe(200);
     const capped = await h.call('POST', '/v1/inspections', { as: 'market', body: body({ items: ['SC-02'] }) });
     expect(capped.status).toBe(409);
     expect(capped.body.error).toMatchObject({ code: 'recently_inspected', issues: [{ path: 'body.subjectId' }] });
     expect(await count("SELECT count(*) AS n FROM inspection_refusals WHERE reason = 'yearly-cap'")).toBe(1);
-    await h.db.pool.query("DELETE FROM inspection_settings WHERE county = '610124'");
+    expect((await h.call('PUT', `/v1/counties/${county}/inspection-settings`, { as: admin, body: { yearlyCap: null } })).status).toBe(200);
     expect(await count('SELECT count(*) AS n FROM inspections')).toBe(before + 1);
   });
 });

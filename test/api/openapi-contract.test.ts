@@ -48,8 +48,8 @@ describe('the OpenAPI document', () => {
     }
   });
 
-  test('health, the public results and a county’s published items need no key; everything else under /v1 does', () => {
-    const openUnderV1 = ['get /v1/public/results', 'get /v1/counties/{county}/inspection-items'];
+  test('health, the public results, a county’s published items and yearly cap need no key; everything else under /v1 does', () => {
+    const openUnderV1 = ['get /v1/public/results', 'get /v1/counties/{county}/inspection-items', 'get /v1/counties/{county}/inspection-settings'];
     for (const { path, method, op } of operations()) {
       // The public list is open; the supervisors' routes behind it (versions, correct, withdraw) are not.
       // The list of items (事项清单) is open; with a key it shows more, and a bad key is 401 there too.

@@ -6,6 +6,8 @@
  * of the plan's window.
  */
 import { describe, expect, test } from 'vitest';
+import { putInspectionSettings } from '../../db/inspection-settings.js';
+import { inTransaction } from '../../db/sql.js';
 import { snapshotHash, verifyDraw, type DrawResult } from '../../domain/draw.js';
 import { inspectionRound } from '../../workflows/inspection-round.js';
 import { eventually } from '../helpers/eventually.js';
@@ -55,7 +57,7 @@ describe('inspectionRound', () => {
     await insertInspectors(db, county, 'market', 3);
     await insertInspectors(db, county, 'commerce', 2);
     // The county caps inspections at 2 a year: D 1 had 2 already; C 1 was inspected for the item a week ago.
-    await db.query("INSERT INTO inspection_settings (county, yearly_cap, updated_by) VALUES ($1, 2, 'test')", [county]);
+    await inTransaction(db, (client) => putInspectionSettings(client, { county, yearlyCap: 2, by: 'k-test' }));
     const past = (n: number, subject: string, on: string) =>
       db.query(
         `INSERT INTO inspections (inspection_id, county, subject_id, initiator, departments, items, inspector_ids, checks, visit_on, state, ended_on, created_at, last_seq, view)
