@@ -14,8 +14,7 @@ import { safeText } from './text.js';
 import { licenceSchema, licenceTypeSchema } from './licence.js';
 import { isoDateTimeSchema } from './time.js';
 
-/** The county's approval bureau (行政审批服务局): it sends the events and hears of the findings. */
-export const approvalBureau = 'approval';
+export { approvalBureau } from './departments.js';
 
 export const approvalEvents = ['licence-granted', 'licence-changed', 'licence-revoked', 'filing'] as const;
 export type ApprovalEvent = (typeof approvalEvents)[number];

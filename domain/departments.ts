@@ -31,6 +31,9 @@ export const departmentNames = {
 
 export type FixedDepartment = keyof typeof departmentNames;
 
+/** The county's approval bureau (行政审批服务局): it sends the events and hears of the findings. */
+export const approvalBureau = 'approval' satisfies FixedDepartment;
+
 /** A department code: one of the fixed codes, or a township / sub-district `township:<code>`. */
 // Published as checked: the OpenAPI document lists the fixed codes and the township pattern, so
 // a code the API refuses (e.g. `aa`) is invalid by the spec too.

@@ -1,7 +1,6 @@
 /** Signing for a task, submitting its result, and the lead's review (accept or rework). */
-import { approvalBureau } from '../../../domain/approval.js';
 import { toShanghaiIso } from '../../../domain/calendar/index.js';
-import { departmentName } from '../../../domain/departments.js';
+import { approvalBureau, departmentName } from '../../../domain/departments.js';
 import { reviewInputSchema, signInputSchema, submitInputSchema } from '../../../domain/task.js';
 import { clone } from '../../recording.js';
 import { refuse } from '../../refusal.js';
