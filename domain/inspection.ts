@@ -5,6 +5,7 @@
  * import it. The shared contract (input, messages, states, defaults) is domain/inspection-plan.ts.
  */
 import { z } from 'zod';
+import { clueCategories, clueUrgencies } from './clue.js';
 import { countySchema, departmentSchema } from './departments.js';
 import { inspectionCheckSchema, inspectionDefaults, type InspectionCheck, type InspectionState } from './inspection-plan.js';
 import { itemIdSchema, subjectIdSchema, type CreditGrade } from './registry.js';
@@ -86,7 +87,7 @@ export const findingSchema = z.object({
     .enum(['matter', 'clue'])
     .optional()
     .describe(
-      '`matter`: the finding opens a matter (rectification or penalty, by the county’s scenario); `clue`: it is recorded as a clue for the competent department',
+      '`matter`: the finding opens a matter (rectification or penalty, by the county’s scenario); `clue`: it opens a clue (问题线索) taken in as POST /v1/clues takes one in, dispatched by the county’s catalogue to the competent department',
     ),
   matter: z
     .object({
@@ -95,8 +96,21 @@ export const findingSchema = z.object({
     })
     .optional()
     .describe('With `opens: matter`: which matter to open about the subject (required then)'),
+  /**
+   * The clue a finding opens (issue 14 §5): its content is the finding's description, its subject
+   * the inspection's registered subject, its channel `department` (a department's own lead, not a
+   * complainant's: anonymous, no reply wanted), its ref the inspection and the finding.
+   */
+  clue: z
+    .object({
+      category: z.enum(clueCategories).describe('The clue’s category (e.g. `report` 举报): the catalogue dispatches on it and it sets the handling clock'),
+      urgency: z.enum(clueUrgencies).default('normal').describe('The sign-for clock: `normal` in working days, `urgent`/`emergency` in minutes'),
+    })
+    .optional()
+    .describe('With `opens: clue`: how the clue is classified (required then)'),
 });
-export type Finding = Omit<z.infer<typeof findingSchema>, 'matter'>;
+/** A finding as recorded with the result (what it opened is answered, not stored in the submission). */
+export type Finding = Omit<z.infer<typeof findingSchema>, 'matter' | 'clue'>;
 
 /** `POST /v1/inspections/{inspectionId}/results`. */
 export const resultBodySchema = z
@@ -112,6 +126,11 @@ export const resultBodySchema = z
     // Only a body whose fields are each valid is judged as a whole: a bad field is named alone.
     when: (x) => x.issues.length === 0,
   })
+  .refine((b) => b.findings.every((f) => (f.opens === 'clue') === (f.clue !== undefined)), {
+    message: 'a finding that opens a clue classifies it (`clue`), and only such a finding',
+    path: ['findings'],
+    when: (x) => x.issues.length === 0,
+  })
   .refine((b) => (b.outcome === 'no-issue') === (b.findings.length === 0), {
     message: 'findings are given exactly when something was found (outcome other than no-issue)',
     path: ['findings'],
@@ -123,7 +142,7 @@ export type ResultBody = z.infer<typeof resultBodySchema>;
 export function findingsOf(text: string | undefined, item: string): Finding[] {
   if (!text) return [];
   try {
-    const parsed = z.array(findingSchema.omit({ matter: true })).safeParse(JSON.parse(text));
+    const parsed = z.array(findingSchema.omit({ matter: true, clue: true })).safeParse(JSON.parse(text));
     if (parsed.success) return parsed.data;
   } catch {
     // free text, from the task routes

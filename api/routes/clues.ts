@@ -3,50 +3,24 @@
  * office's dispatch, the lead department's return and reply, the visit-back and the supervisor's
  * decision. The loop itself is the `clue` workflow; a repeat (并单) is a row joined to the open
  * clue, with no workflow of its own. The complainant's name and phone are sealed in clue_contacts.
+ * Taking a clue in is api/clue-intake.ts `takeInClue`, which an inspection's finding shares.
  */
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { WorkflowExecutionAlreadyStartedError, WorkflowIdConflictPolicy, WorkflowIdReusePolicy, WorkflowUpdateFailedError } from '@temporalio/client';
+import { WorkflowUpdateFailedError } from '@temporalio/client';
 import type { UpdateDefinition } from '@temporalio/common';
 import { z } from 'zod';
-import { contactsOf, insertContact, openContact, sealContact, type Contact } from '../../db/clue-contacts.js';
-import {
-  clueDepartments,
-  currentCatalogue,
-  findOpenRepeat,
-  getClueRecord,
-  insertClueIntake,
-  listClues,
-  lockMergeKey,
-  mergedClues,
-  putCatalogue,
-  type CatalogueVersion,
-  type ClueRow,
-} from '../../db/clues.js';
-import { actorOf, appendAudit, getTimeline, recordEvent } from '../../db/events.js';
-import { nextSeq } from '../../db/ids.js';
-import { inTransaction } from '../../db/sql.js';
+import { contactsOf, openContact, type Contact } from '../../db/clue-contacts.js';
+import { clueDepartments, currentCatalogue, getClueRecord, listClues, mergedClues, putCatalogue, type CatalogueVersion, type ClueRow } from '../../db/clues.js';
+import { getTimeline } from '../../db/events.js';
 import { getTaskRow } from '../../db/tasks.js';
 import { canSeeClue, canSeeContact, clueOffice } from '../../db/visibility.js';
-import { shanghaiDate, toShanghaiIso } from '../../domain/calendar/index.js';
-import {
-  clueBodySchema,
-  clueCategories,
-  clueCategoryNames,
-  clueSettingsSchema,
-  clueStateNames,
-  clueStates,
-  dispatchCatalogueSchema,
-  dispatchClue,
-  mergeKey,
-  type ClueInputDraft,
-  type ClueView,
-} from '../../domain/clue.js';
-import { countySchema, departmentSchema, divisionName } from '../../domain/departments.js';
+import { toShanghaiIso } from '../../domain/calendar/index.js';
+import { clueBodySchema, clueCategories, clueSettingsSchema, clueStateNames, clueStates, dispatchCatalogueSchema, type ClueView } from '../../domain/clue.js';
+import { countySchema, departmentSchema } from '../../domain/departments.js';
 import { riskWarningSettingsSchema } from '../../domain/risk-warning.js';
-import { clueWorkflowId, toUrlId } from '../../domain/ids.js';
+import { toUrlId } from '../../domain/ids.js';
 import { payloadKeysFor } from '../../domain/payload-keys.js';
 import { hasRole, type Principal } from '../../domain/principal.js';
-import { SA } from '../../domain/search-attributes.js';
 import { returnBodySchema } from '../../domain/task.js';
 import { safeText } from '../../domain/text.js';
 import {
@@ -62,9 +36,10 @@ import {
 } from '../../workflows/clue.js';
 import { getTaskQuery, returnUpdate, signUpdate, submitUpdate } from '../../workflows/department-task.js';
 import type { AppDeps } from '../app.js';
+import { takeInClue } from '../clue-intake.js';
 import { ApiError, forbidden } from '../errors.js';
-import { idempotencyHeaders, reserveWorkflowId, updateIdFor } from '../idempotency.js';
-import { catalogueMatter, checkedFacts, countyDefinition, newMatterId } from '../matter-launch.js';
+import { idempotencyHeaders, updateIdFor } from '../idempotency.js';
+import { checkedFacts, countyDefinition, newMatterId } from '../matter-launch.js';
 import { act, adminAudit, cursorOf, errorResponses, keysetPage, loadVisible, pageQuery, signAndSubmit, viewOnce } from '../plumbing.js';
 import { presentClue, presentTask } from '../presenters.js';
 import { boolQuery, clueSchema, taskViewSchema, timelineEntrySchema, urlIdSchema } from '../schemas.js';
@@ -191,138 +166,9 @@ export const clueRoutes =
         if (!hasRole(p, 'operator') && !isOffice(p)) throw forbidden('只有本县操作员或12345热线办可以受理线索');
         const body = req.body;
         if (body.county !== p.county) throw forbidden('只能受理本县的线索');
-        const contact = body.complainant && !body.complainant.anonymous ? { name: body.complainant.name, phone: body.complainant.phone } : undefined;
-        const hasContact = !!(contact?.name || contact?.phone);
-        if (hasContact && !keys) throw new ApiError(503, 'not_configured', '本服务未配置载荷密钥（PAYLOAD_KEYS），不能保存来电人联系方式');
-
-        const year = Number(shanghaiDate(Date.now()).slice(0, 4));
-        const { workflowId: clueId, created } = await reserveWorkflowId(pool, {
-          scope: `clue:${body.county}`,
-          key: req.headers['idempotency-key'],
-          body,
-          newId: async () => clueWorkflowId(body.county, year, await nextSeq(pool, `clue:${body.county}:${year}`)),
-        });
-        const current = await currentCatalogue(pool, body.county);
-        const settings = clueSettingsSchema.parse(current?.settings ?? {});
-        const dispatch = current ? dispatchClue(current.catalogue, body) : undefined;
-        const key = mergeKey(body);
-        const flags = { anonymous: body.complainant?.anonymous ?? true, wantsReply: body.complainant?.wantsReply ?? false };
-
-        // The row, the sealed contact and the intake's audit entry in one transaction, under the
-        // merge key's lock: two repeats arriving together join one clue. A retry finds the row.
-        const intake = await inTransaction(pool, async (client) => {
-          const existing = await getClueRecord(client, clueId);
-          if (existing) return { view: existing.view, mergedInto: existing.mergedInto ?? undefined, receivedAtMs: Date.parse(existing.view.receivedAt) };
-          if (key) await lockMergeKey(client, key);
-          const mergedInto = key ? await findOpenRepeat(client, key, settings.mergeWindowDays) : undefined;
-          const receivedAtMs = Date.now();
-          const at = toShanghaiIso(receivedAtMs);
-          const state = mergedInto ? 'merged' : dispatch ? 'handling' : 'dispatching';
-          const view: ClueView = {
-            clueId,
-            county: body.county,
-            channel: body.channel,
-            ref: body.ref,
-            category: body.category,
-            urgency: body.urgency,
-            state,
-            stateName: clueStateNames[state],
-            receivedAt: at,
-            complainant: flags,
-            ...(!mergedInto && dispatch ? { department: dispatch.lead } : {}),
-            coHandlers: !mergedInto && dispatch ? dispatch.coHandlers : [],
-            dispatches: [],
-            tasks: [],
-            visits: [],
-            rounds: 0,
-            lastEventSeq: mergedInto ? 1 : 0,
-          };
-          await insertClueIntake(client, { view, mergeKey: key, mergedInto, receivedAt: new Date(receivedAtMs).toISOString() });
-          if (hasContact) await insertContact(client, clueId, sealContact(keys!, clueId, contact!));
-          const what = `${clueCategoryNames[body.category]}（${body.ref}）`;
-          if (mergedInto) {
-            // The repeat's own timeline says where it went; its handling is the open clue's.
-            await recordEvent(client, {
-              workflowId: clueId,
-              seq: 1,
-              county: body.county,
-              at,
-              type: 'merged',
-              summary: `受理${what}，与 ${mergedInto} 同一对象、同类诉求，并单办理`,
-              actor: p,
-              data: { mergedInto, channel: body.channel, ref: body.ref, category: body.category },
-            });
-          } else {
-            await appendAudit(client, {
-              eventId: `${clueId}#intake`,
-              at,
-              county: body.county,
-              action: 'clue.accepted',
-              objectId: clueId,
-              details: {
-                summary: `受理${what}`,
-                channel: body.channel,
-                ref: body.ref,
-                category: body.category,
-                ...(dispatch ? { ruleId: dispatch.ruleId } : {}),
-              },
-              ...actorOf(p),
-            });
-          }
-          return { view, mergedInto, receivedAtMs };
-        });
-
-        if (!intake.mergedInto) {
-          const input: ClueInputDraft = {
-            county: body.county,
-            channel: body.channel,
-            ref: body.ref,
-            category: body.category,
-            urgency: body.urgency,
-            ...(body.township ? { township: body.township } : {}),
-            content: body.content,
-            ...(body.subject ? { subject: body.subject } : {}),
-            complainant: flags,
-            ...(dispatch
-              ? {
-                  dispatch: {
-                    ruleId: dispatch.ruleId,
-                    lead: dispatch.lead,
-                    coHandlers: dispatch.coHandlers,
-                    ...(dispatch.openMatter ? { openMatter: await catalogueMatter(pool, body.county, dispatch.openMatter, body) } : {}),
-                  },
-                }
-              : {}),
-            settings,
-            receivedAt: intake.receivedAtMs,
-          };
-          // USE_EXISTING: a retry after a crash between the row and the start lands on the running
-          // clue; REJECT_DUPLICATE: one that closed is never started again under its id.
-          try {
-            await temporal.workflow.start('clue', {
-              taskQueue: config.TEMPORAL_TASK_QUEUE,
-              workflowId: clueId,
-              args: [input],
-              workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
-              workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
-              // No personal data: the category and the county, never the complainant or the subject.
-              staticSummary: `问题线索 · ${clueCategoryNames[body.category]} · ${divisionName(body.county)}`,
-              staticDetails: `**问题线索**（${body.channel}）· ${body.ref}`,
-              typedSearchAttributes: [{ key: SA.County, value: body.county }, ...(dispatch ? [{ key: SA.Department, value: dispatch.lead }] : [])],
-            });
-          } catch (err) {
-            if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
-          }
-        }
-        const latest = created ? intake.view : ((await getClueRecord(pool, clueId))?.view ?? intake.view);
+        const { created, ...answer } = await takeInClue(deps, p, body, req.headers['idempotency-key']);
         void reply.code(created ? 201 : 200);
-        return {
-          clueId: toUrlId(clueId),
-          state: latest.state,
-          stateName: latest.stateName,
-          ...(latest.department ? { department: latest.department } : {}),
-          ...(intake.mergedInto ? { mergedInto: toUrlId(intake.mergedInto) } : {}),
-        };
+        return answer;
       },
     );
 

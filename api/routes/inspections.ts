@@ -2,7 +2,7 @@
  * Inspections (双随机、一公开; 进一次门、查多项事; issue 14 §4–§5): an ad-hoc inspection started by a
  * department (drawn ones come from the rounds), refused when it would duplicate one (409
  * `recently_inspected`, prevented at the door and counted); the list and one inspection; and each
- * department's result (谁检查、谁录入), its task's submission, a finding of which may open a matter.
+ * department's result (谁检查、谁录入), its task's submission, a finding of which may open a matter or a clue.
  * The inspection itself is the `jointInspection` workflow; its row is written here at the start
  * (so a concurrent request sees it) and by the workflow on every event.
  */
@@ -46,6 +46,7 @@ import { idempotencyHeaders, requestHashes } from '../idempotency.js';
 import { cursorOf, errorResponses, keysetPage, loadVisible, pageQuery, signAndSubmit, uiLink, viewOnce } from '../plumbing.js';
 import { presentTask } from '../presenters.js';
 import { taskViewSchema, timelineEntrySchema, urlIdSchema } from '../schemas.js';
+import { findingClues } from '../inspection-clues.js';
 import { findingMatters } from '../inspection-matters.js';
 
 const errors = errorResponses(400, 401, 403, 404, 409, 503);
@@ -402,12 +403,24 @@ export const inspectionRoutes =
         schema: {
           summary: '谁检查、谁录入: a department records its own result (its check task’s submission, signed for first when it was not)',
           description:
-            'Only an officer or the head of `department` (403 otherwise); a department with no open check task in the inspection gets 409 `wrong_state`. A finding’s item is one of the department’s checklist. A finding with `opens: matter` and `matter` opens a matter of that scenario about the subject (answered in `opened`); `opens: clue` is recorded with the result (the department files the clue through POST /v1/clues). The result feeds the subject’s credit record (a penalty: one grade down). With an `Idempotency-Key` a retry acts once.',
+            'Only an officer or the head of `department` (403 otherwise); a department with no open check task in the inspection gets 409 `wrong_state`. A finding’s item is one of the department’s checklist. A finding with `opens: matter` and `matter` opens a matter of that scenario about the subject (`opened`: `{ finding, matterId }`); one with `opens: clue` and `clue` opens a clue (问题线索) about the subject for the competent department, taken in as POST /v1/clues takes one in (channel `department`, ref `<inspection>#<department>:<finding>`; `opened`: `{ finding, clueId }`), once per finding whatever the retries. The result feeds the subject’s credit record (a penalty: one grade down). With an `Idempotency-Key` a retry acts once.',
           tags: ['inspections'],
           params,
           headers: idempotencyHeaders,
           body: resultBodySchema,
-          response: { 200: inspectionSchema.extend({ opened: z.array(z.object({ finding: z.number().int(), matterId: urlIdSchema })) }), ...errors },
+          response: {
+            200: inspectionSchema.extend({
+              opened: z
+                .array(
+                  z.union([
+                    z.object({ finding: z.number().int(), matterId: urlIdSchema.describe('The matter the finding opened') }),
+                    z.object({ finding: z.number().int(), clueId: urlIdSchema.describe('The clue the finding opened (GET /v1/clues/{clueId})') }),
+                  ]),
+                )
+                .describe('What the findings opened, by finding index (0-based, in the body’s order)'),
+            }),
+            ...errors,
+          },
         },
       },
       async (req) => {
@@ -421,10 +434,11 @@ export const inspectionRoutes =
         body.findings.forEach((f, i) => {
           if (!check.items.includes(f.item)) throw invalidField(`body.findings.${i}.item`, 'not an item of the department’s checklist');
         });
-        const findings = body.findings.map(({ matter: _m, ...f }) => f);
+        const findings = body.findings.map(({ matter: _m, clue: _c, ...f }) => f);
         const findingsText = findings.length ? JSON.stringify(findings) : undefined;
         if (findingsText && findingsText.length > 4000) throw invalidField('body.findings', 'the findings exceed 4,000 characters in all');
         const opening = await findingMatters(deps, body.findings, view.county);
+        const clues = findingClues(deps, body.findings, body.department);
         // A retry with the same key after the result went in: answered again, nothing submitted twice
         // (the task has closed, so its Update ids no longer dedupe; the key's claim does).
         const key = req.headers['idempotency-key'];
@@ -451,7 +465,7 @@ export const inspectionRoutes =
             gone,
           });
         }
-        const opened = await opening.launch(p, view, key);
+        const opened = [...(await opening.launch(p, view, key)), ...(await clues.launch(p, view))].sort((a, b) => a.finding - b.finding);
         const recorded = await viewOnce(
           deps,
           () => handle.query(getInspectionQuery),

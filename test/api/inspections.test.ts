@@ -3,7 +3,8 @@
  * §4–§5): an ad-hoc inspection of published items by certificate holders (idempotent); a second
  * one of the same subject and item within 30 days is 409 `recently_inspected` naming the first,
  * nothing written, the refusal counted; the county's yearly cap likewise; 谁检查、谁录入: another
- * department's result is refused; a finding opens a matter; the initiator publishes and anyone
+ * department's result is refused; a finding opens a matter, another a clue through the clue intake
+ * (dispatched by the county's catalogue or left to the 12345 office, once per finding); the initiator publishes and anyone
  * reads the result without a key, an organisation named with its credit code.
  */
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
@@ -377,5 +378,132 @@ describe('results, publication', () => {
       return r.rows[0]?.data;
     });
     expect(notice.cause).toBe(cause);
+  });
+
+  test('a finding opens a clue through the clue intake: dispatched by the catalogue or left to the 12345 office, its ref the inspection; a retry opens nothing twice; a clue finding without `clue` is 400, nothing written', async () => {
+    const started = await h.call('POST', '/v1/inspections', { as: 'market', body: body({ subjectId: OTHER, items: ['WR-01'], visitOn: null }) });
+    expect(started.status, started.text).toBe(201);
+    const inspectionId = started.body.inspectionId as string;
+    await eventually(async () => (await h.call('GET', `/v1/inspections/${inspectionId}`, { as: 'market' })).body.departmentTasks?.length === 1, {
+      message: 'the check task',
+    });
+    const url = `/v1/inspections/${inspectionId}/results`;
+    const clues = () => count('SELECT count(*) AS n FROM clues');
+    const before = await clues();
+
+    // Checked before anything is written: the clue's classification is required, and valid.
+    const unclassified = await h.call('POST', url, {
+      as: 'market',
+      body: { department: 'market', outcome: 'clue', findings: [{ item: 'WR-01', description: '台账显示向无证站点供油', opens: 'clue' }] },
+    });
+    expect(unclassified.status).toBe(400);
+    expect(unclassified.body.error.issues).toEqual([
+      { path: 'body.findings', message: 'a finding that opens a clue classifies it (`clue`), and only such a finding' },
+    ]);
+    const stray = await h.call('POST', url, {
+      as: 'market',
+      body: { department: 'market', outcome: 'clue', findings: [{ item: 'WR-01', description: '台账显示向无证站点供油', clue: { category: 'report' } }] },
+    });
+    expect(stray.status).toBe(400);
+    expect(stray.body.error.issues).toEqual([
+      { path: 'body.findings', message: 'a finding that opens a clue classifies it (`clue`), and only such a finding' },
+    ]);
+    const badCategory = await h.call('POST', url, {
+      as: 'market',
+      body: {
+        department: 'market',
+        outcome: 'clue',
+        findings: [{ item: 'WR-01', description: '台账显示向无证站点供油', opens: 'clue', clue: { category: 'rumour' } }],
+      },
+    });
+    expect(badCategory.status).toBe(400);
+    expect(badCategory.body.error.issues.map((i: { path: string }) => i.path)).toEqual(['body.findings.0.clue.category']);
+    expect(await clues()).toBe(before);
+    expect((await h.call('GET', `/v1/inspections/${inspectionId}`, { as: 'market' })).body.results).toEqual([]);
+
+    // The county's catalogue sends refined-oil reports to the market bureau; a complaint matches no rule.
+    const admin = { authorization: `Bearer ${keys.admin}` };
+    const catalogue = await h.call('PUT', `/v1/counties/${county}/dispatch-rules`, {
+      as: admin,
+      body: { rules: [{ id: 'oil-report', match: { categories: ['report'], trades: ['refined-oil'] }, duty: 'functional', lead: 'market' }] },
+    });
+    expect(catalogue.status, catalogue.text).toBe(200);
+
+    const result = {
+      department: 'market',
+      outcome: 'clue',
+      findings: [
+        { item: 'WR-01', description: '台账显示向无证站点供油', opens: 'clue', clue: { category: 'report', urgency: 'urgent' } },
+        { item: 'WR-01', description: '进货票据不全' },
+        { item: 'WR-01', description: '站内油罐区与居民楼间距不足', opens: 'clue', clue: { category: 'complaint' } },
+      ],
+    };
+    const headers = { 'idempotency-key': 'result-market-clue-0001' };
+    const recorded = await h.call('POST', url, { as: 'market', body: result, headers });
+    expect(recorded.status, recorded.text).toBe(200);
+    expect(recorded.body.results[0].findings).toEqual([
+      { item: 'WR-01', description: '台账显示向无证站点供油', opens: 'clue' },
+      { item: 'WR-01', description: '进货票据不全' },
+      { item: 'WR-01', description: '站内油罐区与居民楼间距不足', opens: 'clue' },
+    ]);
+    expect(recorded.body.opened).toEqual([
+      { finding: 0, clueId: expect.stringMatching(/^clue:610124:\d{4}-\d{4}$/) },
+      { finding: 2, clueId: expect.stringMatching(/^clue:610124:\d{4}-\d{4}$/) },
+    ]);
+    const [reported, complained] = recorded.body.opened.map((o: { clueId: string }) => o.clueId as string);
+    expect(reported).not.toBe(complained);
+
+    // The report: dispatched by the catalogue to the market bureau, its lead task carrying the finding and the subject.
+    const dispatched = await eventually(async () => {
+      const r = await h.call('GET', `/v1/clues/${reported}`, { as: 'market' });
+      return r.body.departmentTasks?.length === 1 && r.body;
+    });
+    expect(dispatched).toMatchObject({
+      channel: 'department',
+      ref: `${inspectionId}#market:0`,
+      category: 'report',
+      urgency: 'urgent',
+      state: 'handling',
+      department: 'market',
+      dispatches: [{ department: 'market', by: 'catalogue', ruleId: 'oil-report' }],
+      complainant: { anonymous: true, wantsReply: false },
+    });
+    expect(dispatched.departmentTasks[0].instructions).toBe(`台账显示向无证站点供油\n\n涉及对象：${STATION}二，统一社会信用代码 91610124MA6TH5678Y`);
+    // The complaint: no rule matches, so it waits for the 12345 office's dispatch.
+    const waiting = await h.call('GET', `/v1/clues/${complained}`, { as: 'supervisor' });
+    expect(waiting.status, waiting.text).toBe(200);
+    expect(waiting.body).toMatchObject({
+      channel: 'department',
+      ref: `${inspectionId}#market:2`,
+      category: 'complaint',
+      urgency: 'normal',
+      state: 'dispatching',
+    });
+    expect(waiting.body.department).toBeUndefined();
+    // Taken in on the department's behalf: the intake's audit entry names the recording officer's department.
+    const audit = await h.db.pool.query('SELECT object_id, actor_department FROM audit_log WHERE action = $1 AND object_id = ANY($2) ORDER BY object_id', [
+      'clue.accepted',
+      [reported, complained],
+    ]);
+    expect(audit.rows).toEqual([reported, complained].sort().map((id) => ({ object_id: id, actor_department: 'market' })));
+    // Each finding's clue is reserved under the inspection, the department and the finding, whatever the request's key.
+    const reserved = await h.db.pool.query("SELECT key, resource_id FROM idempotency_keys WHERE scope = 'clue:610124' AND key LIKE $1 ORDER BY key", [
+      `${inspectionId}#%`,
+    ]);
+    expect(reserved.rows).toEqual([
+      { key: `${inspectionId}#market#0`, resource_id: reported },
+      { key: `${inspectionId}#market#2`, resource_id: complained },
+    ]);
+
+    // The retried request answers the same clues; no second clue row, no second workflow.
+    const retry = await h.call('POST', url, { as: 'market', body: result, headers });
+    expect(retry.status, retry.text).toBe(200);
+    expect(retry.body.opened).toEqual(recorded.body.opened);
+    expect(await clues()).toBe(before + 2);
+    expect(await count("SELECT count(*) AS n FROM audit_log WHERE action = 'clue.accepted' AND details->>'ref' LIKE $1", [`${inspectionId}#%`])).toBe(2);
+    // Without the key the result is already in: 409, and still two clues.
+    const again = await h.call('POST', url, { as: 'market', body: result });
+    expect(again.status).toBe(409);
+    expect(await clues()).toBe(before + 2);
   });
 });
