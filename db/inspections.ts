@@ -220,7 +220,3 @@ export async function publishInspectionResult(
     publishedBy: 'lead',
   });
 }
-
-// The county's published yearly cap per subject has one reading, db/inspection-settings.ts (also
-// read by the rounds); re-exported where the ad-hoc inspection has always found it.
-export { yearlyCap } from './inspection-settings.js';

@@ -21,8 +21,8 @@ import {
   logInspectionRefusal,
   recentInspection,
   upsertInspectionView,
-  yearlyCap,
 } from '../../db/inspections.js';
+import { yearlyCap } from '../../db/inspection-settings.js';
 import { getInspector } from '../../db/inspectors.js';
 import { getRiskWarningRow } from '../../db/risk-warnings.js';
 import { registryRecord } from '../../db/subject-registry.js';
