@@ -89,11 +89,12 @@ function tracingOptions(tracing: Tracing | undefined, bundling: boolean) {
 
 /**
  * Bundles workflow code once (tests share it across workers; `npm run build:workflows` writes it);
- * with `tracing`, the OpenTelemetry workflow interceptors are in it.
+ * with `tracing`, the OpenTelemetry workflow interceptors are in it. `entry` replaces the entry
+ * point (benchmarks compare workflows/index.ts, the entry the worker had before, with today's).
  */
-export function bundleWorkflows(opts: { tracing?: boolean } = {}): Promise<WorkflowBundleWithSourceMap> {
+export function bundleWorkflows(opts: { tracing?: boolean; entry?: string } = {}): Promise<WorkflowBundleWithSourceMap> {
   return bundleWorkflowCode({
-    workflowsPath,
+    workflowsPath: opts.entry ?? workflowsPath,
     ...(opts.tracing ? { workflowInterceptorModules: [tracingWorkflowInterceptors] } : {}),
     logger: { info() {}, warn() {}, error() {}, debug() {}, trace() {}, log() {} } as never,
   });

@@ -147,7 +147,11 @@ const { pgHandle, url: dbUrl, pool } = await benchDatabase(dir, { poolMax: 4, st
 
 const env = await timeSkippingEnv();
 const bundlePath = path.join(dir, 'workflow-bundle.js');
-writeFileSync(bundlePath, (await bundleWorkflows()).code);
+// BENCH_WORKFLOWS_ENTRY=index: the bundle's entry point as it was before worker/workflow-entry.cjs
+// (workflows/index.ts, every type's modules loaded by every run), to measure the two side by side.
+const entry = process.env.BENCH_WORKFLOWS_ENTRY === 'index' ? path.join(import.meta.dirname, '../../workflows/index.ts') : undefined;
+log(`workflow bundle entry: ${entry ? 'workflows/index.ts' : 'worker/workflow-entry.cjs'}`);
+writeFileSync(bundlePath, (await bundleWorkflows(entry ? { entry } : {})).code);
 const keys = newPayloadKeySpec('bench');
 const taskQueue = 'bench-open-matters';
 const child = fork(path.join(import.meta.dirname, 'worker-process.ts'), [], {

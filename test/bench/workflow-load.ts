@@ -12,9 +12,9 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { historyFromJSON } from '@temporalio/common/lib/proto-utils.js';
-import { Worker, bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { quietRuntime } from '../helpers/temporal.js';
-import { workflowsPath } from '../../worker/worker.js';
+import { bundleWorkflows } from '../../worker/worker.js';
 import { machine } from './kit.js';
 
 const RUNS = Number(process.argv[2] ?? 50);
@@ -23,10 +23,9 @@ const HISTORIES = ['department-task-reassigned.json', 'clue-returned-redispatche
 
 quietRuntime();
 const require = createRequire(import.meta.url);
-const silent = { info() {}, warn() {}, error() {}, debug() {}, trace() {}, log() {} } as never;
 const bundles: Record<string, WorkflowBundleWithSourceMap> = {
-  index: await bundleWorkflowCode({ workflowsPath: require.resolve('../../workflows/index.ts'), logger: silent }),
-  entry: await bundleWorkflowCode({ workflowsPath, logger: silent }),
+  index: await bundleWorkflows({ entry: require.resolve('../../workflows/index.ts') }),
+  entry: await bundleWorkflows(),
 };
 
 /** Replays `file` `n` times on one replay worker (one reusable context, a fresh run each time). */
