@@ -18,7 +18,7 @@ const userOf = (url: string) => {
   }
 };
 
-/** The worker's sticky-cache bound when WORKER_MAX_CACHED_WORKFLOWS is unset (why 500: its comment below). */
+/** The worker's sticky-cache bound when WORKER_MAX_CACHED_WORKFLOWS is unset (why 100: its comment below). */
 export const DEFAULT_MAX_CACHED_WORKFLOWS = 100;
 
 const orderedTimeouts = ['PG_STATEMENT_TIMEOUT_MS', 'PG_QUERY_TIMEOUT_MS', 'API_REQUEST_TIMEOUT_MS', 'UPDATE_TIMEOUT_MS'];
@@ -172,10 +172,11 @@ export const configSchema = z
     /**
      * How many workflow runs one worker keeps in its sticky cache (the SDK's `maxCachedWorkflows`);
      * the least recently used idle one is evicted past it and replayed from its history when it next
-     * wakes. Memory, not time, sets the bound: each cached run holds its own evaluation of the whole
-     * workflow bundle (the SDK's reusable V8 context keeps a module cache per run, and workflows/index.ts
-     * reaches every workflow, the domain's Zod schemas, the catalogue and the calendar), about 4 MiB
-     * of live heap a run (BENCHMARKS.md `bench:open-matters`). 100 runs ≈ 400 MiB, which fits the
+     * wakes. Memory, not time, sets the bound: each cached run holds its own evaluation of its
+     * workflow type's modules (the SDK's reusable V8 context keeps a module cache per run; the
+     * bundle's entry, worker/workflow-entry.cjs, loads one type's), at most about 4 MiB of live heap
+     * a run, the figure measured when every run loaded the whole domain (BENCHMARKS.md
+     * `bench:open-matters`; a department task now loads half of that). 100 runs ≤ 400 MiB, which fits the
      * worker's 640 MiB heap cap (`--max-old-space-size=640` in its start command: without a cap V8
      * lets garbage grow past 1.8 GiB of RSS whatever the cache holds) with room for the SDK and for
      * garbage, so the worker stays under 1 GiB of RSS at any number of open matters. 100 is still more
