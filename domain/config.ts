@@ -176,7 +176,7 @@ export const configSchema = z
      * workflow type's modules (the SDK's reusable V8 context keeps a module cache per run; the
      * bundle's entry, worker/workflow-entry.cjs, loads one type's), at most about 4 MiB of live heap
      * a run, the figure measured when every run loaded the whole domain (BENCHMARKS.md
-     * `bench:open-matters`; a department task now loads half of that). 100 runs ≤ 400 MiB, which fits the
+     * `bench:open-matters`; the worker's peak RSS fell from 911 to 674 MiB since). 100 runs ≤ 400 MiB, which fits the
      * worker's 640 MiB heap cap (`--max-old-space-size=640` in its start command: without a cap V8
      * lets garbage grow past 1.8 GiB of RSS whatever the cache holds) with room for the SDK and for
      * garbage, so the worker stays under 1 GiB of RSS at any number of open matters. 100 is still more
