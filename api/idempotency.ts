@@ -42,10 +42,15 @@ export async function reserveWorkflowId(
   const hashes = requestHashes(opts.body);
   const prior = await claimIdempotencyKey(pool, opts.scope, opts.key, hashes.canonical, candidate);
   if (!prior) return { workflowId: candidate, created: true };
+  return { workflowId: priorResource(prior, hashes), created: false };
+}
+
+/** The resource an earlier claim of the key made, when this request is the same one; else the 409. */
+export function priorResource(prior: { resourceId: string; requestHash: string }, hashes: { canonical: string; asWritten: string }): string {
   if (prior.requestHash !== hashes.canonical && prior.requestHash !== hashes.asWritten) {
     throw new ApiError(409, 'idempotency_key_reused', '同一 Idempotency-Key 已用于内容不同的请求');
   }
-  return { workflowId: prior.resourceId, created: false };
+  return prior.resourceId;
 }
 
 /** A deterministic Update id from the Idempotency-Key, so Temporal dedupes a retried action. */

@@ -6,15 +6,16 @@
  * and year. domain/matter.ts `matterStartOptions` then says how it starts.
  */
 import { nextSeq } from '../db/ids.js';
-import { getScenarioOverride } from '../db/matters.js';
+import { getScenarioOverride, reserveMatterLaunch } from '../db/matters.js';
 import type { Pool } from '../db/pool.js';
 import { shanghaiDate } from '../domain/calendar/index.js';
 import { catalogueMatterFacts } from '../domain/clue.js';
-import { matterWorkflowId } from '../domain/ids.js';
+import { matterIdPrefix, matterWorkflowId, SEQ_WIDTH } from '../domain/ids.js';
 import { catalogue } from '../domain/scenarios/catalogue.js';
 import { factsSchemas } from '../domain/scenarios/facts.js';
 import { resolveScenario, type ResolvedScenario, type ScenarioId } from '../domain/scenarios/schema.js';
 import { ApiError } from './errors.js';
+import { priorResource, requestHashes } from './idempotency.js';
 
 /** The facts as the scenario reads them (defaults filled in), or a 400 with each field's path. */
 export function checkedFacts(scenario: ScenarioId, facts: Record<string, unknown> | undefined): Record<string, unknown> {
@@ -40,6 +41,32 @@ export async function countyDefinition(pool: Pool, county: string, scenario: Sce
 export async function newMatterId(pool: Pool, county: string, scenario: ScenarioId): Promise<string> {
   const year = Number(shanghaiDate(Date.now()).slice(0, 4));
   return matterWorkflowId(county, scenario, year, await nextSeq(pool, `matter:${county}:${scenario}:${year}`));
+}
+
+/**
+ * `POST /v1/matters` before it starts the workflow: the id it acts on (with an Idempotency-Key,
+ * reserved under the key, so a retry, even after a crash between reserving and starting, lands on
+ * the same matter; `created` is false for a retry; the same key with another body is a 409) and the
+ * county's scenario. One database round trip (db/matters.ts `reserveMatterLaunch`), where
+ * `reserveWorkflowId` with `newMatterId` and `countyDefinition` took three queries.
+ */
+export async function reserveMatter(
+  pool: Pool,
+  o: { county: string; scenario: ScenarioId; key: string | undefined; body: unknown },
+): Promise<{ workflowId: string; created: boolean; definition: ResolvedScenario }> {
+  const year = Number(shanghaiDate(Date.now()).slice(0, 4));
+  const hashes = o.key ? requestHashes(o.body) : undefined;
+  const r = await reserveMatterLaunch(pool, {
+    counter: `matter:${o.county}:${o.scenario}:${year}`,
+    prefix: matterIdPrefix(o.county, o.scenario, year),
+    width: SEQ_WIDTH,
+    county: o.county,
+    scenario: o.scenario,
+    ...(o.key && hashes ? { claim: { scope: `matter:${o.county}`, key: o.key, requestHash: hashes.canonical } } : {}),
+  });
+  const definition = resolveScenario(catalogue[o.scenario], r.override?.override, r.override?.version ?? 0);
+  if (!r.prior) return { workflowId: r.candidate, created: true, definition };
+  return { workflowId: priorResource(r.prior, hashes!), created: false, definition };
 }
 
 /**

@@ -79,6 +79,68 @@ export async function getScenarioOverride(
   return res.rows[0] ? { version: res.rows[0].version, override: res.rows[0].override } : undefined;
 }
 
+/** What `reserveMatterLaunch` found: the next id, the county's scenario override, and the key's earlier claim. */
+export interface MatterLaunchReservation {
+  /** The id this request takes when it is new: the sequence's next number. */
+  candidate: string;
+  /** The Idempotency-Key's earlier claim (a retry), when it had one. */
+  prior?: { resourceId: string; requestHash: string };
+  override?: { version: number; override: ScenarioOverride };
+}
+
+/**
+ * Everything `POST /v1/matters` reads and writes before it starts the workflow, in one statement:
+ * the next number of the county's scenario and year (`id_counters`), the Idempotency-Key's claim
+ * for the id it makes (with a key), and the county's scenario override in force. One round trip
+ * instead of three queries: every matter launched runs it, and on a machine where the API, the
+ * database and Temporal share the cores each query costs CPU on both ends (BENCHMARKS.md). Being
+ * one statement, it is atomic: a failure claims nothing and takes no number.
+ *
+ * The id is formatted here as domain/ids.ts `matterWorkflowId` formats it (`prefix` + the number
+ * zero-padded to SEQ_WIDTH digits, more when it has more); test/api/matter-launch.test.ts holds the
+ * two equal. A retried key burns a number, as the two-query version did.
+ */
+export async function reserveMatterLaunch(
+  db: Queryable,
+  o: { counter: string; prefix: string; width: number; county: string; scenario: string; claim?: { scope: string; key: string; requestHash: string } },
+): Promise<MatterLaunchReservation> {
+  const res = await db.query({
+    name: 'reserve-matter-launch',
+    text: `WITH seq AS (
+         INSERT INTO id_counters (scope, value) VALUES ($1, 1)
+         ON CONFLICT (scope) DO UPDATE SET value = id_counters.value + 1
+         RETURNING $2::text || lpad(value::text, greatest($3::int, length(value::text)), '0') AS id
+       ), claimed AS (
+         INSERT INTO idempotency_keys (scope, key, request_hash, resource_id)
+         SELECT $4::text, $5::text, $6::text, id FROM seq WHERE $5::text IS NOT NULL
+         ON CONFLICT (scope, key) DO NOTHING
+         RETURNING resource_id
+       )
+       SELECT seq.id AS candidate, (SELECT count(*) FROM claimed)::int AS claimed,
+              prior.resource_id AS prior_id, prior.request_hash AS prior_hash, ov.version, ov.override
+         FROM seq
+         LEFT JOIN idempotency_keys prior ON prior.scope = $4::text AND prior.key = $5::text
+         LEFT JOIN LATERAL (SELECT version, override FROM scenario_overrides
+                             WHERE county = $7 AND scenario = $8 ORDER BY version DESC LIMIT 1) ov ON true`,
+    values: [o.counter, o.prefix, o.width, o.claim?.scope ?? null, o.claim?.key ?? null, o.claim?.requestHash ?? null, o.county, o.scenario],
+  });
+  const row = res.rows[0]!;
+  const out: MatterLaunchReservation = {
+    candidate: row.candidate,
+    ...(row.override ? { override: { version: row.version, override: row.override } } : {}),
+  };
+  if (!o.claim || row.claimed) return out;
+  if (row.prior_id) return { ...out, prior: { resourceId: row.prior_id, requestHash: row.prior_hash } };
+  // The key was claimed by a request still in flight when this statement took its snapshot: its
+  // row is committed now (the INSERT waited for it), so read it.
+  const prior = await db.query({
+    name: 'idempotency-key-prior',
+    text: 'SELECT resource_id, request_hash FROM idempotency_keys WHERE scope = $1 AND key = $2',
+    values: [o.claim.scope, o.claim.key],
+  });
+  return { ...out, prior: { resourceId: prior.rows[0].resource_id, requestHash: prior.rows[0].request_hash } };
+}
+
 export async function putScenarioOverride(db: Queryable, county: string, scenario: string, override: ScenarioOverride, by: string): Promise<number> {
   const res = await db.query(
     `INSERT INTO scenario_overrides (county, scenario, version, override, created_by)

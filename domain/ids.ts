@@ -18,10 +18,17 @@
  * In URLs the `/` of a workflow id becomes `~`, so every id is a single URL-safe path segment and
  * maps one-to-one to its workflow id.
  */
-const seq = (n: number, width = 4) => String(n).padStart(width, '0');
+/** Digits a sequence number is padded to (more when it has more). db/matters.ts pads the same in SQL. */
+export const SEQ_WIDTH = 4;
+const seq = (n: number, width = SEQ_WIDTH) => String(n).padStart(width, '0');
 
 export function matterWorkflowId(county: string, scenario: string, year: number, n: number): string {
-  return `matter:${county}:${scenario}:${year}-${seq(n)}`;
+  return `${matterIdPrefix(county, scenario, year)}${seq(n)}`;
+}
+
+/** A matter's id without its number: `matter:<county>:<scenario>:<year>-`. */
+export function matterIdPrefix(county: string, scenario: string, year: number): string {
+  return `matter:${county}:${scenario}:${year}-`;
 }
 
 /** A department task of a matter, or a step of a matter's transfer (`parentId` is the transfer's id). */

@@ -26,8 +26,8 @@ import { requireRole } from '../auth.js';
 import type { AppDeps } from '../app.js';
 import { withUpdateDeadline } from '../temporal.js';
 import { ApiError, forbidden } from '../errors.js';
-import { idempotencyHeaders, reserveWorkflowId } from '../idempotency.js';
-import { checkedFacts, countyDefinition, newMatterId } from '../matter-launch.js';
+import { idempotencyHeaders } from '../idempotency.js';
+import { checkedFacts, reserveMatter } from '../matter-launch.js';
 import { cursorOf, errorResponses, keysetPage, loadVisible, officerScope, pageQuery, rowWaitMs, uiLink } from '../plumbing.js';
 import { presentMatter, presentMatterSummary, presentTask } from '../presenters.js';
 import { boolQuery, matterDetailSchema, matterSchema, matterSummarySchema, pageSchema, urlIdSchema } from '../schemas.js';
@@ -67,17 +67,14 @@ export const matterRoutes =
         const body = req.body;
         if (body.county !== req.principal.county) throw forbidden('只能在本县启动事项');
         const facts = checkedFacts(body.scenario, body.facts);
-        // The county's scenario and the next id are read side by side (two round trips at once, not
-        // one after the other); the Idempotency-Key is claimed only once both are in hand, so a
-        // request that fails reading either has claimed nothing, as before.
-        const definitionRead = countyDefinition(pool, body.county, body.scenario);
-        const { workflowId, created } = await reserveWorkflowId(pool, {
-          scope: `matter:${body.county}`,
+        // The next id, the Idempotency-Key's claim and the county's scenario in one statement: a
+        // request that fails there has claimed nothing.
+        const { workflowId, created, definition } = await reserveMatter(pool, {
+          county: body.county,
+          scenario: body.scenario,
           key: req.headers['idempotency-key'],
           body,
-          newId: async () => (await Promise.all([newMatterId(pool, body.county, body.scenario), definitionRead]))[0],
         });
-        const definition = await definitionRead;
         const input: MatterInput = {
           county: body.county,
           subject: body.subject,

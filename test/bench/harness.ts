@@ -11,7 +11,7 @@
  */
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -66,7 +66,9 @@ export async function startBenchStack(name: string, opts: { apiProcess?: boolean
         [`RATE_LIMIT_${k}_PER_MINUTE`, '10000000'],
       ]),
     );
-    const child = spawn(process.execPath, ['--import', 'tsx', 'api/server.ts'], {
+    // BENCH_API_CPU_PROF=<dir>: the API process writes a V8 CPU profile there when it exits.
+    const profile = process.env.BENCH_API_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_API_CPU_PROF}`] : [];
+    const child = spawn(process.execPath, [...profile, '--import', 'tsx', 'api/server.ts'], {
       env: {
         PATH: process.env.PATH,
         ...unlimited,
@@ -135,12 +137,69 @@ export interface PathStats {
   max: number;
   /** Share of the batches' wall time this process's event loop was busy (the load generator's, and in-process the API's and the worker's). */
   loopBusy: number;
+  /**
+   * CPU milliseconds per call during the path's batches, by process: `bench` (this process: the
+   * load generator, the worker, and in process the API), `api` (the API's own process), `postgres`
+   * (every PostgreSQL process), `temporal` (the dev server). Work a path leaves behind (the
+   * worker's backlog) lands on whichever batch runs next, which the rotation spreads alike.
+   */
+  cpuPerCall: Record<string, number>;
 }
 
-function stats(latencies: number[], wallMs: number, loopBusy: number): PathStats {
+const clockTicksPerSecond = 100; // USER_HZ, 100 on Linux everywhere Node runs
+
+/** CPU ticks (user + system) of this process and every process below it, by kind. */
+export function treeCpuTicks(): Record<string, number> {
+  const procs: { pid: number; ppid: number; comm: string; ticks: number }[] = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+      const close = stat.lastIndexOf(')');
+      const comm = stat.slice(stat.indexOf('(') + 1, close);
+      const f = stat.slice(close + 2).split(' ');
+      procs.push({ pid: Number(name), ppid: Number(f[1]), comm, ticks: Number(f[11]) + Number(f[12]) });
+    } catch {
+      // exited between the listing and the read
+    }
+  }
+  const below = new Set([process.pid]);
+  for (let grew = true; grew;) {
+    grew = false;
+    for (const p of procs) if (!below.has(p.pid) && below.has(p.ppid)) (below.add(p.pid), (grew = true));
+  }
+  const out: Record<string, number> = {};
+  for (const p of procs) {
+    if (!below.has(p.pid)) continue;
+    const kind =
+      p.pid === process.pid
+        ? 'bench'
+        : p.comm.startsWith('postgres')
+          ? 'postgres'
+          : p.comm.startsWith('temporal')
+            ? 'temporal'
+            : p.comm === 'node' || p.comm.startsWith('MainThread')
+              ? 'api'
+              : p.comm;
+    out[kind] = (out[kind] ?? 0) + p.ticks;
+  }
+  return out;
+}
+
+function stats(latencies: number[], wallMs: number, loopBusy: number, cpuTicks: Record<string, number>): PathStats {
   const sorted = [...latencies].sort((a, b) => a - b);
   const q = (p: number) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))]!;
-  return { calls: sorted.length, perSecond: (sorted.length / wallMs) * 1000, p50: q(0.5), p90: q(0.9), p99: q(0.99), max: sorted.at(-1)!, loopBusy };
+  const cpuPerCall = Object.fromEntries(Object.entries(cpuTicks).map(([k, t]) => [k, ((t / clockTicksPerSecond) * 1000) / sorted.length]));
+  return {
+    calls: sorted.length,
+    perSecond: (sorted.length / wallMs) * 1000,
+    p50: q(0.5),
+    p90: q(0.9),
+    p99: q(0.99),
+    max: sorted.at(-1)!,
+    loopBusy,
+    cpuPerCall,
+  };
 }
 
 /** A path: one call of it, given a number unique across the whole process. */
@@ -160,6 +219,7 @@ export async function interleaved(
   const latencies = Object.fromEntries(names.map((n) => [n, [] as number[]]));
   const wall = Object.fromEntries(names.map((n) => [n, 0]));
   const busy = Object.fromEntries(names.map((n) => [n, 0]));
+  const cpu = Object.fromEntries(names.map((n) => [n, {} as Record<string, number>]));
   for (let r = 0; r < o.rounds; r++) {
     for (let k = 0; k < names.length; k++) {
       const name = names[(r + k) % names.length]!;
@@ -167,6 +227,7 @@ export async function interleaved(
       let left = o.batch;
       const t0 = performance.now();
       const elu0 = performance.eventLoopUtilization();
+      const cpu0 = treeCpuTicks();
       await Promise.all(
         Array.from({ length: Math.min(o.concurrency, o.batch) }, async () => {
           while (left > 0) {
@@ -180,18 +241,27 @@ export async function interleaved(
       );
       wall[name]! += performance.now() - t0;
       busy[name]! += performance.eventLoopUtilization(elu0).active;
+      for (const [kind, ticks] of Object.entries(treeCpuTicks())) cpu[name]![kind] = (cpu[name]![kind] ?? 0) + ticks - (cpu0[kind] ?? 0);
     }
   }
-  return Object.fromEntries(names.map((n) => [n, stats(latencies[n]!, wall[n]!, busy[n]! / wall[n]!)]));
+  return Object.fromEntries(names.map((n) => [n, stats(latencies[n]!, wall[n]!, busy[n]! / wall[n]!, cpu[n]!)]));
 }
 
 export function printTable(results: Record<string, PathStats>) {
   for (const [name, s] of Object.entries(results)) {
     log(
-      `${name.padEnd(44)} ${String(s.calls).padStart(5)} calls ${s.perSecond.toFixed(1).padStart(7)} /s   p50 ${s.p50.toFixed(1).padStart(7)} ms   p90 ${s.p90.toFixed(1).padStart(7)} ms   p99 ${s.p99.toFixed(1).padStart(7)} ms   max ${s.max.toFixed(1).padStart(7)} ms   loop busy ${(s.loopBusy * 100).toFixed(0).padStart(3)}%`,
+      `${name.padEnd(44)} ${String(s.calls).padStart(5)} calls ${s.perSecond.toFixed(1).padStart(7)} /s   p50 ${s.p50.toFixed(1).padStart(7)} ms   p90 ${s.p90.toFixed(1).padStart(7)} ms   p99 ${s.p99.toFixed(1).padStart(7)} ms   max ${s.max.toFixed(1).padStart(7)} ms   loop busy ${(s.loopBusy * 100).toFixed(0).padStart(3)}%   CPU per call ${cpuLine(s.cpuPerCall)}`,
     );
   }
 }
+
+const cpuLine = (c: Record<string, number>) =>
+  `${Object.values(c)
+    .reduce((a, b) => a + b, 0)
+    .toFixed(1)} ms (${Object.entries(c)
+    .filter(([, ms]) => ms >= 0.05)
+    .map(([k, ms]) => `${k} ${ms.toFixed(1)}`)
+    .join(', ')})`;
 
 export function printRatio(label: string, a: PathStats, b: PathStats) {
   log(

@@ -16,10 +16,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/client';
-import { countyDefinition, newMatterId } from '../../api/matter-launch.js';
+import { reserveMatter } from '../../api/matter-launch.js';
 import { authenticate, createKey } from '../../db/keys.js';
-import { claimIdempotencyKey } from '../../db/ids.js';
-import { getScenarioOverride } from '../../db/matters.js';
 import { matterStartOptions, type MatterInput } from '../../domain/matter.js';
 import { catalogue } from '../../domain/scenarios/catalogue.js';
 import { resolveScenario } from '../../domain/scenarios/schema.js';
@@ -107,17 +105,8 @@ if (PHASES) {
       'key lookup  authenticate': async () => {
         await authenticate(pool, key);
       },
-      'scenario override read': async () => {
-        await getScenarioOverride(pool, '610124', 'self-built-housing');
-      },
-      'countyDefinition (read + resolve)': async () => {
-        await countyDefinition(pool, '610124', 'self-built-housing');
-      },
-      'newMatterId  nextSeq': async () => {
-        await newMatterId(pool, '610124', 'self-built-housing');
-      },
-      'Idempotency-Key claim': async (i) => {
-        await claimIdempotencyKey(pool, 'bench', `phase-${run}-${i}`, 'x'.repeat(64), `matter:${i}`);
+      'reserveMatter  id, key claim, scenario (one statement)': async (i) => {
+        await reserveMatter(pool, { county: '610124', scenario: 'self-built-housing', key: `phase-${run}-${i}`, body });
       },
       'payload codec  encode the input': async () => {
         await client.options.loadedDataConverter.payloadCodecs[0]!.encode([client.options.loadedDataConverter.payloadConverter.toPayload(input)], {
