@@ -9,9 +9,9 @@
  * (every matter started keeps the worker busy after its start returns) fall on every path alike.
  * A path's throughput is its calls over the wall time of its own batches.
  */
-import { spawn } from 'node:child_process';
+import { execFileSync, fork, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -42,17 +42,64 @@ export interface BenchStack {
  * `apiProcess`: the API runs as production runs it, its own process (`api/server.ts`, configured by
  * environment), instead of inside the benchmark's process beside the worker and the load generator.
  */
-export async function startBenchStack(name: string, opts: { apiProcess?: boolean } = {}): Promise<BenchStack> {
+export async function startBenchStack(name: string, opts: { apiProcess?: boolean; split?: boolean; worker?: boolean } = {}): Promise<BenchStack> {
   Runtime.install({ logger: new DefaultLogger('ERROR') });
+  // Split: this process (the load generator and the raw client) and the API on core 1; Temporal,
+  // PostgreSQL and the worker (in a process of its own) on core 0. So a path is charged what it
+  // costs the back end that every path shares, as when the API replicas and their callers run on
+  // machines of their own (README "The production topology"), not the CPU its callers spend.
+  if (opts.split) pin(process.pid, '1');
   const dir = mkdtempSync(path.join(os.tmpdir(), `bench-${name}-`));
-  const { pgHandle, pool } = await benchDatabase(dir);
+  const { pgHandle, pool, url: dbUrl } = await benchDatabase(dir);
   const temporal = await startTemporalDevServer({ port: await freePort(), dbFile: path.join(dir, 'temporal.db') });
   const config = testConfig();
   const dataConverter = payloadDataConverter(payloadKeysFor(config));
-  const native = await NativeConnection.connect({ address: temporal.address });
   const taskQueue = `bench-${randomUUID()}`;
-  const worker = await createWorker({ connection: native, namespace: 'default', taskQueue, pool, dataConverter, workflowBundle: await bundleWorkflows() });
-  const running = worker.run();
+  let stopWorker: () => Promise<void>;
+  if (opts.worker === false) {
+    // Starts alone: the workflow tasks they make wait on the server, no worker takes them, so no
+    // path's batch is slowed by the work an earlier batch left behind.
+    stopWorker = async () => {};
+    if (opts.split) for (const p of descendants()) if (p.comm.startsWith('postgres') || p.comm.startsWith('temporal')) pin(p.pid, '0');
+  } else if (opts.split) {
+    const codePath = path.join(dir, 'workflow-bundle.js');
+    writeFileSync(codePath, (await bundleWorkflows()).code);
+    const child = fork(path.join(import.meta.dirname, 'worker-process.ts'), [], {
+      execPath: 'taskset',
+      execArgv: ['-c', '0', process.execPath, '--import', 'tsx'],
+      env: {
+        ...process.env,
+        TEMPORAL_ADDRESS: temporal.address,
+        TEMPORAL_TASK_QUEUE: taskQueue,
+        DATABASE_URL: dbUrl,
+        WORKFLOW_BUNDLE_PATH: codePath,
+        PAYLOAD_KEYS: testPayloadKeys,
+        MIGRATE_ON_START: 'false',
+      },
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
+    process.once('exit', () => child.kill('SIGKILL'));
+    workerPids.add(child.pid!);
+    await new Promise<void>((resolve, reject) => {
+      child.on('message', (m) => m === 'ready' && resolve());
+      child.once('exit', (code) => reject(new Error(`worker exited with ${code}`)));
+    });
+    for (const p of descendants()) if (p.comm.startsWith('postgres') || p.comm.startsWith('temporal')) pin(p.pid, '0');
+    stopWorker = async () => {
+      const exited = new Promise((r) => child.once('exit', r));
+      child.send('stop');
+      await exited;
+    };
+  } else {
+    const native = await NativeConnection.connect({ address: temporal.address });
+    const worker = await createWorker({ connection: native, namespace: 'default', taskQueue, pool, dataConverter, workflowBundle: await bundleWorkflows() });
+    const running = worker.run();
+    stopWorker = async () => {
+      worker.shutdown();
+      await running;
+      await native.close();
+    };
+  }
   const connection = await Connection.connect({ address: temporal.address });
   // One client for both paths: the API's requests and the raw calls share its connection and codec.
   const client = new Client({ connection, dataConverter });
@@ -68,7 +115,11 @@ export async function startBenchStack(name: string, opts: { apiProcess?: boolean
     );
     // BENCH_API_CPU_PROF=<dir>: the API process writes a V8 CPU profile there when it exits.
     const profile = process.env.BENCH_API_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_API_CPU_PROF}`] : [];
-    const child = spawn(process.execPath, [...profile, '--import', 'tsx', 'api/server.ts'], {
+    // BENCH_API_CPUS=<list>: the API process on those cores only (`taskset -c`), e.g. the benchmark
+    // under `taskset -c 0` and the API on core 1, as when the API replicas have cores of their own.
+    const pin = process.env.BENCH_API_CPUS ? ['taskset', '-c', process.env.BENCH_API_CPUS] : [];
+    const argv = [...pin, process.execPath, ...profile, '--import', 'tsx', 'api/server.ts'];
+    const child = spawn(argv[0]!, argv.slice(1), {
       env: {
         PATH: process.env.PATH,
         ...unlimited,
@@ -116,9 +167,7 @@ export async function startBenchStack(name: string, opts: { apiProcess?: boolean
     api,
     async stop() {
       await closeApi();
-      worker.shutdown();
-      await running;
-      await native.close();
+      await stopWorker();
       await connection.close();
       await temporal.stop();
       await pool.end();
@@ -139,8 +188,9 @@ export interface PathStats {
   loopBusy: number;
   /**
    * CPU milliseconds per call during the path's batches, by process: `bench` (this process: the
-   * load generator, the worker, and in process the API), `api` (the API's own process), `postgres`
-   * (every PostgreSQL process), `temporal` (the dev server). Work a path leaves behind (the
+   * load generator, the worker unless split, and in process the API), `api` (the API's own
+   * process), `worker` (its own process when split), `postgres` (every PostgreSQL process),
+   * `temporal` (the dev server). Work a path leaves behind (the
    * worker's backlog) lands on whichever batch runs next, which the rotation spreads alike.
    */
   cpuPerCall: Record<string, number>;
@@ -148,8 +198,26 @@ export interface PathStats {
 
 const clockTicksPerSecond = 100; // USER_HZ, 100 on Linux everywhere Node runs
 
-/** CPU ticks (user + system) of this process and every process below it, by kind. */
-export function treeCpuTicks(): Record<string, number> {
+/** The worker's process in a split stack: its CPU is the worker's, not the API's. */
+const workerPids = new Set<number>();
+
+/** Every thread of `pid` on `cpus` (a `taskset -c` list); processes it starts later inherit it. */
+function pin(pid: number, cpus: string) {
+  execFileSync('taskset', ['-a', '-p', '-c', cpus, String(pid)], { stdio: 'ignore' });
+}
+
+/** This process's descendants, as /proc lists them. */
+function descendants(): { pid: number; comm: string; ticks: number }[] {
+  const procs = processes();
+  const below = new Set([process.pid]);
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const p of procs) if (!below.has(p.pid) && below.has(p.ppid)) (below.add(p.pid), (grew = true));
+  }
+  return procs.filter((p) => below.has(p.pid) && p.pid !== process.pid);
+}
+
+function processes(): { pid: number; ppid: number; comm: string; ticks: number }[] {
   const procs: { pid: number; ppid: number; comm: string; ticks: number }[] = [];
   for (const name of readdirSync('/proc')) {
     if (!/^\d+$/.test(name)) continue;
@@ -163,24 +231,14 @@ export function treeCpuTicks(): Record<string, number> {
       // exited between the listing and the read
     }
   }
-  const below = new Set([process.pid]);
-  for (let grew = true; grew;) {
-    grew = false;
-    for (const p of procs) if (!below.has(p.pid) && below.has(p.ppid)) (below.add(p.pid), (grew = true));
-  }
-  const out: Record<string, number> = {};
-  for (const p of procs) {
-    if (!below.has(p.pid)) continue;
-    const kind =
-      p.pid === process.pid
-        ? 'bench'
-        : p.comm.startsWith('postgres')
-          ? 'postgres'
-          : p.comm.startsWith('temporal')
-            ? 'temporal'
-            : p.comm === 'node' || p.comm.startsWith('MainThread')
-              ? 'api'
-              : p.comm;
+  return procs;
+}
+
+/** CPU ticks (user + system) of this process and every process below it, by kind. */
+export function treeCpuTicks(): Record<string, number> {
+  const out: Record<string, number> = { bench: processes().find((p) => p.pid === process.pid)?.ticks ?? 0 };
+  for (const p of descendants()) {
+    const kind = p.comm.startsWith('postgres') ? 'postgres' : p.comm.startsWith('temporal') ? 'temporal' : workerPids.has(p.pid) ? 'worker' : p.comm === 'node' || p.comm.startsWith('MainThread') ? 'api' : p.comm;
     out[kind] = (out[kind] ?? 0) + p.ticks;
   }
   return out;

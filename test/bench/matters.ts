@@ -32,7 +32,13 @@ const [ROUNDS = 10, BATCH = 20, C = 10] = process.argv
 const API_PROCESS = process.argv.includes('--api-process');
 const PHASES = !process.argv.includes('--no-phases');
 
-const stack = await startBenchStack('matters', { apiProcess: API_PROCESS });
+// --split: the load generator and the API on core 1, Temporal, PostgreSQL and the worker on core 0
+// (test/bench/harness.ts): each path charged only what it costs the shared back end.
+const SPLIT = process.argv.includes('--split');
+// --no-worker: no worker on the queue, so a batch measures the starts alone, not also the work the
+// matters started by earlier batches give the worker (the noise between runs; BENCHMARKS.md).
+const WORKER = !process.argv.includes('--no-worker');
+const stack = await startBenchStack('matters', { apiProcess: API_PROCESS || SPLIT, split: SPLIT, worker: WORKER });
 const { pool, client, api, taskQueue } = stack;
 const { key } = await createKey(pool, { county: '610124', roles: ['operator'] });
 const principal = (await authenticate(pool, key))!;
@@ -82,7 +88,7 @@ const viaClientWithOptions = async (i: number) => {
 // Warm up every path (bundle caches, connections, prepared plans, JIT) before measuring.
 await interleaved({ api: viaApi, client: viaClient, 'client+options': viaClientWithOptions }, { rounds: 1, batch: 10, concurrency: C });
 
-log(`bench:matters  ${API_PROCESS ? 'API in its own process, ' : ''}${ROUNDS} rounds × ${BATCH} calls per path, ${C} in flight, interleaved  (${machine()})`);
+log(`bench:matters  ${WORKER ? '' : 'no worker, '}${SPLIT ? 'split (load generator and API on core 1; Temporal, PostgreSQL, worker on core 0), ' : API_PROCESS ? 'API in its own process, ' : ''}${ROUNDS} rounds × ${BATCH} calls per path, ${C} in flight, interleaved  (${machine()})`);
 const main = await interleaved(
   { 'HTTP API  POST /v1/matters': viaApi, 'Temporal client  workflow.start': viaClient, 'client  start with the route options': viaClientWithOptions },
   { rounds: ROUNDS, batch: BATCH, concurrency: C },
