@@ -210,7 +210,7 @@ function pin(pid: number, cpus: string) {
 function descendants(): { pid: number; comm: string; ticks: number }[] {
   const procs = processes();
   const below = new Set([process.pid]);
-  for (let grew = true; grew; ) {
+  for (let grew = true; grew;) {
     grew = false;
     for (const p of procs) if (!below.has(p.pid) && below.has(p.ppid)) (below.add(p.pid), (grew = true));
   }
@@ -238,7 +238,15 @@ function processes(): { pid: number; ppid: number; comm: string; ticks: number }
 export function treeCpuTicks(): Record<string, number> {
   const out: Record<string, number> = { bench: processes().find((p) => p.pid === process.pid)?.ticks ?? 0 };
   for (const p of descendants()) {
-    const kind = p.comm.startsWith('postgres') ? 'postgres' : p.comm.startsWith('temporal') ? 'temporal' : workerPids.has(p.pid) ? 'worker' : p.comm === 'node' || p.comm.startsWith('MainThread') ? 'api' : p.comm;
+    const kind = p.comm.startsWith('postgres')
+      ? 'postgres'
+      : p.comm.startsWith('temporal')
+        ? 'temporal'
+        : workerPids.has(p.pid)
+          ? 'worker'
+          : p.comm === 'node' || p.comm.startsWith('MainThread')
+            ? 'api'
+            : p.comm;
     out[kind] = (out[kind] ?? 0) + p.ticks;
   }
   return out;

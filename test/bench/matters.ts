@@ -88,7 +88,9 @@ const viaClientWithOptions = async (i: number) => {
 // Warm up every path (bundle caches, connections, prepared plans, JIT) before measuring.
 await interleaved({ api: viaApi, client: viaClient, 'client+options': viaClientWithOptions }, { rounds: 1, batch: 10, concurrency: C });
 
-log(`bench:matters  ${WORKER ? '' : 'no worker, '}${SPLIT ? 'split (load generator and API on core 1; Temporal, PostgreSQL, worker on core 0), ' : API_PROCESS ? 'API in its own process, ' : ''}${ROUNDS} rounds × ${BATCH} calls per path, ${C} in flight, interleaved  (${machine()})`);
+log(
+  `bench:matters  ${WORKER ? '' : 'no worker, '}${SPLIT ? 'split (load generator and API on core 1; Temporal, PostgreSQL, worker on core 0), ' : API_PROCESS ? 'API in its own process, ' : ''}${ROUNDS} rounds × ${BATCH} calls per path, ${C} in flight, interleaved  (${machine()})`,
+);
 const main = await interleaved(
   { 'HTTP API  POST /v1/matters': viaApi, 'Temporal client  workflow.start': viaClient, 'client  start with the route options': viaClientWithOptions },
   { rounds: ROUNDS, batch: BATCH, concurrency: C },

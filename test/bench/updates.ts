@@ -66,7 +66,9 @@ const viaClient = async () => {
 };
 
 await interleaved({ api: viaApi, client: viaClient }, { rounds: 1, batch: WARM, concurrency: C });
-log(`bench:update  ${SPLIT ? 'split (load generator and API on core 1; Temporal, PostgreSQL, worker on core 0), ' : API_PROCESS ? 'API in its own process, ' : ''}${ROUNDS} rounds × ${BATCH} signings per path, ${C} in flight, interleaved  (${machine()})`);
+log(
+  `bench:update  ${SPLIT ? 'split (load generator and API on core 1; Temporal, PostgreSQL, worker on core 0), ' : API_PROCESS ? 'API in its own process, ' : ''}${ROUNDS} rounds × ${BATCH} signings per path, ${C} in flight, interleaved  (${machine()})`,
+);
 const results = await interleaved(
   { 'HTTP API  POST /v1/tasks/{id}/sign': viaApi, 'Temporal client  executeUpdate(sign)': viaClient },
   { rounds: ROUNDS, batch: BATCH, concurrency: C },
