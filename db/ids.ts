@@ -36,6 +36,11 @@ export async function claimIdempotencyKey(
     values: [scope, key, requestHash, resourceId],
   });
   if (res.rowCount) return undefined;
+  return priorClaim(db, scope, key);
+}
+
+/** The claim of a key known to be taken: the resource it made and the request's hash. */
+export async function priorClaim(db: Queryable, scope: string, key: string): Promise<IdempotencyHit> {
   const prior = await db.query({
     name: 'idempotency-key-prior',
     text: 'SELECT resource_id, request_hash FROM idempotency_keys WHERE scope = $1 AND key = $2',

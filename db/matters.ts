@@ -4,6 +4,7 @@ import type { ResultVersion } from '../domain/records.js';
 import type { ScenarioOverride } from '../domain/scenarios/schema.js';
 import type pg from 'pg';
 import { appendAudit } from './events.js';
+import { priorClaim, type IdempotencyHit } from './ids.js';
 import type { Queryable } from './pool.js';
 import { divisionCondition, inTransaction, keyset, Where, type Keyed } from './sql.js';
 
@@ -84,7 +85,7 @@ export interface MatterLaunchReservation {
   /** The id this request takes when it is new: the sequence's next number. */
   candidate: string;
   /** The Idempotency-Key's earlier claim (a retry), when it had one. */
-  prior?: { resourceId: string; requestHash: string };
+  prior?: IdempotencyHit;
   override?: { version: number; override: ScenarioOverride };
 }
 
@@ -133,12 +134,7 @@ export async function reserveMatterLaunch(
   if (row.prior_id) return { ...out, prior: { resourceId: row.prior_id, requestHash: row.prior_hash } };
   // The key was claimed by a request still in flight when this statement took its snapshot: its
   // row is committed now (the INSERT waited for it), so read it.
-  const prior = await db.query({
-    name: 'idempotency-key-prior',
-    text: 'SELECT resource_id, request_hash FROM idempotency_keys WHERE scope = $1 AND key = $2',
-    values: [o.claim.scope, o.claim.key],
-  });
-  return { ...out, prior: { resourceId: prior.rows[0].resource_id, requestHash: prior.rows[0].request_hash } };
+  return { ...out, prior: await priorClaim(db, o.claim.scope, o.claim.key) };
 }
 
 export async function putScenarioOverride(db: Queryable, county: string, scenario: string, override: ScenarioOverride, by: string): Promise<number> {
