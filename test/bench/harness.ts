@@ -60,7 +60,7 @@ export async function startBenchStack(name: string, opts: { apiProcess?: boolean
     // Starts alone: the workflow tasks they make wait on the server, no worker takes them, so no
     // path's batch is slowed by the work an earlier batch left behind.
     stopWorker = async () => {};
-    if (opts.split) for (const p of descendants()) if (p.comm.startsWith('postgres') || p.comm.startsWith('temporal')) pin(p.pid, '0');
+    if (opts.split) pinBackEnd();
   } else if (opts.split) {
     const codePath = path.join(dir, 'workflow-bundle.js');
     writeFileSync(codePath, (await bundleWorkflows()).code);
@@ -84,7 +84,7 @@ export async function startBenchStack(name: string, opts: { apiProcess?: boolean
       child.on('message', (m) => m === 'ready' && resolve());
       child.once('exit', (code) => reject(new Error(`worker exited with ${code}`)));
     });
-    for (const p of descendants()) if (p.comm.startsWith('postgres') || p.comm.startsWith('temporal')) pin(p.pid, '0');
+    pinBackEnd();
     stopWorker = async () => {
       const exited = new Promise((r) => child.once('exit', r));
       child.send('stop');
@@ -117,8 +117,8 @@ export async function startBenchStack(name: string, opts: { apiProcess?: boolean
     const profile = process.env.BENCH_API_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_API_CPU_PROF}`] : [];
     // BENCH_API_CPUS=<list>: the API process on those cores only (`taskset -c`), e.g. the benchmark
     // under `taskset -c 0` and the API on core 1, as when the API replicas have cores of their own.
-    const pin = process.env.BENCH_API_CPUS ? ['taskset', '-c', process.env.BENCH_API_CPUS] : [];
-    const argv = [...pin, process.execPath, ...profile, '--import', 'tsx', 'api/server.ts'];
+    const pinned = process.env.BENCH_API_CPUS ? ['taskset', '-c', process.env.BENCH_API_CPUS] : [];
+    const argv = [...pinned, process.execPath, ...profile, '--import', 'tsx', 'api/server.ts'];
     const child = spawn(argv[0]!, argv.slice(1), {
       env: {
         PATH: process.env.PATH,
@@ -206,6 +206,11 @@ function pin(pid: number, cpus: string) {
   execFileSync('taskset', ['-a', '-p', '-c', cpus, String(pid)], { stdio: 'ignore' });
 }
 
+/** PostgreSQL and the dev server on core 0 (split); the backends PostgreSQL forks later inherit it. */
+function pinBackEnd() {
+  for (const p of descendants()) if (p.comm.startsWith('postgres') || p.comm.startsWith('temporal')) pin(p.pid, '0');
+}
+
 /** This process's descendants, as /proc lists them. */
 function descendants(): { pid: number; comm: string; ticks: number }[] {
   const procs = processes();
@@ -235,7 +240,7 @@ function processes(): { pid: number; ppid: number; comm: string; ticks: number }
 }
 
 /** CPU ticks (user + system) of this process and every process below it, by kind. */
-export function treeCpuTicks(): Record<string, number> {
+function treeCpuTicks(): Record<string, number> {
   const out: Record<string, number> = { bench: processes().find((p) => p.pid === process.pid)?.ticks ?? 0 };
   for (const p of descendants()) {
     const kind = p.comm.startsWith('postgres')
